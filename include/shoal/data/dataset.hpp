@@ -1,0 +1,51 @@
+// Dataset: labelled samples held in memory (uint8 images or float features), batched on demand.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "shoal/data/preprocessing.hpp"
+#include "shoal/tensor/tensor.hpp"
+
+namespace shoal::data {
+
+class Dataset {
+ public:
+  Dataset() = default;
+  // Images: `pixels` holds size * sampleShape.numel() bytes.
+  static Dataset fromBytes(Shape sampleShape, std::vector<uint8_t> pixels,
+                           std::vector<int32_t> labels, int numClasses);
+  // Tabular rows: `features` holds size * sampleShape.numel() floats.
+  static Dataset fromFloats(Shape sampleShape, std::vector<float> features,
+                            std::vector<int32_t> labels, int numClasses);
+
+  int64_t size() const { return size_; }
+  const Shape& sampleShape() const { return sampleShape_; }
+  int numClasses() const { return numClasses_; }
+  // False for unlabelled data (CSV read with --no-label); labels() is then empty.
+  bool hasLabels() const { return !labels_.empty(); }
+  const std::vector<int32_t>& labels() const { return labels_; }
+  const Preprocessing& preprocessing() const { return preprocessing_; }
+  void setPreprocessing(Preprocessing p);
+  // Raw (unnormalised) features as floats, for fitting a Preprocessing.
+  std::vector<float> rawFeatures() const;
+
+  // Writes the samples at `indices`, normalised, into `input` ([n, sampleShape...]) and their
+  // labels into `target` ([n], as floats). Both are resized in place: no allocation once they
+  // have held a batch this large.
+  void gather(std::span<const int64_t> indices, Tensor& input, Tensor& target) const;
+  // The first `count` samples (all when count >= size), sharing nothing with this one.
+  Dataset head(int64_t count) const;
+
+ private:
+  Shape sampleShape_;
+  int64_t size_ = 0;
+  int numClasses_ = 0;
+  std::vector<uint8_t> bytes_;
+  std::vector<float> floats_;
+  std::vector<int32_t> labels_;
+  Preprocessing preprocessing_;
+};
+
+}  // namespace shoal::data

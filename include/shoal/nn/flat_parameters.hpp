@@ -1,0 +1,27 @@
+// One contiguous buffer for all parameters of a model and one for all gradients.
+#pragma once
+#include <vector>
+
+#include "shoal/nn/module.hpp"
+
+namespace shoal::nn {
+
+// Each Parameter's value and grad are rebound as views into the two flat buffers, keeping their
+// current values, so an optimiser step, an all-reduce or a checkpoint is one pass over one array.
+class FlatParameters {
+ public:
+  explicit FlatParameters(std::vector<Parameter> params);
+
+  Tensor& values() { return values_; }
+  Tensor& grads() { return grads_; }
+  const std::vector<Parameter>& parameters() const { return params_; }
+  int64_t count() const { return values_.numel(); }
+  void zeroGrads() { grads_.fill(0.0f); }
+
+ private:
+  std::vector<Parameter> params_;
+  Tensor values_;
+  Tensor grads_;
+};
+
+}  // namespace shoal::nn

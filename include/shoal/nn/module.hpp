@@ -1,0 +1,85 @@
+// Module: the Torch-style layer interface with explicit forward and backward.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "shoal/nn/random.hpp"
+#include "shoal/tensor/tensor.hpp"
+
+namespace shoal::nn {
+
+class FlatParameters;
+
+// One learnable tensor of a module and its gradient, as members the module owns.
+struct Parameter {
+  std::string name;  // "weight", "bias"
+  Tensor* value;
+  Tensor* grad;
+};
+
+// Inputs and outputs are batches: the first extent is N, the rest is the per-sample shape.
+// forward/backward are non-virtual: they check shapes, then call the protected virtual
+// implementations. backward *accumulates* parameter gradients (zeroGradParameters clears them).
+// Buffers (output, gradInput) are sized on the first batch and reused afterwards.
+class Module {
+ public:
+  Module();
+  virtual ~Module();
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  const Tensor& forward(const Tensor& input);
+  const Tensor& backward(const Tensor& input, const Tensor& gradOutput);
+  const Tensor& output() const { return output_; }
+  const Tensor& gradInput() const { return gradInput_; }
+
+  // Per-sample output shape for a per-sample input shape; throws ShapeError naming the layer
+  // and both sizes when the input does not fit.
+  virtual Shape outputShape(const Shape& inputShape) const = 0;
+  // BigDL/Torch class name: "Linear", "ReLU", ...
+  virtual std::string typeName() const = 0;
+  // The JSON object that rebuilds this module through nn::buildModule: {"type": ..., args}.
+  virtual nlohmann::json spec() const;
+  // Learnable tensors of this module and of its children, in a fixed order.
+  virtual std::vector<Parameter> parameters();
+  // Draws fresh initial values for every parameter from `gen`.
+  virtual void reset(Generator& gen);
+  // Training mode (dropout active, batch statistics) or evaluation mode.
+  virtual void setTraining(bool training);
+  void train() { setTraining(true); }
+  void evaluate() { setTraining(false); }
+  bool isTraining() const { return training_; }
+
+  // "Linear(784 -> 1000)"-style description used in error messages and summaries.
+  virtual std::string describe() const { return typeName(); }
+  // Where this module sits in its model ("layer 3 (Linear)"), set by the container.
+  void setLabel(std::string label) { label_ = std::move(label); }
+  std::string label() const { return label_.empty() ? describe() : label_; }
+
+  // BigDL's getParameters(): compacts every parameter and gradient of this module tree into one
+  // flat value buffer and one flat gradient buffer (made on first call, reused afterwards).
+  FlatParameters& flatParameters();
+  void zeroGradParameters();
+  int64_t parameterCount();
+
+ protected:
+  virtual void updateOutput(const Tensor& input) = 0;                           // writes output_
+  virtual void updateGradInput(const Tensor& input, const Tensor& gradOutput) = 0;  // writes gradInput_
+  virtual void accGradParameters(const Tensor& input, const Tensor& gradOutput) {}
+
+  Tensor output_;
+  Tensor gradInput_;
+  bool training_ = true;
+
+ private:
+  void checkInput(const Tensor& input);
+
+  std::string label_;
+  Shape checkedInput_;  // per-sample input shape already validated
+  std::unique_ptr<FlatParameters> flat_;
+};
+
+}  // namespace shoal::nn

@@ -1,0 +1,25 @@
+// Compaction of parameters and gradients into two flat buffers.
+#include "shoal/nn/flat_parameters.hpp"
+
+namespace shoal::nn {
+
+FlatParameters::FlatParameters(std::vector<Parameter> params) : params_(std::move(params)) {
+  int64_t total = 0;
+  for (const Parameter& p : params_) total += p.value->numel();
+  values_ = Tensor(Shape{total});
+  grads_ = Tensor(Shape{total});
+  int64_t offset = 0;
+  for (Parameter& p : params_) {
+    int64_t n = p.value->numel();
+    Shape shape = p.value->shape();
+    Tensor value = values_.flatSlice(offset, n).view(shape);
+    Tensor grad = grads_.flatSlice(offset, n).view(shape);
+    value.copyFrom(*p.value);
+    if (p.grad->defined()) grad.copyFrom(*p.grad);
+    *p.value = value;
+    *p.grad = grad;
+    offset += n;
+  }
+}
+
+}  // namespace shoal::nn

@@ -1,0 +1,58 @@
+// Sequential container: forward through the chain, backward in reverse.
+#include "shoal/nn/sequential.hpp"
+
+#include "shoal/error.hpp"
+
+namespace shoal::nn {
+
+Sequential& Sequential::add(std::unique_ptr<Module> m) & {
+  m->setLabel("layer " + std::to_string(modules_.size() + 1) + " (" + m->describe() + ")");
+  m->setTraining(training_);
+  modules_.push_back(std::move(m));
+  return *this;
+}
+
+Shape Sequential::outputShape(const Shape& inputShape) const {
+  Shape shape = inputShape;
+  for (const auto& m : modules_) shape = m->outputShape(shape);
+  return shape;
+}
+
+nlohmann::json Sequential::spec() const {
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& m : modules_) layers.push_back(m->spec());
+  return {{"type", "Sequential"}, {"layers", layers}};
+}
+
+std::vector<Parameter> Sequential::parameters() {
+  std::vector<Parameter> all;
+  for (auto& m : modules_)
+    for (Parameter& p : m->parameters()) all.push_back(p);
+  return all;
+}
+
+void Sequential::reset(Generator& gen) {
+  for (auto& m : modules_) m->reset(gen);
+}
+
+void Sequential::setTraining(bool training) {
+  Module::setTraining(training);
+  for (auto& m : modules_) m->setTraining(training);
+}
+
+void Sequential::updateOutput(const Tensor& input) {
+  const Tensor* x = &input;
+  for (auto& m : modules_) x = &m->forward(*x);
+  output_ = *x;
+}
+
+void Sequential::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
+  const Tensor* grad = &gradOutput;
+  for (size_t i = modules_.size(); i-- > 0;) {
+    const Tensor& in = i == 0 ? input : modules_[i - 1]->output();
+    grad = &modules_[i]->backward(in, *grad);
+  }
+  gradInput_ = *grad;
+}
+
+}  // namespace shoal::nn
