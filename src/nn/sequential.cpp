@@ -31,6 +31,13 @@ std::vector<Parameter> Sequential::parameters() {
   return all;
 }
 
+std::vector<Tensor*> Sequential::stateBuffers() {
+  std::vector<Tensor*> all;
+  for (auto& m : modules_)
+    for (Tensor* t : m->stateBuffers()) all.push_back(t);
+  return all;
+}
+
 void Sequential::reset(Generator& gen) {
   for (auto& m : modules_) m->reset(gen);
 }

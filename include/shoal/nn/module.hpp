@@ -45,6 +45,8 @@ class Module {
   virtual nlohmann::json spec() const;
   // Learnable tensors of this module and of its children, in a fixed order.
   virtual std::vector<Parameter> parameters();
+  // Non-learnable state saved with the model (batch normalisation's running statistics).
+  virtual std::vector<Tensor*> stateBuffers() { return {}; }
   // Draws fresh initial values for every parameter from `gen`.
   virtual void reset(Generator& gen);
   // Training mode (dropout active, batch statistics) or evaluation mode.

@@ -32,6 +32,7 @@ class Sequential : public Module {
   std::string typeName() const override { return "Sequential"; }
   nlohmann::json spec() const override;
   std::vector<Parameter> parameters() override;
+  std::vector<Tensor*> stateBuffers() override;
   void reset(Generator& gen) override;
   void setTraining(bool training) override;
 

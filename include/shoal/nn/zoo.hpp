@@ -1,0 +1,23 @@
+// Built-in models by name: "mlp" (the seeds' 784-1000-10 perceptron) and "lenet5".
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "shoal/tensor/shape.hpp"
+
+namespace shoal::nn {
+
+struct ZooOptions {
+  std::vector<int64_t> hidden{1000};  // mlp hidden layer sizes
+};
+
+bool isZooModel(const std::string& name);
+std::vector<std::string> zooModelNames();
+// The JSON specification of zoo model `name` for per-sample `inputShape` and `classes` outputs.
+nlohmann::json zooSpec(const std::string& name, const Shape& inputShape, int64_t classes,
+                       const ZooOptions& options = {});
+
+}  // namespace shoal::nn

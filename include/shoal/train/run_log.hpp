@@ -1,0 +1,42 @@
+// The run's outputs: log lines to stdout and train.log, metric records to metrics.jsonl.
+#pragma once
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace shoal::train {
+
+// metrics.jsonl holds one JSON object per line, each with a "type" field:
+//   "config"     once at the start: settings, model, data sizes, hardware;
+//   "iteration"  every step: epoch, iteration, loss, lr;
+//   "epoch"      each epoch: epoch, iteration, loss (mean), samples_per_sec, elapsed_sec,
+//                lr and the validation metrics when validation ran;
+//   "validation" each validation that is not at an epoch end: epoch, iteration, metrics;
+//   "test"       the final evaluation on the test set written by the CLI.
+class RunLog {
+ public:
+  // `dir` empty: log lines go to stdout only and no files are written. Otherwise the directory
+  // is created when missing; an unwritable directory throws OutputError before training starts.
+  explicit RunLog(const std::string& dir = "", bool quiet = false);
+  ~RunLog();
+  RunLog(const RunLog&) = delete;
+  RunLog& operator=(const RunLog&) = delete;
+
+  const std::string& dir() const { return dir_; }
+  // A human-readable line: stdout (unless quiet) and train.log.
+  void line(const std::string& text);
+  // A metrics record (adds nothing to it; the caller sets "type").
+  void record(const nlohmann::json& j);
+  // The per-step record, formatted without allocating.
+  void iteration(int64_t epoch, int64_t iteration, double loss, double lr);
+
+ private:
+  std::string dir_;
+  bool quiet_;
+  std::FILE* log_ = nullptr;
+  std::FILE* metrics_ = nullptr;
+};
+
+}  // namespace shoal::train
