@@ -17,6 +17,10 @@ dnnl::stream& stream() {
 
 int threadCount() { return omp_get_max_threads(); }
 
+void setThreadCount(int n) {
+  if (n > 0) omp_set_num_threads(n);
+}
+
 std::string dnnlVersion() {
   const dnnl_version_t* v = dnnl_version();
   return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
