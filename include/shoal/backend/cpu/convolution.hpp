@@ -1,0 +1,43 @@
+// 2-d convolution on oneDNN: forward, backward-data and accumulating backward-weights on plain
+// NCHW tensors, computed in the layouts oneDNN prefers behind cached reorders.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "shoal/tensor/tensor.hpp"
+
+namespace shoal::backend::cpu {
+
+struct ConvolutionGeometry {
+  int64_t outputPlanes = 0;
+  int64_t kernelH = 1, kernelW = 1;
+  int64_t strideH = 1, strideW = 1;
+  int64_t padH = 0, padW = 0;  // on both sides
+  int64_t groups = 1;
+  bool withBias = true;
+};
+
+// Primitives are made once per input shape and reused; nothing is allocated per call after.
+class Convolution {
+ public:
+  explicit Convolution(const ConvolutionGeometry& geometry);
+  ~Convolution();
+  Convolution(Convolution&&) noexcept;
+  Convolution& operator=(Convolution&&) noexcept;
+
+  // src [N, C, H, W], weight [Out, C/groups, kH, kW], bias [Out] (ignored without bias)
+  // -> dst [N, Out, OH, OW], already sized by the caller.
+  void forward(const Tensor& src, const Tensor& weight, const Tensor& bias, Tensor& dst);
+  // gradDst [N, Out, OH, OW], weight -> gradSrc [N, C, H, W], already sized by the caller.
+  void backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc);
+  // Adds the gradients of src and gradDst into gradWeight [Out, C/groups, kH, kW] and
+  // gradBias [Out] (ignored without bias). `src` is the tensor of the last forward().
+  void backwardWeights(const Tensor& src, const Tensor& gradDst, Tensor& gradWeight,
+                       Tensor& gradBias);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shoal::backend::cpu

@@ -1,0 +1,45 @@
+// SpatialConvolution: 2-d convolution over NCHW batches (BigDL's and Torch's nn.SpatialConvolution).
+#pragma once
+#include <cstdint>
+
+#include "shoal/backend/cpu/convolution.hpp"
+#include "shoal/nn/module.hpp"
+
+namespace shoal::nn {
+
+// Input [N, In, H, W] -> output [N, Out, OH, OW], OH = (H + 2 padH - kH) / strideH + 1.
+// weight [Out, In/groups, kH, kW], bias [Out]; PyTorch's default initialisation (uniform in
+// +-1/sqrt(In/groups * kH * kW)) drawn from initGenerator().
+class SpatialConvolution : public Module {
+ public:
+  SpatialConvolution(int64_t nInputPlane, int64_t nOutputPlane, int64_t kernelW, int64_t kernelH,
+                     int64_t strideW = 1, int64_t strideH = 1, int64_t padW = 0, int64_t padH = 0,
+                     int64_t groups = 1, bool withBias = true);
+  // Moves a freshly made layer (into a container); the moved-to layer starts without a label.
+  SpatialConvolution(SpatialConvolution&& other) noexcept;
+
+  Shape outputShape(const Shape& inputShape) const override;
+  std::string typeName() const override { return "SpatialConvolution"; }
+  nlohmann::json spec() const override;
+  std::string describe() const override;
+  std::vector<Parameter> parameters() override;
+  void reset(Generator& gen) override;
+
+  Tensor& weight() { return weight_; }
+  Tensor& bias() { return bias_; }
+  Tensor& gradWeight() { return gradWeight_; }
+  Tensor& gradBias() { return gradBias_; }
+
+ protected:
+  void updateOutput(const Tensor& input) override;
+  void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
+  void accGradParameters(const Tensor& input, const Tensor& gradOutput) override;
+
+ private:
+  int64_t nInputPlane_;
+  backend::cpu::ConvolutionGeometry geometry_;
+  Tensor weight_, bias_, gradWeight_, gradBias_;
+  backend::cpu::Convolution conv_;
+};
+
+}  // namespace shoal::nn

@@ -1,0 +1,159 @@
+// oneDNN convolution primitives per input shape, with staged layouts and accumulating weight gradients.
+#include "shoal/backend/cpu/convolution.hpp"
+
+#include "shoal/backend/cpu/dnnl_binding.hpp"
+#include "shoal/backend/cpu/engine.hpp"
+
+namespace shoal::backend::cpu {
+
+using dnnl::memory;
+using Direction = Staged::Direction;
+
+struct Convolution::Impl {
+  struct Entry {
+    memory::dims srcDims, weightDims, biasDims, dstDims, strides, padding;
+    dnnl::convolution_forward::primitive_desc forwardPd;
+    Staged src, weight, dst;
+    memory bias;
+    BoundPrimitive forward;
+    // Made on the first backward pass at this shape.
+    Staged dataGradDst, dataWeight, gradSrc;
+    BoundPrimitive backwardData;
+    Staged weightsSrc, weightsGradDst, gradWeight, gradBias;
+    BoundPrimitive backwardWeights;
+  };
+
+  explicit Impl(const ConvolutionGeometry& geometry) : g(geometry) {}
+
+  // src [N, C, H, W]
+  Entry& entry(const Shape& src) {
+    return cache.get(src, [&] { return makeForward(src); });
+  }
+
+  Entry makeForward(const Shape& src) const {
+    Entry e;
+    int64_t n = src[0], c = src[1], h = src[2], w = src[3];
+    int64_t oh = (h + 2 * g.padH - g.kernelH) / g.strideH + 1;
+    int64_t ow = (w + 2 * g.padW - g.kernelW) / g.strideW + 1;
+    e.srcDims = {n, c, h, w};
+    e.dstDims = {n, g.outputPlanes, oh, ow};
+    e.biasDims = {g.outputPlanes};
+    // [Out, C/groups, kH, kW] is [groups, Out/groups, C/groups, kH, kW] in memory.
+    e.weightDims = g.groups == 1 ? memory::dims{g.outputPlanes, c, g.kernelH, g.kernelW}
+                                 : memory::dims{g.groups, g.outputPlanes / g.groups, c / g.groups,
+                                                g.kernelH, g.kernelW};
+    e.strides = {g.strideH, g.strideW};
+    e.padding = {g.padH, g.padW};
+    auto desc = g.withBias
+        ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                          dnnl::algorithm::convolution_direct, anyDesc(e.srcDims),
+                                          anyDesc(e.weightDims), plainDesc(e.biasDims),
+                                          anyDesc(e.dstDims), e.strides, e.padding, e.padding)
+        : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                          dnnl::algorithm::convolution_direct, anyDesc(e.srcDims),
+                                          anyDesc(e.weightDims), anyDesc(e.dstDims), e.strides,
+                                          e.padding, e.padding);
+    e.forwardPd = dnnl::convolution_forward::primitive_desc(desc, userScratchpad(), engine());
+    e.src = Staged(plainDesc(e.srcDims), e.forwardPd.src_desc(), Direction::In);
+    e.weight = Staged(plainDesc(e.weightDims), e.forwardPd.weights_desc(), Direction::In);
+    e.dst = Staged(plainDesc(e.dstDims), e.forwardPd.dst_desc(), Direction::Out);
+    e.bias = memory(plainDesc(e.biasDims), engine(), nullptr);
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, e.src.inner()},
+                                             {DNNL_ARG_WEIGHTS, e.weight.inner()},
+                                             {DNNL_ARG_DST, e.dst.inner()}};
+    if (g.withBias) args.emplace_back(DNNL_ARG_BIAS, e.bias);
+    e.forward = BoundPrimitive(e.forwardPd, std::move(args));
+    return e;
+  }
+
+  void makeBackwardData(Entry& e) const {
+    dnnl::convolution_backward_data::desc desc(
+        dnnl::algorithm::convolution_direct, anyDesc(e.srcDims), anyDesc(e.weightDims),
+        anyDesc(e.dstDims), e.strides, e.padding, e.padding);
+    dnnl::convolution_backward_data::primitive_desc pd(desc, userScratchpad(), engine(),
+                                                       e.forwardPd);
+    e.dataGradDst = Staged(plainDesc(e.dstDims), pd.diff_dst_desc(), Direction::In);
+    e.dataWeight = pd.weights_desc() == e.weight.innerDesc()
+                       ? e.weight
+                       : Staged(plainDesc(e.weightDims), pd.weights_desc(), Direction::In);
+    e.gradSrc = Staged(plainDesc(e.srcDims), pd.diff_src_desc(), Direction::Out);
+    e.backwardData = BoundPrimitive(pd, {{DNNL_ARG_DIFF_DST, e.dataGradDst.inner()},
+                                         {DNNL_ARG_WEIGHTS, e.dataWeight.inner()},
+                                         {DNNL_ARG_DIFF_SRC, e.gradSrc.inner()}});
+  }
+
+  void makeBackwardWeights(Entry& e) const {
+    auto desc = g.withBias
+        ? dnnl::convolution_backward_weights::desc(
+              dnnl::algorithm::convolution_direct, anyDesc(e.srcDims), anyDesc(e.weightDims),
+              plainDesc(e.biasDims), anyDesc(e.dstDims), e.strides, e.padding, e.padding)
+        : dnnl::convolution_backward_weights::desc(
+              dnnl::algorithm::convolution_direct, anyDesc(e.srcDims), anyDesc(e.weightDims),
+              anyDesc(e.dstDims), e.strides, e.padding, e.padding);
+    dnnl::convolution_backward_weights::primitive_desc pd(desc, userScratchpad(), engine(),
+                                                          e.forwardPd);
+    e.weightsSrc = pd.src_desc() == e.src.innerDesc()
+                       ? e.src
+                       : Staged(plainDesc(e.srcDims), pd.src_desc(), Direction::In);
+    e.weightsGradDst = !e.backwardData.empty() && pd.diff_dst_desc() == e.dataGradDst.innerDesc()
+                           ? e.dataGradDst
+                           : Staged(plainDesc(e.dstDims), pd.diff_dst_desc(), Direction::In);
+    e.gradWeight = Staged(plainDesc(e.weightDims), pd.diff_weights_desc(), Direction::Accumulate);
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, e.weightsSrc.inner()},
+                                             {DNNL_ARG_DIFF_DST, e.weightsGradDst.inner()},
+                                             {DNNL_ARG_DIFF_WEIGHTS, e.gradWeight.inner()}};
+    if (g.withBias) {
+      e.gradBias = Staged(plainDesc(e.biasDims), pd.diff_bias_desc(), Direction::Accumulate);
+      args.emplace_back(DNNL_ARG_DIFF_BIAS, e.gradBias.inner());
+    }
+    e.backwardWeights = BoundPrimitive(pd, std::move(args));
+  }
+
+  ConvolutionGeometry g;
+  ShapeCache<Entry> cache;
+};
+
+Convolution::Convolution(const ConvolutionGeometry& geometry)
+    : impl_(std::make_unique<Impl>(geometry)) {}
+Convolution::~Convolution() = default;
+Convolution::Convolution(Convolution&&) noexcept = default;
+Convolution& Convolution::operator=(Convolution&&) noexcept = default;
+
+void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor& bias, Tensor& dst) {
+  Impl::Entry& e = impl_->entry(src.shape());
+  // New data may sit at an old address: backward reuses only what this forward reorders.
+  if (!e.backwardData.empty()) e.dataWeight.forget();
+  if (!e.backwardWeights.empty()) e.weightsSrc.forget();
+  e.src.load(src);
+  e.weight.load(weight);
+  if (impl_->g.withBias) bind(e.bias, bias);
+  e.dst.bindOutput(dst);
+  e.forward.run();
+  e.dst.flush();
+}
+
+void Convolution::backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc) {
+  Impl::Entry& e = impl_->entry(gradSrc.shape());
+  if (e.backwardData.empty()) impl_->makeBackwardData(e);
+  e.dataGradDst.load(gradDst);
+  e.dataWeight.reuseOrLoad(weight);
+  e.gradSrc.bindOutput(gradSrc);
+  e.backwardData.run();
+  e.gradSrc.flush();
+}
+
+void Convolution::backwardWeights(const Tensor& src, const Tensor& gradDst, Tensor& gradWeight,
+                                  Tensor& gradBias) {
+  Impl::Entry& e = impl_->entry(src.shape());
+  if (e.backwardWeights.empty()) impl_->makeBackwardWeights(e);
+  e.weightsSrc.reuseOrLoad(src);
+  e.weightsGradDst.reuseOrLoad(gradDst);
+  e.weightsGradDst.forget();  // gradDst is reordered again by the next backward pass
+  e.gradWeight.bindOutput(gradWeight);
+  if (impl_->g.withBias) e.gradBias.bindOutput(gradBias);
+  e.backwardWeights.run();
+  e.gradWeight.flush();
+  if (impl_->g.withBias) e.gradBias.flush();
+}
+
+}  // namespace shoal::backend::cpu

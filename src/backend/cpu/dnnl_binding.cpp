@@ -1,0 +1,89 @@
+// Plain descriptors, allocation-free primitive execution, staged layouts.
+#include "shoal/backend/cpu/dnnl_binding.hpp"
+
+#include <oneapi/dnnl/dnnl_debug.h>
+
+#include "shoal/backend/cpu/engine.hpp"
+#include "shoal/error.hpp"
+
+namespace shoal::backend::cpu {
+
+using dnnl::memory;
+
+memory::desc plainDesc(const memory::dims& dims) {
+  memory::dims strides(dims.size(), 1);
+  for (size_t i = dims.size(); i-- > 1;) strides[i - 1] = strides[i] * dims[i];
+  return memory::desc(dims, memory::data_type::f32, strides);
+}
+
+memory::desc anyDesc(const memory::dims& dims) {
+  return memory::desc(dims, memory::data_type::f32, memory::format_tag::any);
+}
+
+dnnl::primitive_attr userScratchpad() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+void bind(const memory& m, const Tensor& t) { m.set_data_handle(const_cast<float*>(t.data())); }
+
+BoundPrimitive::BoundPrimitive(const dnnl::primitive_desc_base& pd,
+                               std::vector<std::pair<int, memory>> args)
+    : primitive_(pd.get()) {
+  memory::desc scratchpad = pd.scratchpad_desc();
+  if (scratchpad.get_size() > 0) args.emplace_back(DNNL_ARG_SCRATCHPAD, memory(scratchpad, engine()));
+  for (auto& [id, m] : args) {
+    args_.push_back({id, m.get()});
+    memories_.push_back(std::move(m));
+  }
+}
+
+void BoundPrimitive::run() const {
+  dnnl_status_t status = dnnl_primitive_execute(primitive_.get(), stream().get(),
+                                                static_cast<int>(args_.size()), args_.data());
+  if (status != dnnl_success)
+    throw Error("oneDNN: executing a " +
+                std::string(dnnl_prim_kind2str(static_cast<dnnl_primitive_kind_t>(
+                    primitive_.get_kind()))) +
+                " primitive failed with status " + std::to_string(status));
+}
+
+Staged::Staged(const memory::desc& plain, const memory::desc& inner, Direction direction)
+    : user_(plain, engine(), nullptr), innerDesc_(inner), held_(std::make_shared<const float*>()) {
+  if (direction != Direction::Accumulate && plain == inner) {
+    inner_ = user_;
+    return;
+  }
+  inner_ = memory(inner, engine());
+  dnnl::primitive_attr attr = userScratchpad();
+  if (direction == Direction::Accumulate) {
+    dnnl::post_ops sum;
+    sum.append_sum(1.0f);
+    attr.set_post_ops(sum);
+  }
+  if (direction == Direction::In)
+    reorder_ = BoundPrimitive(dnnl::reorder::primitive_desc(engine(), plain, engine(), inner, attr),
+                              {{DNNL_ARG_FROM, user_}, {DNNL_ARG_TO, inner_}});
+  else
+    reorder_ = BoundPrimitive(dnnl::reorder::primitive_desc(engine(), inner, engine(), plain, attr),
+                              {{DNNL_ARG_FROM, inner_}, {DNNL_ARG_TO, user_}});
+}
+
+void Staged::load(const Tensor& t) {
+  bind(user_, t);
+  if (!reorder_.empty()) reorder_.run();
+  *held_ = t.data();
+}
+
+void Staged::reuseOrLoad(const Tensor& t) {
+  if (reorder_.empty() || *held_ != t.data()) return load(t);
+}
+
+void Staged::bindOutput(Tensor& t) { bind(user_, t); }
+
+void Staged::flush() const {
+  if (!reorder_.empty()) reorder_.run();
+}
+
+}  // namespace shoal::backend::cpu

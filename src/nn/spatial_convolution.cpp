@@ -1,0 +1,136 @@
+// SpatialConvolution: argument checks, shapes, initialisation; the arithmetic is backend::cpu::Convolution.
+#include "shoal/nn/spatial_convolution.hpp"
+
+#include <cmath>
+
+#include "shoal/error.hpp"
+
+namespace shoal::nn {
+namespace {
+
+backend::cpu::ConvolutionGeometry geometryOf(int64_t nIn, int64_t nOut, int64_t kW, int64_t kH,
+                                             int64_t sW, int64_t sH, int64_t pW, int64_t pH,
+                                             int64_t groups, bool withBias) {
+  auto fail = [](const std::string& what) { throw UsageError("SpatialConvolution: " + what); };
+  if (nIn <= 0 || nOut <= 0)
+    fail("plane counts must be positive, got " + std::to_string(nIn) + " -> " + std::to_string(nOut));
+  if (kW <= 0 || kH <= 0)
+    fail("kernel must be positive, got " + std::to_string(kW) + "x" + std::to_string(kH));
+  if (sW <= 0 || sH <= 0)
+    fail("stride must be positive, got " + std::to_string(sW) + "," + std::to_string(sH));
+  if (pW < 0 || pH < 0)
+    fail("padding must be non-negative, got " + std::to_string(pW) + "," + std::to_string(pH));
+  if (groups <= 0 || nIn % groups != 0 || nOut % groups != 0)
+    fail("groups (" + std::to_string(groups) + ") must divide both plane counts (" +
+         std::to_string(nIn) + " -> " + std::to_string(nOut) + ")");
+  return {.outputPlanes = nOut, .kernelH = kH, .kernelW = kW, .strideH = sH, .strideW = sW,
+          .padH = pH, .padW = pW, .groups = groups, .withBias = withBias};
+}
+
+std::string pair(int64_t w, int64_t h) {
+  return w == h ? std::to_string(w) : std::to_string(w) + "," + std::to_string(h);
+}
+
+}  // namespace
+
+SpatialConvolution::SpatialConvolution(int64_t nInputPlane, int64_t nOutputPlane, int64_t kernelW,
+                                       int64_t kernelH, int64_t strideW, int64_t strideH,
+                                       int64_t padW, int64_t padH, int64_t groups, bool withBias)
+    : nInputPlane_(nInputPlane),
+      geometry_(geometryOf(nInputPlane, nOutputPlane, kernelW, kernelH, strideW, strideH, padW,
+                           padH, groups, withBias)),
+      weight_(Shape{nOutputPlane, nInputPlane / groups, kernelH, kernelW}),
+      bias_(Shape{withBias ? nOutputPlane : 0}),
+      gradWeight_(weight_.shape()),
+      gradBias_(bias_.shape()),
+      conv_(geometry_) {
+  reset(initGenerator());
+}
+
+SpatialConvolution::SpatialConvolution(SpatialConvolution&& other) noexcept
+    : Module(),
+      nInputPlane_(other.nInputPlane_),
+      geometry_(other.geometry_),
+      weight_(std::move(other.weight_)),
+      bias_(std::move(other.bias_)),
+      gradWeight_(std::move(other.gradWeight_)),
+      gradBias_(std::move(other.gradBias_)),
+      conv_(std::move(other.conv_)) {
+  training_ = other.training_;
+}
+
+Shape SpatialConvolution::outputShape(const Shape& in) const {
+  const auto& g = geometry_;
+  if (in.rank() != 3)
+    throw ShapeError(label() + ": expected a sample of shape [" + std::to_string(nInputPlane_) +
+                     ", H, W], got " + in.str());
+  if (in[0] != nInputPlane_)
+    throw ShapeError(label() + ": expected " + std::to_string(nInputPlane_) +
+                     " input planes, got " + std::to_string(in[0]) + " (sample shape " + in.str() +
+                     ")");
+  int64_t h = in[1] + 2 * g.padH, w = in[2] + 2 * g.padW;
+  if (h < g.kernelH || w < g.kernelW)
+    throw ShapeError(label() + ": kernel " + std::to_string(g.kernelH) + "x" +
+                     std::to_string(g.kernelW) + " (HxW) is larger than the padded input " +
+                     std::to_string(h) + "x" + std::to_string(w) + " (sample shape " + in.str() +
+                     ")");
+  return Shape{g.outputPlanes, (h - g.kernelH) / g.strideH + 1, (w - g.kernelW) / g.strideW + 1};
+}
+
+nlohmann::json SpatialConvolution::spec() const {
+  const auto& g = geometry_;
+  return {{"type", typeName()},
+          {"in", nInputPlane_},
+          {"out", g.outputPlanes},
+          {"kernel", {g.kernelW, g.kernelH}},
+          {"stride", {g.strideW, g.strideH}},
+          {"pad", {g.padW, g.padH}},
+          {"groups", g.groups},
+          {"bias", g.withBias}};
+}
+
+std::string SpatialConvolution::describe() const {
+  const auto& g = geometry_;
+  std::string s = typeName() + "(" + std::to_string(nInputPlane_) + " -> " +
+                  std::to_string(g.outputPlanes) + ", " + std::to_string(g.kernelW) + "x" +
+                  std::to_string(g.kernelH);
+  if (g.strideW != 1 || g.strideH != 1) s += ", stride " + pair(g.strideW, g.strideH);
+  if (g.padW != 0 || g.padH != 0) s += ", pad " + pair(g.padW, g.padH);
+  if (g.groups != 1) s += ", groups " + std::to_string(g.groups);
+  if (!g.withBias) s += ", no bias";
+  return s + ")";
+}
+
+std::vector<Parameter> SpatialConvolution::parameters() {
+  std::vector<Parameter> params{{"weight", &weight_, &gradWeight_}};
+  if (geometry_.withBias) params.push_back({"bias", &bias_, &gradBias_});
+  return params;
+}
+
+void SpatialConvolution::reset(Generator& gen) {
+  const auto& g = geometry_;
+  double fanIn = static_cast<double>(nInputPlane_ / g.groups * g.kernelH * g.kernelW);
+  float bound = static_cast<float>(1.0 / std::sqrt(fanIn));
+  std::uniform_real_distribution<float> dist(-bound, bound);
+  for (int64_t i = 0; i < weight_.numel(); ++i) weight_[i] = dist(gen);
+  for (int64_t i = 0; i < bias_.numel(); ++i) bias_[i] = dist(gen);
+}
+
+// input [N, In, H, W] -> output [N, Out, OH, OW]
+void SpatialConvolution::updateOutput(const Tensor& input) {
+  output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
+  conv_.forward(input, weight_, bias_, output_);
+}
+
+// gradOutput [N, Out, OH, OW] -> gradInput [N, In, H, W]
+void SpatialConvolution::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
+  gradInput_.resize(input.shape());
+  conv_.backwardData(gradOutput, weight_, gradInput_);
+}
+
+// gradWeight += dL/dweight, gradBias += dL/dbias
+void SpatialConvolution::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
+  conv_.backwardWeights(input, gradOutput, gradWeight_, gradBias_);
+}
+
+}  // namespace shoal::nn
