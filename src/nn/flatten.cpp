@@ -1,0 +1,16 @@
+// Flatten layer: views of the input and of the output gradient.
+#include "shoal/nn/flatten.hpp"
+
+namespace shoal::nn {
+
+Flatten::Flatten(Flatten&& other) { training_ = other.training_; }
+
+void Flatten::updateOutput(const Tensor& input) {
+  output_ = input.view(Shape{input.dim(0), input.shape().tail().numel()});
+}
+
+void Flatten::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
+  gradInput_ = gradOutput.view(input.shape());
+}
+
+}  // namespace shoal::nn

@@ -1,0 +1,34 @@
+// Reshape layer: views of the input and of the output gradient.
+#include "shoal/nn/reshape.hpp"
+
+#include "shoal/error.hpp"
+
+namespace shoal::nn {
+
+Reshape::Reshape(Shape sampleShape) : sampleShape_(sampleShape) {}
+
+Reshape::Reshape(Reshape&& other) : sampleShape_(other.sampleShape_) {
+  training_ = other.training_;
+}
+
+Shape Reshape::outputShape(const Shape& inputShape) const {
+  if (inputShape.numel() != sampleShape_.numel())
+    throw ShapeError(label() + ": cannot reshape samples of shape " + inputShape.str() + " (" +
+                     std::to_string(inputShape.numel()) + " elements) to " + sampleShape_.str() +
+                     " (" + std::to_string(sampleShape_.numel()) + " elements)");
+  return sampleShape_;
+}
+
+nlohmann::json Reshape::spec() const {
+  return {{"type", typeName()}, {"shape", sampleShape_.dims()}};
+}
+
+void Reshape::updateOutput(const Tensor& input) {
+  output_ = input.view(sampleShape_.withBatch(input.dim(0)));
+}
+
+void Reshape::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
+  gradInput_ = gradOutput.view(input.shape());
+}
+
+}  // namespace shoal::nn

@@ -1,0 +1,31 @@
+// SoftMax layer on the oneDNN softmax backend.
+#include "shoal/nn/softmax.hpp"
+
+#include "shoal/error.hpp"
+
+namespace shoal::nn {
+
+SoftMax::SoftMax() : softmax_(false) {}
+
+SoftMax::SoftMax(SoftMax&& other) : softmax_(std::move(other.softmax_)) { training_ = other.training_; }
+
+Shape SoftMax::outputShape(const Shape& inputShape) const {
+  if (inputShape.rank() == 0)
+    throw ShapeError(label() + ": expects samples with a class dimension ([N, C] input), got "
+                     "samples of shape " + inputShape.str());
+  return inputShape;
+}
+
+void SoftMax::updateOutput(const Tensor& input) {
+  // Module::forward does not check rank-0 samples (its initial checked shape); none fits here.
+  if (input.rank() < 2) outputShape(input.shape().tail());
+  output_.resize(input.shape());
+  softmax_.forward(input, output_);
+}
+
+void SoftMax::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
+  gradInput_.resize(input.shape());
+  softmax_.backward(output_, gradOutput, gradInput_);
+}
+
+}  // namespace shoal::nn

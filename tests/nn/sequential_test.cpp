@@ -1,0 +1,135 @@
+// Sequential with the core layers: gradients through a chain, flat parameters, shape errors,
+// evaluation mode, seeded initialisation and buffer reuse.
+#include "shoal/nn/sequential.hpp"
+
+#include <gtest/gtest.h>
+
+#include "shoal/error.hpp"
+#include "shoal/nn/dropout.hpp"
+#include "shoal/nn/flat_parameters.hpp"
+#include "shoal/nn/flatten.hpp"
+#include "shoal/nn/linear.hpp"
+#include "shoal/nn/log_softmax.hpp"
+#include "shoal/nn/relu.hpp"
+#include "support/gradient_check.hpp"
+
+using shoal::Shape;
+using shoal::Tensor;
+using shoal::testing::randomTensor;
+namespace nn = shoal::nn;
+
+namespace {
+
+void buildMlp(nn::Sequential& model) {
+  model.add(nn::Linear(6, 9)).add(nn::ReLU()).add(nn::Linear(9, 4)).add(nn::LogSoftMax());
+}
+
+}  // namespace
+
+TEST(Sequential, GradientsThroughLinearReluLinearLogSoftMax) {
+  nn::Sequential model;
+  buildMlp(model);
+  EXPECT_EQ(model.outputShape(Shape{6}), Shape{4});
+  shoal::testing::expectModuleGradients(model, randomTensor(Shape{5, 6}, 51));
+}
+
+TEST(Sequential, FlatParametersAreViewsIntoOneBuffer) {
+  nn::Sequential model;
+  buildMlp(model);
+  auto& first = dynamic_cast<nn::Linear&>(model.at(0));
+  auto& second = dynamic_cast<nn::Linear&>(model.at(2));
+  std::vector<float> weight = first.weight().toVector();
+  nn::FlatParameters& flat = model.flatParameters();
+  EXPECT_EQ(flat.count(), 6 * 9 + 9 + 9 * 4 + 4);
+  EXPECT_EQ(first.weight().toVector(), weight);  // values kept
+  EXPECT_EQ(first.weight().data(), flat.values().data());
+  EXPECT_EQ(second.bias().data(), flat.values().data() + flat.count() - 4);
+  flat.values()[3] = 42.0f;
+  EXPECT_EQ(first.weight()[3], 42.0f);
+  // Gradients land in the flat gradient buffer, and the computation reads the flat values.
+  Tensor x = randomTensor(Shape{3, 6}, 52);
+  Tensor y = model.forward(x).clone();
+  flat.values().fill(0.0f);
+  model.forward(x);
+  EXPECT_NE(model.output().toVector(), y.toVector());
+  model.zeroGradParameters();
+  model.backward(x, randomTensor(Shape{3, 4}, 53));
+  EXPECT_EQ(first.gradWeight().data(), flat.grads().data());
+  double sum = 0;
+  for (int64_t i = 0; i < flat.count(); ++i) sum += std::abs(flat.grads()[i]);
+  EXPECT_GT(sum, 0.0);
+}
+
+TEST(Sequential, ShapeMismatchNamesTheLayerAndBothSizes) {
+  nn::Sequential model;
+  model.add(nn::Linear(4, 8)).add(nn::Linear(10, 5));
+  try {
+    model.forward(Tensor(Shape{2, 4}));
+    FAIL() << "Linear(10 -> 5) after Linear(4 -> 8) must not chain";
+  } catch (const shoal::ShapeError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("layer 2"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("8"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("10"), std::string::npos) << msg;
+  }
+}
+
+TEST(Sequential, EvaluationModeTurnsDropoutIntoIdentity) {
+  nn::Sequential model;
+  model.add(nn::Flatten()).add(nn::Dropout(0.5)).add(nn::Linear(12, 3));
+  Tensor x = randomTensor(Shape{4, 3, 4}, 54);
+  model.evaluate();
+  Tensor a = model.forward(x).clone();
+  Tensor b = model.forward(x).clone();
+  EXPECT_EQ(a.toVector(), b.toVector());
+  auto& linear = dynamic_cast<nn::Linear&>(model.at(2));
+  nn::Linear alone(12, 3);
+  alone.weight().copyFrom(linear.weight());
+  alone.bias().copyFrom(linear.bias());
+  EXPECT_EQ(alone.forward(x.view(Shape{4, 12})).toVector(), a.toVector());
+  model.train();
+  EXPECT_TRUE(model.at(1).isTraining());
+  EXPECT_NE(model.forward(x).toVector(), a.toVector());
+}
+
+TEST(Sequential, SameSeedGivesSameInitialWeights) {
+  nn::manualSeed(123);
+  nn::Sequential a;
+  buildMlp(a);
+  nn::manualSeed(123);
+  nn::Sequential b;
+  buildMlp(b);
+  auto pa = a.parameters(), pb = b.parameters();
+  ASSERT_EQ(pa.size(), 4u);
+  for (size_t i = 0; i < pa.size(); ++i)
+    EXPECT_EQ(pa[i].value->toVector(), pb[i].value->toVector()) << pa[i].name << " " << i;
+  nn::Sequential c;
+  buildMlp(c);
+  EXPECT_NE(c.parameters()[0].value->toVector(), pa[0].value->toVector());
+}
+
+TEST(Sequential, SteadyBatchShapeReusesOutputBuffers) {
+  nn::Sequential model;
+  buildMlp(model);
+  Tensor x = randomTensor(Shape{8, 6}, 55);
+  Tensor g = randomTensor(Shape{8, 4}, 56);
+  const float* out = model.forward(x).data();
+  const float* hidden = model.at(0).output().data();
+  const float* gradIn = model.backward(x, g).data();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(model.forward(x).data(), out);
+    EXPECT_EQ(model.at(0).output().data(), hidden);
+    EXPECT_EQ(model.backward(x, g).data(), gradIn);
+  }
+}
+
+TEST(Sequential, SpecListsTheLayers) {
+  nn::Sequential model;
+  buildMlp(model);
+  nlohmann::json spec = model.spec();
+  ASSERT_EQ(spec["layers"].size(), 4u);
+  EXPECT_EQ(spec["layers"][0], (nlohmann::json{{"type", "Linear"}, {"in", 6}, {"out", 9},
+                                               {"bias", true}}));
+  EXPECT_EQ(spec["layers"][1], (nlohmann::json{{"type", "ReLU"}}));
+  EXPECT_EQ(spec["layers"][3], (nlohmann::json{{"type", "LogSoftMax"}}));
+}
