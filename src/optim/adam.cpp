@@ -1,0 +1,82 @@
+// Adam step: one fused, vectorisable pass over parameters, gradients and both moment buffers.
+#include "shoal/optim/adam.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "shoal/error.hpp"
+
+namespace shoal::optim {
+
+Adam::Adam(Options o, std::shared_ptr<LearningRateSchedule> schedule)
+    : options_(o), schedule_(std::move(schedule)) {
+  auto require = [](bool ok, const char* what, double value) {
+    if (!ok) throw UsageError(std::string("Adam: ") + what + ", got " + std::to_string(value));
+  };
+  require(o.lr >= 0, "learning rate must be non-negative", o.lr);
+  require(o.eps >= 0, "eps must be non-negative", o.eps);
+  require(o.weightDecay >= 0, "weight decay must be non-negative", o.weightDecay);
+  require(o.beta1 >= 0 && o.beta1 < 1, "beta1 must lie in [0, 1)", o.beta1);
+  require(o.beta2 >= 0 && o.beta2 < 1, "beta2 must lie in [0, 1)", o.beta2);
+}
+
+double Adam::currentLearningRate() const {
+  return scheduledRate(schedule_.get(), options_.lr, iteration_, epoch_);
+}
+
+float Adam::step(Tensor& params, Tensor& grads, const Closure& closure) {
+  float loss = closure();
+  int64_t count = params.numel();
+  if (grads.numel() != count)
+    throw ShapeError("Adam: parameters " + params.shape().str() + " and gradients " + grads.shape().str() +
+                     " differ in size");
+  if (!firstMoment_.defined()) {
+    firstMoment_ = Tensor(params.shape());
+    secondMoment_ = Tensor(params.shape());
+  }
+  if (firstMoment_.numel() != count)
+    throw ShapeError("Adam: moment buffers hold " + std::to_string(firstMoment_.numel()) +
+                     " values but the parameters " + std::to_string(count));
+
+  double k = static_cast<double>(iteration_ + 1);
+  double correction1 = 1.0 - std::pow(options_.beta1, k);
+  double correction2 = 1.0 - std::pow(options_.beta2, k);
+  const float stepSize = static_cast<float>(currentLearningRate() / correction1);
+  const float invSqrtCorrection2 = static_cast<float>(1.0 / std::sqrt(correction2));
+  const float beta1 = static_cast<float>(options_.beta1), beta2 = static_cast<float>(options_.beta2);
+  const float oneMinusBeta1 = static_cast<float>(1.0 - options_.beta1);
+  const float oneMinusBeta2 = static_cast<float>(1.0 - options_.beta2);
+  const float eps = static_cast<float>(options_.eps), wd = static_cast<float>(options_.weightDecay);
+
+  float* p = params.data();
+  const float* g = grads.data();
+  float* m = firstMoment_.data();
+  float* v = secondMoment_.data();
+  for (int64_t i = 0; i < count; ++i) {
+    float d = g[i] + wd * p[i];
+    float mi = beta1 * m[i] + oneMinusBeta1 * d;
+    float vi = beta2 * v[i] + oneMinusBeta2 * d * d;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= stepSize * mi / (std::sqrt(vi) * invSqrtCorrection2 + eps);
+  }
+  ++iteration_;
+  return loss;
+}
+
+nlohmann::json Adam::config() const {
+  return {{"name", name()},
+          {"lr", options_.lr},
+          {"beta1", options_.beta1},
+          {"beta2", options_.beta2},
+          {"eps", options_.eps},
+          {"weightDecay", options_.weightDecay},
+          {"schedule", schedule_ ? schedule_->config() : nlohmann::json(nullptr)}};
+}
+
+std::vector<Tensor*> Adam::stateTensors() {
+  if (!firstMoment_.defined()) return {};
+  return {&firstMoment_, &secondMoment_};
+}
+
+}  // namespace shoal::optim

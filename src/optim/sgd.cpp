@@ -1,0 +1,94 @@
+// SGD step: one fused, vectorisable pass over parameters, gradients and the momentum buffer.
+#include "shoal/optim/sgd.hpp"
+
+#include <string>
+
+#include "shoal/error.hpp"
+
+namespace shoal::optim {
+namespace {
+
+struct Coefficients {
+  float lr, momentum, dampened, weightDecay;  // dampened = 1 - dampening
+};
+
+// p, g: [count]; p -= lr * (g + wd * p)
+void plainPass(float* p, const float* g, int64_t count, Coefficients k) {
+  for (int64_t i = 0; i < count; ++i) p[i] -= k.lr * (g[i] + k.weightDecay * p[i]);
+}
+
+// p, g, b: [count]; the momentum update, with the buffer set to the gradient on the first step.
+template <bool kFirst, bool kNesterov>
+void momentumPass(float* p, const float* g, float* b, int64_t count, Coefficients k) {
+  for (int64_t i = 0; i < count; ++i) {
+    float d = g[i] + k.weightDecay * p[i];
+    float buf = kFirst ? d : k.momentum * b[i] + k.dampened * d;
+    b[i] = buf;
+    p[i] -= k.lr * (kNesterov ? d + k.momentum * buf : buf);
+  }
+}
+
+void requireNonNegative(double value, const char* what) {
+  if (!(value >= 0)) throw UsageError(std::string("SGD: ") + what + " must be non-negative, got " + std::to_string(value));
+}
+
+}  // namespace
+
+SGD::SGD(Options o, std::shared_ptr<LearningRateSchedule> schedule)
+    : options_(o), schedule_(std::move(schedule)) {
+  requireNonNegative(o.lr, "learning rate");
+  requireNonNegative(o.momentum, "momentum");
+  requireNonNegative(o.dampening, "dampening");
+  requireNonNegative(o.weightDecay, "weight decay");
+  if (o.nesterov && (o.momentum <= 0 || o.dampening != 0))
+    throw UsageError("SGD: Nesterov momentum needs momentum > 0 and dampening 0 (got momentum " +
+                     std::to_string(o.momentum) + ", dampening " + std::to_string(o.dampening) + ")");
+}
+
+double SGD::currentLearningRate() const {
+  return scheduledRate(schedule_.get(), options_.lr, iteration_, epoch_);
+}
+
+float SGD::step(Tensor& params, Tensor& grads, const Closure& closure) {
+  float loss = closure();
+  if (params.numel() != grads.numel())
+    throw ShapeError("SGD: parameters " + params.shape().str() + " and gradients " + grads.shape().str() +
+                     " differ in size");
+  Coefficients k{static_cast<float>(currentLearningRate()), static_cast<float>(options_.momentum),
+                 static_cast<float>(1.0 - options_.dampening), static_cast<float>(options_.weightDecay)};
+  int64_t count = params.numel();
+  float* p = params.data();
+  const float* g = grads.data();
+  if (options_.momentum == 0) {
+    plainPass(p, g, count, k);
+  } else {
+    bool first = !momentumBuffer_.defined();
+    if (first) momentumBuffer_ = Tensor(params.shape());
+    if (momentumBuffer_.numel() != count)
+      throw ShapeError("SGD: momentum buffer holds " + std::to_string(momentumBuffer_.numel()) +
+                       " values but the parameters " + std::to_string(count));
+    float* b = momentumBuffer_.data();
+    auto pass = first ? (options_.nesterov ? momentumPass<true, true> : momentumPass<true, false>)
+                      : (options_.nesterov ? momentumPass<false, true> : momentumPass<false, false>);
+    pass(p, g, b, count, k);
+  }
+  ++iteration_;
+  return loss;
+}
+
+nlohmann::json SGD::config() const {
+  return {{"name", name()},
+          {"lr", options_.lr},
+          {"momentum", options_.momentum},
+          {"dampening", options_.dampening},
+          {"nesterov", options_.nesterov},
+          {"weightDecay", options_.weightDecay},
+          {"schedule", schedule_ ? schedule_->config() : nlohmann::json(nullptr)}};
+}
+
+std::vector<Tensor*> SGD::stateTensors() {
+  if (!momentumBuffer_.defined()) return {};
+  return {&momentumBuffer_};
+}
+
+}  // namespace shoal::optim
