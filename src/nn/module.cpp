@@ -9,6 +9,21 @@ namespace shoal::nn {
 Module::Module() = default;
 Module::~Module() = default;
 
+Module::Module(Module&& other) noexcept
+    : output_(std::move(other.output_)), gradInput_(std::move(other.gradInput_)),
+      training_(other.training_), label_(std::move(other.label_)),
+      checkedInput_(other.checkedInput_) {}
+
+Module& Module::operator=(Module&& other) noexcept {
+  output_ = std::move(other.output_);
+  gradInput_ = std::move(other.gradInput_);
+  training_ = other.training_;
+  label_ = std::move(other.label_);
+  checkedInput_ = other.checkedInput_;
+  flat_.reset();
+  return *this;
+}
+
 void Module::checkInput(const Tensor& input) {
   if (input.rank() == 0) throw ShapeError(label() + ": input must have a batch dimension");
   Shape sample = input.shape().tail();

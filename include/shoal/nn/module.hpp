@@ -30,6 +30,10 @@ class Module {
   virtual ~Module();
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
+  // Moving keeps the parameters' values; the flat buffers are made anew on the next
+  // flatParameters() call, because the moved-to object holds the parameters at new addresses.
+  Module(Module&& other) noexcept;
+  Module& operator=(Module&& other) noexcept;
 
   const Tensor& forward(const Tensor& input);
   const Tensor& backward(const Tensor& input, const Tensor& gradOutput);
