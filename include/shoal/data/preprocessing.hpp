@@ -20,11 +20,15 @@ struct Preprocessing {
   // Subtracts each feature's mean and divides by its standard deviation over `features`.
   static Preprocessing standardize(const std::vector<float>& features, int64_t width);
 
+  // Each of offset and scale is indexed by `feature` unless it holds a single value.
   float apply(float x, int64_t feature) const {
-    size_t i = offset.size() == 1 ? 0 : static_cast<size_t>(feature);
-    return (x - offset[i]) * scale[offset.size() == 1 ? 0 : i];
+    size_t f = static_cast<size_t>(feature);
+    return (x - offset[offset.size() == 1 ? 0 : f]) * scale[scale.size() == 1 ? 0 : f];
   }
-  // Throws Error when the vectors' lengths fit neither 1 nor `width` features.
+  // True when both vectors hold a single value (the same map for every feature).
+  bool broadcast() const { return offset.size() == 1 && scale.size() == 1; }
+  // Throws UsageError when the vectors are empty, their lengths fit neither 1 nor `width`
+  // features, or a value is not finite.
   void check(int64_t width) const;
 
   nlohmann::json toJson() const;

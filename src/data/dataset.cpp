@@ -1,0 +1,137 @@
+// Dataset: validation of samples and labels, and normalised batch gathering.
+#include "shoal/data/dataset.hpp"
+
+#include <algorithm>
+
+#include "shoal/error.hpp"
+
+namespace shoal::data {
+namespace {
+
+// The sample count implied by `values` values of `numel` each, checked against the labels.
+int64_t checkedSize(const char* what, const Shape& sampleShape, size_t values,
+                    const std::vector<int32_t>& labels, int numClasses) {
+  int64_t numel = sampleShape.numel();
+  if (sampleShape.rank() == 0 || numel <= 0)
+    throw ShapeError(std::string(what) + ": sample shape " + sampleShape.str() +
+                     " must have at least one element");
+  if (sampleShape.rank() == Shape::kMaxRank)
+    throw ShapeError(std::string(what) + ": sample shape " + sampleShape.str() +
+                     " leaves no room for the batch extent");
+  int64_t size =
+      labels.empty() ? static_cast<int64_t>(values) / numel : static_cast<int64_t>(labels.size());
+  if (static_cast<int64_t>(values) != size * numel)
+    throw ShapeError(std::string(what) + ": " + std::to_string(values) + " values do not hold " +
+                     (labels.empty() ? "a whole number of" : std::to_string(size)) +
+                     " samples of shape " + sampleShape.str() +
+                     (labels.empty() ? "" : " (one per label)"));
+  if (!labels.empty()) {
+    if (numClasses <= 0)
+      throw UsageError(std::string(what) + ": labelled data needs a positive class count, got " +
+                       std::to_string(numClasses));
+    for (size_t i = 0; i < labels.size(); ++i)
+      if (labels[i] < 0 || labels[i] >= numClasses)
+        throw UsageError(std::string(what) + ": label " + std::to_string(labels[i]) +
+                         " of sample " + std::to_string(i) + " is outside [0, " +
+                         std::to_string(numClasses) + ")");
+  }
+  return size;
+}
+
+// out[i, f] = p(in[index[i], f]) for a [n, width] batch; T is uint8_t or float.
+template <typename T>
+void gatherRows(const T* source, int64_t width, std::span<const int64_t> indices,
+                const Preprocessing& p, float* out) {
+  if (p.broadcast()) {
+    const float offset = p.offset[0];
+    const float scale = p.scale[0];
+    for (int64_t index : indices) {
+      const T* row = source + index * width;
+      for (int64_t f = 0; f < width; ++f) out[f] = (static_cast<float>(row[f]) - offset) * scale;
+      out += width;
+    }
+    return;
+  }
+  const size_t offsetStride = p.offset.size() == 1 ? 0 : 1;
+  const size_t scaleStride = p.scale.size() == 1 ? 0 : 1;
+  const float* offset = p.offset.data();
+  const float* scale = p.scale.data();
+  for (int64_t index : indices) {
+    const T* row = source + index * width;
+    for (int64_t f = 0; f < width; ++f)
+      out[f] = (static_cast<float>(row[f]) - offset[f * offsetStride]) * scale[f * scaleStride];
+    out += width;
+  }
+}
+
+}  // namespace
+
+Dataset Dataset::fromBytes(Shape sampleShape, std::vector<uint8_t> pixels,
+                           std::vector<int32_t> labels, int numClasses) {
+  Dataset d;
+  d.size_ = checkedSize("Dataset::fromBytes", sampleShape, pixels.size(), labels, numClasses);
+  d.sampleShape_ = sampleShape;
+  d.numClasses_ = numClasses;
+  d.bytes_ = std::move(pixels);
+  d.labels_ = std::move(labels);
+  return d;
+}
+
+Dataset Dataset::fromFloats(Shape sampleShape, std::vector<float> features,
+                            std::vector<int32_t> labels, int numClasses) {
+  Dataset d;
+  d.size_ = checkedSize("Dataset::fromFloats", sampleShape, features.size(), labels, numClasses);
+  d.sampleShape_ = sampleShape;
+  d.numClasses_ = numClasses;
+  d.floats_ = std::move(features);
+  d.labels_ = std::move(labels);
+  return d;
+}
+
+void Dataset::setPreprocessing(Preprocessing p) {
+  p.check(sampleShape_.numel());
+  preprocessing_ = std::move(p);
+}
+
+std::vector<float> Dataset::rawFeatures() const {
+  if (!bytes_.empty()) return std::vector<float>(bytes_.begin(), bytes_.end());
+  return floats_;
+}
+
+void Dataset::gather(std::span<const int64_t> indices, Tensor& input, Tensor& target) const {
+  const int64_t n = static_cast<int64_t>(indices.size());
+  for (int64_t index : indices)
+    if (index < 0 || index >= size_)
+      throw UsageError("Dataset::gather: sample index " + std::to_string(index) +
+                       " is outside [0, " + std::to_string(size_) + ")");
+  // N batch; the rest is the sample's shape, e.g. [N, 1, 28, 28] or [N, In].
+  input.resize(sampleShape_.withBatch(n));
+  target.resize(Shape{n});
+  const int64_t width = sampleShape_.numel();
+  if (!bytes_.empty())
+    gatherRows(bytes_.data(), width, indices, preprocessing_, input.data());
+  else
+    gatherRows(floats_.data(), width, indices, preprocessing_, input.data());
+  float* labels = target.data();
+  if (labels_.empty()) {
+    std::fill(labels, labels + n, -1.0f);
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) labels[i] = static_cast<float>(labels_[indices[i]]);
+}
+
+Dataset Dataset::head(int64_t count) const {
+  const int64_t n = std::clamp<int64_t>(count, 0, size_);
+  const size_t values = static_cast<size_t>(n * sampleShape_.numel());
+  Dataset d;
+  d.sampleShape_ = sampleShape_;
+  d.size_ = n;
+  d.numClasses_ = numClasses_;
+  d.preprocessing_ = preprocessing_;
+  if (!bytes_.empty()) d.bytes_.assign(bytes_.begin(), bytes_.begin() + values);
+  if (!floats_.empty()) d.floats_.assign(floats_.begin(), floats_.begin() + values);
+  if (!labels_.empty()) d.labels_.assign(labels_.begin(), labels_.begin() + n);
+  return d;
+}
+
+}  // namespace shoal::data

@@ -1,0 +1,66 @@
+// EpochOrder: seeded in-place Fisher-Yates shuffles and batch slicing.
+#include "shoal/data/epoch_order.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+#include <utility>
+
+#include "shoal/error.hpp"
+
+namespace shoal::data {
+namespace {
+
+// splitmix64's finaliser: spreads (seed, epoch) over all 64 bits of the generator's seed.
+uint64_t mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+// Uniform in [0, bound) by rejection: unbiased, and the same on every standard library
+// (std::uniform_int_distribution's algorithm is unspecified).
+uint64_t below(std::mt19937_64& rng, uint64_t bound) {
+  const uint64_t threshold = (0 - bound) % bound;  // 2^64 mod bound
+  while (true) {
+    uint64_t r = rng();
+    if (r >= threshold) return r % bound;
+  }
+}
+
+}  // namespace
+
+EpochOrder::EpochOrder(int64_t size, uint64_t seed, bool shuffle) : seed_(seed), shuffle_(shuffle) {
+  if (size < 0) throw UsageError("EpochOrder: negative data set size " + std::to_string(size));
+  order_.resize(static_cast<size_t>(size));
+  std::iota(order_.begin(), order_.end(), int64_t{0});
+}
+
+const std::vector<int64_t>& EpochOrder::forEpoch(int64_t epoch) {
+  if (epoch < 0) throw UsageError("EpochOrder: negative epoch " + std::to_string(epoch));
+  std::iota(order_.begin(), order_.end(), int64_t{0});
+  if (!shuffle_) return order_;
+  std::mt19937_64 rng(mix(seed_ ^ mix(static_cast<uint64_t>(epoch))));
+  for (size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[below(rng, i)]);
+  return order_;
+}
+
+int64_t EpochOrder::batchCount(int64_t batchSize, bool dropLast) const {
+  if (batchSize <= 0)
+    throw UsageError("EpochOrder: batch size must be positive, got " + std::to_string(batchSize));
+  return dropLast ? size() / batchSize : (size() + batchSize - 1) / batchSize;
+}
+
+std::span<const int64_t> EpochOrder::batch(int64_t index, int64_t batchSize) const {
+  const int64_t count = batchCount(batchSize, false);
+  if (index < 0 || index >= count)
+    throw UsageError("EpochOrder: batch " + std::to_string(index) + " is outside [0, " +
+                     std::to_string(count) + ") for " + std::to_string(size()) +
+                     " samples in batches of " + std::to_string(batchSize));
+  const int64_t start = index * batchSize;
+  return std::span<const int64_t>(order_).subspan(
+      static_cast<size_t>(start), static_cast<size_t>(std::min(batchSize, size() - start)));
+}
+
+}  // namespace shoal::data

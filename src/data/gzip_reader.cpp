@@ -1,0 +1,103 @@
+// Raw-or-gzip file reading through zlib's gzFile API, with positioned errors.
+#include "shoal/data/gzip_reader.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <system_error>
+
+#include "shoal/error.hpp"
+
+namespace shoal::data {
+namespace {
+
+// Compression ratios above this are rare; a larger trailer size is not trusted for buffer sizing.
+constexpr uint64_t kMaxHintRatio = 16;
+
+}  // namespace
+
+GzipReader::GzipReader(const std::string& path) : path_(path) {
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status))
+    throw InputError::at(path, 0, 0, "cannot open: no such file");
+  if (std::filesystem::is_directory(status))
+    throw InputError::at(path, 0, 0, "is a directory, expected a file");
+  fileSize_ = std::filesystem::is_regular_file(status) ? std::filesystem::file_size(path, ec) : 0;
+  if (ec) fileSize_ = 0;
+  errno = 0;
+  file_ = gzopen(path.c_str(), "rb");
+  if (!file_)
+    throw InputError::at(
+        path, 0, 0,
+        std::string("cannot open: ") + (errno ? std::strerror(errno) : "out of memory"));
+  gzbuffer(file_, 1 << 17);
+  sizeHint_ = fileSize_;
+  if (compressed() && fileSize_ >= 18) {
+    // ISIZE: the last four bytes of a gzip member, little-endian.
+    std::ifstream raw(path, std::ios::binary);
+    uint8_t trailer[4] = {};
+    if (raw.seekg(-4, std::ios::end) && raw.read(reinterpret_cast<char*>(trailer), 4))
+      // Capped, so that a corrupt trailer cannot ask for gigabytes up front.
+      sizeHint_ = std::min(uint64_t{trailer[0]} | uint64_t{trailer[1]} << 8 |
+                               uint64_t{trailer[2]} << 16 | uint64_t{trailer[3]} << 24,
+                           fileSize_ * kMaxHintRatio);
+  }
+}
+
+GzipReader::~GzipReader() {
+  if (file_) gzclose_r(file_);
+}
+
+bool GzipReader::compressed() const { return gzdirect(file_) == 0; }
+
+size_t GzipReader::read(uint8_t* dst, size_t count) {
+  size_t done = 0;
+  while (done < count) {
+    unsigned chunk = static_cast<unsigned>(std::min<size_t>(count - done, 1u << 30));
+    int n = gzread(file_, dst + done, chunk);
+    if (n < 0) {
+      int code = Z_OK;
+      const char* message = gzerror(file_, &code);
+      std::string what = code == Z_ERRNO ? std::string("read error: ") + std::strerror(errno)
+                                         : std::string("corrupt gzip data: ") + message;
+      throw InputError::at(
+          path_, 0, 0,
+          what + " (after " + std::to_string(position_ + done) + " uncompressed bytes)");
+    }
+    done += static_cast<size_t>(n);
+    if (static_cast<unsigned>(n) < chunk) {
+      // A short read is the end of the data, unless zlib met a stream cut off mid-way.
+      int code = Z_OK;
+      const char* message = gzerror(file_, &code);
+      if (code != Z_OK)
+        throw InputError::at(path_, 0, 0,
+                             std::string("corrupt gzip data: ") + message + " (after " +
+                                 std::to_string(position_ + done) + " uncompressed bytes)");
+      break;
+    }
+  }
+  position_ += done;
+  return done;
+}
+
+std::string GzipReader::readAll() {
+  std::string text;
+  size_t have = 0;
+  size_t next = std::max<size_t>(sizeHint_ + 1, 1 << 16);
+  while (true) {
+    text.resize(std::max(next, have + (1 << 16)));
+    size_t n = read(reinterpret_cast<uint8_t*>(text.data()) + have, text.size() - have);
+    have += n;
+    if (have < text.size()) break;
+    next = text.size() * 2;
+  }
+  text.resize(have);
+  return text;
+}
+
+}  // namespace shoal::data
