@@ -1,0 +1,55 @@
+// Negative log-likelihood loss over class log-probabilities, and the shared class-target checks.
+#include "shoal/nn/class_nll_criterion.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "shoal/error.hpp"
+
+namespace shoal::nn {
+
+void checkClassTargets(const std::string& criterion, const Tensor& input, const Tensor& target) {
+  if (input.rank() != 2)
+    throw ShapeError(criterion + ": expected input [N, C], got " + input.shape().str());
+  int64_t n = input.dim(0), c = input.dim(1);
+  if (target.rank() != 1 || target.dim(0) != n)
+    throw ShapeError(criterion + ": expected target [" + std::to_string(n) + "] for input " +
+                     input.shape().str() + ", got " + target.shape().str());
+  const float* t = target.data();
+  for (int64_t i = 0; i < n; ++i) {
+    float v = t[i];
+    if (!(v >= 0.0f && v < static_cast<float>(c) && std::floor(v) == v)) {
+      std::ostringstream msg;
+      msg << criterion << ": target of sample " << i << " is " << v << ", expected a class index in [0, "
+          << c << ") (" << c << " classes)";
+      throw Error(msg.str());
+    }
+  }
+}
+
+void ClassNLLCriterion::checkTarget(const Tensor& input, const Tensor& target) const {
+  checkClassTargets(typeName(), input, target);
+}
+
+// input [N, C], target [N]
+float ClassNLLCriterion::updateOutput(const Tensor& input, const Tensor& target) {
+  int64_t n = input.dim(0), c = input.dim(1);
+  const float* x = input.data();
+  const float* t = target.data();
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += x[i * c + static_cast<int64_t>(t[i])];
+  if (reduction_ == Reduction::Mean && n > 0) sum /= static_cast<double>(n);
+  return static_cast<float>(-sum);
+}
+
+// gradInput [N, C]: -scale at each sample's target class, 0 elsewhere.
+void ClassNLLCriterion::updateGradInput(const Tensor& input, const Tensor& target) {
+  int64_t n = input.dim(0), c = input.dim(1);
+  float scale = reduction_ == Reduction::Mean && n > 0 ? 1.0f / static_cast<float>(n) : 1.0f;
+  gradInput_.fill(0.0f);
+  float* g = gradInput_.data();
+  const float* t = target.data();
+  for (int64_t i = 0; i < n; ++i) g[i * c + static_cast<int64_t>(t[i])] = -scale;
+}
+
+}  // namespace shoal::nn
