@@ -1,0 +1,72 @@
+// Times LeNet-5's two convolutions (forward, backward-data, backward-weights) at batch 128.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "shoal/backend/cpu/engine.hpp"
+#include "shoal/nn/spatial_convolution.hpp"
+
+using namespace shoal;
+
+namespace {
+
+Tensor randomTensor(const Shape& shape, uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  Tensor t(shape);
+  for (int64_t i = 0; i < t.numel(); ++i) t[i] = dist(gen);
+  return t;
+}
+
+double msSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+struct Timing {
+  double forward = 0, backward = 0;
+};
+
+// Median of `reps` timed forward and backward passes after a warm-up.
+Timing timeLayer(nn::SpatialConvolution& conv, const Tensor& x, const Tensor& gy, int reps) {
+  for (int i = 0; i < 5; ++i) {
+    conv.forward(x);
+    conv.backward(x, gy);
+  }
+  std::vector<double> fwd, bwd;
+  for (int i = 0; i < reps; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    conv.forward(x);
+    fwd.push_back(msSince(t0));
+    auto t1 = std::chrono::steady_clock::now();
+    conv.backward(x, gy);
+    bwd.push_back(msSince(t1));
+  }
+  std::sort(fwd.begin(), fwd.end());
+  std::sort(bwd.begin(), bwd.end());
+  return {fwd[fwd.size() / 2], bwd[bwd.size() / 2]};
+}
+
+}  // namespace
+
+int main() {
+  const int64_t n = 128;
+  const int reps = 100;
+  nn::SpatialConvolution conv1(1, 6, 5, 5, 1, 1, 2, 2);
+  nn::SpatialConvolution conv2(6, 16, 5, 5);
+  Tensor x1 = randomTensor({n, 1, 28, 28}, 1), gy1 = randomTensor({n, 6, 28, 28}, 2);
+  Tensor x2 = randomTensor({n, 6, 14, 14}, 3), gy2 = randomTensor({n, 16, 10, 10}, 4);
+  std::printf("oneDNN %s, %s, %d threads, batch %ld, median of %d\n",
+              backend::cpu::dnnlVersion().c_str(), backend::cpu::instructionSet().c_str(),
+              backend::cpu::threadCount(), static_cast<long>(n), reps);
+  Timing t1 = timeLayer(conv1, x1, gy1, reps);
+  Timing t2 = timeLayer(conv2, x2, gy2, reps);
+  std::printf("%-40s forward %6.3f ms  backward %6.3f ms\n", conv1.describe().c_str(), t1.forward,
+              t1.backward);
+  std::printf("%-40s forward %6.3f ms  backward %6.3f ms\n", conv2.describe().c_str(), t2.forward,
+              t2.backward);
+  std::printf("both convolutions, forward + backward: %.3f ms\n",
+              t1.forward + t1.backward + t2.forward + t2.backward);
+  return 0;
+}

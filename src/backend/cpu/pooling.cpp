@@ -1,0 +1,175 @@
+// oneDNN pooling primitives per input shape; ceil mode as right padding, PyTorch's divisors.
+#include "shoal/backend/cpu/pooling.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "shoal/backend/cpu/dnnl_binding.hpp"
+#include "shoal/backend/cpu/engine.hpp"
+#include "shoal/error.hpp"
+
+namespace shoal::backend::cpu {
+
+using dnnl::memory;
+
+PoolingGeometry poolingGeometry(const std::string& layer, int64_t kW, int64_t kH, int64_t dW,
+                                int64_t dH, int64_t padW, int64_t padH, bool ceilMode) {
+  auto text = [](int64_t w, int64_t h) { return std::to_string(w) + "," + std::to_string(h); };
+  if (kW <= 0 || kH <= 0) throw UsageError(layer + ": kernel must be positive, got " + text(kW, kH));
+  if (dW < 0 || dH < 0) throw UsageError(layer + ": stride must be non-negative, got " + text(dW, dH));
+  if (padW < 0 || padH < 0 || 2 * padW > kW || 2 * padH > kH)
+    throw UsageError(layer + ": padding must be between 0 and half the kernel (" + text(kW, kH) +
+                     "), got " + text(padW, padH));
+  return {.kernelH = kH, .kernelW = kW, .strideH = dH == 0 ? kH : dH, .strideW = dW == 0 ? kW : dW,
+          .padH = padH, .padW = padW, .ceilMode = ceilMode};
+}
+
+int64_t poolingOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad, bool ceilMode) {
+  int64_t span = in + 2 * pad - kernel;
+  if (span < 0) return 0;
+  int64_t out = (span + (ceilMode ? stride - 1 : 0)) / stride + 1;
+  if (ceilMode && (out - 1) * stride >= in + pad) --out;
+  return out;
+}
+
+namespace {
+
+// The right padding that makes oneDNN produce `out` windows (ceil mode's extra windows).
+int64_t rightPadding(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad) {
+  return std::max<int64_t>(0, (out - 1) * stride + kernel - in - pad);
+}
+
+// PyTorch's divisor correction for windows overhanging the padded input: kernel / part inside
+// per output position (1 elsewhere); empty when no window overhangs.
+std::vector<float> overhangFactors(int64_t in, int64_t out, int64_t kernel, int64_t stride,
+                                   int64_t pad) {
+  std::vector<float> f(out, 1.0f);
+  bool any = false;
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t start = o * stride - pad;
+    int64_t inside = std::min(start + kernel, in + pad) - start;
+    if (inside < kernel) {
+      f[o] = static_cast<float>(kernel) / static_cast<float>(inside);
+      any = true;
+    }
+  }
+  return any ? f : std::vector<float>{};
+}
+
+dnnl::algorithm toDnnl(PoolingAlgorithm a) {
+  switch (a) {
+    case PoolingAlgorithm::Max: return dnnl::algorithm::pooling_max;
+    case PoolingAlgorithm::AverageIncludePadding: return dnnl::algorithm::pooling_avg_include_padding;
+    case PoolingAlgorithm::AverageExcludePadding: return dnnl::algorithm::pooling_avg_exclude_padding;
+  }
+  return dnnl::algorithm::pooling_max;
+}
+
+}  // namespace
+
+struct Pooling::Impl {
+  struct Entry {
+    memory::dims srcDims, dstDims, strides, kernel, padL, padR;
+    dnnl::pooling_forward::primitive_desc forwardPd;
+    memory src, dst, gradSrc, gradDst, workspace;
+    BoundPrimitive forward, backward;  // backward made on the first backward pass
+    std::vector<float> factorH, factorW;  // overhang corrections (AverageIncludePadding)
+    Tensor scaledGradDst;                 // gradDst with the corrections applied
+  };
+
+  Impl(PoolingAlgorithm a, const PoolingGeometry& geometry) : algorithm(a), g(geometry) {}
+
+  Entry& entry(const Shape& src) {
+    return cache.get(src, [&] { return make(src); });
+  }
+
+  // src [N, C, H, W]
+  Entry make(const Shape& src) const {
+    Entry e;
+    int64_t h = src[2], w = src[3];
+    int64_t oh = poolingOutputSize(h, g.kernelH, g.strideH, g.padH, g.ceilMode);
+    int64_t ow = poolingOutputSize(w, g.kernelW, g.strideW, g.padW, g.ceilMode);
+    e.srcDims = {src[0], src[1], h, w};
+    e.dstDims = {src[0], src[1], oh, ow};
+    e.strides = {g.strideH, g.strideW};
+    e.kernel = {g.kernelH, g.kernelW};
+    e.padL = {g.padH, g.padW};
+    e.padR = {rightPadding(h, oh, g.kernelH, g.strideH, g.padH),
+              rightPadding(w, ow, g.kernelW, g.strideW, g.padW)};
+    dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_training, toDnnl(algorithm),
+                                     plainDesc(e.srcDims), plainDesc(e.dstDims), e.strides,
+                                     e.kernel, e.padL, e.padR);
+    e.forwardPd = dnnl::pooling_forward::primitive_desc(desc, userScratchpad(), engine());
+    e.src = memory(plainDesc(e.srcDims), engine(), nullptr);
+    e.dst = memory(plainDesc(e.dstDims), engine(), nullptr);
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DST, e.dst}};
+    if (algorithm == PoolingAlgorithm::Max) {
+      e.workspace = memory(e.forwardPd.workspace_desc(), engine());
+      args.emplace_back(DNNL_ARG_WORKSPACE, e.workspace);
+    }
+    e.forward = BoundPrimitive(e.forwardPd, std::move(args));
+    if (algorithm == PoolingAlgorithm::AverageIncludePadding) {
+      e.factorH = overhangFactors(h, oh, g.kernelH, g.strideH, g.padH);
+      e.factorW = overhangFactors(w, ow, g.kernelW, g.strideW, g.padW);
+    }
+    return e;
+  }
+
+  void makeBackward(Entry& e) const {
+    dnnl::pooling_backward::desc desc(toDnnl(algorithm), plainDesc(e.srcDims),
+                                      plainDesc(e.dstDims), e.strides, e.kernel, e.padL, e.padR);
+    dnnl::pooling_backward::primitive_desc pd(desc, userScratchpad(), engine(), e.forwardPd);
+    e.gradSrc = memory(plainDesc(e.srcDims), engine(), nullptr);
+    e.gradDst = memory(plainDesc(e.dstDims), engine(), nullptr);
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_DIFF_DST, e.gradDst},
+                                             {DNNL_ARG_DIFF_SRC, e.gradSrc}};
+    if (algorithm == PoolingAlgorithm::Max) args.emplace_back(DNNL_ARG_WORKSPACE, e.workspace);
+    e.backward = BoundPrimitive(pd, std::move(args));
+  }
+
+  // t [N, C, OH, OW] *= factorH[oh] * factorW[ow]
+  static void correct(Entry& e, Tensor& t) {
+    if (e.factorH.empty() && e.factorW.empty()) return;
+    int64_t oh = e.dstDims[2], ow = e.dstDims[3], planes = e.dstDims[0] * e.dstDims[1];
+    for (int64_t p = 0; p < planes; ++p)
+      for (int64_t i = 0; i < oh; ++i)
+        for (int64_t j = 0; j < ow; ++j)
+          t[(p * oh + i) * ow + j] *= (e.factorH.empty() ? 1.0f : e.factorH[i]) *
+                                      (e.factorW.empty() ? 1.0f : e.factorW[j]);
+  }
+
+  PoolingAlgorithm algorithm;
+  PoolingGeometry g;
+  ShapeCache<Entry> cache;
+};
+
+Pooling::Pooling(PoolingAlgorithm algorithm, const PoolingGeometry& geometry)
+    : impl_(std::make_unique<Impl>(algorithm, geometry)) {}
+Pooling::~Pooling() = default;
+Pooling::Pooling(Pooling&&) noexcept = default;
+Pooling& Pooling::operator=(Pooling&&) noexcept = default;
+
+void Pooling::forward(const Tensor& src, Tensor& dst) {
+  Impl::Entry& e = impl_->entry(src.shape());
+  bind(e.src, src);
+  bind(e.dst, dst);
+  e.forward.run();
+  Impl::correct(e, dst);
+}
+
+void Pooling::backward(const Tensor& gradDst, Tensor& gradSrc) {
+  Impl::Entry& e = impl_->entry(gradSrc.shape());
+  if (e.backward.empty()) impl_->makeBackward(e);
+  if (e.factorH.empty() && e.factorW.empty()) {
+    bind(e.gradDst, gradDst);
+  } else {
+    e.scaledGradDst.resize(gradDst.shape());
+    e.scaledGradDst.copyFrom(gradDst);
+    Impl::correct(e, e.scaledGradDst);
+    bind(e.gradDst, e.scaledGradDst);
+  }
+  bind(e.gradSrc, gradSrc);
+  e.backward.run();
+}
+
+}  // namespace shoal::backend::cpu
