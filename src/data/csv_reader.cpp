@@ -215,7 +215,9 @@ bool fastRow(std::string_view line, const Layout& layout, std::vector<float>& fe
     const char* cellEnd =
         static_cast<const char*>(std::memchr(p, ',', static_cast<size_t>(end - p)));
     if (!cellEnd) cellEnd = end;
-    if (c + 1 < layout.columns ? cellEnd == end : cellEnd != end) break;
+    // Every field but the last ends at a comma; the last ends the line.
+    ok = c + 1 < layout.columns ? cellEnd != end : cellEnd == end;
+    if (!ok) break;
     const char* first = p;
     const char* last = cellEnd;
     while (first < last && isBlank(*first)) ++first;
@@ -235,10 +237,8 @@ bool fastRow(std::string_view line, const Layout& layout, std::vector<float>& fe
     } else {
       ok = std::find(first, last, '"') == last;
     }
-    p = cellEnd + 1;
+    p = cellEnd == end ? end : cellEnd + 1;
   }
-  ok = ok &&
-       features.size() - featureStart == layout.columns - (layout.labelColumn < layout.columns);
   if (!ok) {
     features.resize(featureStart);
     labels.resize(labelStart);

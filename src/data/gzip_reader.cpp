@@ -60,29 +60,28 @@ size_t GzipReader::read(uint8_t* dst, size_t count) {
   while (done < count) {
     unsigned chunk = static_cast<unsigned>(std::min<size_t>(count - done, 1u << 30));
     int n = gzread(file_, dst + done, chunk);
-    if (n < 0) {
-      int code = Z_OK;
-      const char* message = gzerror(file_, &code);
-      std::string what = code == Z_ERRNO ? std::string("read error: ") + std::strerror(errno)
-                                         : std::string("corrupt gzip data: ") + message;
-      throw InputError::at(
-          path_, 0, 0,
-          what + " (after " + std::to_string(position_ + done) + " uncompressed bytes)");
-    }
-    done += static_cast<size_t>(n);
-    if (static_cast<unsigned>(n) < chunk) {
-      // A short read is the end of the data, unless zlib met a stream cut off mid-way.
-      int code = Z_OK;
-      const char* message = gzerror(file_, &code);
-      if (code != Z_OK)
-        throw InputError::at(path_, 0, 0,
-                             std::string("corrupt gzip data: ") + message + " (after " +
-                                 std::to_string(position_ + done) + " uncompressed bytes)");
+    if (n > 0) done += static_cast<size_t>(n);
+    // A short read is the end of the data, unless zlib met an error or a stream cut off mid-way.
+    if (n < 0 || static_cast<unsigned>(n) < chunk) {
+      checkError(position_ + done);
       break;
     }
   }
   position_ += done;
   return done;
+}
+
+void GzipReader::checkError(uint64_t offset) const {
+  int code = Z_OK;
+  std::string message = gzerror(file_, &code);
+  if (code == Z_OK) return;
+  // zlib prefixes its message with the path.
+  if (message.rfind(path_ + ": ", 0) == 0) message.erase(0, path_.size() + 2);
+  std::string what = code == Z_ERRNO       ? std::string("read error: ") + std::strerror(errno)
+                     : code == Z_BUF_ERROR ? "truncated gzip file: " + message
+                                           : "corrupt gzip data: " + message;
+  throw InputError::at(path_, 0, 0,
+                       what + " (after " + std::to_string(offset) + " uncompressed bytes)");
 }
 
 std::string GzipReader::readAll() {

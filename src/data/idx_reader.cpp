@@ -82,8 +82,9 @@ std::vector<uint8_t> readPayload(GzipReader& in, uint64_t total, const std::stri
     throw InputError::at(in.path(), 0, 0,
                          "truncated IDX file: the header promises " + promise + ", " +
                              std::to_string(total) + " bytes of data; found " +
-                             std::to_string(have) + " bytes (" + std::to_string(have / itemBytes) +
-                             " whole " + items + ")");
+                             std::to_string(have) + " bytes, enough for " +
+                             std::to_string(have / itemBytes) + " of the " +
+                             std::to_string(total / itemBytes) + " " + items);
   uint8_t extra[4096];
   uint64_t trailing = 0;
   while (size_t n = in.read(extra, sizeof extra)) {
@@ -125,8 +126,8 @@ std::vector<uint8_t> readIdxLabels(const std::string& path) {
 }
 
 Dataset readIdx(const std::string& imagesPath, const std::string& labelsPath, int numClasses) {
-  if (numClasses <= 0 || numClasses > 256)
-    throw UsageError("readIdx: numClasses must be between 1 and 256, got " +
+  if (numClasses <= 0)
+    throw UsageError("readIdx: numClasses must be positive, got " +
                      std::to_string(numClasses));
   Shape sampleShape;
   std::vector<uint8_t> pixels = readIdxImages(imagesPath, sampleShape);

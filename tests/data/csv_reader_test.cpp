@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "data/temp_dir.hpp"
 #include "shoal/error.hpp"
 
@@ -142,6 +144,13 @@ TEST(CsvReader, RaggedRows) {
   expectCsvError(shortRow, {}, shortRow + ":2: ", {"expected 3 fields", "found 2"});
   std::string longRow = dir.write("b.csv", std::string("h1,h2\n0,1\n1,3\n0,1,2\n"));
   expectCsvError(longRow, {}, longRow + ":4: ", {"expected 2 fields", "found 3"});
+  CsvOptions ignoreLast;
+  ignoreLast.labelColumn = "2";
+  ignoreLast.ignoreLabel = true;
+  std::string extra = dir.write("d.csv", std::string("1,2,3\n4,5,6,7\n"));
+  expectCsvError(extra, ignoreLast, extra + ":2: ", {"expected 3 fields", "found 4"});
+  std::string missing = dir.write("e.csv", std::string("1,2,3\n4,5\n"));
+  expectCsvError(missing, ignoreLast, missing + ":2: ", {"expected 3 fields", "found 2"});
   std::string gap = dir.write("c.csv", std::string("0,1\n\n1,3\n"));
   expectCsvError(gap, {}, gap + ":2: ", {"expected 2 fields", "empty line"});
 }
@@ -200,4 +209,35 @@ TEST(CsvReader, QuotedFields) {
   EXPECT_EQ(allFeatures(d), (std::vector<float>{2.5f}));
   std::string open = dir.write("b.csv", std::string("1,2\n0,\"3\n"));
   expectCsvError(open, {}, open + ":2:2: ", {"unterminated quoted field"});
+}
+
+TEST(CsvReader, SpacedSignedAndQuotedCellsReadLikePlainOnes) {
+  TempDir dir;
+  Dataset plain = readCsv(dir.write("a.csv", std::string("1,0.5,-2,7\n0,3,4e-3,12\n")), {});
+  Dataset odd =
+      readCsv(dir.write("b.csv", std::string(" 1 , +0.5,\"-2\" ,7.0\n0.0,3 ,  4e-3 ,+12\n")), {});
+  EXPECT_EQ(odd.labels(), plain.labels());
+  EXPECT_EQ(odd.rawFeatures(), plain.rawFeatures());
+}
+
+TEST(CsvReader, RandomCorruptionOnlyRaisesInputErrors) {
+  TempDir dir;
+  const std::string good = "label,a,b\n1,0.5,2\n0,\"3\",4\n2,5,6e1\n";
+  const std::string alphabet = ",\"\n\r 0123456789.-+eE x";
+  std::mt19937 rng(3);
+  int errors = 0;
+  for (int trial = 0; trial < 150; ++trial) {
+    std::string text = good;
+    for (int k = 0; k < 1 + static_cast<int>(rng() % 3); ++k)
+      text[rng() % text.size()] = alphabet[rng() % alphabet.size()];
+    std::string path = dir.write("fuzz.csv", text);
+    try {
+      Dataset d = readCsv(path, {});
+      EXPECT_GT(d.size(), 0);
+      EXPECT_EQ(d.rawFeatures().size(), static_cast<size_t>(d.size() * d.sampleShape()[0]));
+    } catch (const InputError&) {
+      ++errors;
+    }
+  }
+  EXPECT_GT(errors, 30);
 }

@@ -33,6 +33,9 @@ class GzipReader {
   uint64_t position() const { return position_; }
 
  private:
+  // Throws InputError when zlib reports an error, naming the uncompressed `offset`.
+  void checkError(uint64_t offset) const;
+
   std::string path_;
   gzFile_s* file_ = nullptr;
   uint64_t fileSize_ = 0;
