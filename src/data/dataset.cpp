@@ -120,6 +120,12 @@ void Dataset::gather(std::span<const int64_t> indices, Tensor& input, Tensor& ta
   for (int64_t i = 0; i < n; ++i) labels[i] = static_cast<float>(labels_[indices[i]]);
 }
 
+void Dataset::reshapeSamples(const Shape& sampleShape) {
+  if (sampleShape.numel() != sampleShape_.numel())
+    throw ShapeError("cannot view samples of shape " + sampleShape_.str() + " as " + sampleShape.str());
+  sampleShape_ = sampleShape;
+}
+
 Dataset Dataset::head(int64_t count) const {
   const int64_t n = std::clamp<int64_t>(count, 0, size_);
   const size_t values = static_cast<size_t>(n * sampleShape_.numel());

@@ -28,6 +28,8 @@ class Dataset {
   const std::vector<int32_t>& labels() const { return labels_; }
   const Preprocessing& preprocessing() const { return preprocessing_; }
   void setPreprocessing(Preprocessing p);
+  // Views every sample under another shape with the same element count (784 -> 1x28x28).
+  void reshapeSamples(const Shape& sampleShape);
   // Raw (unnormalised) features as floats, for fitting a Preprocessing.
   std::vector<float> rawFeatures() const;
 
