@@ -1,0 +1,61 @@
+// BatchNormalization: batch normalisation of [N, C] batches (BigDL's nn.BatchNormalization, PyTorch's BatchNorm1d).
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "shoal/backend/cpu/batch_norm.hpp"
+#include "shoal/nn/module.hpp"
+
+namespace shoal::nn {
+
+// PyTorch semantics. Training: normalise each channel with the batch's mean and biased variance,
+// then runningMean/runningVar move towards the batch's mean and unbiased variance by `momentum`.
+// Evaluation: normalise with runningMean/runningVar. With `affine`, weight (gamma, init 1) and
+// bias (beta, init 0) scale and shift the result. The running statistics are not parameters
+// but state saved with the model (stateBuffers()). Backward computes the input gradient and
+// accumulates the parameter gradients in one pass.
+class BatchNormalization : public Module {
+ public:
+  explicit BatchNormalization(int64_t nOutput, double eps = 1e-5, double momentum = 0.1,
+                              bool affine = true);
+  // Moves a freshly made layer (into a container); the moved-to layer starts without a label.
+  BatchNormalization(BatchNormalization&& other) noexcept;
+
+  Shape outputShape(const Shape& inputShape) const override;
+  std::string typeName() const override { return "BatchNormalization"; }
+  nlohmann::json spec() const override;
+  std::string describe() const override;
+  std::vector<Parameter> parameters() override;
+  std::vector<Tensor*> stateBuffers() override { return {&runningMean_, &runningVar_}; }
+  void reset(Generator& gen) override;
+
+  Tensor& weight() { return weight_; }
+  Tensor& bias() { return bias_; }
+  Tensor& gradWeight() { return gradWeight_; }
+  Tensor& gradBias() { return gradBias_; }
+  Tensor& runningMean() { return runningMean_; }
+  Tensor& runningVar() { return runningVar_; }
+
+ protected:
+  // `type` names the layer in argument errors.
+  BatchNormalization(const std::string& type, int64_t nOutput, double eps, double momentum,
+                     bool affine);
+  // The per-sample shape this layer accepts: {C}.
+  virtual void checkSample(const Shape& sample) const;
+
+  void updateOutput(const Tensor& input) override;
+  void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
+
+  int64_t nOutput_;
+  double eps_, momentum_;
+  bool affine_;
+
+ private:
+  Tensor weight_, bias_, gradWeight_, gradBias_;
+  Tensor runningMean_, runningVar_;
+  Tensor batchMean_, batchVar_;  // of the last training forward
+  bool forwardUsedBatchStatistics_ = true;
+  backend::cpu::BatchNorm bn_;
+};
+
+}  // namespace shoal::nn

@@ -1,0 +1,136 @@
+// BatchNormalization: shapes, running statistics and modes; the arithmetic is backend::cpu::BatchNorm.
+#include "shoal/nn/batch_normalization.hpp"
+
+#include <sstream>
+
+#include "shoal/error.hpp"
+
+namespace shoal::nn {
+namespace {
+
+// [N, C] -> [N, C, 1, 1]; [N, C, H, W] unchanged.
+Shape as4d(const Shape& s) { return Shape{s[0], s[1], s.rank() > 2 ? s[2] : 1, s.rank() > 3 ? s[3] : 1}; }
+
+std::string number(double v) {
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+}  // namespace
+
+BatchNormalization::BatchNormalization(int64_t nOutput, double eps, double momentum, bool affine)
+    : BatchNormalization("BatchNormalization", nOutput, eps, momentum, affine) {}
+
+BatchNormalization::BatchNormalization(const std::string& type, int64_t nOutput, double eps,
+                                       double momentum, bool affine)
+    : nOutput_(nOutput > 0 ? nOutput : 0),
+      eps_(eps),
+      momentum_(momentum),
+      affine_(affine),
+      weight_(Shape{affine ? nOutput_ : 0}),
+      bias_(weight_.shape()),
+      gradWeight_(weight_.shape()),
+      gradBias_(weight_.shape()),
+      runningMean_(Shape{nOutput_}),
+      runningVar_(Shape{nOutput_}),
+      batchMean_(Shape{nOutput_}),
+      batchVar_(Shape{nOutput_}),
+      bn_(eps, affine) {
+  if (nOutput <= 0)
+    throw UsageError(type + ": channel count must be positive, got " + std::to_string(nOutput));
+  if (!(eps > 0)) throw UsageError(type + ": eps must be positive, got " + number(eps));
+  if (!(momentum >= 0 && momentum <= 1))
+    throw UsageError(type + ": momentum must be in [0, 1], got " + number(momentum));
+  reset(initGenerator());
+}
+
+BatchNormalization::BatchNormalization(BatchNormalization&& other) noexcept
+    : Module(),
+      nOutput_(other.nOutput_),
+      eps_(other.eps_),
+      momentum_(other.momentum_),
+      affine_(other.affine_),
+      weight_(std::move(other.weight_)),
+      bias_(std::move(other.bias_)),
+      gradWeight_(std::move(other.gradWeight_)),
+      gradBias_(std::move(other.gradBias_)),
+      runningMean_(std::move(other.runningMean_)),
+      runningVar_(std::move(other.runningVar_)),
+      batchMean_(std::move(other.batchMean_)),
+      batchVar_(std::move(other.batchVar_)),
+      forwardUsedBatchStatistics_(other.forwardUsedBatchStatistics_),
+      bn_(std::move(other.bn_)) {
+  training_ = other.training_;
+}
+
+void BatchNormalization::checkSample(const Shape& in) const {
+  if (in.rank() != 1 || in[0] != nOutput_)
+    throw ShapeError(label() + ": expected a sample of shape [" + std::to_string(nOutput_) +
+                     "], got " + in.str());
+}
+
+Shape BatchNormalization::outputShape(const Shape& in) const {
+  checkSample(in);
+  return in;
+}
+
+nlohmann::json BatchNormalization::spec() const {
+  return {{"type", typeName()}, {"n", nOutput_}, {"eps", eps_}, {"momentum", momentum_},
+          {"affine", affine_}};
+}
+
+std::string BatchNormalization::describe() const {
+  std::string s = typeName() + "(" + std::to_string(nOutput_);
+  if (eps_ != 1e-5) s += ", eps " + number(eps_);
+  if (momentum_ != 0.1) s += ", momentum " + number(momentum_);
+  if (!affine_) s += ", no affine";
+  return s + ")";
+}
+
+std::vector<Parameter> BatchNormalization::parameters() {
+  if (!affine_) return {};
+  return {{"weight", &weight_, &gradWeight_}, {"bias", &bias_, &gradBias_}};
+}
+
+void BatchNormalization::reset(Generator&) {
+  weight_.fill(1.0f);
+  bias_.fill(0.0f);
+  runningMean_.fill(0.0f);
+  runningVar_.fill(1.0f);
+}
+
+// input [N, C] or [N, C, H, W] -> output of the same shape
+void BatchNormalization::updateOutput(const Tensor& input) {
+  const Shape shape4 = as4d(input.shape());
+  output_.resize(input.shape());
+  Tensor x = input.view(shape4), y = output_.view(shape4);
+  forwardUsedBatchStatistics_ = training_;
+  if (!training_) return bn_.forwardInference(x, weight_, bias_, runningMean_, runningVar_, y);
+
+  int64_t count = shape4[0] * shape4[2] * shape4[3];  // values per channel
+  if (count < 2)
+    throw ShapeError(label() + ": training needs more than one value per channel, got input shape " +
+                     input.shape().str());
+  bn_.forwardTraining(x, weight_, bias_, y, batchMean_, batchVar_);
+  // running = (1 - momentum) running + momentum batch, with the unbiased batch variance
+  float m = static_cast<float>(momentum_);
+  float unbias = static_cast<float>(count) / static_cast<float>(count - 1);
+  for (int64_t c = 0; c < nOutput_; ++c) {
+    runningMean_[c] = (1 - m) * runningMean_[c] + m * batchMean_[c];
+    runningVar_[c] = (1 - m) * runningVar_[c] + m * batchVar_[c] * unbias;
+  }
+}
+
+// gradOutput -> gradInput; gradWeight += dL/dweight, gradBias += dL/dbias
+void BatchNormalization::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
+  const Shape shape4 = as4d(input.shape());
+  gradInput_.resize(input.shape());
+  Tensor gradIn = gradInput_.view(shape4);
+  bool batch = forwardUsedBatchStatistics_;
+  bn_.backward(input.view(shape4), gradOutput.view(shape4), weight_, bias_,
+               batch ? batchMean_ : runningMean_, batch ? batchVar_ : runningVar_, batch, gradIn,
+               gradWeight_, gradBias_);
+}
+
+}  // namespace shoal::nn
