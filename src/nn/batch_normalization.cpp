@@ -1,4 +1,4 @@
-// BatchNormalization: shapes, running statistics and modes; the arithmetic is backend::cpu::BatchNorm.
+// BatchNormalization: shapes, running statistics, modes; arithmetic in backend::cpu::BatchNorm.
 #include "shoal/nn/batch_normalization.hpp"
 
 #include <sstream>
@@ -9,7 +9,9 @@ namespace shoal::nn {
 namespace {
 
 // [N, C] -> [N, C, 1, 1]; [N, C, H, W] unchanged.
-Shape as4d(const Shape& s) { return Shape{s[0], s[1], s.rank() > 2 ? s[2] : 1, s.rank() > 3 ? s[3] : 1}; }
+Shape as4d(const Shape& s) {
+  return Shape{s[0], s[1], s.rank() > 2 ? s[2] : 1, s.rank() > 3 ? s[3] : 1};
+}
 
 std::string number(double v) {
   std::ostringstream out;
@@ -76,7 +78,10 @@ Shape BatchNormalization::outputShape(const Shape& in) const {
 }
 
 nlohmann::json BatchNormalization::spec() const {
-  return {{"type", typeName()}, {"n", nOutput_}, {"eps", eps_}, {"momentum", momentum_},
+  return {{"type", typeName()},
+          {"n", nOutput_},
+          {"eps", eps_},
+          {"momentum", momentum_},
           {"affine", affine_}};
 }
 
@@ -110,7 +115,8 @@ void BatchNormalization::updateOutput(const Tensor& input) {
 
   int64_t count = shape4[0] * shape4[2] * shape4[3];  // values per channel
   if (count < 2)
-    throw ShapeError(label() + ": training needs more than one value per channel, got input shape " +
+    throw ShapeError(label() +
+                     ": training needs more than one value per channel, got input shape " +
                      input.shape().str());
   bn_.forwardTraining(x, weight_, bias_, y, batchMean_, batchVar_);
   // running = (1 - momentum) running + momentum batch, with the unbiased batch variance

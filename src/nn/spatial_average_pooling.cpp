@@ -32,7 +32,8 @@ SpatialAveragePooling::SpatialAveragePooling(SpatialAveragePooling&& other) noex
 
 Shape SpatialAveragePooling::outputShape(const Shape& in) const {
   const auto& g = geometry_;
-  if (in.rank() != 3) throw ShapeError(label() + ": expected a sample of shape [C, H, W], got " + in.str());
+  if (in.rank() != 3)
+    throw ShapeError(label() + ": expected a sample of shape [C, H, W], got " + in.str());
   int64_t oh = backend::cpu::poolingOutputSize(in[1], g.kernelH, g.strideH, g.padH, g.ceilMode);
   int64_t ow = backend::cpu::poolingOutputSize(in[2], g.kernelW, g.strideW, g.padW, g.ceilMode);
   if (oh < 1 || ow < 1)
@@ -56,7 +57,8 @@ nlohmann::json SpatialAveragePooling::spec() const {
 std::string SpatialAveragePooling::describe() const {
   const auto& g = geometry_;
   std::string s = typeName() + "(" + std::to_string(g.kernelW) + "x" + std::to_string(g.kernelH);
-  if (g.strideW != g.kernelW || g.strideH != g.kernelH) s += ", stride " + pair(g.strideW, g.strideH);
+  if (g.strideW != g.kernelW || g.strideH != g.kernelH)
+    s += ", stride " + pair(g.strideW, g.strideH);
   if (g.padW != 0 || g.padH != 0) s += ", pad " + pair(g.padW, g.padH);
   if (g.ceilMode) s += ", ceil";
   if (!countIncludePad_) s += ", padding not counted";

@@ -1,4 +1,4 @@
-// SpatialConvolution: argument checks, shapes, initialisation; the arithmetic is backend::cpu::Convolution.
+// SpatialConvolution: arguments, shapes, initialisation; arithmetic in backend::cpu::Convolution.
 #include "shoal/nn/spatial_convolution.hpp"
 
 #include <cmath>
@@ -13,7 +13,8 @@ backend::cpu::ConvolutionGeometry geometryOf(int64_t nIn, int64_t nOut, int64_t 
                                              int64_t groups, bool withBias) {
   auto fail = [](const std::string& what) { throw UsageError("SpatialConvolution: " + what); };
   if (nIn <= 0 || nOut <= 0)
-    fail("plane counts must be positive, got " + std::to_string(nIn) + " -> " + std::to_string(nOut));
+    fail("plane counts must be positive, got " + std::to_string(nIn) + " -> " +
+         std::to_string(nOut));
   if (kW <= 0 || kH <= 0)
     fail("kernel must be positive, got " + std::to_string(kW) + "x" + std::to_string(kH));
   if (sW <= 0 || sH <= 0)
@@ -23,8 +24,15 @@ backend::cpu::ConvolutionGeometry geometryOf(int64_t nIn, int64_t nOut, int64_t 
   if (groups <= 0 || nIn % groups != 0 || nOut % groups != 0)
     fail("groups (" + std::to_string(groups) + ") must divide both plane counts (" +
          std::to_string(nIn) + " -> " + std::to_string(nOut) + ")");
-  return {.outputPlanes = nOut, .kernelH = kH, .kernelW = kW, .strideH = sH, .strideW = sW,
-          .padH = pH, .padW = pW, .groups = groups, .withBias = withBias};
+  return {.outputPlanes = nOut,
+          .kernelH = kH,
+          .kernelW = kW,
+          .strideH = sH,
+          .strideW = sW,
+          .padH = pH,
+          .padW = pW,
+          .groups = groups,
+          .withBias = withBias};
 }
 
 std::string pair(int64_t w, int64_t h) {

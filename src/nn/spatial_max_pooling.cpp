@@ -14,8 +14,8 @@ std::string pair(int64_t w, int64_t h) {
 
 SpatialMaxPooling::SpatialMaxPooling(int64_t kW, int64_t kH, int64_t dW, int64_t dH, int64_t padW,
                                      int64_t padH, bool ceilMode)
-    : geometry_(backend::cpu::poolingGeometry("SpatialMaxPooling", kW, kH, dW, dH, padW, padH,
-                                              ceilMode)),
+    : geometry_(
+          backend::cpu::poolingGeometry("SpatialMaxPooling", kW, kH, dW, dH, padW, padH, ceilMode)),
       pool_(backend::cpu::PoolingAlgorithm::Max, geometry_) {}
 
 SpatialMaxPooling::SpatialMaxPooling(SpatialMaxPooling&& other) noexcept
@@ -25,7 +25,8 @@ SpatialMaxPooling::SpatialMaxPooling(SpatialMaxPooling&& other) noexcept
 
 Shape SpatialMaxPooling::outputShape(const Shape& in) const {
   const auto& g = geometry_;
-  if (in.rank() != 3) throw ShapeError(label() + ": expected a sample of shape [C, H, W], got " + in.str());
+  if (in.rank() != 3)
+    throw ShapeError(label() + ": expected a sample of shape [C, H, W], got " + in.str());
   int64_t oh = backend::cpu::poolingOutputSize(in[1], g.kernelH, g.strideH, g.padH, g.ceilMode);
   int64_t ow = backend::cpu::poolingOutputSize(in[2], g.kernelW, g.strideW, g.padW, g.ceilMode);
   if (oh < 1 || ow < 1)
@@ -48,7 +49,8 @@ nlohmann::json SpatialMaxPooling::spec() const {
 std::string SpatialMaxPooling::describe() const {
   const auto& g = geometry_;
   std::string s = typeName() + "(" + std::to_string(g.kernelW) + "x" + std::to_string(g.kernelH);
-  if (g.strideW != g.kernelW || g.strideH != g.kernelH) s += ", stride " + pair(g.strideW, g.strideH);
+  if (g.strideW != g.kernelW || g.strideH != g.kernelH)
+    s += ", stride " + pair(g.strideW, g.strideH);
   if (g.padW != 0 || g.padH != 0) s += ", pad " + pair(g.padW, g.padH);
   if (g.ceilMode) s += ", ceil";
   return s + ")";

@@ -1,5 +1,4 @@
-// Tests of BatchNormalization and SpatialBatchNormalization: PyTorch golden values (training
-// forward/backward, running statistics, evaluation), gradient checks, shapes and accumulation.
+// Batch normalisation tests: golden values (training, running stats, eval), gradients, shapes.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -39,7 +38,8 @@ void checkGolden(BatchNormalization& bn, const nlohmann::json& f) {
   expectNear(bn.backward(evalInput, tensorFromJson(f["evalGradOutput"])),
              tensorFromJson(f["evalGradInput"]), 1e-4, 1e-5, "eval gradInput");
   // Evaluation leaves the running statistics alone.
-  expectNear(bn.runningMean(), tensorFromJson(f["runningMean"]), 1e-4, 1e-5, "runningMean after eval");
+  expectNear(bn.runningMean(), tensorFromJson(f["runningMean"]), 1e-4, 1e-5,
+             "runningMean after eval");
 }
 
 TEST(SpatialBatchNormalization, MatchesPyTorch) {
@@ -114,8 +114,11 @@ TEST(SpatialBatchNormalization, InitialStateSpecAndStateBuffers) {
   ASSERT_EQ(buffers.size(), 2u);
   EXPECT_EQ(buffers[0], &bn.runningMean());
   EXPECT_EQ(buffers[1], &bn.runningVar());
-  nlohmann::json expected = {{"type", "SpatialBatchNormalization"}, {"n", 3}, {"eps", 1e-3},
-                             {"momentum", 0.01}, {"affine", true}};
+  nlohmann::json expected = {{"type", "SpatialBatchNormalization"},
+                             {"n", 3},
+                             {"eps", 1e-3},
+                             {"momentum", 0.01},
+                             {"affine", true}};
   EXPECT_EQ(bn.spec(), expected);
   EXPECT_EQ(bn.describe(), "SpatialBatchNormalization(3, eps 0.001, momentum 0.01)");
   EXPECT_EQ(BatchNormalization(16).describe(), "BatchNormalization(16)");

@@ -1,5 +1,4 @@
-// Tests of SpatialConvolution: PyTorch golden values, gradient checks, a naive reference at
-// LeNet-5's shapes, shape errors, accumulation and buffer reuse.
+// SpatialConvolution tests: golden values, gradients, naive reference, errors, accumulation.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -214,12 +213,18 @@ TEST(SpatialConvolution, DescribesAndSpecifiesItself) {
   SpatialConvolution conv(1, 6, 5, 5, 1, 1, 2, 2);
   EXPECT_EQ(conv.describe(), "SpatialConvolution(1 -> 6, 5x5, pad 2)");
   EXPECT_EQ(conv.typeName(), "SpatialConvolution");
-  nlohmann::json expected = {{"type", "SpatialConvolution"}, {"in", 1},          {"out", 6},
-                             {"kernel", {5, 5}},             {"stride", {1, 1}}, {"pad", {2, 2}},
-                             {"groups", 1},                  {"bias", true}};
+  nlohmann::json expected = {{"type", "SpatialConvolution"},
+                             {"in", 1},
+                             {"out", 6},
+                             {"kernel", {5, 5}},
+                             {"stride", {1, 1}},
+                             {"pad", {2, 2}},
+                             {"groups", 1},
+                             {"bias", true}};
   EXPECT_EQ(conv.spec(), expected);
   SpatialConvolution odd(4, 6, 3, 2, 2, 1, 1, 0, 2, false);
-  EXPECT_EQ(odd.describe(), "SpatialConvolution(4 -> 6, 3x2, stride 2,1, pad 1,0, groups 2, no bias)");
+  EXPECT_EQ(odd.describe(),
+            "SpatialConvolution(4 -> 6, 3x2, stride 2,1, pad 1,0, groups 2, no bias)");
   EXPECT_EQ(odd.outputShape({4, 7, 5}), (Shape{6, 6, 3}));
 }
 
@@ -227,7 +232,8 @@ TEST(SpatialConvolution, InitialisesLikePyTorch) {
   SpatialConvolution conv(6, 16, 5, 5, 1, 1, 0, 0, 2);
   float bound = 1.0f / std::sqrt(3.0f * 25.0f);
   float maxAbs = 0.0f;
-  for (int64_t i = 0; i < conv.weight().numel(); ++i) maxAbs = std::max(maxAbs, std::abs(conv.weight()[i]));
+  for (int64_t i = 0; i < conv.weight().numel(); ++i)
+    maxAbs = std::max(maxAbs, std::abs(conv.weight()[i]));
   EXPECT_LE(maxAbs, bound);
   EXPECT_GT(maxAbs, 0.9f * bound);
   nn::Generator a(5), b(5);

@@ -1,10 +1,10 @@
-// Tests of SpatialMaxPooling and SpatialAveragePooling: PyTorch golden values (ceil mode,
-// count_include_pad), gradient checks, PyTorch's output sizes, shape errors and buffer reuse.
+// Pooling tests: PyTorch golden values (ceil, count_include_pad), gradients, sizes, errors.
+#include "shoal/backend/cpu/pooling.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "shoal/backend/cpu/pooling.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/spatial_average_pooling.hpp"
 #include "shoal/nn/spatial_max_pooling.hpp"
@@ -92,11 +92,15 @@ TEST(SpatialMaxPooling, DefaultStrideIsTheKernel) {
   SpatialMaxPooling pool(2, 2);
   EXPECT_EQ(pool.outputShape({6, 28, 28}), (Shape{6, 14, 14}));
   EXPECT_EQ(pool.describe(), "SpatialMaxPooling(2x2)");
-  nlohmann::json expected = {{"type", "SpatialMaxPooling"}, {"kernel", {2, 2}}, {"stride", {2, 2}},
-                             {"pad", {0, 0}}, {"ceil", false}};
+  nlohmann::json expected = {{"type", "SpatialMaxPooling"},
+                             {"kernel", {2, 2}},
+                             {"stride", {2, 2}},
+                             {"pad", {0, 0}},
+                             {"ceil", false}};
   EXPECT_EQ(pool.spec(), expected);
   SpatialAveragePooling avg(3, 2, 1, 2, 1, 0, true, false);
-  EXPECT_EQ(avg.describe(), "SpatialAveragePooling(3x2, stride 1,2, pad 1,0, ceil, padding not counted)");
+  EXPECT_EQ(avg.describe(),
+            "SpatialAveragePooling(3x2, stride 1,2, pad 1,0, ceil, padding not counted)");
   EXPECT_EQ(avg.spec()["countIncludePad"], false);
   EXPECT_EQ(avg.spec()["stride"], nlohmann::json({1, 2}));
 }

@@ -1,4 +1,4 @@
-// BatchNormalization: batch normalisation of [N, C] batches (BigDL's nn.BatchNormalization, PyTorch's BatchNorm1d).
+// BatchNormalization: batch normalisation of [N, C] batches (PyTorch's BatchNorm1d).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,4 +1,4 @@
-// SpatialAveragePooling: 2-d average pooling over NCHW batches (BigDL's and Torch's nn.SpatialAveragePooling).
+// SpatialAveragePooling: 2-d average pooling over NCHW batches (Torch's nn.SpatialAveragePooling).
 #pragma once
 #include <cstdint>
 

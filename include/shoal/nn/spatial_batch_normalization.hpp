@@ -1,4 +1,4 @@
-// SpatialBatchNormalization: batch normalisation of [N, C, H, W] batches per channel (PyTorch's BatchNorm2d).
+// SpatialBatchNormalization: per-channel batch normalisation of [N, C, H, W] (BatchNorm2d).
 #pragma once
 #include "shoal/nn/batch_normalization.hpp"
 

@@ -1,4 +1,4 @@
-// SpatialConvolution: 2-d convolution over NCHW batches (BigDL's and Torch's nn.SpatialConvolution).
+// SpatialConvolution: 2-d convolution over NCHW batches (Torch's nn.SpatialConvolution).
 #pragma once
 #include <cstdint>
 

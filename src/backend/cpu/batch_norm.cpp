@@ -50,7 +50,8 @@ struct BatchNorm::Impl {
     if (!m.forward.empty()) return m;
     dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_training, e.data, eps,
                                                  flags(batchStatistics));
-    m.forwardPd = dnnl::batch_normalization_forward::primitive_desc(desc, userScratchpad(), engine());
+    m.forwardPd =
+        dnnl::batch_normalization_forward::primitive_desc(desc, userScratchpad(), engine());
     std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, e.src},
                                              {DNNL_ARG_DST, e.dst},
                                              {DNNL_ARG_MEAN, e.mean},

@@ -1,4 +1,4 @@
-// oneDNN convolution primitives per input shape, with staged layouts and accumulating weight gradients.
+// oneDNN convolution primitives per input shape, staged layouts, accumulated weight gradients.
 #include "shoal/backend/cpu/convolution.hpp"
 
 #include "shoal/backend/cpu/dnnl_binding.hpp"
@@ -45,14 +45,14 @@ struct Convolution::Impl {
     e.strides = {g.strideH, g.strideW};
     e.padding = {g.padH, g.padW};
     auto desc = g.withBias
-        ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
-                                          dnnl::algorithm::convolution_direct, anyDesc(e.srcDims),
-                                          anyDesc(e.weightDims), plainDesc(e.biasDims),
-                                          anyDesc(e.dstDims), e.strides, e.padding, e.padding)
-        : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
-                                          dnnl::algorithm::convolution_direct, anyDesc(e.srcDims),
-                                          anyDesc(e.weightDims), anyDesc(e.dstDims), e.strides,
-                                          e.padding, e.padding);
+                    ? dnnl::convolution_forward::desc(
+                          dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                          anyDesc(e.srcDims), anyDesc(e.weightDims), plainDesc(e.biasDims),
+                          anyDesc(e.dstDims), e.strides, e.padding, e.padding)
+                    : dnnl::convolution_forward::desc(
+                          dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
+                          anyDesc(e.srcDims), anyDesc(e.weightDims), anyDesc(e.dstDims), e.strides,
+                          e.padding, e.padding);
     e.forwardPd = dnnl::convolution_forward::primitive_desc(desc, userScratchpad(), engine());
     e.src = Staged(plainDesc(e.srcDims), e.forwardPd.src_desc(), Direction::In);
     e.weight = Staged(plainDesc(e.weightDims), e.forwardPd.weights_desc(), Direction::In);
@@ -72,9 +72,9 @@ struct Convolution::Impl {
     // 128 on one core), while the plain GEMM formulation takes 2-4 ms.
     bool fewPlanes = e.srcDims[1] / g.groups < 4;
     auto layout = [&](const memory::dims& d) { return fewPlanes ? plainDesc(d) : anyDesc(d); };
-    dnnl::convolution_backward_data::desc desc(
-        dnnl::algorithm::convolution_direct, layout(e.srcDims), layout(e.weightDims),
-        layout(e.dstDims), e.strides, e.padding, e.padding);
+    dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct,
+                                               layout(e.srcDims), layout(e.weightDims),
+                                               layout(e.dstDims), e.strides, e.padding, e.padding);
     dnnl::convolution_backward_data::primitive_desc pd(desc, userScratchpad(), engine(),
                                                        e.forwardPd);
     e.dataGradDst = Staged(plainDesc(e.dstDims), pd.diff_dst_desc(), Direction::In);
@@ -88,13 +88,14 @@ struct Convolution::Impl {
   }
 
   void makeBackwardWeights(Entry& e) const {
-    auto desc = g.withBias
-        ? dnnl::convolution_backward_weights::desc(
-              dnnl::algorithm::convolution_direct, anyDesc(e.srcDims), anyDesc(e.weightDims),
-              plainDesc(e.biasDims), anyDesc(e.dstDims), e.strides, e.padding, e.padding)
-        : dnnl::convolution_backward_weights::desc(
-              dnnl::algorithm::convolution_direct, anyDesc(e.srcDims), anyDesc(e.weightDims),
-              anyDesc(e.dstDims), e.strides, e.padding, e.padding);
+    auto desc =
+        g.withBias
+            ? dnnl::convolution_backward_weights::desc(
+                  dnnl::algorithm::convolution_direct, anyDesc(e.srcDims), anyDesc(e.weightDims),
+                  plainDesc(e.biasDims), anyDesc(e.dstDims), e.strides, e.padding, e.padding)
+            : dnnl::convolution_backward_weights::desc(
+                  dnnl::algorithm::convolution_direct, anyDesc(e.srcDims), anyDesc(e.weightDims),
+                  anyDesc(e.dstDims), e.strides, e.padding, e.padding);
     dnnl::convolution_backward_weights::primitive_desc pd(desc, userScratchpad(), engine(),
                                                           e.forwardPd);
     e.weightsSrc = pd.src_desc() == e.src.innerDesc()
@@ -124,7 +125,8 @@ Convolution::~Convolution() = default;
 Convolution::Convolution(Convolution&&) noexcept = default;
 Convolution& Convolution::operator=(Convolution&&) noexcept = default;
 
-void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor& bias, Tensor& dst) {
+void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor& bias,
+                          Tensor& dst) {
   Impl::Entry& e = impl_->entry(src.shape());
   // New data may sit at an old address: backward reuses only what this forward reorders.
   if (!e.backwardData.empty()) e.dataWeight.forget();

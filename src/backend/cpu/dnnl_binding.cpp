@@ -32,7 +32,8 @@ BoundPrimitive::BoundPrimitive(const dnnl::primitive_desc_base& pd,
                                std::vector<std::pair<int, memory>> args)
     : primitive_(pd.get()) {
   memory::desc scratchpad = pd.scratchpad_desc();
-  if (scratchpad.get_size() > 0) args.emplace_back(DNNL_ARG_SCRATCHPAD, memory(scratchpad, engine()));
+  if (scratchpad.get_size() > 0)
+    args.emplace_back(DNNL_ARG_SCRATCHPAD, memory(scratchpad, engine()));
   for (auto& [id, m] : args) {
     args_.push_back({id, m.get()});
     memories_.push_back(std::move(m));
@@ -43,10 +44,10 @@ void BoundPrimitive::run() const {
   dnnl_status_t status = dnnl_primitive_execute(primitive_.get(), stream().get(),
                                                 static_cast<int>(args_.size()), args_.data());
   if (status != dnnl_success)
-    throw Error("oneDNN: executing a " +
-                std::string(dnnl_prim_kind2str(static_cast<dnnl_primitive_kind_t>(
-                    primitive_.get_kind()))) +
-                " primitive failed with status " + std::to_string(status));
+    throw Error(
+        "oneDNN: executing a " +
+        std::string(dnnl_prim_kind2str(static_cast<dnnl_primitive_kind_t>(primitive_.get_kind()))) +
+        " primitive failed with status " + std::to_string(status));
 }
 
 Staged::Staged(const memory::desc& plain, const memory::desc& inner, Direction direction)

@@ -15,13 +15,20 @@ using dnnl::memory;
 PoolingGeometry poolingGeometry(const std::string& layer, int64_t kW, int64_t kH, int64_t dW,
                                 int64_t dH, int64_t padW, int64_t padH, bool ceilMode) {
   auto text = [](int64_t w, int64_t h) { return std::to_string(w) + "," + std::to_string(h); };
-  if (kW <= 0 || kH <= 0) throw UsageError(layer + ": kernel must be positive, got " + text(kW, kH));
-  if (dW < 0 || dH < 0) throw UsageError(layer + ": stride must be non-negative, got " + text(dW, dH));
+  if (kW <= 0 || kH <= 0)
+    throw UsageError(layer + ": kernel must be positive, got " + text(kW, kH));
+  if (dW < 0 || dH < 0)
+    throw UsageError(layer + ": stride must be non-negative, got " + text(dW, dH));
   if (padW < 0 || padH < 0 || 2 * padW > kW || 2 * padH > kH)
     throw UsageError(layer + ": padding must be between 0 and half the kernel (" + text(kW, kH) +
                      "), got " + text(padW, padH));
-  return {.kernelH = kH, .kernelW = kW, .strideH = dH == 0 ? kH : dH, .strideW = dW == 0 ? kW : dW,
-          .padH = padH, .padW = padW, .ceilMode = ceilMode};
+  return {.kernelH = kH,
+          .kernelW = kW,
+          .strideH = dH == 0 ? kH : dH,
+          .strideW = dW == 0 ? kW : dW,
+          .padH = padH,
+          .padW = padW,
+          .ceilMode = ceilMode};
 }
 
 int64_t poolingOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad, bool ceilMode) {
@@ -59,8 +66,10 @@ std::vector<float> overhangFactors(int64_t in, int64_t out, int64_t kernel, int6
 dnnl::algorithm toDnnl(PoolingAlgorithm a) {
   switch (a) {
     case PoolingAlgorithm::Max: return dnnl::algorithm::pooling_max;
-    case PoolingAlgorithm::AverageIncludePadding: return dnnl::algorithm::pooling_avg_include_padding;
-    case PoolingAlgorithm::AverageExcludePadding: return dnnl::algorithm::pooling_avg_exclude_padding;
+    case PoolingAlgorithm::AverageIncludePadding:
+      return dnnl::algorithm::pooling_avg_include_padding;
+    case PoolingAlgorithm::AverageExcludePadding:
+      return dnnl::algorithm::pooling_avg_exclude_padding;
   }
   return dnnl::algorithm::pooling_max;
 }
@@ -72,7 +81,7 @@ struct Pooling::Impl {
     memory::dims srcDims, dstDims, strides, kernel, padL, padR;
     dnnl::pooling_forward::primitive_desc forwardPd;
     memory src, dst, gradSrc, gradDst, workspace;
-    BoundPrimitive forward, backward;  // backward made on the first backward pass
+    BoundPrimitive forward, backward;     // backward made on the first backward pass
     std::vector<float> factorH, factorW;  // overhang corrections (AverageIncludePadding)
     Tensor scaledGradDst;                 // gradDst with the corrections applied
   };
@@ -116,8 +125,8 @@ struct Pooling::Impl {
   }
 
   void makeBackward(Entry& e) const {
-    dnnl::pooling_backward::desc desc(toDnnl(algorithm), plainDesc(e.srcDims),
-                                      plainDesc(e.dstDims), e.strides, e.kernel, e.padL, e.padR);
+    dnnl::pooling_backward::desc desc(toDnnl(algorithm), plainDesc(e.srcDims), plainDesc(e.dstDims),
+                                      e.strides, e.kernel, e.padL, e.padR);
     dnnl::pooling_backward::primitive_desc pd(desc, userScratchpad(), engine(), e.forwardPd);
     e.gradSrc = memory(plainDesc(e.srcDims), engine(), nullptr);
     e.gradDst = memory(plainDesc(e.dstDims), engine(), nullptr);
@@ -134,8 +143,8 @@ struct Pooling::Impl {
     for (int64_t p = 0; p < planes; ++p)
       for (int64_t i = 0; i < oh; ++i)
         for (int64_t j = 0; j < ow; ++j)
-          t[(p * oh + i) * ow + j] *= (e.factorH.empty() ? 1.0f : e.factorH[i]) *
-                                      (e.factorW.empty() ? 1.0f : e.factorW[j]);
+          t[(p * oh + i) * ow + j] *=
+              (e.factorH.empty() ? 1.0f : e.factorH[i]) * (e.factorW.empty() ? 1.0f : e.factorW[j]);
   }
 
   PoolingAlgorithm algorithm;

@@ -1,5 +1,4 @@
-// Batch normalisation on oneDNN over plain NCHW tensors: training (batch statistics),
-// inference (given statistics) and backward with accumulated scale/shift gradients.
+// Batch normalisation on oneDNN over NCHW tensors: training, inference and backward.
 #pragma once
 #include <memory>
 

@@ -1,5 +1,4 @@
-// 2-d convolution on oneDNN: forward, backward-data and accumulating backward-weights on plain
-// NCHW tensors, computed in the layouts oneDNN prefers behind cached reorders.
+// 2-d convolution on oneDNN (forward, backward-data, accumulating backward-weights), NCHW.
 #pragma once
 #include <cstdint>
 #include <memory>

@@ -1,11 +1,9 @@
-// Binding plain shoal tensors to oneDNN primitives: executions with fixed arguments, cached
-// reorders into a primitive's preferred layout, and a small per-shape primitive cache.
+// Binding plain tensors to oneDNN: fixed-argument executions, cached reorders, a shape cache.
 #pragma once
 #include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <utility>
 #include <vector>
-
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include "shoal/tensor/tensor.hpp"
 
@@ -25,7 +23,8 @@ void bind(const dnnl::memory& m, const Tensor& t);
 class BoundPrimitive {
  public:
   BoundPrimitive() = default;
-  BoundPrimitive(const dnnl::primitive_desc_base& pd, std::vector<std::pair<int, dnnl::memory>> args);
+  BoundPrimitive(const dnnl::primitive_desc_base& pd,
+                 std::vector<std::pair<int, dnnl::memory>> args);
   void run() const;
   bool empty() const { return !primitive_; }
 
