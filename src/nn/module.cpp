@@ -12,7 +12,7 @@ Module::~Module() = default;
 Module::Module(Module&& other) noexcept
     : output_(std::move(other.output_)), gradInput_(std::move(other.gradInput_)),
       training_(other.training_), label_(std::move(other.label_)),
-      checkedInput_(other.checkedInput_) {}
+      checkedInput_(other.checkedInput_), inputChecked_(other.inputChecked_) {}
 
 Module& Module::operator=(Module&& other) noexcept {
   output_ = std::move(other.output_);
@@ -20,6 +20,7 @@ Module& Module::operator=(Module&& other) noexcept {
   training_ = other.training_;
   label_ = std::move(other.label_);
   checkedInput_ = other.checkedInput_;
+  inputChecked_ = other.inputChecked_;
   flat_.reset();
   return *this;
 }
@@ -27,9 +28,10 @@ Module& Module::operator=(Module&& other) noexcept {
 void Module::checkInput(const Tensor& input) {
   if (input.rank() == 0) throw ShapeError(label() + ": input must have a batch dimension");
   Shape sample = input.shape().tail();
-  if (sample == checkedInput_) return;
+  if (inputChecked_ && sample == checkedInput_) return;
   outputShape(sample);  // throws with the layer and both sizes
   checkedInput_ = sample;
+  inputChecked_ = true;
 }
 
 const Tensor& Module::forward(const Tensor& input) {

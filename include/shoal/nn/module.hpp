@@ -84,7 +84,8 @@ class Module {
   void checkInput(const Tensor& input);
 
   std::string label_;
-  Shape checkedInput_;  // per-sample input shape already validated
+  Shape checkedInput_;       // per-sample input shape already validated
+  bool inputChecked_ = false;  // whether checkedInput_ holds a validated shape
   std::unique_ptr<FlatParameters> flat_;
 };
 

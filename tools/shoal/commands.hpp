@@ -1,0 +1,19 @@
+// The subcommands of the shoal CLI: each registers its flags and the function that runs it.
+#pragma once
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace shoal::cli {
+
+struct Subcommand {
+  CLI::App* app;
+  std::function<void()> run;
+};
+
+Subcommand addTrainCommand(CLI::App& app);
+Subcommand addEvalCommand(CLI::App& app);
+Subcommand addPredictCommand(CLI::App& app);
+Subcommand addInfoCommand(CLI::App& app);
+
+}  // namespace shoal::cli

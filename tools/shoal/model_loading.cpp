@@ -1,0 +1,36 @@
+// Building zoo and JSON-specified models, and matching data to a model's input.
+#include "model_loading.hpp"
+
+#include "shoal/error.hpp"
+#include "shoal/nn/model_spec.hpp"
+
+namespace shoal::cli {
+
+io::LoadedModel buildNamedModel(const std::string& name, const Shape& inputShape, int64_t classes,
+                                const nn::ZooOptions& zoo) {
+  io::LoadedModel loaded;
+  loaded.info.inputShape = inputShape;
+  loaded.info.classes = classes;
+  if (nn::isZooModel(name)) {
+    loaded.model = nn::buildModel(nn::zooSpec(name, inputShape, classes, zoo), inputShape, name);
+  } else if (name.size() > 5 && name.ends_with(".json")) {
+    loaded.model = nn::buildModel(nn::readJsonFile(name), inputShape, name);
+  } else {
+    throw UsageError("--model: '" + name + "' is neither a built-in model (mlp, lenet5) nor a .json spec");
+  }
+  Shape out = loaded.model->outputShape(inputShape);
+  if (!(out == Shape{classes}))
+    throw ShapeError(name + ": the model outputs " + out.str() + " per sample but the data has " +
+                     std::to_string(classes) + " classes (expected [" + std::to_string(classes) + "])");
+  return loaded;
+}
+
+void fitDataToModel(data::Dataset& data, const io::ModelInfo& info, const std::string& what) {
+  if (data.sampleShape().numel() != info.inputShape.numel())
+    throw UsageError(what + " has samples of shape " + data.sampleShape().str() +
+                     " but the model expects " + info.inputShape.str());
+  if (!(data.sampleShape() == info.inputShape)) data.reshapeSamples(info.inputShape);
+  data.setPreprocessing(info.preprocessing);
+}
+
+}  // namespace shoal::cli

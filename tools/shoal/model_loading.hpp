@@ -1,0 +1,19 @@
+// Resolving --model / --model-file into a network, and fitting data sets to a model's input.
+#pragma once
+#include <string>
+
+#include "shoal/data/dataset.hpp"
+#include "shoal/io/model_file.hpp"
+#include "shoal/nn/zoo.hpp"
+
+namespace shoal::cli {
+
+// A zoo name ("mlp", "lenet5") or a JSON spec path, built for `inputShape` and `classes`.
+// The output size must equal `classes`.
+io::LoadedModel buildNamedModel(const std::string& name, const Shape& inputShape, int64_t classes,
+                                const nn::ZooOptions& zoo);
+// Checks that `data` fits the model (same element count per sample; reshaped to the model's
+// input when only the shape differs) and gives it the model's preprocessing.
+void fitDataToModel(data::Dataset& data, const io::ModelInfo& info, const std::string& what);
+
+}  // namespace shoal::cli

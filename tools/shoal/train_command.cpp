@@ -1,0 +1,193 @@
+// `shoal train`: build or load a model, train it on the chosen data, evaluate and save it.
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
+
+#include "commands.hpp"
+#include "data_options.hpp"
+#include "model_loading.hpp"
+#include "optim_options.hpp"
+#include "shoal/backend/cpu/engine.hpp"
+#include "shoal/error.hpp"
+#include "shoal/nn/class_nll_criterion.hpp"
+#include "shoal/nn/cross_entropy_criterion.hpp"
+#include "shoal/train/optimizer.hpp"
+#include "shoal/version.hpp"
+
+namespace shoal::cli {
+namespace {
+
+struct TrainOptions {
+  std::string model = "mlp";
+  std::string modelFile;
+  std::vector<int64_t> hidden{1000};
+  DataOptions data;
+  OptimOptions optim;
+  int64_t epochs = 10;
+  int64_t iterations = 0;
+  double minLoss = 0;
+  int64_t batch = 128;
+  std::string loss = "auto";
+  uint64_t seed = 1;
+  std::string out;
+  int64_t validateEvery = 0;
+  int threads = 0;
+  bool quiet = false;
+};
+
+std::string defaultRunDir(const std::string& model) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  std::ostringstream s;
+  std::string stem = model.substr(model.find_last_of('/') + 1);
+  stem = stem.substr(0, stem.find('.'));
+  s << "runs/" << stem << "-" << std::put_time(&tm, "%Y%m%d-%H%M%S");
+  return s.str();
+}
+
+std::shared_ptr<nn::Criterion> makeCriterion(const std::string& loss, nn::Sequential& model) {
+  bool logProbabilities = model.size() > 0 && model.at(model.size() - 1).typeName() == "LogSoftMax";
+  if (loss == "nll" || (loss == "auto" && logProbabilities))
+    return std::make_shared<nn::ClassNLLCriterion>();
+  return std::make_shared<nn::CrossEntropyCriterion>();
+}
+
+void run(TrainOptions& o, const std::vector<std::string>& commandLine) {
+  backend::cpu::setThreadCount(o.threads);
+  if (o.batch <= 0) throw UsageError("--batch must be positive");
+  nn::manualSeed(o.seed);
+  LoadedData sets = loadData(o.data, /*training=*/true, 0, false);
+  data::Dataset& train = *sets.train;
+  // Pixel scaling for images, fitted scaling for CSV (--scale / --standardize).
+  data::Preprocessing pre = train.preprocessing();
+  if (o.data.scale) pre = data::Preprocessing::minMax(train.rawFeatures(), train.sampleShape().numel());
+  if (o.data.standardize)
+    pre = data::Preprocessing::standardize(train.rawFeatures(), train.sampleShape().numel());
+
+  io::LoadedModel loaded;
+  if (!o.modelFile.empty()) {
+    loaded = io::loadModel(o.modelFile);
+    if (sets.numClasses > loaded.info.classes)
+      throw UsageError("the data has " + std::to_string(sets.numClasses) + " classes but " +
+                       o.modelFile + " predicts " + std::to_string(loaded.info.classes));
+    pre = loaded.info.preprocessing;
+  } else {
+    loaded = buildNamedModel(o.model, train.sampleShape(), sets.numClasses, {o.hidden});
+    loaded.info.preprocessing = pre;
+  }
+  fitDataToModel(train, loaded.info, "the training set");
+  if (sets.test) fitDataToModel(*sets.test, loaded.info, "the test set");
+  nn::Sequential& model = *loaded.model;
+
+  std::string outDir = o.out.empty() ? defaultRunDir(o.modelFile.empty() ? o.model : o.modelFile) : o.out;
+  train::RunLog log(outDir, o.quiet);
+  auto criterion = makeCriterion(o.loss, model);
+  auto method = makeOptimMethod(o.optim);
+
+  std::string commandText;
+  for (const auto& a : commandLine) commandText += (commandText.empty() ? "" : " ") + a;
+  log.record({{"type", "config"},
+              {"command", commandText},
+              {"shoal", version()},
+              {"model", model.spec()},
+              {"parameters", model.parameterCount()},
+              {"data", {{"source", sets.description}, {"train", train.size()},
+                        {"test", sets.test ? sets.test->size() : 0}, {"classes", sets.numClasses}}},
+              {"batch", o.batch},
+              {"epochs", o.epochs},
+              {"seed", o.seed},
+              {"criterion", criterion->typeName()},
+              {"optim", method->config()},
+              {"hardware", {{"threads", backend::cpu::threadCount()},
+                            {"isa", backend::cpu::instructionSet()},
+                            {"onednn", backend::cpu::dnnlVersion()}}}});
+  log.line("shoal " + version() + ": training " + (o.modelFile.empty() ? o.model : o.modelFile) +
+           " (" + std::to_string(model.parameterCount()) + " parameters) on " + sets.description +
+           ": " + std::to_string(train.size()) + " training samples" +
+           (sets.test ? ", " + std::to_string(sets.test->size()) + " test samples" : "") +
+           ", batch " + std::to_string(o.batch) + ", " + method->name() + ", " +
+           std::to_string(backend::cpu::threadCount()) + " threads");
+
+  train::Trigger end = o.iterations > 0 ? train::MaxIteration(o.iterations)
+                       : o.minLoss > 0  ? train::MinLoss(o.minLoss)
+                                        : train::MaxEpoch(o.epochs);
+  train::Optimizer optimizer(model, train, criterion, method, end, o.batch);
+  optimizer.setSeed(o.seed).setRunLog(&log);
+  std::vector<train::ValidationMethod> methods{train::Top1Accuracy(), train::Loss()};
+  if (sets.test)
+    optimizer.setValidation(o.validateEvery > 0 ? train::SeveralIteration(o.validateEvery)
+                                                : train::EveryEpoch(),
+                            *sets.test, methods);
+  train::TrainSummary summary = optimizer.optimize();
+
+  std::string modelPath = outDir + "/model.shoal";
+  io::saveModel(modelPath, model, loaded.info);
+  std::ostringstream done;
+  done << std::fixed << std::setprecision(0) << "trained " << summary.iterations
+       << " iterations in " << summary.epochs << " epochs, " << summary.samplesPerSecond
+       << " samples/s";
+  log.line(done.str());
+  if (sets.test) {
+    auto results = train::evaluate(model, *sets.test, methods, *criterion, o.batch);
+    std::ostringstream line;
+    line << std::fixed << std::setprecision(4) << "test accuracy: " << results[0].value()
+         << "  test loss: " << results[1].value();
+    log.line(line.str());
+    log.record({{"type", "test"}, {"Top1Accuracy", results[0].value()},
+                {"Loss", results[1].value()}, {"samples", sets.test->size()}});
+  }
+  log.line("model: " + modelPath + "  metrics: " + outDir + "/metrics.jsonl  log: " + outDir +
+           "/train.log");
+}
+
+}  // namespace
+
+Subcommand addTrainCommand(CLI::App& app) {
+  auto o = std::make_shared<TrainOptions>();
+  CLI::App* sub = app.add_subcommand("train", "Train a model and save it with its metrics");
+  sub->add_option("--model", o->model, "Built-in model (mlp, lenet5) or a JSON spec file")
+      ->capture_default_str();
+  sub->add_option("--model-file", o->modelFile, "Continue training a saved model (.shoal)");
+  sub->add_option("--hidden", o->hidden, "mlp hidden layer sizes, e.g. --hidden 1000 or 512,256")
+      ->delimiter(',')
+      ->capture_default_str();
+  addDataOptions(*sub, o->data, /*training=*/true);
+  addOptimOptions(*sub, o->optim);
+  sub->add_option("--epochs", o->epochs, "Epochs to train")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--iterations", o->iterations, "Stop after this many steps instead (MaxIteration)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--min-loss", o->minLoss, "Stop when a step's loss falls below this (MinLoss)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--batch", o->batch, "Mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--loss", o->loss,
+                  "Criterion: nll (ClassNLL, for LogSoftMax outputs), ce (CrossEntropy, for raw "
+                  "scores), auto (nll when the model ends in LogSoftMax)")
+      ->check(CLI::IsMember({"auto", "nll", "ce"}))
+      ->capture_default_str();
+  sub->add_option("--seed", o->seed, "Seed for initialisation, shuffling and dropout")->capture_default_str();
+  sub->add_option("--out", o->out, "Run directory for model.shoal, metrics.jsonl and train.log "
+                                   "(default: runs/<model>-<date>-<time>)");
+  sub->add_option("--validate-every", o->validateEvery,
+                  "Validate every N iterations instead of every epoch")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--threads", o->threads, "Compute threads (default: all cores)")->check(CLI::PositiveNumber);
+  sub->add_flag("--quiet", o->quiet, "Only errors on the terminal (files are still written)");
+  return {sub, [o, sub] {
+            std::vector<std::string> args{"shoal", "train"};
+            for (const auto& opt : sub->get_options()) {
+              if (opt->count() == 0 || opt->get_single_name() == "help") continue;
+              std::string name = "--" + opt->get_single_name();
+              if (opt->get_type_size() == 0) {
+                args.push_back(name);
+              } else {
+                for (const auto& r : opt->results()) args.push_back(name + " " + r);
+              }
+            }
+            run(*o, args);
+          }};
+}
+
+}  // namespace shoal::cli
