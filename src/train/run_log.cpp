@@ -11,8 +11,8 @@
 namespace shoal::train {
 namespace {
 
-std::FILE* openForAppend(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "a");
+std::FILE* openForWriting(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
   if (!f) throw OutputError(path + ": cannot open for writing: " + std::strerror(errno));
   return f;
 }
@@ -29,8 +29,8 @@ RunLog::RunLog(const std::string& dir, bool quiet) : dir_(dir), quiet_(quiet) {
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   if (ec) throw OutputError(dir_ + ": cannot create the run directory: " + ec.message());
-  log_ = openForAppend(dir_ + "/train.log");
-  metrics_ = openForAppend(dir_ + "/metrics.jsonl");
+  log_ = openForWriting(dir_ + "/train.log");
+  metrics_ = openForWriting(dir_ + "/metrics.jsonl");
 }
 
 RunLog::~RunLog() {

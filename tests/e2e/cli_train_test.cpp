@@ -143,3 +143,15 @@ TEST_F(TrainedMlp, SameSeedSameModel) {
   EXPECT_TRUE(readText(again + "/model.shoal") == readText(dir_ + "/model.shoal"))
       << "same seed and command must give the same weights";
 }
+
+TEST(CliLeNet5, TrainsOnASliceAboveThreshold) {
+  if (!fashionMnistInstalled()) GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+  std::string dir = shoal::testing::makeTempDir("e2e-lenet");
+  auto r = runCli("train --model lenet5 --data fashion-mnist --train-limit 6000 --test-limit 2000 "
+                  "--epochs 3 --batch 64 --optim sgd --lr 0.05 --momentum 0.9 --out " + dir);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_GT(valueAfter(r.out, "test accuracy"), 0.75) << r.out;
+  auto e = runCli("eval --model-file " + dir + "/model.shoal --data fashion-mnist --test-limit 2000");
+  ASSERT_EQ(e.exitCode, 0) << e.err;
+  EXPECT_DOUBLE_EQ(valueAfter(e.out, "accuracy"), valueAfter(r.out, "test accuracy"));
+}

@@ -64,3 +64,25 @@ TEST(ModelSpec, ErrorsNameTheLayerAndWhatWasExpected) {
   EXPECT_NE(errorOf(json::parse(R"([])"), Shape{3}).find("no layers"), std::string::npos);
   EXPECT_NE(errorOf(json::parse(R"(42)"), Shape{3}).find("list of layers"), std::string::npos);
 }
+
+TEST(ModelSpec, LeNet5ChainsAndAWrongLinearSizeNamesBothSizes) {
+  auto lenet = nn::buildModel(nn::zooSpec("lenet5", Shape{1, 28, 28}, 10), Shape{1, 28, 28});
+  EXPECT_EQ(lenet->outputShape(Shape{1, 28, 28}), (Shape{10}));
+  // conv 156 + conv 2416 + 48120 + 10164 + 850 parameters.
+  EXPECT_EQ(lenet->parameterCount(), 61706);
+
+  std::string e = errorOf(json::parse(R"([
+      {"type": "SpatialConvolution", "out": 4, "kernel": 3},
+      {"type": "SpatialMaxPooling", "kernel": 2},
+      {"type": "Flatten"},
+      {"type": "Linear", "in": 100, "out": 10}])"), Shape{1, 9, 9});
+  // 4 channels x 3 x 3 after the conv (7x7) and the pooling (3x3): 36 features, not 100.
+  EXPECT_NE(e.find("layer 4"), std::string::npos) << e;
+  EXPECT_NE(e.find("100"), std::string::npos) << e;
+  EXPECT_NE(e.find("36"), std::string::npos) << e;
+
+  e = errorOf(json::parse(R"([{"type": "SpatialConvolution", "in": 3, "out": 4, "kernel": 3}])"),
+              Shape{1, 9, 9});
+  EXPECT_NE(e.find("layer 1"), std::string::npos) << e;
+  EXPECT_NE(e.find("3"), std::string::npos) << e;
+}

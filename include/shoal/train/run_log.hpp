@@ -18,7 +18,8 @@ namespace shoal::train {
 class RunLog {
  public:
   // `dir` empty: log lines go to stdout only and no files are written. Otherwise the directory
-  // is created when missing; an unwritable directory throws OutputError before training starts.
+  // is created when missing and train.log and metrics.jsonl start empty; an unwritable
+  // directory throws OutputError before training starts.
   explicit RunLog(const std::string& dir = "", bool quiet = false);
   ~RunLog();
   RunLog(const RunLog&) = delete;
