@@ -47,25 +47,6 @@ BatchNormalization::BatchNormalization(const std::string& type, int64_t nOutput,
   reset(initGenerator());
 }
 
-BatchNormalization::BatchNormalization(BatchNormalization&& other) noexcept
-    : Module(),
-      nOutput_(other.nOutput_),
-      eps_(other.eps_),
-      momentum_(other.momentum_),
-      affine_(other.affine_),
-      weight_(std::move(other.weight_)),
-      bias_(std::move(other.bias_)),
-      gradWeight_(std::move(other.gradWeight_)),
-      gradBias_(std::move(other.gradBias_)),
-      runningMean_(std::move(other.runningMean_)),
-      runningVar_(std::move(other.runningVar_)),
-      batchMean_(std::move(other.batchMean_)),
-      batchVar_(std::move(other.batchVar_)),
-      forwardUsedBatchStatistics_(other.forwardUsedBatchStatistics_),
-      bn_(std::move(other.bn_)) {
-  training_ = other.training_;
-}
-
 void BatchNormalization::checkSample(const Shape& in) const {
   if (in.rank() != 1 || in[0] != nOutput_)
     throw ShapeError(label() + ": expected a sample of shape [" + std::to_string(nOutput_) +

@@ -12,13 +12,6 @@ Dropout::Dropout(double p) : p_(p), maskGen_(initGenerator()()) {
     throw UsageError("Dropout: p must be in [0, 1), got " + std::to_string(p));
 }
 
-Dropout::Dropout(Dropout&& other)
-    : p_(other.p_), maskGen_(other.maskGen_), frozen_(other.frozen_),
-      mask_(std::move(other.mask_)),
-      dropped_(std::move(other.dropped_)), gradDropped_(std::move(other.gradDropped_)) {
-  training_ = other.training_;
-}
-
 nlohmann::json Dropout::spec() const { return {{"type", typeName()}, {"p", p_}}; }
 
 std::string Dropout::describe() const {

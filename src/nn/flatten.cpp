@@ -3,8 +3,6 @@
 
 namespace shoal::nn {
 
-Flatten::Flatten(Flatten&& other) { training_ = other.training_; }
-
 void Flatten::updateOutput(const Tensor& input) {
   output_ = input.view(Shape{input.dim(0), input.shape().tail().numel()});
 }

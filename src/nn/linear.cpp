@@ -23,14 +23,6 @@ Linear::Linear(int64_t inFeatures, int64_t outFeatures, bool withBias)
   reset(initGenerator());
 }
 
-Linear::Linear(Linear&& other)
-    : in_(other.in_), out_(other.out_), withBias_(other.withBias_), fusedRelu_(other.fusedRelu_),
-      weight_(std::move(other.weight_)), bias_(std::move(other.bias_)),
-      gradWeight_(std::move(other.gradWeight_)), gradBias_(std::move(other.gradBias_)),
-      matmul_(std::move(other.matmul_)), reluMask_(std::move(other.reluMask_)) {
-  training_ = other.training_;
-}
-
 Shape Linear::outputShape(const Shape& inputShape) const {
   if (inputShape.rank() != 1 || inputShape[0] != in_)
     throw ShapeError(label() + ": expects samples of " + std::to_string(in_) +

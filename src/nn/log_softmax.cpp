@@ -7,8 +7,6 @@ namespace shoal::nn {
 
 LogSoftMax::LogSoftMax() : softmax_(true) {}
 
-LogSoftMax::LogSoftMax(LogSoftMax&& other) : softmax_(std::move(other.softmax_)) { training_ = other.training_; }
-
 Shape LogSoftMax::outputShape(const Shape& inputShape) const {
   if (inputShape.rank() == 0)
     throw ShapeError(label() + ": expects samples with a class dimension ([N, C] input), got "

@@ -5,8 +5,6 @@ namespace shoal::nn {
 
 ReLU::ReLU() : eltwise_(backend::cpu::Activation::Relu) {}
 
-ReLU::ReLU(ReLU&& other) : eltwise_(std::move(other.eltwise_)) { training_ = other.training_; }
-
 void ReLU::updateOutput(const Tensor& input) {
   output_.resize(input.shape());
   eltwise_.forward(input, output_);

@@ -7,10 +7,6 @@ namespace shoal::nn {
 
 Reshape::Reshape(Shape sampleShape) : sampleShape_(sampleShape) {}
 
-Reshape::Reshape(Reshape&& other) : sampleShape_(other.sampleShape_) {
-  training_ = other.training_;
-}
-
 Shape Reshape::outputShape(const Shape& inputShape) const {
   if (inputShape.numel() != sampleShape_.numel())
     throw ShapeError(label() + ": cannot reshape samples of shape " + inputShape.str() + " (" +

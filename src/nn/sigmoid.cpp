@@ -5,8 +5,6 @@ namespace shoal::nn {
 
 Sigmoid::Sigmoid() : eltwise_(backend::cpu::Activation::Sigmoid) {}
 
-Sigmoid::Sigmoid(Sigmoid&& other) : eltwise_(std::move(other.eltwise_)) { training_ = other.training_; }
-
 void Sigmoid::updateOutput(const Tensor& input) {
   output_.resize(input.shape());
   eltwise_.forward(input, output_);

@@ -7,8 +7,6 @@ namespace shoal::nn {
 
 SoftMax::SoftMax() : softmax_(false) {}
 
-SoftMax::SoftMax(SoftMax&& other) : softmax_(std::move(other.softmax_)) { training_ = other.training_; }
-
 Shape SoftMax::outputShape(const Shape& inputShape) const {
   if (inputShape.rank() == 0)
     throw ShapeError(label() + ": expects samples with a class dimension ([N, C] input), got "

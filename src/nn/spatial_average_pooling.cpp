@@ -22,14 +22,6 @@ SpatialAveragePooling::SpatialAveragePooling(int64_t kW, int64_t kH, int64_t dW,
                             : backend::cpu::PoolingAlgorithm::AverageExcludePadding,
             geometry_) {}
 
-SpatialAveragePooling::SpatialAveragePooling(SpatialAveragePooling&& other) noexcept
-    : Module(),
-      geometry_(other.geometry_),
-      countIncludePad_(other.countIncludePad_),
-      pool_(std::move(other.pool_)) {
-  training_ = other.training_;
-}
-
 Shape SpatialAveragePooling::outputShape(const Shape& in) const {
   const auto& g = geometry_;
   if (in.rank() != 3)

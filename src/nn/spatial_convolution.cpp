@@ -55,18 +55,6 @@ SpatialConvolution::SpatialConvolution(int64_t nInputPlane, int64_t nOutputPlane
   reset(initGenerator());
 }
 
-SpatialConvolution::SpatialConvolution(SpatialConvolution&& other) noexcept
-    : Module(),
-      nInputPlane_(other.nInputPlane_),
-      geometry_(other.geometry_),
-      weight_(std::move(other.weight_)),
-      bias_(std::move(other.bias_)),
-      gradWeight_(std::move(other.gradWeight_)),
-      gradBias_(std::move(other.gradBias_)),
-      conv_(std::move(other.conv_)) {
-  training_ = other.training_;
-}
-
 Shape SpatialConvolution::outputShape(const Shape& in) const {
   const auto& g = geometry_;
   if (in.rank() != 3)

@@ -18,11 +18,6 @@ SpatialMaxPooling::SpatialMaxPooling(int64_t kW, int64_t kH, int64_t dW, int64_t
           backend::cpu::poolingGeometry("SpatialMaxPooling", kW, kH, dW, dH, padW, padH, ceilMode)),
       pool_(backend::cpu::PoolingAlgorithm::Max, geometry_) {}
 
-SpatialMaxPooling::SpatialMaxPooling(SpatialMaxPooling&& other) noexcept
-    : Module(), geometry_(other.geometry_), pool_(std::move(other.pool_)) {
-  training_ = other.training_;
-}
-
 Shape SpatialMaxPooling::outputShape(const Shape& in) const {
   const auto& g = geometry_;
   if (in.rank() != 3)

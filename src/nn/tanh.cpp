@@ -5,8 +5,6 @@ namespace shoal::nn {
 
 Tanh::Tanh() : eltwise_(backend::cpu::Activation::Tanh) {}
 
-Tanh::Tanh(Tanh&& other) : eltwise_(std::move(other.eltwise_)) { training_ = other.training_; }
-
 void Tanh::updateOutput(const Tensor& input) {
   output_.resize(input.shape());
   eltwise_.forward(input, output_);

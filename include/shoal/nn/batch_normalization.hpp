@@ -18,8 +18,7 @@ class BatchNormalization : public Module {
  public:
   explicit BatchNormalization(int64_t nOutput, double eps = 1e-5, double momentum = 0.1,
                               bool affine = true);
-  // Moves a freshly made layer (into a container); the moved-to layer starts without a label.
-  BatchNormalization(BatchNormalization&& other) noexcept;
+  BatchNormalization(BatchNormalization&&) = default;
 
   Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "BatchNormalization"; }

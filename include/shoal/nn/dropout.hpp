@@ -13,7 +13,7 @@ class Dropout : public Module {
  public:
   // 0 <= p < 1; throws UsageError otherwise.
   explicit Dropout(double p = 0.5);
-  Dropout(Dropout&& other);
+  Dropout(Dropout&&) = default;
 
   double p() const { return p_; }
   // Restarts the mask generator from `seed`.

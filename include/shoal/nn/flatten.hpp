@@ -7,7 +7,7 @@ namespace shoal::nn {
 class Flatten : public Module {
  public:
   Flatten() = default;
-  Flatten(Flatten&& other);
+  Flatten(Flatten&&) = default;
 
   Shape outputShape(const Shape& inputShape) const override { return Shape{inputShape.numel()}; }
   std::string typeName() const override { return "Flatten"; }

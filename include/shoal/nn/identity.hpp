@@ -7,7 +7,7 @@ namespace shoal::nn {
 class Identity : public Module {
  public:
   Identity() = default;
-  Identity(Identity&& other);
+  Identity(Identity&&) = default;
 
   Shape outputShape(const Shape& inputShape) const override { return inputShape; }
   std::string typeName() const override { return "Identity"; }

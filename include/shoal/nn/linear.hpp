@@ -14,7 +14,7 @@ namespace shoal::nn {
 class Linear : public Module {
  public:
   Linear(int64_t inFeatures, int64_t outFeatures, bool withBias = true);
-  Linear(Linear&& other);
+  Linear(Linear&&) = default;
 
   int64_t inFeatures() const { return in_; }
   int64_t outFeatures() const { return out_; }

@@ -10,7 +10,7 @@ namespace shoal::nn {
 class LogSoftMax : public Module {
  public:
   LogSoftMax();
-  LogSoftMax(LogSoftMax&& other);
+  LogSoftMax(LogSoftMax&&) = default;
 
   // Any per-sample shape of rank >= 1; the output has the input's shape.
   Shape outputShape(const Shape& inputShape) const override;

@@ -8,7 +8,7 @@ namespace shoal::nn {
 class ReLU : public Module {
  public:
   ReLU();
-  ReLU(ReLU&& other);
+  ReLU(ReLU&&) = default;
 
   Shape outputShape(const Shape& inputShape) const override { return inputShape; }
   std::string typeName() const override { return "ReLU"; }

@@ -9,7 +9,7 @@ namespace shoal::nn {
 class Reshape : public Module {
  public:
   explicit Reshape(Shape sampleShape);
-  Reshape(Reshape&& other);
+  Reshape(Reshape&&) = default;
 
   const Shape& sampleShape() const { return sampleShape_; }
 

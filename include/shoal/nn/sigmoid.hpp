@@ -8,7 +8,7 @@ namespace shoal::nn {
 class Sigmoid : public Module {
  public:
   Sigmoid();
-  Sigmoid(Sigmoid&& other);
+  Sigmoid(Sigmoid&&) = default;
 
   Shape outputShape(const Shape& inputShape) const override { return inputShape; }
   std::string typeName() const override { return "Sigmoid"; }

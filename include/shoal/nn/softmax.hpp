@@ -10,7 +10,7 @@ namespace shoal::nn {
 class SoftMax : public Module {
  public:
   SoftMax();
-  SoftMax(SoftMax&& other);
+  SoftMax(SoftMax&&) = default;
 
   // Any per-sample shape of rank >= 1; the output has the input's shape.
   Shape outputShape(const Shape& inputShape) const override;

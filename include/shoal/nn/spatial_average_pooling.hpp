@@ -15,8 +15,7 @@ class SpatialAveragePooling : public Module {
  public:
   SpatialAveragePooling(int64_t kW, int64_t kH, int64_t dW = 0, int64_t dH = 0, int64_t padW = 0,
                         int64_t padH = 0, bool ceilMode = false, bool countIncludePad = true);
-  // Moves a freshly made layer (into a container); the moved-to layer starts without a label.
-  SpatialAveragePooling(SpatialAveragePooling&& other) noexcept;
+  SpatialAveragePooling(SpatialAveragePooling&&) = default;
 
   Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "SpatialAveragePooling"; }

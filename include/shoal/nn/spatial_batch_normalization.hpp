@@ -9,7 +9,7 @@ class SpatialBatchNormalization : public BatchNormalization {
  public:
   explicit SpatialBatchNormalization(int64_t nOutput, double eps = 1e-5, double momentum = 0.1,
                                      bool affine = true);
-  SpatialBatchNormalization(SpatialBatchNormalization&& other) noexcept = default;
+  SpatialBatchNormalization(SpatialBatchNormalization&&) = default;
 
   std::string typeName() const override { return "SpatialBatchNormalization"; }
 

@@ -15,8 +15,7 @@ class SpatialConvolution : public Module {
   SpatialConvolution(int64_t nInputPlane, int64_t nOutputPlane, int64_t kernelW, int64_t kernelH,
                      int64_t strideW = 1, int64_t strideH = 1, int64_t padW = 0, int64_t padH = 0,
                      int64_t groups = 1, bool withBias = true);
-  // Moves a freshly made layer (into a container); the moved-to layer starts without a label.
-  SpatialConvolution(SpatialConvolution&& other) noexcept;
+  SpatialConvolution(SpatialConvolution&&) = default;
 
   Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "SpatialConvolution"; }

@@ -13,8 +13,7 @@ class SpatialMaxPooling : public Module {
  public:
   SpatialMaxPooling(int64_t kW, int64_t kH, int64_t dW = 0, int64_t dH = 0, int64_t padW = 0,
                     int64_t padH = 0, bool ceilMode = false);
-  // Moves a freshly made layer (into a container); the moved-to layer starts without a label.
-  SpatialMaxPooling(SpatialMaxPooling&& other) noexcept;
+  SpatialMaxPooling(SpatialMaxPooling&&) = default;
 
   Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "SpatialMaxPooling"; }

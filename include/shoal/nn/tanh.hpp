@@ -8,7 +8,7 @@ namespace shoal::nn {
 class Tanh : public Module {
  public:
   Tanh();
-  Tanh(Tanh&& other);
+  Tanh(Tanh&&) = default;
 
   Shape outputShape(const Shape& inputShape) const override { return inputShape; }
   std::string typeName() const override { return "Tanh"; }
