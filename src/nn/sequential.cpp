@@ -38,6 +38,13 @@ std::vector<Tensor*> Sequential::stateBuffers() {
   return all;
 }
 
+std::vector<Generator*> Sequential::generators() {
+  std::vector<Generator*> all;
+  for (auto& m : modules_)
+    for (Generator* g : m->generators()) all.push_back(g);
+  return all;
+}
+
 void Sequential::reset(Generator& gen) {
   for (auto& m : modules_) m->reset(gen);
 }

@@ -51,6 +51,8 @@ class Module {
   virtual std::vector<Parameter> parameters();
   // Non-learnable state saved with the model (batch normalisation's running statistics).
   virtual std::vector<Tensor*> stateBuffers() { return {}; }
+  // Random generators this module draws from while training (dropout masks), for checkpoints.
+  virtual std::vector<Generator*> generators() { return {}; }
   // Draws fresh initial values for every parameter from `gen`.
   virtual void reset(Generator& gen);
   // Training mode (dropout active, batch statistics) or evaluation mode.

@@ -33,6 +33,7 @@ class Sequential : public Module {
   nlohmann::json spec() const override;
   std::vector<Parameter> parameters() override;
   std::vector<Tensor*> stateBuffers() override;
+  std::vector<Generator*> generators() override;
   void reset(Generator& gen) override;
   void setTraining(bool training) override;
 
