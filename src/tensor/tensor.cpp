@@ -81,6 +81,13 @@ void Tensor::resize(const Shape& shape) {
 
 void Tensor::fill(float value) { std::fill(data(), data() + numel(), value); }
 
+double Tensor::sum() const {
+  double total = 0;
+  const float* p = data();
+  for (int64_t i = 0; i < numel(); ++i) total += p[i];
+  return total;
+}
+
 void Tensor::copyFrom(const Tensor& other) {
   if (other.numel() != numel())
     throw ShapeError("copyFrom: " + other.shape_.str() + " into " + shape_.str());

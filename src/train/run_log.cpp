@@ -11,8 +11,8 @@
 namespace shoal::train {
 namespace {
 
-std::FILE* openForWriting(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "w");
+std::FILE* openForWriting(const std::string& path, bool append) {
+  std::FILE* f = std::fopen(path.c_str(), append ? "a" : "w");
   if (!f) throw OutputError(path + ": cannot open for writing: " + std::strerror(errno));
   return f;
 }
@@ -24,13 +24,13 @@ void writeOrThrow(std::FILE* f, const char* text, size_t size, const std::string
 
 }  // namespace
 
-RunLog::RunLog(const std::string& dir, bool quiet) : dir_(dir), quiet_(quiet) {
+RunLog::RunLog(const std::string& dir, bool quiet, bool append) : dir_(dir), quiet_(quiet) {
   if (dir_.empty()) return;
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   if (ec) throw OutputError(dir_ + ": cannot create the run directory: " + ec.message());
-  log_ = openForWriting(dir_ + "/train.log");
-  metrics_ = openForWriting(dir_ + "/metrics.jsonl");
+  log_ = openForWriting(dir_ + "/train.log", append);
+  metrics_ = openForWriting(dir_ + "/metrics.jsonl", append);
 }
 
 RunLog::~RunLog() {

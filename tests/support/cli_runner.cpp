@@ -31,11 +31,18 @@ std::string readText(const std::string& path) {
   return s.str();
 }
 
+std::string cliPath() { return SHOAL_CLI_PATH; }
+
 CliResult runCli(const std::string& args, int timeoutSeconds) {
+  return runShell(cliPath() + " " + args, timeoutSeconds);
+}
+
+CliResult runShell(const std::string& command, int timeoutSeconds) {
   std::string dir = makeTempDir("cli");
-  std::string command = "timeout " + std::to_string(timeoutSeconds) + " " + SHOAL_CLI_PATH + " " +
-                        args + " >" + dir + "/out 2>" + dir + "/err";
-  int status = std::system(command.c_str());
+  writeText(dir + "/command.sh", command + "\n");
+  std::string line = "timeout " + std::to_string(timeoutSeconds) + " sh " + dir + "/command.sh >" +
+                     dir + "/out 2>" + dir + "/err";
+  int status = std::system(line.c_str());
   CliResult r;
   r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = readText(dir + "/out");

@@ -12,6 +12,10 @@ struct CliResult {
 
 // Runs `shoal <args>` (args are passed to /bin/sh as written) with a time limit in seconds.
 CliResult runCli(const std::string& args, int timeoutSeconds = 300);
+// Runs a /bin/sh command line with a time limit in seconds.
+CliResult runShell(const std::string& command, int timeoutSeconds = 300);
+// The path of the shoal binary under test.
+std::string cliPath();
 
 // A fresh empty directory under the system temp directory, named after `stem`.
 std::string makeTempDir(const std::string& stem);

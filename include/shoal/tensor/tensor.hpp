@@ -41,6 +41,8 @@ class Tensor {
   bool fits(const Shape& shape) const;
 
   void fill(float value);
+  // Sum of all elements, accumulated in double (NaN or infinite when any element is).
+  double sum() const;
   // Copies the elements of `other`, which must have the same element count.
   void copyFrom(const Tensor& other);
   Tensor clone() const;

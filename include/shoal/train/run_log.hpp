@@ -18,9 +18,9 @@ namespace shoal::train {
 class RunLog {
  public:
   // `dir` empty: log lines go to stdout only and no files are written. Otherwise the directory
-  // is created when missing and train.log and metrics.jsonl start empty; an unwritable
-  // directory throws OutputError before training starts.
-  explicit RunLog(const std::string& dir = "", bool quiet = false);
+  // is created when missing and train.log and metrics.jsonl start empty (or are appended to,
+  // for a resumed run); an unwritable directory throws OutputError before training starts.
+  explicit RunLog(const std::string& dir = "", bool quiet = false, bool append = false);
   ~RunLog();
   RunLog(const RunLog&) = delete;
   RunLog& operator=(const RunLog&) = delete;
