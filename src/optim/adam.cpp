@@ -74,9 +74,28 @@ nlohmann::json Adam::config() const {
           {"schedule", schedule_ ? schedule_->config() : nlohmann::json(nullptr)}};
 }
 
-std::vector<Tensor*> Adam::stateTensors() {
-  if (!firstMoment_.defined()) return {};
-  return {&firstMoment_, &secondMoment_};
+OptimState Adam::saveState() const {
+  OptimState state = OptimMethod::saveState();
+  state.scalars["moments"] = firstMoment_.defined();
+  if (firstMoment_.defined()) {
+    state.scalars["parameters"] = firstMoment_.numel();
+    state.tensors.emplace_back("first_moment", firstMoment_.clone());
+    state.tensors.emplace_back("second_moment", secondMoment_.clone());
+  }
+  return state;
+}
+
+void Adam::restoreState(const OptimState& state) {
+  OptimMethod::restoreState(state);
+  if (stateScalar<bool>(state, "moments")) {
+    auto count = stateScalar<int64_t>(state, "parameters");
+    Tensor first = stateTensor(state, "first_moment", count).clone();
+    secondMoment_ = stateTensor(state, "second_moment", count).clone();
+    firstMoment_ = std::move(first);
+  } else {
+    firstMoment_ = Tensor();
+    secondMoment_ = Tensor();
+  }
 }
 
 }  // namespace shoal::optim

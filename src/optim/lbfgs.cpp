@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "shoal/error.hpp"
 
@@ -203,15 +204,77 @@ nlohmann::json LBFGS::config() const {
           {"lineSearch", options_.lineSearch == LineSearch::StrongWolfe ? "strong_wolfe" : "none"}};
 }
 
-std::vector<Tensor*> LBFGS::stateTensors() {
-  std::vector<Tensor*> state;
-  if (!direction_.defined()) return state;
-  state = {&direction_, &prevGrad_};
-  for (size_t slot = 0; slot < historyY_.size(); ++slot)
-    if (historyY_[slot].defined()) state.push_back(&historyY_[slot]);
-  for (size_t slot = 0; slot < historyS_.size(); ++slot)
-    if (historyS_[slot].defined()) state.push_back(&historyS_[slot]);
+OptimState LBFGS::saveState() const {
+  OptimState state = OptimMethod::saveState();
+  state.scalars["inner_iterations"] = innerIterations_;
+  state.scalars["function_evaluations"] = functionEvaluations_;
+  state.scalars["allocated"] = flatGrad_.defined();
+  if (!flatGrad_.defined()) return state;
+  std::vector<double> rho;
+  state.scalars["parameters"] = flatGrad_.numel();
+  state.scalars["step_length"] = stepLength_;
+  state.scalars["hessian_scale"] = hessianScale_;
+  state.scalars["history_count"] = historyCount_;
+  state.tensors.emplace_back("direction", direction_.clone());
+  state.tensors.emplace_back("previous_gradient", prevGrad_.clone());
+  for (int k = 0; k < historyCount_; ++k) {
+    int slot = (historyStart_ + k) % options_.historySize;
+    state.tensors.emplace_back("history_s." + std::to_string(k), historyS_[slot].clone());
+    state.tensors.emplace_back("history_y." + std::to_string(k), historyY_[slot].clone());
+    rho.push_back(rho_[slot]);
+  }
+  state.scalars["rho"] = rho;
   return state;
+}
+
+void LBFGS::restoreState(const OptimState& state) {
+  OptimMethod::restoreState(state);
+  auto innerIterations = stateScalar<int64_t>(state, "inner_iterations");
+  auto functionEvaluations = stateScalar<int64_t>(state, "function_evaluations");
+  if (!stateScalar<bool>(state, "allocated")) {
+    flatGrad_ = prevGrad_ = direction_ = Tensor();
+    historyY_.clear();
+    historyS_.clear();
+    rho_.clear();
+    alpha_.clear();
+    stepLength_ = 0;
+    hessianScale_ = 1;
+    historyStart_ = historyCount_ = 0;
+    innerIterations_ = innerIterations;
+    functionEvaluations_ = functionEvaluations;
+    return;
+  }
+  auto count = stateScalar<int64_t>(state, "parameters");
+  auto historyCount = stateScalar<int>(state, "history_count");
+  auto rho = stateScalar<std::vector<double>>(state, "rho");
+  auto stepLength = stateScalar<double>(state, "step_length");
+  auto hessianScale = stateScalar<double>(state, "hessian_scale");
+  if (historyCount < 0 || historyCount > options_.historySize || rho.size() != static_cast<size_t>(historyCount))
+    throw InputError("optimiser state: LBFGS holds " + std::to_string(historyCount) + " curvature pairs (" +
+                     std::to_string(rho.size()) + " coefficients) but keeps at most historySize " +
+                     std::to_string(options_.historySize));
+  // Check every tensor before replacing any state.
+  Tensor direction = stateTensor(state, "direction", count).clone();
+  Tensor prevGrad = stateTensor(state, "previous_gradient", count).clone();
+  std::vector<Tensor> historyS(options_.historySize), historyY(options_.historySize);
+  for (int k = 0; k < historyCount; ++k) {
+    historyS[k] = stateTensor(state, "history_s." + std::to_string(k), count).clone();
+    historyY[k] = stateTensor(state, "history_y." + std::to_string(k), count).clone();
+  }
+  flatGrad_ = Tensor(Shape({count}));
+  prevGrad_ = std::move(prevGrad);
+  direction_ = std::move(direction);
+  historyS_ = std::move(historyS);
+  historyY_ = std::move(historyY);
+  rho_.assign(options_.historySize, 0.0);
+  std::copy(rho.begin(), rho.end(), rho_.begin());
+  alpha_.assign(options_.historySize, 0.0);
+  historyStart_ = 0;  // the pairs come oldest first
+  historyCount_ = historyCount;
+  stepLength_ = stepLength;
+  hessianScale_ = hessianScale;
+  innerIterations_ = innerIterations;
+  functionEvaluations_ = functionEvaluations;
 }
 
 }  // namespace shoal::optim

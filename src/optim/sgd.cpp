@@ -86,9 +86,22 @@ nlohmann::json SGD::config() const {
           {"schedule", schedule_ ? schedule_->config() : nlohmann::json(nullptr)}};
 }
 
-std::vector<Tensor*> SGD::stateTensors() {
-  if (!momentumBuffer_.defined()) return {};
-  return {&momentumBuffer_};
+OptimState SGD::saveState() const {
+  OptimState state = OptimMethod::saveState();
+  state.scalars["momentum_buffer"] = momentumBuffer_.defined();
+  if (momentumBuffer_.defined()) {
+    state.scalars["parameters"] = momentumBuffer_.numel();
+    state.tensors.emplace_back("momentum_buffer", momentumBuffer_.clone());
+  }
+  return state;
+}
+
+void SGD::restoreState(const OptimState& state) {
+  OptimMethod::restoreState(state);
+  if (stateScalar<bool>(state, "momentum_buffer"))
+    momentumBuffer_ = stateTensor(state, "momentum_buffer", stateScalar<int64_t>(state, "parameters")).clone();
+  else
+    momentumBuffer_ = Tensor();
 }
 
 }  // namespace shoal::optim

@@ -39,9 +39,10 @@ TEST(Adam, FirstStepMovesEachParameterByTheRate) {
   EXPECT_NEAR(params[0], -0.01, 1e-6);
   EXPECT_NEAR(params[1], 0.01, 1e-6);
   EXPECT_NEAR(params[2], -0.01, 1e-6);
-  ASSERT_EQ(adam.stateTensors().size(), 2u);
-  EXPECT_NEAR((*adam.stateTensors()[0])[1], -0.5, 1e-6);    // m = (1 - beta1) g
-  EXPECT_NEAR((*adam.stateTensors()[1])[1], 0.025, 1e-6);   // v = (1 - beta2) g^2
+  optim::OptimState state = adam.saveState();
+  ASSERT_EQ(state.tensors.size(), 2u);
+  EXPECT_NEAR(state.tensors[0].second[1], -0.5, 1e-6);   // m = (1 - beta1) g
+  EXPECT_NEAR(state.tensors[1].second[1], 0.025, 1e-6);  // v = (1 - beta2) g^2
 }
 
 TEST(Adam, RejectsInvalidSettings) {

@@ -79,10 +79,12 @@ TEST(LBFGS, KeepsAtMostHistorySizePairs) {
   Tensor grads(params.shape());
   auto closure = [&] { return static_cast<float>(testing::rosenbrock(params, grads)); };
   LBFGS lbfgs({.maxIter = 30, .historySize = 4, .lineSearch = LBFGS::LineSearch::StrongWolfe});
-  EXPECT_TRUE(lbfgs.stateTensors().empty());
+  EXPECT_TRUE(lbfgs.saveState().tensors.empty());
   lbfgs.step(params, grads, closure);
-  // direction, previous gradient, and 4 (y, s) pairs
-  EXPECT_EQ(lbfgs.stateTensors().size(), 2u + 2 * 4);
+  // direction, previous gradient, and 4 (s, y) pairs
+  optim::OptimState state = lbfgs.saveState();
+  EXPECT_EQ(state.tensors.size(), 2u + 2 * 4);
+  EXPECT_EQ(state.scalars.at("history_count"), 4);
 }
 
 TEST(CubicMinimum, FindsTheMinimiserOfACubic) {

@@ -31,7 +31,9 @@ class Adam : public OptimMethod {
   std::string name() const override { return "Adam"; }
   double currentLearningRate() const override;
   nlohmann::json config() const override;
-  std::vector<Tensor*> stateTensors() override;
+  // Adds both moment buffers once the first step has allocated them (the step count is iteration()).
+  OptimState saveState() const override;
+  void restoreState(const OptimState& state) override;
   const Options& options() const { return options_; }
 
  private:

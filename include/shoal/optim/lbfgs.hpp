@@ -36,8 +36,12 @@ class LBFGS : public OptimMethod {
   std::string name() const override { return "LBFGS"; }
   double currentLearningRate() const override { return options_.lr; }
   nlohmann::json config() const override;
-  // Direction, previous gradient and the stored curvature pairs (y then s, slot order).
-  std::vector<Tensor*> stateTensors() override;
+  // Adds the counters, the last direction and step length, the previous gradient, the Hessian
+  // scale and the curvature pairs with their 1 / s.y, oldest first ("history_s.<k>",
+  // "history_y.<k>"). The current gradient is not state: each step() recomputes it first.
+  OptimState saveState() const override;
+  // Also throws InputError when the state holds more curvature pairs than historySize.
+  void restoreState(const OptimState& state) override;
   const Options& options() const { return options_; }
   // Closure calls over all steps so far (torch's state["func_evals"]).
   int64_t functionEvaluations() const { return functionEvaluations_; }

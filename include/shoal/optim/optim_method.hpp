@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,6 +15,13 @@ namespace shoal::optim {
 // Recomputes the loss at the current parameters and writes the gradient into the flat gradient
 // buffer (zeroing it first); returns the loss. Torch's optim `feval`.
 using Closure = std::function<float()>;
+
+// Everything an optimisation method needs to continue exactly: counters and scalars as JSON,
+// and named state tensors (momentum, Adam moments, L-BFGS history), copied.
+struct OptimState {
+  nlohmann::json scalars;                               // {"method": name(), "iteration": .., "epoch": .., ...}
+  std::vector<std::pair<std::string, Tensor>> tensors;  // deep copies
+};
 
 class OptimMethod {
  public:
@@ -30,12 +38,33 @@ class OptimMethod {
   int64_t iteration() const { return iteration_; }
   // Settings as JSON, for logs and the metrics file.
   virtual nlohmann::json config() const = 0;
-  // Internal state tensors (momentum, moments, history) for checkpoints.
-  virtual std::vector<Tensor*> stateTensors() { return {}; }
+  // The state that lets a fresh instance built with the same options continue bit for bit.
+  // The base fills method, iteration and epoch; subclasses add their own.
+  virtual OptimState saveState() const;
+  // Restores what saveState gave. The base checks that the state is of this method and restores
+  // the counters; throws InputError when the state belongs to another method, a scalar or tensor
+  // is missing, or a tensor's size does not match.
+  virtual void restoreState(const OptimState& state);
 
  protected:
+  // Scalar `key` of `state` as T; InputError naming the method and key when absent or mistyped.
+  template <class T>
+  T stateScalar(const OptimState& state, const char* key) const;
+  // Tensor `name` of `state`, which must hold `numel` elements; InputError otherwise.
+  const Tensor& stateTensor(const OptimState& state, const std::string& name, int64_t numel) const;
+  [[noreturn]] void throwMissingScalar(const char* key) const;
+
   int64_t iteration_ = 0;  // steps taken
   int64_t epoch_ = 0;
 };
+
+template <class T>
+T OptimMethod::stateScalar(const OptimState& state, const char* key) const {
+  try {
+    return state.scalars.at(key).get<T>();
+  } catch (const nlohmann::json::exception&) {
+    throwMissingScalar(key);
+  }
+}
 
 }  // namespace shoal::optim

@@ -32,7 +32,9 @@ class SGD : public OptimMethod {
   std::string name() const override { return "SGD"; }
   double currentLearningRate() const override;
   nlohmann::json config() const override;
-  std::vector<Tensor*> stateTensors() override;
+  // Adds the momentum buffer once a step with momentum has allocated it.
+  OptimState saveState() const override;
+  void restoreState(const OptimState& state) override;
   const Options& options() const { return options_; }
 
  private:
