@@ -1,14 +1,9 @@
-// Saving and loading model files with a magic, a format version and a CRC-32.
+// Saving and loading model files: the layer specification, preprocessing and weights in a binary container.
 #include "shoal/io/model_file.hpp"
-
-#include <zlib.h>
-
-#include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "shoal/error.hpp"
 #include "shoal/io/atomic_file.hpp"
+#include "shoal/io/binary_container.hpp"
 #include "shoal/nn/flat_parameters.hpp"
 #include "shoal/nn/model_spec.hpp"
 
@@ -16,128 +11,65 @@ namespace shoal::io {
 namespace {
 
 constexpr char kMagic[8] = {'S', 'H', 'O', 'A', 'L', 'M', 'D', 'L'};
+const std::string kKind = "model file";
 
-template <class T>
-void put(std::string& out, T value) {
-  out.append(reinterpret_cast<const char*>(&value), sizeof value);
+// The block `name` of `c`, which must hold `numel` values.
+const Tensor& block(const Container& c, const std::string& name, int64_t numel, const std::string& path) {
+  const Tensor* t = c.find(name);
+  if (!t) throw InputError(path + ": corrupt model file: the block \"" + name + "\" is missing");
+  if (t->numel() != numel)
+    throw InputError(path + ": corrupt model file: the block \"" + name + "\" holds " + std::to_string(t->numel()) +
+                     " values but the layers need " + std::to_string(numel));
+  return *t;
 }
-
-uint32_t crcOf(const char* data, size_t size) {
-  uLong crc = crc32(0L, Z_NULL, 0);
-  while (size > 0) {
-    uInt chunk = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
-    data += chunk;
-    size -= chunk;
-  }
-  return static_cast<uint32_t>(crc);
-}
-
-// Reads fixed-size fields from the file's bytes, failing with "truncated" past the end.
-class Reader {
- public:
-  Reader(const std::string& path, const std::string& bytes) : path_(path), bytes_(bytes) {}
-  template <class T>
-  T get(const char* what) {
-    T value;
-    need(sizeof value, what);
-    std::memcpy(&value, bytes_.data() + pos_, sizeof value);
-    pos_ += sizeof value;
-    return value;
-  }
-  const char* take(uint64_t size, const char* what) {
-    need(size, what);
-    const char* p = bytes_.data() + pos_;
-    pos_ += size;
-    return p;
-  }
-  size_t position() const { return pos_; }
-
- private:
-  void need(uint64_t size, const char* what) {
-    if (size > bytes_.size() - pos_)
-      throw InputError(path_ + ": truncated model file: " + what + " needs " +
-                       std::to_string(size) + " bytes at offset " + std::to_string(pos_) +
-                       ", the file has " + std::to_string(bytes_.size() - pos_) + " left");
-  }
-  const std::string& path_;
-  const std::string& bytes_;
-  size_t pos_ = 0;
-};
 
 }  // namespace
 
+nlohmann::json modelInfoToJson(const ModelInfo& info) {
+  return {{"input_shape", info.inputShape.dims()},
+          {"classes", info.classes},
+          {"preprocessing", info.preprocessing.toJson()}};
+}
+
+ModelInfo modelInfoFromJson(const nlohmann::json& j, const std::string& source) {
+  ModelInfo info;
+  try {
+    info.inputShape = Shape(j.at("input_shape").get<std::vector<int64_t>>());
+    info.classes = j.at("classes").get<int64_t>();
+    info.preprocessing = data::Preprocessing::fromJson(j.at("preprocessing"));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(source + ": " + e.what());
+  } catch (const Error& e) {
+    throw InputError(source + ": " + e.what());
+  }
+  return info;
+}
+
 void saveModel(const std::string& path, nn::Sequential& model, const ModelInfo& info) {
-  Tensor& values = model.flatParameters().values();
+  Container c;
+  c.header = modelInfoToJson(info);
+  c.header["spec"] = model.spec();
+  c.blocks.emplace_back("parameters", model.flatParameters().values());
   std::vector<Tensor*> buffers = model.stateBuffers();
-  int64_t bufferCount = 0;
-  for (Tensor* b : buffers) bufferCount += b->numel();
-  nlohmann::json header{{"spec", model.spec()},
-                        {"input_shape", info.inputShape.dims()},
-                        {"classes", info.classes},
-                        {"preprocessing", info.preprocessing.toJson()},
-                        {"parameters", values.numel()},
-                        {"buffers", bufferCount}};
-  std::string headerText = header.dump();
-  std::string out(kMagic, sizeof kMagic);
-  put(out, kModelFormatVersion);
-  put(out, static_cast<uint64_t>(headerText.size()));
-  out += headerText;
-  out.append(reinterpret_cast<const char*>(values.data()), values.numel() * sizeof(float));
-  for (Tensor* b : buffers)
-    out.append(reinterpret_cast<const char*>(b->data()), b->numel() * sizeof(float));
-  put(out, crcOf(out.data(), out.size()));
-  writeFileAtomically(path, out);
+  for (size_t i = 0; i < buffers.size(); ++i) c.blocks.emplace_back("buffer." + std::to_string(i), *buffers[i]);
+  writeFileAtomically(path, encodeContainer(kMagic, kModelFormatVersion, c));
 }
 
 LoadedModel loadModel(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open the model file");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  Reader r(path, bytes);
-  if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
-    throw InputError(path + ": not a shoal model file (expected the magic \"SHOALMDL\" at offset 0)");
-  r.take(sizeof kMagic, "the magic");
-  auto version = r.get<uint32_t>("the format version");
-  if (version > kModelFormatVersion || version == 0)
-    throw InputError(path + ": model format version " + std::to_string(version) +
-                     " is not supported (this shoal reads version " +
-                     std::to_string(kModelFormatVersion) + "; a newer shoal wrote it?)");
-  auto headerBytes = r.get<uint64_t>("the header length");
-  const char* headerText = r.take(headerBytes, "the header");
-  if (bytes.size() < sizeof(uint32_t) + r.position())
-    throw InputError(path + ": truncated model file: no checksum");
-  uint32_t stored;
-  std::memcpy(&stored, bytes.data() + bytes.size() - sizeof stored, sizeof stored);
-  if (crcOf(bytes.data(), bytes.size() - sizeof stored) != stored)
-    throw InputError(path + ": corrupt model file (checksum mismatch: the file was truncated or altered)");
-
-  nlohmann::json header;
+  Container c = decodeContainer(path, readFileBytes(path, kKind), kMagic, kModelFormatVersion, kKind);
   LoadedModel loaded;
-  try {
-    header = nlohmann::json::parse(headerText, headerText + headerBytes);
-    loaded.info.inputShape = Shape(header.at("input_shape").get<std::vector<int64_t>>());
-    loaded.info.classes = header.at("classes").get<int64_t>();
-    loaded.info.preprocessing = data::Preprocessing::fromJson(header.at("preprocessing"));
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(path + ": corrupt model header: " + e.what());
-  }
-  loaded.model = nn::buildModel(header.at("spec"), loaded.info.inputShape, path);
+  loaded.info = modelInfoFromJson(c.header, path + ": corrupt model header");
+  if (!c.header.contains("spec")) throw InputError(path + ": corrupt model header: no \"spec\"");
+  loaded.model = nn::buildModel(c.header.at("spec"), loaded.info.inputShape, path);
   Tensor& values = loaded.model->flatParameters().values();
   std::vector<Tensor*> buffers = loaded.model->stateBuffers();
-  int64_t bufferCount = 0;
-  for (Tensor* b : buffers) bufferCount += b->numel();
-  if (header.value("parameters", -1) != values.numel() || header.value("buffers", -1) != bufferCount)
-    throw InputError(path + ": corrupt model file: the header's parameter counts do not match its layers");
-  const char* weights = r.take(values.numel() * sizeof(float), "the parameters");
-  std::memcpy(values.data(), weights, values.numel() * sizeof(float));
-  for (Tensor* b : buffers)
-    std::memcpy(b->data(), r.take(b->numel() * sizeof(float), "the state buffers"),
-                b->numel() * sizeof(float));
-  if (r.position() + sizeof(uint32_t) != bytes.size())
-    throw InputError(path + ": corrupt model file: " +
-                     std::to_string(bytes.size() - r.position() - sizeof(uint32_t)) +
-                     " unexpected bytes before the checksum");
+  if (c.blocks.size() != buffers.size() + 1)
+    throw InputError(path + ": corrupt model file: " + std::to_string(c.blocks.size()) +
+                     " blocks, but the layers need the parameters and " + std::to_string(buffers.size()) +
+                     " state buffers");
+  values.copyFrom(block(c, "parameters", values.numel(), path));
+  for (size_t i = 0; i < buffers.size(); ++i)
+    buffers[i]->copyFrom(block(c, "buffer." + std::to_string(i), buffers[i]->numel(), path));
   loaded.model->evaluate();
   return loaded;
 }

@@ -4,19 +4,17 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "shoal/data/preprocessing.hpp"
 #include "shoal/nn/sequential.hpp"
 
 namespace shoal::io {
 
-// Layout (little-endian):
-//   "SHOALMDL"        8-byte magic
-//   u32 version       kModelFormatVersion
-//   u64 headerBytes   then that many bytes of JSON: {"spec", "input_shape", "classes",
-//                     "preprocessing", "parameters": count, "buffers": count}
-//   f32 x parameters  the flat parameter buffer
-//   f32 x buffers     the state buffers (running statistics), in model order
-//   u32 crc32         of every byte before it
+// A binary container (binary_container.hpp) with the magic "SHOALMDL", version
+// kModelFormatVersion, the header {"spec", "input_shape", "classes", "preprocessing"} and the
+// blocks "parameters" (the flat parameter buffer) and "buffer.<i>" (the state buffers, such as
+// running statistics, in model order).
 inline constexpr uint32_t kModelFormatVersion = 1;
 
 struct ModelInfo {
@@ -24,6 +22,11 @@ struct ModelInfo {
   int64_t classes = 0;
   data::Preprocessing preprocessing;
 };
+
+// {"input_shape", "classes", "preprocessing"}: how model files and checkpoints store ModelInfo.
+nlohmann::json modelInfoToJson(const ModelInfo& info);
+// Throws InputError starting with `source` when a field is missing or malformed.
+ModelInfo modelInfoFromJson(const nlohmann::json& j, const std::string& source);
 
 struct LoadedModel {
   std::unique_ptr<nn::Sequential> model;
