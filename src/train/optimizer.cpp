@@ -7,7 +7,9 @@
 
 #include "shoal/data/epoch_order.hpp"
 #include "shoal/error.hpp"
+#include "shoal/io/writable_directory.hpp"
 #include "shoal/nn/flat_parameters.hpp"
+#include "shoal/nn/sequential.hpp"
 #include "shoal/train/progress_bar.hpp"
 
 namespace shoal::train {
@@ -58,12 +60,42 @@ Optimizer& Optimizer::setRunLog(RunLog* log) {
   return *this;
 }
 
+Optimizer& Optimizer::setCheckpointing(CheckpointSettings settings, io::ModelInfo info) {
+  if (!dynamic_cast<nn::Sequential*>(&model_))
+    throw UsageError("checkpoints need a Sequential model");
+  if (settings.keep < 1) throw UsageError("--keep must be at least 1");
+  if (settings.everyIterations < 0) throw UsageError("the checkpoint interval must be positive");
+  io::checkWritableDirectory(settings.dir);
+  checkpointing_ = std::move(settings);
+  checkpointInfo_ = std::move(info);
+  return *this;
+}
+
+Optimizer& Optimizer::resumeFrom(const io::Checkpoint& checkpoint) {
+  method_->restoreState(checkpoint.optim);
+  start_ = TrainPosition::fromJson(checkpoint.trainer);
+  seed_ = start_.seed;
+  return *this;
+}
+
+Optimizer& Optimizer::setStopCheck(std::function<int()> stopRequested) {
+  stopRequested_ = std::move(stopRequested);
+  return *this;
+}
+
 void Optimizer::validate(const TrainState& state, TrainSummary& summary, nlohmann::json& record) {
   summary.validation = evaluate(model_, *validation_->data, validation_->methods, *criterion_,
                                 validation_->batchSize);
   for (const auto& r : summary.validation) record["validation"][r.name] = r.value();
   record["epoch"] = state.epoch;
   record["iteration"] = state.iteration;
+}
+
+std::string Optimizer::writeCheckpoint(const TrainPosition& position) {
+  io::Checkpoint c = io::captureModel(dynamic_cast<nn::Sequential&>(model_), checkpointInfo_);
+  c.optim = method_->saveState();
+  c.trainer = position.toJson();
+  return io::writeCheckpoint(checkpointing_->dir, position.iteration, c, checkpointing_->keep);
 }
 
 TrainSummary Optimizer::optimize() {
@@ -81,38 +113,52 @@ TrainSummary Optimizer::optimize() {
   };
 
   TrainSummary summary;
-  TrainState state;
+  TrainPosition at = start_;
+  at.seed = seed_;
+  TrainState state{.epoch = at.epoch, .iteration = at.iteration};
   ProgressBar progress;
-  auto start = Clock::now();
-  double trainSeconds = 0;
-  int64_t trainedSamples = 0;
+  auto started = Clock::now();
+  auto elapsed = [&] { return at.elapsedSeconds + secondsSince(started); };
+  auto diverged = [&](const std::string& what) {
+    throw DivergenceError("training diverged: " + what + " at epoch " + std::to_string(state.epoch) +
+                          ", iteration " + std::to_string(state.iteration + 1) +
+                          " (try a smaller learning rate); " +
+                          (summary.lastCheckpoint.empty()
+                               ? std::string("no checkpoint was written")
+                               : "last good checkpoint: " + summary.lastCheckpoint));
+  };
+  int64_t checkpointedAt = -1;  // iteration of the newest checkpoint
+  auto checkpoint = [&](TrainPosition position) {
+    if (checkpointedAt == position.iteration) return;
+    if (!std::isfinite(flat.values().sum())) diverged("a weight became infinite or NaN");
+    position.elapsedSeconds = elapsed();
+    summary.lastCheckpoint = writeCheckpoint(position);
+    checkpointedAt = position.iteration;
+  };
   model_.train();
-  for (bool done = false; !done; ++state.epoch) {
-    order.forEpoch(state.epoch - 1);
-    method_->setEpoch(state.epoch - 1);
-    summary.epochs = state.epoch;
-    double lossSum = 0;
-    int64_t lossCount = 0, epochSamples = 0;
-    double epochSeconds = 0;
+  for (bool done = false; !done; ++at.epoch, at.batch = 0) {
+    state.epoch = at.epoch;
+    order.forEpoch(at.epoch - 1);
+    method_->setEpoch(at.epoch - 1);
+    summary.epochs = at.epoch;
     state.epochEnd = false;
-    for (int64_t b = 0; b < batches && !done; ++b) {
+    if (at.batch == 0) at.lossSum = 0, at.lossCount = 0, at.epochSamples = 0, at.epochSeconds = 0;
+    while (at.batch < batches && !done) {
       auto stepStart = Clock::now();
-      trainSet_.gather(order.batch(b, batchSize_), input, target);
+      trainSet_.gather(order.batch(at.batch, batchSize_), input, target);
       double lr = method_->currentLearningRate();
       float loss = method_->step(flat.values(), flat.grads(), closure);
-      epochSeconds += secondsSince(stepStart);
-      if (!std::isfinite(loss))
-        throw DivergenceError("training diverged: the loss became " + std::to_string(loss) +
-                              " at epoch " + std::to_string(state.epoch) + ", iteration " +
-                              std::to_string(state.iteration + 1) +
-                              " (try a smaller learning rate)");
-      ++state.iteration;
+      at.epochSeconds += secondsSince(stepStart);
+      if (!std::isfinite(loss)) diverged("the loss became " + std::to_string(loss));
+      if (!std::isfinite(flat.grads().sum())) diverged("a gradient became infinite or NaN");
+      state.iteration = ++at.iteration;
+      ++at.batch;
       state.loss = loss;
-      lossSum += loss;
-      ++lossCount;
-      epochSamples += input.dim(0);
+      at.lossSum += loss;
+      ++at.lossCount;
+      at.epochSamples += input.dim(0);
       log_->iteration(state.epoch, state.iteration, loss, lr);
-      progress.update(state.epoch, b + 1, batches, lossSum / lossCount);
+      progress.update(state.epoch, at.batch, batches, at.lossSum / at.lossCount);
       if (validation_ && validation_->when(state)) {
         progress.clear();
         nlohmann::json record{{"type", "validation"}};
@@ -122,15 +168,23 @@ TrainSummary Optimizer::optimize() {
         model_.train();
       }
       done = endWhen_(state);
+      summary.stoppedBySignal = stopRequested_ ? stopRequested_() : 0;
+      if (checkpointing_ && checkpointing_->everyIterations > 0 &&
+          at.iteration % checkpointing_->everyIterations == 0)
+        checkpoint(at);
+      if (summary.stoppedBySignal) break;
     }
+    bool midEpoch = at.batch < batches;
+    if (midEpoch && checkpointing_) checkpoint(at);  // stopped by a signal or an end trigger
+    if (midEpoch && summary.stoppedBySignal) break;
     state.epochEnd = true;
     done = done || endWhen_(state);
-    trainSeconds += epochSeconds;
-    trainedSamples += epochSamples;
-    summary.lastEpochLoss = lossCount ? lossSum / lossCount : 0;
+    at.trainSeconds += at.epochSeconds;
+    at.trainedSamples += at.epochSamples;
+    summary.lastEpochLoss = at.lossCount ? at.lossSum / at.lossCount : 0;
     progress.clear();
 
-    double samplesPerSecond = epochSeconds > 0 ? epochSamples / epochSeconds : 0;
+    double samplesPerSecond = at.epochSeconds > 0 ? at.epochSamples / at.epochSeconds : 0;
     nlohmann::json record{{"type", "epoch"},
                           {"epoch", state.epoch},
                           {"iteration", state.iteration},
@@ -143,20 +197,62 @@ TrainSummary Optimizer::optimize() {
       shown = summary.validation;
       model_.train();
     }
-    double elapsed = secondsSince(start);
-    record["elapsed_sec"] = elapsed;
+    record["elapsed_sec"] = elapsed();
     log_->record(record);
     char head[160];
     std::snprintf(head, sizeof head, "epoch %lld  loss %.4f  %.0f samples/s",
                   static_cast<long long>(state.epoch), summary.lastEpochLoss, samplesPerSecond);
     char tail[48];
-    std::snprintf(tail, sizeof tail, "  elapsed %.1fs", elapsed);
+    std::snprintf(tail, sizeof tail, "  elapsed %.1fs", elapsed());
     log_->line(head + formatMetrics(shown) + tail);
+    bool last = done || summary.stoppedBySignal;
+    if (checkpointing_ && !midEpoch && (checkpointing_->everyIterations == 0 || last)) {
+      TrainPosition next = at;  // the next epoch from its first batch
+      ++next.epoch;
+      next.batch = 0;
+      checkpoint(next);
+    }
+    if (summary.stoppedBySignal) break;
   }
   summary.iterations = state.iteration;
-  summary.samplesPerSecond = trainSeconds > 0 ? trainedSamples / trainSeconds : 0;
+  summary.samplesPerSecond = at.trainSeconds > 0 ? at.trainedSamples / at.trainSeconds : 0;
   model_.evaluate();
   return summary;
+}
+
+nlohmann::json TrainPosition::toJson() const {
+  return {{"epoch", epoch},
+          {"batch", batch},
+          {"iteration", iteration},
+          {"loss_sum", lossSum},
+          {"loss_count", lossCount},
+          {"epoch_samples", epochSamples},
+          {"epoch_seconds", epochSeconds},
+          {"train_seconds", trainSeconds},
+          {"trained_samples", trainedSamples},
+          {"elapsed_seconds", elapsedSeconds},
+          {"seed", seed}};
+}
+
+TrainPosition TrainPosition::fromJson(const nlohmann::json& j) {
+  try {
+    TrainPosition p;
+    p.epoch = j.at("epoch").get<int64_t>();
+    p.batch = j.at("batch").get<int64_t>();
+    p.iteration = j.at("iteration").get<int64_t>();
+    p.lossSum = j.at("loss_sum").get<double>();
+    p.lossCount = j.at("loss_count").get<int64_t>();
+    p.epochSamples = j.at("epoch_samples").get<int64_t>();
+    p.epochSeconds = j.at("epoch_seconds").get<double>();
+    p.trainSeconds = j.at("train_seconds").get<double>();
+    p.trainedSamples = j.at("trained_samples").get<int64_t>();
+    p.elapsedSeconds = j.at("elapsed_seconds").get<double>();
+    p.seed = j.at("seed").get<uint64_t>();
+    if (p.epoch < 1 || p.batch < 0 || p.iteration < 0) throw Error("negative position");
+    return p;
+  } catch (const std::exception& e) {
+    throw InputError(std::string("checkpoint: invalid trainer position: ") + e.what());
+  }
 }
 
 }  // namespace shoal::train

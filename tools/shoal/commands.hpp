@@ -8,7 +8,7 @@ namespace shoal::cli {
 
 struct Subcommand {
   CLI::App* app;
-  std::function<void()> run;
+  std::function<int()> run;  // returns the exit code
 };
 
 Subcommand addTrainCommand(CLI::App& app);

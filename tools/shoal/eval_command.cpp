@@ -51,7 +51,7 @@ Subcommand addEvalCommand(CLI::App& app) {
   addDataOptions(*sub, o->data, /*training=*/false);
   sub->add_option("--batch", o->batch, "Evaluation batch size")->capture_default_str()->check(CLI::PositiveNumber);
   sub->add_option("--threads", o->threads, "Compute threads (default: all cores)")->check(CLI::PositiveNumber);
-  return {sub, [o] { run(*o); }};
+  return {sub, [o] { run(*o); return 0; }};
 }
 
 }  // namespace shoal::cli

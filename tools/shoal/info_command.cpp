@@ -15,6 +15,7 @@ Subcommand addInfoCommand(CLI::App& app) {
                       << "oneDNN " << cpu::dnnlVersion() << "\n"
                       << "instruction set: " << cpu::instructionSet() << "\n"
                       << "threads: " << cpu::threadCount() << "\n";
+            return 0;
           }};
 }
 

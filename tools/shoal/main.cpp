@@ -1,4 +1,5 @@
 // shoal command-line tool: parses flags, runs one subcommand, turns errors into one line and an exit code.
+#include <csignal>
 #include <iostream>
 #include <new>
 
@@ -7,6 +8,8 @@
 #include "shoal/version.hpp"
 
 int main(int argc, char** argv) {
+  // A file-size limit must surface as a write error with a message, not kill the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"shoal: train neural networks fast on CPUs (oneDNN)", "shoal"};
   app.require_subcommand(1);
   app.set_version_flag("--version", shoal::version());
@@ -37,7 +40,7 @@ int main(int argc, char** argv) {
   }
   try {
     for (const auto& command : commands)
-      if (command.app->parsed()) command.run();
+      if (command.app->parsed()) return command.run();
     return 0;
   } catch (const shoal::UsageError& e) {
     std::cerr << "shoal: error: " << e.what() << "\n";

@@ -90,7 +90,7 @@ Subcommand addPredictCommand(CLI::App& app) {
   sub->add_option("--out", o->out, "Predictions CSV to write (default: standard output)");
   sub->add_option("--batch", o->batch, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
   sub->add_option("--threads", o->threads, "Compute threads (default: all cores)")->check(CLI::PositiveNumber);
-  return {sub, [o] { run(*o); }};
+  return {sub, [o] { run(*o); return 0; }};
 }
 
 }  // namespace shoal::cli

@@ -1,5 +1,9 @@
 // `shoal train`: build or load a model, train it on the chosen data, evaluate and save it.
+#include <charconv>
 #include <chrono>
+#include <csignal>
+#include <iostream>
+#include <optional>
 #include <cmath>
 #include <ctime>
 #include <iomanip>
@@ -11,6 +15,7 @@
 #include "optim_options.hpp"
 #include "shoal/backend/cpu/engine.hpp"
 #include "shoal/error.hpp"
+#include "shoal/io/checkpoint.hpp"
 #include "shoal/nn/class_nll_criterion.hpp"
 #include "shoal/nn/cross_entropy_criterion.hpp"
 #include "shoal/train/optimizer.hpp"
@@ -35,7 +40,34 @@ struct TrainOptions {
   int64_t validateEvery = 0;
   int threads = 0;
   bool quiet = false;
+  std::string checkpoint;
+  std::string checkpointEvery = "epoch";
+  int keep = 3;
+  std::string resume;
 };
+
+volatile std::sig_atomic_t stopSignal = 0;
+
+void requestStop(int signal) { stopSignal = signal; }
+
+// SIGINT and SIGTERM let the current step finish, then training stops (with a checkpoint).
+void installStopHandlers() {
+  struct sigaction action {};
+  action.sa_handler = requestStop;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+int64_t checkpointInterval(const std::string& every) {
+  if (every == "epoch") return 0;
+  int64_t n = 0;
+  auto [ptr, ec] = std::from_chars(every.data(), every.data() + every.size(), n);
+  if (ec != std::errc() || ptr != every.data() + every.size() || n <= 0)
+    throw UsageError("--checkpoint-every: expected 'epoch' or a positive number of iterations, got '" +
+                     every + "'");
+  return n;
+}
 
 std::string defaultRunDir(const std::string& model) {
   std::time_t now = std::time(nullptr);
@@ -55,10 +87,20 @@ std::shared_ptr<nn::Criterion> makeCriterion(const std::string& loss, nn::Sequen
   return std::make_shared<nn::CrossEntropyCriterion>();
 }
 
-void run(TrainOptions& o, const std::vector<std::string>& commandLine) {
+int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
   backend::cpu::setThreadCount(o.threads);
   if (o.batch <= 0) throw UsageError("--batch must be positive");
+  int64_t checkpointEvery = checkpointInterval(o.checkpointEvery);
+  installStopHandlers();
   nn::manualSeed(o.seed);
+  std::optional<io::LoadedCheckpoint> resumed;
+  if (!o.resume.empty()) {
+    if (!o.modelFile.empty()) throw UsageError("--resume takes the model from the checkpoint: drop --model-file");
+    resumed = io::loadNewestCheckpoint(o.resume, [](const std::string& warning) {
+      std::cerr << "shoal: warning: " << warning << std::endl;
+    });
+    if (o.checkpoint.empty()) o.checkpoint = o.resume;
+  }
   LoadedData sets = loadData(o.data, /*training=*/true, 0, false);
   data::Dataset& train = *sets.train;
   // Pixel scaling for images, fitted scaling for CSV (--scale / --standardize).
@@ -68,7 +110,11 @@ void run(TrainOptions& o, const std::vector<std::string>& commandLine) {
     pre = data::Preprocessing::standardize(train.rawFeatures(), train.sampleShape().numel());
 
   io::LoadedModel loaded;
-  if (!o.modelFile.empty()) {
+  if (resumed) {
+    loaded.model = io::restoreModel(resumed->checkpoint, resumed->path);
+    loaded.info = resumed->checkpoint.info;
+    pre = loaded.info.preprocessing;
+  } else if (!o.modelFile.empty()) {
     loaded = io::loadModel(o.modelFile);
     if (sets.numClasses > loaded.info.classes)
       throw UsageError("the data has " + std::to_string(sets.numClasses) + " classes but " +
@@ -83,7 +129,7 @@ void run(TrainOptions& o, const std::vector<std::string>& commandLine) {
   nn::Sequential& model = *loaded.model;
 
   std::string outDir = o.out.empty() ? defaultRunDir(o.modelFile.empty() ? o.model : o.modelFile) : o.out;
-  train::RunLog log(outDir, o.quiet);
+  train::RunLog log(outDir, o.quiet, /*append=*/resumed.has_value());
   auto criterion = makeCriterion(o.loss, model);
   auto method = makeOptimMethod(o.optim);
 
@@ -116,6 +162,13 @@ void run(TrainOptions& o, const std::vector<std::string>& commandLine) {
                                         : train::MaxEpoch(o.epochs);
   train::Optimizer optimizer(model, train, criterion, method, end, o.batch);
   optimizer.setSeed(o.seed).setRunLog(&log);
+  if (!o.checkpoint.empty())
+    optimizer.setCheckpointing({o.checkpoint, checkpointEvery, o.keep}, loaded.info);
+  if (resumed) {
+    optimizer.resumeFrom(resumed->checkpoint);
+    log.line("resuming from " + resumed->path);
+  }
+  optimizer.setStopCheck([] { return static_cast<int>(stopSignal); });
   std::vector<train::ValidationMethod> methods{train::Top1Accuracy(), train::Loss()};
   if (sets.test)
     optimizer.setValidation(o.validateEvery > 0 ? train::SeveralIteration(o.validateEvery)
@@ -130,6 +183,17 @@ void run(TrainOptions& o, const std::vector<std::string>& commandLine) {
        << " iterations in " << summary.epochs << " epochs, " << summary.samplesPerSecond
        << " samples/s";
   log.line(done.str());
+  if (summary.stoppedBySignal) {
+    log.line(std::string("stopped by ") + (summary.stoppedBySignal == SIGINT ? "SIGINT" : "SIGTERM") +
+             " after iteration " + std::to_string(summary.iterations) + "; " +
+             (summary.lastCheckpoint.empty()
+                  ? std::string("checkpointing is off (--checkpoint DIR)")
+                  : "checkpoint: " + summary.lastCheckpoint + " (continue with --resume " +
+                        o.checkpoint + ")") +
+             "; model: " + modelPath);
+    return 128 + summary.stoppedBySignal;
+  }
+  if (summary.lastCheckpoint.size()) log.line("last checkpoint: " + summary.lastCheckpoint);
   if (sets.test) {
     auto results = train::evaluate(model, *sets.test, methods, *criterion, o.batch);
     std::ostringstream line;
@@ -141,6 +205,7 @@ void run(TrainOptions& o, const std::vector<std::string>& commandLine) {
   }
   log.line("model: " + modelPath + "  metrics: " + outDir + "/metrics.jsonl  log: " + outDir +
            "/train.log");
+  return 0;
 }
 
 }  // namespace
@@ -175,6 +240,14 @@ Subcommand addTrainCommand(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--threads", o->threads, "Compute threads (default: all cores)")->check(CLI::PositiveNumber);
   sub->add_flag("--quiet", o->quiet, "Only errors on the terminal (files are still written)");
+  sub->add_option("--checkpoint", o->checkpoint,
+                  "Directory for checkpoints (model, optimiser state, position, random state)");
+  sub->add_option("--checkpoint-every", o->checkpointEvery,
+                  "When to checkpoint: 'epoch' or every N iterations")
+      ->capture_default_str();
+  sub->add_option("--keep", o->keep, "Checkpoints kept (the newest)")->capture_default_str()->check(CLI::PositiveNumber);
+  sub->add_option("--resume", o->resume,
+                  "Continue from the newest valid checkpoint in DIR (give the same flags as the first run)");
   return {sub, [o, sub] {
             std::vector<std::string> args{"shoal", "train"};
             for (const auto& opt : sub->get_options()) {
@@ -186,7 +259,7 @@ Subcommand addTrainCommand(CLI::App& app) {
                 for (const auto& r : opt->results()) args.push_back(name + " " + r);
               }
             }
-            run(*o, args);
+            return run(*o, args);
           }};
 }
 

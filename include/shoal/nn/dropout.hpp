@@ -18,6 +18,7 @@ class Dropout : public Module {
   double p() const { return p_; }
   // Restarts the mask generator from `seed`.
   void reseed(uint64_t seed) { maskGen_.seed(seed); }
+  std::vector<Generator*> generators() override { return {&maskGen_}; }
   // While frozen, training-mode forwards reuse the last mask for inputs of its shape (a new
   // mask is drawn only for a new shape), so repeated forwards are the same function: for
   // gradient checks.

@@ -1,5 +1,6 @@
 // train::Optimizer: the training loop — model, data, criterion, method, end trigger (BigDL's Optimizer).
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "shoal/data/dataset.hpp"
+#include "shoal/io/checkpoint.hpp"
 #include "shoal/nn/criterion.hpp"
 #include "shoal/nn/module.hpp"
 #include "shoal/optim/optim_method.hpp"
@@ -23,6 +25,33 @@ struct TrainSummary {
   double lastEpochLoss = 0;                 // mean training loss of the last (partial) epoch
   double samplesPerSecond = 0;              // training throughput over the whole run
   std::vector<ValidationResult> validation;  // the last validation, if any ran
+  int stoppedBySignal = 0;                  // the signal that stopped training early, or 0
+  std::string lastCheckpoint;               // path of the newest checkpoint written, if any
+};
+
+// When and where checkpoints are written.
+struct CheckpointSettings {
+  std::string dir;
+  int64_t everyIterations = 0;  // 0: at the end of every epoch
+  int keep = 3;                 // newest checkpoints kept
+};
+
+// Where training stands, saved in checkpoints so that a resumed run continues exactly.
+struct TrainPosition {
+  int64_t epoch = 1;  // epoch to run (from 1)
+  int64_t batch = 0;  // next batch within it
+  int64_t iteration = 0;
+  double lossSum = 0;  // the epoch's losses so far
+  int64_t lossCount = 0;
+  int64_t epochSamples = 0;
+  double epochSeconds = 0;
+  double trainSeconds = 0;  // over all epochs before this one
+  int64_t trainedSamples = 0;
+  double elapsedSeconds = 0;  // wall time before this process took over
+  uint64_t seed = 1;
+
+  nlohmann::json toJson() const;
+  static TrainPosition fromJson(const nlohmann::json& j);
 };
 
 class Optimizer {
@@ -49,11 +78,23 @@ class Optimizer {
   // Where log lines and metrics go; without it, log lines go to stdout only.
   Optimizer& setRunLog(RunLog* log);
 
-  // Trains until the end trigger fires; throws DivergenceError on a non-finite loss.
+  // Writes checkpoints (the model must be a Sequential; `info` goes into each checkpoint).
+  // The directory is created and checked for writing now, before training starts.
+  Optimizer& setCheckpointing(CheckpointSettings settings, io::ModelInfo info);
+  // Continues from a checkpoint: its optimiser state, trainer position and seed. The model's
+  // parameters are restored by the caller (io::restoreModel or io::restoreInto).
+  Optimizer& resumeFrom(const io::Checkpoint& checkpoint);
+  // Asked after every step; a non-zero answer (a signal number) ends training after that step,
+  // with a checkpoint when checkpointing is on.
+  Optimizer& setStopCheck(std::function<int()> stopRequested);
+
+  // Trains until the end trigger fires or a stop is requested. Throws DivergenceError on a
+  // non-finite loss or gradient, naming the epoch, iteration and last good checkpoint.
   TrainSummary optimize();
 
  private:
   void validate(const TrainState& state, TrainSummary& summary, nlohmann::json& record);
+  std::string writeCheckpoint(const TrainPosition& position);
 
   nn::Module& model_;
   const data::Dataset& trainSet_;
@@ -72,6 +113,10 @@ class Optimizer {
     int64_t batchSize;
   };
   std::optional<Validation> validation_;
+  std::optional<CheckpointSettings> checkpointing_;
+  io::ModelInfo checkpointInfo_;
+  TrainPosition start_;
+  std::function<int()> stopRequested_;
 };
 
 }  // namespace shoal::train
