@@ -23,6 +23,12 @@ Linear::Linear(int64_t inFeatures, int64_t outFeatures, bool withBias)
   reset(initGenerator());
 }
 
+bool Linear::fuseNext(const Module& next) {
+  if (next.typeName() != "ReLU") return false;
+  fuseRelu(true);
+  return true;
+}
+
 Shape Linear::outputShape(const Shape& inputShape) const {
   if (inputShape.rank() != 1 || inputShape[0] != in_)
     throw ShapeError(label() + ": expects samples of " + std::to_string(in_) +

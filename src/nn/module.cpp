@@ -11,13 +11,14 @@ Module::~Module() = default;
 
 Module::Module(Module&& other) noexcept
     : output_(std::move(other.output_)), gradInput_(std::move(other.gradInput_)),
-      training_(other.training_), label_(std::move(other.label_)),
+      training_(other.training_), passThrough_(other.passThrough_), label_(std::move(other.label_)),
       checkedInput_(other.checkedInput_), inputChecked_(other.inputChecked_) {}
 
 Module& Module::operator=(Module&& other) noexcept {
   output_ = std::move(other.output_);
   gradInput_ = std::move(other.gradInput_);
   training_ = other.training_;
+  passThrough_ = other.passThrough_;
   label_ = std::move(other.label_);
   checkedInput_ = other.checkedInput_;
   inputChecked_ = other.inputChecked_;
@@ -36,7 +37,8 @@ void Module::checkInput(const Tensor& input) {
 
 const Tensor& Module::forward(const Tensor& input) {
   checkInput(input);
-  updateOutput(input);
+  if (passThrough_) output_ = input;
+  else updateOutput(input);
   return output_;
 }
 
@@ -45,6 +47,10 @@ const Tensor& Module::backward(const Tensor& input, const Tensor& gradOutput) {
   if (gradOutput.shape() != output_.shape())
     throw ShapeError(label() + ": gradOutput has shape " + gradOutput.shape().str() +
                      ", expected the output shape " + output_.shape().str());
+  if (passThrough_) {
+    gradInput_ = gradOutput;
+    return gradInput_;
+  }
   updateGradInput(input, gradOutput);
   accGradParameters(input, gradOutput);
   return gradInput_;

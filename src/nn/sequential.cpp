@@ -8,6 +8,7 @@ namespace shoal::nn {
 Sequential& Sequential::add(std::unique_ptr<Module> m) & {
   m->setLabel("layer " + std::to_string(modules_.size() + 1) + " (" + m->describe() + ")");
   m->setTraining(training_);
+  if (!modules_.empty() && modules_.back()->fuseNext(*m)) m->setPassThrough(true);
   modules_.push_back(std::move(m));
   return *this;
 }

@@ -31,6 +31,8 @@ class Linear : public Module {
   // (output > 0) itself and masking twice changes nothing. The container may therefore skip the
   // ReLU's backward as well. Fusion is an execution choice and not part of spec().
   void fuseRelu(bool fused) { fusedRelu_ = fused; }
+  // Fuses a following ReLU (see fuseRelu).
+  bool fuseNext(const Module& next) override;
   bool reluFused() const { return fusedRelu_; }
 
   Shape outputShape(const Shape& inputShape) const override;

@@ -61,6 +61,13 @@ class Module {
   void evaluate() { setTraining(false); }
   bool isTraining() const { return training_; }
 
+  // Fusion: a container offers each module the module that follows it. A module that can compute
+  // `next` inside its own primitive (Linear with a following ReLU) starts doing so and returns
+  // true; the container then makes `next` pass values and gradients through unchanged.
+  virtual bool fuseNext(const Module& next) { return false; }
+  void setPassThrough(bool passThrough) { passThrough_ = passThrough; }
+  bool passesThrough() const { return passThrough_; }
+
   // "Linear(784 -> 1000)"-style description used in error messages and summaries.
   virtual std::string describe() const { return typeName(); }
   // Where this module sits in its model ("layer 3 (Linear)"), set by the container.
@@ -83,6 +90,7 @@ class Module {
   bool training_ = true;
 
  private:
+  bool passThrough_ = false;
   void checkInput(const Tensor& input);
 
   std::string label_;
