@@ -134,3 +134,23 @@ TEST(Sequential, SpecListsTheLayers) {
   EXPECT_EQ(spec["layers"][1], (nlohmann::json{{"type", "ReLU"}}));
   EXPECT_EQ(spec["layers"][3], (nlohmann::json{{"type", "LogSoftMax"}}));
 }
+
+TEST(Sequential, FusesAReluIntoThePrecedingLinear) {
+  nn::manualSeed(5);
+  nn::Sequential fused;
+  buildMlp(fused);
+  auto& linear = dynamic_cast<nn::Linear&>(fused.at(0));
+  EXPECT_TRUE(linear.reluFused());
+  EXPECT_TRUE(fused.at(1).passesThrough());
+  EXPECT_FALSE(fused.at(2).passesThrough());
+
+  // The same weights computed layer by layer, without fusion, give the same output.
+  nn::manualSeed(5);
+  nn::Linear first(6, 9);
+  nn::ReLU relu;
+  nn::Linear second(9, 4);
+  nn::LogSoftMax logSoftMax;
+  Tensor x = randomTensor(Shape{5, 6}, 8);
+  const Tensor& y = logSoftMax.forward(second.forward(relu.forward(first.forward(x))));
+  EXPECT_EQ(fused.forward(x).toVector(), y.toVector());
+}
