@@ -13,6 +13,7 @@
 #include "shoal/nn/relu.hpp"
 #include "shoal/nn/sequential.hpp"
 #include "shoal/optim/sgd.hpp"
+#include "shoal/train/predict.hpp"
 
 using namespace shoal;
 
@@ -104,4 +105,20 @@ TEST(Optimizer, RejectsBadSettings) {
   data::Dataset train = halfPlanes(10, 1);
   EXPECT_THROW(train::Optimizer(model, train, nn::ClassNLLCriterion(), optim::SGD({}), train::MaxEpoch(1), 0),
                UsageError);
+}
+
+TEST(Predict, GivesOneOutputRowPerSampleInEvaluationMode) {
+  nn::manualSeed(2);
+  nn::Sequential model = smallNet();
+  data::Dataset data = halfPlanes(37, 4);
+  model.train();
+  Tensor all = train::predict(model, data, 8);  // 4 full batches and a short one
+  EXPECT_EQ(all.shape(), (Shape{37, 2}));
+  EXPECT_TRUE(model.isTraining());
+  Tensor input, target;
+  std::vector<int64_t> last{36};
+  data.gather(last, input, target);
+  model.evaluate();
+  EXPECT_EQ(model.forward(input).toVector(), all.narrow(36, 1).toVector());
+  EXPECT_THROW(train::predict(model, data, 0), UsageError);
 }

@@ -1,7 +1,6 @@
 // `shoal predict`: predicted class and class probabilities of a saved model, as CSV.
 #include <cmath>
 #include <iostream>
-#include <numeric>
 
 #include "commands.hpp"
 #include "data_options.hpp"
@@ -9,6 +8,7 @@
 #include "shoal/backend/cpu/engine.hpp"
 #include "shoal/error.hpp"
 #include "shoal/io/atomic_file.hpp"
+#include "shoal/train/predict.hpp"
 
 namespace shoal::cli {
 namespace {
@@ -56,21 +56,12 @@ void run(PredictOptions& o) {
   data::Dataset& data = *sets.test;
   fitDataToModel(data, loaded.info, "the data");
   nn::Sequential& model = *loaded.model;
-  model.evaluate();
   bool alreadyProbabilities = model.at(model.size() - 1).typeName() == "SoftMax";
 
   std::string csv = "prediction";
   for (int64_t c = 0; c < loaded.info.classes; ++c) csv += ",p" + std::to_string(c);
   csv += '\n';
-  std::vector<int64_t> indices;
-  Tensor input, target;
-  for (int64_t start = 0; start < data.size(); start += o.batch) {
-    int64_t n = std::min(o.batch, data.size() - start);
-    indices.resize(static_cast<size_t>(n));
-    std::iota(indices.begin(), indices.end(), start);
-    data.gather(indices, input, target);
-    appendRows(model.forward(input), alreadyProbabilities, csv);
-  }
+  appendRows(train::predict(model, data, o.batch), alreadyProbabilities, csv);
   if (o.out.empty() || o.out == "-") {
     std::cout << csv;
   } else {
