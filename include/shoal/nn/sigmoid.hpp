@@ -1,25 +1,15 @@
 // Sigmoid: the logistic function 1 / (1 + exp(-x)), element-wise on inputs of any rank (oneDNN eltwise).
 #pragma once
-#include "shoal/backend/cpu/eltwise.hpp"
-#include "shoal/nn/module.hpp"
+#include "shoal/nn/elementwise_activation.hpp"
 
 namespace shoal::nn {
 
-class Sigmoid : public Module {
+class Sigmoid : public ElementwiseActivation {
  public:
-  Sigmoid();
+  Sigmoid() : ElementwiseActivation(backend::cpu::Activation::Sigmoid) {}
   Sigmoid(Sigmoid&&) = default;
 
-  Shape outputShape(const Shape& inputShape) const override { return inputShape; }
   std::string typeName() const override { return "Sigmoid"; }
-
- protected:
-  void updateOutput(const Tensor& input) override;
-  // Computed from the output alone.
-  void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
-
- private:
-  backend::cpu::Eltwise eltwise_;
 };
 
 }  // namespace shoal::nn

@@ -1,25 +1,15 @@
 // Tanh: the hyperbolic tangent, element-wise on inputs of any rank (oneDNN eltwise).
 #pragma once
-#include "shoal/backend/cpu/eltwise.hpp"
-#include "shoal/nn/module.hpp"
+#include "shoal/nn/elementwise_activation.hpp"
 
 namespace shoal::nn {
 
-class Tanh : public Module {
+class Tanh : public ElementwiseActivation {
  public:
-  Tanh();
+  Tanh() : ElementwiseActivation(backend::cpu::Activation::Tanh) {}
   Tanh(Tanh&&) = default;
 
-  Shape outputShape(const Shape& inputShape) const override { return inputShape; }
   std::string typeName() const override { return "Tanh"; }
-
- protected:
-  void updateOutput(const Tensor& input) override;
-  // Computed from the output alone.
-  void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
-
- private:
-  backend::cpu::Eltwise eltwise_;
 };
 
 }  // namespace shoal::nn
