@@ -1,28 +1,16 @@
 // SoftMax: softmax over dimension 1 (oneDNN softmax).
 #pragma once
-#include "shoal/backend/cpu/softmax.hpp"
-#include "shoal/nn/module.hpp"
+#include "shoal/nn/softmax_base.hpp"
 
 namespace shoal::nn {
 
-// Normalises over dimension 1 of the input: the classes C of [N, C] (the usual case), the
-// channels of [N, C, H, W] at each spatial position (Torch's spatial SoftMax).
-class SoftMax : public Module {
+// exp(x) normalised to sum to 1 over dimension 1; see SoftMaxBase for the shapes.
+class SoftMax : public SoftMaxBase {
  public:
-  SoftMax();
+  SoftMax() : SoftMaxBase(false) {}
   SoftMax(SoftMax&&) = default;
 
-  // Any per-sample shape of rank >= 1; the output has the input's shape.
-  Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "SoftMax"; }
-
- protected:
-  void updateOutput(const Tensor& input) override;
-  // Computed from the output alone.
-  void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
-
- private:
-  backend::cpu::Softmax softmax_;
 };
 
 }  // namespace shoal::nn

@@ -1,27 +1,25 @@
-// LogSoftMax layer on the oneDNN softmax backend.
-#include "shoal/nn/log_softmax.hpp"
+// SoftMaxBase: SoftMax and LogSoftMax layers on the oneDNN softmax backend.
+#include "shoal/nn/softmax_base.hpp"
 
 #include "shoal/error.hpp"
 
 namespace shoal::nn {
 
-LogSoftMax::LogSoftMax() : softmax_(true) {}
-
-Shape LogSoftMax::outputShape(const Shape& inputShape) const {
+Shape SoftMaxBase::outputShape(const Shape& inputShape) const {
   if (inputShape.rank() == 0)
     throw ShapeError(label() + ": expects samples with a class dimension ([N, C] input), got "
                      "samples of shape " + inputShape.str());
   return inputShape;
 }
 
-void LogSoftMax::updateOutput(const Tensor& input) {
+void SoftMaxBase::updateOutput(const Tensor& input) {
   // Module::forward does not check rank-0 samples (its initial checked shape); none fits here.
   if (input.rank() < 2) outputShape(input.shape().tail());
   output_.resize(input.shape());
   softmax_.forward(input, output_);
 }
 
-void LogSoftMax::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
+void SoftMaxBase::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   gradInput_.resize(input.shape());
   softmax_.backward(output_, gradOutput, gradInput_);
 }
