@@ -1,72 +1,27 @@
-// SpatialAveragePooling: argument checks and shapes; the arithmetic is backend::cpu::Pooling.
+// SpatialAveragePooling: the countIncludePad option on top of SpatialPooling.
 #include "shoal/nn/spatial_average_pooling.hpp"
 
-#include "shoal/error.hpp"
-
 namespace shoal::nn {
-namespace {
-
-std::string pair(int64_t w, int64_t h) {
-  return w == h ? std::to_string(w) : std::to_string(w) + "," + std::to_string(h);
-}
-
-}  // namespace
 
 SpatialAveragePooling::SpatialAveragePooling(int64_t kW, int64_t kH, int64_t dW, int64_t dH,
                                              int64_t padW, int64_t padH, bool ceilMode,
                                              bool countIncludePad)
-    : geometry_(backend::cpu::poolingGeometry("SpatialAveragePooling", kW, kH, dW, dH, padW, padH,
-                                              ceilMode)),
-      countIncludePad_(countIncludePad),
-      pool_(countIncludePad ? backend::cpu::PoolingAlgorithm::AverageIncludePadding
-                            : backend::cpu::PoolingAlgorithm::AverageExcludePadding,
-            geometry_) {}
-
-Shape SpatialAveragePooling::outputShape(const Shape& in) const {
-  const auto& g = geometry_;
-  if (in.rank() != 3)
-    throw ShapeError(label() + ": expected a sample of shape [C, H, W], got " + in.str());
-  int64_t oh = backend::cpu::poolingOutputSize(in[1], g.kernelH, g.strideH, g.padH, g.ceilMode);
-  int64_t ow = backend::cpu::poolingOutputSize(in[2], g.kernelW, g.strideW, g.padW, g.ceilMode);
-  if (oh < 1 || ow < 1)
-    throw ShapeError(label() + ": kernel " + std::to_string(g.kernelH) + "x" +
-                     std::to_string(g.kernelW) + " (HxW) is larger than the padded input " +
-                     std::to_string(in[1] + 2 * g.padH) + "x" + std::to_string(in[2] + 2 * g.padW) +
-                     " (sample shape " + in.str() + ")");
-  return Shape{in[0], oh, ow};
-}
+    : SpatialPooling("SpatialAveragePooling",
+                     countIncludePad ? backend::cpu::PoolingAlgorithm::AverageIncludePadding
+                                     : backend::cpu::PoolingAlgorithm::AverageExcludePadding,
+                     kW, kH, dW, dH, padW, padH, ceilMode),
+      countIncludePad_(countIncludePad) {}
 
 nlohmann::json SpatialAveragePooling::spec() const {
-  const auto& g = geometry_;
-  return {{"type", typeName()},
-          {"kernel", {g.kernelW, g.kernelH}},
-          {"stride", {g.strideW, g.strideH}},
-          {"pad", {g.padW, g.padH}},
-          {"ceil", g.ceilMode},
-          {"countIncludePad", countIncludePad_}};
+  nlohmann::json s = SpatialPooling::spec();
+  s["countIncludePad"] = countIncludePad_;
+  return s;
 }
 
 std::string SpatialAveragePooling::describe() const {
-  const auto& g = geometry_;
-  std::string s = typeName() + "(" + std::to_string(g.kernelW) + "x" + std::to_string(g.kernelH);
-  if (g.strideW != g.kernelW || g.strideH != g.kernelH)
-    s += ", stride " + pair(g.strideW, g.strideH);
-  if (g.padW != 0 || g.padH != 0) s += ", pad " + pair(g.padW, g.padH);
-  if (g.ceilMode) s += ", ceil";
+  std::string s = typeName() + "(" + describeGeometry();
   if (!countIncludePad_) s += ", padding not counted";
   return s + ")";
-}
-
-// input [N, C, H, W] -> output [N, C, OH, OW]
-void SpatialAveragePooling::updateOutput(const Tensor& input) {
-  output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
-  pool_.forward(input, output_);
-}
-
-// gradOutput [N, C, OH, OW] -> gradInput [N, C, H, W]
-void SpatialAveragePooling::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
-  gradInput_.resize(input.shape());
-  pool_.backward(gradOutput, gradInput_);
 }
 
 }  // namespace shoal::nn

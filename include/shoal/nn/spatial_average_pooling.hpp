@@ -2,8 +2,7 @@
 #pragma once
 #include <cstdint>
 
-#include "shoal/backend/cpu/pooling.hpp"
-#include "shoal/nn/module.hpp"
+#include "shoal/nn/spatial_pooling.hpp"
 
 namespace shoal::nn {
 
@@ -11,25 +10,18 @@ namespace shoal::nn {
 // A zero stride means the kernel size; padding (with zeros) is at most half the kernel.
 // countIncludePad divides by the window size clipped to the padded input, otherwise by the
 // number of input elements in the window (PyTorch's count_include_pad).
-class SpatialAveragePooling : public Module {
+class SpatialAveragePooling : public SpatialPooling {
  public:
   SpatialAveragePooling(int64_t kW, int64_t kH, int64_t dW = 0, int64_t dH = 0, int64_t padW = 0,
                         int64_t padH = 0, bool ceilMode = false, bool countIncludePad = true);
   SpatialAveragePooling(SpatialAveragePooling&&) = default;
 
-  Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "SpatialAveragePooling"; }
   nlohmann::json spec() const override;
   std::string describe() const override;
 
- protected:
-  void updateOutput(const Tensor& input) override;
-  void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
-
  private:
-  backend::cpu::PoolingGeometry geometry_;
   bool countIncludePad_;
-  backend::cpu::Pooling pool_;
 };
 
 }  // namespace shoal::nn

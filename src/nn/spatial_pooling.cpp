@@ -1,5 +1,5 @@
-// SpatialMaxPooling: argument checks and shapes; the arithmetic is backend::cpu::Pooling.
-#include "shoal/nn/spatial_max_pooling.hpp"
+// SpatialPooling: argument checks and shapes shared by the pooling layers; the arithmetic is backend::cpu::Pooling.
+#include "shoal/nn/spatial_pooling.hpp"
 
 #include "shoal/error.hpp"
 
@@ -12,13 +12,13 @@ std::string pair(int64_t w, int64_t h) {
 
 }  // namespace
 
-SpatialMaxPooling::SpatialMaxPooling(int64_t kW, int64_t kH, int64_t dW, int64_t dH, int64_t padW,
-                                     int64_t padH, bool ceilMode)
-    : geometry_(
-          backend::cpu::poolingGeometry("SpatialMaxPooling", kW, kH, dW, dH, padW, padH, ceilMode)),
-      pool_(backend::cpu::PoolingAlgorithm::Max, geometry_) {}
+SpatialPooling::SpatialPooling(const std::string& layer, backend::cpu::PoolingAlgorithm algorithm,
+                               int64_t kW, int64_t kH, int64_t dW, int64_t dH, int64_t padW,
+                               int64_t padH, bool ceilMode)
+    : geometry_(backend::cpu::poolingGeometry(layer, kW, kH, dW, dH, padW, padH, ceilMode)),
+      pool_(algorithm, geometry_) {}
 
-Shape SpatialMaxPooling::outputShape(const Shape& in) const {
+Shape SpatialPooling::outputShape(const Shape& in) const {
   const auto& g = geometry_;
   if (in.rank() != 3)
     throw ShapeError(label() + ": expected a sample of shape [C, H, W], got " + in.str());
@@ -32,7 +32,7 @@ Shape SpatialMaxPooling::outputShape(const Shape& in) const {
   return Shape{in[0], oh, ow};
 }
 
-nlohmann::json SpatialMaxPooling::spec() const {
+nlohmann::json SpatialPooling::spec() const {
   const auto& g = geometry_;
   return {{"type", typeName()},
           {"kernel", {g.kernelW, g.kernelH}},
@@ -41,24 +41,26 @@ nlohmann::json SpatialMaxPooling::spec() const {
           {"ceil", g.ceilMode}};
 }
 
-std::string SpatialMaxPooling::describe() const {
+std::string SpatialPooling::describeGeometry() const {
   const auto& g = geometry_;
-  std::string s = typeName() + "(" + std::to_string(g.kernelW) + "x" + std::to_string(g.kernelH);
+  std::string s = std::to_string(g.kernelW) + "x" + std::to_string(g.kernelH);
   if (g.strideW != g.kernelW || g.strideH != g.kernelH)
     s += ", stride " + pair(g.strideW, g.strideH);
   if (g.padW != 0 || g.padH != 0) s += ", pad " + pair(g.padW, g.padH);
   if (g.ceilMode) s += ", ceil";
-  return s + ")";
+  return s;
 }
 
+std::string SpatialPooling::describe() const { return typeName() + "(" + describeGeometry() + ")"; }
+
 // input [N, C, H, W] -> output [N, C, OH, OW]
-void SpatialMaxPooling::updateOutput(const Tensor& input) {
+void SpatialPooling::updateOutput(const Tensor& input) {
   output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
   pool_.forward(input, output_);
 }
 
 // gradOutput [N, C, OH, OW] -> gradInput [N, C, H, W]
-void SpatialMaxPooling::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
+void SpatialPooling::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   gradInput_.resize(input.shape());
   pool_.backward(gradOutput, gradInput_);
 }
