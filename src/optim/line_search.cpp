@@ -4,23 +4,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "shoal/optim/vector_ops.hpp"
+
 namespace shoal::optim {
 namespace {
-
-double dot(const Tensor& a, const Tensor& b) {
-  const float* x = a.data();
-  const float* y = b.data();
-  double sum = 0.0;
-  for (int64_t i = 0; i < a.numel(); ++i) sum += static_cast<double>(x[i]) * y[i];
-  return sum;
-}
-
-double maxAbs(const Tensor& a) {
-  const float* x = a.data();
-  float m = 0.0f;
-  for (int64_t i = 0; i < a.numel(); ++i) m = std::max(m, std::abs(x[i]));
-  return m;
-}
 
 void ensureSize(Tensor& t, const Shape& shape) {
   if (!t.defined() || !(t.shape() == shape)) t.resize(shape);
