@@ -3,6 +3,7 @@
 
 #include "shoal/backend/cpu/dnnl_binding.hpp"
 #include "shoal/backend/cpu/engine.hpp"
+#include "shoal/backend/cpu/unary_primitive.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::backend::cpu {
@@ -25,22 +26,12 @@ dnnl::eltwise_forward::primitive_desc forwardDesc(dnnl::algorithm alg, const mem
   return dnnl::eltwise_forward::primitive_desc(desc, userScratchpad(), engine());
 }
 
-struct Forward {
-  memory src, dst;
-  BoundPrimitive primitive;
-};
-
-struct Backward {
-  memory dst, gradDst, gradSrc;
-  BoundPrimitive primitive;
-};
-
 }  // namespace
 
 struct Eltwise::Impl {
   dnnl::algorithm algorithm;
-  ShapeCache<Forward> forward;
-  ShapeCache<Backward> backward;
+  ShapeCache<UnaryForward> forward;
+  ShapeCache<UnaryBackward> backward;
 };
 
 Eltwise::Eltwise(Activation activation) : impl_(std::make_unique<Impl>()) {
@@ -55,16 +46,13 @@ void Eltwise::forward(const Tensor& src, Tensor& dst) {
     throw ShapeError("Eltwise forward: dst " + dst.shape().str() + " does not match src " +
                      src.shape().str());
   int64_t n = src.numel();
-  Forward& f = impl_->forward.get(Shape{n}, [&] {
-    memory::desc data = plainDesc({n});  // every element in one flat run
-    Forward e{memory(data, engine(), nullptr), memory(data, engine(), nullptr), {}};
-    e.primitive = BoundPrimitive(forwardDesc(impl_->algorithm, data),
-                                 {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DST, e.dst}});
-    return e;
-  });
-  bind(f.src, src);
-  bind(f.dst, dst);
-  f.primitive.run();
+  impl_->forward
+      .get(Shape{n},
+           [&] {
+             memory::desc data = plainDesc({n});  // every element in one flat run
+             return UnaryForward(forwardDesc(impl_->algorithm, data), data);
+           })
+      .run(src, dst);
 }
 
 void Eltwise::backward(const Tensor& dst, const Tensor& gradDst, Tensor& gradSrc) {
@@ -72,21 +60,16 @@ void Eltwise::backward(const Tensor& dst, const Tensor& gradDst, Tensor& gradSrc
     throw ShapeError("Eltwise backward: gradDst " + gradDst.shape().str() + " and gradSrc " +
                      gradSrc.shape().str() + " must match the output " + dst.shape().str());
   int64_t n = dst.numel();
-  Backward& b = impl_->backward.get(Shape{n}, [&] {
-    memory::desc data = plainDesc({n});
-    dnnl::eltwise_backward::desc desc(impl_->algorithm, data, data, 0.0f, 0.0f);
-    dnnl::eltwise_backward::primitive_desc pd(desc, userScratchpad(), engine(),
-                                              forwardDesc(impl_->algorithm, data));
-    Backward e{memory(data, engine(), nullptr), memory(data, engine(), nullptr),
-               memory(data, engine(), nullptr), {}};
-    e.primitive = BoundPrimitive(
-        pd, {{DNNL_ARG_DST, e.dst}, {DNNL_ARG_DIFF_DST, e.gradDst}, {DNNL_ARG_DIFF_SRC, e.gradSrc}});
-    return e;
-  });
-  bind(b.dst, dst);
-  bind(b.gradDst, gradDst);
-  bind(b.gradSrc, gradSrc);
-  b.primitive.run();
+  impl_->backward
+      .get(Shape{n},
+           [&] {
+             memory::desc data = plainDesc({n});
+             dnnl::eltwise_backward::desc desc(impl_->algorithm, data, data, 0.0f, 0.0f);
+             dnnl::eltwise_backward::primitive_desc pd(desc, userScratchpad(), engine(),
+                                                       forwardDesc(impl_->algorithm, data));
+             return UnaryBackward(pd, data);
+           })
+      .run(dst, gradDst, gradSrc);
 }
 
 }  // namespace shoal::backend::cpu

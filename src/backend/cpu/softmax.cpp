@@ -5,6 +5,7 @@
 
 #include "shoal/backend/cpu/dnnl_binding.hpp"
 #include "shoal/backend/cpu/engine.hpp"
+#include "shoal/backend/cpu/unary_primitive.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::backend::cpu {
@@ -14,16 +15,6 @@ using dnnl::memory;
 namespace {
 
 constexpr int kAxis = 1;
-
-struct Forward {
-  memory src, dst;
-  BoundPrimitive primitive;
-};
-
-struct Backward {
-  memory dst, gradDst, gradSrc;
-  BoundPrimitive primitive;
-};
 
 // [N, C, prod(rest)]: the normalised dimension in the middle, every other one folded around it.
 Shape folded(const Tensor& t, const char* what) {
@@ -62,8 +53,8 @@ dnnl::primitive_desc backwardDesc(bool log, const memory::desc& data) {
 
 struct Softmax::Impl {
   bool log;
-  ShapeCache<Forward> forward;
-  ShapeCache<Backward> backward;
+  ShapeCache<UnaryForward> forward;
+  ShapeCache<UnaryBackward> backward;
 };
 
 Softmax::Softmax(bool log) : impl_(std::make_unique<Impl>()) { impl_->log = log; }
@@ -74,35 +65,26 @@ Softmax& Softmax::operator=(Softmax&&) noexcept = default;
 void Softmax::forward(const Tensor& src, Tensor& dst) {
   expectShape(dst, src.shape(), "Softmax forward dst");
   Shape s = folded(src, "Softmax forward");
-  Forward& f = impl_->forward.get(s, [&] {
-    memory::desc data = descOf(s);
-    Forward e{memory(data, engine(), nullptr), memory(data, engine(), nullptr), {}};
-    e.primitive = BoundPrimitive(forwardDesc(impl_->log, data),
-                                 {{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DST, e.dst}});
-    return e;
-  });
-  bind(f.src, src);
-  bind(f.dst, dst);
-  f.primitive.run();
+  impl_->forward
+      .get(s,
+           [&] {
+             memory::desc data = descOf(s);
+             return UnaryForward(forwardDesc(impl_->log, data), data);
+           })
+      .run(src, dst);
 }
 
 void Softmax::backward(const Tensor& dst, const Tensor& gradDst, Tensor& gradSrc) {
   expectShape(gradDst, dst.shape(), "Softmax backward gradDst");
   expectShape(gradSrc, dst.shape(), "Softmax backward gradSrc");
   Shape s = folded(dst, "Softmax backward");
-  Backward& b = impl_->backward.get(s, [&] {
-    memory::desc data = descOf(s);
-    Backward e{memory(data, engine(), nullptr), memory(data, engine(), nullptr),
-               memory(data, engine(), nullptr), {}};
-    e.primitive = BoundPrimitive(
-        backwardDesc(impl_->log, data),
-        {{DNNL_ARG_DST, e.dst}, {DNNL_ARG_DIFF_DST, e.gradDst}, {DNNL_ARG_DIFF_SRC, e.gradSrc}});
-    return e;
-  });
-  bind(b.dst, dst);
-  bind(b.gradDst, gradDst);
-  bind(b.gradSrc, gradSrc);
-  b.primitive.run();
+  impl_->backward
+      .get(s,
+           [&] {
+             memory::desc data = descOf(s);
+             return UnaryBackward(backwardDesc(impl_->log, data), data);
+           })
+      .run(dst, gradDst, gradSrc);
 }
 
 }  // namespace shoal::backend::cpu
