@@ -2,8 +2,8 @@
 #include "shoal/train/validation.hpp"
 
 #include <algorithm>
-#include <numeric>
 
+#include "shoal/data/in_order_batches.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::train {
@@ -53,23 +53,17 @@ void ValidationMethod::accumulate(const Tensor& output, const Tensor& target,
 std::vector<ValidationResult> evaluate(nn::Module& model, const data::Dataset& data,
                                        const std::vector<ValidationMethod>& methods,
                                        nn::Criterion& criterion, int64_t batchSize) {
-  if (batchSize <= 0) throw UsageError("evaluation batch size must be positive");
   if (!data.hasLabels()) throw UsageError("evaluation needs labelled data");
   std::vector<ValidationResult> results;
   for (const auto& m : methods) results.push_back({m.name()});
   bool wasTraining = model.isTraining();
   model.evaluate();
-  std::vector<int64_t> indices(static_cast<size_t>(std::min(batchSize, data.size())));
   Tensor input, target;
-  for (int64_t start = 0; start < data.size(); start += batchSize) {
-    int64_t n = std::min(batchSize, data.size() - start);
-    indices.resize(static_cast<size_t>(n));
-    std::iota(indices.begin(), indices.end(), start);
-    data.gather(indices, input, target);
+  data::forEachBatchInOrder(data, batchSize, input, target, [&](int64_t) {
     const Tensor& output = model.forward(input);
     for (size_t i = 0; i < methods.size(); ++i)
       methods[i].accumulate(output, target, criterion, results[i].sum, results[i].count);
-  }
+  });
   model.setTraining(wasTraining);
   return results;
 }

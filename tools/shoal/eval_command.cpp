@@ -7,8 +7,6 @@
 #include "model_loading.hpp"
 #include "shoal/backend/cpu/engine.hpp"
 #include "shoal/error.hpp"
-#include "shoal/nn/class_nll_criterion.hpp"
-#include "shoal/nn/cross_entropy_criterion.hpp"
 #include "shoal/train/validation.hpp"
 
 namespace shoal::cli {
@@ -29,10 +27,7 @@ void run(EvalOptions& o) {
   data::Dataset& data = *sets.test;
   fitDataToModel(data, loaded.info, "the data");
   nn::Sequential& model = *loaded.model;
-  bool logProbabilities = model.at(model.size() - 1).typeName() == "LogSoftMax";
-  std::unique_ptr<nn::Criterion> criterion;
-  if (logProbabilities) criterion = std::make_unique<nn::ClassNLLCriterion>();
-  else criterion = std::make_unique<nn::CrossEntropyCriterion>();
+  auto criterion = criterionFor("auto", model);
   auto results = train::evaluate(model, data,
                                  {train::Top1Accuracy(), train::Top5Accuracy(), train::Loss()},
                                  *criterion, o.batch);

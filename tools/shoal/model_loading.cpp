@@ -2,6 +2,8 @@
 #include "model_loading.hpp"
 
 #include "shoal/error.hpp"
+#include "shoal/nn/class_nll_criterion.hpp"
+#include "shoal/nn/cross_entropy_criterion.hpp"
 #include "shoal/nn/model_spec.hpp"
 
 namespace shoal::cli {
@@ -23,6 +25,13 @@ io::LoadedModel buildNamedModel(const std::string& name, const Shape& inputShape
     throw ShapeError(name + ": the model outputs " + out.str() + " per sample but the data has " +
                      std::to_string(classes) + " classes (expected [" + std::to_string(classes) + "])");
   return loaded;
+}
+
+std::shared_ptr<nn::Criterion> criterionFor(const std::string& loss, const nn::Sequential& model) {
+  bool logProbabilities = model.size() > 0 && model.at(model.size() - 1).typeName() == "LogSoftMax";
+  if (loss == "nll" || (loss == "auto" && logProbabilities))
+    return std::make_shared<nn::ClassNLLCriterion>();
+  return std::make_shared<nn::CrossEntropyCriterion>();
 }
 
 void fitDataToModel(data::Dataset& data, const io::ModelInfo& info, const std::string& what) {

@@ -1,9 +1,11 @@
 // Resolving --model / --model-file into a network, and fitting data sets to a model's input.
 #pragma once
+#include <memory>
 #include <string>
 
 #include "shoal/data/dataset.hpp"
 #include "shoal/io/model_file.hpp"
+#include "shoal/nn/criterion.hpp"
 #include "shoal/nn/zoo.hpp"
 
 namespace shoal::cli {
@@ -12,6 +14,9 @@ namespace shoal::cli {
 // The output size must equal `classes`.
 io::LoadedModel buildNamedModel(const std::string& name, const Shape& inputShape, int64_t classes,
                                 const nn::ZooOptions& zoo);
+// The criterion for `loss` ("nll", "ce" or "auto": ClassNLL when the model ends in LogSoftMax,
+// CrossEntropy on raw scores otherwise).
+std::shared_ptr<nn::Criterion> criterionFor(const std::string& loss, const nn::Sequential& model);
 // Checks that `data` fits the model (same element count per sample; reshaped to the model's
 // input when only the shape differs) and gives it the model's preprocessing.
 void fitDataToModel(data::Dataset& data, const io::ModelInfo& info, const std::string& what);

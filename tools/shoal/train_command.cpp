@@ -16,8 +16,6 @@
 #include "shoal/backend/cpu/engine.hpp"
 #include "shoal/error.hpp"
 #include "shoal/io/checkpoint.hpp"
-#include "shoal/nn/class_nll_criterion.hpp"
-#include "shoal/nn/cross_entropy_criterion.hpp"
 #include "shoal/train/optimizer.hpp"
 #include "shoal/version.hpp"
 
@@ -80,13 +78,6 @@ std::string defaultRunDir(const std::string& model) {
   return s.str();
 }
 
-std::shared_ptr<nn::Criterion> makeCriterion(const std::string& loss, nn::Sequential& model) {
-  bool logProbabilities = model.size() > 0 && model.at(model.size() - 1).typeName() == "LogSoftMax";
-  if (loss == "nll" || (loss == "auto" && logProbabilities))
-    return std::make_shared<nn::ClassNLLCriterion>();
-  return std::make_shared<nn::CrossEntropyCriterion>();
-}
-
 int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
   backend::cpu::setThreadCount(o.threads);
   if (o.batch <= 0) throw UsageError("--batch must be positive");
@@ -130,7 +121,7 @@ int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
 
   std::string outDir = o.out.empty() ? defaultRunDir(o.modelFile.empty() ? o.model : o.modelFile) : o.out;
   train::RunLog log(outDir, o.quiet, /*append=*/resumed.has_value());
-  auto criterion = makeCriterion(o.loss, model);
+  auto criterion = criterionFor(o.loss, model);
   auto method = makeOptimMethod(o.optim);
 
   std::string commandText;

@@ -84,6 +84,20 @@ struct BatchNorm::Impl {
     m.backward = BoundPrimitive(pd, std::move(args));
   }
 
+  // Training writes the batch mean and variance into `mean` and `variance`; inference reads
+  // the running statistics from them.
+  void forward(bool training, const Tensor& src, const Tensor& weight, const Tensor& bias,
+               const Tensor& mean, const Tensor& variance, Tensor& dst) {
+    Entry& e = entry(src.shape());
+    Mode& m = mode(e, training);
+    bind(e.src, src);
+    bind(e.dst, dst);
+    bind(e.mean, mean);
+    bind(e.variance, variance);
+    bindParameters(e, weight, bias);
+    m.forward.run();
+  }
+
   void bindParameters(Entry& e, const Tensor& weight, const Tensor& bias) const {
     if (!affine) return;
     bind(e.scale, weight);
@@ -102,26 +116,12 @@ BatchNorm& BatchNorm::operator=(BatchNorm&&) noexcept = default;
 
 void BatchNorm::forwardTraining(const Tensor& src, const Tensor& weight, const Tensor& bias,
                                 Tensor& dst, Tensor& mean, Tensor& variance) {
-  Impl::Entry& e = impl_->entry(src.shape());
-  Impl::Mode& m = impl_->mode(e, true);
-  bind(e.src, src);
-  bind(e.dst, dst);
-  bind(e.mean, mean);
-  bind(e.variance, variance);
-  impl_->bindParameters(e, weight, bias);
-  m.forward.run();
+  impl_->forward(true, src, weight, bias, mean, variance, dst);
 }
 
 void BatchNorm::forwardInference(const Tensor& src, const Tensor& weight, const Tensor& bias,
                                  const Tensor& mean, const Tensor& variance, Tensor& dst) {
-  Impl::Entry& e = impl_->entry(src.shape());
-  Impl::Mode& m = impl_->mode(e, false);
-  bind(e.src, src);
-  bind(e.dst, dst);
-  bind(e.mean, mean);
-  bind(e.variance, variance);
-  impl_->bindParameters(e, weight, bias);
-  m.forward.run();
+  impl_->forward(false, src, weight, bias, mean, variance, dst);
 }
 
 void BatchNorm::backward(const Tensor& src, const Tensor& gradDst, const Tensor& weight,
