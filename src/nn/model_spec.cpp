@@ -64,6 +64,12 @@ class LayerArgs {
       return {v[0].get<int64_t>(), v[1].get<int64_t>()};
     fail("argument \"" + key + "\" must be an integer or a pair [w, h], got " + v.dump());
   }
+  // The required, positive "kernel" argument.
+  std::pair<int64_t, int64_t> kernel() const {
+    auto k = pair("kernel", {0, 0});
+    if (k.first <= 0 || k.second <= 0) fail("argument \"kernel\" must be given and positive");
+    return k;
+  }
   std::vector<int64_t> integers(const std::string& key) const {
     const json& v = require(key);
     if (!v.is_array()) fail("argument \"" + key + "\" must be a list of integers, got " + v.dump());
@@ -132,8 +138,7 @@ const std::map<std::string, Factory>& factories() {
       {"SpatialConvolution",
        [](const LayerArgs& a, const Shape& in) {
          a.allowOnly({"in", "out", "kernel", "stride", "pad", "groups", "bias"});
-         auto [kW, kH] = a.pair("kernel", {0, 0});
-         if (kW <= 0 || kH <= 0) a.fail("argument \"kernel\" must be given and positive");
+         auto [kW, kH] = a.kernel();
          auto [sW, sH] = a.pair("stride", {1, 1});
          auto [pW, pH] = a.pair("pad", {0, 0});
          return std::make_unique<SpatialConvolution>(a.integer("in", leadingExtent(in)),
@@ -143,8 +148,7 @@ const std::map<std::string, Factory>& factories() {
       {"SpatialMaxPooling",
        [](const LayerArgs& a, const Shape&) {
          a.allowOnly({"kernel", "stride", "pad", "ceil"});
-         auto [kW, kH] = a.pair("kernel", {0, 0});
-         if (kW <= 0 || kH <= 0) a.fail("argument \"kernel\" must be given and positive");
+         auto [kW, kH] = a.kernel();
          auto [dW, dH] = a.pair("stride", {kW, kH});
          auto [pW, pH] = a.pair("pad", {0, 0});
          return std::make_unique<SpatialMaxPooling>(kW, kH, dW, dH, pW, pH, a.flag("ceil", false));
@@ -152,8 +156,7 @@ const std::map<std::string, Factory>& factories() {
       {"SpatialAveragePooling",
        [](const LayerArgs& a, const Shape&) {
          a.allowOnly({"kernel", "stride", "pad", "ceil", "countIncludePad"});
-         auto [kW, kH] = a.pair("kernel", {0, 0});
-         if (kW <= 0 || kH <= 0) a.fail("argument \"kernel\" must be given and positive");
+         auto [kW, kH] = a.kernel();
          auto [dW, dH] = a.pair("stride", {kW, kH});
          auto [pW, pH] = a.pair("pad", {0, 0});
          return std::make_unique<SpatialAveragePooling>(kW, kH, dW, dH, pW, pH,
