@@ -83,6 +83,11 @@ Optimizer& Optimizer::setStopCheck(std::function<int()> stopRequested) {
   return *this;
 }
 
+Optimizer& Optimizer::addObserver(StepObserver* observer) {
+  observers_.push_back(observer);
+  return *this;
+}
+
 void Optimizer::validate(const TrainState& state, TrainSummary& summary, nlohmann::json& record) {
   summary.validation = evaluate(model_, *validation_->data, validation_->methods, *criterion_,
                                 validation_->batchSize);
@@ -144,6 +149,7 @@ TrainSummary Optimizer::optimize() {
     state.epochEnd = false;
     if (at.batch == 0) at.lossSum = 0, at.lossCount = 0, at.epochSamples = 0, at.epochSeconds = 0;
     while (at.batch < batches && !done) {
+      for (StepObserver* o : observers_) o->beforeStep(state);
       auto stepStart = Clock::now();
       trainSet_.gather(order.batch(at.batch, batchSize_), input, target);
       double lr = method_->currentLearningRate();
@@ -158,6 +164,7 @@ TrainSummary Optimizer::optimize() {
       ++at.lossCount;
       at.epochSamples += input.dim(0);
       log_->iteration(state.epoch, state.iteration, loss, lr);
+      for (StepObserver* o : observers_) o->afterStep(state, *log_);
       progress.update(state.epoch, at.batch, batches, at.lossSum / at.lossCount);
       if (validation_ && validation_->when(state)) {
         progress.clear();
@@ -198,6 +205,7 @@ TrainSummary Optimizer::optimize() {
       model_.train();
     }
     record["elapsed_sec"] = elapsed();
+    for (StepObserver* o : observers_) o->atEpochEnd(state, record);
     log_->record(record);
     char head[160];
     std::snprintf(head, sizeof head, "epoch %lld  loss %.4f  %.0f samples/s",

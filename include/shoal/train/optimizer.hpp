@@ -54,6 +54,19 @@ struct TrainPosition {
   static TrainPosition fromJson(const nlohmann::json& j);
 };
 
+// Watches training from outside the loop (per-layer statistics, profiling, reporting). Every
+// hook has an empty default; observers must not change the model or the optimiser state.
+class StepObserver {
+ public:
+  virtual ~StepObserver() = default;
+  // Before a step: `state.iteration` is the number of steps already taken.
+  virtual void beforeStep(const TrainState& state) {}
+  // After a step (the flat gradients still hold that step's gradients).
+  virtual void afterStep(const TrainState& state, RunLog& log) {}
+  // Before the epoch record is written: observers may add fields to it.
+  virtual void atEpochEnd(const TrainState& state, nlohmann::json& epochRecord) {}
+};
+
 class Optimizer {
  public:
   Optimizer(nn::Module& model, const data::Dataset& trainSet,
@@ -87,6 +100,8 @@ class Optimizer {
   // Asked after every step; a non-zero answer (a signal number) ends training after that step,
   // with a checkpoint when checkpointing is on.
   Optimizer& setStopCheck(std::function<int()> stopRequested);
+  // Adds an observer (not owned; it must outlive optimize()).
+  Optimizer& addObserver(StepObserver* observer);
 
   // Trains until the end trigger fires or a stop is requested. Throws DivergenceError on a
   // non-finite loss or gradient, naming the epoch, iteration and last good checkpoint.
@@ -117,6 +132,7 @@ class Optimizer {
   io::ModelInfo checkpointInfo_;
   TrainPosition start_;
   std::function<int()> stopRequested_;
+  std::vector<StepObserver*> observers_;
 };
 
 }  // namespace shoal::train
