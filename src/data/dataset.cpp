@@ -127,16 +127,29 @@ void Dataset::reshapeSamples(const Shape& sampleShape) {
 }
 
 Dataset Dataset::head(int64_t count) const {
-  const int64_t n = std::clamp<int64_t>(count, 0, size_);
-  const size_t values = static_cast<size_t>(n * sampleShape_.numel());
+  return slice(0, std::clamp<int64_t>(count, 0, size_), 1);
+}
+
+Dataset Dataset::slice(int64_t first, int64_t count, int64_t stride) const {
+  if (first < 0 || count < 0 || stride < 1 || (count > 0 && first + (count - 1) * stride >= size_))
+    throw UsageError("data set slice out of range");
+  const int64_t width = sampleShape_.numel();
   Dataset d;
   d.sampleShape_ = sampleShape_;
-  d.size_ = n;
+  d.size_ = count;
   d.numClasses_ = numClasses_;
   d.preprocessing_ = preprocessing_;
-  if (!bytes_.empty()) d.bytes_.assign(bytes_.begin(), bytes_.begin() + values);
-  if (!floats_.empty()) d.floats_.assign(floats_.begin(), floats_.begin() + values);
-  if (!labels_.empty()) d.labels_.assign(labels_.begin(), labels_.begin() + n);
+  auto copySamples = [&](const auto& from, auto& to, int64_t perSample) {
+    if (from.empty()) return;
+    to.resize(static_cast<size_t>(count * perSample));
+    for (int64_t i = 0; i < count; ++i) {
+      auto begin = from.begin() + (first + i * stride) * perSample;
+      std::copy(begin, begin + perSample, to.begin() + i * perSample);
+    }
+  };
+  copySamples(bytes_, d.bytes_, width);
+  copySamples(floats_, d.floats_, width);
+  copySamples(labels_, d.labels_, 1);
   return d;
 }
 

@@ -1,8 +1,10 @@
 // The training loop: shuffled mini-batches, closure-based steps, triggers, validation and logging.
 #include "shoal/train/optimizer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 
 #include "shoal/data/epoch_order.hpp"
@@ -11,6 +13,7 @@
 #include "shoal/nn/flat_parameters.hpp"
 #include "shoal/nn/sequential.hpp"
 #include "shoal/train/progress_bar.hpp"
+#include "shoal/train/rank_results.hpp"
 
 namespace shoal::train {
 namespace {
@@ -29,6 +32,15 @@ std::string formatMetrics(const std::vector<ValidationResult>& results) {
     s += buf;
   }
   return s;
+}
+
+// "  comm 4.2% (0.31s, 3.2 MB/step)"
+std::string formatComm(const Optimizer::EpochFigures& f, double stepSeconds) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "  comm %.1f%% (%.2fs, %.2f MB/step)",
+                stepSeconds > 0 ? 100.0 * f.commSeconds / stepSeconds : 0.0, f.commSeconds,
+                f.bytesPerStep / 1e6);
+  return buf;
 }
 
 }  // namespace
@@ -83,14 +95,21 @@ Optimizer& Optimizer::setStopCheck(std::function<int()> stopRequested) {
   return *this;
 }
 
+Optimizer& Optimizer::setDistributed(dist::Synchronizer* sync) {
+  sync_ = sync;
+  return *this;
+}
+
 Optimizer& Optimizer::addObserver(StepObserver* observer) {
   observers_.push_back(observer);
   return *this;
 }
 
 void Optimizer::validate(const TrainState& state, TrainSummary& summary, nlohmann::json& record) {
+  if (sync_) sync_->synchronize(model_, *method_);
   summary.validation = evaluate(model_, *validation_->data, validation_->methods, *criterion_,
                                 validation_->batchSize);
+  if (sync_) sumAcrossRanks(summary.validation, sync_->comm());
   for (const auto& r : summary.validation) record["validation"][r.name] = r.value();
   record["epoch"] = state.epoch;
   record["iteration"] = state.iteration;
@@ -103,18 +122,63 @@ std::string Optimizer::writeCheckpoint(const TrainPosition& position) {
   return io::writeCheckpoint(checkpointing_->dir, position.iteration, c, checkpointing_->keep);
 }
 
+Optimizer::EpochFigures Optimizer::epochFigures(const TrainPosition& at, int64_t stepsBefore,
+                                                const dist::CommStats& commBefore) {
+  EpochFigures f{.samples = static_cast<double>(at.epochSamples),
+                 .loss = at.lossCount ? at.lossSum / at.lossCount : 0};
+  if (!sync_) return f;
+  const dist::CommStats& now = sync_->comm().stats();
+  f.commSeconds = now.seconds - commBefore.seconds;
+  const int64_t steps = at.iteration - stepsBefore;
+  f.bytesPerStep = steps > 0 ? (now.bytesSent - commBefore.bytesSent) / steps : 0;
+  sync_->synchronize(model_, *method_);
+  double totals[2] = {f.samples, f.loss};
+  sync_->comm().allReduce(std::span<double>(totals), dist::ReduceOp::Sum);
+  f.samples = totals[0];
+  if (!sync_->globalLoss()) f.loss = totals[1] / sync_->comm().size();
+  return f;
+}
+
 TrainSummary Optimizer::optimize() {
   nn::FlatParameters& flat = model_.flatParameters();
+  const bool fullBatch = sync_ && sync_->strategy() == dist::Strategy::Lbfgs;
+  const int rank = sync_ ? sync_->comm().rank() : 0;
   data::EpochOrder order(trainSet_.size(), seed_);
-  const int64_t batches = order.batchCount(batchSize_, /*dropLast=*/false);
-  Tensor input, target;
+  int64_t batches = fullBatch ? 1 : order.batchCount(batchSize_, /*dropLast=*/false);
+  if (sync_) {  // every rank takes the steps of the smallest shard
+    double fewest = static_cast<double>(batches);
+    sync_->comm().allReduce(std::span<double>(&fewest, 1), dist::ReduceOp::Min);
+    batches = static_cast<int64_t>(fewest);
+    sync_->broadcastModel(model_);
+  }
+  auto localStop = [&] { return stopRequested_ ? stopRequested_() : 0; };
+  Tensor input, target, scaledGradOutput;
   const Tensor* output = nullptr;
   optim::Closure closure = [&] {
     flat.zeroGrads();
     output = &model_.forward(input);
     float loss = criterion_->forward(*output, target);
     model_.backward(input, criterion_->backward(*output, target));
-    return loss;
+    return sync_ ? sync_->reduceGradients(flat, loss, input.dim(0), localStop()) : loss;
+  };
+  // Full batch: the mean loss and gradient over the whole shard, in chunks of the batch size.
+  optim::Closure fullBatchClosure = [&] {
+    flat.zeroGrads();
+    const int64_t n = trainSet_.size();
+    const bool mean = criterion_->reduction() == nn::Reduction::Mean;
+    double lossSum = 0;
+    for (int64_t chunk = 0; chunk * batchSize_ < n; ++chunk) {
+      trainSet_.gather(order.batch(chunk, batchSize_), input, target);
+      const double weight = mean ? static_cast<double>(input.dim(0)) / n : 1.0;
+      output = &model_.forward(input);
+      lossSum += criterion_->forward(*output, target) * weight;
+      const Tensor& gradOutput = criterion_->backward(*output, target);
+      scaledGradOutput.resize(gradOutput.shape());
+      for (int64_t i = 0; i < gradOutput.numel(); ++i)
+        scaledGradOutput[i] = gradOutput[i] * static_cast<float>(weight);
+      model_.backward(input, scaledGradOutput);
+    }
+    return sync_->reduceGradients(flat, static_cast<float>(lossSum), n, localStop());
   };
 
   TrainSummary summary;
@@ -135,13 +199,16 @@ TrainSummary Optimizer::optimize() {
   int64_t checkpointedAt = -1;  // iteration of the newest checkpoint
   auto checkpoint = [&](TrainPosition position) {
     if (checkpointedAt == position.iteration) return;
+    if (sync_) sync_->synchronize(model_, *method_);
     if (!std::isfinite(flat.values().sum())) diverged("a weight became infinite or NaN");
     position.elapsedSeconds = elapsed();
-    summary.lastCheckpoint = writeCheckpoint(position);
+    if (rank == 0) summary.lastCheckpoint = writeCheckpoint(position);
     checkpointedAt = position.iteration;
   };
   model_.train();
   for (bool done = false; !done; ++at.epoch, at.batch = 0) {
+    const int64_t stepsBefore = at.iteration;
+    const dist::CommStats commBefore = sync_ ? sync_->comm().stats() : dist::CommStats{};
     state.epoch = at.epoch;
     order.forEpoch(at.epoch - 1);
     method_->setEpoch(at.epoch - 1);
@@ -151,9 +218,10 @@ TrainSummary Optimizer::optimize() {
     while (at.batch < batches && !done) {
       for (StepObserver* o : observers_) o->beforeStep(state);
       auto stepStart = Clock::now();
-      trainSet_.gather(order.batch(at.batch, batchSize_), input, target);
+      if (!fullBatch) trainSet_.gather(order.batch(at.batch, batchSize_), input, target);
       double lr = method_->currentLearningRate();
-      float loss = method_->step(flat.values(), flat.grads(), closure);
+      float loss = method_->step(flat.values(), flat.grads(), fullBatch ? fullBatchClosure : closure);
+      if (sync_) sync_->afterStep(flat, *method_, at.iteration + 1, localStop());
       at.epochSeconds += secondsSince(stepStart);
       if (!std::isfinite(loss)) diverged("the loss became " + std::to_string(loss));
       if (!std::isfinite(flat.grads().sum())) diverged("a gradient became infinite or NaN");
@@ -162,7 +230,7 @@ TrainSummary Optimizer::optimize() {
       state.loss = loss;
       at.lossSum += loss;
       ++at.lossCount;
-      at.epochSamples += input.dim(0);
+      at.epochSamples += fullBatch ? trainSet_.size() : input.dim(0);
       log_->iteration(state.epoch, state.iteration, loss, lr);
       for (StepObserver* o : observers_) o->afterStep(state, *log_);
       progress.update(state.epoch, at.batch, batches, at.lossSum / at.lossCount);
@@ -175,7 +243,10 @@ TrainSummary Optimizer::optimize() {
         model_.train();
       }
       done = endWhen_(state);
-      summary.stoppedBySignal = stopRequested_ ? stopRequested_() : 0;
+      summary.stoppedBySignal = localStop();
+      if (sync_) summary.stoppedBySignal = !sync_->stopRequested() ? 0
+                                           : summary.stoppedBySignal ? summary.stoppedBySignal
+                                                                     : SIGTERM;
       if (checkpointing_ && checkpointing_->everyIterations > 0 &&
           at.iteration % checkpointing_->everyIterations == 0)
         checkpoint(at);
@@ -183,21 +254,31 @@ TrainSummary Optimizer::optimize() {
     }
     bool midEpoch = at.batch < batches;
     if (midEpoch && checkpointing_) checkpoint(at);  // stopped by a signal or an end trigger
-    if (midEpoch && summary.stoppedBySignal) break;
+    if (midEpoch && summary.stoppedBySignal) {
+      if (sync_ && !checkpointing_) sync_->synchronize(model_, *method_);
+      break;
+    }
     state.epochEnd = true;
     done = done || endWhen_(state);
+    EpochFigures figures = epochFigures(at, stepsBefore, commBefore);
     at.trainSeconds += at.epochSeconds;
-    at.trainedSamples += at.epochSamples;
-    summary.lastEpochLoss = at.lossCount ? at.lossSum / at.lossCount : 0;
+    at.trainedSamples += figures.samples;
+    summary.lastEpochLoss = figures.loss;
     progress.clear();
 
-    double samplesPerSecond = at.epochSeconds > 0 ? at.epochSamples / at.epochSeconds : 0;
+    double samplesPerSecond = at.epochSeconds > 0 ? figures.samples / at.epochSeconds : 0;
     nlohmann::json record{{"type", "epoch"},
                           {"epoch", state.epoch},
                           {"iteration", state.iteration},
                           {"loss", summary.lastEpochLoss},
                           {"samples_per_sec", samplesPerSecond},
                           {"lr", method_->currentLearningRate()}};
+    if (sync_) {
+      record["ranks"] = sync_->comm().size();
+      record["comm_sec"] = figures.commSeconds;
+      record["comm_share"] = at.epochSeconds > 0 ? figures.commSeconds / at.epochSeconds : 0;
+      record["bytes_per_step"] = figures.bytesPerStep;
+    }
     std::vector<ValidationResult> shown;
     if (validation_ && validation_->when(state)) {
       validate(state, summary, record);
@@ -212,7 +293,7 @@ TrainSummary Optimizer::optimize() {
                   static_cast<long long>(state.epoch), summary.lastEpochLoss, samplesPerSecond);
     char tail[48];
     std::snprintf(tail, sizeof tail, "  elapsed %.1fs", elapsed());
-    log_->line(head + formatMetrics(shown) + tail);
+    log_->line(head + formatMetrics(shown) + (sync_ ? formatComm(figures, at.epochSeconds) : std::string()) + tail);
     bool last = done || summary.stoppedBySignal;
     if (checkpointing_ && !midEpoch && (checkpointing_->everyIterations == 0 || last)) {
       TrainPosition next = at;  // the next epoch from its first batch

@@ -39,6 +39,9 @@ class Dataset {
   void gather(std::span<const int64_t> indices, Tensor& input, Tensor& target) const;
   // The first `count` samples (all when count >= size), sharing nothing with this one.
   Dataset head(int64_t count) const;
+  // Samples first, first + stride, ... (`count` of them), sharing nothing with this one; a rank's
+  // shard of a data-parallel job. UsageError when they run past the end.
+  Dataset slice(int64_t first, int64_t count, int64_t stride) const;
 
  private:
   Shape sampleShape_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "shoal/data/dataset.hpp"
+#include "shoal/dist/synchronizer.hpp"
 #include "shoal/io/checkpoint.hpp"
 #include "shoal/nn/criterion.hpp"
 #include "shoal/nn/module.hpp"
@@ -100,6 +101,12 @@ class Optimizer {
   // Asked after every step; a non-zero answer (a signal number) ends training after that step,
   // with a checkpoint when checkpointing is on.
   Optimizer& setStopCheck(std::function<int()> stopRequested);
+  // Trains data-parallel with the other ranks of `sync`'s communicator (not owned): the training
+  // set (and validation set) given here must be this rank's shard. Rank 0's weights are
+  // broadcast first; steps per epoch are those of the smallest shard. Strategy::Lbfgs makes every
+  // step one full-batch evaluation over the shard (in chunks of the batch size). Only rank 0
+  // writes checkpoints.
+  Optimizer& setDistributed(dist::Synchronizer* sync);
   // Adds an observer (not owned; it must outlive optimize()).
   Optimizer& addObserver(StepObserver* observer);
 
@@ -107,7 +114,19 @@ class Optimizer {
   // non-finite loss or gradient, naming the epoch, iteration and last good checkpoint.
   TrainSummary optimize();
 
+  // An epoch's figures over all ranks: samples trained, mean loss, and this rank's time in
+  // collectives and bytes sent per step.
+  struct EpochFigures {
+    double samples = 0;
+    double loss = 0;
+    double commSeconds = 0;
+    double bytesPerStep = 0;
+  };
+
  private:
+  // Also makes the ranks consistent (Synchronizer::synchronize) at the epoch's end.
+  EpochFigures epochFigures(const TrainPosition& at, int64_t stepsBefore,
+                            const dist::CommStats& commBefore);
   void validate(const TrainState& state, TrainSummary& summary, nlohmann::json& record);
   std::string writeCheckpoint(const TrainPosition& position);
 
@@ -133,6 +152,7 @@ class Optimizer {
   TrainPosition start_;
   std::function<int()> stopRequested_;
   std::vector<StepObserver*> observers_;
+  dist::Synchronizer* sync_ = nullptr;
 };
 
 }  // namespace shoal::train

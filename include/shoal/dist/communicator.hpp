@@ -1,0 +1,56 @@
+// Communicator: what data-parallel training needs from the processes of a job (rank, size, collectives).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace shoal::dist {
+
+enum class ReduceOp { Sum, Max, Min };
+
+// Time spent in collectives and the bytes this rank sent for them, since the start.
+struct CommStats {
+  double seconds = 0;
+  double bytesSent = 0;   // estimated: a ring all-reduce of B bytes sends 2 (p-1)/p B per rank
+  int64_t collectives = 0;
+};
+
+// Modules and the trainer talk to other ranks only through this interface. Every collective
+// must be called by all ranks in the same order. A collective that does not complete within the
+// communicator's timeout ends the whole job with a message naming the ranks that did not arrive.
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // Ranks of this job on this machine (threads per rank default to cores / localSize()).
+  virtual int localSize() const = 0;
+
+  // Element-wise reduction in place; every rank ends with the same values.
+  virtual void allReduce(std::span<float> data, ReduceOp op) = 0;
+  virtual void allReduce(std::span<double> data, ReduceOp op) = 0;
+  // `root`'s values to every rank.
+  virtual void broadcast(std::span<float> data, int root) = 0;
+  // One value from every rank, indexed by rank.
+  virtual std::vector<int64_t> allGather(int64_t value) = 0;
+  virtual void barrier() = 0;
+  // Ends every process of the job with `exitCode` (after this rank printed why).
+  [[noreturn]] virtual void abort(int exitCode) = 0;
+
+  const CommStats& stats() const { return stats_; }
+
+ protected:
+  CommStats stats_;
+};
+
+// True when this process was started by mpirun (Open MPI's or any PMI-based launcher).
+bool launchedByMpirun();
+// An MPI communicator over all ranks when launched by mpirun, else a single-process one.
+// `timeoutSeconds` bounds every collective (0: wait forever).
+std::unique_ptr<Communicator> connect(double timeoutSeconds);
+// The single-process communicator: rank 0 of 1, collectives return their input.
+std::unique_ptr<Communicator> singleProcess();
+
+}  // namespace shoal::dist

@@ -1,0 +1,67 @@
+// Synchronizer: keeps the model replicas of a data-parallel job consistent, by one of three strategies.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "shoal/dist/communicator.hpp"
+#include "shoal/nn/flat_parameters.hpp"
+#include "shoal/nn/module.hpp"
+#include "shoal/optim/optim_method.hpp"
+
+namespace shoal::dist {
+
+enum class Strategy {
+  // Synchronous SGD: every step's gradient is averaged over all ranks (one all-reduce of the flat
+  // gradient buffer), so every rank takes the same step.
+  AllReduce,
+  // Local SGD: each rank steps on its own gradients; every K steps the parameters and the
+  // optimiser state (momentum, Adam moments) are averaged (DL4J's parameter averaging).
+  Average,
+  // Full-batch L-BFGS: the gradient and loss over each whole shard are all-reduced at every
+  // evaluation, so every rank runs the same L-BFGS (Spark ML's multilayer perceptron solver).
+  Lbfgs,
+};
+
+// "allreduce", "average", "lbfgs"; UsageError for anything else.
+Strategy parseStrategy(const std::string& name);
+std::string strategyName(Strategy s);
+
+class Synchronizer {
+ public:
+  // `averageEvery` (K) is used by Strategy::Average only and must be positive.
+  Synchronizer(Communicator& comm, Strategy strategy, int64_t averageEvery = 1);
+
+  Communicator& comm() { return comm_; }
+  Strategy strategy() const { return strategy_; }
+  int64_t averageEvery() const { return averageEvery_; }
+
+  // Rank 0's parameters and state buffers (batch-norm statistics) to every rank.
+  void broadcastModel(nn::Module& model);
+  // After a backward pass over `samples` local samples with mean loss `loss` (in the closure):
+  // AllReduce and Lbfgs replace the gradient by the sample-weighted mean over all ranks and
+  // return the global mean loss; Average leaves both local. `stopSignal` (0 or a signal number)
+  // travels with the loss; stopRequested() then says whether any rank asked to stop.
+  float reduceGradients(nn::FlatParameters& flat, float loss, int64_t samples, int stopSignal);
+  // After the optimiser took step number `iteration` (from 1): Average averages parameters and
+  // optimiser state when `iteration` is a multiple of K, and agrees on stopping there.
+  void afterStep(nn::FlatParameters& flat, optim::OptimMethod& method, int64_t iteration,
+                 int stopSignal);
+  // Makes every rank hold the same parameters, optimiser state and state buffers now (before
+  // validation, checkpoints and the end of training).
+  void synchronize(nn::Module& model, optim::OptimMethod& method);
+  // Whether any rank asked to stop at the last agreement point.
+  bool stopRequested() const { return stopAgreed_; }
+  // True for strategies whose per-step loss is the same on every rank.
+  bool globalLoss() const { return strategy_ != Strategy::Average; }
+
+ private:
+  void averageParameters(nn::FlatParameters& flat, optim::OptimMethod& method);
+  void averageStateBuffers(nn::Module& model);
+
+  Communicator& comm_;
+  Strategy strategy_;
+  int64_t averageEvery_;
+  bool stopAgreed_ = false;
+};
+
+}  // namespace shoal::dist

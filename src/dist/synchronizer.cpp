@@ -1,0 +1,92 @@
+// The three data-parallel strategies: gradient all-reduce, parameter averaging, full-batch L-BFGS.
+#include "shoal/dist/synchronizer.hpp"
+
+#include <span>
+
+#include "shoal/error.hpp"
+
+namespace shoal::dist {
+namespace {
+
+std::span<float> valuesOf(Tensor& t) { return {t.data(), static_cast<size_t>(t.numel())}; }
+
+void scale(std::span<float> values, float factor) {
+  for (float& v : values) v *= factor;
+}
+
+// Sums `t` over all ranks and divides by their number.
+void averageAcrossRanks(Communicator& comm, Tensor& t) {
+  comm.allReduce(valuesOf(t), ReduceOp::Sum);
+  scale(valuesOf(t), 1.0f / static_cast<float>(comm.size()));
+}
+
+}  // namespace
+
+Strategy parseStrategy(const std::string& name) {
+  if (name == "allreduce") return Strategy::AllReduce;
+  if (name == "average") return Strategy::Average;
+  if (name == "lbfgs") return Strategy::Lbfgs;
+  throw UsageError("--dist: expected allreduce, average or lbfgs, got '" + name + "'");
+}
+
+std::string strategyName(Strategy s) {
+  switch (s) {
+    case Strategy::AllReduce: return "allreduce";
+    case Strategy::Average: return "average";
+    case Strategy::Lbfgs: return "lbfgs";
+  }
+  return "?";
+}
+
+Synchronizer::Synchronizer(Communicator& comm, Strategy strategy, int64_t averageEvery)
+    : comm_(comm), strategy_(strategy), averageEvery_(averageEvery) {
+  if (averageEvery_ < 1)
+    throw UsageError("--average-every must be at least 1, got " + std::to_string(averageEvery_));
+}
+
+void Synchronizer::broadcastModel(nn::Module& model) {
+  comm_.broadcast(valuesOf(model.flatParameters().values()), 0);
+  for (Tensor* buffer : model.stateBuffers()) comm_.broadcast(valuesOf(*buffer), 0);
+}
+
+float Synchronizer::reduceGradients(nn::FlatParameters& flat, float loss, int64_t samples,
+                                    int stopSignal) {
+  if (strategy_ == Strategy::Average) return loss;
+  double totals[3] = {static_cast<double>(loss) * samples, static_cast<double>(samples),
+                      stopSignal ? 1.0 : 0.0};
+  comm_.allReduce(std::span<double>(totals), ReduceOp::Sum);
+  stopAgreed_ = totals[2] > 0;
+  // The global mean gradient is sum_r (n_r / n) g_r for rank r's mean gradient g_r over n_r samples.
+  scale(valuesOf(flat.grads()), static_cast<float>(samples / totals[1]));
+  comm_.allReduce(valuesOf(flat.grads()), ReduceOp::Sum);
+  return static_cast<float>(totals[0] / totals[1]);
+}
+
+void Synchronizer::afterStep(nn::FlatParameters& flat, optim::OptimMethod& method,
+                             int64_t iteration, int stopSignal) {
+  if (strategy_ != Strategy::Average || iteration % averageEvery_ != 0) return;
+  averageParameters(flat, method);
+  double stop = stopSignal ? 1.0 : 0.0;
+  comm_.allReduce(std::span<double>(&stop, 1), ReduceOp::Sum);
+  stopAgreed_ = stop > 0;
+}
+
+void Synchronizer::synchronize(nn::Module& model, optim::OptimMethod& method) {
+  if (comm_.size() == 1) return;
+  if (strategy_ == Strategy::Average) averageParameters(model.flatParameters(), method);
+  averageStateBuffers(model);
+}
+
+void Synchronizer::averageParameters(nn::FlatParameters& flat, optim::OptimMethod& method) {
+  averageAcrossRanks(comm_, flat.values());
+  optim::OptimState state = method.saveState();
+  if (state.tensors.empty()) return;
+  for (auto& [name, tensor] : state.tensors) averageAcrossRanks(comm_, tensor);
+  method.restoreState(state);
+}
+
+void Synchronizer::averageStateBuffers(nn::Module& model) {
+  for (Tensor* buffer : model.stateBuffers()) averageAcrossRanks(comm_, *buffer);
+}
+
+}  // namespace shoal::dist
