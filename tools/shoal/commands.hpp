@@ -15,5 +15,7 @@ Subcommand addTrainCommand(CLI::App& app);
 Subcommand addEvalCommand(CLI::App& app);
 Subcommand addPredictCommand(CLI::App& app);
 Subcommand addInfoCommand(CLI::App& app);
+Subcommand addSummaryCommand(CLI::App& app);
+Subcommand addReportCommand(CLI::App& app);
 
 }  // namespace shoal::cli

@@ -13,9 +13,11 @@
 #include "data_options.hpp"
 #include "model_loading.hpp"
 #include "optim_options.hpp"
+#include "training_views.hpp"
 #include "shoal/backend/cpu/engine.hpp"
 #include "shoal/error.hpp"
 #include "shoal/io/checkpoint.hpp"
+#include "shoal/train/layer_statistics.hpp"
 #include "shoal/train/optimizer.hpp"
 #include "shoal/version.hpp"
 
@@ -42,6 +44,7 @@ struct TrainOptions {
   std::string checkpointEvery = "epoch";
   int keep = 3;
   std::string resume;
+  int64_t statsEvery = 0;
 };
 
 volatile std::sig_atomic_t stopSignal = 0;
@@ -147,6 +150,7 @@ int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
            (sets.test ? ", " + std::to_string(sets.test->size()) + " test samples" : "") +
            ", batch " + std::to_string(o.batch) + ", " + method->name() + ", " +
            std::to_string(backend::cpu::threadCount()) + " threads");
+  announceModel(log, model, loaded.info.inputShape);
 
   train::Trigger end = o.iterations > 0 ? train::MaxIteration(o.iterations)
                        : o.minLoss > 0  ? train::MinLoss(o.minLoss)
@@ -160,6 +164,8 @@ int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
     log.line("resuming from " + resumed->path);
   }
   optimizer.setStopCheck([] { return static_cast<int>(stopSignal); });
+  std::optional<train::LayerStatistics> layerStats;
+  if (o.statsEvery > 0) optimizer.addObserver(&layerStats.emplace(model, o.statsEvery));
   std::vector<train::ValidationMethod> methods{train::Top1Accuracy(), train::Loss()};
   if (sets.test)
     optimizer.setValidation(o.validateEvery > 0 ? train::SeveralIteration(o.validateEvery)
@@ -196,6 +202,7 @@ int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
   }
   log.line("model: " + modelPath + "  metrics: " + outDir + "/metrics.jsonl  log: " + outDir +
            "/train.log");
+  if (!o.out.empty()) log.line("report: " + writeRunReport(outDir));
   return 0;
 }
 
@@ -239,6 +246,9 @@ Subcommand addTrainCommand(CLI::App& app) {
   sub->add_option("--keep", o->keep, "Checkpoints kept (the newest)")->capture_default_str()->check(CLI::PositiveNumber);
   sub->add_option("--resume", o->resume,
                   "Continue from the newest valid checkpoint in DIR (give the same flags as the first run)");
+  sub->add_option("--stats-every", o->statsEvery,
+                  "Record per-layer weight and gradient norms and update ratios every N steps (0: off)")
+      ->check(CLI::NonNegativeNumber);
   return {sub, [o, sub] {
             std::vector<std::string> args{"shoal", "train"};
             for (const auto& opt : sub->get_options()) {

@@ -1,0 +1,42 @@
+// Model summary: each layer's output shape, parameter count and forward FLOPs per sample (Keras' model.summary()).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "shoal/nn/sequential.hpp"
+
+namespace shoal::nn {
+
+struct LayerSummary {
+  int64_t index = 0;         // from 1, as in "layer 3"
+  std::string description;   // "Linear(784 -> 1000)"
+  Shape outputShape;         // per sample
+  int64_t parameters = 0;
+  int64_t flops = 0;         // forward pass, per sample
+};
+
+struct ModelSummary {
+  Shape inputShape;  // per sample
+  std::vector<LayerSummary> layers;
+  int64_t parameters = 0;
+  int64_t flops = 0;
+
+  // The printed table: layer, output shape, parameters, FLOPs per sample and their share, totals.
+  std::string table() const;
+  // {"input": [...], "layers": [{"index", "layer", "output", "parameters", "flops"}], "parameters", "flops"}
+  nlohmann::json toJson() const;
+};
+
+// Walks the top-level layers of `model` for per-sample `inputShape`. FLOPs count a multiply-add
+// as 2: Linear 2*in*out (+out for the bias), SpatialConvolution 2*(in/groups)*kW*kH per output
+// element (+1 for the bias), pooling kW*kH per output element, batch normalisation 2 per element,
+// SoftMax/LogSoftMax 3 per element, other elementwise layers 1 per element, reshapes 0.
+ModelSummary summarize(Sequential& model, const Shape& inputShape);
+
+// Forward FLOPs per sample of one layer with per-sample shapes `in` -> `out` (rules above).
+int64_t forwardFlops(const Module& layer, const Shape& in, const Shape& out);
+
+}  // namespace shoal::nn

@@ -1,0 +1,19 @@
+// Turning the metrics of one or more runs into the report's charts (runs overlaid, one legend).
+#pragma once
+#include <vector>
+
+#include "shoal/report/run_metrics.hpp"
+#include "shoal/report/svg_chart.hpp"
+
+namespace shoal::report {
+
+// The charts for `runs`, in report order: training loss per iteration (raw and smoothed), one
+// chart per validation metric per epoch, throughput, learning rate; and, when any run recorded
+// them, per-layer update-to-weight ratios, weight and gradient norms, communication share and
+// per-layer times. With several runs, each series label starts with the run's name.
+std::vector<Chart> chartsFor(const std::vector<RunMetrics>& runs);
+
+// Exponential moving average with bias correction (TensorBoard-style smoothing), weight in [0, 1).
+std::vector<double> smoothed(const std::vector<double>& values, double weight);
+
+}  // namespace shoal::report

@@ -1,0 +1,156 @@
+// The training report: one self-contained HTML page (inline CSS and SVG, no scripts, no network).
+#include "shoal/report/html_report.hpp"
+
+#include <cstdio>
+
+#include "shoal/io/atomic_file.hpp"
+#include "shoal/report/html_text.hpp"
+#include "shoal/report/run_charts.hpp"
+
+namespace shoal::report {
+namespace {
+
+std::string text(const nlohmann::json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_null()) return "";
+  return j.dump();
+}
+
+std::string number(double v, const char* format = "%.4g") {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, format, v);
+  return buf;
+}
+
+std::string row(const std::string& key, const std::string& value) {
+  return "<tr><th>" + escapeHtml(key) + "</th><td>" + escapeHtml(value) + "</td></tr>";
+}
+
+std::string configTable(const RunMetrics& run) {
+  std::string t = "<table class=\"kv\">";
+  const nlohmann::json& c = run.config;
+  if (c.is_object()) {
+    t += row("command", text(c.value("command", nlohmann::json())));
+    t += row("shoal", text(c.value("shoal", nlohmann::json())));
+    if (c.contains("data") && c["data"].is_object()) {
+      const auto& d = c["data"];
+      t += row("data", text(d.value("source", nlohmann::json())) + ": " + text(d.value("train", nlohmann::json())) +
+                           " training, " + text(d.value("test", nlohmann::json())) + " test samples, " +
+                           text(d.value("classes", nlohmann::json())) + " classes");
+    }
+    for (const char* key : {"parameters", "batch", "epochs", "seed", "criterion", "optim"})
+      if (c.contains(key)) t += row(key, text(c[key]));
+    if (c.contains("hardware") && c["hardware"].is_object()) {
+      std::string hw;
+      for (const auto& [k, v] : c["hardware"].items()) hw += (hw.empty() ? "" : ", ") + k + " " + text(v);
+      t += row("hardware", hw);
+    }
+  } else {
+    t += row("configuration", "not recorded");
+  }
+  if (!run.epochs.empty()) {
+    const auto& last = run.epochs.back();
+    for (const char* key : {"ranks", "bytes_per_step"})
+      if (last.contains(key)) t += row(key, text(last[key]));
+    std::string result = "epoch " + text(last["epoch"]) + ", loss " +
+                         (last.contains("loss") && last["loss"].is_number() ? number(last["loss"].get<double>()) : "?");
+    if (last.contains("elapsed_sec") && last["elapsed_sec"].is_number())
+      result += ", " + number(last["elapsed_sec"].get<double>(), "%.1f") + " s elapsed";
+    t += row("last epoch", result);
+  }
+  if (run.test.is_object()) {
+    std::string result;
+    for (const auto& [k, v] : run.test.items())
+      if (k != "type") result += (result.empty() ? "" : ", ") + k + " " + (v.is_number() ? number(v.get<double>()) : text(v));
+    t += row("test", result);
+  }
+  return t + "</table>";
+}
+
+std::string summaryTable(const nlohmann::json& summary) {
+  if (!summary.is_object() || !summary.contains("layers") || !summary["layers"].is_array())
+    return "<p class=\"note\">model summary not recorded</p>";
+  double totalFlops = summary.value("flops", 0.0);
+  auto share = [&](double f) { return totalFlops > 0 ? number(100 * f / totalFlops, "%.1f%%") : std::string(); };
+  std::string t = "<table class=\"summary\"><tr><th>#</th><th>layer</th><th>output shape</th><th>parameters</th>"
+                  "<th>FLOPs/sample</th><th>share</th></tr>";
+  for (const auto& l : summary["layers"]) {
+    if (!l.is_object()) continue;
+    double flops = l.value("flops", 0.0);
+    t += "<tr><td>" + escapeHtml(text(l.value("index", nlohmann::json()))) + "</td><td>" +
+         escapeHtml(text(l.value("layer", nlohmann::json()))) + "</td><td>" + escapeHtml(text(l.value("output", nlohmann::json()))) +
+         "</td><td>" + escapeHtml(text(l.value("parameters", nlohmann::json()))) + "</td><td>" +
+         number(flops, "%.0f") + "</td><td>" + share(flops) + "</td></tr>";
+  }
+  t += "<tr class=\"total\"><td></td><td>total</td><td></td><td>" + escapeHtml(text(summary.value("parameters", nlohmann::json()))) +
+       "</td><td>" + number(totalFlops, "%.0f") + "</td><td>" + share(totalFlops) + "</td></tr>";
+  return t + "</table>";
+}
+
+// The last epoch's --profile breakdown, when recorded.
+std::string profileTable(const RunMetrics& run) {
+  for (auto e = run.epochs.rbegin(); e != run.epochs.rend(); ++e) {
+    auto p = e->find("profile");
+    if (p == e->end() || !p->is_object() || !p->contains("layers") || !(*p)["layers"].is_array()) continue;
+    std::string t = "<table class=\"summary\"><tr><th>layer</th><th>forward ms</th><th>backward ms</th><th>share</th></tr>";
+    for (const auto& l : (*p)["layers"]) {
+      if (!l.is_object()) continue;
+      t += "<tr><td>" + escapeHtml(text(l.value("name", nlohmann::json()))) + "</td><td>" +
+           number(l.value("forward_ms", 0.0), "%.3f") + "</td><td>" + number(l.value("backward_ms", 0.0), "%.3f") +
+           "</td><td>" + number(100 * l.value("share", 0.0), "%.1f%%") + "</td></tr>";
+    }
+    for (const char* key : {"data_ms", "optimizer_ms", "step_ms"})
+      if (p->contains(key) && (*p)[key].is_number())
+        t += "<tr class=\"total\"><td>" + std::string(key) + "</td><td colspan=\"3\">" +
+             number((*p)[key].get<double>(), "%.3f") + "</td></tr>";
+    return "<h3>Time per layer, epoch " + escapeHtml(text((*e)["epoch"])) + "</h3>" + t + "</table>";
+  }
+  return "";
+}
+
+}  // namespace
+
+const std::string& reportStyle() {
+  static const std::string style =
+      "body{font-family:sans-serif;margin:24px;color:#222;background:#fafafa}"
+      "h1{font-size:22px}h2{font-size:18px;margin-top:28px}h3{font-size:15px}"
+      "table{border-collapse:collapse;margin:8px 0;font-size:13px;background:#fff}"
+      "th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}"
+      "table.kv th{background:#f0f0f0;white-space:nowrap}"
+      "table.kv td{font-family:monospace;word-break:break-all;max-width:900px}"
+      "table.summary td:nth-child(n+4){text-align:right;font-family:monospace}"
+      "tr.total td{font-weight:bold}.note{color:#888}"
+      ".charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd}";
+  return style;
+}
+
+std::string renderReportBody(const std::vector<RunMetrics>& runs) {
+  std::string body;
+  for (const auto& run : runs) {
+    body += "<section class=\"run\"><h2>Run " + escapeHtml(run.name) + " <small class=\"note\">" +
+            escapeHtml(run.dir) + "</small></h2>";
+    body += configTable(run);
+    body += "<h3>Model</h3>" + summaryTable(run.summary);
+    body += profileTable(run) + "</section>";
+  }
+  body += "<h2>Charts</h2><div class=\"charts\">";
+  for (const Chart& c : chartsFor(runs)) body += renderSvgChart(c);
+  return body + "</div>";
+}
+
+std::string renderReportPage(const std::vector<RunMetrics>& runs) {
+  std::string names;
+  for (const auto& r : runs) names += (names.empty() ? "" : ", ") + r.name;
+  return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>shoal report: " +
+         escapeHtml(names) + "</title><style>" + reportStyle() + "</style></head><body><h1>shoal training report: " +
+         escapeHtml(names) + "</h1>" + renderReportBody(runs) + "</body></html>\n";
+}
+
+int writeReport(const std::vector<std::string>& runDirs, const std::string& outPath, const Warn& warn) {
+  std::vector<RunMetrics> runs;
+  for (const auto& dir : runDirs) runs.push_back(readRunMetrics(dir, warn));
+  io::writeFileAtomically(outPath, renderReportPage(runs));
+  return static_cast<int>(chartsFor(runs).size());
+}
+
+}  // namespace shoal::report

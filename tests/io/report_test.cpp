@@ -1,0 +1,149 @@
+// Report building blocks: metrics reading with damaged lines, charts per recorded series, SVG, safe paths.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "shoal/report/html_report.hpp"
+#include "shoal/report/run_charts.hpp"
+#include "shoal/report/run_directory.hpp"
+#include "shoal/report/run_metrics.hpp"
+#include "shoal/report/svg_chart.hpp"
+#include "support/cli_runner.hpp"
+
+using namespace shoal;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kMetrics =
+    R"JSON({"type":"config","command":"shoal train --model mlp","batch":64}
+{"type":"iteration","epoch":1,"iteration":1,"loss":2.3,"lr":0.1}
+{"type":"iteration","epoch":1,"iteration":2,"loss":1.9,"lr":0.1}
+{"type":"layers","epoch":1,"iteration":2,"layers":[{"name":"2 Linear(784 -> 10)","weight_norm":3.5,"grad_norm":0.4,"update_norm":0.01,"update_ratio":0.003}]}
+{"type":"epoch","epoch":1,"iteration":2,"loss":2.1,"samples_per_sec":5000,"lr":0.1,"elapsed_sec":1.5,"validation":{"Top1Accuracy":0.8,"Loss":0.6},"comm_sec":0.2,"comm_share":0.12,"bytes_per_step":3180040,"ranks":2,"profile":{"layers":[{"name":"2 Linear","forward_ms":0.5,"backward_ms":0.9,"share":0.7}],"data_ms":0.1,"optimizer_ms":0.2,"step_ms":2.0}}
+)JSON";
+
+std::vector<std::string> chartIds(const std::vector<report::Chart>& charts) {
+  std::vector<std::string> ids;
+  for (const auto& c : charts) ids.push_back(c.id);
+  return ids;
+}
+
+}  // namespace
+
+TEST(RunMetrics, FilesRecordsByType) {
+  std::vector<std::string> warnings;
+  auto run = report::parseMetrics(kMetrics, "m", [&](const std::string& w) { warnings.push_back(w); });
+  EXPECT_TRUE(warnings.empty());
+  EXPECT_EQ(run.lines, 5);
+  ASSERT_EQ(run.iterations.size(), 2u);
+  EXPECT_DOUBLE_EQ(run.iterations[1].loss, 1.9);
+  EXPECT_EQ(run.epochs.size(), 1u);
+  EXPECT_EQ(run.layerStats.size(), 1u);
+  EXPECT_EQ(run.config["batch"], 64);
+}
+
+TEST(RunMetrics, SkipsMalformedAndUnfinishedLinesWithAWarning) {
+  std::string text = std::string(kMetrics) + "{\"type\":\"iteration\",\"epoch\":1,\"iteration\":3,\"loss\":1.8,\"lr\":0.1}\n" +
+                     "not json at all\n[1,2]\n{\"type\":\"iteration\",\"epoch\":1}\n\n" +
+                     "{\"type\":\"iteration\",\"epoch\":1,\"iteration\":4,\"lo";
+  std::vector<std::string> warnings;
+  auto run = report::parseMetrics(text, "runs/a/metrics.jsonl", [&](const std::string& w) { warnings.push_back(w); });
+  EXPECT_EQ(run.iterations.size(), 3u);
+  ASSERT_EQ(warnings.size(), 4u);
+  EXPECT_EQ(warnings[0], "runs/a/metrics.jsonl:7: not valid JSON; line skipped");
+  EXPECT_NE(warnings[1].find(":8: expected a JSON object"), std::string::npos) << warnings[1];
+  EXPECT_NE(warnings[2].find(":9: \"iteration\" record without its required fields"), std::string::npos) << warnings[2];
+  EXPECT_EQ(warnings[3], "runs/a/metrics.jsonl:11: unfinished last line skipped");
+}
+
+TEST(RunCharts, OneChartPerRecordedSeries) {
+  auto run = report::parseMetrics(kMetrics, "m", [](const std::string&) {});
+  run.name = "a";
+  auto ids = chartIds(report::chartsFor({run}));
+  std::vector<std::string> expected{"loss",         "validation_Top1Accuracy", "validation_Loss", "throughput", "lr",
+                                    "update_ratio", "weight_norm",             "grad_norm",       "comm_share", "comm_sec",
+                                    "layer_time"};
+  EXPECT_EQ(ids, expected);
+  auto bare = report::parseMetrics("{\"type\":\"iteration\",\"epoch\":1,\"iteration\":1,\"loss\":2,\"lr\":0.1}\n", "m",
+                                   [](const std::string&) {});
+  EXPECT_EQ(chartIds(report::chartsFor({bare})), (std::vector<std::string>{"loss", "throughput", "lr"}));
+}
+
+TEST(RunCharts, SeveralRunsShareChartsWithNamedSeries) {
+  auto a = report::parseMetrics(kMetrics, "a", [](const std::string&) {});
+  auto b = a;
+  a.name = "allreduce", b.name = "average";
+  auto charts = report::chartsFor({a, b});
+  ASSERT_EQ(charts[0].id, "loss");
+  ASSERT_EQ(charts[0].series.size(), 4u);
+  EXPECT_EQ(charts[0].series[1].label, "allreduce: smoothed");
+  EXPECT_EQ(charts[0].series[3].label, "average: smoothed");
+  std::string page = report::renderReportPage({a, b});
+  EXPECT_NE(page.find("data-label=\"average: smoothed\""), std::string::npos);
+}
+
+TEST(RunCharts, SmoothingIsBiasCorrected) {
+  auto s = report::smoothed({4, 4, 4}, 0.9);
+  for (double v : s) EXPECT_NEAR(v, 4, 1e-12);
+  auto t = report::smoothed({0, 10}, 0.5);
+  EXPECT_NEAR(t[1], (0.5 * 0 * 0.5 + 0.5 * 10) / 0.75, 1e-12);
+}
+
+TEST(SvgChart, DrawsFinitePointsAndSaysWhenEmpty) {
+  report::Chart c{"x", "Title <&>", "iteration", "loss", false,
+                  {{"run", {{1, 2}, {2, NAN}, {3, 1}}, false}}};
+  std::string svg = report::renderSvgChart(c);
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find("Title &lt;&amp;&gt;"), std::string::npos);
+  EXPECT_EQ(svg.find("nan"), std::string::npos);
+  EXPECT_NE(svg.find("<polyline"), std::string::npos);
+  report::Chart empty{"e", "Empty", "x", "y", true, {{"run", {{1, 0}, {2, -1}}, false}}};
+  EXPECT_NE(report::renderSvgChart(empty).find("no data recorded yet"), std::string::npos);
+}
+
+TEST(SvgChart, TicksAreRoundAndCoverTheRange) {
+  auto t = report::niceTicks(0.13, 0.92, 5);
+  ASSERT_FALSE(t.empty());
+  EXPECT_NEAR(t.front(), 0.2, 1e-12);
+  EXPECT_NEAR(t.back(), 0.8, 1e-12);
+  EXPECT_TRUE(report::niceTicks(1, 1, 5).empty());
+}
+
+TEST(RunDirectory, RefusesTraversalAndLinksOutOfTheRoot) {
+  fs::path base = shoal::testing::makeTempDir("run-dir");
+  fs::path root = base / "logs";
+  fs::create_directories(root / "a");
+  shoal::testing::writeText((root / "a" / "metrics.jsonl").string(), "{}\n");
+  shoal::testing::writeText((base / "secret.txt").string(), "secret\n");
+  fs::create_symlink(base / "secret.txt", root / "a" / "leak");
+  fs::create_symlink(base, root / "up");
+  fs::create_symlink("metrics.jsonl", root / "a" / "inside");
+  const std::string r = root.string();
+  using report::PathStatus;
+  EXPECT_EQ(report::resolveUnderRoot(r, "a/metrics.jsonl").status, PathStatus::Ok);
+  EXPECT_EQ(report::resolveUnderRoot(r, "a/inside").status, PathStatus::Ok);
+  EXPECT_EQ(report::resolveUnderRoot(r, "").status, PathStatus::Ok);
+  EXPECT_EQ(report::resolveUnderRoot(r, "../secret.txt").status, PathStatus::NotFound);
+  EXPECT_EQ(report::resolveUnderRoot(r, "a/../../secret.txt").status, PathStatus::NotFound);
+  EXPECT_EQ(report::resolveUnderRoot(r, "/etc/passwd").status, PathStatus::NotFound);
+  EXPECT_EQ(report::resolveUnderRoot(r, "a//metrics.jsonl").status, PathStatus::NotFound);
+  EXPECT_EQ(report::resolveUnderRoot(r, "a/missing").status, PathStatus::NotFound);
+  EXPECT_EQ(report::resolveUnderRoot(r, "a/leak").status, PathStatus::Outside);
+  EXPECT_EQ(report::resolveUnderRoot(r, "up/secret.txt").status, PathStatus::Outside);
+  EXPECT_EQ(report::resolveUnderRoot(r, std::string("a/metrics.jsonl\0x", 17)).status, PathStatus::NotFound);
+  fs::remove_all(base);
+}
+
+TEST(RunDirectory, ListsNestedRunsButNotLinkedOnes) {
+  fs::path root = shoal::testing::makeTempDir("run-list");
+  fs::create_directories(root / "b");
+  fs::create_directories(root / "group" / "c");
+  fs::create_directories(root / "empty");
+  shoal::testing::writeText((root / "b" / "metrics.jsonl").string(), "");
+  shoal::testing::writeText((root / "group" / "c" / "metrics.jsonl").string(), "");
+  fs::create_directory_symlink(root / "b", root / "alias");
+  EXPECT_EQ(report::listRuns(root.string()), (std::vector<std::string>{"b", "group/c"}));
+  fs::remove_all(root);
+}

@@ -1,0 +1,59 @@
+// `shoal summary`: print a model's layers with output shapes, parameter counts and compute share.
+#include <iostream>
+
+#include "commands.hpp"
+#include "model_loading.hpp"
+#include "shoal/error.hpp"
+#include "shoal/io/model_file.hpp"
+#include "shoal/nn/model_spec.hpp"
+#include "shoal/nn/model_summary.hpp"
+
+namespace shoal::cli {
+namespace {
+
+struct SummaryOptions {
+  std::string model;
+  std::string modelFile;
+  std::vector<int64_t> hidden{1000};
+  std::vector<int64_t> input{1, 28, 28};
+  int64_t classes = 10;
+};
+
+int run(const SummaryOptions& o) {
+  if (o.model.empty() == o.modelFile.empty()) throw UsageError("summary: give one of --model or --model-file");
+  io::LoadedModel loaded;
+  if (!o.modelFile.empty()) {
+    loaded = io::loadModel(o.modelFile);
+  } else if (nn::isZooModel(o.model)) {
+    loaded = buildNamedModel(o.model, Shape(o.input), o.classes, {o.hidden});
+  } else if (o.model.size() > 5 && o.model.ends_with(".json")) {
+    loaded.info.inputShape = Shape(o.input);
+    loaded.model = nn::buildModel(nn::readJsonFile(o.model), loaded.info.inputShape, o.model);
+  } else {
+    throw UsageError("--model: '" + o.model + "' is neither a built-in model (mlp, lenet5) nor a .json spec");
+  }
+  std::cout << nn::summarize(*loaded.model, loaded.info.inputShape).table();
+  return 0;
+}
+
+}  // namespace
+
+Subcommand addSummaryCommand(CLI::App& app) {
+  auto o = std::make_shared<SummaryOptions>();
+  CLI::App* sub = app.add_subcommand("summary", "Print a model's layers, output shapes, parameters and FLOPs");
+  sub->add_option("--model", o->model, "Built-in model (mlp, lenet5) or a JSON spec file");
+  sub->add_option("--model-file", o->modelFile, "A saved model (.shoal)");
+  sub->add_option("--hidden", o->hidden, "mlp hidden layer sizes, e.g. --hidden 512,256")
+      ->delimiter(',')
+      ->capture_default_str();
+  sub->add_option("--input", o->input, "Per-sample input shape for --model, e.g. 1,28,28 or 20")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--classes", o->classes, "Output classes for a built-in model")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  return {sub, [o] { return run(*o); }};
+}
+
+}  // namespace shoal::cli
