@@ -8,9 +8,12 @@
 #include <ctime>
 #include <iomanip>
 #include <sstream>
+#include <thread>
 
 #include "commands.hpp"
 #include "data_options.hpp"
+#include "dist_options.hpp"
+#include "fault_injection.hpp"
 #include "model_loading.hpp"
 #include "optim_options.hpp"
 #include "training_views.hpp"
@@ -19,6 +22,7 @@
 #include "shoal/io/checkpoint.hpp"
 #include "shoal/train/layer_statistics.hpp"
 #include "shoal/train/optimizer.hpp"
+#include "shoal/train/rank_results.hpp"
 #include "shoal/version.hpp"
 
 namespace shoal::cli {
@@ -45,6 +49,7 @@ struct TrainOptions {
   int keep = 3;
   std::string resume;
   int64_t statsEvery = 0;
+  DistOptions dist;
 };
 
 volatile std::sig_atomic_t stopSignal = 0;
@@ -58,6 +63,20 @@ void installStopHandlers() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+}
+
+// "batch 64 per rank x 2 ranks (global batch 128)", "full batch (L-BFGS over 60000 samples)".
+std::string batchDescription(const TrainOptions& o, const DistSetup& job) {
+  const int ranks = job.comm->size();
+  std::string strategy = job.sync ? ", --dist " + dist::strategyName(job.sync->strategy()) : "";
+  if (job.sync && job.sync->strategy() == dist::Strategy::Lbfgs)
+    return "full batch per step (in chunks of " + std::to_string(o.batch) + ")" + strategy;
+  if (ranks == 1) return "batch " + std::to_string(o.batch);
+  return "batch " + std::to_string(o.batch) + " per rank x " + std::to_string(ranks) +
+         " ranks (global batch " + std::to_string(o.batch * ranks) + ")" + strategy +
+         (job.sync->strategy() == dist::Strategy::Average
+              ? " every " + std::to_string(job.sync->averageEvery()) + " steps"
+              : "");
 }
 
 int64_t checkpointInterval(const std::string& every) {
@@ -81,8 +100,16 @@ std::string defaultRunDir(const std::string& model) {
   return s.str();
 }
 
-int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
-  backend::cpu::setThreadCount(o.threads);
+// Threads per rank: --threads, else the cores shared out among the ranks on this machine.
+int threadsFor(const TrainOptions& o, const dist::Communicator& comm) {
+  if (o.threads > 0 || comm.size() == 1) return o.threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / comm.localSize());
+}
+
+int runTraining(TrainOptions& o, const std::vector<std::string>& commandLine, DistSetup& job) {
+  const int rank = job.comm->rank(), ranks = job.comm->size();
+  const bool rank0 = rank == 0;
+  backend::cpu::setThreadCount(threadsFor(o, *job.comm));
   if (o.batch <= 0) throw UsageError("--batch must be positive");
   int64_t checkpointEvery = checkpointInterval(o.checkpointEvery);
   installStopHandlers();
@@ -102,6 +129,20 @@ int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
   if (o.data.scale) pre = data::Preprocessing::minMax(train.rawFeatures(), train.sampleShape().numel());
   if (o.data.standardize)
     pre = data::Preprocessing::standardize(train.rawFeatures(), train.sampleShape().numel());
+
+  if (job.distributed()) {  // keep only this rank's shards of the data
+    std::string shown = "rank " + std::to_string(rank) + "/" + std::to_string(ranks) +
+                        ": training shard " + job.shard.describe(train.size());
+    train = data::takeShard(train, job.shard);
+    if (sets.test) {
+      shown += "; test shard " + job.shard.describe(sets.test->size());
+      *sets.test = data::takeShard(*sets.test, job.shard);
+    }
+    if (train.size() == 0)
+      throw UsageError("rank " + std::to_string(rank) + " has no training samples: " +
+                       std::to_string(ranks) + " ranks for a smaller data set");
+    std::cout << shown << std::endl;
+  }
 
   io::LoadedModel loaded;
   if (resumed) {
@@ -123,7 +164,8 @@ int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
   nn::Sequential& model = *loaded.model;
 
   std::string outDir = o.out.empty() ? defaultRunDir(o.modelFile.empty() ? o.model : o.modelFile) : o.out;
-  train::RunLog log(outDir, o.quiet, /*append=*/resumed.has_value());
+  // Only rank 0 prints and writes files.
+  train::RunLog log(rank0 ? outDir : "", o.quiet || !rank0, /*append=*/resumed.has_value());
   auto criterion = criterionFor(o.loss, model);
   auto method = makeOptimMethod(o.optim);
 
@@ -137,6 +179,10 @@ int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
               {"data", {{"source", sets.description}, {"train", train.size()},
                         {"test", sets.test ? sets.test->size() : 0}, {"classes", sets.numClasses}}},
               {"batch", o.batch},
+              {"dist", {{"strategy", job.sync ? dist::strategyName(job.sync->strategy()) : "none"},
+                        {"ranks", ranks},
+                        {"average_every", job.sync ? job.sync->averageEvery() : 0},
+                        {"shard", o.dist.shard}}},
               {"epochs", o.epochs},
               {"seed", o.seed},
               {"criterion", criterion->typeName()},
@@ -148,8 +194,10 @@ int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
            " (" + std::to_string(model.parameterCount()) + " parameters) on " + sets.description +
            ": " + std::to_string(train.size()) + " training samples" +
            (sets.test ? ", " + std::to_string(sets.test->size()) + " test samples" : "") +
-           ", batch " + std::to_string(o.batch) + ", " + method->name() + ", " +
-           std::to_string(backend::cpu::threadCount()) + " threads");
+           (ranks > 1 ? " per rank" : "") +
+           ", " + batchDescription(o, job) + ", " + method->name() + ", " +
+           std::to_string(backend::cpu::threadCount()) + " threads" +
+           (ranks > 1 ? " per rank" : ""));
   announceModel(log, model, loaded.info.inputShape);
 
   train::Trigger end = o.iterations > 0 ? train::MaxIteration(o.iterations)
@@ -164,6 +212,9 @@ int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
     log.line("resuming from " + resumed->path);
   }
   optimizer.setStopCheck([] { return static_cast<int>(stopSignal); });
+  optimizer.setDistributed(job.sync.get());
+  std::optional<FaultInjection> fault = FaultInjection::forRank(rank);
+  if (fault) optimizer.addObserver(&*fault);
   std::optional<train::LayerStatistics> layerStats;
   if (o.statsEvery > 0) optimizer.addObserver(&layerStats.emplace(model, o.statsEvery));
   std::vector<train::ValidationMethod> methods{train::Top1Accuracy(), train::Loss()};
@@ -174,7 +225,7 @@ int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
   train::TrainSummary summary = optimizer.optimize();
 
   std::string modelPath = outDir + "/model.shoal";
-  io::saveModel(modelPath, model, loaded.info);
+  if (rank0) io::saveModel(modelPath, model, loaded.info);
   std::ostringstream done;
   done << std::fixed << std::setprecision(0) << "trained " << summary.iterations
        << " iterations in " << summary.epochs << " epochs, " << summary.samplesPerSecond
@@ -193,17 +244,28 @@ int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
   if (summary.lastCheckpoint.size()) log.line("last checkpoint: " + summary.lastCheckpoint);
   if (sets.test) {
     auto results = train::evaluate(model, *sets.test, methods, *criterion, o.batch);
+    train::sumAcrossRanks(results, *job.comm);
     std::ostringstream line;
     line << std::fixed << std::setprecision(4) << "test accuracy: " << results[0].value()
          << "  test loss: " << results[1].value();
     log.line(line.str());
     log.record({{"type", "test"}, {"Top1Accuracy", results[0].value()},
-                {"Loss", results[1].value()}, {"samples", sets.test->size()}});
+                {"Loss", results[1].value()}, {"samples", static_cast<int64_t>(results[0].count)}});
   }
   log.line("model: " + modelPath + "  metrics: " + outDir + "/metrics.jsonl  log: " + outDir +
            "/train.log");
-  if (!o.out.empty()) log.line("report: " + writeRunReport(outDir));
+  if (!o.out.empty() && rank0) log.line("report: " + writeRunReport(outDir));
   return 0;
+}
+
+int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
+  DistSetup job = setUpDistribution(o.dist, o.optim.optim, o.iterations == 0 && o.minLoss > 0);
+  if (!job.distributed()) return runTraining(o, commandLine, job);
+  try {
+    return runTraining(o, commandLine, job);
+  } catch (const std::exception& e) {
+    abortJob(*job.comm, e);
+  }
 }
 
 }  // namespace
@@ -246,6 +308,7 @@ Subcommand addTrainCommand(CLI::App& app) {
   sub->add_option("--keep", o->keep, "Checkpoints kept (the newest)")->capture_default_str()->check(CLI::PositiveNumber);
   sub->add_option("--resume", o->resume,
                   "Continue from the newest valid checkpoint in DIR (give the same flags as the first run)");
+  addDistOptions(*sub, o->dist);
   sub->add_option("--stats-every", o->statsEvery,
                   "Record per-layer weight and gradient norms and update ratios every N steps (0: off)")
       ->check(CLI::NonNegativeNumber);
