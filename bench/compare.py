@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Side-by-side benchmark: shoal against PyTorch on the same data, model, batch, optimiser and machine.
+
+usage: bench/compare.py [--build DIR] [--models mlp,lenet5] [--batches 32,128,512] [--epochs 1] [--out FILE]
+
+For each model and batch size it runs build/bench_train and bench/pytorch_train.py (PyTorch with its
+default settings and with its best thread setting), one after the other, and prints a Markdown table:
+training and inference samples/s, the ratio shoal / PyTorch's best, achieved GFLOP/s against oneDNN's
+sgemm measured in the same run, test accuracy and peak resident memory. The table is saved to
+bench/results/<UTC time>.md (or --out) so that later runs can be compared.
+"""
+import argparse
+import datetime
+import os
+import platform
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TORCH_PYTHON = "/usr/bin/python3"  # Debian's python3-torch lives there
+
+# FLOPs per sample. Training: forward, weight gradients, and input gradients of every layer but
+# the first (whose input needs none): what shoal and PyTorch both compute.
+LINEAR = {"mlp": [(784, 1000), (1000, 10)], "lenet5": [(400, 120), (120, 84), (84, 10)]}
+CONV = {"mlp": [], "lenet5": [2 * 6 * 28 * 28 * 1 * 25, 2 * 16 * 10 * 10 * 6 * 25]}
+
+
+def flops(model):
+    layers = CONV[model] + [2 * i * o for i, o in LINEAR[model]]  # in network order
+    forward = sum(layers)
+    return {"train": 2 * forward + sum(layers[1:]), "infer": forward}
+
+
+def torch_settings(model):
+    """(label, environment) pairs: PyTorch out of the box, and its best thread setting here."""
+    cores = str(os.cpu_count() or 1)
+    clean = {k: v for k, v in os.environ.items()
+             if not k.startswith(("OPENBLAS_", "OMP_", "MKL_", "SHOAL_TORCH"))}
+    best = dict(clean, OPENBLAS_CORETYPE="SkylakeX")
+    if model == "mlp":  # one big GEMM per layer: OpenBLAS's threads do better than torch's
+        best.update(OPENBLAS_NUM_THREADS=cores, SHOAL_TORCH_THREADS="1")
+    else:  # many small kernels: torch's own threads over single-threaded OpenBLAS
+        best.update(OPENBLAS_NUM_THREADS="1", SHOAL_TORCH_THREADS=cores)
+    return [("default", clean), ("best", best)]
+
+
+def result(cmd, env=None):
+    """Runs a benchmark command and returns the key=value pairs of its RESULT line."""
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+    sys.stderr.write(proc.stdout)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"compare: {' '.join(cmd)} failed with exit code {proc.returncode}")
+    line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")][-1]
+    return dict(kv.split("=", 1) for kv in line.split()[1:])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.environ.get("SHOAL_BUILD_DIR", "build"))
+    ap.add_argument("--models", default="mlp,lenet5")
+    ap.add_argument("--batches", default="32,128,512")
+    ap.add_argument("--epochs", default="1")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    build = os.path.join(ROOT, args.build)
+
+    sgemm = float(result([os.path.join(build, "bench_sgemm")])["sgemm_gflops"])
+    rows, found = [], {}
+    for model in args.models.split(","):
+        for batch in args.batches.split(","):
+            shoal = result([os.path.join(build, "bench_train"), model, batch, args.epochs])
+            torch = {label: result([TORCH_PYTHON, "bench/pytorch_train.py", model, batch, args.epochs], env)
+                     for label, env in torch_settings(model)}
+            found[(model, int(batch))] = (shoal, torch)
+            for mode in ("train", "infer"):
+                key = f"{mode}_sps"
+                s = float(shoal[key])
+                d, b = float(torch["default"][key]), float(torch["best"][key])
+                best = max(d, b)
+                gflops = s * flops(model)[mode] / 1e9
+                rows.append([model, batch, "training" if mode == "train" else "inference",
+                             f"{s:,.0f}", f"{d:,.0f}", f"{b:,.0f}", f"{s / best:.2f}x",
+                             f"{gflops:.0f} ({100 * gflops / sgemm:.0f}%)",
+                             f"{float(shoal['test_accuracy']):.4f} / {float(torch['best']['test_accuracy']):.4f}",
+                             f"{float(shoal['peak_rss_mb']):.0f} / {float(torch['best']['peak_rss_mb']):.0f}"])
+
+    header = ["model", "batch", "pass", "shoal samples/s", "PyTorch default", "PyTorch best setting",
+              "shoal / best PyTorch", "shoal GFLOP/s (% of sgemm)", "test accuracy shoal / PyTorch",
+              "peak RSS MB shoal / PyTorch"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    stamp = datetime.datetime.now(datetime.timezone.utc)
+    intro = [f"# shoal vs PyTorch, {stamp:%Y-%m-%d %H:%M} UTC", "",
+             f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+             f"shoal threads {shoal['threads']} ({shoal['isa']}); oneDNN sgemm {sgemm:.0f} GFLOP/s "
+             f"(128x1000x784, measured in this run). Fashion-MNIST, SGD lr 0.01 momentum 0.9, "
+             f"{args.epochs} timed epoch(s) after 20 untimed steps; inference: the 10,000 test "
+             f"images, fastest of three passes. PyTorch best setting: OPENBLAS_CORETYPE=SkylakeX; mlp "
+             f"OPENBLAS_NUM_THREADS={os.cpu_count()} with torch threads 1, lenet5 OPENBLAS_NUM_THREADS=1 "
+             f"with torch threads {os.cpu_count()}. Ratios use the faster PyTorch setting.", ""]
+    checks = targets(found)
+    text = "\n".join(intro + lines + [""] + checks) + "\n"
+    print(text)
+    out = args.out or os.path.join(ROOT, "bench", "results", f"{stamp:%Y%m%d-%H%M%S}.md")
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        f.write(text)
+    print(f"saved to {os.path.relpath(out, ROOT)}")
+
+
+def targets(found):
+    """Issue 7's targets, each with the figure measured in this run."""
+    lines = ["Targets:"]
+
+    def check(what, value, goal, unit=""):
+        mark = "met" if value >= goal else "MISSED"
+        lines.append(f"- {what}: {value:,.2f}{unit} (target {goal:,}{unit}): {mark}")
+
+    def best_torch(model, batch, key):
+        return max(float(t[key]) for t in found[(model, batch)][1].values())
+
+    if ("mlp", 128) in found:
+        s = float(found[("mlp", 128)][0]["train_sps"])
+        check("mlp batch 128 training samples/s", s, 60000)
+        check("mlp batch 128 training vs PyTorch best", s / best_torch("mlp", 128, "train_sps"), 1.7, "x")
+        rss = float(found[("mlp", 128)][0]["peak_rss_mb"])
+        mark = "met" if rss <= 150 else "MISSED"
+        lines.append(f"- mlp peak RSS while training: {rss:.0f} MB (target at most 150 MB): {mark}")
+    if ("lenet5", 128) in found:
+        s = float(found[("lenet5", 128)][0]["train_sps"])
+        check("lenet5 batch 128 training samples/s", s, 40000)
+        check("lenet5 batch 128 training vs PyTorch best", s / best_torch("lenet5", 128, "train_sps"), 2.0, "x")
+    if ("mlp", 512) in found:
+        check("mlp batch 512 inference samples/s", float(found[("mlp", 512)][0]["infer_sps"]), 150000)
+    return lines
+
+
+if __name__ == "__main__":
+    main()
