@@ -17,5 +17,6 @@ Subcommand addPredictCommand(CLI::App& app);
 Subcommand addInfoCommand(CLI::App& app);
 Subcommand addSummaryCommand(CLI::App& app);
 Subcommand addReportCommand(CLI::App& app);
+Subcommand addUiCommand(CLI::App& app);
 
 }  // namespace shoal::cli
