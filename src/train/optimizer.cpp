@@ -67,6 +67,11 @@ Optimizer& Optimizer::setSeed(uint64_t seed) {
   return *this;
 }
 
+Optimizer& Optimizer::setShuffle(bool shuffle) {
+  shuffle_ = shuffle;
+  return *this;
+}
+
 Optimizer& Optimizer::setRunLog(RunLog* log) {
   log_ = log ? log : &defaultLog_;
   return *this;
@@ -143,7 +148,7 @@ TrainSummary Optimizer::optimize() {
   nn::FlatParameters& flat = model_.flatParameters();
   const bool fullBatch = sync_ && sync_->strategy() == dist::Strategy::Lbfgs;
   const int rank = sync_ ? sync_->comm().rank() : 0;
-  data::EpochOrder order(trainSet_.size(), seed_);
+  data::EpochOrder order(trainSet_.size(), seed_, shuffle_);
   int64_t batches = fullBatch ? 1 : order.batchCount(batchSize_, /*dropLast=*/false);
   if (sync_) {  // every rank takes the steps of the smallest shard
     double fewest = static_cast<double>(batches);

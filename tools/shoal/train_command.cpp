@@ -130,6 +130,7 @@ int runTraining(TrainOptions& o, const std::vector<std::string>& commandLine, Di
   if (o.data.standardize)
     pre = data::Preprocessing::standardize(train.rawFeatures(), train.sampleShape().numel());
 
+  const int64_t trainSamples = train.size(), testSamples = sets.test ? sets.test->size() : 0;
   if (job.distributed()) {  // keep only this rank's shards of the data
     std::string shown = "rank " + std::to_string(rank) + "/" + std::to_string(ranks) +
                         ": training shard " + job.shard.describe(train.size());
@@ -176,8 +177,8 @@ int runTraining(TrainOptions& o, const std::vector<std::string>& commandLine, Di
               {"shoal", version()},
               {"model", model.spec()},
               {"parameters", model.parameterCount()},
-              {"data", {{"source", sets.description}, {"train", train.size()},
-                        {"test", sets.test ? sets.test->size() : 0}, {"classes", sets.numClasses}}},
+              {"data", {{"source", sets.description}, {"train", trainSamples}, {"test", testSamples},
+                        {"classes", sets.numClasses}}},
               {"batch", o.batch},
               {"dist", {{"strategy", job.sync ? dist::strategyName(job.sync->strategy()) : "none"},
                         {"ranks", ranks},

@@ -89,6 +89,8 @@ class Optimizer {
                            std::vector<ValidationMethod> methods, int64_t batchSize = 0);
   // Seed of the per-epoch shuffling (default 1).
   Optimizer& setSeed(uint64_t seed);
+  // False: every epoch visits the training set in order (default: shuffled per epoch).
+  Optimizer& setShuffle(bool shuffle);
   // Where log lines and metrics go; without it, log lines go to stdout only.
   Optimizer& setRunLog(RunLog* log);
 
@@ -137,6 +139,7 @@ class Optimizer {
   Trigger endWhen_;
   int64_t batchSize_;
   uint64_t seed_ = 1;
+  bool shuffle_ = true;
   RunLog defaultLog_;
   RunLog* log_ = &defaultLog_;
 

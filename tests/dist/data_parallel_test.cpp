@@ -1,0 +1,175 @@
+// Data-parallel training on 2 MPI ranks (run by ctest under mpirun -np 2): collectives, strategy
+// equivalences, bit-identical replicas and summed validation counts.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "shoal/data/shard.hpp"
+#include "shoal/dist/communicator.hpp"
+#include "shoal/dist/synchronizer.hpp"
+#include "shoal/nn/class_nll_criterion.hpp"
+#include "shoal/nn/flat_parameters.hpp"
+#include "shoal/nn/linear.hpp"
+#include "shoal/nn/log_softmax.hpp"
+#include "shoal/nn/random.hpp"
+#include "shoal/nn/relu.hpp"
+#include "shoal/nn/sequential.hpp"
+#include "shoal/optim/lbfgs.hpp"
+#include "shoal/optim/sgd.hpp"
+#include "shoal/train/optimizer.hpp"
+#include "shoal/train/rank_results.hpp"
+#include "support/fixtures.hpp"
+
+using namespace shoal;
+
+namespace {
+
+dist::Communicator& world() {
+  static std::unique_ptr<dist::Communicator> comm = dist::connect(/*timeoutSeconds=*/60);
+  return *comm;
+}
+
+// Four Gaussian blobs in 8-d, one per class.
+data::Dataset blobs(int64_t n) {
+  std::mt19937_64 gen(11);
+  std::normal_distribution<float> noise(0, 0.7f);
+  std::vector<float> x;
+  std::vector<int32_t> y;
+  for (int64_t i = 0; i < n; ++i) {
+    int32_t label = static_cast<int32_t>(i % 4);
+    for (int f = 0; f < 8; ++f) x.push_back((f % 4 == label ? 1.5f : 0.0f) + noise(gen));
+    y.push_back(label);
+  }
+  return data::Dataset::fromFloats(Shape{8}, x, y, 4);
+}
+
+nn::Sequential net() {
+  nn::manualSeed(7);  // every model starts from the same weights
+  return nn::Sequential().add(nn::Linear(8, 32)).add(nn::ReLU()).add(nn::Linear(32, 4)).add(nn::LogSoftMax());
+}
+
+data::Dataset myShard(const data::Dataset& full) {
+  return data::takeShard(full, {world().rank(), world().size(), data::Shard::Layout::Strided});
+}
+
+// Trains `model` on `data` without shuffling; `sync` null means a plain single-process run.
+template <class Method>
+void trainFor(nn::Sequential& model, const data::Dataset& data, Method method, int64_t batch,
+              int64_t iterations, dist::Synchronizer* sync) {
+  train::RunLog quiet("", /*quiet=*/true);
+  train::Optimizer opt(model, data, nn::ClassNLLCriterion(), std::move(method),
+                       train::MaxIteration(iterations), batch);
+  opt.setShuffle(false).setRunLog(&quiet).setDistributed(sync);
+  opt.optimize();
+}
+
+// True on every rank when every rank holds exactly the same values.
+bool identicalOnAllRanks(const Tensor& t) {
+  std::vector<float> high(t.data(), t.data() + t.numel()), low = high;
+  world().allReduce(std::span<float>(high), dist::ReduceOp::Max);
+  world().allReduce(std::span<float>(low), dist::ReduceOp::Min);
+  return high == low;
+}
+
+TEST(Communicator, RunsOnTwoRanks) { ASSERT_EQ(world().size(), 2) << "run under mpirun -np 2"; }
+
+TEST(Communicator, ReducesBroadcastsAndGathers) {
+  const int r = world().rank();
+  std::vector<float> sum{1.0f + r, 10.0f * r}, max = sum, min = sum;
+  world().allReduce(std::span<float>(sum), dist::ReduceOp::Sum);
+  world().allReduce(std::span<float>(max), dist::ReduceOp::Max);
+  world().allReduce(std::span<float>(min), dist::ReduceOp::Min);
+  EXPECT_EQ(sum, (std::vector<float>{3.0f, 10.0f}));
+  EXPECT_EQ(max, (std::vector<float>{2.0f, 10.0f}));
+  EXPECT_EQ(min, (std::vector<float>{1.0f, 0.0f}));
+  std::vector<double> d{0.5 * r};
+  world().allReduce(std::span<double>(d), dist::ReduceOp::Sum);
+  EXPECT_EQ(d[0], 0.5);
+  std::vector<float> b{static_cast<float>(r + 5)};
+  world().broadcast(std::span<float>(b), 1);
+  EXPECT_EQ(b[0], 6.0f);
+  EXPECT_EQ(world().allGather(100 + r), (std::vector<int64_t>{100, 101}));
+  EXPECT_GE(world().stats().collectives, 6);
+  EXPECT_GT(world().stats().bytesSent, 0);
+}
+
+TEST(DataParallel, AllReduceOfTwoHalfBatchesEqualsOneRankWithTheWholeBatch) {
+  data::Dataset full = blobs(512);
+  nn::Sequential reference = net();
+  trainFor(reference, full, optim::SGD({.lr = 0.1, .momentum = 0.9}), 128, 12, nullptr);
+
+  nn::Sequential replica = net();
+  dist::Synchronizer sync(world(), dist::Strategy::AllReduce);
+  trainFor(replica, myShard(full), optim::SGD({.lr = 0.1, .momentum = 0.9}), 64, 12, &sync);
+  shoal::testing::expectNear(replica.flatParameters().values(), reference.flatParameters().values(),
+                      1e-5, 1e-6, "2 ranks x 64 vs 1 rank x 128 after 12 steps");
+  EXPECT_TRUE(identicalOnAllRanks(replica.flatParameters().values()));
+}
+
+TEST(DataParallel, AveragingEveryStepWithPlainSgdEqualsAllReduce) {
+  data::Dataset shard = myShard(blobs(512));
+  nn::Sequential averaged = net(), reduced = net();
+  dist::Synchronizer average(world(), dist::Strategy::Average, 1);
+  dist::Synchronizer allReduce(world(), dist::Strategy::AllReduce);
+  trainFor(averaged, shard, optim::SGD({.lr = 0.1}), 64, 10, &average);
+  trainFor(reduced, shard, optim::SGD({.lr = 0.1}), 64, 10, &allReduce);
+  shoal::testing::expectNear(averaged.flatParameters().values(), reduced.flatParameters().values(), 1e-5,
+                      1e-6, "average K=1 vs allreduce");
+}
+
+TEST(DataParallel, EveryStrategyLeavesBitIdenticalReplicas) {
+  data::Dataset shard = myShard(blobs(512));
+  for (auto strategy : {dist::Strategy::AllReduce, dist::Strategy::Average}) {
+    nn::Sequential model = net();
+    dist::Synchronizer sync(world(), strategy, 3);
+    trainFor(model, shard, optim::SGD({.lr = 0.1, .momentum = 0.9}), 64, 9, &sync);
+    EXPECT_TRUE(identicalOnAllRanks(model.flatParameters().values())) << dist::strategyName(strategy);
+  }
+  nn::Sequential model = net();
+  dist::Synchronizer sync(world(), dist::Strategy::Lbfgs);
+  trainFor(model, shard, optim::LBFGS({.maxIter = 4}), 64, 3, &sync);
+  EXPECT_TRUE(identicalOnAllRanks(model.flatParameters().values())) << "lbfgs";
+}
+
+TEST(DataParallel, AveragingAlsoAveragesMomentum) {
+  data::Dataset shard = myShard(blobs(512));
+  nn::Sequential model = net();
+  dist::Synchronizer sync(world(), dist::Strategy::Average, 4);
+  auto sgd = std::make_shared<optim::SGD>(optim::SGD::Options{.lr = 0.1, .momentum = 0.9});
+  train::RunLog quiet("", true);
+  train::Optimizer opt(model, shard, std::make_shared<nn::ClassNLLCriterion>(), sgd, train::MaxIteration(8), 64);
+  opt.setShuffle(false).setRunLog(&quiet).setDistributed(&sync);
+  opt.optimize();
+  optim::OptimState state = sgd->saveState();
+  ASSERT_EQ(state.tensors.size(), 1u);
+  EXPECT_TRUE(identicalOnAllRanks(state.tensors[0].second));
+}
+
+TEST(DataParallel, FullBatchLbfgsOverTwoShardsMatchesOneProcessOverAllData) {
+  data::Dataset full = blobs(512);
+  auto single = dist::singleProcess();
+  nn::Sequential reference = net();
+  dist::Synchronizer alone(*single, dist::Strategy::Lbfgs);
+  trainFor(reference, full, optim::LBFGS({.maxIter = 5}), 100, 3, &alone);
+
+  nn::Sequential replica = net();
+  dist::Synchronizer sync(world(), dist::Strategy::Lbfgs);
+  trainFor(replica, myShard(full), optim::LBFGS({.maxIter = 5}), 100, 3, &sync);
+  shoal::testing::expectNear(replica.flatParameters().values(), reference.flatParameters().values(),
+                      1e-4, 1e-5, "L-BFGS over 2 shards vs one process");
+}
+
+TEST(DataParallel, ValidationCountsAddUpToTheWholeSet) {
+  data::Dataset full = blobs(300);
+  nn::Sequential model = net();
+  nn::ClassNLLCriterion nll;
+  std::vector<train::ValidationMethod> methods{train::Top1Accuracy(), train::Loss()};
+  auto whole = train::evaluate(model, full, methods, nll, 64);
+  auto parts = train::evaluate(model, myShard(full), methods, nll, 64);
+  train::sumAcrossRanks(parts, world());
+  EXPECT_EQ(parts[0].count, 300);
+  EXPECT_EQ(parts[0].sum, whole[0].sum);
+  EXPECT_NEAR(parts[1].value(), whole[1].value(), 1e-6);
+}
+
+}  // namespace
