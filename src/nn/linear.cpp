@@ -71,14 +71,22 @@ const Tensor& Linear::productGrad(const Tensor& gradOutput) const {
   return fusedRelu_ ? maskedGrad_ : gradOutput;
 }
 
+void Linear::maskGradient(const Tensor& gradOutput) {
+  if (!fusedRelu_) return;
+  // gradOutput [N, Out] -> maskedGrad_ [N, Out]: zero where the fused ReLU's output is 0
+  maskedGrad_.resize(gradOutput.shape());
+  reluMask_.backward(output_, gradOutput, maskedGrad_);
+}
+
 void Linear::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
-  if (fusedRelu_) {
-    // gradOutput [N, Out] -> maskedGrad_ [N, Out]: zero where the fused ReLU's output is 0
-    maskedGrad_.resize(gradOutput.shape());
-    reluMask_.backward(output_, gradOutput, maskedGrad_);
-  }
+  maskGradient(gradOutput);
   gradInput_.resize(input.shape());
   matmul_.backwardData(productGrad(gradOutput), weight_, gradInput_);
+}
+
+void Linear::updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
+  maskGradient(gradOutput);
+  accGradParameters(input, gradOutput);
 }
 
 void Linear::accGradParameters(const Tensor& input, const Tensor& gradOutput) {

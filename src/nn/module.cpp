@@ -42,11 +42,20 @@ const Tensor& Module::forward(const Tensor& input) {
   return output_;
 }
 
-const Tensor& Module::backward(const Tensor& input, const Tensor& gradOutput) {
+void Module::checkGradOutput(const Tensor& input, const Tensor& gradOutput) {
   checkInput(input);
   if (gradOutput.shape() != output_.shape())
     throw ShapeError(label() + ": gradOutput has shape " + gradOutput.shape().str() +
                      ", expected the output shape " + output_.shape().str());
+}
+
+void Module::backwardParameters(const Tensor& input, const Tensor& gradOutput) {
+  checkGradOutput(input, gradOutput);
+  if (!passThrough_) updateParameterGradients(input, gradOutput);
+}
+
+const Tensor& Module::backward(const Tensor& input, const Tensor& gradOutput) {
+  checkGradOutput(input, gradOutput);
   if (passThrough_) {
     gradInput_ = gradOutput;
     return gradInput_;

@@ -9,6 +9,7 @@ Sequential& Sequential::add(std::unique_ptr<Module> m) & {
   m->setLabel("layer " + std::to_string(modules_.size() + 1) + " (" + m->describe() + ")");
   m->setTraining(training_);
   if (!modules_.empty() && modules_.back()->fuseNext(*m)) m->setPassThrough(true);
+  if (firstLearnable_ == SIZE_MAX && m->parameterCount() > 0) firstLearnable_ = modules_.size();
   modules_.push_back(std::move(m));
   return *this;
 }
@@ -68,6 +69,14 @@ void Sequential::updateGradInput(const Tensor& input, const Tensor& gradOutput) 
     grad = &modules_[i]->backward(in, *grad);
   }
   gradInput_ = *grad;
+}
+
+void Sequential::updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
+  if (firstLearnable_ == SIZE_MAX) return;
+  const Tensor* grad = &gradOutput;
+  auto inputOf = [&](size_t i) -> const Tensor& { return i == 0 ? input : modules_[i - 1]->output(); };
+  for (size_t i = modules_.size(); --i > firstLearnable_;) grad = &modules_[i]->backward(inputOf(i), *grad);
+  modules_[firstLearnable_]->backwardParameters(inputOf(firstLearnable_), *grad);
 }
 
 }  // namespace shoal::nn

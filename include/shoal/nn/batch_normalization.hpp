@@ -44,6 +44,10 @@ class BatchNormalization : public Module {
 
   void updateOutput(const Tensor& input) override;
   void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
+  // oneDNN computes the weight and bias gradients together with gradInput.
+  void updateParameterGradients(const Tensor& input, const Tensor& gradOutput) override {
+    updateGradInput(input, gradOutput);
+  }
 
   int64_t nOutput_;
   double eps_, momentum_;

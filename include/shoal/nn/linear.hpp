@@ -47,8 +47,11 @@ class Linear : public Module {
   void updateOutput(const Tensor& input) override;
   void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
   void accGradParameters(const Tensor& input, const Tensor& gradOutput) override;
+  void updateParameterGradients(const Tensor& input, const Tensor& gradOutput) override;
 
  private:
+  // With a fused ReLU: maskedGrad_ [N, Out] = gradOutput where the output is positive, else 0.
+  void maskGradient(const Tensor& gradOutput);
   // gradOutput as seen by the product: masked by the fused ReLU into maskedGrad_ when fused.
   const Tensor& productGrad(const Tensor& gradOutput) const;
 
@@ -56,7 +59,7 @@ class Linear : public Module {
   bool withBias_;
   bool fusedRelu_ = false;
   Tensor weight_, bias_, gradWeight_, gradBias_;
-  Tensor maskedGrad_;  // [N, Out], written by updateGradInput and read by accGradParameters
+  Tensor maskedGrad_;  // [N, Out], written by maskGradient and read by the products
   backend::cpu::Matmul matmul_;
   backend::cpu::Eltwise reluMask_;
 };

@@ -37,6 +37,11 @@ class Module {
 
   const Tensor& forward(const Tensor& input);
   const Tensor& backward(const Tensor& input, const Tensor& gradOutput);
+  // What training needs of backward: the parameter gradients only, without the gradient with
+  // respect to `input` (a container still passes gradients between its own layers, but its
+  // first learnable layer computes no input gradient and the layers before it do nothing).
+  // gradInput() is left as it was.
+  void backwardParameters(const Tensor& input, const Tensor& gradOutput);
   const Tensor& output() const { return output_; }
   const Tensor& gradInput() const { return gradInput_; }
 
@@ -84,6 +89,10 @@ class Module {
   virtual void updateOutput(const Tensor& input) = 0;                           // writes output_
   virtual void updateGradInput(const Tensor& input, const Tensor& gradOutput) = 0;  // writes gradInput_
   virtual void accGradParameters(const Tensor& input, const Tensor& gradOutput) {}
+  // backwardParameters' work; by default accGradParameters.
+  virtual void updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
+    accGradParameters(input, gradOutput);
+  }
 
   Tensor output_;
   Tensor gradInput_;
@@ -92,6 +101,7 @@ class Module {
  private:
   bool passThrough_ = false;
   void checkInput(const Tensor& input);
+  void checkGradOutput(const Tensor& input, const Tensor& gradOutput);
 
   std::string label_;
   Shape checkedInput_;       // per-sample input shape already validated

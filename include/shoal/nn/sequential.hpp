@@ -1,5 +1,6 @@
 // Sequential: a chain of modules, each feeding the next (BigDL's and Torch's nn.Sequential).
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <type_traits>
 #include <vector>
@@ -40,9 +41,11 @@ class Sequential : public Module {
  protected:
   void updateOutput(const Tensor& input) override;
   void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
+  void updateParameterGradients(const Tensor& input, const Tensor& gradOutput) override;
 
  private:
   std::vector<std::unique_ptr<Module>> modules_;
+  size_t firstLearnable_ = SIZE_MAX;  // index of the first module with parameters
 };
 
 }  // namespace shoal::nn
