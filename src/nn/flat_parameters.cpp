@@ -1,6 +1,8 @@
 // Compaction of parameters and gradients into two flat buffers.
 #include "shoal/nn/flat_parameters.hpp"
 
+#include "shoal/backend/cpu/vector_kernels.hpp"
+
 namespace shoal::nn {
 
 FlatParameters::FlatParameters(std::vector<Parameter> params) : params_(std::move(params)) {
@@ -21,5 +23,7 @@ FlatParameters::FlatParameters(std::vector<Parameter> params) : params_(std::mov
     offset += n;
   }
 }
+
+void FlatParameters::zeroGrads() { backend::cpu::zero(grads_.data(), grads_.numel()); }
 
 }  // namespace shoal::nn

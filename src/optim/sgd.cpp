@@ -1,4 +1,4 @@
-// SGD step: one fused, vectorisable pass over parameters, gradients and the momentum buffer.
+// SGD step: one fused pass over parameters, gradients and the momentum buffer, on every core, vectorised.
 #include "shoal/optim/sgd.hpp"
 
 #include <string>
@@ -8,18 +8,22 @@
 namespace shoal::optim {
 namespace {
 
+constexpr int64_t kParallelFrom = 1 << 16;  // shorter buffers stay on the calling thread
+
 struct Coefficients {
   float lr, momentum, dampened, weightDecay;  // dampened = 1 - dampening
 };
 
 // p, g: [count]; p -= lr * (g + wd * p)
 void plainPass(float* p, const float* g, int64_t count, Coefficients k) {
+#pragma omp parallel for simd if (count >= kParallelFrom)
   for (int64_t i = 0; i < count; ++i) p[i] -= k.lr * (g[i] + k.weightDecay * p[i]);
 }
 
 // p, g, b: [count]; the momentum update, with the buffer set to the gradient on the first step.
 template <bool kFirst, bool kNesterov>
 void momentumPass(float* p, const float* g, float* b, int64_t count, Coefficients k) {
+#pragma omp parallel for simd if (count >= kParallelFrom)
   for (int64_t i = 0; i < count; ++i) {
     float d = g[i] + k.weightDecay * p[i];
     float buf = kFirst ? d : k.momentum * b[i] + k.dampened * d;

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "shoal/backend/cpu/vector_kernels.hpp"
 #include "shoal/data/epoch_order.hpp"
 #include "shoal/error.hpp"
 #include "shoal/io/writable_directory.hpp"
@@ -163,7 +164,7 @@ TrainSummary Optimizer::optimize() {
     flat.zeroGrads();
     output = &model_.forward(input);
     float loss = criterion_->forward(*output, target);
-    model_.backward(input, criterion_->backward(*output, target));
+    model_.backwardParameters(input, criterion_->backward(*output, target));
     return sync_ ? sync_->reduceGradients(flat, loss, input.dim(0), localStop()) : loss;
   };
   // Full batch: the mean loss and gradient over the whole shard, in chunks of the batch size.
@@ -181,7 +182,7 @@ TrainSummary Optimizer::optimize() {
       scaledGradOutput.resize(gradOutput.shape());
       for (int64_t i = 0; i < gradOutput.numel(); ++i)
         scaledGradOutput[i] = gradOutput[i] * static_cast<float>(weight);
-      model_.backward(input, scaledGradOutput);
+      model_.backwardParameters(input, scaledGradOutput);
     }
     return sync_->reduceGradients(flat, static_cast<float>(lossSum), n, localStop());
   };
@@ -229,7 +230,8 @@ TrainSummary Optimizer::optimize() {
       if (sync_) sync_->afterStep(flat, *method_, at.iteration + 1, localStop());
       at.epochSeconds += secondsSince(stepStart);
       if (!std::isfinite(loss)) diverged("the loss became " + std::to_string(loss));
-      if (!std::isfinite(flat.grads().sum())) diverged("a gradient became infinite or NaN");
+      if (!backend::cpu::allFinite(flat.grads().data(), flat.grads().numel()))
+        diverged("a gradient became infinite or NaN");
       state.iteration = ++at.iteration;
       ++at.batch;
       state.loss = loss;

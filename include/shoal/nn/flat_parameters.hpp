@@ -16,7 +16,7 @@ class FlatParameters {
   Tensor& grads() { return grads_; }
   const std::vector<Parameter>& parameters() const { return params_; }
   int64_t count() const { return values_.numel(); }
-  void zeroGrads() { grads_.fill(0.0f); }
+  void zeroGrads();
 
  private:
   std::vector<Parameter> params_;
