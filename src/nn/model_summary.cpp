@@ -14,6 +14,14 @@ int64_t kernelArea(const nlohmann::json& spec) {
   return k.get<int64_t>() * k.get<int64_t>();
 }
 
+std::string padded(const std::string& s, size_t width, bool right) {
+  if (s.size() >= width) return s;
+  std::string fill(width - s.size(), ' ');
+  return right ? fill + s : s + fill;
+}
+
+}  // namespace
+
 std::string withThousands(int64_t n) {
   std::string digits = std::to_string(n < 0 ? -n : n);
   std::string out;
@@ -23,14 +31,6 @@ std::string withThousands(int64_t n) {
   }
   return n < 0 ? "-" + out : out;
 }
-
-std::string padded(const std::string& s, size_t width, bool right) {
-  if (s.size() >= width) return s;
-  std::string fill(width - s.size(), ' ');
-  return right ? fill + s : s + fill;
-}
-
-}  // namespace
 
 int64_t forwardFlops(const Module& layer, const Shape& in, const Shape& out) {
   const std::string type = layer.typeName();

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "shoal/io/atomic_file.hpp"
+#include "shoal/nn/model_summary.hpp"
 #include "shoal/report/html_text.hpp"
 #include "shoal/report/run_charts.hpp"
 
@@ -20,6 +21,11 @@ std::string number(double v, const char* format = "%.4g") {
   char buf[48];
   std::snprintf(buf, sizeof buf, format, v);
   return buf;
+}
+
+// A count with grouped digits ("795,010"), or the value as text when it is not a number.
+std::string count(const nlohmann::json& j) {
+  return j.is_number() ? nn::withThousands(static_cast<int64_t>(j.get<double>())) : text(j);
 }
 
 std::string row(const std::string& key, const std::string& value) {
@@ -79,11 +85,11 @@ std::string summaryTable(const nlohmann::json& summary) {
     double flops = l.value("flops", 0.0);
     t += "<tr><td>" + escapeHtml(text(l.value("index", nlohmann::json()))) + "</td><td>" +
          escapeHtml(text(l.value("layer", nlohmann::json()))) + "</td><td>" + escapeHtml(text(l.value("output", nlohmann::json()))) +
-         "</td><td>" + escapeHtml(text(l.value("parameters", nlohmann::json()))) + "</td><td>" +
-         number(flops, "%.0f") + "</td><td>" + share(flops) + "</td></tr>";
+         "</td><td>" + escapeHtml(count(l.value("parameters", nlohmann::json()))) + "</td><td>" +
+         escapeHtml(count(flops)) + "</td><td>" + share(flops) + "</td></tr>";
   }
-  t += "<tr class=\"total\"><td></td><td>total</td><td></td><td>" + escapeHtml(text(summary.value("parameters", nlohmann::json()))) +
-       "</td><td>" + number(totalFlops, "%.0f") + "</td><td>" + share(totalFlops) + "</td></tr>";
+  t += "<tr class=\"total\"><td></td><td>total</td><td></td><td>" + escapeHtml(count(summary.value("parameters", nlohmann::json()))) +
+       "</td><td>" + escapeHtml(count(totalFlops)) + "</td><td>" + share(totalFlops) + "</td></tr>";
   return t + "</table>";
 }
 
@@ -134,7 +140,7 @@ std::string renderReportBody(const std::vector<RunMetrics>& runs) {
     body += profileTable(run) + "</section>";
   }
   body += "<h2>Charts</h2><div class=\"charts\">";
-  for (const Chart& c : chartsFor(runs)) body += renderSvgChart(c);
+  for (const Chart& c : chartsFor(runs)) body += renderSvgChart(c, 620, 320);
   return body + "</div>";
 }
 

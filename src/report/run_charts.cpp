@@ -28,8 +28,8 @@ std::optional<double> numberAt(const nlohmann::json& j, const std::string& key) 
 
 // Series label: the run's name first when several runs share the chart.
 std::string label(const RunMetrics& run, bool several, const std::string& what) {
-  if (!several) return what;
-  return what.empty() ? run.name : run.name + ": " + what;
+  if (what.empty()) return run.name;
+  return several ? run.name + ": " + what : what;
 }
 
 // A per-epoch chart of the number under `key` (scaled) in each run's epoch records.
@@ -107,6 +107,10 @@ std::vector<double> smoothed(const std::vector<double>& values, double weight) {
   return out;
 }
 
+double smoothingWeight(size_t points) {
+  return std::clamp(1.0 - 20.0 / static_cast<double>(std::max<size_t>(points, 1)), 0.6, 0.995);
+}
+
 std::vector<Chart> chartsFor(const std::vector<RunMetrics>& runs) {
   const bool several = runs.size() > 1;
   std::vector<Chart> charts;
@@ -121,7 +125,7 @@ std::vector<Chart> chartsFor(const std::vector<RunMetrics>& runs) {
       rates.push_back({static_cast<double>(p.iteration), p.lr});
       losses.push_back(p.loss);
     }
-    std::vector<double> smooth = smoothed(losses, 0.95);
+    std::vector<double> smooth = smoothed(losses, smoothingWeight(losses.size()));
     std::vector<std::pair<double, double>> smoothPoints;
     for (size_t i = 0; i < raw.size(); ++i) smoothPoints.push_back({raw[i].first, smooth[i]});
     loss.series.push_back({label(run, several, "raw"), thinned(std::move(raw)), true});

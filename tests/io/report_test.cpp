@@ -62,8 +62,8 @@ TEST(RunCharts, OneChartPerRecordedSeries) {
   auto run = report::parseMetrics(kMetrics, "m", [](const std::string&) {});
   run.name = "a";
   auto ids = chartIds(report::chartsFor({run}));
-  std::vector<std::string> expected{"loss",         "validation_Top1Accuracy", "validation_Loss", "throughput", "lr",
-                                    "update_ratio", "weight_norm",             "grad_norm",       "comm_share", "comm_sec",
+  std::vector<std::string> expected{"loss",         "validation_Loss", "validation_Top1Accuracy", "throughput", "lr",
+                                    "update_ratio", "weight_norm",     "grad_norm",               "comm_share", "comm_sec",
                                     "layer_time"};
   EXPECT_EQ(ids, expected);
   auto bare = report::parseMetrics("{\"type\":\"iteration\",\"epoch\":1,\"iteration\":1,\"loss\":2,\"lr\":0.1}\n", "m",

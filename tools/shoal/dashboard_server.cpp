@@ -67,8 +67,10 @@ void runReport(const std::string& logdir, const httplib::Request& req, httplib::
     std::ifstream in(metrics.path, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
-    report::RunMetrics run = report::parseMetrics(text.str(), name + "/metrics.jsonl",
-                                                  [&](const std::string& w) { warnings.push_back(w); });
+    // An unfinished last line is the line training is writing now: not worth a note.
+    report::RunMetrics run = report::parseMetrics(text.str(), name + "/metrics.jsonl", [&](const std::string& w) {
+      if (!w.ends_with("unfinished last line skipped")) warnings.push_back(w);
+    });
     run.dir = name;
     run.name = name;
     runs.push_back(std::move(run));

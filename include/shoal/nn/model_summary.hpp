@@ -39,4 +39,7 @@ ModelSummary summarize(Sequential& model, const Shape& inputShape);
 // Forward FLOPs per sample of one layer with per-sample shapes `in` -> `out` (rules above).
 int64_t forwardFlops(const Module& layer, const Shape& in, const Shape& out);
 
+// Digits grouped by thousands: 795010 -> "795,010".
+std::string withThousands(int64_t n);
+
 }  // namespace shoal::nn

@@ -13,6 +13,10 @@ namespace shoal::report {
 // per-layer times. With several runs, each series label starts with the run's name.
 std::vector<Chart> chartsFor(const std::vector<RunMetrics>& runs);
 
+// The smoothing weight for a loss curve of `points` points: an average over about a twentieth of
+// the run (TensorBoard's 0.6 at least, 0.995 at most).
+double smoothingWeight(size_t points);
+
 // Exponential moving average with bias correction (TensorBoard-style smoothing), weight in [0, 1).
 std::vector<double> smoothed(const std::vector<double>& values, double weight);
 
