@@ -1,5 +1,5 @@
-// The Open MPI communicator: non-blocking collectives waited on with a deadline, so a stalled or
-// dead rank ends the job with a message that names it instead of hanging it.
+// The Open MPI communicator: before each collective the ranks tell each other they arrived, and
+// that wait has a deadline, so a stalled rank ends the job with a message naming it.
 #include <mpi.h>
 
 #include <chrono>
@@ -66,37 +66,35 @@ class MpiCommunicator final : public Communicator {
 
   void allReduce(std::span<float> data, ReduceOp op) override {
     run("an all-reduce of floats", data.size(), ringBytes(data.size_bytes()),
-        [&](MPI_Request* r) {
-          MPI_Iallreduce(MPI_IN_PLACE, data.data(), static_cast<int>(data.size()), MPI_FLOAT,
-                         toMpi(op), collectives_, r);
+        [&] {
+          MPI_Allreduce(MPI_IN_PLACE, data.data(), static_cast<int>(data.size()), MPI_FLOAT,
+                        toMpi(op), collectives_);
         });
   }
 
   void allReduce(std::span<double> data, ReduceOp op) override {
     run("an all-reduce of doubles", data.size(), ringBytes(data.size_bytes()),
-        [&](MPI_Request* r) {
-          MPI_Iallreduce(MPI_IN_PLACE, data.data(), static_cast<int>(data.size()), MPI_DOUBLE,
-                         toMpi(op), collectives_, r);
+        [&] {
+          MPI_Allreduce(MPI_IN_PLACE, data.data(), static_cast<int>(data.size()), MPI_DOUBLE,
+                        toMpi(op), collectives_);
         });
   }
 
   void broadcast(std::span<float> data, int root) override {
     run("a broadcast of floats", data.size(), rank_ == root ? data.size_bytes() : 0,
-        [&](MPI_Request* r) {
-          MPI_Ibcast(data.data(), static_cast<int>(data.size()), MPI_FLOAT, root, collectives_, r);
-        });
+        [&] { MPI_Bcast(data.data(), static_cast<int>(data.size()), MPI_FLOAT, root, collectives_); });
   }
 
   std::vector<int64_t> allGather(int64_t value) override {
     std::vector<int64_t> all(size_);
-    run("an all-gather of values", 1, static_cast<double>(sizeof value) * (size_ - 1), [&](MPI_Request* r) {
-      MPI_Iallgather(&value, 1, MPI_INT64_T, all.data(), 1, MPI_INT64_T, collectives_, r);
+    run("an all-gather of values", 1, static_cast<double>(sizeof value) * (size_ - 1), [&] {
+      MPI_Allgather(&value, 1, MPI_INT64_T, all.data(), 1, MPI_INT64_T, collectives_);
     });
     return all;
   }
 
   void barrier() override {
-    run("a barrier", 0, 0, [&](MPI_Request* r) { MPI_Ibarrier(collectives_, r); });
+    run("a barrier", 0, 0, [] {});  // the arrival exchange is the barrier
   }
 
   [[noreturn]] void abort(int exitCode) override {
@@ -111,11 +109,11 @@ class MpiCommunicator final : public Communicator {
     return 2.0 * (size_ - 1) / size_ * static_cast<double>(bytes);
   }
 
-  // Starts collective number `sequence_` with `start`, tells every peer this rank arrived at it,
-  // and waits for both with the deadline.
-  // `what` and `count` name the collective in a timeout message.
-  template <class Start>
-  void run(const char* what, size_t count, double bytes, Start start) {
+  // Collective number `sequence_`: every rank tells every peer it arrived and waits for theirs
+  // within the deadline (the time spent waiting for slower ranks), then `collective` runs with
+  // everyone present (the transfer). `what` and `count` name it in a timeout message.
+  template <class Collective>
+  void run(const char* what, size_t count, double bytes, Collective collective) {
     auto begin = Clock::now();
     ++sequence_;
     arrivedOut_ = sequence_;
@@ -124,11 +122,12 @@ class MpiCommunicator final : public Communicator {
       MPI_Isend(&arrivedOut_, 1, MPI_INT64_T, peer, 0, arrivals_, &arrivalRequests_[2 * peer]);
       MPI_Irecv(&arrivedIn_[peer], 1, MPI_INT64_T, peer, 0, arrivals_, &arrivalRequests_[2 * peer + 1]);
     }
-    MPI_Request request;
-    start(&request);
-    waitFor(request, what, count, begin);
     for (auto& r : arrivalRequests_) waitFor(r, what, count, begin);
-    stats_.seconds += std::chrono::duration<double>(Clock::now() - begin).count();
+    auto everyone = Clock::now();
+    collective();
+    auto end = Clock::now();
+    stats_.waitSeconds += std::chrono::duration<double>(everyone - begin).count();
+    stats_.seconds += std::chrono::duration<double>(end - begin).count();
     stats_.bytesSent += bytes;
     ++stats_.collectives;
   }
@@ -155,10 +154,10 @@ class MpiCommunicator final : public Communicator {
       if (!done) missing += (missing.empty() ? "" : ", ") + std::to_string(peer);
     }
     std::fprintf(stderr,
-                 "shoal: error: rank %d: collective #%lld (%s, %zu values) did not complete within %g s "
-                 "(--comm-timeout): %s\n",
-                 rank_, static_cast<long long>(sequence_), what, count, timeout_,
-                 missing.empty() ? "every rank arrived, the transport is stuck"
+                 "shoal: error: rank %d: waited %g s (--comm-timeout) for the other ranks at "
+                 "collective #%lld (%s, %zu values): %s\n",
+                 rank_, timeout_, static_cast<long long>(sequence_), what, count,
+                 missing.empty() ? "every rank arrived but the messages did not complete"
                                  : ("rank " + missing + " did not arrive (stalled or dead)").c_str());
     abort(1);
   }

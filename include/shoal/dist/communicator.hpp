@@ -12,14 +12,15 @@ enum class ReduceOp { Sum, Max, Min };
 
 // Time spent in collectives and the bytes this rank sent for them, since the start.
 struct CommStats {
-  double seconds = 0;
+  double seconds = 0;      // in collectives, waiting included
+  double waitSeconds = 0;  // of which waiting for slower ranks to arrive
   double bytesSent = 0;   // estimated: a ring all-reduce of B bytes sends 2 (p-1)/p B per rank
   int64_t collectives = 0;
 };
 
 // Modules and the trainer talk to other ranks only through this interface. Every collective
-// must be called by all ranks in the same order. A collective that does not complete within the
-// communicator's timeout ends the whole job with a message naming the ranks that did not arrive.
+// must be called by all ranks in the same order. A rank that waits longer than the communicator's
+// timeout for the others to arrive at a collective ends the whole job, naming the missing ranks.
 class Communicator {
  public:
   virtual ~Communicator() = default;

@@ -117,11 +117,12 @@ class Optimizer {
   TrainSummary optimize();
 
   // An epoch's figures over all ranks: samples trained, mean loss, and this rank's time in
-  // collectives and bytes sent per step.
+  // collectives (and waiting for the others there) and bytes sent per step.
   struct EpochFigures {
     double samples = 0;
     double loss = 0;
     double commSeconds = 0;
+    double commWaitSeconds = 0;  // of commSeconds, waiting for slower ranks
     double bytesPerStep = 0;
   };
 
