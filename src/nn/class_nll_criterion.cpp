@@ -8,19 +8,20 @@
 
 namespace shoal::nn {
 
-void checkClassTargets(const std::string& criterion, const Tensor& input, const Tensor& target) {
+void checkClassTargets(const Criterion& criterion, const Tensor& input, const Tensor& target) {
+  // The name is made only for a message: a std::string per step would allocate.
   if (input.rank() != 2)
-    throw ShapeError(criterion + ": expected input [N, C], got " + input.shape().str());
+    throw ShapeError(criterion.typeName() + ": expected input [N, C], got " + input.shape().str());
   int64_t n = input.dim(0), c = input.dim(1);
   if (target.rank() != 1 || target.dim(0) != n)
-    throw ShapeError(criterion + ": expected target [" + std::to_string(n) + "] for input " +
+    throw ShapeError(criterion.typeName() + ": expected target [" + std::to_string(n) + "] for input " +
                      input.shape().str() + ", got " + target.shape().str());
   const float* t = target.data();
   for (int64_t i = 0; i < n; ++i) {
     float v = t[i];
     if (!(v >= 0.0f && v < static_cast<float>(c) && std::floor(v) == v)) {
       std::ostringstream msg;
-      msg << criterion << ": target of sample " << i << " is " << v << ", expected a class index in [0, "
+      msg << criterion.typeName() << ": target of sample " << i << " is " << v << ", expected a class index in [0, "
           << c << ") (" << c << " classes)";
       throw Error(msg.str());
     }
@@ -28,7 +29,7 @@ void checkClassTargets(const std::string& criterion, const Tensor& input, const 
 }
 
 void ClassNLLCriterion::checkTarget(const Tensor& input, const Tensor& target) const {
-  checkClassTargets(typeName(), input, target);
+  checkClassTargets(*this, input, target);
 }
 
 // input [N, C], target [N]

@@ -25,7 +25,7 @@ RowLogSumExp rowLogSumExp(const float* row, int64_t c) {
 }  // namespace
 
 void CrossEntropyCriterion::checkTarget(const Tensor& input, const Tensor& target) const {
-  checkClassTargets(typeName(), input, target);
+  checkClassTargets(*this, input, target);
 }
 
 // input [N, C], target [N]

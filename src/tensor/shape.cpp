@@ -7,16 +7,19 @@
 
 namespace shoal {
 
-Shape::Shape(std::initializer_list<int64_t> dims) : Shape(std::vector<int64_t>(dims)) {}
+// Without a temporary vector: shapes are made in every training step, which must not allocate.
+Shape::Shape(std::initializer_list<int64_t> dims) { assign(dims.begin(), dims.size()); }
 
-Shape::Shape(const std::vector<int64_t>& dims) {
-  if (dims.size() > kMaxRank)
-    throw ShapeError("shape of rank " + std::to_string(dims.size()) + " exceeds the maximum rank " +
+Shape::Shape(const std::vector<int64_t>& dims) { assign(dims.data(), dims.size()); }
+
+void Shape::assign(const int64_t* dims, size_t rank) {
+  if (rank > kMaxRank)
+    throw ShapeError("shape of rank " + std::to_string(rank) + " exceeds the maximum rank " +
                      std::to_string(kMaxRank));
-  rank_ = dims.size();
-  std::copy(dims.begin(), dims.end(), dims_.begin());
-  for (int64_t d : dims)
-    if (d < 0) throw ShapeError("negative extent in shape " + str());
+  rank_ = rank;
+  std::copy(dims, dims + rank, dims_.begin());
+  for (size_t i = 0; i < rank; ++i)
+    if (dims[i] < 0) throw ShapeError("negative extent in shape " + str());
 }
 
 int64_t Shape::numel() const {

@@ -102,9 +102,9 @@ Tensor Tensor::clone() const {
 
 std::vector<float> Tensor::toVector() const { return std::vector<float>(data(), data() + numel()); }
 
-void expectShape(const Tensor& t, const Shape& expected, const std::string& what) {
+void expectShape(const Tensor& t, const Shape& expected, std::string_view what) {
   if (t.shape() != expected)
-    throw ShapeError(what + ": expected shape " + expected.str() + ", got " + t.shape().str());
+    throw ShapeError(std::string(what) + ": expected shape " + expected.str() + ", got " + t.shape().str());
 }
 
 }  // namespace shoal

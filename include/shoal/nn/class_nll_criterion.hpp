@@ -21,6 +21,6 @@ class ClassNLLCriterion : public Criterion {
 
 // Checks that `input` is [N, C] and `target` is [N] holding integers in [0, C); throws ShapeError
 // or Error naming `criterion`, the offending sample, its value and the class count.
-void checkClassTargets(const std::string& criterion, const Tensor& input, const Tensor& target);
+void checkClassTargets(const Criterion& criterion, const Tensor& input, const Tensor& target);
 
 }  // namespace shoal::nn

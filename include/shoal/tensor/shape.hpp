@@ -30,6 +30,8 @@ class Shape {
   bool operator==(const Shape& o) const;
 
  private:
+  void assign(const int64_t* dims, size_t rank);
+
   std::array<int64_t, kMaxRank> dims_{};
   size_t rank_ = 0;
 };

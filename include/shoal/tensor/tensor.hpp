@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "shoal/tensor/shape.hpp"
@@ -58,6 +59,6 @@ class Tensor {
 };
 
 // Checks that `t` has `expected` shape; otherwise throws ShapeError naming `what`.
-void expectShape(const Tensor& t, const Shape& expected, const std::string& what);
+void expectShape(const Tensor& t, const Shape& expected, std::string_view what);
 
 }  // namespace shoal
