@@ -44,7 +44,7 @@ std::string configTable(const RunMetrics& run) {
                            " training, " + text(d.value("test", nlohmann::json())) + " test samples, " +
                            text(d.value("classes", nlohmann::json())) + " classes");
     }
-    for (const char* key : {"parameters", "batch", "epochs", "seed", "criterion", "optim"})
+    for (const char* key : {"parameters", "batch", "epochs", "seed", "criterion", "optim", "dist"})
       if (c.contains(key)) t += row(key, text(c[key]));
     if (c.contains("hardware") && c["hardware"].is_object()) {
       std::string hw;

@@ -103,9 +103,19 @@ std::string renderSvgChart(const Chart& chart, int width, int height) {
     labels += "<text x=\"" + fmt(px(t)) + "\" y=\"" + fmt(top + plotH + 14) + "\" text-anchor=\"middle\">" + tickLabel(t) + "</text>";
   }
   std::vector<double> yTicks;
-  if (chart.logY) {
+  if (chart.logY) {  // powers of ten; 1-2-5 steps within them when the range spans under two
     for (double e = std::ceil(ys.lo); e <= std::floor(ys.hi); ++e) yTicks.push_back(e);
-    if (yTicks.size() < 2) yTicks = niceTicks(ys.lo, ys.hi, 4);
+    if (yTicks.size() < 2) {
+      yTicks.clear();
+      for (double e = std::floor(ys.lo); e <= std::ceil(ys.hi); ++e)
+        for (double m : {1.0, 2.0, 5.0})
+          if (double t = e + std::log10(m); t >= ys.lo && t <= ys.hi) yTicks.push_back(t);
+    }
+    if (yTicks.size() < 2) {
+      yTicks.clear();
+      for (double t : niceTicks(std::pow(10.0, ys.lo), std::pow(10.0, ys.hi), 4))
+        if (t > 0) yTicks.push_back(std::log10(t));
+    }
   } else {
     yTicks = niceTicks(ys.lo, ys.hi, 5);
   }
