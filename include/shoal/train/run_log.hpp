@@ -8,11 +8,16 @@
 
 namespace shoal::train {
 
-// metrics.jsonl holds one JSON object per line, each with a "type" field:
+// metrics.jsonl holds one JSON object per line, each with a "type" field (README: "Seeing
+// training" has the full list of fields; readers skip lines they cannot parse and unknown types):
 //   "config"     once at the start: settings, model, data sizes, hardware;
+//   "summary"    once at the start (CLI): input shape, per-layer output shape, parameters, FLOPs;
 //   "iteration"  every step: epoch, iteration, loss, lr;
+//   "layers"     every N steps with --stats-every N (train::LayerStatistics): per-layer
+//                weight_norm, grad_norm, update_norm, update_ratio;
 //   "epoch"      each epoch: epoch, iteration, loss (mean), samples_per_sec, elapsed_sec,
-//                lr and the validation metrics when validation ran;
+//                lr and the validation metrics when validation ran; distributed runs add ranks,
+//                comm_sec, comm_share, bytes_per_step; --profile adds profile {layers, ...};
 //   "validation" each validation that is not at an epoch end: epoch, iteration, metrics;
 //   "test"       the final evaluation on the test set written by the CLI.
 class RunLog {
