@@ -56,27 +56,68 @@ void Sequential::setTraining(bool training) {
   for (auto& m : modules_) m->setTraining(training);
 }
 
+void Sequential::setLayerTimes(LayerTimes* times) {
+  if (times && times->forwardSeconds.size() != modules_.size())
+    throw UsageError("Sequential::setLayerTimes: times for " +
+                     std::to_string(times->forwardSeconds.size()) + " layers, the model has " +
+                     std::to_string(modules_.size()));
+  times_ = times;
+}
+
+namespace {
+
+using Clock = LayerTimes::Clock;
+
+// Runs `pass`, adding its wall time to *seconds unless seconds is null (timing off).
+template <class Pass>
+decltype(auto) timed(double* seconds, Pass&& pass) {
+  if (!seconds) return pass();
+  Clock::time_point start = Clock::now();
+  decltype(auto) result = pass();
+  *seconds += std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+}  // namespace
+
+double* Sequential::forwardClock(size_t layer) { return times_ ? &times_->forwardSeconds[layer] : nullptr; }
+double* Sequential::backwardClock(size_t layer) { return times_ ? &times_->backwardSeconds[layer] : nullptr; }
+
 void Sequential::updateOutput(const Tensor& input) {
+  if (times_) times_->forwardStarted = Clock::now();
   const Tensor* x = &input;
-  for (auto& m : modules_) x = &m->forward(*x);
+  for (size_t i = 0; i < modules_.size(); ++i)
+    x = &timed(forwardClock(i), [&]() -> const Tensor& { return modules_[i]->forward(*x); });
   output_ = *x;
+  if (times_) times_->forwardEnded = Clock::now();
 }
 
 void Sequential::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
+  if (times_) times_->backwardStarted = Clock::now();
   const Tensor* grad = &gradOutput;
   for (size_t i = modules_.size(); i-- > 0;) {
     const Tensor& in = i == 0 ? input : modules_[i - 1]->output();
-    grad = &modules_[i]->backward(in, *grad);
+    grad = &timed(backwardClock(i),
+                  [&]() -> const Tensor& { return modules_[i]->backward(in, *grad); });
   }
   gradInput_ = *grad;
+  if (times_) times_->backwardEnded = Clock::now();
 }
 
 void Sequential::updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
-  if (firstLearnable_ == SIZE_MAX) return;
+  if (times_) times_->backwardStarted = Clock::now();
   const Tensor* grad = &gradOutput;
   auto inputOf = [&](size_t i) -> const Tensor& { return i == 0 ? input : modules_[i - 1]->output(); };
-  for (size_t i = modules_.size(); --i > firstLearnable_;) grad = &modules_[i]->backward(inputOf(i), *grad);
-  modules_[firstLearnable_]->backwardParameters(inputOf(firstLearnable_), *grad);
+  if (firstLearnable_ != SIZE_MAX) {
+    for (size_t i = modules_.size(); --i > firstLearnable_;)
+      grad = &timed(backwardClock(i),
+                    [&]() -> const Tensor& { return modules_[i]->backward(inputOf(i), *grad); });
+    timed(backwardClock(firstLearnable_), [&] {
+      modules_[firstLearnable_]->backwardParameters(inputOf(firstLearnable_), *grad);
+      return 0;
+    });
+  }
+  if (times_) times_->backwardEnded = Clock::now();
 }
 
 }  // namespace shoal::nn

@@ -23,6 +23,7 @@
 #include "shoal/train/layer_statistics.hpp"
 #include "shoal/train/optimizer.hpp"
 #include "shoal/train/rank_results.hpp"
+#include "shoal/train/step_profiler.hpp"
 #include "shoal/version.hpp"
 
 namespace shoal::cli {
@@ -49,6 +50,7 @@ struct TrainOptions {
   int keep = 3;
   std::string resume;
   int64_t statsEvery = 0;
+  bool profile = false;
   DistOptions dist;
 };
 
@@ -218,6 +220,8 @@ int runTraining(TrainOptions& o, const std::vector<std::string>& commandLine, Di
   if (fault) optimizer.addObserver(&*fault);
   std::optional<train::LayerStatistics> layerStats;
   if (o.statsEvery > 0) optimizer.addObserver(&layerStats.emplace(model, o.statsEvery));
+  std::optional<train::StepProfiler> profiler;
+  if (o.profile) optimizer.addObserver(&profiler.emplace(model, log));
   std::vector<train::ValidationMethod> methods{train::Top1Accuracy(), train::Loss()};
   if (sets.test)
     optimizer.setValidation(o.validateEvery > 0 ? train::SeveralIteration(o.validateEvery)
@@ -310,6 +314,9 @@ Subcommand addTrainCommand(CLI::App& app) {
   sub->add_option("--resume", o->resume,
                   "Continue from the newest valid checkpoint in DIR (give the same flags as the first run)");
   addDistOptions(*sub, o->dist);
+  sub->add_flag("--profile", o->profile,
+                "Time each layer's forward and backward, the data and the optimiser: a table per "
+                "epoch and \"profile\" in the epoch records of metrics.jsonl");
   sub->add_option("--stats-every", o->statsEvery,
                   "Record per-layer weight and gradient norms and update ratios every N steps (0: off)")
       ->check(CLI::NonNegativeNumber);

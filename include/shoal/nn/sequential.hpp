@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "shoal/nn/layer_times.hpp"
 #include "shoal/nn/module.hpp"
 
 namespace shoal::nn {
@@ -37,6 +38,9 @@ class Sequential : public Module {
   std::vector<Generator*> generators() override;
   void reset(Generator& gen) override;
   void setTraining(bool training) override;
+  // Adds every layer's forward and backward time to `times` (cleared for this model's layer
+  // count) until called with nullptr; not owned.
+  void setLayerTimes(LayerTimes* times);
 
  protected:
   void updateOutput(const Tensor& input) override;
@@ -44,8 +48,13 @@ class Sequential : public Module {
   void updateParameterGradients(const Tensor& input, const Tensor& gradOutput) override;
 
  private:
+  // Where layer `layer`'s forward (backward) time is summed; null while timing is off.
+  double* forwardClock(size_t layer);
+  double* backwardClock(size_t layer);
+
   std::vector<std::unique_ptr<Module>> modules_;
   size_t firstLearnable_ = SIZE_MAX;  // index of the first module with parameters
+  LayerTimes* times_ = nullptr;
 };
 
 }  // namespace shoal::nn
