@@ -14,6 +14,7 @@
 #include "shoal/nn/random.hpp"
 #include "shoal/nn/relu.hpp"
 #include "shoal/nn/sequential.hpp"
+#include "shoal/optim/adam.hpp"
 #include "shoal/optim/lbfgs.hpp"
 #include "shoal/optim/sgd.hpp"
 #include "shoal/train/optimizer.hpp"
@@ -125,6 +126,10 @@ TEST(DataParallel, EveryStrategyLeavesBitIdenticalReplicas) {
     trainFor(model, shard, optim::SGD({.lr = 0.1, .momentum = 0.9}), 64, 9, &sync);
     EXPECT_TRUE(identicalOnAllRanks(model.flatParameters().values())) << dist::strategyName(strategy);
   }
+  nn::Sequential adam = net();
+  dist::Synchronizer averageAdam(world(), dist::Strategy::Average, 3);
+  trainFor(adam, shard, optim::Adam({.lr = 0.01}), 64, 9, &averageAdam);
+  EXPECT_TRUE(identicalOnAllRanks(adam.flatParameters().values())) << "average with Adam";
   nn::Sequential model = net();
   dist::Synchronizer sync(world(), dist::Strategy::Lbfgs);
   trainFor(model, shard, optim::LBFGS({.maxIter = 4}), 64, 3, &sync);
