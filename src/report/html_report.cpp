@@ -105,7 +105,7 @@ std::string profileTable(const RunMetrics& run) {
            number(l.value("forward_ms", 0.0), "%.3f") + "</td><td>" + number(l.value("backward_ms", 0.0), "%.3f") +
            "</td><td>" + number(100 * l.value("share", 0.0), "%.1f%%") + "</td></tr>";
     }
-    for (const char* key : {"data_ms", "optimizer_ms", "step_ms"})
+    for (const char* key : {"data_ms", "criterion_ms", "optimizer_ms", "step_ms"})
       if (p->contains(key) && (*p)[key].is_number())
         t += "<tr class=\"total\"><td>" + std::string(key) + "</td><td colspan=\"3\">" +
              number((*p)[key].get<double>(), "%.3f") + "</td></tr>";

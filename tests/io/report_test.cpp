@@ -66,6 +66,9 @@ TEST(RunCharts, OneChartPerRecordedSeries) {
                                     "update_ratio", "weight_norm",     "grad_norm",               "comm_share", "comm_sec",
                                     "layer_time"};
   EXPECT_EQ(ids, expected);
+  std::string body = report::renderReportBody({run});
+  EXPECT_NE(body.find("Time per layer, epoch 1"), std::string::npos);  // the --profile table
+  EXPECT_NE(body.find("<th>bytes_per_step</th><td>3180040</td>"), std::string::npos);
   auto bare = report::parseMetrics("{\"type\":\"iteration\",\"epoch\":1,\"iteration\":1,\"loss\":2,\"lr\":0.1}\n", "m",
                                    [](const std::string&) {});
   EXPECT_EQ(chartIds(report::chartsFor({bare})), (std::vector<std::string>{"loss", "throughput", "lr"}));
