@@ -228,6 +228,31 @@ TEST_F(Dashboard, ToleratesAMetricsFileBeingAppendedDuringRequests) {
   EXPECT_EQ(last.body.find("damaged"), std::string::npos);
 }
 
+TEST_F(Dashboard, ServesNewClientsWhileMoreKeepAliveConnectionsThanWorkersStayOpen) {
+  std::vector<int> idle;  // each has had one answer and stays open, as a polling page's would
+  for (int i = 0; i < 24; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    timeval timeout{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port_));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    std::string request = "GET /api/runs HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+    std::string answer;
+    char buf[4096];
+    for (ssize_t n; !complete(answer) && (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+      answer.append(buf, static_cast<size_t>(n));
+    EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << i;
+    idle.push_back(fd);
+  }
+  EXPECT_EQ(get(port_, "/api/runs").status, 200);
+  for (int fd : idle) ::close(fd);
+}
+
 TEST_F(Dashboard, AnswersABurstOfConcurrentClients) {
   constexpr int kClients = 32, kRequestsEach = 25;
   const char* targets[] = {"/api/runs", "/api/report?run=a", "/files/a/metrics.jsonl", "/", "/files/../secret.txt"};

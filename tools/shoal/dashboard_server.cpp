@@ -104,6 +104,9 @@ void serveDashboard(const DashboardSettings& settings, const std::function<void(
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   server.set_read_timeout(5, 0);
   server.set_write_timeout(5, 0);
+  // Pages poll every 3 s: an idle connection gives its worker back after 1 s, so open tabs never
+  // hold all the workers.
+  server.set_keep_alive_timeout(1);
   server.set_keep_alive_max_count(100);
   server.set_payload_max_length(64 * 1024);
   server.set_default_headers({{"Cache-Control", "no-store"}, {"X-Content-Type-Options", "nosniff"}});
