@@ -1,6 +1,7 @@
 // Plain descriptors, allocation-free primitive execution, staged layouts.
 #include "shoal/backend/cpu/dnnl_binding.hpp"
 
+#include <omp.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 
 #include "shoal/backend/cpu/engine.hpp"
@@ -31,6 +32,9 @@ void bind(const memory& m, const Tensor& t) { m.set_data_handle(const_cast<float
 BoundPrimitive::BoundPrimitive(const dnnl::primitive_desc_base& pd,
                                std::vector<std::pair<int, memory>> args)
     : primitive_(pd.get()) {
+  size_t bytes = 0;
+  for (const auto& [id, m] : args) bytes += m.get_desc().get_size();
+  serial_ = bytes < kSerialBelowBytes;
   memory::desc scratchpad = pd.scratchpad_desc();
   if (scratchpad.get_size() > 0)
     args.emplace_back(DNNL_ARG_SCRATCHPAD, memory(scratchpad, engine()));
@@ -41,6 +45,20 @@ BoundPrimitive::BoundPrimitive(const dnnl::primitive_desc_base& pd,
 }
 
 void BoundPrimitive::run() const {
+  if (!serial_) return execute();
+  // oneDNN sizes its parallel sections by the calling thread's OpenMP thread count.
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  try {
+    execute();
+  } catch (...) {
+    omp_set_num_threads(threads);
+    throw;
+  }
+  omp_set_num_threads(threads);
+}
+
+void BoundPrimitive::execute() const {
   dnnl_status_t status = dnnl_primitive_execute(primitive_.get(), stream().get(),
                                                 static_cast<int>(args_.size()), args_.data());
   if (status != dnnl_success)
