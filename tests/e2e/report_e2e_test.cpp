@@ -114,7 +114,9 @@ class TrainedRun : public ::testing::Test {
 TEST_F(TrainedRun, PrintsTheModelSummaryAndTheReportPath) {
   EXPECT_NE(train_.out.find("Linear(784 -> 64)"), std::string::npos) << train_.out;
   EXPECT_NE(train_.out.find("50,890"), std::string::npos) << train_.out;  // 784*64+64 + 64*10+10
-  EXPECT_NE(train_.out.find("report: " + dir_ + "/report.html"), std::string::npos) << train_.out;
+  // The run ends by naming its report (./run demo's last line).
+  std::string lastLine = train_.out.substr(train_.out.rfind('\n', train_.out.size() - 2) + 1);
+  EXPECT_EQ(lastLine, "report: " + dir_ + "/report.html\n") << train_.out;
   EXPECT_TRUE(fs::exists(dir_ + "/report.html"));
   std::string metrics = readText(dir_ + "/metrics.jsonl");
   EXPECT_EQ(count(metrics, "\"type\":\"summary\""), 1u);

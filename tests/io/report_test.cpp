@@ -87,6 +87,21 @@ TEST(RunCharts, SeveralRunsShareChartsWithNamedSeries) {
   EXPECT_NE(page.find("data-label=\"average: smoothed\""), std::string::npos);
 }
 
+TEST(RunCharts, LongRunsAreThinnedKeepingTheLastPoint) {
+  std::string text;
+  for (int i = 1; i <= 4690; ++i)
+    text += "{\"type\":\"iteration\",\"epoch\":1,\"iteration\":" + std::to_string(i) + ",\"loss\":1,\"lr\":0.1}\n";
+  auto run = report::parseMetrics(text, "m", [](const std::string&) {});
+  auto charts = report::chartsFor({run});
+  const auto& raw = charts[0].series[0].points;
+  EXPECT_LE(raw.size(), 2001u);
+  EXPECT_GE(raw.size(), 1000u);
+  EXPECT_EQ(raw.back().first, 4690);
+  EXPECT_NEAR(report::smoothingWeight(2000), 0.99, 1e-12);
+  EXPECT_EQ(report::smoothingWeight(4690), 0.995);  // at most
+  EXPECT_EQ(report::smoothingWeight(10), 0.6);
+}
+
 TEST(RunCharts, SmoothingIsBiasCorrected) {
   auto s = report::smoothed({4, 4, 4}, 0.9);
   for (double v : s) EXPECT_NEAR(v, 4, 1e-12);
