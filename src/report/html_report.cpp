@@ -1,6 +1,7 @@
 // The training report: one self-contained HTML page (inline CSS and SVG, no scripts, no network).
 #include "shoal/report/html_report.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 #include "shoal/io/atomic_file.hpp"
@@ -23,9 +24,17 @@ std::string number(double v, const char* format = "%.4g") {
   return buf;
 }
 
-// A count with grouped digits ("795,010"), or the value as text when it is not a number.
+// The number under `key`, or `fallback` when it is missing or not a number.
+double numberOr(const nlohmann::json& j, const char* key, double fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : fallback;
+}
+
+// A count with grouped digits ("795,010"), or the value as text when it is not a whole number.
 std::string count(const nlohmann::json& j) {
-  return j.is_number() ? nn::withThousands(static_cast<int64_t>(j.get<double>())) : text(j);
+  if (j.is_number_integer()) return nn::withThousands(j.get<int64_t>());
+  if (j.is_number() && std::fabs(j.get<double>()) < 9e18) return nn::withThousands(std::llround(j.get<double>()));
+  return text(j);
 }
 
 std::string row(const std::string& key, const std::string& value) {
@@ -76,13 +85,13 @@ std::string configTable(const RunMetrics& run) {
 std::string summaryTable(const nlohmann::json& summary) {
   if (!summary.is_object() || !summary.contains("layers") || !summary["layers"].is_array())
     return "<p class=\"note\">model summary not recorded</p>";
-  double totalFlops = summary.value("flops", 0.0);
+  double totalFlops = numberOr(summary, "flops", 0);
   auto share = [&](double f) { return totalFlops > 0 ? number(100 * f / totalFlops, "%.1f%%") : std::string(); };
   std::string t = "<table class=\"summary\"><tr><th>#</th><th>layer</th><th>output shape</th><th>parameters</th>"
                   "<th>FLOPs/sample</th><th>share</th></tr>";
   for (const auto& l : summary["layers"]) {
     if (!l.is_object()) continue;
-    double flops = l.value("flops", 0.0);
+    double flops = numberOr(l, "flops", 0);
     t += "<tr><td>" + escapeHtml(text(l.value("index", nlohmann::json()))) + "</td><td>" +
          escapeHtml(text(l.value("layer", nlohmann::json()))) + "</td><td>" + escapeHtml(text(l.value("output", nlohmann::json()))) +
          "</td><td>" + escapeHtml(count(l.value("parameters", nlohmann::json()))) + "</td><td>" +
@@ -102,8 +111,8 @@ std::string profileTable(const RunMetrics& run) {
     for (const auto& l : (*p)["layers"]) {
       if (!l.is_object()) continue;
       t += "<tr><td>" + escapeHtml(text(l.value("name", nlohmann::json()))) + "</td><td>" +
-           number(l.value("forward_ms", 0.0), "%.3f") + "</td><td>" + number(l.value("backward_ms", 0.0), "%.3f") +
-           "</td><td>" + number(100 * l.value("share", 0.0), "%.1f%%") + "</td></tr>";
+           number(numberOr(l, "forward_ms", 0), "%.3f") + "</td><td>" + number(numberOr(l, "backward_ms", 0), "%.3f") +
+           "</td><td>" + number(100 * numberOr(l, "share", 0), "%.1f%%") + "</td></tr>";
     }
     for (const char* key : {"data_ms", "criterion_ms", "optimizer_ms", "step_ms"})
       if (p->contains(key) && (*p)[key].is_number())

@@ -1,6 +1,7 @@
 // Reading a run directory's metrics.jsonl into records by type, skipping damaged lines with a warning.
 #include "shoal/report/run_metrics.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,6 +16,12 @@ double number(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
 }
 
+// A whole number for counters (epoch, iteration), clamped so that any double converts safely.
+int64_t whole(double v) {
+  if (!(v > -9e18)) return v != v ? 0 : static_cast<int64_t>(-9e18);
+  return static_cast<int64_t>(std::min(v, 9e18));
+}
+
 // Files one parsed record into `run`; returns false when a field the type needs is missing.
 bool file(RunMetrics& run, nlohmann::json&& record) {
   const std::string& type = record["type"].get_ref<const std::string&>();
@@ -22,9 +29,8 @@ bool file(RunMetrics& run, nlohmann::json&& record) {
     if (!record.contains("iteration") || !record["iteration"].is_number() || !record.contains("loss") ||
         !record["loss"].is_number())
       return false;
-    run.iterations.push_back({static_cast<int64_t>(number(record, "epoch")),
-                              static_cast<int64_t>(number(record, "iteration")), number(record, "loss"),
-                              number(record, "lr")});
+    run.iterations.push_back({whole(number(record, "epoch")), whole(number(record, "iteration")),
+                              number(record, "loss"), number(record, "lr")});
   } else if (type == "epoch") {
     if (!record.contains("epoch") || !record["epoch"].is_number()) return false;
     run.epochs.push_back(std::move(record));

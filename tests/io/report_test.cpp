@@ -58,6 +58,22 @@ TEST(RunMetrics, SkipsMalformedAndUnfinishedLinesWithAWarning) {
   EXPECT_EQ(warnings[3], "runs/a/metrics.jsonl:11: unfinished last line skipped");
 }
 
+TEST(RunMetrics, RecordsWithFieldsOfTheWrongTypeDoNotStopTheReport) {
+  const char* odd =
+      R"JSON({"type":"summary","flops":"many","parameters":1e300,"layers":[{"flops":"y","parameters":[1]},7]}
+{"type":"iteration","epoch":1e300,"iteration":-1e300,"loss":1,"lr":"fast"}
+{"type":"epoch","epoch":1,"loss":"x","validation":{"Top1Accuracy":"high"},"profile":{"layers":[{"name":"x","forward_ms":"slow"},3]}}
+{"type":"layers","iteration":"one","layers":[{"name":5},{"name":"l","update_ratio":"big"}]}
+{"type":"config","data":[],"hardware":"none","command":{"a":1}}
+{"type":"test","Top1Accuracy":null}
+)JSON";
+  auto run = report::parseMetrics(odd, "m", [](const std::string&) {});
+  run.name = "odd";
+  std::string page;
+  EXPECT_NO_THROW(page = report::renderReportPage({run}));
+  EXPECT_NE(page.find("data-chart=\"loss\""), std::string::npos);
+}
+
 TEST(RunCharts, OneChartPerRecordedSeries) {
   auto run = report::parseMetrics(kMetrics, "m", [](const std::string&) {});
   run.name = "a";
