@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <random>
 
 #include "shoal/report/html_report.hpp"
 #include "shoal/report/run_charts.hpp"
@@ -72,6 +73,27 @@ TEST(RunMetrics, RecordsWithFieldsOfTheWrongTypeDoNotStopTheReport) {
   std::string page;
   EXPECT_NO_THROW(page = report::renderReportPage({run}));
   EXPECT_NE(page.find("data-chart=\"loss\""), std::string::npos);
+}
+
+TEST(RunMetrics, RandomlyDamagedMetricsNeverThrow) {
+  std::mt19937 gen(7);
+  const std::string original = kMetrics;
+  const char replacements[] = "{}[]\":,0123456789.-e \nabtype";
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = original;
+    int edits = 1 + static_cast<int>(gen() % 8);
+    for (int e = 0; e < edits; ++e) {
+      size_t at = gen() % text.size();
+      switch (gen() % 3) {
+        case 0: text[at] = replacements[gen() % (sizeof replacements - 1)]; break;
+        case 1: text.erase(at, 1 + gen() % 6); break;
+        default: text = text.substr(0, at) + replacements[gen() % (sizeof replacements - 1)] + text.substr(at);
+      }
+      if (text.empty()) text.push_back('{');
+    }
+    auto run = report::parseMetrics(text, "m", [](const std::string&) {});
+    ASSERT_NO_THROW(report::renderReportPage({run, run})) << text;
+  }
 }
 
 TEST(RunCharts, OneChartPerRecordedSeries) {
