@@ -112,6 +112,19 @@ void SpatialConvolution::reset(Generator& gen) {
   for (int64_t i = 0; i < bias_.numel(); ++i) bias_[i] = dist(gen);
 }
 
+bool SpatialConvolution::fuseNext(const Module& next) {
+  if (next.typeName() != "ReLU") return false;
+  fusedRelu_ = true;
+  conv_.fuseRelu(true);
+  return true;
+}
+
+void SpatialConvolution::maskGradient(const Tensor& gradOutput) {
+  if (!fusedRelu_) return;
+  maskedGrad_.resize(gradOutput.shape());
+  reluMask_.backward(output_, gradOutput, maskedGrad_);
+}
+
 // input [N, In, H, W] -> output [N, Out, OH, OW]
 void SpatialConvolution::updateOutput(const Tensor& input) {
   output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
@@ -120,13 +133,19 @@ void SpatialConvolution::updateOutput(const Tensor& input) {
 
 // gradOutput [N, Out, OH, OW] -> gradInput [N, In, H, W]
 void SpatialConvolution::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
+  maskGradient(gradOutput);
   gradInput_.resize(input.shape());
-  conv_.backwardData(gradOutput, weight_, gradInput_);
+  conv_.backwardData(productGrad(gradOutput), weight_, gradInput_);
 }
 
-// gradWeight += dL/dweight, gradBias += dL/dbias
+void SpatialConvolution::updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
+  maskGradient(gradOutput);
+  accGradParameters(input, gradOutput);
+}
+
+// gradWeight += dL/dweight, gradBias += dL/dbias (updateGradInput masked the gradient first)
 void SpatialConvolution::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
-  conv_.backwardWeights(input, gradOutput, gradWeight_, gradBias_);
+  conv_.backwardWeights(input, productGrad(gradOutput), gradWeight_, gradBias_);
 }
 
 }  // namespace shoal::nn

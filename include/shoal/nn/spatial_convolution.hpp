@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "shoal/backend/cpu/convolution.hpp"
+#include "shoal/backend/cpu/eltwise.hpp"
 #include "shoal/nn/module.hpp"
 
 namespace shoal::nn {
@@ -29,16 +30,30 @@ class SpatialConvolution : public Module {
   Tensor& gradWeight() { return gradWeight_; }
   Tensor& gradBias() { return gradBias_; }
 
+  // Fuses a following ReLU into the convolution's forward primitive, as Linear does (see
+  // Linear::fuseRelu): backward masks the gradient by output > 0 itself.
+  bool fuseNext(const Module& next) override;
+
  protected:
   void updateOutput(const Tensor& input) override;
   void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
   void accGradParameters(const Tensor& input, const Tensor& gradOutput) override;
+  void updateParameterGradients(const Tensor& input, const Tensor& gradOutput) override;
 
  private:
+  // With a fused ReLU: maskedGrad_ = gradOutput where the output is positive, else 0.
+  void maskGradient(const Tensor& gradOutput);
+  const Tensor& productGrad(const Tensor& gradOutput) const {
+    return fusedRelu_ ? maskedGrad_ : gradOutput;
+  }
+
   int64_t nInputPlane_;
   backend::cpu::ConvolutionGeometry geometry_;
   Tensor weight_, bias_, gradWeight_, gradBias_;
   backend::cpu::Convolution conv_;
+  bool fusedRelu_ = false;
+  Tensor maskedGrad_;  // [N, Out, OH, OW]
+  backend::cpu::Eltwise reluMask_{backend::cpu::Activation::Relu};
 };
 
 }  // namespace shoal::nn

@@ -53,7 +53,13 @@ struct Convolution::Impl {
                           dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
                           anyDesc(e.srcDims), anyDesc(e.weightDims), anyDesc(e.dstDims), e.strides,
                           e.padding, e.padding);
-    e.forwardPd = dnnl::convolution_forward::primitive_desc(desc, userScratchpad(), engine());
+    dnnl::primitive_attr attr = userScratchpad();
+    if (fusedRelu) {
+      dnnl::post_ops ops;
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+      attr.set_post_ops(ops);
+    }
+    e.forwardPd = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
     e.src = Staged(plainDesc(e.srcDims), e.forwardPd.src_desc(), Direction::In);
     e.weight = Staged(plainDesc(e.weightDims), e.forwardPd.weights_desc(), Direction::In);
     e.dst = Staged(plainDesc(e.dstDims), e.forwardPd.dst_desc(), Direction::Out);
@@ -116,6 +122,7 @@ struct Convolution::Impl {
   }
 
   ConvolutionGeometry g;
+  bool fusedRelu = false;
   ShapeCache<Entry> cache;
 };
 
@@ -124,6 +131,11 @@ Convolution::Convolution(const ConvolutionGeometry& geometry)
 Convolution::~Convolution() = default;
 Convolution::Convolution(Convolution&&) noexcept = default;
 Convolution& Convolution::operator=(Convolution&&) noexcept = default;
+
+void Convolution::fuseRelu(bool fused) {
+  impl_->fusedRelu = fused;
+  impl_->cache = {};  // primitives made before have no ReLU
+}
 
 void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor& bias,
                           Tensor& dst) {

@@ -24,8 +24,12 @@ class Convolution {
   Convolution(Convolution&&) noexcept;
   Convolution& operator=(Convolution&&) noexcept;
 
+  // Applies max(0, .) to the forward result inside the convolution (an eltwise post-op);
+  // set before the first forward.
+  void fuseRelu(bool fused);
+
   // src [N, C, H, W], weight [Out, C/groups, kH, kW], bias [Out] (ignored without bias)
-  // -> dst [N, Out, OH, OW], already sized by the caller.
+  // -> dst [N, Out, OH, OW] (through the fused ReLU, if any), already sized by the caller.
   void forward(const Tensor& src, const Tensor& weight, const Tensor& bias, Tensor& dst);
   // gradDst [N, Out, OH, OW], weight -> gradSrc [N, C, H, W], already sized by the caller.
   void backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc);
