@@ -1,6 +1,7 @@
 // The training report: one self-contained HTML page (inline CSS and SVG, no scripts, no network).
 #include "shoal/report/html_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -37,47 +38,72 @@ std::string count(const nlohmann::json& j) {
   return text(j);
 }
 
-std::string row(const std::string& key, const std::string& value) {
-  return "<tr><th>" + escapeHtml(key) + "</th><td>" + escapeHtml(value) + "</td></tr>";
-}
+using Facts = std::vector<std::pair<std::string, std::string>>;
 
-std::string configTable(const RunMetrics& run) {
-  std::string t = "<table class=\"kv\">";
+// What a run's records say about it, in display order: command, configuration, hardware, results.
+Facts runFacts(const RunMetrics& run) {
+  Facts facts;
   const nlohmann::json& c = run.config;
   if (c.is_object()) {
-    t += row("command", text(c.value("command", nlohmann::json())));
-    t += row("shoal", text(c.value("shoal", nlohmann::json())));
+    facts.push_back({"command", text(c.value("command", nlohmann::json()))});
+    facts.push_back({"shoal", text(c.value("shoal", nlohmann::json()))});
     if (c.contains("data") && c["data"].is_object()) {
       const auto& d = c["data"];
-      t += row("data", text(d.value("source", nlohmann::json())) + ": " + text(d.value("train", nlohmann::json())) +
-                           " training, " + text(d.value("test", nlohmann::json())) + " test samples, " +
-                           text(d.value("classes", nlohmann::json())) + " classes");
+      facts.push_back({"data", text(d.value("source", nlohmann::json())) + ": " + text(d.value("train", nlohmann::json())) +
+                                   " training, " + text(d.value("test", nlohmann::json())) + " test samples, " +
+                                   text(d.value("classes", nlohmann::json())) + " classes"});
     }
     for (const char* key : {"parameters", "batch", "epochs", "seed", "criterion", "optim", "dist"})
-      if (c.contains(key)) t += row(key, text(c[key]));
+      if (c.contains(key)) facts.push_back({key, key == std::string("parameters") ? count(c[key]) : text(c[key])});
     if (c.contains("hardware") && c["hardware"].is_object()) {
       std::string hw;
       for (const auto& [k, v] : c["hardware"].items()) hw += (hw.empty() ? "" : ", ") + k + " " + text(v);
-      t += row("hardware", hw);
+      facts.push_back({"hardware", hw});
     }
   } else {
-    t += row("configuration", "not recorded");
+    facts.push_back({"configuration", "not recorded"});
   }
   if (!run.epochs.empty()) {
     const auto& last = run.epochs.back();
     for (const char* key : {"ranks", "bytes_per_step"})
-      if (last.contains(key)) t += row(key, text(last[key]));
+      if (last.contains(key)) facts.push_back({key, count(last[key])});
     std::string result = "epoch " + text(last["epoch"]) + ", loss " +
                          (last.contains("loss") && last["loss"].is_number() ? number(last["loss"].get<double>()) : "?");
     if (last.contains("elapsed_sec") && last["elapsed_sec"].is_number())
       result += ", " + number(last["elapsed_sec"].get<double>(), "%.1f") + " s elapsed";
-    t += row("last epoch", result);
+    facts.push_back({"last epoch", result});
   }
   if (run.test.is_object()) {
     std::string result;
     for (const auto& [k, v] : run.test.items())
       if (k != "type") result += (result.empty() ? "" : ", ") + k + " " + (v.is_number() ? number(v.get<double>()) : text(v));
-    t += row("test", result);
+    facts.push_back({"test", result});
+  }
+  return facts;
+}
+
+// One column per run, one row per fact any run has (blank where a run lacks it).
+std::string factsTable(const std::vector<RunMetrics>& runs) {
+  std::vector<Facts> all;
+  std::vector<std::string> keys;
+  for (const auto& run : runs) {
+    all.push_back(runFacts(run));
+    for (const auto& [key, value] : all.back())
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  }
+  std::string t = "<table class=\"kv\">";
+  if (runs.size() > 1) {
+    t += "<tr><th></th>";
+    for (const auto& run : runs) t += "<th>" + escapeHtml(run.name) + "</th>";
+    t += "</tr>";
+  }
+  for (const auto& key : keys) {
+    t += "<tr><th>" + escapeHtml(key) + "</th>";
+    for (const auto& facts : all) {
+      auto it = std::find_if(facts.begin(), facts.end(), [&](const auto& f) { return f.first == key; });
+      t += "<td>" + (it == facts.end() ? std::string() : escapeHtml(it->second)) + "</td>";
+    }
+    t += "</tr>";
   }
   return t + "</table>";
 }
@@ -103,7 +129,7 @@ std::string summaryTable(const nlohmann::json& summary) {
 }
 
 // The last epoch's --profile breakdown, when recorded.
-std::string profileTable(const RunMetrics& run) {
+std::string profileTable(const RunMetrics& run, const std::string& prefix) {
   for (auto e = run.epochs.rbegin(); e != run.epochs.rend(); ++e) {
     auto p = e->find("profile");
     if (p == e->end() || !p->is_object() || !p->contains("layers") || !(*p)["layers"].is_array()) continue;
@@ -118,7 +144,8 @@ std::string profileTable(const RunMetrics& run) {
       if (p->contains(key) && (*p)[key].is_number())
         t += "<tr class=\"total\"><td>" + std::string(key) + "</td><td colspan=\"3\">" +
              number((*p)[key].get<double>(), "%.3f") + "</td></tr>";
-    return "<h3>Time per layer, epoch " + escapeHtml(text((*e)["epoch"])) + "</h3>" + t + "</table>";
+    return "<h3>" + escapeHtml(prefix) + "Time per layer, epoch " + escapeHtml(text((*e)["epoch"])) + "</h3>" + t +
+           "</table>";
   }
   return "";
 }
@@ -132,7 +159,7 @@ const std::string& reportStyle() {
       "table{border-collapse:collapse;margin:8px 0;font-size:13px;background:#fff}"
       "th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}"
       "table.kv th{background:#f0f0f0;white-space:nowrap}"
-      "table.kv td{font-family:monospace;word-break:break-all;max-width:900px}"
+      "table.kv td{font-family:monospace;word-break:break-all;max-width:600px}"
       "table.summary td:nth-child(n+4){text-align:right;font-family:monospace}"
       "tr.total td{font-weight:bold}.note{color:#888}"
       ".charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd}";
@@ -140,14 +167,19 @@ const std::string& reportStyle() {
 }
 
 std::string renderReportBody(const std::vector<RunMetrics>& runs) {
-  std::string body;
+  std::string body = "<section class=\"runs\"><h2>" + std::string(runs.size() > 1 ? "Runs" : "Run") + "</h2>";
+  for (const auto& run : runs)
+    body += "<p class=\"note\">" + escapeHtml(run.name) + ": " + escapeHtml(run.dir) + "</p>";
+  body += factsTable(runs);
+  // One model table when every run trained the same model.
+  bool sameModel = std::all_of(runs.begin(), runs.end(), [&](const RunMetrics& r) { return r.summary == runs[0].summary; });
   for (const auto& run : runs) {
-    body += "<section class=\"run\"><h2>Run " + escapeHtml(run.name) + " <small class=\"note\">" +
-            escapeHtml(run.dir) + "</small></h2>";
-    body += configTable(run);
-    body += "<h3>Model</h3>" + summaryTable(run.summary);
-    body += profileTable(run) + "</section>";
+    body += "<h3>Model" + (runs.size() > 1 && !sameModel ? ": " + escapeHtml(run.name) : std::string()) + "</h3>" +
+            summaryTable(run.summary);
+    if (sameModel) break;
   }
+  for (const auto& run : runs) body += profileTable(run, runs.size() > 1 ? run.name + ": " : "");
+  body += "</section>";
   body += "<h2>Charts</h2><div class=\"charts\">";
   for (const Chart& c : chartsFor(runs)) body += renderSvgChart(c, 620, 320);
   return body + "</div>";

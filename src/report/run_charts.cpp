@@ -117,7 +117,9 @@ std::vector<Chart> chartsFor(const std::vector<RunMetrics>& runs) {
 
   Chart loss{"loss", "Training loss per iteration", "iteration", "loss", false, {}};
   Chart lr{"lr", "Learning rate", "iteration", "learning rate", false, {}};
-  for (const auto& run : runs) {
+  for (size_t r = 0; r < runs.size(); ++r) {
+    const RunMetrics& run = runs[r];
+    const int colour = static_cast<int>(r);  // a run's raw and smoothed losses share its colour
     std::vector<std::pair<double, double>> raw, rates;
     std::vector<double> losses;
     for (const auto& p : run.iterations) {
@@ -128,8 +130,8 @@ std::vector<Chart> chartsFor(const std::vector<RunMetrics>& runs) {
     std::vector<double> smooth = smoothed(losses, smoothingWeight(losses.size()));
     std::vector<std::pair<double, double>> smoothPoints;
     for (size_t i = 0; i < raw.size(); ++i) smoothPoints.push_back({raw[i].first, smooth[i]});
-    loss.series.push_back({label(run, several, "raw"), thinned(std::move(raw)), true});
-    loss.series.push_back({label(run, several, "smoothed"), thinned(std::move(smoothPoints)), false});
+    loss.series.push_back({label(run, several, "raw"), thinned(std::move(raw)), true, colour});
+    loss.series.push_back({label(run, several, "smoothed"), thinned(std::move(smoothPoints)), false, colour});
     lr.series.push_back({label(run, several, ""), thinned(std::move(rates)), false});
   }
   charts.push_back(std::move(loss));

@@ -135,7 +135,7 @@ std::string renderSvgChart(const Chart& chart, int width, int height) {
   // Lines, then the legend below the plot.
   for (size_t i = 0; i < chart.series.size(); ++i) {
     const Series& s = chart.series[i];
-    const char* colour = kPalette[i % std::size(kPalette)];
+    const char* colour = kPalette[static_cast<size_t>(s.colour >= 0 ? s.colour : static_cast<int>(i)) % std::size(kPalette)];
     std::string points;
     for (auto [x, y] : s.points)
       if (usable(x, y, chart.logY)) points += fmt(px(x)) + "," + fmt(py(chart.logY ? std::log10(y) : y)) + " ";

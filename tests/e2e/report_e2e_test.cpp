@@ -153,7 +153,7 @@ TEST_F(TrainedRun, ReportCommandOverlaysSeveralRuns) {
   EXPECT_EQ(checkHtmlNesting(html), "");
   EXPECT_NE(html.find("data-label=\"mlp-run: smoothed\""), std::string::npos);
   EXPECT_NE(html.find("data-label=\"second-run: smoothed\""), std::string::npos);
-  EXPECT_EQ(count(html, "<section class=\"run\">"), 2u);
+  EXPECT_NE(html.find("<tr><th></th><th>mlp-run</th><th>second-run</th></tr>"), std::string::npos);
 }
 
 TEST_F(TrainedRun, DamagedMetricsLinesAreSkippedWithAWarning) {

@@ -106,7 +106,7 @@ TEST(RunCharts, OneChartPerRecordedSeries) {
   EXPECT_EQ(ids, expected);
   std::string body = report::renderReportBody({run});
   EXPECT_NE(body.find("Time per layer, epoch 1"), std::string::npos);  // the --profile table
-  EXPECT_NE(body.find("<th>bytes_per_step</th><td>3180040</td>"), std::string::npos);
+  EXPECT_NE(body.find("<th>bytes_per_step</th><td>3,180,040</td>"), std::string::npos);
   auto bare = report::parseMetrics("{\"type\":\"iteration\",\"epoch\":1,\"iteration\":1,\"loss\":2,\"lr\":0.1}\n", "m",
                                    [](const std::string&) {});
   EXPECT_EQ(chartIds(report::chartsFor({bare})), (std::vector<std::string>{"loss", "throughput", "lr"}));
@@ -121,8 +121,12 @@ TEST(RunCharts, SeveralRunsShareChartsWithNamedSeries) {
   ASSERT_EQ(charts[0].series.size(), 4u);
   EXPECT_EQ(charts[0].series[1].label, "allreduce: smoothed");
   EXPECT_EQ(charts[0].series[3].label, "average: smoothed");
+  EXPECT_EQ(charts[0].series[0].colour, charts[0].series[1].colour);  // one colour per run
+  EXPECT_NE(charts[0].series[1].colour, charts[0].series[3].colour);
   std::string page = report::renderReportPage({a, b});
   EXPECT_NE(page.find("data-label=\"average: smoothed\""), std::string::npos);
+  EXPECT_NE(page.find("<tr><th></th><th>allreduce</th><th>average</th></tr>"), std::string::npos);  // side by side
+  EXPECT_EQ(page.find("<h3>Model: "), std::string::npos);  // one model table: both trained the same
 }
 
 TEST(RunCharts, LongRunsAreThinnedKeepingTheLastPoint) {

@@ -10,6 +10,7 @@ struct Series {
   std::string label;
   std::vector<std::pair<double, double>> points;  // (x, y), x ascending
   bool faint = false;  // drawn thin and translucent (raw values under a smoothed line)
+  int colour = -1;     // palette index; -1: the series' position in the chart
 };
 
 struct Chart {
