@@ -10,7 +10,8 @@ const std::string& dashboardPage() {
 <html lang="en"><head><meta charset="utf-8"><title>shoal dashboard</title><style>)" +
                                   reportStyle() + R"(
 #layout{display:flex;gap:20px}#runs{min-width:220px}#runs label{display:block;font-size:13px;margin:3px 0}
-.live{color:#2ca02c;font-weight:bold}#status{color:#888;font-size:12px}</style></head>
+.live{color:#2ca02c;font-weight:bold}#status{color:#888;font-size:12px}
+#report{display:flex;flex-direction:column}#report section.runs{order:1}</style></head>
 <body><h1>shoal dashboard</h1><p id="status">loading...</p>
 <div id="layout"><div id="runs"><h2>Runs</h2><div id="runlist"></div></div><div id="report"></div></div>
 <script>
@@ -21,7 +22,10 @@ async function loadRuns() {
   const response = await fetch('api/runs', {cache: 'no-store'});
   if (!response.ok) throw new Error('api/runs: ' + response.status);
   const runs = (await response.json()).runs;
-  if (firstLoad && runs.length) { selected.add(runs[runs.length - 1].name); firstLoad = false; }
+  if (firstLoad && runs.length) {  // start with the run written to last
+    selected.add(runs.reduce((a, b) => (b.modified > a.modified ? b : a)).name);
+    firstLoad = false;
+  }
   const now = Date.now() / 1000;
   document.getElementById('runlist').innerHTML = runs.map(r =>
     '<label><input type="checkbox" data-run="' + escapeText(r.name) + '"' + (selected.has(r.name) ? ' checked' : '') +

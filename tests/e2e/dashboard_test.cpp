@@ -167,6 +167,25 @@ TEST_F(Dashboard, ServesThePageTheRunListAndMetrics) {
   EXPECT_NE(report.body.find("data-label=\"group/b: smoothed\""), std::string::npos);
 }
 
+TEST_F(Dashboard, PageShowsRunsAndChartsInHeadlessChromium) {
+  std::string chromium;
+  for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
+    auto r = shoal::testing::runShell(std::string("command -v ") + name, 10);
+    if (r.exitCode == 0 && !r.out.empty()) chromium = r.out.substr(0, r.out.find('\n'));
+    if (!chromium.empty()) break;
+  }
+  if (chromium.empty()) GTEST_SKIP() << "chromium is not installed (./run test installs it)";
+  // The page's script fetches the run list, ticks the newest run and loads its charts.
+  auto r = shoal::testing::runShell("timeout 90 " + chromium + " --headless --no-sandbox --disable-gpu --no-first-run "
+                                    "--user-data-dir=" + base_ + "/chromium-profile --virtual-time-budget=5000 "
+                                    "--dump-dom http://127.0.0.1:" + std::to_string(port_) + "/ 2>/dev/null", 120);
+  ASSERT_EQ(r.exitCode, 0);
+  EXPECT_NE(r.out.find("data-run=\"group/b\""), std::string::npos) << r.out.substr(0, 2000);
+  EXPECT_NE(r.out.find("<svg"), std::string::npos) << r.out.substr(0, 2000);
+  EXPECT_NE(r.out.find("data-chart=\"loss\""), std::string::npos);
+  EXPECT_NE(r.out.find("id=\"status\">updated "), std::string::npos);
+}
+
 TEST_F(Dashboard, RefusesTraversalAndLinksOutOfTheLogDirectory) {
   for (const char* target : {"/files/../secret.txt", "/files/%2e%2e/secret.txt", "/files/a/%2E%2E/%2e%2e/secret.txt",
                              "/files/..%2fsecret.txt", "/files/a/..%2f..%2fsecret.txt", "/files//etc/passwd",
