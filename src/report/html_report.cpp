@@ -25,6 +25,14 @@ std::string number(double v, const char* format = "%.4g") {
   return buf;
 }
 
+// A per-sample shape as the CLI prints it: "[16, 5, 5]".
+std::string shape(const nlohmann::json& j) {
+  if (!j.is_array()) return text(j);
+  std::string s;
+  for (const auto& d : j) s += (s.empty() ? "" : ", ") + text(d);
+  return "[" + s + "]";
+}
+
 // The number under `key`, or `fallback` when it is missing or not a number.
 double numberOr(const nlohmann::json& j, const char* key, double fallback) {
   auto it = j.find(key);
@@ -119,7 +127,7 @@ std::string summaryTable(const nlohmann::json& summary) {
     if (!l.is_object()) continue;
     double flops = numberOr(l, "flops", 0);
     t += "<tr><td>" + escapeHtml(text(l.value("index", nlohmann::json()))) + "</td><td>" +
-         escapeHtml(text(l.value("layer", nlohmann::json()))) + "</td><td>" + escapeHtml(text(l.value("output", nlohmann::json()))) +
+         escapeHtml(text(l.value("layer", nlohmann::json()))) + "</td><td>" + escapeHtml(shape(l.value("output", nlohmann::json()))) +
          "</td><td>" + escapeHtml(count(l.value("parameters", nlohmann::json()))) + "</td><td>" +
          escapeHtml(count(flops)) + "</td><td>" + share(flops) + "</td></tr>";
   }
@@ -133,7 +141,7 @@ std::string profileTable(const RunMetrics& run, const std::string& prefix) {
   for (auto e = run.epochs.rbegin(); e != run.epochs.rend(); ++e) {
     auto p = e->find("profile");
     if (p == e->end() || !p->is_object() || !p->contains("layers") || !(*p)["layers"].is_array()) continue;
-    std::string t = "<table class=\"summary\"><tr><th>layer</th><th>forward ms</th><th>backward ms</th><th>share</th></tr>";
+    std::string t = "<table class=\"times\"><tr><th>layer</th><th>forward ms</th><th>backward ms</th><th>share</th></tr>";
     for (const auto& l : (*p)["layers"]) {
       if (!l.is_object()) continue;
       t += "<tr><td>" + escapeHtml(text(l.value("name", nlohmann::json()))) + "</td><td>" +
@@ -160,7 +168,7 @@ const std::string& reportStyle() {
       "th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}"
       "table.kv th{background:#f0f0f0;white-space:nowrap}"
       "table.kv td{font-family:monospace;word-break:break-all;max-width:600px}"
-      "table.summary td:nth-child(n+4){text-align:right;font-family:monospace}"
+      "table.summary td:nth-child(n+4),table.times td:nth-child(n+2){text-align:right;font-family:monospace}"
       "tr.total td{font-weight:bold}.note{color:#888}"
       ".charts{display:flex;flex-wrap:wrap;gap:12px}.chart{border:1px solid #ddd}";
   return style;

@@ -75,6 +75,19 @@ TEST(RunMetrics, RecordsWithFieldsOfTheWrongTypeDoNotStopTheReport) {
   EXPECT_NE(page.find("data-chart=\"loss\""), std::string::npos);
 }
 
+TEST(HtmlReport, ModelTableShowsShapesCountsAndShares) {
+  auto run = report::parseMetrics(
+      R"JSON({"type":"summary","input":[1,28,28],"parameters":2416,"flops":483200,"layers":[{"index":4,"layer":"SpatialConvolution(6 -> 16, 5x5)","output":[16,10,10],"parameters":2416,"flops":481600},{"index":5,"layer":"ReLU","output":[16,10,10],"parameters":0,"flops":1600}]})JSON"
+      "\n",
+      "m", [](const std::string&) {});
+  std::string body = report::renderReportBody({run});
+  EXPECT_NE(body.find("<td>SpatialConvolution(6 -&gt; 16, 5x5)</td><td>[16, 10, 10]</td><td>2,416</td><td>481,600</td>"
+                      "<td>99.7%</td>"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find("<td>total</td><td></td><td>2,416</td><td>483,200</td><td>100.0%</td>"), std::string::npos);
+}
+
 TEST(RunMetrics, RandomlyDamagedMetricsNeverThrow) {
   std::mt19937 gen(7);
   const std::string original = kMetrics;
