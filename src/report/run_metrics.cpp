@@ -92,10 +92,9 @@ RunMetrics readRunMetrics(const std::string& dir, const Warn& warn) {
   text << in.rdbuf();
   RunMetrics run = parseMetrics(text.str(), path, warn);
   run.dir = dir;
-  std::filesystem::path p(dir);
-  while (!p.empty() && !p.has_filename()) p = p.parent_path();  // "runs/a/" -> "runs/a"
+  std::filesystem::path p = std::filesystem::absolute(dir).lexically_normal();
+  if (!p.has_filename()) p = p.parent_path();  // "runs/a/" and "runs/a/." name "a"
   run.name = p.filename().string();
-  if (run.name.empty() || run.name == ".") run.name = std::filesystem::absolute(dir).lexically_normal().filename().string();
   return run;
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <random>
 
+#include "shoal/error.hpp"
 #include "shoal/report/html_report.hpp"
 #include "shoal/report/run_charts.hpp"
 #include "shoal/report/run_directory.hpp"
@@ -207,6 +208,17 @@ TEST(RunDirectory, RefusesTraversalAndLinksOutOfTheRoot) {
   EXPECT_EQ(report::resolveUnderRoot(r, "up/secret.txt").status, PathStatus::Outside);
   EXPECT_EQ(report::resolveUnderRoot(r, std::string("a/metrics.jsonl\0x", 17)).status, PathStatus::NotFound);
   fs::remove_all(base);
+}
+
+TEST(RunMetrics, ARunIsNamedAfterItsDirectory) {
+  fs::path root = shoal::testing::makeTempDir("run-name");
+  fs::create_directories(root / "lenet-a");
+  shoal::testing::writeText((root / "lenet-a" / "metrics.jsonl").string(), "");
+  auto ignore = [](const std::string&) {};
+  for (const std::string dir : {"/lenet-a", "/lenet-a/", "/lenet-a/.", "/lenet-a/../lenet-a"})
+    EXPECT_EQ(report::readRunMetrics(root.string() + dir, ignore).name, "lenet-a") << dir;
+  EXPECT_THROW(report::readRunMetrics((root / "missing").string(), ignore), InputError);
+  fs::remove_all(root);
 }
 
 TEST(RunDirectory, ListsNestedRunsButNotLinkedOnes) {
