@@ -65,6 +65,7 @@ def main():
     args = ap.parse_args()
     build = os.path.join(ROOT, args.build)
 
+    load_before = os.getloadavg()[0]
     sgemm = float(result([os.path.join(build, "bench_sgemm")])["sgemm_gflops"])
     rows, found = [], {}
     for model in args.models.split(","):
@@ -91,6 +92,7 @@ def main():
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     stamp = datetime.datetime.now(datetime.timezone.utc)
+    load_after = os.getloadavg()[0]
     intro = [f"# shoal vs PyTorch, {stamp:%Y-%m-%d %H:%M} UTC", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
              f"shoal threads {shoal['threads']} ({shoal['isa']}); oneDNN sgemm {sgemm:.0f} GFLOP/s "
@@ -98,7 +100,9 @@ def main():
              f"{args.epochs} timed epoch(s) after 20 untimed steps; inference: the 10,000 test "
              f"images, fastest of three passes. PyTorch best setting: OPENBLAS_CORETYPE=SkylakeX; mlp "
              f"OPENBLAS_NUM_THREADS={os.cpu_count()} with torch threads 1, lenet5 OPENBLAS_NUM_THREADS=1 "
-             f"with torch threads {os.cpu_count()}. Ratios use the faster PyTorch setting.", ""]
+             f"with torch threads {os.cpu_count()}. Ratios use the faster PyTorch setting. "
+             f"Load average (1 min) {load_before:.1f} before the run, {load_after:.1f} after: "
+             f"other processes on the machine slow both frameworks, shoal's OpenMP threads more.", ""]
     checks = targets(found)
     text = "\n".join(intro + lines + [""] + checks) + "\n"
     print(text)
