@@ -2,12 +2,12 @@
 # The seeds' comparison on Fashion-MNIST with the MLP 784-1000-10: mini-batch SGD and full-batch
 # L-BFGS in one process against the three distributed strategies on 2 MPI ranks, with the same
 # global batch and epochs. Prints a Markdown table (test accuracy, wall time, samples/s).
-# usage: bench/seeds_comparison.sh [BUILD_DIR] [EPOCHS] [LBFGS_ITERATIONS]   (default: build 10 50)
+# usage: bench/seeds_comparison.sh [BUILD_DIR] [EPOCHS] [LBFGS_ITERATIONS]   (default: build 10 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 epochs=${2:-10}
-lbfgs_iterations=${3:-50}
+lbfgs_iterations=${3:-30}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 [[ $(id -u) -eq 0 ]] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
