@@ -68,6 +68,8 @@ TEST_F(Distributed, AllReduceLearnsAndOnlyRankZeroWrites) {
   EXPECT_GT(testAccuracy(path("run")), 0.78);
   std::string metrics = readText(path("run/metrics.jsonl"));
   EXPECT_NE(metrics.find("\"comm_share\""), std::string::npos);
+  // The recorded command line can be run again: flags appear without values.
+  EXPECT_NE(metrics.find("--quiet --dist allreduce"), std::string::npos) << metrics.substr(0, 400);
   EXPECT_NE(metrics.find("\"bytes_per_step\""), std::string::npos);
   // One writer: three epoch records for three epochs.
   size_t epochs = 0;

@@ -325,7 +325,7 @@ Subcommand addTrainCommand(CLI::App& app) {
             for (const auto& opt : sub->get_options()) {
               if (opt->count() == 0 || opt->get_single_name() == "help") continue;
               std::string name = "--" + opt->get_single_name();
-              if (opt->get_type_size() == 0) {
+              if (opt->get_expected_max() == 0) {  // a flag
                 args.push_back(name);
               } else {
                 for (const auto& r : opt->results()) args.push_back(name + " " + r);
