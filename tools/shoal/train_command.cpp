@@ -298,12 +298,12 @@ Subcommand addTrainCommand(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "nll", "ce"}))
       ->capture_default_str();
   sub->add_option("--seed", o->seed, "Seed for initialisation, shuffling and dropout")->capture_default_str();
-  sub->add_option("--out", o->out, "Run directory for model.shoal, metrics.jsonl and train.log "
-                                   "(default: runs/<model>-<date>-<time>)");
+  sub->add_option("--out", o->out, "Run directory for model.shoal, metrics.jsonl and train.log, and "
+                                   "report.html when given (default: runs/<model>-<date>-<time>)");
   sub->add_option("--validate-every", o->validateEvery,
                   "Validate every N iterations instead of every epoch")
       ->check(CLI::PositiveNumber);
-  sub->add_option("--threads", o->threads, "Compute threads (default: all cores)")->check(CLI::PositiveNumber);
+  sub->add_option("--threads", o->threads, "Compute threads (default: all cores, shared out among the MPI ranks on this machine)")->check(CLI::PositiveNumber);
   sub->add_flag("--quiet", o->quiet, "Only errors on the terminal (files are still written)");
   sub->add_option("--checkpoint", o->checkpoint,
                   "Directory for checkpoints (model, optimiser state, position, random state)");
