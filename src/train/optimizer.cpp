@@ -112,7 +112,7 @@ Optimizer& Optimizer::addObserver(StepObserver* observer) {
 }
 
 void Optimizer::validate(const TrainState& state, TrainSummary& summary, nlohmann::json& record) {
-  if (sync_) sync_->synchronize(model_, *method_);
+  if (sync_ && !state.epochEnd) sync_->synchronize(model_, *method_);  // epoch ends have synced
   summary.validation = evaluate(model_, *validation_->data, validation_->methods, *criterion_,
                                 validation_->batchSize);
   if (sync_) sumAcrossRanks(summary.validation, sync_->comm());
