@@ -2,8 +2,6 @@
 // equivalences, bit-identical replicas and summed validation counts.
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "shoal/data/shard.hpp"
 #include "shoal/dist/communicator.hpp"
 #include "shoal/dist/synchronizer.hpp"
@@ -20,6 +18,7 @@
 #include "shoal/train/optimizer.hpp"
 #include "shoal/train/rank_results.hpp"
 #include "support/fixtures.hpp"
+#include "support/synthetic_data.hpp"
 
 using namespace shoal;
 
@@ -30,18 +29,9 @@ dist::Communicator& world() {
   return *comm;
 }
 
-// Four Gaussian blobs in 8-d, one per class.
+// Four Gaussian blobs in 8-d, one per class (features f and f + 4 shifted for class f).
 data::Dataset blobs(int64_t n) {
-  std::mt19937_64 gen(11);
-  std::normal_distribution<float> noise(0, 0.7f);
-  std::vector<float> x;
-  std::vector<int32_t> y;
-  for (int64_t i = 0; i < n; ++i) {
-    int32_t label = static_cast<int32_t>(i % 4);
-    for (int f = 0; f < 8; ++f) x.push_back((f % 4 == label ? 1.5f : 0.0f) + noise(gen));
-    y.push_back(label);
-  }
-  return data::Dataset::fromFloats(Shape{8}, x, y, 4);
+  return shoal::testing::gaussianClasses(n, 4, 8, /*period=*/4, /*shift=*/1.5f, /*noise=*/0.7f, /*seed=*/11);
 }
 
 nn::Sequential net() {

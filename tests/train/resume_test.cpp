@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <random>
 
 #include "shoal/io/checkpoint.hpp"
 #include "shoal/nn/class_nll_criterion.hpp"
@@ -14,22 +13,15 @@
 #include "shoal/optim/adam.hpp"
 #include "shoal/train/optimizer.hpp"
 #include "support/cli_runner.hpp"
+#include "support/synthetic_data.hpp"
 
 using namespace shoal;
 
 namespace {
 
+// Three classes in 5-d, one shifted feature each.
 data::Dataset noisyClasses(int64_t n) {
-  std::mt19937_64 gen(3);
-  std::normal_distribution<float> noise(0, 1);
-  std::vector<float> x;
-  std::vector<int32_t> y;
-  for (int64_t i = 0; i < n; ++i) {
-    int32_t label = static_cast<int32_t>(i % 3);
-    for (int f = 0; f < 5; ++f) x.push_back(noise(gen) + (f == label ? 2.0f : 0.0f));
-    y.push_back(label);
-  }
-  return data::Dataset::fromFloats(Shape{5}, x, y, 3);
+  return shoal::testing::gaussianClasses(n, 3, 5, /*period=*/5, /*shift=*/2.0f, /*noise=*/1.0f, /*seed=*/3);
 }
 
 nn::Sequential net(uint64_t seed) {
