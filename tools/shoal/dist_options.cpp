@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "exit_code.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::cli {
@@ -53,11 +54,10 @@ DistSetup setUpDistribution(const DistOptions& o, const std::string& optimName, 
 }
 
 void abortJob(dist::Communicator& comm, const std::exception& error) {
-  const bool usage = dynamic_cast<const UsageError*>(&error) || dynamic_cast<const InputError*>(&error) ||
-                     dynamic_cast<const ShapeError*>(&error);
+  const int code = exitCodeFor(error);
   std::fprintf(stderr, "shoal: error: rank %d: %s\n", comm.rank(), error.what());
-  comm.abort(usage ? 2 : 1);
-  std::_Exit(usage ? 2 : 1);  // abort does not return; this tells the compiler so
+  comm.abort(code);
+  std::_Exit(code);  // abort does not return; this tells the compiler so
 }
 
 }  // namespace shoal::cli

@@ -4,6 +4,7 @@
 #include <new>
 
 #include "commands.hpp"
+#include "exit_code.hpp"
 #include "shoal/error.hpp"
 #include "shoal/version.hpp"
 
@@ -44,18 +45,9 @@ int main(int argc, char** argv) {
     for (const auto& command : commands)
       if (command.app->parsed()) return command.run();
     return 0;
-  } catch (const shoal::UsageError& e) {
-    std::cerr << "shoal: error: " << e.what() << "\n";
-    return 2;
-  } catch (const shoal::InputError& e) {
-    std::cerr << "shoal: error: " << e.what() << "\n";
-    return 2;
-  } catch (const shoal::ShapeError& e) {
-    std::cerr << "shoal: error: " << e.what() << "\n";
-    return 2;
   } catch (const shoal::Error& e) {
     std::cerr << "shoal: error: " << e.what() << "\n";
-    return 1;
+    return shoal::cli::exitCodeFor(e);
   } catch (const std::bad_alloc&) {
     std::cerr << "shoal: error: out of memory\n";
     return 1;
