@@ -1,6 +1,7 @@
 // The three data-parallel strategies: gradient all-reduce, parameter averaging, full-batch L-BFGS.
 #include "shoal/dist/synchronizer.hpp"
 
+#include <csignal>
 #include <span>
 
 #include "shoal/error.hpp"
@@ -69,6 +70,11 @@ void Synchronizer::afterStep(nn::FlatParameters& flat, optim::OptimMethod& metho
   double stop = stopSignal ? 1.0 : 0.0;
   comm_.allReduce(std::span<double>(&stop, 1), ReduceOp::Sum);
   stopAgreed_ = stop > 0;
+}
+
+int Synchronizer::agreedStopSignal(int localSignal) const {
+  if (!stopAgreed_) return 0;
+  return localSignal ? localSignal : SIGTERM;
 }
 
 void Synchronizer::synchronize(nn::Module& model, optim::OptimMethod& method) {

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 
 #include "shoal/backend/cpu/vector_kernels.hpp"
@@ -251,10 +250,7 @@ TrainSummary Optimizer::optimize() {
         model_.train();
       }
       done = endWhen_(state);
-      summary.stoppedBySignal = localStop();
-      if (sync_) summary.stoppedBySignal = !sync_->stopRequested() ? 0
-                                           : summary.stoppedBySignal ? summary.stoppedBySignal
-                                                                     : SIGTERM;
+      summary.stoppedBySignal = sync_ ? sync_->agreedStopSignal(localStop()) : localStop();
       if (checkpointing_ && checkpointing_->everyIterations > 0 &&
           at.iteration % checkpointing_->everyIterations == 0)
         checkpoint(at);

@@ -40,7 +40,7 @@ class Synchronizer {
   // After a backward pass over `samples` local samples with mean loss `loss` (in the closure):
   // AllReduce and Lbfgs replace the gradient by the sample-weighted mean over all ranks and
   // return the global mean loss; Average leaves both local. `stopSignal` (0 or a signal number)
-  // travels with the loss; stopRequested() then says whether any rank asked to stop.
+  // travels with the loss; agreedStopSignal() then says whether any rank asked to stop.
   float reduceGradients(nn::FlatParameters& flat, float loss, int64_t samples, int stopSignal);
   // After the optimiser took step number `iteration` (from 1): Average averages parameters and
   // optimiser state when `iteration` is a multiple of K, and agrees on stopping there.
@@ -49,8 +49,9 @@ class Synchronizer {
   // Makes every rank hold the same parameters, optimiser state and state buffers now (before
   // validation, checkpoints and the end of training).
   void synchronize(nn::Module& model, optim::OptimMethod& method);
-  // Whether any rank asked to stop at the last agreement point.
-  bool stopRequested() const { return stopAgreed_; }
+  // The signal to stop with after the last agreement point: 0 when no rank asked, else this
+  // rank's own `localSignal`, or SIGTERM when only other ranks received one.
+  int agreedStopSignal(int localSignal) const;
   // True for strategies whose per-step loss is the same on every rank.
   bool globalLoss() const { return strategy_ != Strategy::Average; }
 
