@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "support/cli_runner.hpp"
+#include "support/fashion_mnist_test.hpp"
 
 using shoal::testing::CliResult;
 using shoal::testing::readText;
@@ -16,8 +16,6 @@ using shoal::testing::runCli;
 using shoal::testing::runShell;
 
 namespace {
-
-namespace fs = std::filesystem;
 
 // `shoal <args>` on two ranks; Open MPI is told it may run as root and oversubscribe the cores.
 // Under AddressSanitizer, leak checking is off in the ranks: Open MPI keeps what MPI_Init
@@ -46,17 +44,8 @@ double testAccuracy(const std::string& runDir) {
   return 0;
 }
 
-class Distributed : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-      GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
-    dir_ = shoal::testing::makeTempDir("distributed");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
-  std::string dir_;
-};
+// Every test gets a scratch directory (dir_, path()) and is skipped without Fashion-MNIST.
+using Distributed = shoal::testing::FashionMnistTest;
 
 }  // namespace
 

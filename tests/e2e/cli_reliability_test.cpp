@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "support/cli_runner.hpp"
+#include "support/fashion_mnist_test.hpp"
 
 using shoal::testing::readText;
 using shoal::testing::runCli;
@@ -28,22 +29,14 @@ std::vector<fs::path> checkpointsIn(const std::string& dir) {
   return files;
 }
 
-class Reliability : public ::testing::Test {
+class Reliability : public shoal::testing::FashionMnistTest {
  protected:
-  void SetUp() override {
-    if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
-      GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
-    dir_ = shoal::testing::makeTempDir("reliability");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
   // The final weights of an uninterrupted 3-epoch run (20 iterations per epoch).
   std::string uninterruptedModel() {
     auto r = runCli(trainArgs(path("full"), "--epochs 3"));
     EXPECT_EQ(r.exitCode, 0) << r.err;
     return readText(path("full/model.shoal"));
   }
-  std::string dir_;
 };
 
 }  // namespace

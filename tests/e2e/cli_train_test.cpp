@@ -10,20 +10,19 @@
 #include <nlohmann/json.hpp>
 
 #include "support/cli_runner.hpp"
+#include "support/fashion_mnist_test.hpp"
 
 using shoal::testing::readText;
 using shoal::testing::runCli;
 
 namespace {
 
+using shoal::testing::fashionMnistInstalled;
+
 double valueAfter(const std::string& text, const std::string& key) {
   std::smatch m;
   if (!std::regex_search(text, m, std::regex(key + R"(:\s*([0-9.]+))"))) return -1;
   return std::stod(m[1]);
-}
-
-bool fashionMnistInstalled() {
-  return std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
 }
 
 // One trained model shared by the tests of this file (training is the slow part).

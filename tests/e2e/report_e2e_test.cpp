@@ -8,6 +8,7 @@
 
 #include "e2e/png_pixels.hpp"
 #include "support/cli_runner.hpp"
+#include "support/fashion_mnist_test.hpp"
 
 using shoal::testing::readText;
 using shoal::testing::runCli;
@@ -16,9 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool fashionMnistInstalled() {
-  return fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
-}
+using shoal::testing::fashionMnistInstalled;
 
 // Checks that every element is closed in order (void elements and "/>" excepted); returns the
 // first problem or "".
