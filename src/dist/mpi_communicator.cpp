@@ -1,5 +1,7 @@
 // The Open MPI communicator: before each collective the ranks tell each other they arrived, and
-// that wait has a deadline, so a stalled rank ends the job with a message naming it.
+// that wait has a deadline, so a stalled rank ends the job with a message naming it. When all
+// ranks run on one machine, all-reduces of the gradient buffer and of small values go through
+// shared memory (SharedMemoryReducer) instead of messages.
 #include <mpi.h>
 
 #include <chrono>
@@ -8,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "shared_memory_reducer.hpp"
 #include "shoal/dist/communicator.hpp"
 #include "shoal/error.hpp"
 
@@ -25,14 +28,9 @@ MPI_Op toMpi(ReduceOp op) {
   return MPI_SUM;
 }
 
-int envInt(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? std::atoi(v) : fallback;
-}
-
 class MpiCommunicator final : public Communicator {
  public:
-  explicit MpiCommunicator(double timeoutSeconds) : timeout_(timeoutSeconds) {
+  MpiCommunicator(double timeoutSeconds, bool sharedMemory) : timeout_(timeoutSeconds) {
     int initialized = 0;
     MPI_Initialized(&initialized);
     if (!initialized) {
@@ -43,18 +41,18 @@ class MpiCommunicator final : public Communicator {
     MPI_Comm_dup(MPI_COMM_WORLD, &arrivals_);
     MPI_Comm_rank(collectives_, &rank_);
     MPI_Comm_size(collectives_, &size_);
-    localSize_ = envInt("OMPI_COMM_WORLD_LOCAL_SIZE", 0);
-    if (localSize_ <= 0) {
-      MPI_Comm local;
-      MPI_Comm_split_type(collectives_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local);
-      MPI_Comm_size(local, &localSize_);
-      MPI_Comm_free(&local);
-    }
+    MPI_Comm_split_type(collectives_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local_);
+    MPI_Comm_size(local_, &localSize_);
+    int wanted = sharedMemory && localSize_ == size_ && size_ > 1, everyone = 0;
+    MPI_Allreduce(&wanted, &everyone, 1, MPI_INT, MPI_MIN, collectives_);
+    if (everyone) sharedMemory_ = SharedMemoryReducer::create(local_);
     arrivedIn_.assign(size_, 0);
     arrivalRequests_.assign(2 * size_, MPI_REQUEST_NULL);
   }
 
   ~MpiCommunicator() override {
+    sharedMemory_.reset();
+    MPI_Comm_free(&local_);
     MPI_Comm_free(&arrivals_);
     MPI_Comm_free(&collectives_);
     if (ownsMpi_) MPI_Finalize();
@@ -64,7 +62,18 @@ class MpiCommunicator final : public Communicator {
   int size() const override { return size_; }
   int localSize() const override { return localSize_; }
 
+  float* reducibleMemory(int64_t count) override {
+    return sharedMemory_ ? sharedMemory_->buffer(count) : nullptr;
+  }
+
   void allReduce(std::span<float> data, ReduceOp op) override {
+    if (sharedMemory_ && op == ReduceOp::Sum && sharedMemory_->holds(data))
+      return runShared("an all-reduce of floats", data.size(), ringBytes(data.size_bytes()),
+                       [&](Clock::time_point begin) {
+                         sharedMemory_->sumSlice(data);
+                         awaitShared("an all-reduce of floats", data.size(), begin);
+                       });
+    if (fitsScratch(data)) return reduceSmall(data, op, "an all-reduce of floats");
     run("an all-reduce of floats", data.size(), ringBytes(data.size_bytes()),
         [&] {
           MPI_Allreduce(MPI_IN_PLACE, data.data(), static_cast<int>(data.size()), MPI_FLOAT,
@@ -73,6 +82,7 @@ class MpiCommunicator final : public Communicator {
   }
 
   void allReduce(std::span<double> data, ReduceOp op) override {
+    if (fitsScratch(data)) return reduceSmall(data, op, "an all-reduce of doubles");
     run("an all-reduce of doubles", data.size(), ringBytes(data.size_bytes()),
         [&] {
           MPI_Allreduce(MPI_IN_PLACE, data.data(), static_cast<int>(data.size()), MPI_DOUBLE,
@@ -94,7 +104,9 @@ class MpiCommunicator final : public Communicator {
   }
 
   void barrier() override {
-    run("a barrier", 0, 0, [] {});  // the arrival exchange is the barrier
+    // the arrival is the barrier
+    if (sharedMemory_) return runShared("a barrier", 0, 0, [](Clock::time_point) {});
+    run("a barrier", 0, 0, [] {});
   }
 
   [[noreturn]] void abort(int exitCode) override {
@@ -107,6 +119,44 @@ class MpiCommunicator final : public Communicator {
  private:
   double ringBytes(size_t bytes) const {
     return 2.0 * (size_ - 1) / size_ * static_cast<double>(bytes);
+  }
+
+  template <class T>
+  bool fitsScratch(std::span<T> data) const {
+    return sharedMemory_ && data.size_bytes() <= SharedMemoryReducer::kSmallBytes;
+  }
+
+  template <class T>
+  void reduceSmall(std::span<T> data, ReduceOp op, const char* what) {
+    sharedMemory_->publish(std::span<const T>(data));
+    runShared(what, data.size(), static_cast<double>(data.size_bytes()) * (size_ - 1),
+              [&](Clock::time_point) { sharedMemory_->combinePublished(data, op); });
+  }
+
+  // Collective number `sequence_` through shared memory: every rank arrives within the
+  // deadline, then `work` runs (which may wait for the others again through awaitShared).
+  template <class Work>
+  void runShared(const char* what, size_t count, double bytes, Work work) {
+    auto begin = Clock::now();
+    ++sequence_;
+    awaitShared(what, count, begin);
+    auto everyone = Clock::now();
+    work(begin);
+    record(begin, everyone, bytes);
+  }
+
+  void awaitShared(const char* what, size_t count, Clock::time_point begin) {
+    if (!sharedMemory_->arrive(timeout_, begin))
+      reportTimeout(what, count, "rank " + sharedMemory_->missingRanks() +
+                                     " did not arrive (stalled or dead)");
+  }
+
+  void record(Clock::time_point begin, Clock::time_point everyone, double bytes) {
+    auto end = Clock::now();
+    stats_.waitSeconds += std::chrono::duration<double>(everyone - begin).count();
+    stats_.seconds += std::chrono::duration<double>(end - begin).count();
+    stats_.bytesSent += bytes;
+    ++stats_.collectives;
   }
 
   // Collective number `sequence_`: every rank tells every peer it arrived and waits for theirs
@@ -125,11 +175,7 @@ class MpiCommunicator final : public Communicator {
     for (auto& r : arrivalRequests_) waitFor(r, what, count, begin);
     auto everyone = Clock::now();
     collective();
-    auto end = Clock::now();
-    stats_.waitSeconds += std::chrono::duration<double>(everyone - begin).count();
-    stats_.seconds += std::chrono::duration<double>(end - begin).count();
-    stats_.bytesSent += bytes;
-    ++stats_.collectives;
+    record(begin, everyone, bytes);
   }
 
   void waitFor(MPI_Request& request, const char* what, size_t count, Clock::time_point begin) {
@@ -139,13 +185,13 @@ class MpiCommunicator final : public Communicator {
       if (done) return;
       if (polls > 10000) {
         double waited = std::chrono::duration<double>(Clock::now() - begin).count();
-        if (timeout_ > 0 && waited > timeout_) reportTimeout(what, count);
+        if (timeout_ > 0 && waited > timeout_) reportTimeout(what, count, missingArrivals());
         std::this_thread::sleep_for(std::chrono::microseconds(50));
       }
     }
   }
 
-  [[noreturn]] void reportTimeout(const char* what, size_t count) {
+  std::string missingArrivals() {
     std::string missing;
     for (int peer = 0; peer < size_; ++peer) {
       if (peer == rank_) continue;
@@ -153,12 +199,15 @@ class MpiCommunicator final : public Communicator {
       MPI_Test(&arrivalRequests_[2 * peer + 1], &done, MPI_STATUS_IGNORE);
       if (!done) missing += (missing.empty() ? "" : ", ") + std::to_string(peer);
     }
+    return missing.empty() ? "every rank arrived but the messages did not complete"
+                           : "rank " + missing + " did not arrive (stalled or dead)";
+  }
+
+  [[noreturn]] void reportTimeout(const char* what, size_t count, const std::string& cause) {
     std::fprintf(stderr,
                  "shoal: error: rank %d: waited %g s (--comm-timeout) for the other ranks at "
                  "collective #%lld (%s, %zu values): %s\n",
-                 rank_, timeout_, static_cast<long long>(sequence_), what, count,
-                 missing.empty() ? "every rank arrived but the messages did not complete"
-                                 : ("rank " + missing + " did not arrive (stalled or dead)").c_str());
+                 rank_, timeout_, static_cast<long long>(sequence_), what, count, cause.c_str());
     abort(1);
   }
 
@@ -166,6 +215,8 @@ class MpiCommunicator final : public Communicator {
   bool ownsMpi_ = false;
   MPI_Comm collectives_ = MPI_COMM_NULL;
   MPI_Comm arrivals_ = MPI_COMM_NULL;
+  MPI_Comm local_ = MPI_COMM_NULL;  // the ranks on this machine
+  std::unique_ptr<SharedMemoryReducer> sharedMemory_;  // when they are all the ranks
   int rank_ = 0, size_ = 1, localSize_ = 1;
   int64_t sequence_ = 0;
   int64_t arrivedOut_ = 0;
@@ -181,10 +232,10 @@ bool launchedByMpirun() {
   return false;
 }
 
-std::unique_ptr<Communicator> connect(double timeoutSeconds) {
+std::unique_ptr<Communicator> connect(double timeoutSeconds, bool sharedMemory) {
   if (timeoutSeconds < 0) throw UsageError("--comm-timeout must not be negative");
   if (!launchedByMpirun()) return singleProcess();
-  return std::make_unique<MpiCommunicator>(timeoutSeconds);
+  return std::make_unique<MpiCommunicator>(timeoutSeconds, sharedMemory);
 }
 
 }  // namespace shoal::dist

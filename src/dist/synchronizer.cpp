@@ -50,6 +50,11 @@ void Synchronizer::broadcastModel(nn::Module& model) {
   for (Tensor* buffer : model.stateBuffers()) comm_.broadcast(valuesOf(*buffer), 0);
 }
 
+SharedGradients Synchronizer::shareGradients(nn::FlatParameters& flat) {
+  if (strategy_ == Strategy::Average) return {};
+  return SharedGradients(comm_, flat);
+}
+
 float Synchronizer::reduceGradients(nn::FlatParameters& flat, float loss, int64_t samples,
                                     int stopSignal) {
   if (strategy_ == Strategy::Average) return loss;

@@ -13,15 +13,29 @@ FlatParameters::FlatParameters(std::vector<Parameter> params) : params_(std::mov
   int64_t offset = 0;
   for (Parameter& p : params_) {
     int64_t n = p.value->numel();
-    Shape shape = p.value->shape();
-    Tensor value = values_.flatSlice(offset, n).view(shape);
-    Tensor grad = grads_.flatSlice(offset, n).view(shape);
-    value.copyFrom(*p.value);
-    if (p.grad->defined()) grad.copyFrom(*p.grad);
-    *p.value = value;
-    *p.grad = grad;
+    values_.flatSlice(offset, n).copyFrom(*p.value);
+    if (p.grad->defined()) grads_.flatSlice(offset, n).copyFrom(*p.grad);
     offset += n;
   }
+  bindViews();
+}
+
+void FlatParameters::bindViews() {
+  int64_t offset = 0;
+  for (Parameter& p : params_) {
+    int64_t n = p.value->numel();
+    Shape shape = p.value->shape();
+    *p.value = values_.flatSlice(offset, n).view(shape);
+    *p.grad = grads_.flatSlice(offset, n).view(shape);
+    offset += n;
+  }
+}
+
+void FlatParameters::placeGrads(Tensor storage) {
+  expectShape(storage, Shape{count()}, "FlatParameters::placeGrads storage");
+  storage.copyFrom(grads_);
+  grads_ = std::move(storage);
+  bindViews();
 }
 
 void FlatParameters::zeroGrads() { backend::cpu::zero(grads_.data(), grads_.numel()); }

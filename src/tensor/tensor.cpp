@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 
 #include "shoal/error.hpp"
 
@@ -26,6 +27,16 @@ std::shared_ptr<float[]> allocate(int64_t count) {
 
 Tensor::Tensor(const Shape& shape)
     : storage_(allocate(shape.numel())), capacity_(shape.numel()), shape_(shape) {}
+
+Tensor Tensor::borrowed(const Shape& shape, float* data) {
+  if (reinterpret_cast<uintptr_t>(data) % kAlignment != 0)
+    throw std::invalid_argument("Tensor::borrowed: memory is not 64-byte aligned");
+  Tensor t;
+  t.storage_ = std::shared_ptr<float[]>(data, [](float*) {});
+  t.capacity_ = shape.numel();
+  t.shape_ = shape;
+  return t;
+}
 
 Tensor Tensor::full(const Shape& shape, float value) {
   Tensor t(shape);

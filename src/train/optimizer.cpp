@@ -157,6 +157,7 @@ TrainSummary Optimizer::optimize() {
     batches = static_cast<int64_t>(fewest);
     sync_->broadcastModel(model_);
   }
+  dist::SharedGradients sharedGradients = sync_ ? sync_->shareGradients(flat) : dist::SharedGradients();
   auto localStop = [&] { return stopRequested_ ? stopRequested_() : 0; };
   Tensor input, target, scaledGradOutput;
   const Tensor* output = nullptr;

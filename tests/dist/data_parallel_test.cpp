@@ -1,5 +1,6 @@
-// Data-parallel training on 2 MPI ranks (run by ctest under mpirun -np 2): collectives, strategy
-// equivalences, bit-identical replicas and summed validation counts.
+// Data-parallel training on 2 MPI ranks (run by ctest under mpirun -np 2): collectives through
+// shared memory and through messages, strategy equivalences, bit-identical replicas and summed
+// validation counts.
 #include <gtest/gtest.h>
 
 #include "shoal/data/shard.hpp"
@@ -28,6 +29,17 @@ dist::Communicator& world() {
   static std::unique_ptr<dist::Communicator> comm = dist::connect(/*timeoutSeconds=*/60);
   return *comm;
 }
+
+// The same ranks with every collective left to Open MPI's messages.
+dist::Communicator& messagesOnly() {
+  world();  // the first communicator made initialises MPI and finalises it last
+  static std::unique_ptr<dist::Communicator> comm =
+      dist::connect(/*timeoutSeconds=*/60, /*sharedMemory=*/false);
+  return *comm;
+}
+
+// A value that differs by rank and position and has a full mantissa.
+float valueAt(int rank, int64_t i) { return static_cast<float>((rank + 1) * 0.37 + i * 1e-3) / 3.0f; }
 
 // Four Gaussian blobs in 8-d, one per class (features f and f + 4 shifted for class f).
 data::Dataset blobs(int64_t n) {
@@ -84,6 +96,49 @@ TEST(Communicator, ReducesBroadcastsAndGathers) {
   EXPECT_GT(world().stats().bytesSent, 0);
 }
 
+TEST(Communicator, SharedMemorySumsEqualMessageSums) {
+  const int r = world().rank();
+  const int64_t n = 100'003;  // not a multiple of the per-rank slice of whole cache lines
+  float* memory = world().reducibleMemory(n);
+  ASSERT_NE(memory, nullptr) << "ranks on one machine get shared memory";
+  EXPECT_EQ(messagesOnly().reducibleMemory(n), nullptr);
+  std::vector<float> viaMessages(n);
+  for (int64_t i = 0; i < n; ++i) memory[i] = viaMessages[i] = valueAt(r, i);
+  const double bytesBefore = world().stats().bytesSent;
+  // From element 3 on: a range that starts off a cache line; elements 0-2 must stay as they are.
+  world().allReduce(std::span<float>(memory + 3, n - 3), dist::ReduceOp::Sum);
+  messagesOnly().allReduce(std::span<float>(viaMessages).subspan(3), dist::ReduceOp::Sum);
+  for (int64_t i = 0; i < 3; ++i) EXPECT_EQ(memory[i], valueAt(r, i)) << i;
+  int64_t differing = 0;
+  for (int64_t i = 3; i < n; ++i) differing += memory[i] != viaMessages[i];
+  EXPECT_EQ(differing, 0) << "two ranks' sums are the same bits either way";
+  EXPECT_EQ(memory[n - 1], valueAt(0, n - 1) + valueAt(1, n - 1));
+  EXPECT_NEAR(world().stats().bytesSent - bytesBefore, (n - 3) * sizeof(float), 1.0)
+      << "2 (p-1)/p of the bytes";
+}
+
+TEST(Communicator, ManyReductionsInARowStayInStep) {
+  // A rank that runs ahead must not overwrite values a slower rank has yet to read.
+  const int r = world().rank();
+  float* memory = world().reducibleMemory(4096);
+  ASSERT_NE(memory, nullptr);
+  int64_t wrong = 0;
+  for (int round = 0; round < 3000; ++round) {
+    double totals[3] = {1.0 * round + r, 0.5 * r, -1.0 * round};
+    world().allReduce(std::span<double>(totals), dist::ReduceOp::Sum);
+    wrong += totals[0] != 2.0 * round + 1 || totals[1] != 0.5 || totals[2] != -2.0 * round;
+    float peak = static_cast<float>(round % 7 == r ? 100 + round : round);
+    world().allReduce(std::span<float>(&peak, 1), dist::ReduceOp::Max);
+    wrong += peak != static_cast<float>(round % 7 <= 1 ? 100 + round : round);
+    if (round % 100 == 0) {
+      for (int64_t i = 0; i < 4096; ++i) memory[i] = static_cast<float>(round + r * i);
+      world().allReduce(std::span<float>(memory, 4096), dist::ReduceOp::Sum);
+      for (int64_t i = 0; i < 4096; ++i) wrong += memory[i] != static_cast<float>(2 * round + i);
+    }
+  }
+  EXPECT_EQ(wrong, 0);
+}
+
 TEST(DataParallel, AllReduceOfTwoHalfBatchesEqualsOneRankWithTheWholeBatch) {
   data::Dataset full = blobs(512);
   nn::Sequential reference = net();
@@ -95,6 +150,17 @@ TEST(DataParallel, AllReduceOfTwoHalfBatchesEqualsOneRankWithTheWholeBatch) {
   shoal::testing::expectNear(replica.flatParameters().values(), reference.flatParameters().values(),
                       1e-5, 1e-6, "2 ranks x 64 vs 1 rank x 128 after 12 steps");
   EXPECT_TRUE(identicalOnAllRanks(replica.flatParameters().values()));
+}
+
+TEST(DataParallel, SharedMemoryAndMessagesTrainTheSameWeights) {
+  data::Dataset shard = myShard(blobs(512));
+  nn::Sequential shared = net(), messaged = net();
+  dist::Synchronizer viaSharedMemory(world(), dist::Strategy::AllReduce);
+  dist::Synchronizer viaMessages(messagesOnly(), dist::Strategy::AllReduce);
+  trainFor(shared, shard, optim::SGD({.lr = 0.1, .momentum = 0.9}), 64, 12, &viaSharedMemory);
+  trainFor(messaged, shard, optim::SGD({.lr = 0.1, .momentum = 0.9}), 64, 12, &viaMessages);
+  EXPECT_EQ(shared.flatParameters().values().toVector(), messaged.flatParameters().values().toVector());
+  EXPECT_FALSE(shared.flatParameters().grads().sharesData(messaged.flatParameters().grads()));
 }
 
 TEST(DataParallel, AveragingEveryStepWithPlainSgdEqualsAllReduce) {

@@ -115,15 +115,20 @@ TEST_F(Distributed, AKilledRankEndsTheJobNamingIt) {
 }
 
 TEST_F(Distributed, AStalledRankIsNamedAfterTheCommTimeout) {
-  auto start = std::chrono::steady_clock::now();
-  auto r = mpirun2(trainArgs(path("run"), "--epochs 5 --batch 32 --comm-timeout 3"),
-                   "SHOAL_INJECT_FAULT=stall@1:7", 60);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_NE(r.exitCode, 0);
-  EXPECT_NE(r.err.find("rank 0: waited 3 s (--comm-timeout) for the other ranks at collective #"),
-            std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("rank 1 did not arrive (stalled or dead)"), std::string::npos) << r.err;
-  EXPECT_LT(seconds, 30);
+  // The deadline holds for collectives through shared memory and through messages alike.
+  for (const std::string sharedMemory : {"on", "off"}) {
+    SCOPED_TRACE("--shared-memory " + sharedMemory);
+    auto start = std::chrono::steady_clock::now();
+    auto r = mpirun2(trainArgs(path("run-" + sharedMemory), "--epochs 5 --batch 32 --comm-timeout 3 "
+                                                            "--shared-memory " + sharedMemory),
+                     "SHOAL_INJECT_FAULT=stall@1:7", 60);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_NE(r.exitCode, 0);
+    EXPECT_NE(r.err.find("rank 0: waited 3 s (--comm-timeout) for the other ranks at collective #"),
+              std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("rank 1 did not arrive (stalled or dead)"), std::string::npos) << r.err;
+    EXPECT_LT(seconds, 30);
+  }
 }
 
 TEST_F(Distributed, InvalidCombinationsAreUsageErrors) {
@@ -137,6 +142,9 @@ TEST_F(Distributed, InvalidCombinationsAreUsageErrors) {
   EXPECT_NE(r.err.find("--average-every applies to --dist average"), std::string::npos) << r.err;
   r = runCli(trainArgs(path("d"), "--dist average --min-loss 0.1"));
   EXPECT_EQ(r.exitCode, 2);
+  r = runCli(trainArgs(path("g"), "--shared-memory maybe"));
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("--shared-memory"), std::string::npos) << r.err;
   r = runCli(trainArgs(path("e"), "--epochs 1"), 60);
   EXPECT_EQ(r.exitCode, 0) << r.err;
   r = runShell("SHOAL_INJECT_FAULT=explode@1:2 " + shoal::testing::cliPath() + " " + trainArgs(path("f"), "--epochs 1"));

@@ -61,6 +61,27 @@ TEST(Sequential, FlatParametersAreViewsIntoOneBuffer) {
   EXPECT_GT(sum, 0.0);
 }
 
+TEST(Sequential, PlacedGradientsKeepTheirValuesAndReceiveTheNextBackward) {
+  nn::Sequential model;
+  buildMlp(model);
+  auto& first = dynamic_cast<nn::Linear&>(model.at(0));
+  nn::FlatParameters& flat = model.flatParameters();
+  Tensor x = randomTensor(Shape{3, 6}, 54), gradOut = randomTensor(Shape{3, 4}, 55);
+  model.zeroGradParameters();
+  model.forward(x);
+  model.backward(x, gradOut);
+  std::vector<float> once = flat.grads().toVector();
+  Tensor elsewhere(Shape{flat.count()});
+  flat.placeGrads(elsewhere);
+  EXPECT_EQ(flat.grads().data(), elsewhere.data());
+  EXPECT_EQ(first.gradWeight().data(), elsewhere.data());
+  EXPECT_EQ(elsewhere.toVector(), once);  // values kept
+  model.forward(x);
+  model.backward(x, gradOut);  // accumulates into the new place
+  for (int64_t i = 0; i < flat.count(); ++i) ASSERT_FLOAT_EQ(elsewhere[i], 2 * once[i]) << i;
+  EXPECT_THROW(flat.placeGrads(Tensor(Shape{flat.count() - 1})), shoal::ShapeError);
+}
+
 TEST(Sequential, ShapeMismatchNamesTheLayerAndBothSizes) {
   nn::Sequential model;
   model.add(nn::Linear(4, 8)).add(nn::Linear(10, 5));

@@ -17,6 +17,15 @@ TEST(Tensor, StorageIs64ByteAlignedAndZeroed) {
   for (int64_t i = 0; i < t.numel(); ++i) EXPECT_EQ(t[i], 0.0f);
 }
 
+TEST(Tensor, BorrowedMemoryIsViewedNotCopied) {
+  alignas(64) float memory[32] = {};
+  Tensor t = Tensor::borrowed(Shape{4, 8}, memory);
+  EXPECT_EQ(t.data(), memory);
+  t[9] = 3.0f;
+  EXPECT_EQ(memory[9], 3.0f);
+  EXPECT_THROW(Tensor::borrowed(Shape{4}, memory + 1), std::invalid_argument);
+}
+
 TEST(Tensor, ViewsShareStorage) {
   Tensor t = Tensor::fromVector(Shape{2, 3}, {1, 2, 3, 4, 5, 6});
   Tensor v = t.view(Shape{3, 2});

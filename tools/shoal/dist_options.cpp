@@ -29,6 +29,11 @@ void addDistOptions(CLI::App& app, DistOptions& o) {
                  "the missing ones (0: forever)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  app.add_option("--shared-memory", o.sharedMemory,
+                 "When all ranks run on one machine: on sums gradients and small values in memory "
+                 "the ranks share, off leaves every collective to Open MPI's messages")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
 }
 
 DistSetup setUpDistribution(const DistOptions& o, const std::string& optimName, bool minLossTrigger) {
@@ -44,7 +49,7 @@ DistSetup setUpDistribution(const DistOptions& o, const std::string& optimName, 
     throw UsageError("--min-loss needs the same loss on every rank: use --dist allreduce or lbfgs "
                      "(with --dist average the ranks' losses differ between averagings)");
   DistSetup setup;
-  setup.comm = dist::connect(o.commTimeout);
+  setup.comm = dist::connect(o.commTimeout, o.sharedMemory == "on");
   setup.shard = {setup.comm->rank(), setup.comm->size(),
                  o.shard == "strided" ? data::Shard::Layout::Strided : data::Shard::Layout::Contiguous};
   if (setup.distributed() || strategy == dist::Strategy::Lbfgs)

@@ -17,6 +17,7 @@ struct DistOptions {
   int64_t averageEvery = 0;  // 0: not given (10 for --dist average)
   std::string shard = "contiguous";
   double commTimeout = 120;
+  std::string sharedMemory = "on";
 };
 
 void addDistOptions(CLI::App& app, DistOptions& o);

@@ -14,7 +14,9 @@ enum class ReduceOp { Sum, Max, Min };
 struct CommStats {
   double seconds = 0;      // in collectives, waiting included
   double waitSeconds = 0;  // of which waiting for slower ranks to arrive
-  double bytesSent = 0;   // estimated: a ring all-reduce of B bytes sends 2 (p-1)/p B per rank
+  // estimated: a ring all-reduce of B bytes sends 2 (p-1)/p B per rank; a shared-memory one
+  // reads (p-1)/p B of the other ranks' memory and writes as much into it
+  double bytesSent = 0;
   int64_t collectives = 0;
 };
 
@@ -37,6 +39,12 @@ class Communicator {
   // One value from every rank, indexed by rank.
   virtual std::vector<int64_t> allGather(int64_t value) = 0;
   virtual void barrier() = 0;
+  // Memory for `count` floats (64-byte aligned) that allReduce(Sum) reduces in place without
+  // messages, shared with the other ranks when all run on one machine; null when there is no
+  // such memory (a single process, ranks on several machines). Collective, with the same count
+  // on every rank; a later call may reuse or free the memory of an earlier one, which lives at
+  // most as long as the communicator.
+  virtual float* reducibleMemory(int64_t count) { return nullptr; }
   // Ends every process of the job with `exitCode` (after this rank printed why).
   [[noreturn]] virtual void abort(int exitCode) = 0;
 
@@ -49,8 +57,10 @@ class Communicator {
 // True when this process was started by mpirun (Open MPI's or any PMI-based launcher).
 bool launchedByMpirun();
 // An MPI communicator over all ranks when launched by mpirun, else a single-process one.
-// `timeoutSeconds` bounds every collective (0: wait forever).
-std::unique_ptr<Communicator> connect(double timeoutSeconds);
+// `timeoutSeconds` bounds every collective (0: wait forever). With `sharedMemory`, ranks that all
+// run on one machine reduce through shared memory (reducibleMemory, small all-reduces, barriers)
+// instead of messages; the job uses it only when every rank asks for it.
+std::unique_ptr<Communicator> connect(double timeoutSeconds, bool sharedMemory = true);
 // The single-process communicator: rank 0 of 1, collectives return their input.
 std::unique_ptr<Communicator> singleProcess();
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "shoal/dist/communicator.hpp"
+#include "shoal/dist/shared_gradients.hpp"
 #include "shoal/nn/flat_parameters.hpp"
 #include "shoal/nn/module.hpp"
 #include "shoal/optim/optim_method.hpp"
@@ -37,6 +38,9 @@ class Synchronizer {
 
   // Rank 0's parameters and state buffers (batch-norm statistics) to every rank.
   void broadcastModel(nn::Module& model);
+  // For the strategies that all-reduce gradients, moves `flat`'s gradient buffer into memory the
+  // communicator reduces in place, for as long as the result lives (collective).
+  SharedGradients shareGradients(nn::FlatParameters& flat);
   // After a backward pass over `samples` local samples with mean loss `loss` (in the closure):
   // AllReduce and Lbfgs replace the gradient by the sample-weighted mean over all ranks and
   // return the global mean loss; Average leaves both local. `stopSignal` (0 or a signal number)

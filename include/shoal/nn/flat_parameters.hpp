@@ -17,8 +17,15 @@ class FlatParameters {
   const std::vector<Parameter>& parameters() const { return params_; }
   int64_t count() const { return values_.numel(); }
   void zeroGrads();
+  // Moves the gradients, values kept, into `storage` (count() floats) and points every
+  // parameter's gradient there: the flat buffer can live in memory a communicator reduces in
+  // place. `storage` must not share memory with the current gradients.
+  void placeGrads(Tensor storage);
 
  private:
+  // Points every parameter's value and gradient at its slice of the flat buffers.
+  void bindViews();
+
   std::vector<Parameter> params_;
   Tensor values_;
   Tensor grads_;

@@ -17,6 +17,9 @@ class Tensor {
   explicit Tensor(const Shape& shape);
   static Tensor full(const Shape& shape, float value);
   static Tensor fromVector(const Shape& shape, const std::vector<float>& values);
+  // A tensor over memory it does not own (64-byte aligned, at least shape.numel() floats), which
+  // must outlive the tensor and its views.
+  static Tensor borrowed(const Shape& shape, float* data);
 
   bool defined() const { return storage_ != nullptr; }
   const Shape& shape() const { return shape_; }
