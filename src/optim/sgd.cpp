@@ -14,22 +14,33 @@ struct Coefficients {
   float lr, momentum, dampened, weightDecay;  // dampened = 1 - dampening
 };
 
+// The passes return whether every g[i] was finite: g - g is 0 for a finite g, NaN otherwise,
+// summed on the way (no second pass over the gradients).
+
 // p, g: [count]; p -= lr * (g + wd * p)
-void plainPass(float* p, const float* g, int64_t count, Coefficients k) {
-#pragma omp parallel for simd if (count >= kParallelFrom)
-  for (int64_t i = 0; i < count; ++i) p[i] -= k.lr * (g[i] + k.weightDecay * p[i]);
+bool plainPass(float* p, const float* g, int64_t count, Coefficients k) {
+  float nonFinite = 0.0f;
+#pragma omp parallel for simd reduction(+ : nonFinite) if (count >= kParallelFrom)
+  for (int64_t i = 0; i < count; ++i) {
+    nonFinite += g[i] - g[i];
+    p[i] -= k.lr * (g[i] + k.weightDecay * p[i]);
+  }
+  return nonFinite == 0.0f;
 }
 
 // p, g, b: [count]; the momentum update, with the buffer set to the gradient on the first step.
 template <bool kFirst, bool kNesterov>
-void momentumPass(float* p, const float* g, float* b, int64_t count, Coefficients k) {
-#pragma omp parallel for simd if (count >= kParallelFrom)
+bool momentumPass(float* p, const float* g, float* b, int64_t count, Coefficients k) {
+  float nonFinite = 0.0f;
+#pragma omp parallel for simd reduction(+ : nonFinite) if (count >= kParallelFrom)
   for (int64_t i = 0; i < count; ++i) {
+    nonFinite += g[i] - g[i];
     float d = g[i] + k.weightDecay * p[i];
     float buf = kFirst ? d : k.momentum * b[i] + k.dampened * d;
     b[i] = buf;
     p[i] -= k.lr * (kNesterov ? d + k.momentum * buf : buf);
   }
+  return nonFinite == 0.0f;
 }
 
 void requireNonNegative(double value, const char* what) {
@@ -64,7 +75,7 @@ float SGD::step(Tensor& params, Tensor& grads, const Closure& closure) {
   float* p = params.data();
   const float* g = grads.data();
   if (options_.momentum == 0) {
-    plainPass(p, g, count, k);
+    gradientsFinite_ = plainPass(p, g, count, k);
   } else {
     bool first = !momentumBuffer_.defined();
     if (first) momentumBuffer_ = Tensor(params.shape());
@@ -74,11 +85,13 @@ float SGD::step(Tensor& params, Tensor& grads, const Closure& closure) {
     float* b = momentumBuffer_.data();
     auto pass = first ? (options_.nesterov ? momentumPass<true, true> : momentumPass<true, false>)
                       : (options_.nesterov ? momentumPass<false, true> : momentumPass<false, false>);
-    pass(p, g, b, count, k);
+    gradientsFinite_ = pass(p, g, b, count, k);
   }
   ++iteration_;
   return loss;
 }
+
+bool SGD::lastGradientsFinite(const Tensor&) const { return gradientsFinite_; }
 
 nlohmann::json SGD::config() const {
   return {{"name", name()},

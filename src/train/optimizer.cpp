@@ -231,7 +231,7 @@ TrainSummary Optimizer::optimize() {
       if (sync_) sync_->afterStep(flat, *method_, at.iteration + 1, localStop());
       at.epochSeconds += secondsSince(stepStart);
       if (!std::isfinite(loss)) diverged("the loss became " + std::to_string(loss));
-      if (!backend::cpu::allFinite(flat.grads().data(), flat.grads().numel()))
+      if (!method_->lastGradientsFinite(flat.grads()))
         diverged("a gradient became infinite or NaN");
       state.iteration = ++at.iteration;
       ++at.batch;

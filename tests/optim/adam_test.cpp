@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "optim/test_problems.hpp"
 #include "shoal/error.hpp"
 
@@ -10,6 +12,15 @@ namespace shoal {
 namespace {
 
 using optim::Adam;
+
+TEST(Adam, ReportsNonFiniteGradientsThroughTheBaseCheck) {
+  Adam adam({.lr = 0.01});
+  Tensor params(Shape{5}), grads = Tensor::full(Shape{5}, 0.5f);
+  adam.step(params, grads, [] { return 1.0f; });
+  EXPECT_TRUE(adam.lastGradientsFinite(grads));
+  grads[2] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_FALSE(adam.lastGradientsFinite(grads));
+}
 
 TEST(Adam, MatchesPyTorchTrajectories) {
   nlohmann::json fixture = testing::loadFixture("optim_adam.json");

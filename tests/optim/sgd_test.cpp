@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "optim/test_problems.hpp"
 #include "shoal/error.hpp"
 
@@ -60,6 +62,27 @@ TEST(SGD, AllocatesTheMomentumBufferOnTheFirstStepWithMomentum) {
   EXPECT_EQ(state.tensors[0].first, "momentum_buffer");
   // The buffer starts as the first gradient.
   EXPECT_FLOAT_EQ(state.tensors[0].second[2], 2.7f);
+}
+
+TEST(SGD, NotesNonFiniteGradientsInItsUpdatePass) {
+  // Short buffers stay on one thread, long ones go to every core: both passes, both paths.
+  for (int64_t n : {int64_t{10}, int64_t{1} << 17}) {
+    for (double momentum : {0.0, 0.9}) {
+      SGD sgd({.lr = 0.1, .momentum = momentum});
+      Tensor params(Shape{n}), grads = Tensor::full(Shape{n}, 0.5f);
+      sgd.step(params, grads, [] { return 1.0f; });
+      EXPECT_TRUE(sgd.lastGradientsFinite(grads)) << n << " " << momentum;
+      for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                        -std::numeric_limits<float>::infinity()}) {
+        grads[n - 3] = bad;
+        sgd.step(params, grads, [] { return 1.0f; });
+        EXPECT_FALSE(sgd.lastGradientsFinite(grads)) << n << " " << momentum << " " << bad;
+        grads[n - 3] = 0.5f;
+      }
+      sgd.step(params, grads, [] { return 1.0f; });
+      EXPECT_TRUE(sgd.lastGradientsFinite(grads)) << "a finite step after a bad one";
+    }
+  }
 }
 
 TEST(SGD, FollowsItsScheduleAndReportsTheRate) {

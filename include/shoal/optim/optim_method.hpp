@@ -38,6 +38,9 @@ class OptimMethod {
   int64_t iteration() const { return iteration_; }
   // Settings as JSON, for logs and the metrics file.
   virtual nlohmann::json config() const = 0;
+  // Whether every gradient the last step used was finite. The base checks `grads` after the
+  // step; a method whose update pass reads every gradient notes it in that pass instead.
+  virtual bool lastGradientsFinite(const Tensor& grads) const;
   // The state that lets a fresh instance built with the same options continue bit for bit.
   // The base fills method, iteration and epoch; subclasses add their own.
   virtual OptimState saveState() const;

@@ -32,6 +32,8 @@ class SGD : public OptimMethod {
   std::string name() const override { return "SGD"; }
   double currentLearningRate() const override;
   nlohmann::json config() const override;
+  // Noted by the update pass of the last step.
+  bool lastGradientsFinite(const Tensor& grads) const override;
   // Adds the momentum buffer once a step with momentum has allocated it.
   OptimState saveState() const override;
   void restoreState(const OptimState& state) override;
@@ -41,6 +43,7 @@ class SGD : public OptimMethod {
   Options options_;
   std::shared_ptr<LearningRateSchedule> schedule_;
   Tensor momentumBuffer_;  // [params]; undefined until the first step with momentum
+  bool gradientsFinite_ = true;  // of the last step, noted by its update pass
 };
 
 }  // namespace shoal::optim
