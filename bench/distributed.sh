@@ -3,7 +3,8 @@
 # threads against 2 ranks x 1 thread for each strategy: samples/s, communication share, bytes/step.
 # "comm share" is the time in collectives over the step time; "of it wait" the part spent waiting
 # for the other rank to arrive (imbalance, not transfer). allreduce runs twice: through the
-# shared memory of the ranks (the default on one machine) and through Open MPI's messages.
+# shared memory of the ranks (the default on one machine) and through Open MPI's messages; first,
+# bench_allreduce times the bare all-reduce of the MLP's gradient both ways.
 # usage: bench/distributed.sh [BUILD_DIR] [ITERATIONS]   (default: build, 2000 steps per run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,9 @@ print(f"| {name:<58} | {samples:>10,.0f} | {100 * share:>10.1f}% | {100 * wait:>
 PY
 }
 
+# The collective alone: one all-reduce of the MLP's gradient, both ways, alternated.
+mpirun -np 2 "$build/bench_allreduce" 795010 400 | grep -v '^RESULT'
+echo
 echo "MLP 784-1000-10, batch 128 per rank, SGD momentum 0.9, $steps steps per run ($(nproc) cores)"
 echo "| run                                                        | samples/s  | comm share | of it wait | MB sent/step |"
 echo "|------------------------------------------------------------|------------|------------|------------|--------------|"
