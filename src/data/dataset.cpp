@@ -38,17 +38,23 @@ int64_t checkedSize(const char* what, const Shape& sampleShape, size_t values,
   return size;
 }
 
-// out[i, f] = p(in[index[i], f]) for a [n, width] batch; T is uint8_t or float.
+constexpr int64_t kParallelFrom = 1 << 15;  // smaller batches are gathered on the calling thread
+
+// out[i, f] = p(in[index[i], f]) for a [n, width] batch; T is uint8_t or float. Rows are split
+// over the OpenMP threads: the rows sit at random places, so the gather waits on memory.
 template <typename T>
 void gatherRows(const T* source, int64_t width, std::span<const int64_t> indices,
                 const Preprocessing& p, float* out) {
+  const int64_t n = static_cast<int64_t>(indices.size());
+  const bool parallel = n * width >= kParallelFrom;
   if (p.broadcast()) {
     const float offset = p.offset[0];
     const float scale = p.scale[0];
-    for (int64_t index : indices) {
-      const T* row = source + index * width;
-      for (int64_t f = 0; f < width; ++f) out[f] = (static_cast<float>(row[f]) - offset) * scale;
-      out += width;
+#pragma omp parallel for if (parallel)
+    for (int64_t i = 0; i < n; ++i) {
+      const T* row = source + indices[i] * width;
+      float* to = out + i * width;
+      for (int64_t f = 0; f < width; ++f) to[f] = (static_cast<float>(row[f]) - offset) * scale;
     }
     return;
   }
@@ -56,11 +62,12 @@ void gatherRows(const T* source, int64_t width, std::span<const int64_t> indices
   const size_t scaleStride = p.scale.size() == 1 ? 0 : 1;
   const float* offset = p.offset.data();
   const float* scale = p.scale.data();
-  for (int64_t index : indices) {
-    const T* row = source + index * width;
+#pragma omp parallel for if (parallel)
+  for (int64_t i = 0; i < n; ++i) {
+    const T* row = source + indices[i] * width;
+    float* to = out + i * width;
     for (int64_t f = 0; f < width; ++f)
-      out[f] = (static_cast<float>(row[f]) - offset[f * offsetStride]) * scale[f * scaleStride];
-    out += width;
+      to[f] = (static_cast<float>(row[f]) - offset[f * offsetStride]) * scale[f * scaleStride];
   }
 }
 
