@@ -40,4 +40,13 @@ void FlatParameters::placeGrads(Tensor storage) {
 
 void FlatParameters::zeroGrads() { backend::cpu::zero(grads_.data(), grads_.numel()); }
 
+void FlatParameters::discardGrads() {
+  for (Parameter& p : params_) {
+    if (p.overwriteNext)
+      *p.overwriteNext = true;
+    else
+      backend::cpu::zero(p.grad->data(), p.grad->numel());
+  }
+}
+
 }  // namespace shoal::nn

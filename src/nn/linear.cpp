@@ -49,8 +49,8 @@ std::string Linear::describe() const {
 }
 
 std::vector<Parameter> Linear::parameters() {
-  std::vector<Parameter> params{{"weight", &weight_, &gradWeight_}};
-  if (withBias_) params.push_back({"bias", &bias_, &gradBias_});
+  std::vector<Parameter> params{{"weight", &weight_, &gradWeight_, &overwriteGrads_}};
+  if (withBias_) params.push_back({"bias", &bias_, &gradBias_, &overwriteGrads_});
   return params;
 }
 
@@ -91,7 +91,8 @@ void Linear::updateParameterGradients(const Tensor& input, const Tensor& gradOut
 
 void Linear::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
   matmul_.backwardWeights(input, productGrad(gradOutput), gradWeight_,
-                          withBias_ ? &gradBias_ : nullptr);
+                          withBias_ ? &gradBias_ : nullptr, /*accumulate=*/!overwriteGrads_);
+  overwriteGrads_ = false;
 }
 
 }  // namespace shoal::nn

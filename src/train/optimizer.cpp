@@ -162,7 +162,7 @@ TrainSummary Optimizer::optimize() {
   Tensor input, target, scaledGradOutput;
   const Tensor* output = nullptr;
   optim::Closure closure = [&] {
-    flat.zeroGrads();
+    flat.discardGrads();  // the backward pass below computes every gradient
     output = &model_.forward(input);
     float loss = criterion_->forward(*output, target);
     model_.backwardParameters(input, criterion_->backward(*output, target));

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "shoal/error.hpp"
+#include "shoal/nn/batch_normalization.hpp"
 #include "shoal/nn/dropout.hpp"
 #include "shoal/nn/flat_parameters.hpp"
 #include "shoal/nn/flatten.hpp"
@@ -80,6 +81,36 @@ TEST(Sequential, PlacedGradientsKeepTheirValuesAndReceiveTheNextBackward) {
   model.backward(x, gradOut);  // accumulates into the new place
   for (int64_t i = 0; i < flat.count(); ++i) ASSERT_FLOAT_EQ(elsewhere[i], 2 * once[i]) << i;
   EXPECT_THROW(flat.placeGrads(Tensor(Shape{flat.count() - 1})), shoal::ShapeError);
+}
+
+TEST(Sequential, DiscardedGradientsAreRecomputedAsIfZeroed) {
+  // Linear overwrites its gradients after discardGrads; BatchNormalization's are zeroed first.
+  auto build = [](nn::Sequential& m) {
+    nn::manualSeed(5);
+    m.add(nn::Linear(6, 8)).add(nn::BatchNormalization(8)).add(nn::ReLU()).add(nn::Linear(8, 4))
+        .add(nn::LogSoftMax());
+  };
+  nn::Sequential cleared, discarded;
+  build(cleared);
+  build(discarded);
+  Tensor x = randomTensor(Shape{5, 6}, 56), gradOut = randomTensor(Shape{5, 4}, 57);
+  nn::FlatParameters& zeroed = cleared.flatParameters();
+  nn::FlatParameters& marked = discarded.flatParameters();
+  for (int step = 0; step < 3; ++step) {
+    marked.grads().fill(1e6f);  // stale values the next pass must not add to
+    zeroed.zeroGrads();
+    marked.discardGrads();
+    cleared.forward(x);
+    cleared.backwardParameters(x, gradOut);
+    discarded.forward(x);
+    discarded.backwardParameters(x, gradOut);
+    ASSERT_EQ(marked.grads().toVector(), zeroed.grads().toVector()) << "step " << step;
+  }
+  // Without a discard the next pass adds again (Torch's accumulation).
+  discarded.forward(x);
+  discarded.backwardParameters(x, gradOut);
+  std::vector<float> twice = marked.grads().toVector(), once = zeroed.grads().toVector();
+  for (size_t i = 0; i < once.size(); ++i) ASSERT_FLOAT_EQ(twice[i], 2 * once[i]) << i;
 }
 
 TEST(Sequential, ShapeMismatchNamesTheLayerAndBothSizes) {

@@ -17,6 +17,10 @@ class FlatParameters {
   const std::vector<Parameter>& parameters() const { return params_; }
   int64_t count() const { return values_.numel(); }
   void zeroGrads();
+  // Before a backward pass through every module (a training step): the gradients' values no
+  // longer matter, and each is either zeroed or marked for its module to overwrite
+  // (Parameter::overwriteNext), which spares a clearing pass and a read of the old values.
+  void discardGrads();
   // Moves the gradients, values kept, into `storage` (count() floats) and points every
   // parameter's gradient there: the flat buffer can live in memory a communicator reduces in
   // place. `storage` must not share memory with the current gradients.

@@ -58,6 +58,7 @@ class Linear : public Module {
   int64_t in_, out_;
   bool withBias_;
   bool fusedRelu_ = false;
+  bool overwriteGrads_ = false;  // the next gradient pass writes instead of adding (Parameter)
   Tensor weight_, bias_, gradWeight_, gradBias_;
   Tensor maskedGrad_;  // [N, Out], written by maskGradient and read by the products
   backend::cpu::Matmul matmul_;

@@ -18,6 +18,10 @@ struct Parameter {
   std::string name;  // "weight", "bias"
   Tensor* value;
   Tensor* grad;
+  // For a module that can write its gradients instead of adding to them: set by
+  // FlatParameters::discardGrads, cleared by the module when its next gradient pass wrote them.
+  // Null: the module always adds, and discardGrads zeroes its gradients instead.
+  bool* overwriteNext = nullptr;
 };
 
 // Inputs and outputs are batches: the first extent is N, the rest is the per-sample shape.

@@ -19,8 +19,10 @@ memory::desc transposedDesc(int64_t rows, int64_t cols) {
   return memory::desc({rows, cols}, memory::data_type::f32, memory::dims{1, rows});
 }
 
-dnnl::primitive_attr accumulating() {
+// With `accumulate`, the product is added to what dst holds (a sum post-op).
+dnnl::primitive_attr accumulating(bool accumulate) {
   dnnl::primitive_attr attr = userScratchpad();
+  if (!accumulate) return attr;
   dnnl::post_ops sum;
   sum.append_sum(1.0f);
   attr.set_post_ops(sum);
@@ -113,17 +115,17 @@ void Matmul::backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& g
 }
 
 void Matmul::backwardWeights(const Tensor& src, const Tensor& gradDst, Tensor& gradWeight,
-                             Tensor* gradBias) {
+                             Tensor* gradBias, bool accumulate) {
   if (src.rank() != 2 || gradDst.rank() != 2)
     throw ShapeError("Matmul backward: expected src [N, In] and gradDst [N, Out], got " +
                      src.shape().str() + " and " + gradDst.shape().str());
   int64_t n = src.dim(0), in = src.dim(1), out = gradDst.dim(1);
   expectMatrix(gradDst, n, out, "Matmul backward gradDst");
   expectMatrix(gradWeight, out, in, "Matmul backward gradWeight");
-  Product& w = impl_->backwardWeights.get(Shape{n, in, out}, [&] {
-    // (gradDst [N, Out] read as [Out, N]) * src [N, In] + gradWeight -> gradWeight [Out, In]
+  Product& w = impl_->backwardWeights.get(Shape{n, in, out, accumulate}, [&] {
+    // (gradDst [N, Out] read as [Out, N]) * src [N, In] (+ gradWeight) -> gradWeight [Out, In]
     return Product(transposedDesc(out, n), plainDesc({n, in}), nullptr, plainDesc({out, in}),
-                   accumulating());
+                   accumulating(accumulate));
   });
   w.run(gradDst, src, nullptr, gradWeight);
   if (!gradBias) return;
@@ -132,10 +134,10 @@ void Matmul::backwardWeights(const Tensor& src, const Tensor& gradDst, Tensor& g
     impl_->ones.resize(Shape{n});
     impl_->ones.fill(1.0f);
   }
-  Product& b = impl_->backwardBias.get(Shape{n, out}, [&] {
-    // ones [1, N] * gradDst [N, Out] + gradBias -> gradBias [1, Out]
+  Product& b = impl_->backwardBias.get(Shape{n, out, accumulate}, [&] {
+    // ones [1, N] * gradDst [N, Out] (+ gradBias) -> gradBias [1, Out]
     return Product(plainDesc({1, n}), plainDesc({n, out}), nullptr, plainDesc({1, out}),
-                   accumulating());
+                   accumulating(accumulate));
   });
   b.run(impl_->ones, gradDst, nullptr, *gradBias);
 }

@@ -22,8 +22,10 @@ class Matmul {
   // gradSrc [N, In] = gradDst [N, Out] * weight [Out, In].
   void backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc);
   // gradWeight [Out, In] += gradDst^T * src, and gradBias [Out] += the column sums of gradDst
-  // when `gradBias` is given; both through a sum post-op, so nothing is allocated.
-  void backwardWeights(const Tensor& src, const Tensor& gradDst, Tensor& gradWeight, Tensor* gradBias);
+  // when `gradBias` is given; both through a sum post-op, so nothing is allocated. Without
+  // `accumulate`, = instead of += (no read of the old gradients, no clearing pass before).
+  void backwardWeights(const Tensor& src, const Tensor& gradDst, Tensor& gradWeight, Tensor* gradBias,
+                       bool accumulate = true);
 
  private:
   struct Impl;
