@@ -1,4 +1,5 @@
-// Times LeNet-5's two convolutions (forward, backward-data, backward-weights) at batch 128.
+// Times LeNet-5's two convolutions (forward, backward-data, backward-weights) at batch 128,
+// alone and as the conv -> ReLU -> max-pooling blocks that Sequential fuses.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -6,7 +7,10 @@
 #include <vector>
 
 #include "shoal/backend/cpu/engine.hpp"
+#include "shoal/nn/relu.hpp"
+#include "shoal/nn/sequential.hpp"
 #include "shoal/nn/spatial_convolution.hpp"
+#include "shoal/nn/spatial_max_pooling.hpp"
 
 using namespace shoal;
 
@@ -30,7 +34,7 @@ struct Timing {
 };
 
 // Median of `reps` timed forward and backward passes after a warm-up.
-Timing timeLayer(nn::SpatialConvolution& conv, const Tensor& x, const Tensor& gy, int reps) {
+Timing timeLayer(nn::Module& conv, const Tensor& x, const Tensor& gy, int reps) {
   for (int i = 0; i < 5; ++i) {
     conv.forward(x);
     conv.backward(x, gy);
@@ -69,5 +73,21 @@ int main() {
               t2.backward);
   std::printf("both convolutions, forward + backward: %.3f ms\n",
               t1.forward + t1.backward + t2.forward + t2.backward);
+  auto block = [](nn::SpatialConvolution conv) {
+    nn::Sequential s;
+    s.add(std::move(conv)).add(nn::ReLU()).add(nn::SpatialMaxPooling(2, 2));
+    return s;
+  };
+  nn::Sequential block1 = block(nn::SpatialConvolution(1, 6, 5, 5, 1, 1, 2, 2));
+  nn::Sequential block2 = block(nn::SpatialConvolution(6, 16, 5, 5));
+  Tensor gp1 = randomTensor({n, 6, 14, 14}, 5), gp2 = randomTensor({n, 16, 5, 5}, 6);
+  Timing b1 = timeLayer(block1, x1, gp1, reps);
+  Timing b2 = timeLayer(block2, x2, gp2, reps);
+  std::printf("%-40s forward %6.3f ms  backward %6.3f ms\n", "block 1 (conv1, ReLU, 2x2 max pool)",
+              b1.forward, b1.backward);
+  std::printf("%-40s forward %6.3f ms  backward %6.3f ms\n", "block 2 (conv2, ReLU, 2x2 max pool)",
+              b2.forward, b2.backward);
+  std::printf("both fused blocks, forward + backward: %.3f ms\n",
+              b1.forward + b1.backward + b2.forward + b2.backward);
   return 0;
 }

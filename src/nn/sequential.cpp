@@ -8,7 +8,13 @@ namespace shoal::nn {
 Sequential& Sequential::add(std::unique_ptr<Module> m) & {
   m->setLabel("layer " + std::to_string(modules_.size() + 1) + " (" + m->describe() + ")");
   m->setTraining(training_);
-  if (!modules_.empty() && modules_.back()->fuseNext(*m)) m->setPassThrough(true);
+  // Offered to the last module that computes anything: a convolution that took over a ReLU
+  // may take over the pooling after it as well.
+  for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) {
+    if ((*it)->passesThrough()) continue;
+    if ((*it)->fuseNext(*m)) m->setPassThrough(true);
+    break;
+  }
   if (firstLearnable_ == SIZE_MAX && m->parameterCount() > 0) firstLearnable_ = modules_.size();
   modules_.push_back(std::move(m));
   return *this;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "shoal/error.hpp"
+#include "shoal/nn/spatial_pooling.hpp"
 
 namespace shoal::nn {
 namespace {
@@ -70,7 +71,22 @@ Shape SpatialConvolution::outputShape(const Shape& in) const {
                      std::to_string(g.kernelW) + " (HxW) is larger than the padded input " +
                      std::to_string(h) + "x" + std::to_string(w) + " (sample shape " + in.str() +
                      ")");
-  return Shape{g.outputPlanes, (h - g.kernelH) / g.strideH + 1, (w - g.kernelW) / g.strideW + 1};
+  Shape out{g.outputPlanes, (h - g.kernelH) / g.strideH + 1, (w - g.kernelW) / g.strideW + 1};
+  if (fusedPool_) pooledShape(out);  // the fused pooling must fit too
+  return out;
+}
+
+Shape SpatialConvolution::pooledShape(const Shape& convShape) const {
+  const auto& p = *fusedPool_;
+  int64_t ph = backend::cpu::poolingOutputSize(convShape[1], p.kernelH, p.strideH, p.padH, p.ceilMode);
+  int64_t pw = backend::cpu::poolingOutputSize(convShape[2], p.kernelW, p.strideW, p.padW, p.ceilMode);
+  if (ph < 1 || pw < 1)
+    throw ShapeError(poolLabel_ + ": kernel " + std::to_string(p.kernelH) + "x" +
+                     std::to_string(p.kernelW) + " (HxW) is larger than the padded input " +
+                     std::to_string(convShape[1] + 2 * p.padH) + "x" +
+                     std::to_string(convShape[2] + 2 * p.padW) + " (sample shape " +
+                     convShape.str() + ")");
+  return Shape{convShape[0], ph, pw};
 }
 
 nlohmann::json SpatialConvolution::spec() const {
@@ -113,25 +129,34 @@ void SpatialConvolution::reset(Generator& gen) {
 }
 
 bool SpatialConvolution::fuseNext(const Module& next) {
-  if (next.typeName() != "ReLU") return false;
-  fusedRelu_ = true;
-  conv_.fuseRelu(true);
+  if (fusedPool_) return false;
+  if (next.typeName() == "ReLU") {
+    fusedRelu_ = true;
+    conv_.fuseRelu(true);
+    return true;
+  }
+  if (next.typeName() != "SpatialMaxPooling") return false;
+  fusedPool_ = dynamic_cast<const SpatialPooling&>(next).geometry();
+  poolLabel_ = next.label();
+  conv_.fuseMaxPooling(*fusedPool_);
   return true;
 }
 
 void SpatialConvolution::maskGradient(const Tensor& gradOutput) {
-  if (!fusedRelu_) return;
+  if (!masksHere()) return;
   maskedGrad_.resize(gradOutput.shape());
   reluMask_.backward(output_, gradOutput, maskedGrad_);
 }
 
-// input [N, In, H, W] -> output [N, Out, OH, OW]
+// input [N, In, H, W] -> output [N, Out, OH, OW], or [N, Out, PH, PW] with a fused pooling
 void SpatialConvolution::updateOutput(const Tensor& input) {
-  output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
+  Shape out = outputShape(input.shape().tail());
+  if (fusedPool_) out = pooledShape(out);
+  output_.resize(out.withBatch(input.dim(0)));
   conv_.forward(input, weight_, bias_, output_);
 }
 
-// gradOutput [N, Out, OH, OW] -> gradInput [N, In, H, W]
+// gradOutput [N, Out, OH, OW] (or pooled) -> gradInput [N, In, H, W]
 void SpatialConvolution::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   maskGradient(gradOutput);
   gradInput_.resize(input.shape());

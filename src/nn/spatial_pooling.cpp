@@ -24,6 +24,7 @@ Shape SpatialPooling::outputShape(const Shape& in) const {
     throw ShapeError(label() + ": expected a sample of shape [C, H, W], got " + in.str());
   int64_t oh = backend::cpu::poolingOutputSize(in[1], g.kernelH, g.strideH, g.padH, g.ceilMode);
   int64_t ow = backend::cpu::poolingOutputSize(in[2], g.kernelW, g.strideW, g.padW, g.ceilMode);
+  if ((oh < 1 || ow < 1) && passesThrough()) return in;
   if (oh < 1 || ow < 1)
     throw ShapeError(label() + ": kernel " + std::to_string(g.kernelH) + "x" +
                      std::to_string(g.kernelW) + " (HxW) is larger than the padded input " +

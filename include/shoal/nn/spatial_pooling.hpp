@@ -15,7 +15,11 @@ class SpatialPooling : public Module {
  public:
   SpatialPooling(SpatialPooling&&) = default;
 
+  // While a preceding SpatialConvolution computes this pooling (passesThrough()), training
+  // passes the pooled tensor through this layer: a pooled shape too small to pool again is
+  // returned as it is (the convolution checks the pooling against its own output).
   Shape outputShape(const Shape& inputShape) const override;
+  const backend::cpu::PoolingGeometry& geometry() const { return geometry_; }
   // {"type", "kernel", "stride", "pad", "ceil"}.
   nlohmann::json spec() const override;
   // "Type(KWxKH[, stride W,H][, pad W,H][, ceil])".

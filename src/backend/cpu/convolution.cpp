@@ -1,5 +1,8 @@
-// oneDNN convolution primitives per input shape, staged layouts, accumulated weight gradients.
+// oneDNN convolution primitives per input shape, staged layouts, accumulated weight gradients,
+// and the fused ReLU and max pooling that keep the convolution's blocked layout.
 #include "shoal/backend/cpu/convolution.hpp"
+
+#include <optional>
 
 #include "shoal/backend/cpu/dnnl_binding.hpp"
 #include "shoal/backend/cpu/engine.hpp"
@@ -8,6 +11,26 @@ namespace shoal::backend::cpu {
 
 using dnnl::memory;
 using Direction = Staged::Direction;
+
+namespace {
+
+// `from` as seen by a primitive that wants `desc`: `from` itself, or a copy made by a reorder.
+struct Relayout {
+  Relayout() = default;
+  Relayout(const memory& from, const memory::desc& desc) : to(from) {
+    if (from.get_desc() == desc) return;
+    to = memory(desc, engine());
+    reorder = BoundPrimitive(dnnl::reorder::primitive_desc(from, to, userScratchpad()),
+                             {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
+  }
+  void run() const {
+    if (!reorder.empty()) reorder.run();
+  }
+  memory to;
+  BoundPrimitive reorder;
+};
+
+}  // namespace
 
 struct Convolution::Impl {
   struct Entry {
@@ -21,6 +44,15 @@ struct Convolution::Impl {
     BoundPrimitive backwardData;
     Staged weightsSrc, weightsGradDst, gradWeight, gradBias;
     BoundPrimitive backwardWeights;
+    // With a fused max pooling: the convolution's (ReLU'd) result and its gradient stay in
+    // forwardPd.dst_desc(); only the pooled [N, Out, PH, PW] crosses to plain tensors.
+    memory::dims pooledDims, poolKernel, poolStrides, poolPadL, poolPadR;
+    memory convDst, gradConvDst, poolWorkspace;
+    dnnl::pooling_forward::primitive_desc poolPd;
+    Staged pooled, poolGradDst;
+    BoundPrimitive pool, poolBackward, reluMask;  // backward ones made on the first backward
+    Relayout dataGradConvDst, weightsGradConvDst;  // gradConvDst as the backward passes want it
+    const float* routedGrad = nullptr;  // the pooled gradient gradConvDst holds this pass
   };
 
   explicit Impl(const ConvolutionGeometry& geometry) : g(geometry) {}
@@ -62,14 +94,83 @@ struct Convolution::Impl {
     e.forwardPd = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
     e.src = Staged(plainDesc(e.srcDims), e.forwardPd.src_desc(), Direction::In);
     e.weight = Staged(plainDesc(e.weightDims), e.forwardPd.weights_desc(), Direction::In);
-    e.dst = Staged(plainDesc(e.dstDims), e.forwardPd.dst_desc(), Direction::Out);
+    if (pooling) {
+      e.convDst = memory(e.forwardPd.dst_desc(), engine());
+    } else {
+      e.dst = Staged(plainDesc(e.dstDims), e.forwardPd.dst_desc(), Direction::Out);
+      e.convDst = e.dst.inner();
+    }
     e.bias = memory(plainDesc(e.biasDims), engine(), nullptr);
     std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, e.src.inner()},
                                              {DNNL_ARG_WEIGHTS, e.weight.inner()},
-                                             {DNNL_ARG_DST, e.dst.inner()}};
+                                             {DNNL_ARG_DST, e.convDst}};
     if (g.withBias) args.emplace_back(DNNL_ARG_BIAS, e.bias);
     e.forward = BoundPrimitive(e.forwardPd, std::move(args));
+    if (pooling) makePooling(e, oh, ow);
     return e;
+  }
+
+  // convDst [N, Out, OH, OW] -> pooled [N, Out, PH, PW], both in the convolution's layout.
+  void makePooling(Entry& e, int64_t oh, int64_t ow) const {
+    const PoolingGeometry& p = *pooling;
+    int64_t ph = poolingOutputSize(oh, p.kernelH, p.strideH, p.padH, p.ceilMode);
+    int64_t pw = poolingOutputSize(ow, p.kernelW, p.strideW, p.padW, p.ceilMode);
+    e.pooledDims = {e.dstDims[0], e.dstDims[1], ph, pw};
+    e.poolKernel = {p.kernelH, p.kernelW};
+    e.poolStrides = {p.strideH, p.strideW};
+    e.poolPadL = {p.padH, p.padW};
+    e.poolPadR = {poolingRightPadding(oh, ph, p.kernelH, p.strideH, p.padH),
+                  poolingRightPadding(ow, pw, p.kernelW, p.strideW, p.padW)};
+    dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_training,
+                                     dnnl::algorithm::pooling_max, e.forwardPd.dst_desc(),
+                                     anyDesc(e.pooledDims), e.poolStrides, e.poolKernel,
+                                     e.poolPadL, e.poolPadR);
+    e.poolPd = dnnl::pooling_forward::primitive_desc(desc, userScratchpad(), engine());
+    e.poolWorkspace = memory(e.poolPd.workspace_desc(), engine());
+    e.pooled = Staged(plainDesc(e.pooledDims), e.poolPd.dst_desc(), Direction::Out);
+    e.pool = BoundPrimitive(e.poolPd, {{DNNL_ARG_SRC, e.convDst},
+                                       {DNNL_ARG_DST, e.pooled.inner()},
+                                       {DNNL_ARG_WORKSPACE, e.poolWorkspace}});
+  }
+
+  // pooled gradient -> gradConvDst through the positions the pooling selected, all in the
+  // convolution's layout. A fused ReLU masks the pooled gradient by pooled output > 0 first:
+  // the pooled value is the ReLU'd value at the selected position, so this is the ReLU's mask
+  // on a quarter of the elements (2x2 pooling).
+  void makePoolingBackward(Entry& e) const {
+    const memory::desc& pooledDesc = e.poolPd.dst_desc();
+    dnnl::pooling_backward::desc desc(dnnl::algorithm::pooling_max, e.forwardPd.dst_desc(),
+                                      pooledDesc, e.poolStrides, e.poolKernel, e.poolPadL,
+                                      e.poolPadR);
+    dnnl::pooling_backward::primitive_desc pd(desc, userScratchpad(), engine(), e.poolPd);
+    e.gradConvDst = memory(pd.diff_src_desc(), engine());
+    e.poolGradDst = Staged(plainDesc(e.pooledDims), pooledDesc, Direction::In);
+    memory gradPooled = e.poolGradDst.inner();
+    if (fusedRelu) {
+      auto relu = dnnl::algorithm::eltwise_relu_use_dst_for_bwd;
+      dnnl::eltwise_forward::primitive_desc hint(
+          dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, relu, pooledDesc, 0.0f),
+          engine());
+      dnnl::eltwise_backward::primitive_desc maskPd(
+          dnnl::eltwise_backward::desc(relu, pooledDesc, pooledDesc, 0.0f), userScratchpad(),
+          engine(), hint);
+      gradPooled = memory(pooledDesc, engine());  // never the caller's gradient tensor
+      e.reluMask = BoundPrimitive(maskPd, {{DNNL_ARG_DST, e.pooled.inner()},
+                                           {DNNL_ARG_DIFF_DST, e.poolGradDst.inner()},
+                                           {DNNL_ARG_DIFF_SRC, gradPooled}});
+    }
+    e.poolBackward = BoundPrimitive(pd, {{DNNL_ARG_DIFF_DST, gradPooled},
+                                         {DNNL_ARG_DIFF_SRC, e.gradConvDst},
+                                         {DNNL_ARG_WORKSPACE, e.poolWorkspace}});
+  }
+
+  // Fills gradConvDst from the pooled gradient once per backward pass.
+  void routeGradient(Entry& e, const Tensor& gradDst) const {
+    if (e.routedGrad == gradDst.data()) return;
+    e.poolGradDst.load(gradDst);
+    if (!e.reluMask.empty()) e.reluMask.run();
+    e.poolBackward.run();
+    e.routedGrad = gradDst.data();
   }
 
   void makeBackwardData(Entry& e) const {
@@ -83,12 +184,20 @@ struct Convolution::Impl {
                                                layout(e.dstDims), e.strides, e.padding, e.padding);
     dnnl::convolution_backward_data::primitive_desc pd(desc, userScratchpad(), engine(),
                                                        e.forwardPd);
-    e.dataGradDst = Staged(plainDesc(e.dstDims), pd.diff_dst_desc(), Direction::In);
+    memory gradDst;
+    if (pooling) {
+      if (e.poolBackward.empty()) makePoolingBackward(e);
+      e.dataGradConvDst = Relayout(e.gradConvDst, pd.diff_dst_desc());
+      gradDst = e.dataGradConvDst.to;
+    } else {
+      e.dataGradDst = Staged(plainDesc(e.dstDims), pd.diff_dst_desc(), Direction::In);
+      gradDst = e.dataGradDst.inner();
+    }
     e.dataWeight = pd.weights_desc() == e.weight.innerDesc()
                        ? e.weight
                        : Staged(plainDesc(e.weightDims), pd.weights_desc(), Direction::In);
     e.gradSrc = Staged(plainDesc(e.srcDims), pd.diff_src_desc(), Direction::Out);
-    e.backwardData = BoundPrimitive(pd, {{DNNL_ARG_DIFF_DST, e.dataGradDst.inner()},
+    e.backwardData = BoundPrimitive(pd, {{DNNL_ARG_DIFF_DST, gradDst},
                                          {DNNL_ARG_WEIGHTS, e.dataWeight.inner()},
                                          {DNNL_ARG_DIFF_SRC, e.gradSrc.inner()}});
   }
@@ -107,12 +216,21 @@ struct Convolution::Impl {
     e.weightsSrc = pd.src_desc() == e.src.innerDesc()
                        ? e.src
                        : Staged(plainDesc(e.srcDims), pd.src_desc(), Direction::In);
-    e.weightsGradDst = !e.backwardData.empty() && pd.diff_dst_desc() == e.dataGradDst.innerDesc()
-                           ? e.dataGradDst
-                           : Staged(plainDesc(e.dstDims), pd.diff_dst_desc(), Direction::In);
+    memory gradDst;
+    if (pooling) {
+      if (e.poolBackward.empty()) makePoolingBackward(e);
+      e.weightsGradConvDst = Relayout(e.gradConvDst, pd.diff_dst_desc());
+      gradDst = e.weightsGradConvDst.to;
+    } else {
+      e.weightsGradDst =
+          !e.backwardData.empty() && pd.diff_dst_desc() == e.dataGradDst.innerDesc()
+              ? e.dataGradDst
+              : Staged(plainDesc(e.dstDims), pd.diff_dst_desc(), Direction::In);
+      gradDst = e.weightsGradDst.inner();
+    }
     e.gradWeight = Staged(plainDesc(e.weightDims), pd.diff_weights_desc(), Direction::Accumulate);
     std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, e.weightsSrc.inner()},
-                                             {DNNL_ARG_DIFF_DST, e.weightsGradDst.inner()},
+                                             {DNNL_ARG_DIFF_DST, gradDst},
                                              {DNNL_ARG_DIFF_WEIGHTS, e.gradWeight.inner()}};
     if (g.withBias) {
       e.gradBias = Staged(plainDesc(e.biasDims), pd.diff_bias_desc(), Direction::Accumulate);
@@ -123,6 +241,7 @@ struct Convolution::Impl {
 
   ConvolutionGeometry g;
   bool fusedRelu = false;
+  std::optional<PoolingGeometry> pooling;
   ShapeCache<Entry> cache;
 };
 
@@ -137,24 +256,41 @@ void Convolution::fuseRelu(bool fused) {
   impl_->cache = {};  // primitives made before have no ReLU
 }
 
+void Convolution::fuseMaxPooling(const PoolingGeometry& pooling) {
+  impl_->pooling = pooling;
+  impl_->cache = {};  // primitives made before have no pooling
+}
+
 void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor& bias,
                           Tensor& dst) {
   Impl::Entry& e = impl_->entry(src.shape());
   // New data may sit at an old address: backward reuses only what this forward reorders.
   if (!e.backwardData.empty()) e.dataWeight.forget();
   if (!e.backwardWeights.empty()) e.weightsSrc.forget();
+  e.routedGrad = nullptr;
   e.src.load(src);
   e.weight.load(weight);
   if (impl_->g.withBias) bind(e.bias, bias);
-  e.dst.bindOutput(dst);
+  if (!impl_->pooling) {
+    e.dst.bindOutput(dst);
+    e.forward.run();
+    return e.dst.flush();
+  }
+  e.pooled.bindOutput(dst);
   e.forward.run();
-  e.dst.flush();
+  e.pool.run();
+  e.pooled.flush();
 }
 
 void Convolution::backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc) {
   Impl::Entry& e = impl_->entry(gradSrc.shape());
   if (e.backwardData.empty()) impl_->makeBackwardData(e);
-  e.dataGradDst.load(gradDst);
+  if (impl_->pooling) {
+    impl_->routeGradient(e, gradDst);
+    e.dataGradConvDst.run();
+  } else {
+    e.dataGradDst.load(gradDst);
+  }
   e.dataWeight.reuseOrLoad(weight);
   e.gradSrc.bindOutput(gradSrc);
   e.backwardData.run();
@@ -166,13 +302,19 @@ void Convolution::backwardWeights(const Tensor& src, const Tensor& gradDst, Tens
   Impl::Entry& e = impl_->entry(src.shape());
   if (e.backwardWeights.empty()) impl_->makeBackwardWeights(e);
   e.weightsSrc.reuseOrLoad(src);
-  e.weightsGradDst.reuseOrLoad(gradDst);
-  e.weightsGradDst.forget();  // gradDst is reordered again by the next backward pass
+  if (impl_->pooling) {
+    impl_->routeGradient(e, gradDst);
+    e.weightsGradConvDst.run();
+  } else {
+    e.weightsGradDst.reuseOrLoad(gradDst);
+    e.weightsGradDst.forget();  // gradDst is reordered again by the next backward pass
+  }
   e.gradWeight.bindOutput(gradWeight);
   if (impl_->g.withBias) e.gradBias.bindOutput(gradBias);
   e.backwardWeights.run();
   e.gradWeight.flush();
   if (impl_->g.withBias) e.gradBias.flush();
+  e.routedGrad = nullptr;  // the next backward pass may bring new values at the same address
 }
 
 }  // namespace shoal::backend::cpu

@@ -39,12 +39,11 @@ int64_t poolingOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pa
   return out;
 }
 
-namespace {
-
-// The right padding that makes oneDNN produce `out` windows (ceil mode's extra windows).
-int64_t rightPadding(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad) {
+int64_t poolingRightPadding(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad) {
   return std::max<int64_t>(0, (out - 1) * stride + kernel - in - pad);
 }
+
+namespace {
 
 // PyTorch's divisor correction for windows overhanging the padded input: kernel / part inside
 // per output position (1 elsewhere); empty when no window overhangs.
@@ -103,8 +102,8 @@ struct Pooling::Impl {
     e.strides = {g.strideH, g.strideW};
     e.kernel = {g.kernelH, g.kernelW};
     e.padL = {g.padH, g.padW};
-    e.padR = {rightPadding(h, oh, g.kernelH, g.strideH, g.padH),
-              rightPadding(w, ow, g.kernelW, g.strideW, g.padW)};
+    e.padR = {poolingRightPadding(h, oh, g.kernelH, g.strideH, g.padH),
+              poolingRightPadding(w, ow, g.kernelW, g.strideW, g.padW)};
     dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_training, toDnnl(algorithm),
                                      plainDesc(e.srcDims), plainDesc(e.dstDims), e.strides,
                                      e.kernel, e.padL, e.padR);

@@ -1,8 +1,10 @@
-// 2-d convolution on oneDNN (forward, backward-data, accumulating backward-weights), NCHW.
+// 2-d convolution on oneDNN (forward, backward-data, accumulating backward-weights), NCHW,
+// optionally with a following ReLU and max pooling computed in oneDNN's blocked layout.
 #pragma once
 #include <cstdint>
 #include <memory>
 
+#include "shoal/backend/cpu/pooling.hpp"
 #include "shoal/tensor/tensor.hpp"
 
 namespace shoal::backend::cpu {
@@ -27,14 +29,22 @@ class Convolution {
   // Applies max(0, .) to the forward result inside the convolution (an eltwise post-op);
   // set before the first forward.
   void fuseRelu(bool fused);
+  // Max-pools the (ReLU'd) result with `pooling` before it leaves the primitive chain: the
+  // convolution's result, ReLU and pooling stay in the layout oneDNN chose for the convolution,
+  // and only the pooled result is reordered to plain NCHW (the pooled gradient back). dst and
+  // gradDst are then the pooled [N, Out, PH, PW]. Set before the first forward.
+  void fuseMaxPooling(const PoolingGeometry& pooling);
 
   // src [N, C, H, W], weight [Out, C/groups, kH, kW], bias [Out] (ignored without bias)
-  // -> dst [N, Out, OH, OW] (through the fused ReLU, if any), already sized by the caller.
+  // -> dst [N, Out, OH, OW] (through the fused ReLU and pooling, if any), already sized by the
+  // caller.
   void forward(const Tensor& src, const Tensor& weight, const Tensor& bias, Tensor& dst);
   // gradDst [N, Out, OH, OW], weight -> gradSrc [N, C, H, W], already sized by the caller.
   void backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc);
   // Adds the gradients of src and gradDst into gradWeight [Out, C/groups, kH, kW] and
-  // gradBias [Out] (ignored without bias). `src` is the tensor of the last forward().
+  // gradBias [Out] (ignored without bias). `src` is the tensor of the last forward(). With a
+  // fused pooling, backwardData and backwardWeights of one backward pass share the gradient
+  // routed through pooling and ReLU; each forward() starts a new pass.
   void backwardWeights(const Tensor& src, const Tensor& gradDst, Tensor& gradWeight,
                        Tensor& gradBias);
 

@@ -26,6 +26,8 @@ PoolingGeometry poolingGeometry(const std::string& layer, int64_t kW, int64_t kH
 // plus one, where in ceil mode the last window must start inside the input or the left padding.
 // Zero or less when the input is too small.
 int64_t poolingOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad, bool ceilMode);
+// The right padding that makes oneDNN produce `out` windows (ceil mode's extra windows).
+int64_t poolingRightPadding(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t pad);
 
 // Primitives are made once per input shape and reused. Ceil mode becomes extra right padding;
 // average pooling that counts padding divides windows that overhang the padded input by the
