@@ -1,18 +1,22 @@
 #!/usr/bin/python3
 """Side-by-side benchmark: shoal against PyTorch on the same data, model, batch, optimiser and machine.
 
-usage: bench/compare.py [--build DIR] [--models mlp,lenet5] [--batches 32,128,512] [--epochs 1] [--out FILE]
+usage: bench/compare.py [--build DIR] [--models mlp,lenet5] [--batches 32,128,512] [--epochs 1]
+                        [--repeats 3] [--out FILE]
 
 For each model and batch size it runs build/bench_train and bench/pytorch_train.py (PyTorch with its
-default settings and with its best thread setting), one after the other, and prints a Markdown table:
-training and inference samples/s, the ratio shoal / PyTorch's best, achieved GFLOP/s against oneDNN's
-sgemm measured in the same run, test accuracy and peak resident memory. The table is saved to
+default settings and with its best thread setting), one after the other, --repeats rounds of the three
+in turn, and prints a Markdown table of the medians over the rounds: training and inference
+samples/s, the ratio shoal / PyTorch's best (the median of the ratios of each round, so both sides of
+a ratio ran within a minute of each other), achieved GFLOP/s against oneDNN's sgemm (the median of
+one measurement per round), test accuracy and peak resident memory. The table is saved to
 bench/results/<UTC time>.md (or --out) so that later runs can be compared.
 """
 import argparse
 import datetime
 import os
 import platform
+import statistics
 import subprocess
 import sys
 
@@ -55,36 +59,63 @@ def result(cmd, env=None):
     return dict(kv.split("=", 1) for kv in line.split()[1:])
 
 
+def medians(results):
+    """The median of every numeric field that varies over several RESULT dicts; other fields as
+    they are in the first."""
+    out = dict(results[0])
+    for key in out:
+        if all(r[key] == out[key] for r in results):
+            continue
+        try:
+            out[key] = str(statistics.median(float(r[key]) for r in results))
+        except ValueError:
+            pass
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.environ.get("SHOAL_BUILD_DIR", "build"))
     ap.add_argument("--models", default="mlp,lenet5")
     ap.add_argument("--batches", default="32,128,512")
     ap.add_argument("--epochs", default="1")
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     build = os.path.join(ROOT, args.build)
 
+    if args.repeats < 1:
+        raise SystemExit("compare: --repeats must be at least 1")
     load_before = os.getloadavg()[0]
-    sgemm = float(result([os.path.join(build, "bench_sgemm")])["sgemm_gflops"])
-    rows, found = [], {}
+    sgemms, rows, found = [], [], {}
     for model in args.models.split(","):
         for batch in args.batches.split(","):
-            shoal = result([os.path.join(build, "bench_train"), model, batch, args.epochs])
-            torch = {label: result([TORCH_PYTHON, "bench/pytorch_train.py", model, batch, args.epochs], env)
-                     for label, env in torch_settings(model)}
-            found[(model, int(batch))] = (shoal, torch)
+            rounds = []
+            for _ in range(args.repeats):
+                sgemms.append(float(result([os.path.join(build, "bench_sgemm")])["sgemm_gflops"]))
+                shoal = result([os.path.join(build, "bench_train"), model, batch, args.epochs])
+                torch = {label: result([TORCH_PYTHON, "bench/pytorch_train.py", model, batch, args.epochs], env)
+                         for label, env in torch_settings(model)}
+                rounds.append((shoal, torch))
+            shoal = medians([r[0] for r in rounds])
+            torch = {label: medians([r[1][label] for r in rounds]) for label in rounds[0][1]}
+            ratios = {f"{mode}_sps": statistics.median(
+                float(sh[f"{mode}_sps"]) / max(float(t[f"{mode}_sps"]) for t in th.values())
+                for sh, th in rounds) for mode in ("train", "infer")}
+            found[(model, int(batch))] = (shoal, torch, ratios)
             for mode in ("train", "infer"):
                 key = f"{mode}_sps"
                 s = float(shoal[key])
                 d, b = float(torch["default"][key]), float(torch["best"][key])
-                best = max(d, b)
                 gflops = s * flops(model)[mode] / 1e9
                 rows.append([model, batch, "training" if mode == "train" else "inference",
-                             f"{s:,.0f}", f"{d:,.0f}", f"{b:,.0f}", f"{s / best:.2f}x",
-                             f"{gflops:.0f} ({100 * gflops / sgemm:.0f}%)",
+                             f"{s:,.0f}", f"{d:,.0f}", f"{b:,.0f}", f"{ratios[key]:.2f}x",
+                             f"{gflops:.0f}",
                              f"{float(shoal['test_accuracy']):.4f} / {float(torch['best']['test_accuracy']):.4f}",
                              f"{float(shoal['peak_rss_mb']):.0f} / {float(torch['best']['peak_rss_mb']):.0f}"])
+    sgemm = statistics.median(sgemms)
+    for row in rows:
+        row[7] += f" ({100 * float(row[7]) / sgemm:.0f}%)"
 
     header = ["model", "batch", "pass", "shoal samples/s", "PyTorch default", "PyTorch best setting",
               "shoal / best PyTorch", "shoal GFLOP/s (% of sgemm)", "test accuracy shoal / PyTorch",
@@ -96,11 +127,12 @@ def main():
     intro = [f"# shoal vs PyTorch, {stamp:%Y-%m-%d %H:%M} UTC", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
              f"shoal threads {shoal['threads']} ({shoal['isa']}); oneDNN sgemm {sgemm:.0f} GFLOP/s "
-             f"(128x1000x784, measured in this run). Fashion-MNIST, SGD lr 0.01 momentum 0.9, "
-             f"{args.epochs} timed epoch(s) after 20 untimed steps; inference: the 10,000 test "
+             f"(128x1000x784, median of {len(sgemms)} measurements in this run). Fashion-MNIST, SGD lr "
+             f"0.01 momentum 0.9, {args.epochs} timed epoch(s) after 20 untimed steps; inference: the 10,000 test "
              f"images, fastest of three passes. PyTorch best setting: OPENBLAS_CORETYPE=SkylakeX; mlp "
              f"OPENBLAS_NUM_THREADS={os.cpu_count()} with torch threads 1, lenet5 OPENBLAS_NUM_THREADS=1 "
-             f"with torch threads {os.cpu_count()}. Ratios use the faster PyTorch setting. "
+             f"with torch threads {os.cpu_count()}. Medians of {args.repeats} rounds (shoal, PyTorch default, "
+             f"PyTorch best, in turn); a ratio is the median of each round's shoal / faster PyTorch setting. "
              f"Load average (1 min) {load_before:.1f} before the run, {load_after:.1f} after: "
              f"other processes on the machine slow both frameworks, shoal's OpenMP threads more.", ""]
     checks = targets(found)
@@ -121,20 +153,17 @@ def targets(found):
         mark = "met" if value >= goal else "MISSED"
         lines.append(f"- {what}: {value:,.2f}{unit} (target {goal:,}{unit}): {mark}")
 
-    def best_torch(model, batch, key):
-        return max(float(t[key]) for t in found[(model, batch)][1].values())
-
     if ("mlp", 128) in found:
         s = float(found[("mlp", 128)][0]["train_sps"])
         check("mlp batch 128 training samples/s", s, 60000)
-        check("mlp batch 128 training vs PyTorch best", s / best_torch("mlp", 128, "train_sps"), 1.7, "x")
+        check("mlp batch 128 training vs PyTorch best", found[("mlp", 128)][2]["train_sps"], 1.7, "x")
         rss = float(found[("mlp", 128)][0]["peak_rss_mb"])
         mark = "met" if rss <= 150 else "MISSED"
         lines.append(f"- mlp peak RSS while training: {rss:.0f} MB (target at most 150 MB): {mark}")
     if ("lenet5", 128) in found:
         s = float(found[("lenet5", 128)][0]["train_sps"])
         check("lenet5 batch 128 training samples/s", s, 40000)
-        check("lenet5 batch 128 training vs PyTorch best", s / best_torch("lenet5", 128, "train_sps"), 2.0, "x")
+        check("lenet5 batch 128 training vs PyTorch best", found[("lenet5", 128)][2]["train_sps"], 2.0, "x")
     if ("mlp", 512) in found:
         check("mlp batch 512 inference samples/s", float(found[("mlp", 512)][0]["infer_sps"]), 150000)
     return lines
