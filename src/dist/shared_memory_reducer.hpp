@@ -22,7 +22,7 @@ namespace shoal::dist {
 class SharedMemoryReducer {
  public:
   using Clock = std::chrono::steady_clock;
-  // Values a small reduction carries (it goes through the scratch area).
+  // The most bytes a small reduction carries (it goes through the scratch area).
   static constexpr size_t kSmallBytes = 256;
 
   // Null on every rank when the windows cannot be had on some rank (the caller then keeps to
@@ -61,7 +61,7 @@ class SharedMemoryReducer {
   struct ControlBlock;
   struct Window {
     MPI_Win handle = MPI_WIN_NULL;
-    std::vector<unsigned char*> bases;  // every rank's segment
+    std::vector<unsigned char*> bases;  // every rank's segment, from its first 64-byte boundary
   };
   SharedMemoryReducer(MPI_Comm comm, Window control);
   // Collective: a window with `bytes` per rank; an empty one (null handle) on every rank when
