@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "shoal/backend/cpu/vector_kernels.hpp"
 #include "shoal/data/epoch_order.hpp"
 #include "shoal/error.hpp"
 #include "shoal/io/writable_directory.hpp"
