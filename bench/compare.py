@@ -110,12 +110,12 @@ def main():
                 gflops = s * flops(model)[mode] / 1e9
                 rows.append([model, batch, "training" if mode == "train" else "inference",
                              f"{s:,.0f}", f"{d:,.0f}", f"{b:,.0f}", f"{ratios[key]:.2f}x",
-                             f"{gflops:.0f}",
+                             gflops,
                              f"{float(shoal['test_accuracy']):.4f} / {float(torch['best']['test_accuracy']):.4f}",
                              f"{float(shoal['peak_rss_mb']):.0f} / {float(torch['best']['peak_rss_mb']):.0f}"])
     sgemm = statistics.median(sgemms)
-    for row in rows:
-        row[7] += f" ({100 * float(row[7]) / sgemm:.0f}%)"
+    for row in rows:  # GFLOP/s against the sgemm median, known once every round ran
+        row[7] = f"{row[7]:.0f} ({100 * row[7] / sgemm:.0f}%)"
 
     header = ["model", "batch", "pass", "shoal samples/s", "PyTorch default", "PyTorch best setting",
               "shoal / best PyTorch", "shoal GFLOP/s (% of sgemm)", "test accuracy shoal / PyTorch",

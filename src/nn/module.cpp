@@ -36,14 +36,16 @@ void Module::checkInput(const Tensor& input) {
 }
 
 const Tensor& Module::forward(const Tensor& input) {
+  // A passed-through module sees what the module that took it over computed (a fused pooling:
+  // the already pooled output) and that module checked its input.
+  if (passThrough_) return output_ = input;
   checkInput(input);
-  if (passThrough_) output_ = input;
-  else updateOutput(input);
+  updateOutput(input);
   return output_;
 }
 
 void Module::checkGradOutput(const Tensor& input, const Tensor& gradOutput) {
-  checkInput(input);
+  if (!passThrough_) checkInput(input);
   if (gradOutput.shape() != output_.shape())
     throw ShapeError(label() + ": gradOutput has shape " + gradOutput.shape().str() +
                      ", expected the output shape " + output_.shape().str());

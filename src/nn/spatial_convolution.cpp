@@ -77,16 +77,7 @@ Shape SpatialConvolution::outputShape(const Shape& in) const {
 }
 
 Shape SpatialConvolution::pooledShape(const Shape& convShape) const {
-  const auto& p = *fusedPool_;
-  int64_t ph = backend::cpu::poolingOutputSize(convShape[1], p.kernelH, p.strideH, p.padH, p.ceilMode);
-  int64_t pw = backend::cpu::poolingOutputSize(convShape[2], p.kernelW, p.strideW, p.padW, p.ceilMode);
-  if (ph < 1 || pw < 1)
-    throw ShapeError(poolLabel_ + ": kernel " + std::to_string(p.kernelH) + "x" +
-                     std::to_string(p.kernelW) + " (HxW) is larger than the padded input " +
-                     std::to_string(convShape[1] + 2 * p.padH) + "x" +
-                     std::to_string(convShape[2] + 2 * p.padW) + " (sample shape " +
-                     convShape.str() + ")");
-  return Shape{convShape[0], ph, pw};
+  return pooledSampleShape(*fusedPool_, convShape, poolLabel_);
 }
 
 nlohmann::json SpatialConvolution::spec() const {

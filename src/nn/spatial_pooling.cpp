@@ -18,19 +18,22 @@ SpatialPooling::SpatialPooling(const std::string& layer, backend::cpu::PoolingAl
     : geometry_(backend::cpu::poolingGeometry(layer, kW, kH, dW, dH, padW, padH, ceilMode)),
       pool_(algorithm, geometry_) {}
 
-Shape SpatialPooling::outputShape(const Shape& in) const {
-  const auto& g = geometry_;
-  if (in.rank() != 3)
-    throw ShapeError(label() + ": expected a sample of shape [C, H, W], got " + in.str());
+Shape pooledSampleShape(const backend::cpu::PoolingGeometry& g, const Shape& in,
+                        const std::string& layer) {
   int64_t oh = backend::cpu::poolingOutputSize(in[1], g.kernelH, g.strideH, g.padH, g.ceilMode);
   int64_t ow = backend::cpu::poolingOutputSize(in[2], g.kernelW, g.strideW, g.padW, g.ceilMode);
-  if ((oh < 1 || ow < 1) && passesThrough()) return in;
   if (oh < 1 || ow < 1)
-    throw ShapeError(label() + ": kernel " + std::to_string(g.kernelH) + "x" +
+    throw ShapeError(layer + ": kernel " + std::to_string(g.kernelH) + "x" +
                      std::to_string(g.kernelW) + " (HxW) is larger than the padded input " +
                      std::to_string(in[1] + 2 * g.padH) + "x" + std::to_string(in[2] + 2 * g.padW) +
                      " (sample shape " + in.str() + ")");
   return Shape{in[0], oh, ow};
+}
+
+Shape SpatialPooling::outputShape(const Shape& in) const {
+  if (in.rank() != 3)
+    throw ShapeError(label() + ": expected a sample of shape [C, H, W], got " + in.str());
+  return pooledSampleShape(geometry_, in, label());
 }
 
 nlohmann::json SpatialPooling::spec() const {

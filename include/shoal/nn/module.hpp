@@ -72,7 +72,8 @@ class Module {
 
   // Fusion: a container offers each module the module that follows it. A module that can compute
   // `next` inside its own primitive (Linear with a following ReLU) starts doing so and returns
-  // true; the container then makes `next` pass values and gradients through unchanged.
+  // true; the container then makes `next` pass values and gradients through unchanged (and
+  // unchecked: the module that took it over checks its own input).
   virtual bool fuseNext(const Module& next) { return false; }
   void setPassThrough(bool passThrough) { passThrough_ = passThrough; }
   bool passesThrough() const { return passThrough_; }

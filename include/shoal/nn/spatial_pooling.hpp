@@ -8,6 +8,11 @@
 
 namespace shoal::nn {
 
+// The [C, OH, OW] that pooling `g` makes of a [C, H, W] sample; ShapeError naming `layer` when
+// the kernel is larger than the padded input.
+Shape pooledSampleShape(const backend::cpu::PoolingGeometry& g, const Shape& in,
+                        const std::string& layer);
+
 // Input [N, C, H, W] -> output [N, C, OH, OW] with PyTorch's output size (ceil mode included).
 // A zero stride means the kernel size; padding is at most half the kernel. Subclasses name the
 // layer (typeName) and pick the pooling algorithm.
@@ -15,9 +20,6 @@ class SpatialPooling : public Module {
  public:
   SpatialPooling(SpatialPooling&&) = default;
 
-  // While a preceding SpatialConvolution computes this pooling (passesThrough()), training
-  // passes the pooled tensor through this layer: a pooled shape too small to pool again is
-  // returned as it is (the convolution checks the pooling against its own output).
   Shape outputShape(const Shape& inputShape) const override;
   const backend::cpu::PoolingGeometry& geometry() const { return geometry_; }
   // {"type", "kernel", "stride", "pad", "ceil"}.

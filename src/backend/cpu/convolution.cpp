@@ -173,6 +173,13 @@ struct Convolution::Impl {
     e.routedGrad = gradDst.data();
   }
 
+  // gradConvDst as a backward pass wants it (`desc`), kept in `relayout`.
+  memory routedGradientAs(Entry& e, const memory::desc& desc, Relayout& relayout) const {
+    if (e.poolBackward.empty()) makePoolingBackward(e);
+    relayout = Relayout(e.gradConvDst, desc);
+    return relayout.to;
+  }
+
   void makeBackwardData(Entry& e) const {
     // oneDNN's blocked kernels pad the gradient's channels to 16: with the one to three planes
     // of an image input that is 5-16 times the work (LeNet-5's first layer: 10-20 ms at batch
@@ -186,9 +193,7 @@ struct Convolution::Impl {
                                                        e.forwardPd);
     memory gradDst;
     if (pooling) {
-      if (e.poolBackward.empty()) makePoolingBackward(e);
-      e.dataGradConvDst = Relayout(e.gradConvDst, pd.diff_dst_desc());
-      gradDst = e.dataGradConvDst.to;
+      gradDst = routedGradientAs(e, pd.diff_dst_desc(), e.dataGradConvDst);
     } else {
       e.dataGradDst = Staged(plainDesc(e.dstDims), pd.diff_dst_desc(), Direction::In);
       gradDst = e.dataGradDst.inner();
@@ -218,9 +223,7 @@ struct Convolution::Impl {
                        : Staged(plainDesc(e.srcDims), pd.src_desc(), Direction::In);
     memory gradDst;
     if (pooling) {
-      if (e.poolBackward.empty()) makePoolingBackward(e);
-      e.weightsGradConvDst = Relayout(e.gradConvDst, pd.diff_dst_desc());
-      gradDst = e.weightsGradConvDst.to;
+      gradDst = routedGradientAs(e, pd.diff_dst_desc(), e.weightsGradConvDst);
     } else {
       e.weightsGradDst =
           !e.backwardData.empty() && pd.diff_dst_desc() == e.dataGradDst.innerDesc()
