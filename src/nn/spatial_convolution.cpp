@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "shoal/backend/cpu/blocked_max_pooling.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/spatial_pooling.hpp"
 
@@ -127,7 +128,9 @@ bool SpatialConvolution::fuseNext(const Module& next) {
     return true;
   }
   if (next.typeName() != "SpatialMaxPooling") return false;
-  fusedPool_ = dynamic_cast<const SpatialPooling&>(next).geometry();
+  const backend::cpu::PoolingGeometry& pool = dynamic_cast<const SpatialPooling&>(next).geometry();
+  if (pool.kernelH * pool.kernelW > backend::cpu::BlockedMaxPooling::kMaxWindow) return false;
+  fusedPool_ = pool;
   poolLabel_ = next.label();
   conv_.fuseMaxPooling(*fusedPool_);
   return true;

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "shoal/backend/cpu/blocked_max_pooling.hpp"
 #include "shoal/backend/cpu/dnnl_binding.hpp"
 #include "shoal/backend/cpu/engine.hpp"
 
@@ -13,6 +14,22 @@ using dnnl::memory;
 using Direction = Staged::Direction;
 
 namespace {
+
+// The layout of `desc` [N, C, H, W] as strides with channels in blocks that BlockedMaxPooling
+// supports (nChw16c, nChw8c, any plain order), if it is one; nothing for other layouts.
+std::optional<ChannelBlocks> channelBlocks(const memory::desc& desc) {
+  const dnnl_memory_desc_t& d = desc.data;
+  if (d.format_kind != dnnl_blocked || d.ndims != 4 || d.offset0 != 0) return std::nullopt;
+  const dnnl_blocking_desc_t& b = d.format_desc.blocking;
+  ChannelBlocks layout{.batch = b.strides[0], .channelBlock = b.strides[1], .row = b.strides[2],
+                       .column = b.strides[3]};
+  if (b.inner_nblks == 1 && b.inner_idxs[0] == 1)
+    layout.block = b.inner_blks[0];
+  else if (b.inner_nblks != 0)
+    return std::nullopt;
+  if (!BlockedMaxPooling::supports(layout.block)) return std::nullopt;
+  return layout;
+}
 
 // `from` as seen by a primitive that wants `desc`: `from` itself, or a copy made by a reorder.
 struct Relayout {
@@ -46,11 +63,8 @@ struct Convolution::Impl {
     BoundPrimitive backwardWeights;
     // With a fused max pooling: the convolution's (ReLU'd) result and its gradient stay in
     // forwardPd.dst_desc(); only the pooled [N, Out, PH, PW] crosses to plain tensors.
-    memory::dims pooledDims, poolKernel, poolStrides, poolPadL, poolPadR;
-    memory convDst, gradConvDst, poolWorkspace;
-    dnnl::pooling_forward::primitive_desc poolPd;
-    Staged pooled, poolGradDst;
-    BoundPrimitive pool, poolBackward, reluMask;  // backward ones made on the first backward
+    memory convDst, gradConvDst;
+    BlockedMaxPooling pool;
     Relayout dataGradConvDst, weightsGradConvDst;  // gradConvDst as the backward passes want it
     const float* routedGrad = nullptr;  // the pooled gradient gradConvDst holds this pass
   };
@@ -76,22 +90,28 @@ struct Convolution::Impl {
                                                 g.kernelH, g.kernelW};
     e.strides = {g.strideH, g.strideW};
     e.padding = {g.padH, g.padW};
-    auto desc = g.withBias
-                    ? dnnl::convolution_forward::desc(
-                          dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                          anyDesc(e.srcDims), anyDesc(e.weightDims), plainDesc(e.biasDims),
-                          anyDesc(e.dstDims), e.strides, e.padding, e.padding)
-                    : dnnl::convolution_forward::desc(
-                          dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                          anyDesc(e.srcDims), anyDesc(e.weightDims), anyDesc(e.dstDims), e.strides,
-                          e.padding, e.padding);
     dnnl::primitive_attr attr = userScratchpad();
     if (fusedRelu) {
       dnnl::post_ops ops;
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
       attr.set_post_ops(ops);
     }
-    e.forwardPd = dnnl::convolution_forward::primitive_desc(desc, attr, engine());
+    auto primitiveFor = [&](const memory::desc& dst) {
+      auto desc = g.withBias ? dnnl::convolution_forward::desc(
+                                   dnnl::prop_kind::forward_training,
+                                   dnnl::algorithm::convolution_direct, anyDesc(e.srcDims),
+                                   anyDesc(e.weightDims), plainDesc(e.biasDims), dst, e.strides,
+                                   e.padding, e.padding)
+                             : dnnl::convolution_forward::desc(
+                                   dnnl::prop_kind::forward_training,
+                                   dnnl::algorithm::convolution_direct, anyDesc(e.srcDims),
+                                   anyDesc(e.weightDims), dst, e.strides, e.padding, e.padding);
+      return dnnl::convolution_forward::primitive_desc(desc, attr, engine());
+    };
+    e.forwardPd = primitiveFor(anyDesc(e.dstDims));
+    // The fused pooling reads channel blocks of 1 to 16 lanes; in any other layout, plain.
+    if (pooling && !channelBlocks(e.forwardPd.dst_desc()))
+      e.forwardPd = primitiveFor(plainDesc(e.dstDims));
     e.src = Staged(plainDesc(e.srcDims), e.forwardPd.src_desc(), Direction::In);
     e.weight = Staged(plainDesc(e.weightDims), e.forwardPd.weights_desc(), Direction::In);
     if (pooling) {
@@ -106,76 +126,22 @@ struct Convolution::Impl {
                                              {DNNL_ARG_DST, e.convDst}};
     if (g.withBias) args.emplace_back(DNNL_ARG_BIAS, e.bias);
     e.forward = BoundPrimitive(e.forwardPd, std::move(args));
-    if (pooling) makePooling(e, oh, ow);
+    if (pooling)
+      e.pool = BlockedMaxPooling(e.dstDims, *channelBlocks(e.forwardPd.dst_desc()), *pooling,
+                                 fusedRelu);
     return e;
-  }
-
-  // convDst [N, Out, OH, OW] -> pooled [N, Out, PH, PW], both in the convolution's layout.
-  void makePooling(Entry& e, int64_t oh, int64_t ow) const {
-    const PoolingGeometry& p = *pooling;
-    int64_t ph = poolingOutputSize(oh, p.kernelH, p.strideH, p.padH, p.ceilMode);
-    int64_t pw = poolingOutputSize(ow, p.kernelW, p.strideW, p.padW, p.ceilMode);
-    e.pooledDims = {e.dstDims[0], e.dstDims[1], ph, pw};
-    e.poolKernel = {p.kernelH, p.kernelW};
-    e.poolStrides = {p.strideH, p.strideW};
-    e.poolPadL = {p.padH, p.padW};
-    e.poolPadR = {poolingRightPadding(oh, ph, p.kernelH, p.strideH, p.padH),
-                  poolingRightPadding(ow, pw, p.kernelW, p.strideW, p.padW)};
-    dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_training,
-                                     dnnl::algorithm::pooling_max, e.forwardPd.dst_desc(),
-                                     anyDesc(e.pooledDims), e.poolStrides, e.poolKernel,
-                                     e.poolPadL, e.poolPadR);
-    e.poolPd = dnnl::pooling_forward::primitive_desc(desc, userScratchpad(), engine());
-    e.poolWorkspace = memory(e.poolPd.workspace_desc(), engine());
-    e.pooled = Staged(plainDesc(e.pooledDims), e.poolPd.dst_desc(), Direction::Out);
-    e.pool = BoundPrimitive(e.poolPd, {{DNNL_ARG_SRC, e.convDst},
-                                       {DNNL_ARG_DST, e.pooled.inner()},
-                                       {DNNL_ARG_WORKSPACE, e.poolWorkspace}});
-  }
-
-  // pooled gradient -> gradConvDst through the positions the pooling selected, all in the
-  // convolution's layout. A fused ReLU masks the pooled gradient by pooled output > 0 first:
-  // the pooled value is the ReLU'd value at the selected position, so this is the ReLU's mask
-  // on a quarter of the elements (2x2 pooling).
-  void makePoolingBackward(Entry& e) const {
-    const memory::desc& pooledDesc = e.poolPd.dst_desc();
-    dnnl::pooling_backward::desc desc(dnnl::algorithm::pooling_max, e.forwardPd.dst_desc(),
-                                      pooledDesc, e.poolStrides, e.poolKernel, e.poolPadL,
-                                      e.poolPadR);
-    dnnl::pooling_backward::primitive_desc pd(desc, userScratchpad(), engine(), e.poolPd);
-    e.gradConvDst = memory(pd.diff_src_desc(), engine());
-    e.poolGradDst = Staged(plainDesc(e.pooledDims), pooledDesc, Direction::In);
-    memory gradPooled = e.poolGradDst.inner();
-    if (fusedRelu) {
-      auto relu = dnnl::algorithm::eltwise_relu_use_dst_for_bwd;
-      dnnl::eltwise_forward::primitive_desc hint(
-          dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, relu, pooledDesc, 0.0f),
-          engine());
-      dnnl::eltwise_backward::primitive_desc maskPd(
-          dnnl::eltwise_backward::desc(relu, pooledDesc, pooledDesc, 0.0f), userScratchpad(),
-          engine(), hint);
-      gradPooled = memory(pooledDesc, engine());  // never the caller's gradient tensor
-      e.reluMask = BoundPrimitive(maskPd, {{DNNL_ARG_DST, e.pooled.inner()},
-                                           {DNNL_ARG_DIFF_DST, e.poolGradDst.inner()},
-                                           {DNNL_ARG_DIFF_SRC, gradPooled}});
-    }
-    e.poolBackward = BoundPrimitive(pd, {{DNNL_ARG_DIFF_DST, gradPooled},
-                                         {DNNL_ARG_DIFF_SRC, e.gradConvDst},
-                                         {DNNL_ARG_WORKSPACE, e.poolWorkspace}});
   }
 
   // Fills gradConvDst from the pooled gradient once per backward pass.
   void routeGradient(Entry& e, const Tensor& gradDst) const {
     if (e.routedGrad == gradDst.data()) return;
-    e.poolGradDst.load(gradDst);
-    if (!e.reluMask.empty()) e.reluMask.run();
-    e.poolBackward.run();
+    e.pool.backward(gradDst.data(), static_cast<float*>(e.gradConvDst.get_data_handle()));
     e.routedGrad = gradDst.data();
   }
 
   // gradConvDst as a backward pass wants it (`desc`), kept in `relayout`.
   memory routedGradientAs(Entry& e, const memory::desc& desc, Relayout& relayout) const {
-    if (e.poolBackward.empty()) makePoolingBackward(e);
+    if (!e.gradConvDst) e.gradConvDst = memory(e.forwardPd.dst_desc(), engine());
     relayout = Relayout(e.gradConvDst, desc);
     return relayout.to;
   }
@@ -279,10 +245,8 @@ void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor&
     e.forward.run();
     return e.dst.flush();
   }
-  e.pooled.bindOutput(dst);
   e.forward.run();
-  e.pool.run();
-  e.pooled.flush();
+  e.pool.forward(static_cast<const float*>(e.convDst.get_data_handle()), dst.data());
 }
 
 void Convolution::backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc) {

@@ -29,9 +29,10 @@ class Convolution {
   // Applies max(0, .) to the forward result inside the convolution (an eltwise post-op);
   // set before the first forward.
   void fuseRelu(bool fused);
-  // Max-pools the (ReLU'd) result with `pooling` before it leaves the primitive chain: the
-  // convolution's result, ReLU and pooling stay in the layout oneDNN chose for the convolution,
-  // and only the pooled result is reordered to plain NCHW (the pooled gradient back). dst and
+  // Max-pools the (ReLU'd) result with `pooling` (windows of at most
+  // BlockedMaxPooling::kMaxWindow elements) before it leaves the convolution: the pooling reads
+  // the result in the layout oneDNN chose for the convolution and writes plain NCHW, and its
+  // backward pass writes the gradient straight into that layout (BlockedMaxPooling). dst and
   // gradDst are then the pooled [N, Out, PH, PW]. Set before the first forward.
   void fuseMaxPooling(const PoolingGeometry& pooling);
 

@@ -1,0 +1,55 @@
+// Max pooling of a convolution's result in the layout oneDNN chose for it, to and from plain NCHW.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "shoal/backend/cpu/pooling.hpp"
+
+namespace shoal::backend::cpu {
+
+// Where element (n, c, h, w) of a [N, C, H, W] tensor lies, in floats from the first:
+// n * batch + (c / block) * channelBlock + h * row + w * column + c % block. oneDNN's nChw16c and
+// nChw8c are blocks of 16 and 8 channels, plain NCHW is blocks of 1.
+// Blocks are padded: the last one has `block` lanes even when C is not a multiple of it. NHWC and
+// other plain orders are blocks of 1 with their own strides.
+struct ChannelBlocks {
+  int64_t block = 1;
+  int64_t batch = 0, channelBlock = 0, row = 0, column = 0;
+};
+
+// src [N, C, H, W] in `layout` -> dst plain [N, C, PH, PW], remembering the selected position
+// of every window; backward routes a plain pooled gradient back to those positions, in `layout`.
+// With `maskNonPositive` (a ReLU computed before the pooling) a window whose maximum is not
+// positive passes no gradient: the ReLU's mask, applied to the selected element. Windows with
+// a tie select their first maximum in row-major order, as oneDNN and PyTorch do. Work is split
+// over the OpenMP threads by image and channel block; nothing is allocated after construction.
+class BlockedMaxPooling {
+ public:
+  // Windows of at most kMaxWindow elements (their positions are kept in one byte).
+  static constexpr int64_t kMaxWindow = 254;
+  // Whether blocks of `block` lanes can be pooled: 1, 2, 4, 8 or 16.
+  static bool supports(int64_t block);
+
+  BlockedMaxPooling() = default;
+  // src [N, C, H, W] (dims), windows from `geometry` with PyTorch's output sizes.
+  BlockedMaxPooling(const std::vector<int64_t>& dims, const ChannelBlocks& layout,
+                    const PoolingGeometry& geometry, bool maskNonPositive);
+
+  int64_t pooledHeight() const { return ph_; }
+  int64_t pooledWidth() const { return pw_; }
+
+  // src (in layout) -> dst [N, C, PH, PW]
+  void forward(const float* src, float* dst);
+  // gradDst [N, C, PH, PW] -> gradSrc (in layout, padded lanes 0) through the last forward's
+  // selections: every element of gradSrc is written.
+  void backward(const float* gradDst, float* gradSrc) const;
+
+ private:
+  int64_t n_ = 0, c_ = 0, h_ = 0, w_ = 0, ph_ = 0, pw_ = 0, blocks_ = 0;
+  ChannelBlocks layout_;
+  PoolingGeometry g_;
+  bool maskNonPositive_ = false;
+  std::vector<uint8_t> selected_;  // [N, blocks, PH, PW, block]: window position, 255 for none
+};
+
+}  // namespace shoal::backend::cpu

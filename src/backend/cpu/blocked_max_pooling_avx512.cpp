@@ -1,0 +1,15 @@
+// The AVX-512 build of BlockedMaxPooling's passes (this file is compiled with -mavx512f).
+#include "blocked_max_pooling_kernels.hpp"
+
+namespace shoal::backend::cpu {
+
+void forwardPassAvx512(const PoolingPass& p, const float* src, float* dst, uint8_t* selected) {
+  forwardPass(p, src, dst, selected);
+}
+
+void backwardPassAvx512(const PoolingPass& p, const float* gradDst, const uint8_t* selected,
+                        float* gradSrc) {
+  backwardPass(p, gradDst, selected, gradSrc);
+}
+
+}  // namespace shoal::backend::cpu

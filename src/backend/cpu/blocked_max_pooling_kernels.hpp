@@ -1,0 +1,209 @@
+// The passes of BlockedMaxPooling, built twice: for the baseline instruction set and for AVX-512.
+// blocked_max_pooling.cpp includes this for the baseline build and picks the AVX-512 one
+// (blocked_max_pooling_avx512.cpp, compiled with -mavx512f) when the CPU has it: 16 lanes are one
+// AVX-512 register against four SSE registers. Everything but PoolingPass and the two AVX-512
+// entry points has internal linkage, so that each build keeps its own instructions.
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <limits>
+
+#include "shoal/backend/cpu/blocked_max_pooling.hpp"
+
+namespace shoal::backend::cpu {
+
+// A pass over the batch: BlockedMaxPooling's shapes.
+struct PoolingPass {
+  ChannelBlocks layout;
+  PoolingGeometry g;
+  int64_t n, c, h, w, ph, pw, blocks;
+  bool maskNonPositive;
+};
+
+// The AVX-512 build of forwardPass and backwardPass below; only for CPUs with AVX-512F.
+void forwardPassAvx512(const PoolingPass& p, const float* src, float* dst, uint8_t* selected);
+void backwardPassAvx512(const PoolingPass& p, const float* gradDst, const uint8_t* selected,
+                        float* gradSrc);
+
+namespace {
+
+constexpr int32_t kNone = 255;              // selected position of a window passing no gradient
+constexpr int64_t kParallelFrom = 1 << 14;  // fewer pooled values stay on the calling thread
+
+// The `B` lanes of one pixel's channel block as GCC/clang vectors: comparisons give lane
+// masks, `mask ? a : b` selects per lane. (Typedefs in a class template: GCC drops the
+// attribute from an alias template.)
+template <int B>
+struct Vectors {
+  typedef float Floats __attribute__((vector_size(B * sizeof(float))));
+  typedef int32_t Ints __attribute__((vector_size(B * sizeof(int32_t))));
+  typedef uint8_t Bytes __attribute__((vector_size(B)));
+};
+template <int B>
+using Floats = typename Vectors<B>::Floats;
+template <int B>
+using Ints = typename Vectors<B>::Ints;
+template <int B>
+using Bytes = typename Vectors<B>::Bytes;
+
+// (Out-parameters: a vector returned by value would change the ABI between the two builds.)
+template <class V>
+inline void load(V& v, const void* p) {
+  std::memcpy(&v, p, sizeof v);
+}
+template <class V>
+inline void store(void* p, const V& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+// The rows (or columns) [begin, end) of the input that window `o` covers.
+struct Span {
+  int64_t first, begin, end;  // first: the window's first row or column, maybe in the padding
+};
+inline Span span(int64_t o, int64_t stride, int64_t pad, int64_t kernel, int64_t extent) {
+  int64_t first = o * stride - pad;
+  return {first, first > 0 ? first : 0, first + kernel < extent ? first + kernel : extent};
+}
+
+// The window's element at input row y, column x as its row-major index in the kernel.
+inline int32_t position(const PoolingGeometry& g, const Span& rows, const Span& cols, int64_t y,
+                        int64_t x) {
+  return static_cast<int32_t>((y - rows.first) * g.kernelW + (x - cols.first));
+}
+
+// One image's channel block: src block (in layout) -> dst planes [lanes, PH, PW] and the
+// selected positions [PH, PW, B].
+template <int B>
+inline void forwardBlock(const PoolingPass& p, const float* src, int64_t lanes, float* dst,
+                         uint8_t* selected) {
+  const PoolingGeometry& g = p.g;
+  for (int64_t oh = 0; oh < p.ph; ++oh) {
+    Span rows = span(oh, g.strideH, g.padH, g.kernelH, p.h);
+    for (int64_t ow = 0; ow < p.pw; ++ow) {
+      Span cols = span(ow, g.strideW, g.padW, g.kernelW, p.w);
+      Floats<B> best = Floats<B>{} - std::numeric_limits<float>::infinity();
+      Ints<B> at = Ints<B>{} + position(g, rows, cols, rows.begin, cols.begin);
+      for (int64_t y = rows.begin; y < rows.end; ++y)
+        for (int64_t x = cols.begin; x < cols.end; ++x) {
+          Floats<B> v;
+          load(v, src + y * p.layout.row + x * p.layout.column);
+          auto take = (v > best) | (v != v);  // NaN propagates, as in PyTorch
+          best = take ? v : best;
+          at = take ? position(g, rows, cols, y, x) : at;
+        }
+      if (p.maskNonPositive) at = best > 0.0f ? at : kNone;
+      store(selected + (oh * p.pw + ow) * B, __builtin_convertvector(at, Bytes<B>));
+      float* out = dst + oh * p.pw + ow;
+      for (int64_t l = 0; l < lanes; ++l) out[l * p.ph * p.pw] = best[l];
+    }
+  }
+}
+
+// gradSrc rows [y0, y1) x columns [x0, x1) of one channel block = 0
+template <int B>
+inline void zeroBlock(const PoolingPass& p, float* gradSrc, int64_t y0, int64_t y1, int64_t x0,
+                      int64_t x1) {
+  for (int64_t y = y0; y < y1; ++y)
+    for (int64_t x = x0; x < x1; ++x)
+      store(gradSrc + y * p.layout.row + x * p.layout.column, Floats<B>{});
+}
+
+// One image's channel block: gradDst planes [lanes, PH, PW] -> gradSrc block (in layout).
+// When the windows tile the input (stride = kernel, no padding) every covered element is
+// written once and only the uncovered rest is zeroed; otherwise the whole block is zeroed and
+// the windows add into it.
+template <int B>
+inline void backwardBlock(const PoolingPass& p, const float* gradDst, int64_t lanes,
+                          const uint8_t* selected, float* gradSrc) {
+  const PoolingGeometry& g = p.g;
+  const bool tiled =
+      g.strideH == g.kernelH && g.strideW == g.kernelW && g.padH == 0 && g.padW == 0;
+  if (tiled) {
+    int64_t coveredH = p.ph * g.kernelH < p.h ? p.ph * g.kernelH : p.h;
+    int64_t coveredW = p.pw * g.kernelW < p.w ? p.pw * g.kernelW : p.w;
+    zeroBlock<B>(p, gradSrc, coveredH, p.h, 0, p.w);
+    zeroBlock<B>(p, gradSrc, 0, coveredH, coveredW, p.w);
+  } else {
+    zeroBlock<B>(p, gradSrc, 0, p.h, 0, p.w);
+  }
+  for (int64_t oh = 0; oh < p.ph; ++oh) {
+    Span rows = span(oh, g.strideH, g.padH, g.kernelH, p.h);
+    for (int64_t ow = 0; ow < p.pw; ++ow) {
+      Span cols = span(ow, g.strideW, g.padW, g.kernelW, p.w);
+      const float* grad = gradDst + oh * p.pw + ow;
+      Floats<B> routed{};  // padded lanes stay 0
+      for (int64_t l = 0; l < lanes; ++l) routed[l] = grad[l * p.ph * p.pw];
+      Bytes<B> selectedHere;
+      load(selectedHere, selected + (oh * p.pw + ow) * B);
+      auto at = __builtin_convertvector(selectedHere, Ints<B>);
+      for (int64_t y = rows.begin; y < rows.end; ++y)
+        for (int64_t x = cols.begin; x < cols.end; ++x) {
+          float* d = gradSrc + y * p.layout.row + x * p.layout.column;
+          Floats<B> here = at == position(g, rows, cols, y, x) ? routed : Floats<B>{};
+          if (!tiled) {
+            Floats<B> before;
+            load(before, d);
+            here += before;
+          }
+          store(d, here);
+        }
+    }
+  }
+}
+
+// One image's channel block at the block size of p.layout, whose lane loops are whole vectors.
+inline void forwardPlane(const PoolingPass& p, const float* src, int64_t lanes, float* dst,
+                         uint8_t* selected) {
+  switch (p.layout.block) {
+    case 16: return forwardBlock<16>(p, src, lanes, dst, selected);
+    case 8: return forwardBlock<8>(p, src, lanes, dst, selected);
+    case 4: return forwardBlock<4>(p, src, lanes, dst, selected);
+    case 2: return forwardBlock<2>(p, src, lanes, dst, selected);
+    default: return forwardBlock<1>(p, src, lanes, dst, selected);
+  }
+}
+
+inline void backwardPlane(const PoolingPass& p, const float* gradDst, int64_t lanes,
+                          const uint8_t* selected, float* gradSrc) {
+  switch (p.layout.block) {
+    case 16: return backwardBlock<16>(p, gradDst, lanes, selected, gradSrc);
+    case 8: return backwardBlock<8>(p, gradDst, lanes, selected, gradSrc);
+    case 4: return backwardBlock<4>(p, gradDst, lanes, selected, gradSrc);
+    case 2: return backwardBlock<2>(p, gradDst, lanes, selected, gradSrc);
+    default: return backwardBlock<1>(p, gradDst, lanes, selected, gradSrc);
+  }
+}
+
+// The number of real channels in channel block cb.
+inline int64_t lanesOf(const PoolingPass& p, int64_t cb) {
+  int64_t rest = p.c - cb * p.layout.block;
+  return rest < p.layout.block ? rest : p.layout.block;
+}
+
+// src (in layout) -> dst [N, C, PH, PW], selected [N, blocks, PH, PW, block]; the images and
+// channel blocks are split over the OpenMP threads.
+inline void forwardPass(const PoolingPass& p, const float* src, float* dst, uint8_t* selected) {
+  const int64_t block = p.layout.block, items = p.n * p.blocks, pooled = p.ph * p.pw;
+#pragma omp parallel for if (items * pooled * block >= kParallelFrom)
+  for (int64_t item = 0; item < items; ++item) {
+    int64_t n = item / p.blocks, cb = item % p.blocks;
+    forwardPlane(p, src + n * p.layout.batch + cb * p.layout.channelBlock, lanesOf(p, cb),
+                 dst + (n * p.c + cb * block) * pooled, selected + item * pooled * block);
+  }
+}
+
+// gradDst [N, C, PH, PW] -> gradSrc (in layout) through `selected`.
+inline void backwardPass(const PoolingPass& p, const float* gradDst, const uint8_t* selected,
+                         float* gradSrc) {
+  const int64_t block = p.layout.block, items = p.n * p.blocks, pooled = p.ph * p.pw;
+#pragma omp parallel for if (items * pooled * block >= kParallelFrom)
+  for (int64_t item = 0; item < items; ++item) {
+    int64_t n = item / p.blocks, cb = item % p.blocks;
+    backwardPlane(p, gradDst + (n * p.c + cb * block) * pooled, lanesOf(p, cb),
+                  selected + item * pooled * block,
+                  gradSrc + n * p.layout.batch + cb * p.layout.channelBlock);
+  }
+}
+
+}  // namespace
+}  // namespace shoal::backend::cpu

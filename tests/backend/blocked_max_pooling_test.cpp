@@ -1,0 +1,229 @@
+// BlockedMaxPooling against oneDNN's plain max pooling, in every block size and with both builds.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "../../src/backend/cpu/blocked_max_pooling_kernels.hpp"
+#include "shoal/backend/cpu/blocked_max_pooling.hpp"
+#include "shoal/backend/cpu/pooling.hpp"
+#include "shoal/error.hpp"
+#include "shoal/nn/relu.hpp"
+#include "shoal/nn/sequential.hpp"
+#include "shoal/nn/spatial_convolution.hpp"
+#include "shoal/nn/spatial_max_pooling.hpp"
+#include "support/gradient_check.hpp"
+
+using shoal::Shape;
+using shoal::Tensor;
+using shoal::testing::randomTensor;
+namespace cpu = shoal::backend::cpu;
+
+namespace {
+
+constexpr float kPadding = 1e30f;  // what padded lanes hold on input: never selected, never output
+
+// A [N, C, H, W] tensor in a channel-blocked layout: the layout and its padded storage.
+struct Blocked {
+  cpu::ChannelBlocks layout;
+  std::vector<float> data;
+
+  Blocked(const Shape& s, int64_t block, bool nhwc = false) {
+    int64_t n = s[0], c = s[1], h = s[2], w = s[3], blocks = (c + block - 1) / block;
+    if (nhwc) {  // plain NHWC: blocks of 1 lane with the channel stride 1
+      layout = {.block = 1, .batch = h * w * c, .channelBlock = 1, .row = w * c, .column = c};
+    } else {
+      layout = {.block = block, .batch = blocks * h * w * block, .channelBlock = h * w * block,
+                .row = w * block, .column = block};
+    }
+    data.assign(static_cast<size_t>(n * blocks * h * w * block), kPadding);
+  }
+
+  float& at(int64_t n, int64_t c, int64_t y, int64_t x) {
+    return data[n * layout.batch + (c / layout.block) * layout.channelBlock + y * layout.row +
+                x * layout.column + c % layout.block];
+  }
+
+  void fill(const Tensor& plain) {
+    const Shape& s = plain.shape();
+    for (int64_t n = 0; n < s[0]; ++n)
+      for (int64_t c = 0; c < s[1]; ++c)
+        for (int64_t y = 0; y < s[2]; ++y)
+          for (int64_t x = 0; x < s[3]; ++x) at(n, c, y, x) = plain[((n * s[1] + c) * s[2] + y) * s[3] + x];
+  }
+
+  Tensor plain(const Shape& s) {
+    Tensor t(s);
+    for (int64_t n = 0; n < s[0]; ++n)
+      for (int64_t c = 0; c < s[1]; ++c)
+        for (int64_t y = 0; y < s[2]; ++y)
+          for (int64_t x = 0; x < s[3]; ++x) t[((n * s[1] + c) * s[2] + y) * s[3] + x] = at(n, c, y, x);
+    return t;
+  }
+};
+
+struct Case {
+  std::string name;
+  Shape src;  // [N, C, H, W]
+  int64_t block;
+  bool nhwc;
+  cpu::PoolingGeometry g;
+};
+
+std::vector<Case> cases() {
+  cpu::PoolingGeometry two{.kernelH = 2, .kernelW = 2, .strideH = 2, .strideW = 2};
+  cpu::PoolingGeometry overlapping{.kernelH = 3, .kernelW = 3, .strideH = 2, .strideW = 2,
+                                   .padH = 1, .padW = 1, .ceilMode = true};
+  cpu::PoolingGeometry gaps{.kernelH = 2, .kernelW = 1, .strideH = 3, .strideW = 2};
+  cpu::PoolingGeometry stride1{.kernelH = 3, .kernelW = 2, .strideH = 1, .strideW = 1};
+  return {
+      {"LeNet first block, 16 lanes, 6 real", Shape{3, 6, 28, 28}, 16, false, two},
+      {"odd size (floor leaves a row and a column)", Shape{2, 16, 9, 7}, 16, false, two},
+      {"8 lanes, two blocks, the last one partial", Shape{2, 11, 8, 8}, 8, false, two},
+      {"overlapping padded ceil-mode windows, 8 lanes", Shape{2, 5, 9, 8}, 8, false, overlapping},
+      {"windows with gaps between them, 4 lanes", Shape{2, 7, 10, 9}, 4, false, gaps},
+      {"stride 1, 2 lanes", Shape{1, 3, 6, 5}, 2, false, stride1},
+      {"plain NCHW", Shape{2, 3, 9, 8}, 1, false, overlapping},
+      {"plain NHWC", Shape{2, 5, 8, 8}, 1, true, two},
+  };
+}
+
+void expectSame(const Tensor& actual, const Tensor& expected, float tolerance,
+                const std::string& what) {
+  ASSERT_EQ(actual.shape(), expected.shape()) << what;
+  for (int64_t i = 0; i < actual.numel(); ++i)
+    ASSERT_NEAR(actual[i], expected[i], tolerance) << what << " at " << i;
+}
+
+cpu::BlockedMaxPooling poolingFor(const Case& c, const Blocked& b, bool mask) {
+  return cpu::BlockedMaxPooling({c.src[0], c.src[1], c.src[2], c.src[3]}, b.layout, c.g, mask);
+}
+
+}  // namespace
+
+// Forward and backward against oneDNN's max pooling on plain tensors; with the ReLU mask against
+// the pooled gradient zeroed where the pooled value is not positive.
+TEST(BlockedMaxPooling, MatchesPlainPoolingInEveryLayout) {
+  for (const Case& c : cases()) {
+    for (bool mask : {false, true}) {
+      SCOPED_TRACE(c.name + (mask ? ", ReLU mask" : ""));
+      Tensor x = randomTensor(c.src, 11);
+      cpu::Pooling reference(cpu::PoolingAlgorithm::Max, c.g);
+      Blocked src(c.src, c.block, c.nhwc);
+      src.fill(x);
+      cpu::BlockedMaxPooling pooling = poolingFor(c, src, mask);
+      Shape pooled{c.src[0], c.src[1], pooling.pooledHeight(), pooling.pooledWidth()};
+
+      Tensor expected(pooled), actual(pooled);
+      reference.forward(x, expected);
+      pooling.forward(src.data.data(), actual.data());
+      expectSame(actual, expected, 0.0f, "pooled");
+
+      Tensor grad = randomTensor(pooled, 12);
+      Tensor passed = grad;
+      if (mask)
+        for (int64_t i = 0; i < passed.numel(); ++i)
+          if (!(expected[i] > 0.0f)) passed[i] = 0.0f;
+      Tensor expectedGrad(c.src);
+      reference.backward(passed, expectedGrad);
+      Blocked gradSrc(c.src, c.block, c.nhwc);  // starts as kPadding everywhere: all overwritten
+      pooling.backward(grad.data(), gradSrc.data.data());
+      expectSame(gradSrc.plain(c.src), expectedGrad, 1e-6f, "gradient");
+      for (float v : gradSrc.data) ASSERT_LT(std::fabs(v), 1e29f) << "an element was not written";
+    }
+  }
+}
+
+TEST(BlockedMaxPooling, PaddedLanesOfTheGradientAreZero) {
+  Shape s{2, 6, 4, 4};
+  cpu::PoolingGeometry g{.kernelH = 2, .kernelW = 2, .strideH = 2, .strideW = 2};
+  Blocked src(s, 16);
+  src.fill(randomTensor(s, 3));
+  cpu::BlockedMaxPooling pooling({2, 6, 4, 4}, src.layout, g, false);
+  Tensor pooled(Shape{2, 6, 2, 2});
+  pooling.forward(src.data.data(), pooled.data());
+  Blocked gradSrc(s, 16);
+  pooling.backward(randomTensor(pooled.shape(), 4).data(), gradSrc.data.data());
+  for (size_t i = 0; i < gradSrc.data.size(); ++i)
+    if (static_cast<int64_t>(i) % 16 >= 6) {
+      ASSERT_EQ(gradSrc.data[i], 0.0f) << i;
+    }
+}
+
+// Ties select the first maximum in row-major order; a NaN in a window is the window's result.
+TEST(BlockedMaxPooling, TiesSelectTheFirstMaximumAndNaNPropagates) {
+  Shape s{1, 2, 2, 2};
+  cpu::PoolingGeometry g{.kernelH = 2, .kernelW = 2, .strideH = 2, .strideW = 2};
+  Blocked src(s, 8);
+  for (int64_t y = 0; y < 2; ++y)
+    for (int64_t x = 0; x < 2; ++x) {
+      src.at(0, 0, y, x) = 0.5f;  // four equal values
+      src.at(0, 1, y, x) = static_cast<float>(y * 2 + x);
+    }
+  src.at(0, 1, 0, 1) = std::numeric_limits<float>::quiet_NaN();
+  cpu::BlockedMaxPooling pooling({1, 2, 2, 2}, src.layout, g, false);
+  Tensor pooled(Shape{1, 2, 1, 1});
+  pooling.forward(src.data.data(), pooled.data());
+  EXPECT_EQ(pooled[0], 0.5f);
+  EXPECT_TRUE(std::isnan(pooled[1]));
+  Tensor grad(Shape{1, 2, 1, 1});
+  grad[0] = 1.0f;
+  grad[1] = 2.0f;
+  Blocked gradSrc(s, 8);
+  pooling.backward(grad.data(), gradSrc.data.data());
+  EXPECT_EQ(gradSrc.at(0, 0, 0, 0), 1.0f);
+  EXPECT_EQ(gradSrc.at(0, 0, 0, 1) + gradSrc.at(0, 0, 1, 0) + gradSrc.at(0, 0, 1, 1), 0.0f);
+  EXPECT_EQ(gradSrc.at(0, 1, 0, 1), 2.0f);  // the NaN's position
+  EXPECT_EQ(gradSrc.at(0, 1, 1, 1), 0.0f);
+}
+
+// The baseline build and the AVX-512 build give the same bits (where the CPU has AVX-512).
+TEST(BlockedMaxPooling, BaselineAndAvx512BuildsAgree) {
+  if (!__builtin_cpu_supports("avx512f")) GTEST_SKIP() << "this CPU has no AVX-512F";
+  for (const Case& c : cases()) {
+    SCOPED_TRACE(c.name);
+    Blocked src(c.src, c.block, c.nhwc);
+    src.fill(randomTensor(c.src, 21));
+    int64_t ph = cpu::poolingOutputSize(c.src[2], c.g.kernelH, c.g.strideH, c.g.padH, c.g.ceilMode);
+    int64_t pw = cpu::poolingOutputSize(c.src[3], c.g.kernelW, c.g.strideW, c.g.padW, c.g.ceilMode);
+    int64_t blocks = (c.src[1] + src.layout.block - 1) / src.layout.block;
+    cpu::PoolingPass pass{src.layout, c.g,  c.src[0], c.src[1], c.src[2], c.src[3],
+                          ph,         pw,   blocks,   true};
+    size_t selections = static_cast<size_t>(c.src[0] * blocks * ph * pw * src.layout.block);
+    std::vector<uint8_t> selBase(selections), selAvx(selections);
+    Tensor outBase(Shape{c.src[0], c.src[1], ph, pw}), outAvx(outBase.shape());
+    cpu::forwardPass(pass, src.data.data(), outBase.data(), selBase.data());
+    cpu::forwardPassAvx512(pass, src.data.data(), outAvx.data(), selAvx.data());
+    expectSame(outAvx, outBase, 0.0f, "pooled");
+    EXPECT_EQ(selAvx, selBase);
+    Tensor grad = randomTensor(outBase.shape(), 22);
+    Blocked gradBase(c.src, c.block, c.nhwc), gradAvx(c.src, c.block, c.nhwc);
+    cpu::backwardPass(pass, grad.data(), selBase.data(), gradBase.data.data());
+    cpu::backwardPassAvx512(pass, grad.data(), selAvx.data(), gradAvx.data.data());
+    EXPECT_EQ(gradAvx.data, gradBase.data);
+  }
+}
+
+TEST(BlockedMaxPooling, RefusesBlocksAndWindowsItCannotHold) {
+  cpu::ChannelBlocks three{.block = 3, .batch = 48, .channelBlock = 48, .row = 12, .column = 3};
+  cpu::PoolingGeometry two{.kernelH = 2, .kernelW = 2, .strideH = 2, .strideW = 2};
+  EXPECT_FALSE(cpu::BlockedMaxPooling::supports(3));
+  EXPECT_THROW(cpu::BlockedMaxPooling({1, 3, 4, 4}, three, two, false), shoal::Error);
+  cpu::ChannelBlocks plain{.block = 1, .batch = 256 * 256, .channelBlock = 256 * 256, .row = 256,
+                           .column = 1};
+  cpu::PoolingGeometry huge{.kernelH = 16, .kernelW = 16, .strideH = 16, .strideW = 16};
+  EXPECT_THROW(cpu::BlockedMaxPooling({1, 1, 256, 256}, plain, huge, false), shoal::Error);
+}
+
+// A pooling whose windows hold more positions than a byte can name stays a module of its own.
+TEST(BlockedMaxPooling, ConvolutionDoesNotTakeOverWindowsItCannotHold) {
+  namespace nn = shoal::nn;
+  nn::Sequential model;
+  model.add(nn::SpatialConvolution(1, 2, 3, 3)).add(nn::ReLU()).add(nn::SpatialMaxPooling(16, 16));
+  EXPECT_TRUE(model.at(1).passesThrough());
+  EXPECT_FALSE(model.at(2).passesThrough());
+  Tensor x = randomTensor(Shape{1, 1, 18, 18}, 5);
+  EXPECT_EQ(model.forward(x).shape(), (Shape{1, 2, 1, 1}));
+}
