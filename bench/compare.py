@@ -151,7 +151,8 @@ def targets(found):
 
     def check(what, value, goal, unit=""):
         mark = "met" if value >= goal else "MISSED"
-        lines.append(f"- {what}: {value:,.2f}{unit} (target {goal:,}{unit}): {mark}")
+        shown = f"{value:.2f}" if unit == "x" else f"{value:,.0f}"  # a ratio, or samples/s
+        lines.append(f"- {what}: {shown}{unit} (target {goal:,}{unit}): {mark}")
 
     if ("mlp", 128) in found:
         s = float(found[("mlp", 128)][0]["train_sps"])
