@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "shoal/backend/cpu/blocked_max_pooling.hpp"
 
@@ -151,26 +152,16 @@ inline void backwardBlock(const PoolingPass& p, const float* gradDst, int64_t la
   }
 }
 
-// One image's channel block at the block size of p.layout, whose lane loops are whole vectors.
-inline void forwardPlane(const PoolingPass& p, const float* src, int64_t lanes, float* dst,
-                         uint8_t* selected) {
-  switch (p.layout.block) {
-    case 16: return forwardBlock<16>(p, src, lanes, dst, selected);
-    case 8: return forwardBlock<8>(p, src, lanes, dst, selected);
-    case 4: return forwardBlock<4>(p, src, lanes, dst, selected);
-    case 2: return forwardBlock<2>(p, src, lanes, dst, selected);
-    default: return forwardBlock<1>(p, src, lanes, dst, selected);
-  }
-}
-
-inline void backwardPlane(const PoolingPass& p, const float* gradDst, int64_t lanes,
-                          const uint8_t* selected, float* gradSrc) {
-  switch (p.layout.block) {
-    case 16: return backwardBlock<16>(p, gradDst, lanes, selected, gradSrc);
-    case 8: return backwardBlock<8>(p, gradDst, lanes, selected, gradSrc);
-    case 4: return backwardBlock<4>(p, gradDst, lanes, selected, gradSrc);
-    case 2: return backwardBlock<2>(p, gradDst, lanes, selected, gradSrc);
-    default: return backwardBlock<1>(p, gradDst, lanes, selected, gradSrc);
+// body(std::integral_constant<int, B>) for B = block: lane loops of a constant size compile to
+// whole vectors.
+template <class Body>
+inline void withBlock(int64_t block, Body&& body) {
+  switch (block) {
+    case 16: return body(std::integral_constant<int, 16>{});
+    case 8: return body(std::integral_constant<int, 8>{});
+    case 4: return body(std::integral_constant<int, 4>{});
+    case 2: return body(std::integral_constant<int, 2>{});
+    default: return body(std::integral_constant<int, 1>{});
   }
 }
 
@@ -187,8 +178,11 @@ inline void forwardPass(const PoolingPass& p, const float* src, float* dst, uint
 #pragma omp parallel for if (items * pooled * block >= kParallelFrom)
   for (int64_t item = 0; item < items; ++item) {
     int64_t n = item / p.blocks, cb = item % p.blocks;
-    forwardPlane(p, src + n * p.layout.batch + cb * p.layout.channelBlock, lanesOf(p, cb),
-                 dst + (n * p.c + cb * block) * pooled, selected + item * pooled * block);
+    withBlock(block, [&](auto b) {
+      forwardBlock<b.value>(p, src + n * p.layout.batch + cb * p.layout.channelBlock,
+                            lanesOf(p, cb), dst + (n * p.c + cb * block) * pooled,
+                            selected + item * pooled * block);
+    });
   }
 }
 
@@ -199,9 +193,11 @@ inline void backwardPass(const PoolingPass& p, const float* gradDst, const uint8
 #pragma omp parallel for if (items * pooled * block >= kParallelFrom)
   for (int64_t item = 0; item < items; ++item) {
     int64_t n = item / p.blocks, cb = item % p.blocks;
-    backwardPlane(p, gradDst + (n * p.c + cb * block) * pooled, lanesOf(p, cb),
-                  selected + item * pooled * block,
-                  gradSrc + n * p.layout.batch + cb * p.layout.channelBlock);
+    withBlock(block, [&](auto b) {
+      backwardBlock<b.value>(p, gradDst + (n * p.c + cb * block) * pooled, lanesOf(p, cb),
+                             selected + item * pooled * block,
+                             gradSrc + n * p.layout.batch + cb * p.layout.channelBlock);
+    });
   }
 }
 
