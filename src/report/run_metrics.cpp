@@ -22,6 +22,19 @@ int64_t whole(double v) {
   return static_cast<int64_t>(std::min(v, 9e18));
 }
 
+// A run resumed from the checkpoint taken at `iteration` in `epoch`: the resumed run records
+// again the steps after that iteration and that epoch's end (an iteration checkpoint is taken
+// before its epoch ends), and the interrupted run's summary and test no longer stand.
+void forgetAfter(RunMetrics& run, int64_t iteration, int64_t epoch) {
+  auto later = [iteration](const nlohmann::json& r) { return whole(number(r, "iteration")) > iteration; };
+  std::erase_if(run.iterations, [iteration](const IterationPoint& p) { return p.iteration > iteration; });
+  std::erase_if(run.epochs, [epoch](const nlohmann::json& r) { return whole(number(r, "epoch")) >= epoch; });
+  std::erase_if(run.validations, later);
+  std::erase_if(run.layerStats, later);
+  run.summary = nullptr;
+  run.test = nullptr;
+}
+
 // Files one parsed record into `run`; returns false when a field the type needs is missing.
 bool file(RunMetrics& run, nlohmann::json&& record) {
   const std::string& type = record["type"].get_ref<const std::string&>();
@@ -45,6 +58,11 @@ bool file(RunMetrics& run, nlohmann::json&& record) {
     run.summary = std::move(record);
   } else if (type == "test") {
     run.test = std::move(record);
+  } else if (type == "resume") {
+    if (!record.contains("iteration") || !record["iteration"].is_number() || !record.contains("epoch") ||
+        !record["epoch"].is_number())
+      return false;
+    forgetAfter(run, whole(number(record, "iteration")), whole(number(record, "epoch")));
   }
   return true;
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "shoal/report/run_metrics.hpp"
 #include "support/cli_runner.hpp"
 #include "support/fashion_mnist_test.hpp"
 
@@ -96,6 +97,16 @@ TEST_F(Reliability, CorruptNewestCheckpointFallsBackWithAWarning) {
   EXPECT_NE(resumed.err.find(files.back().string()), std::string::npos) << resumed.err;
   EXPECT_NE(resumed.err.find("warning"), std::string::npos) << resumed.err;
   EXPECT_TRUE(readText(path("c/model.shoal")) == expected);
+  // The first run logged iterations 21-30 past the checkpoint the resume took (20); the resumed
+  // run logged them again. Read back, every iteration and epoch appears once.
+  auto metrics = shoal::report::readRunMetrics(path("c"), [](const std::string&) {});
+  ASSERT_EQ(metrics.iterations.size(), 60u);
+  for (size_t i = 0; i < metrics.iterations.size(); ++i)
+    ASSERT_EQ(metrics.iterations[i].iteration, static_cast<int64_t>(i + 1));
+  ASSERT_EQ(metrics.epochs.size(), 3u);
+  for (size_t i = 0; i < metrics.epochs.size(); ++i)
+    EXPECT_EQ(metrics.epochs[i]["epoch"].get<int64_t>(), static_cast<int64_t>(i + 1));
+  EXPECT_NE(readText(path("c/metrics.jsonl")).find("\"type\":\"resume\""), std::string::npos);
 }
 
 TEST_F(Reliability, DivergenceStopsNamingTheLastGoodCheckpoint) {

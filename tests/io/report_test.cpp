@@ -46,6 +46,46 @@ TEST(RunMetrics, FilesRecordsByType) {
   EXPECT_EQ(run.config["batch"], 64);
 }
 
+// An interrupted run logged iterations 1-4 and epoch 2; it resumes from the checkpoint at
+// iteration 2 and records iterations 3-4 and epoch 2 again.
+TEST(RunMetrics, AResumeDropsWhatTheInterruptedRunRecordedAfterItsCheckpoint) {
+  std::string text = R"JSON({"type":"config","batch":2}
+{"type":"iteration","epoch":1,"iteration":1,"loss":2.0,"lr":0.1}
+{"type":"iteration","epoch":1,"iteration":2,"loss":1.8,"lr":0.1}
+{"type":"epoch","epoch":1,"iteration":2,"loss":1.9}
+{"type":"iteration","epoch":2,"iteration":3,"loss":1.7,"lr":0.1}
+{"type":"validation","epoch":2,"iteration":3,"validation":{"Loss":1.6}}
+{"type":"layers","epoch":2,"iteration":3,"layers":[]}
+{"type":"iteration","epoch":2,"iteration":4,"loss":1.6,"lr":0.1}
+{"type":"epoch","epoch":2,"iteration":4,"loss":1.65}
+{"type":"summary","iterations":4}
+{"type":"config","batch":2}
+{"type":"resume","iteration":2,"epoch":2,"checkpoint":"ckpt/checkpoint-0000000002.shoalckpt"}
+{"type":"iteration","epoch":2,"iteration":3,"loss":1.75,"lr":0.1}
+{"type":"iteration","epoch":2,"iteration":4,"loss":1.55,"lr":0.1}
+{"type":"epoch","epoch":2,"iteration":4,"loss":1.62}
+)JSON";
+  std::vector<std::string> warnings;
+  auto run = report::parseMetrics(text, "m", [&](const std::string& w) { warnings.push_back(w); });
+  EXPECT_TRUE(warnings.empty());
+  ASSERT_EQ(run.iterations.size(), 4u);
+  for (size_t i = 0; i < run.iterations.size(); ++i)
+    EXPECT_EQ(run.iterations[i].iteration, static_cast<int64_t>(i + 1));
+  EXPECT_DOUBLE_EQ(run.iterations[2].loss, 1.75);  // the resumed run's, not the interrupted one's
+  ASSERT_EQ(run.epochs.size(), 2u);
+  EXPECT_DOUBLE_EQ(run.epochs[1]["loss"].get<double>(), 1.62);
+  EXPECT_TRUE(run.validations.empty());
+  EXPECT_TRUE(run.layerStats.empty());
+  EXPECT_TRUE(run.summary.is_null()) << "the interrupted run's summary no longer stands";
+  // A resume record without its iteration is damaged: skipped with a warning, nothing dropped.
+  warnings.clear();
+  auto damaged = report::parseMetrics(std::string(kMetrics) + "{\"type\":\"resume\",\"iteration\":1}\n", "m",
+                                      [&](const std::string& w) { warnings.push_back(w); });
+  EXPECT_EQ(damaged.iterations.size(), 2u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("\"resume\" record without its required fields"), std::string::npos) << warnings[0];
+}
+
 TEST(RunMetrics, SkipsMalformedAndUnfinishedLinesWithAWarning) {
   std::string text = std::string(kMetrics) + "{\"type\":\"iteration\",\"epoch\":1,\"iteration\":3,\"loss\":1.8,\"lr\":0.1}\n" +
                      "not json at all\n[1,2]\n{\"type\":\"iteration\",\"epoch\":1}\n\n" +

@@ -213,6 +213,12 @@ int runTraining(TrainOptions& o, const std::vector<std::string>& commandLine, Di
   if (resumed) {
     optimizer.resumeFrom(resumed->checkpoint);
     log.line("resuming from " + resumed->path);
+    // Readers drop what the interrupted run recorded after this checkpoint (see RunMetrics).
+    train::TrainPosition from = train::TrainPosition::fromJson(resumed->checkpoint.trainer);
+    log.record({{"type", "resume"},
+                {"iteration", from.iteration},
+                {"epoch", from.epoch},
+                {"checkpoint", resumed->path}});
   }
   optimizer.setStopCheck([] { return static_cast<int>(stopSignal); });
   optimizer.setDistributed(job.sync.get());

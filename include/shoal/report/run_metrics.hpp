@@ -36,7 +36,10 @@ using Warn = std::function<void(const std::string&)>;
 
 // Parses metrics text. A line that is not a JSON object with a string "type" is skipped and named
 // in a warning ("<source>:<line>: ..."); so is an unfinished last line (one being written), and
-// records of unknown types are ignored. Never throws on content.
+// records of unknown types are ignored. A "resume" record (a run continued from the checkpoint
+// taken at its "iteration" in its "epoch") drops the records before it that the resumed run
+// records again: steps, validations and layer statistics past that iteration, the ends of that
+// epoch and later ones, the summary and the test. Never throws on content.
 RunMetrics parseMetrics(const std::string& text, const std::string& source, const Warn& warn);
 
 // Reads DIR/metrics.jsonl; throws InputError when the file cannot be opened.
