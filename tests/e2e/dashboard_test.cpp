@@ -298,3 +298,20 @@ TEST_F(Dashboard, AnswersABurstOfConcurrentClients) {
   EXPECT_EQ(answered, kClients * kRequestsEach);
   EXPECT_LT(seconds, 120);  // a hang would show as the 10 s socket timeouts adding up
 }
+
+// Ctrl-C ends the dashboard cleanly: it says so and exits with 0, within a few seconds.
+TEST(DashboardProcess, StopsCleanlyOnSigint) {
+  std::string dir = shoal::testing::makeTempDir("ui-stop");
+  std::string out = dir + "/out.txt";
+  auto r = shoal::testing::runShell(
+      shoal::testing::cliPath() + " ui --logdir " + dir + " --port 0 > " + out +
+      " 2>&1 & pid=$!; for i in $(seq 1 300); do grep -q 'dashboard: http' " + out +
+      " && break; sleep 0.1; done; kill -INT $pid; for i in $(seq 1 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done; "
+      "kill -0 $pid 2>/dev/null && { kill -KILL $pid; echo STILL RUNNING; }; wait $pid");
+  std::string printed = readText(out);
+  EXPECT_EQ(r.exitCode, 0) << r.out << r.err << printed;
+  EXPECT_EQ(r.out.find("STILL RUNNING"), std::string::npos) << "shoal ui did not stop within 5 s of SIGINT";
+  EXPECT_NE(printed.find("dashboard: http://127.0.0.1:"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("dashboard stopped (SIGINT)"), std::string::npos) << printed;
+  fs::remove_all(dir);
+}

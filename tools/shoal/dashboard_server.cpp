@@ -1,10 +1,15 @@
 // The live dashboard's HTTP server (cpp-httplib): the page, the run list, the charts and run files.
 #include "dashboard_server.hpp"
 
+#include <pthread.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <httplib.h>
 
@@ -95,9 +100,50 @@ void runFile(const std::string& logdir, const std::string& relative, httplib::Re
   res.set_content(bytes.str(), contentType(file.path).c_str());
 }
 
+// While it lives, SIGINT and SIGTERM are held back from every thread started after it (the
+// server's workers) and a watcher thread waits for them; the first one stops `server`. The signal
+// mask must be set before the server starts its threads, which inherit it.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(httplib::Server& server) {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
+    watcher_ = std::thread([this, &server] {
+      const timespec tick{0, 100'000'000};
+      while (!finished_) {
+        int signal = sigtimedwait(&signals_, nullptr, &tick);
+        if (signal <= 0) continue;
+        received_ = signal;
+        // stop() does nothing before the server runs: repeat it until listening has returned.
+        while (!finished_) {
+          server.stop();
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      }
+    });
+  }
+  ~StopOnSignal() {
+    finished_ = true;
+    watcher_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+  int received() const { return received_; }
+
+ private:
+  sigset_t signals_{}, previous_{};
+  std::atomic<bool> finished_{false};
+  std::atomic<int> received_{0};
+  std::thread watcher_;
+};
+
 }  // namespace
 
-void serveDashboard(const DashboardSettings& settings, const std::function<void(int port)>& listening) {
+int serveDashboard(const DashboardSettings& settings, const std::function<void(int port)>& listening) {
   const std::string logdir = settings.logdir;
   httplib::Server server;
   const int threads = settings.threads;
@@ -136,8 +182,11 @@ void serveDashboard(const DashboardSettings& settings, const std::function<void(
     throw UsageError("ui: cannot listen on " + settings.host + ":" + std::to_string(port) +
                      " (in use? try --port 0 for any free port)");
   }
+  StopOnSignal stop(server);
   listening(port);
   server.listen_after_bind();
+  if (stop.received() == 0) throw Error("ui: the server stopped accepting connections on port " + std::to_string(port));
+  return stop.received();
 }
 
 }  // namespace shoal::cli

@@ -1,4 +1,5 @@
 // `shoal ui`: serve the live dashboard for the run directories under --logdir.
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 
@@ -20,10 +21,12 @@ Subcommand addUiCommand(CLI::App& app) {
             std::error_code ec;
             if (!std::filesystem::is_directory(o->logdir, ec))
               throw UsageError("ui: --logdir " + o->logdir + " is not a directory");
-            serveDashboard(*o, [&](int port) {
+            int signal = serveDashboard(*o, [&](int port) {
               std::cout << "dashboard: http://" << o->host << ":" << port << "/ (runs under " << o->logdir
                         << "; Ctrl-C stops it)" << std::endl;
             });
+            std::cout << "dashboard stopped (" << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ")"
+                      << std::endl;
             return 0;
           }};
 }
