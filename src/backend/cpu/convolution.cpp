@@ -218,8 +218,12 @@ struct Convolution::Impl {
     };
     auto chosen = make(anyDesc(e.srcDims), anyDesc(e.dstDims));
     if (usesAvx512(chosen)) return chosen;
-    auto channelsLast = make(channelsLastDesc(e.srcDims), channelsLastDesc(e.dstDims));
-    return usesAvx512(channelsLast) ? channelsLast : chosen;
+    try {
+      auto channelsLast = make(channelsLastDesc(e.srcDims), channelsLastDesc(e.dstDims));
+      if (usesAvx512(channelsLast)) return channelsLast;
+    } catch (const dnnl::error&) {  // no implementation at all for channels-last: keep `any`
+    }
+    return chosen;
   }
 
   void makeBackwardWeights(Entry& e) const {
