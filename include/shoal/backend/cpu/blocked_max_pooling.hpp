@@ -25,7 +25,8 @@ struct ChannelBlocks {
 // over the OpenMP threads by image and channel block; nothing is allocated after construction.
 class BlockedMaxPooling {
  public:
-  // Windows of at most kMaxWindow elements (their positions are kept in one byte).
+  // Windows of at most kMaxWindow elements: a position is kept in one byte, 255 marking a window
+  // that passes no gradient.
   static constexpr int64_t kMaxWindow = 254;
   // Whether blocks of `block` lanes can be pooled: 1, 2, 4, 8 or 16.
   static bool supports(int64_t block);
