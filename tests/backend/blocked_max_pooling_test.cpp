@@ -114,7 +114,7 @@ TEST(BlockedMaxPooling, MatchesPlainPoolingInEveryLayout) {
       Blocked src(c.src, c.block, c.nhwc);
       src.fill(x);
       cpu::BlockedMaxPooling pooling = poolingFor(c, src, mask);
-      Shape pooled{c.src[0], c.src[1], pooling.pooledHeight(), pooling.pooledWidth()};
+      Shape pooled{c.src[0], c.src[1], pooling.pass().ph, pooling.pass().pw};
 
       Tensor expected(pooled), actual(pooled);
       reference.forward(x, expected);
@@ -186,12 +186,11 @@ TEST(BlockedMaxPooling, BaselineAndAvx512BuildsAgree) {
     SCOPED_TRACE(c.name);
     Blocked src(c.src, c.block, c.nhwc);
     src.fill(randomTensor(c.src, 21));
-    int64_t ph = cpu::poolingOutputSize(c.src[2], c.g.kernelH, c.g.strideH, c.g.padH, c.g.ceilMode);
-    int64_t pw = cpu::poolingOutputSize(c.src[3], c.g.kernelW, c.g.strideW, c.g.padW, c.g.ceilMode);
-    int64_t blocks = (c.src[1] + src.layout.block - 1) / src.layout.block;
-    cpu::PoolingPass pass{src.layout, c.g,  c.src[0], c.src[1], c.src[2], c.src[3],
-                          ph,         pw,   blocks,   true};
-    size_t selections = static_cast<size_t>(c.src[0] * blocks * ph * pw * src.layout.block);
+    // The baseline passes are this test's own build of the kernels, the AVX-512 ones the library's.
+    cpu::BlockedMaxPooling pooling = poolingFor(c, src, true);
+    const cpu::PoolingPass& pass = pooling.pass();
+    const int64_t ph = pass.ph, pw = pass.pw;
+    size_t selections = static_cast<size_t>(c.src[0] * pass.blocks * ph * pw * src.layout.block);
     std::vector<uint8_t> selBase(selections), selAvx(selections);
     Tensor outBase(Shape{c.src[0], c.src[1], ph, pw}), outAvx(outBase.shape());
     cpu::forwardPass(pass, src.data.data(), outBase.data(), selBase.data());

@@ -19,35 +19,34 @@ bool BlockedMaxPooling::supports(int64_t block) {
 }
 
 BlockedMaxPooling::BlockedMaxPooling(const std::vector<int64_t>& dims, const ChannelBlocks& layout,
-                                     const PoolingGeometry& geometry, bool maskNonPositive)
-    : n_(dims.at(0)), c_(dims.at(1)), h_(dims.at(2)), w_(dims.at(3)), layout_(layout),
-      g_(geometry), maskNonPositive_(maskNonPositive) {
+                                     const PoolingGeometry& geometry, bool maskNonPositive) {
   if (!supports(layout.block))
     throw Error("BlockedMaxPooling: channel blocks of " + std::to_string(layout.block) +
                 " lanes (1, 2, 4, 8 or 16 supported)");
-  if (g_.kernelH * g_.kernelW > kMaxWindow)
+  if (geometry.kernelH * geometry.kernelW > kMaxWindow)
     throw Error("BlockedMaxPooling: windows of more than " + std::to_string(kMaxWindow) +
                 " elements");
-  ph_ = poolingOutputSize(h_, g_.kernelH, g_.strideH, g_.padH, g_.ceilMode);
-  pw_ = poolingOutputSize(w_, g_.kernelW, g_.strideW, g_.padW, g_.ceilMode);
-  blocks_ = (c_ + layout.block - 1) / layout.block;
-  selected_.resize(static_cast<size_t>(n_ * blocks_ * ph_ * pw_ * layout.block));
+  PoolingPass& p = pass_;
+  p = {.layout = layout, .g = geometry, .n = dims.at(0), .c = dims.at(1), .h = dims.at(2),
+       .w = dims.at(3), .maskNonPositive = maskNonPositive};
+  p.ph = poolingOutputSize(p.h, p.g.kernelH, p.g.strideH, p.g.padH, p.g.ceilMode);
+  p.pw = poolingOutputSize(p.w, p.g.kernelW, p.g.strideW, p.g.padW, p.g.ceilMode);
+  p.blocks = (p.c + layout.block - 1) / layout.block;
+  selected_.resize(static_cast<size_t>(p.n * p.blocks * p.ph * p.pw * layout.block));
 }
 
 void BlockedMaxPooling::forward(const float* src, float* dst) {
-  PoolingPass p{layout_, g_, n_, c_, h_, w_, ph_, pw_, blocks_, maskNonPositive_};
   if (hasAvx512())
-    forwardPassAvx512(p, src, dst, selected_.data());
+    forwardPassAvx512(pass_, src, dst, selected_.data());
   else
-    forwardPass(p, src, dst, selected_.data());
+    forwardPass(pass_, src, dst, selected_.data());
 }
 
 void BlockedMaxPooling::backward(const float* gradDst, float* gradSrc) const {
-  PoolingPass p{layout_, g_, n_, c_, h_, w_, ph_, pw_, blocks_, maskNonPositive_};
   if (hasAvx512())
-    backwardPassAvx512(p, gradDst, selected_.data(), gradSrc);
+    backwardPassAvx512(pass_, gradDst, selected_.data(), gradSrc);
   else
-    backwardPass(p, gradDst, selected_.data(), gradSrc);
+    backwardPass(pass_, gradDst, selected_.data(), gradSrc);
 }
 
 }  // namespace shoal::backend::cpu

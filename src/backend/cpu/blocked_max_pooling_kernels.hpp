@@ -1,8 +1,8 @@
 // The passes of BlockedMaxPooling, built twice: for the baseline instruction set and for AVX-512.
 // blocked_max_pooling.cpp includes this for the baseline build and picks the AVX-512 one
 // (blocked_max_pooling_avx512.cpp, compiled with -mavx512f) when the CPU has it: 16 lanes are one
-// AVX-512 register against four SSE registers. Everything but PoolingPass and the two AVX-512
-// entry points has internal linkage, so that each build keeps its own instructions.
+// AVX-512 register against four SSE registers. Everything but the two AVX-512 entry points has
+// internal linkage, so that each build keeps its own instructions.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -12,14 +12,6 @@
 #include "shoal/backend/cpu/blocked_max_pooling.hpp"
 
 namespace shoal::backend::cpu {
-
-// A pass over the batch: BlockedMaxPooling's shapes.
-struct PoolingPass {
-  ChannelBlocks layout;
-  PoolingGeometry g;
-  int64_t n, c, h, w, ph, pw, blocks;
-  bool maskNonPositive;
-};
 
 // The AVX-512 build of forwardPass and backwardPass below; only for CPUs with AVX-512F.
 void forwardPassAvx512(const PoolingPass& p, const float* src, float* dst, uint8_t* selected);

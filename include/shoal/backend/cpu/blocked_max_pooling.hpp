@@ -17,6 +17,15 @@ struct ChannelBlocks {
   int64_t batch = 0, channelBlock = 0, row = 0, column = 0;
 };
 
+// The shapes of a pooling pass over the batch: src [N, C, H, W] in `layout`, `blocks` channel
+// blocks, pooled [N, C, PH, PW].
+struct PoolingPass {
+  ChannelBlocks layout;
+  PoolingGeometry g;
+  int64_t n = 0, c = 0, h = 0, w = 0, ph = 0, pw = 0, blocks = 0;
+  bool maskNonPositive = false;
+};
+
 // src [N, C, H, W] in `layout` -> dst plain [N, C, PH, PW], remembering the selected position
 // of every window; backward routes a plain pooled gradient back to those positions, in `layout`.
 // With `maskNonPositive` (a ReLU computed before the pooling) a window whose maximum is not
@@ -36,8 +45,7 @@ class BlockedMaxPooling {
   BlockedMaxPooling(const std::vector<int64_t>& dims, const ChannelBlocks& layout,
                     const PoolingGeometry& geometry, bool maskNonPositive);
 
-  int64_t pooledHeight() const { return ph_; }
-  int64_t pooledWidth() const { return pw_; }
+  const PoolingPass& pass() const { return pass_; }
 
   // src (in layout) -> dst [N, C, PH, PW]
   void forward(const float* src, float* dst);
@@ -46,10 +54,7 @@ class BlockedMaxPooling {
   void backward(const float* gradDst, float* gradSrc) const;
 
  private:
-  int64_t n_ = 0, c_ = 0, h_ = 0, w_ = 0, ph_ = 0, pw_ = 0, blocks_ = 0;
-  ChannelBlocks layout_;
-  PoolingGeometry g_;
-  bool maskNonPositive_ = false;
+  PoolingPass pass_;
   std::vector<uint8_t> selected_;  // [N, blocks, PH, PW, block]: window position, 255 for none
 };
 
