@@ -87,10 +87,11 @@ Optimizer& Optimizer::setCheckpointing(CheckpointSettings settings, io::ModelInf
   return *this;
 }
 
-Optimizer& Optimizer::resumeFrom(const io::Checkpoint& checkpoint) {
+Optimizer& Optimizer::resumeFrom(const io::Checkpoint& checkpoint, const std::string& path) {
   method_->restoreState(checkpoint.optim);
   start_ = TrainPosition::fromJson(checkpoint.trainer);
   seed_ = start_.seed;
+  resumedFrom_ = path;
   return *this;
 }
 
@@ -187,6 +188,12 @@ TrainSummary Optimizer::optimize() {
     return sync_->reduceGradients(flat, static_cast<float>(lossSum), n, localStop());
   };
 
+  if (resumedFrom_) {
+    nlohmann::json record{{"type", "resume"}, {"iteration", start_.iteration}, {"epoch", start_.epoch}};
+    if (!resumedFrom_->empty()) record["checkpoint"] = *resumedFrom_;
+    log_->record(record);
+    resumedFrom_.reset();
+  }
   TrainSummary summary;
   TrainPosition at = start_;
   at.seed = seed_;

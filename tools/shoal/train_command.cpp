@@ -211,14 +211,8 @@ int runTraining(TrainOptions& o, const std::vector<std::string>& commandLine, Di
   if (!o.checkpoint.empty())
     optimizer.setCheckpointing({o.checkpoint, checkpointEvery, o.keep}, loaded.info);
   if (resumed) {
-    optimizer.resumeFrom(resumed->checkpoint);
+    optimizer.resumeFrom(resumed->checkpoint, resumed->path);
     log.line("resuming from " + resumed->path);
-    // Readers drop what the interrupted run recorded after this checkpoint (see RunMetrics).
-    train::TrainPosition from = train::TrainPosition::fromJson(resumed->checkpoint.trainer);
-    log.record({{"type", "resume"},
-                {"iteration", from.iteration},
-                {"epoch", from.epoch},
-                {"checkpoint", resumed->path}});
   }
   optimizer.setStopCheck([] { return static_cast<int>(stopSignal); });
   optimizer.setDistributed(job.sync.get());

@@ -98,8 +98,11 @@ class Optimizer {
   // The directory is created and checked for writing now, before training starts.
   Optimizer& setCheckpointing(CheckpointSettings settings, io::ModelInfo info);
   // Continues from a checkpoint: its optimiser state, trainer position and seed. The model's
-  // parameters are restored by the caller (io::restoreModel or io::restoreInto).
-  Optimizer& resumeFrom(const io::Checkpoint& checkpoint);
+  // parameters are restored by the caller (io::restoreModel or io::restoreInto). The next
+  // optimize() first records {"type": "resume", "iteration", "epoch", "checkpoint": path} (the
+  // position; the path when given), so that readers of the metrics drop what an interrupted run
+  // recorded past it (report::parseMetrics).
+  Optimizer& resumeFrom(const io::Checkpoint& checkpoint, const std::string& path = "");
   // Asked after every step; a non-zero answer (a signal number) ends training after that step,
   // with a checkpoint when checkpointing is on.
   Optimizer& setStopCheck(std::function<int()> stopRequested);
@@ -154,6 +157,7 @@ class Optimizer {
   std::optional<CheckpointSettings> checkpointing_;
   io::ModelInfo checkpointInfo_;
   TrainPosition start_;
+  std::optional<std::string> resumedFrom_;  // the checkpoint's path until optimize() records it
   std::function<int()> stopRequested_;
   std::vector<StepObserver*> observers_;
   dist::Synchronizer* sync_ = nullptr;
