@@ -47,7 +47,7 @@ Synchronizer::Synchronizer(Communicator& comm, Strategy strategy, int64_t averag
 
 void Synchronizer::broadcastModel(nn::Module& model) {
   comm_.broadcast(valuesOf(model.flatParameters().values()), 0);
-  for (Tensor* buffer : model.stateBuffers()) comm_.broadcast(valuesOf(*buffer), 0);
+  for (nn::NamedBuffer& buffer : model.stateBuffers()) comm_.broadcast(valuesOf(*buffer.value), 0);
 }
 
 SharedGradients Synchronizer::shareGradients(nn::FlatParameters& flat) {
@@ -97,7 +97,7 @@ void Synchronizer::averageParameters(nn::FlatParameters& flat, optim::OptimMetho
 }
 
 void Synchronizer::averageStateBuffers(nn::Module& model) {
-  for (Tensor* buffer : model.stateBuffers()) averageAcrossRanks(comm_, *buffer);
+  for (nn::NamedBuffer& buffer : model.stateBuffers()) averageAcrossRanks(comm_, *buffer.value);
 }
 
 }  // namespace shoal::dist

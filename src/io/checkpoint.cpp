@@ -97,12 +97,12 @@ void requireDefined(const Tensor& t, const std::string& what) {
 
 }  // namespace
 
-Checkpoint captureModel(nn::Sequential& model, const ModelInfo& info) {
+Checkpoint captureModel(nn::Module& model, const ModelInfo& info) {
   Checkpoint c;
   c.modelSpec = model.spec();
   c.info = info;
   c.parameters = model.flatParameters().values().clone();
-  for (Tensor* b : model.stateBuffers()) c.buffers.push_back(b->clone());
+  for (nn::NamedBuffer& b : model.stateBuffers()) c.buffers.push_back(b.value->clone());
   c.generators.push_back(serialise(nn::initGenerator()));
   for (nn::Generator* g : model.generators()) c.generators.push_back(serialise(*g));
   c.trainer = nlohmann::json::object();
@@ -200,7 +200,7 @@ LoadedCheckpoint loadNewestCheckpoint(const std::string& dir, const std::functio
   }
 }
 
-void restoreInto(nn::Sequential& model, const Checkpoint& c, const std::string& path) {
+void restoreInto(nn::Module& model, const Checkpoint& c, const std::string& path) {
   if (c.modelSpec != model.spec())
     throw InputError(path + ": the checkpoint holds another model: " + c.modelSpec.dump() + ", not " +
                      model.spec().dump());
@@ -209,15 +209,15 @@ void restoreInto(nn::Sequential& model, const Checkpoint& c, const std::string& 
   if (held != values.numel())
     throw InputError(path + ": the checkpoint holds " + std::to_string(held) + " parameters but the model has " +
                      std::to_string(values.numel()));
-  std::vector<Tensor*> buffers = model.stateBuffers();
+  std::vector<nn::NamedBuffer> buffers = model.stateBuffers();
   if (c.buffers.size() != buffers.size())
     throw InputError(path + ": the checkpoint holds " + std::to_string(c.buffers.size()) +
                      " state buffers but the model has " + std::to_string(buffers.size()));
   for (size_t i = 0; i < buffers.size(); ++i)
-    if (!c.buffers[i].defined() || c.buffers[i].numel() != buffers[i]->numel())
+    if (!c.buffers[i].defined() || c.buffers[i].numel() != buffers[i].value->numel())
       throw InputError(path + ": state buffer " + std::to_string(i) + " holds " +
                        std::to_string(c.buffers[i].defined() ? c.buffers[i].numel() : 0) +
-                       " values but the model's has " + std::to_string(buffers[i]->numel()));
+                       " values but the model's has " + std::to_string(buffers[i].value->numel()));
   std::vector<nn::Generator*> generators{&nn::initGenerator()};
   for (nn::Generator* g : model.generators()) generators.push_back(g);
   if (c.generators.size() != generators.size())
@@ -235,12 +235,12 @@ void restoreInto(nn::Sequential& model, const Checkpoint& c, const std::string& 
   }
 
   values.copyFrom(c.parameters);
-  for (size_t i = 0; i < buffers.size(); ++i) buffers[i]->copyFrom(c.buffers[i]);
+  for (size_t i = 0; i < buffers.size(); ++i) buffers[i].value->copyFrom(c.buffers[i]);
   for (size_t i = 0; i < generators.size(); ++i) *generators[i] = states[i];
 }
 
-std::unique_ptr<nn::Sequential> restoreModel(const Checkpoint& c, const std::string& path) {
-  std::unique_ptr<nn::Sequential> model = nn::buildModel(c.modelSpec, c.info.inputShape, path);
+std::unique_ptr<nn::Module> restoreModel(const Checkpoint& c, const std::string& path) {
+  std::unique_ptr<nn::Module> model = nn::buildModel(c.modelSpec, c.info.inputShape, path);
   restoreInto(*model, c, path);
   return model;
 }

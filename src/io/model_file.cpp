@@ -1,5 +1,7 @@
-// Saving and loading model files: the layer specification, preprocessing and weights in a binary container.
+// Saving and loading model files: the layer specification, preprocessing and named weights in a binary container.
 #include "shoal/io/model_file.hpp"
+
+#include <map>
 
 #include "shoal/error.hpp"
 #include "shoal/io/atomic_file.hpp"
@@ -45,15 +47,62 @@ ModelInfo modelInfoFromJson(const nlohmann::json& j, const std::string& source) 
   return info;
 }
 
-void saveModel(const std::string& path, nn::Sequential& model, const ModelInfo& info) {
+void saveModel(const std::string& path, nn::Module& model, const ModelInfo& info) {
   Container c;
   c.header = modelInfoToJson(info);
   c.header["spec"] = model.spec();
+  nlohmann::json names = nlohmann::json::array();
+  for (const nn::Parameter& p : model.parameters()) names.push_back({p.name, p.value->numel()});
+  c.header["parameter_names"] = names;
   c.blocks.emplace_back("parameters", model.flatParameters().values());
-  std::vector<Tensor*> buffers = model.stateBuffers();
-  for (size_t i = 0; i < buffers.size(); ++i) c.blocks.emplace_back("buffer." + std::to_string(i), *buffers[i]);
+  for (nn::NamedBuffer& b : model.stateBuffers()) c.blocks.emplace_back("buffer." + b.name, *b.value);
   writeFileAtomically(path, encodeContainer(kMagic, kModelFormatVersion, c));
 }
+
+namespace {
+
+// Version 2: every parameter from its named slice of the stored flat buffer, every state buffer
+// from its named block, so that a file survives a change of container with the same names.
+void loadNamed(const Container& c, nn::Module& model, const std::string& path) {
+  const nlohmann::json& names = c.header.at("parameter_names");
+  if (!names.is_array()) throw InputError(path + ": corrupt model header: \"parameter_names\" is not a list");
+  std::map<std::string, std::pair<int64_t, int64_t>> stored;  // name -> (offset, count)
+  int64_t offset = 0;
+  for (const auto& n : names) {
+    if (!n.is_array() || n.size() != 2 || !n[0].is_string() || !n[1].is_number_integer() || n[1].get<int64_t>() < 0)
+      throw InputError(path + ": corrupt model header: a parameter name entry is " + n.dump());
+    stored[n[0].get<std::string>()] = {offset, n[1].get<int64_t>()};
+    offset += n[1].get<int64_t>();
+  }
+  const Tensor& flat = block(c, "parameters", offset, path);
+  for (const nn::Parameter& p : model.parameters()) {
+    auto it = stored.find(p.name);
+    if (it == stored.end())
+      throw InputError(path + ": the file has no parameter \"" + p.name + "\" that the model needs");
+    if (it->second.second != p.value->numel())
+      throw InputError(path + ": the parameter \"" + p.name + "\" holds " + std::to_string(it->second.second) +
+                       " values but the model's has " + std::to_string(p.value->numel()));
+    p.value->copyFrom(flat.flatSlice(it->second.first, it->second.second));
+  }
+  for (nn::NamedBuffer& b : model.stateBuffers())
+    b.value->copyFrom(block(c, "buffer." + b.name, b.value->numel(), path));
+}
+
+// Version 1 (shoal 0.1 before named parameters): the flat buffer and the buffers in model order,
+// which a Sequential of the same spec still has.
+void loadInOrder(const Container& c, nn::Module& model, const std::string& path) {
+  Tensor& values = model.flatParameters().values();
+  std::vector<nn::NamedBuffer> buffers = model.stateBuffers();
+  if (c.blocks.size() != buffers.size() + 1)
+    throw InputError(path + ": corrupt model file: " + std::to_string(c.blocks.size()) +
+                     " blocks, but the layers need the parameters and " + std::to_string(buffers.size()) +
+                     " state buffers");
+  values.copyFrom(block(c, "parameters", values.numel(), path));
+  for (size_t i = 0; i < buffers.size(); ++i)
+    buffers[i].value->copyFrom(block(c, "buffer." + std::to_string(i), buffers[i].value->numel(), path));
+}
+
+}  // namespace
 
 LoadedModel loadModel(const std::string& path) {
   Container c = decodeContainer(path, readFileBytes(path, kKind), kMagic, kModelFormatVersion, kKind);
@@ -61,15 +110,10 @@ LoadedModel loadModel(const std::string& path) {
   loaded.info = modelInfoFromJson(c.header, path + ": corrupt model header");
   if (!c.header.contains("spec")) throw InputError(path + ": corrupt model header: no \"spec\"");
   loaded.model = nn::buildModel(c.header.at("spec"), loaded.info.inputShape, path);
-  Tensor& values = loaded.model->flatParameters().values();
-  std::vector<Tensor*> buffers = loaded.model->stateBuffers();
-  if (c.blocks.size() != buffers.size() + 1)
-    throw InputError(path + ": corrupt model file: " + std::to_string(c.blocks.size()) +
-                     " blocks, but the layers need the parameters and " + std::to_string(buffers.size()) +
-                     " state buffers");
-  values.copyFrom(block(c, "parameters", values.numel(), path));
-  for (size_t i = 0; i < buffers.size(); ++i)
-    buffers[i]->copyFrom(block(c, "buffer." + std::to_string(i), buffers[i]->numel(), path));
+  if (c.header.contains("parameter_names"))
+    loadNamed(c, *loaded.model, path);
+  else
+    loadInOrder(c, *loaded.model, path);
   loaded.model->evaluate();
   return loaded;
 }

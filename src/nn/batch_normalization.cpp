@@ -1,5 +1,6 @@
 // BatchNormalization: shapes, running statistics, modes; arithmetic in backend::cpu::BatchNorm.
 #include "shoal/nn/batch_normalization.hpp"
+#include "shoal/nn/layer_registry.hpp"
 
 #include <sstream>
 
@@ -74,12 +75,12 @@ std::string BatchNormalization::describe() const {
   return s + ")";
 }
 
-std::vector<Parameter> BatchNormalization::parameters() {
+std::vector<Parameter> BatchNormalization::ownParameters() {
   if (!affine_) return {};
   return {{"weight", &weight_, &gradWeight_}, {"bias", &bias_, &gradBias_}};
 }
 
-void BatchNormalization::reset(Generator&) {
+void BatchNormalization::resetOwn(Generator&) {
   weight_.fill(1.0f);
   bias_.fill(0.0f);
   runningMean_.fill(0.0f);
@@ -119,5 +120,12 @@ void BatchNormalization::updateGradInput(const Tensor& input, const Tensor& grad
                batch ? batchMean_ : runningMean_, batch ? batchVar_ : runningVar_, batch, gradIn,
                gradWeight_, gradBias_);
 }
+
+SHOAL_REGISTER_LAYER(BatchNormalization, {"BatchNormalization", {"n", "eps", "momentum", "affine"},
+                                  [](const LayerArgs& a) {
+  const Shape& in = a.inputShape();
+  return std::make_unique<BatchNormalization>(a.integer("n", in.rank() ? in[0] : 0), a.number("eps", 1e-5),
+                                  a.number("momentum", 0.1), a.flag("affine", true));
+}});
 
 }  // namespace shoal::nn

@@ -1,5 +1,6 @@
 // Dropout layer: mask drawing from 32-bit halves of the generator's output, masked products.
 #include "shoal/nn/dropout.hpp"
+#include "shoal/nn/layer_registry.hpp"
 
 #include <string>
 
@@ -21,7 +22,7 @@ std::string Dropout::describe() const {
   return "Dropout(" + p + ")";
 }
 
-void Dropout::reset(Generator& gen) { maskGen_.seed(gen()); }
+void Dropout::resetOwn(Generator& gen) { maskGen_.seed(gen()); }
 
 void Dropout::drawMask(const Shape& shape) {
   mask_.resize(shape);
@@ -63,5 +64,11 @@ void Dropout::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   for (int64_t i = 0; i < input.numel(); ++i) gx[i] = g[i] * m[i];
   gradInput_ = gradDropped_;
 }
+
+SHOAL_REGISTER_LAYER(Dropout, {"Dropout", {"p"}, [](const LayerArgs& a) {
+  double p = a.number("p", 0.5);
+  if (p < 0 || p >= 1) a.fail("argument \"p\" must be in [0, 1), got " + std::to_string(p));
+  return std::make_unique<Dropout>(p);
+}});
 
 }  // namespace shoal::nn

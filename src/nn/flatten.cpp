@@ -1,5 +1,6 @@
 // Flatten layer: views of the input and of the output gradient.
 #include "shoal/nn/flatten.hpp"
+#include "shoal/nn/layer_registry.hpp"
 
 namespace shoal::nn {
 
@@ -10,5 +11,7 @@ void Flatten::updateOutput(const Tensor& input) {
 void Flatten::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   gradInput_ = gradOutput.view(input.shape());
 }
+
+SHOAL_REGISTER_LAYER(Flatten, {"Flatten", {}, [](const LayerArgs&) { return std::make_unique<Flatten>(); }});
 
 }  // namespace shoal::nn

@@ -1,16 +1,17 @@
-// Linear layer on the oneDNN matmul backend.
+// Linear layer on the backend's matrix product, its fusion with a following ReLU and its registration.
 #include "shoal/nn/linear.hpp"
 
 #include <cmath>
 
 #include "shoal/error.hpp"
 #include "shoal/nn/init.hpp"
+#include "shoal/nn/layer_registry.hpp"
+#include "fused_linear_step.hpp"
 
 namespace shoal::nn {
 
 Linear::Linear(int64_t inFeatures, int64_t outFeatures, bool withBias)
-    : in_(inFeatures), out_(outFeatures), withBias_(withBias),
-      reluMask_(backend::cpu::Activation::Relu) {
+    : in_(inFeatures), out_(outFeatures), withBias_(withBias) {
   if (in_ <= 0 || out_ <= 0)
     throw UsageError("Linear: feature counts must be positive, got " + std::to_string(in_) +
                      " -> " + std::to_string(out_));
@@ -23,10 +24,9 @@ Linear::Linear(int64_t inFeatures, int64_t outFeatures, bool withBias)
   reset(initGenerator());
 }
 
-bool Linear::fuseNext(const Module& next) {
-  if (next.typeName() != "ReLU") return false;
-  fuseRelu(true);
-  return true;
+std::unique_ptr<PlanStep> Linear::fuse(std::span<const Epilogue> following) {
+  if (following.empty() || following[0].kind != Epilogue::Kind::Relu) return nullptr;
+  return std::make_unique<FusedLinearStep>(*this);
 }
 
 Shape Linear::outputShape(const Shape& inputShape) const {
@@ -48,13 +48,17 @@ std::string Linear::describe() const {
   return s + ")";
 }
 
-std::vector<Parameter> Linear::parameters() {
+int64_t Linear::flops(std::span<const Shape> in, const Shape& out) const {
+  return 2 * in[0].numel() * out.numel() + (withBias_ ? out.numel() : 0);
+}
+
+std::vector<Parameter> Linear::ownParameters() {
   std::vector<Parameter> params{{"weight", &weight_, &gradWeight_, &overwriteGrads_}};
   if (withBias_) params.push_back({"bias", &bias_, &gradBias_, &overwriteGrads_});
   return params;
 }
 
-void Linear::reset(Generator& gen) {
+void Linear::resetOwn(Generator& gen) {
   double bound = 1.0 / std::sqrt(static_cast<double>(in_));
   uniform(weight_, bound, gen);
   if (withBias_) uniform(bias_, bound, gen);
@@ -64,35 +68,24 @@ void Linear::updateOutput(const Tensor& input) {
   // Module::forward does not check rank-0 samples (its initial checked shape); none fits here.
   if (input.rank() < 2) outputShape(input.shape().tail());
   output_.resize(Shape{input.dim(0), out_});
-  matmul_.forward(input, weight_, withBias_ ? &bias_ : nullptr, fusedRelu_, output_);
-}
-
-const Tensor& Linear::productGrad(const Tensor& gradOutput) const {
-  return fusedRelu_ ? maskedGrad_ : gradOutput;
-}
-
-void Linear::maskGradient(const Tensor& gradOutput) {
-  if (!fusedRelu_) return;
-  // gradOutput [N, Out] -> maskedGrad_ [N, Out]: zero where the fused ReLU's output is 0
-  maskedGrad_.resize(gradOutput.shape());
-  reluMask_.backward(output_, gradOutput, maskedGrad_);
+  matmul_.forward(input, weight_, withBias_ ? &bias_ : nullptr, /*relu=*/false, output_);
 }
 
 void Linear::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
-  maskGradient(gradOutput);
   gradInput_.resize(input.shape());
-  matmul_.backwardData(productGrad(gradOutput), weight_, gradInput_);
-}
-
-void Linear::updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
-  maskGradient(gradOutput);
-  accGradParameters(input, gradOutput);
+  matmul_.backwardData(gradOutput, weight_, gradInput_);
 }
 
 void Linear::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
-  matmul_.backwardWeights(input, productGrad(gradOutput), gradWeight_,
-                          withBias_ ? &gradBias_ : nullptr, /*accumulate=*/!overwriteGrads_);
+  matmul_.backwardWeights(input, gradOutput, gradWeight_, withBias_ ? &gradBias_ : nullptr,
+                          /*accumulate=*/!overwriteGrads_);
   overwriteGrads_ = false;
 }
+
+SHOAL_REGISTER_LAYER(Linear, {"Linear", {"in", "out", "bias"}, [](const LayerArgs& a) {
+  const Shape& in = a.inputShape();
+  return std::make_unique<Linear>(a.integer("in", in.rank() == 1 ? in[0] : in.numel()),
+                                  a.integer("out"), a.flag("bias", true));
+}});
 
 }  // namespace shoal::nn

@@ -1,18 +1,12 @@
 // Model summary: each layer's output shape, parameter count and forward FLOPs per sample.
 #include "shoal/nn/model_summary.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
 namespace shoal::nn {
 namespace {
-
-// A spec's "kernel" is either k or [kW, kH].
-int64_t kernelArea(const nlohmann::json& spec) {
-  const auto& k = spec.at("kernel");
-  if (k.is_array()) return k.at(0).get<int64_t>() * k.at(1).get<int64_t>();
-  return k.get<int64_t>() * k.get<int64_t>();
-}
 
 std::string padded(const std::string& s, size_t width, bool right) {
   if (s.size() >= width) return s;
@@ -32,53 +26,25 @@ std::string withThousands(int64_t n) {
   return n < 0 ? "-" + out : out;
 }
 
-int64_t forwardFlops(const Module& layer, const Shape& in, const Shape& out) {
-  const std::string type = layer.typeName();
-  const int64_t outputs = out.numel();
-  if (type == "Linear") {
-    nlohmann::json spec = layer.spec();
-    return 2 * in.numel() * outputs + (spec.value("bias", true) ? outputs : 0);
-  }
-  if (type == "SpatialConvolution") {
-    nlohmann::json spec = layer.spec();
-    int64_t groups = spec.value("groups", int64_t{1});
-    int64_t perOutput = 2 * (in[0] / groups) * kernelArea(spec);
-    return outputs * (perOutput + (spec.value("bias", true) ? 1 : 0));
-  }
-  if (type == "SpatialMaxPooling" || type == "SpatialAveragePooling")
-    return outputs * kernelArea(layer.spec());
-  if (type == "BatchNormalization" || type == "SpatialBatchNormalization") return 2 * outputs;
-  if (type == "SoftMax" || type == "LogSoftMax") return 3 * outputs;
-  if (type == "Flatten" || type == "Reshape" || type == "Identity") return 0;
-  if (type == "Sequential") {
-    const auto& seq = static_cast<const Sequential&>(layer);
-    int64_t total = 0;
-    Shape shape = in;
-    for (size_t i = 0; i < seq.size(); ++i) {
-      Shape next = seq.at(i).outputShape(shape);
-      total += forwardFlops(seq.at(i), shape, next);
-      shape = next;
-    }
-    return total;
-  }
-  return outputs;  // ReLU, Tanh, Sigmoid, Dropout: one operation per element
-}
-
-ModelSummary summarize(Sequential& model, const Shape& inputShape) {
+ModelSummary summarize(Module& model, const Shape& inputShape) {
   ModelSummary s;
   s.inputShape = inputShape;
-  Shape shape = inputShape;
-  for (size_t i = 0; i < model.size(); ++i) {
-    Module& layer = model.at(i);
+  const Shape inputs[] = {inputShape};
+  std::vector<ChildRun> runs = model.childRuns(inputs);
+  if (runs.empty()) runs.push_back({{"", &model}, {inputShape}, model.outputShape(inputShape)});
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const ChildRun& run = runs[i];
+    Module& layer = *run.child.module;
+    const bool numbered = std::all_of(run.child.name.begin(), run.child.name.end(),
+                                      [](char c) { return c >= '0' && c <= '9'; });
     LayerSummary row;
     row.index = static_cast<int64_t>(i) + 1;
-    row.description = layer.describe();
-    row.outputShape = layer.outputShape(shape);
+    row.description = numbered ? layer.describe() : run.child.name + " = " + layer.describe();
+    row.outputShape = run.outputShape;
     row.parameters = layer.parameterCount();
-    row.flops = forwardFlops(layer, shape, row.outputShape);
+    row.flops = layer.flops(run.inputShapes, run.outputShape);
     s.parameters += row.parameters;
     s.flops += row.flops;
-    shape = row.outputShape;
     s.layers.push_back(std::move(row));
   }
   return s;

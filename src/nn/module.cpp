@@ -1,24 +1,31 @@
-// Shape-checked forward/backward entry points and the shared parts of every module.
+// Shape-checked forward/backward entry points, the module-tree walk and the shared parts of every module.
 #include "shoal/nn/module.hpp"
 
 #include "shoal/error.hpp"
 #include "shoal/nn/flat_parameters.hpp"
 
 namespace shoal::nn {
+namespace {
+
+// "prefix.name", or `name` at the root.
+std::string joined(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "." + name;
+}
+
+}  // namespace
 
 Module::Module() = default;
 Module::~Module() = default;
 
 Module::Module(Module&& other) noexcept
     : output_(std::move(other.output_)), gradInput_(std::move(other.gradInput_)),
-      training_(other.training_), passThrough_(other.passThrough_), label_(std::move(other.label_)),
+      training_(other.training_), label_(std::move(other.label_)),
       checkedInput_(other.checkedInput_), inputChecked_(other.inputChecked_) {}
 
 Module& Module::operator=(Module&& other) noexcept {
   output_ = std::move(other.output_);
   gradInput_ = std::move(other.gradInput_);
   training_ = other.training_;
-  passThrough_ = other.passThrough_;
   label_ = std::move(other.label_);
   checkedInput_ = other.checkedInput_;
   inputChecked_ = other.inputChecked_;
@@ -36,16 +43,13 @@ void Module::checkInput(const Tensor& input) {
 }
 
 const Tensor& Module::forward(const Tensor& input) {
-  // A passed-through module sees what the module that took it over computed (a fused pooling:
-  // the already pooled output) and that module checked its input.
-  if (passThrough_) return output_ = input;
   checkInput(input);
   updateOutput(input);
   return output_;
 }
 
 void Module::checkGradOutput(const Tensor& input, const Tensor& gradOutput) {
-  if (!passThrough_) checkInput(input);
+  checkInput(input);
   if (gradOutput.shape() != output_.shape())
     throw ShapeError(label() + ": gradOutput has shape " + gradOutput.shape().str() +
                      ", expected the output shape " + output_.shape().str());
@@ -53,15 +57,11 @@ void Module::checkGradOutput(const Tensor& input, const Tensor& gradOutput) {
 
 void Module::backwardParameters(const Tensor& input, const Tensor& gradOutput) {
   checkGradOutput(input, gradOutput);
-  if (!passThrough_) updateParameterGradients(input, gradOutput);
+  updateParameterGradients(input, gradOutput);
 }
 
 const Tensor& Module::backward(const Tensor& input, const Tensor& gradOutput) {
   checkGradOutput(input, gradOutput);
-  if (passThrough_) {
-    gradInput_ = gradOutput;
-    return gradInput_;
-  }
   updateGradInput(input, gradOutput);
   accGradParameters(input, gradOutput);
   return gradInput_;
@@ -69,11 +69,85 @@ const Tensor& Module::backward(const Tensor& input, const Tensor& gradOutput) {
 
 nlohmann::json Module::spec() const { return {{"type", typeName()}}; }
 
-std::vector<Parameter> Module::parameters() { return {}; }
+namespace {
 
-void Module::reset(Generator&) {}
+void expectOneInput(const Module& m, size_t given) {
+  if (given != 1)
+    throw ShapeError(m.label() + ": takes one input, got " + std::to_string(given));
+}
 
-void Module::setTraining(bool training) { training_ = training; }
+}  // namespace
+
+Shape Module::outputShapeOfInputs(std::span<const Shape> inputShapes) const {
+  expectOneInput(*this, inputShapes.size());
+  return outputShape(inputShapes[0]);
+}
+
+const Tensor& Module::forwardInputs(std::span<const Tensor* const> inputs) {
+  expectOneInput(*this, inputs.size());
+  return forward(*inputs[0]);
+}
+
+std::span<const Tensor> Module::backwardInputs(std::span<const Tensor* const> inputs,
+                                               const Tensor& gradOutput) {
+  expectOneInput(*this, inputs.size());
+  gradInputs_[0] = backward(*inputs[0], gradOutput);
+  return gradInputs_;
+}
+
+void Module::apply(const std::function<void(const std::string&, Module&)>& visit) {
+  std::function<void(const std::string&, Module&)> walk = [&](const std::string& path, Module& m) {
+    visit(path, m);
+    for (const Child& c : m.children()) walk(joined(path, c.name), *c.module);
+  };
+  walk("", *this);
+}
+
+std::vector<Parameter> Module::parameters() {
+  std::vector<Parameter> all;
+  apply([&](const std::string& path, Module& m) {
+    for (Parameter p : m.ownParameters()) {
+      p.name = joined(path, p.name);
+      all.push_back(std::move(p));
+    }
+  });
+  return all;
+}
+
+std::vector<NamedBuffer> Module::stateBuffers() {
+  std::vector<NamedBuffer> all;
+  apply([&](const std::string& path, Module& m) {
+    for (NamedBuffer b : m.ownStateBuffers()) {
+      b.name = joined(path, b.name);
+      all.push_back(std::move(b));
+    }
+  });
+  return all;
+}
+
+std::vector<Generator*> Module::generators() {
+  std::vector<Generator*> all;
+  apply([&](const std::string&, Module& m) {
+    for (Generator* g : m.ownGenerators()) all.push_back(g);
+  });
+  return all;
+}
+
+void Module::reset(Generator& gen) {
+  apply([&](const std::string&, Module& m) { m.resetOwn(gen); });
+}
+
+void Module::setTraining(bool training) {
+  apply([&](const std::string&, Module& m) { m.training_ = training; });
+}
+
+int64_t Module::flops(std::span<const Shape> in, const Shape& out) const {
+  std::vector<ChildRun> runs = childRuns(in);
+  if (runs.empty()) return out.numel();
+  int64_t total = 0;
+  for (const ChildRun& r : runs) total += r.child.module->flops(r.inputShapes, r.outputShape);
+  return total;
+}
 
 FlatParameters& Module::flatParameters() {
   if (!flat_) flat_ = std::make_unique<FlatParameters>(parameters());

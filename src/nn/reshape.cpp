@@ -1,5 +1,6 @@
 // Reshape layer: views of the input and of the output gradient.
 #include "shoal/nn/reshape.hpp"
+#include "shoal/nn/layer_registry.hpp"
 
 #include "shoal/error.hpp"
 
@@ -26,5 +27,9 @@ void Reshape::updateOutput(const Tensor& input) {
 void Reshape::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   gradInput_ = gradOutput.view(input.shape());
 }
+
+SHOAL_REGISTER_LAYER(Reshape, {"Reshape", {"shape"}, [](const LayerArgs& a) {
+  return std::make_unique<Reshape>(Shape(a.integers("shape")));
+}});
 
 }  // namespace shoal::nn

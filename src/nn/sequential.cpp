@@ -1,23 +1,38 @@
-// Sequential container: forward through the chain, backward in reverse.
+// Sequential container: forward through the plan's steps, backward in reverse, and its JSON builder.
 #include "shoal/nn/sequential.hpp"
 
 #include "shoal/error.hpp"
+#include "shoal/nn/layer_registry.hpp"
+#include "shoal/nn/model_spec.hpp"
 
 namespace shoal::nn {
 
 Sequential& Sequential::add(std::unique_ptr<Module> m) & {
   m->setLabel("layer " + std::to_string(modules_.size() + 1) + " (" + m->describe() + ")");
   m->setTraining(training_);
-  // Offered to the last module that computes anything: a convolution that took over a ReLU
-  // may take over the pooling after it as well.
-  for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) {
-    if ((*it)->passesThrough()) continue;
-    if ((*it)->fuseNext(*m)) m->setPassThrough(true);
-    break;
-  }
-  if (firstLearnable_ == SIZE_MAX && m->parameterCount() > 0) firstLearnable_ = modules_.size();
   modules_.push_back(std::move(m));
+  plan_.reset();
   return *this;
+}
+
+void Sequential::setFusion(bool fuse) {
+  fuse_ = fuse;
+  plan_.reset();
+}
+
+const ExecutionPlan& Sequential::plan() {
+  if (plan_) return *plan_;
+  std::vector<Module*> chain;
+  for (auto& m : modules_) chain.push_back(m.get());
+  plan_ = std::make_unique<ExecutionPlan>(chain, fuse_);
+  stepOutputs_.assign(plan_->size(), nullptr);
+  firstLearnableStep_ = SIZE_MAX;
+  for (size_t i = 0; i < plan_->size() && firstLearnableStep_ == SIZE_MAX; ++i) {
+    size_t first = plan_->firstModule(i);
+    for (size_t m = first; m < first + plan_->step(i).modules(); ++m)
+      if (modules_[m]->parameterCount() > 0) firstLearnableStep_ = i;
+  }
+  return *plan_;
 }
 
 Shape Sequential::outputShape(const Shape& inputShape) const {
@@ -32,34 +47,25 @@ nlohmann::json Sequential::spec() const {
   return {{"type", "Sequential"}, {"layers", layers}};
 }
 
-std::vector<Parameter> Sequential::parameters() {
-  std::vector<Parameter> all;
-  for (auto& m : modules_)
-    for (Parameter& p : m->parameters()) all.push_back(p);
+std::vector<Child> Sequential::children() const {
+  std::vector<Child> all;
+  for (size_t i = 0; i < modules_.size(); ++i) all.push_back({std::to_string(i), modules_[i].get()});
   return all;
 }
 
-std::vector<Tensor*> Sequential::stateBuffers() {
-  std::vector<Tensor*> all;
-  for (auto& m : modules_)
-    for (Tensor* t : m->stateBuffers()) all.push_back(t);
-  return all;
+const Module& Sequential::outputModule() const {
+  return modules_.empty() ? *this : modules_.back()->outputModule();
 }
 
-std::vector<Generator*> Sequential::generators() {
-  std::vector<Generator*> all;
-  for (auto& m : modules_)
-    for (Generator* g : m->generators()) all.push_back(g);
-  return all;
-}
-
-void Sequential::reset(Generator& gen) {
-  for (auto& m : modules_) m->reset(gen);
-}
-
-void Sequential::setTraining(bool training) {
-  Module::setTraining(training);
-  for (auto& m : modules_) m->setTraining(training);
+std::vector<ChildRun> Sequential::childRuns(std::span<const Shape> in) const {
+  std::vector<ChildRun> runs;
+  Shape shape = in.empty() ? Shape{} : in[0];
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    Shape next = modules_[i]->outputShape(shape);
+    runs.push_back({{std::to_string(i), modules_[i].get()}, {shape}, next});
+    shape = next;
+  }
+  return runs;
 }
 
 void Sequential::setLayerTimes(LayerTimes* times) {
@@ -86,14 +92,25 @@ decltype(auto) timed(double* seconds, Pass&& pass) {
 
 }  // namespace
 
-double* Sequential::forwardClock(size_t layer) { return times_ ? &times_->forwardSeconds[layer] : nullptr; }
-double* Sequential::backwardClock(size_t layer) { return times_ ? &times_->backwardSeconds[layer] : nullptr; }
+double* Sequential::forwardClock(size_t step) {
+  return times_ ? &times_->forwardSeconds[plan_->firstModule(step)] : nullptr;
+}
+double* Sequential::backwardClock(size_t step) {
+  return times_ ? &times_->backwardSeconds[plan_->firstModule(step)] : nullptr;
+}
+
+const Tensor& Sequential::stepInput(size_t i, const Tensor& input) {
+  return i == 0 ? input : *stepOutputs_[i - 1];
+}
 
 void Sequential::updateOutput(const Tensor& input) {
+  plan();
   if (times_) times_->forwardStarted = Clock::now();
   const Tensor* x = &input;
-  for (size_t i = 0; i < modules_.size(); ++i)
-    x = &timed(forwardClock(i), [&]() -> const Tensor& { return modules_[i]->forward(*x); });
+  for (size_t i = 0; i < plan_->size(); ++i) {
+    x = &timed(forwardClock(i), [&]() -> const Tensor& { return plan_->step(i).forward(*x); });
+    stepOutputs_[i] = x;
+  }
   output_ = *x;
   if (times_) times_->forwardEnded = Clock::now();
 }
@@ -101,11 +118,10 @@ void Sequential::updateOutput(const Tensor& input) {
 void Sequential::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   if (times_) times_->backwardStarted = Clock::now();
   const Tensor* grad = &gradOutput;
-  for (size_t i = modules_.size(); i-- > 0;) {
-    const Tensor& in = i == 0 ? input : modules_[i - 1]->output();
-    grad = &timed(backwardClock(i),
-                  [&]() -> const Tensor& { return modules_[i]->backward(in, *grad); });
-  }
+  for (size_t i = plan_->size(); i-- > 0;)
+    grad = &timed(backwardClock(i), [&]() -> const Tensor& {
+      return plan_->step(i).backward(stepInput(i, input), *grad);
+    });
   gradInput_ = *grad;
   if (times_) times_->backwardEnded = Clock::now();
 }
@@ -113,17 +129,46 @@ void Sequential::updateGradInput(const Tensor& input, const Tensor& gradOutput) 
 void Sequential::updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
   if (times_) times_->backwardStarted = Clock::now();
   const Tensor* grad = &gradOutput;
-  auto inputOf = [&](size_t i) -> const Tensor& { return i == 0 ? input : modules_[i - 1]->output(); };
-  if (firstLearnable_ != SIZE_MAX) {
-    for (size_t i = modules_.size(); --i > firstLearnable_;)
-      grad = &timed(backwardClock(i),
-                    [&]() -> const Tensor& { return modules_[i]->backward(inputOf(i), *grad); });
-    timed(backwardClock(firstLearnable_), [&] {
-      modules_[firstLearnable_]->backwardParameters(inputOf(firstLearnable_), *grad);
+  if (firstLearnableStep_ != SIZE_MAX) {
+    for (size_t i = plan_->size(); --i > firstLearnableStep_;)
+      grad = &timed(backwardClock(i), [&]() -> const Tensor& {
+        return plan_->step(i).backward(stepInput(i, input), *grad);
+      });
+    timed(backwardClock(firstLearnableStep_), [&] {
+      plan_->step(firstLearnableStep_).backwardParameters(stepInput(firstLearnableStep_, input), *grad);
       return 0;
     });
   }
   if (times_) times_->backwardEnded = Clock::now();
 }
+
+namespace {
+
+// A Sequential from its "layers" list: layers are named "layer i" (from 1) in errors, and shapes
+// must chain from the input's.
+std::unique_ptr<Module> buildSequential(const LayerArgs& a) {
+  const nlohmann::json& layers = a.node().at("layers");
+  if (!layers.is_array())
+    throw InputError(a.location() + ": expected a list of layers or an object with a \"layers\" list");
+  if (layers.empty()) throw InputError(a.location() + ": the model has no layers");
+  auto model = std::make_unique<Sequential>();
+  Shape shape = a.inputShape();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const Shape inputs[] = {shape};
+    model->add(buildModule(layers[i], inputs, a.location() + ": layer " + std::to_string(i + 1)));
+    try {
+      shape = model->at(i).outputShape(shape);
+    } catch (const InputError&) {
+      throw;
+    } catch (const Error& e) {
+      throw ShapeError(a.location() + ": " + e.what());
+    }
+  }
+  return model;
+}
+
+}  // namespace
+
+SHOAL_REGISTER_LAYER(Sequential, {"Sequential", {"layers"}, buildSequential});
 
 }  // namespace shoal::nn

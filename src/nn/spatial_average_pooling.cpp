@@ -1,5 +1,6 @@
 // SpatialAveragePooling: the countIncludePad option on top of SpatialPooling.
 #include "shoal/nn/spatial_average_pooling.hpp"
+#include "shoal/nn/layer_registry.hpp"
 
 namespace shoal::nn {
 
@@ -23,5 +24,15 @@ std::string SpatialAveragePooling::describe() const {
   if (!countIncludePad_) s += ", padding not counted";
   return s + ")";
 }
+
+SHOAL_REGISTER_LAYER(SpatialAveragePooling, {"SpatialAveragePooling",
+                                             {"kernel", "stride", "pad", "ceil", "countIncludePad"},
+                                             [](const LayerArgs& a) {
+  auto [kW, kH] = a.kernel();
+  auto [dW, dH] = a.pair("stride", {kW, kH});
+  auto [pW, pH] = a.pair("pad", {0, 0});
+  return std::make_unique<SpatialAveragePooling>(kW, kH, dW, dH, pW, pH, a.flag("ceil", false),
+                                                 a.flag("countIncludePad", true));
+}});
 
 }  // namespace shoal::nn

@@ -1,11 +1,12 @@
-// SpatialConvolution: arguments, shapes, initialisation; arithmetic in backend::cpu::Convolution.
+// SpatialConvolution: arguments, shapes, initialisation, fusion and registration; arithmetic in the backend.
 #include "shoal/nn/spatial_convolution.hpp"
 
 #include <cmath>
 
 #include "shoal/backend/cpu/blocked_max_pooling.hpp"
 #include "shoal/error.hpp"
-#include "shoal/nn/spatial_pooling.hpp"
+#include "shoal/nn/layer_registry.hpp"
+#include "fused_convolution_step.hpp"
 
 namespace shoal::nn {
 namespace {
@@ -72,13 +73,13 @@ Shape SpatialConvolution::outputShape(const Shape& in) const {
                      std::to_string(g.kernelW) + " (HxW) is larger than the padded input " +
                      std::to_string(h) + "x" + std::to_string(w) + " (sample shape " + in.str() +
                      ")");
-  Shape out{g.outputPlanes, (h - g.kernelH) / g.strideH + 1, (w - g.kernelW) / g.strideW + 1};
-  if (fusedPool_) pooledShape(out);  // the fused pooling must fit too
-  return out;
+  return Shape{g.outputPlanes, (h - g.kernelH) / g.strideH + 1, (w - g.kernelW) / g.strideW + 1};
 }
 
-Shape SpatialConvolution::pooledShape(const Shape& convShape) const {
-  return pooledSampleShape(*fusedPool_, convShape, poolLabel_);
+int64_t SpatialConvolution::flops(std::span<const Shape> in, const Shape& out) const {
+  const auto& g = geometry_;
+  int64_t perOutput = 2 * (in[0][0] / g.groups) * g.kernelH * g.kernelW;
+  return out.numel() * (perOutput + (g.withBias ? 1 : 0));
 }
 
 nlohmann::json SpatialConvolution::spec() const {
@@ -105,13 +106,13 @@ std::string SpatialConvolution::describe() const {
   return s + ")";
 }
 
-std::vector<Parameter> SpatialConvolution::parameters() {
+std::vector<Parameter> SpatialConvolution::ownParameters() {
   std::vector<Parameter> params{{"weight", &weight_, &gradWeight_}};
   if (geometry_.withBias) params.push_back({"bias", &bias_, &gradBias_});
   return params;
 }
 
-void SpatialConvolution::reset(Generator& gen) {
+void SpatialConvolution::resetOwn(Generator& gen) {
   const auto& g = geometry_;
   double fanIn = static_cast<double>(nInputPlane_ / g.groups * g.kernelH * g.kernelW);
   float bound = static_cast<float>(1.0 / std::sqrt(fanIn));
@@ -120,51 +121,48 @@ void SpatialConvolution::reset(Generator& gen) {
   for (int64_t i = 0; i < bias_.numel(); ++i) bias_[i] = dist(gen);
 }
 
-bool SpatialConvolution::fuseNext(const Module& next) {
-  if (fusedPool_) return false;
-  if (next.typeName() == "ReLU") {
-    fusedRelu_ = true;
-    conv_.fuseRelu(true);
-    return true;
+std::unique_ptr<PlanStep> SpatialConvolution::fuse(std::span<const Epilogue> following) {
+  FusedConvolutionStep::Epilogues taken;
+  size_t i = 0;
+  if (i < following.size() && following[i].kind == Epilogue::Kind::Relu) taken.relu = true, ++i;
+  if (i < following.size() && following[i].kind == Epilogue::Kind::MaxPooling) {
+    const backend::cpu::PoolingGeometry& pool = following[i].pooling;
+    if (pool.kernelH * pool.kernelW <= backend::cpu::BlockedMaxPooling::kMaxWindow) {
+      taken.maxPooling = pool;
+      taken.poolingLabel = following[i].label;
+      ++i;
+    }
   }
-  if (next.typeName() != "SpatialMaxPooling") return false;
-  const backend::cpu::PoolingGeometry& pool = dynamic_cast<const SpatialPooling&>(next).geometry();
-  if (pool.kernelH * pool.kernelW > backend::cpu::BlockedMaxPooling::kMaxWindow) return false;
-  fusedPool_ = pool;
-  poolLabel_ = next.label();
-  conv_.fuseMaxPooling(*fusedPool_);
-  return true;
+  if (i == 0) return nullptr;
+  return std::make_unique<FusedConvolutionStep>(*this, taken);
 }
 
-void SpatialConvolution::maskGradient(const Tensor& gradOutput) {
-  if (!masksHere()) return;
-  maskedGrad_.resize(gradOutput.shape());
-  reluMask_.backward(output_, gradOutput, maskedGrad_);
-}
-
-// input [N, In, H, W] -> output [N, Out, OH, OW], or [N, Out, PH, PW] with a fused pooling
+// input [N, In, H, W] -> output [N, Out, OH, OW]
 void SpatialConvolution::updateOutput(const Tensor& input) {
-  Shape out = outputShape(input.shape().tail());
-  if (fusedPool_) out = pooledShape(out);
-  output_.resize(out.withBatch(input.dim(0)));
+  output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
   conv_.forward(input, weight_, bias_, output_);
 }
 
-// gradOutput [N, Out, OH, OW] (or pooled) -> gradInput [N, In, H, W]
+// gradOutput [N, Out, OH, OW] -> gradInput [N, In, H, W]
 void SpatialConvolution::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
-  maskGradient(gradOutput);
   gradInput_.resize(input.shape());
-  conv_.backwardData(productGrad(gradOutput), weight_, gradInput_);
+  conv_.backwardData(gradOutput, weight_, gradInput_);
 }
 
-void SpatialConvolution::updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
-  maskGradient(gradOutput);
-  accGradParameters(input, gradOutput);
-}
-
-// gradWeight += dL/dweight, gradBias += dL/dbias (updateGradInput masked the gradient first)
+// gradWeight += dL/dweight, gradBias += dL/dbias
 void SpatialConvolution::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
-  conv_.backwardWeights(input, productGrad(gradOutput), gradWeight_, gradBias_);
+  conv_.backwardWeights(input, gradOutput, gradWeight_, gradBias_);
 }
+
+SHOAL_REGISTER_LAYER(SpatialConvolution, {"SpatialConvolution",
+                                          {"in", "out", "kernel", "stride", "pad", "groups", "bias"},
+                                          [](const LayerArgs& a) {
+  auto [kW, kH] = a.kernel();
+  auto [sW, sH] = a.pair("stride", {1, 1});
+  auto [pW, pH] = a.pair("pad", {0, 0});
+  return std::make_unique<SpatialConvolution>(a.integer("in", a.inputShape().rank() ? a.inputShape()[0] : 0),
+                                              a.integer("out"), kW, kH, sW, sH, pW, pH,
+                                              a.integer("groups", 1), a.flag("bias", true));
+}});
 
 }  // namespace shoal::nn

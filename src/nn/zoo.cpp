@@ -5,7 +5,7 @@
 
 namespace shoal::nn {
 
-std::vector<std::string> zooModelNames() { return {"mlp", "lenet5"}; }
+std::vector<std::string> zooModelNames() { return {"mlp", "lenet5", "resnet"}; }
 
 bool isZooModel(const std::string& name) {
   for (const auto& n : zooModelNames())
@@ -13,9 +13,66 @@ bool isZooModel(const std::string& name) {
   return false;
 }
 
+namespace {
+
+using nlohmann::json;
+
+// A small residual network for 1xHxW images (28x28: Fashion-MNIST) as a Graph: a 3x3 stem
+// convolution, one basic block per stage of `widths` channels (the first stage keeps the size,
+// each later one halves it with a stride-2 convolution and a 1x1 projection on the shortcut),
+// global average pooling and a linear classifier (He et al.'s CIFAR ResNets, scaled down).
+json resnetSpec(const Shape& inputShape, int64_t classes, const std::vector<int64_t>& widths) {
+  if (inputShape.rank() != 3 || inputShape[0] != 1 || inputShape[1] < 8 || inputShape[2] < 8)
+    throw UsageError("resnet expects 1xHxW images of at least 8x8, the data has samples of shape " +
+                     inputShape.str());
+  json nodes = json::array();
+  auto node = [&](const std::string& name, json spec, std::vector<std::string> inputs) {
+    spec["name"] = name;
+    spec["inputs"] = inputs;
+    nodes.push_back(std::move(spec));
+    return name;
+  };
+  auto conv = [](int64_t in, int64_t out, int64_t kernel, int64_t stride) {
+    return json{{"type", "SpatialConvolution"}, {"in", in}, {"out", out}, {"kernel", kernel},
+                {"stride", stride}, {"pad", kernel / 2}, {"bias", false}};
+  };
+  auto bn = [] { return json{{"type", "SpatialBatchNormalization"}}; };
+  auto relu = [] { return json{{"type", "ReLU"}}; };
+  std::string x = node("stem_conv", conv(1, widths[0], 3, 1), {"input"});
+  x = node("stem_bn", bn(), {x});
+  x = node("stem_relu", relu(), {x});
+  int64_t in = widths[0];
+  int64_t h = inputShape[1], w = inputShape[2];
+  for (size_t s = 0; s < widths.size(); ++s) {
+    const int64_t out = widths[s], stride = s == 0 ? 1 : 2;
+    const std::string b = "block" + std::to_string(s + 1);
+    std::string y = node(b + "_conv1", conv(in, out, 3, stride), {x});
+    y = node(b + "_bn1", bn(), {y});
+    y = node(b + "_relu1", relu(), {y});
+    y = node(b + "_conv2", conv(out, out, 3, 1), {y});
+    y = node(b + "_bn2", bn(), {y});
+    std::string shortcut = x;
+    if (stride != 1 || in != out) {
+      shortcut = node(b + "_proj", conv(in, out, 1, stride), {x});
+      shortcut = node(b + "_proj_bn", bn(), {shortcut});
+    }
+    y = node(b + "_add", json{{"type", "CAddTable"}}, {y, shortcut});
+    x = node(b + "_relu2", relu(), {y});
+    in = out;
+    h = (h - 1) / stride + 1, w = (w - 1) / stride + 1;
+  }
+  x = node("pool", json{{"type", "SpatialAveragePooling"}, {"kernel", {w, h}}}, {x});
+  x = node("flatten", json{{"type", "Flatten"}}, {x});
+  x = node("fc", json{{"type", "Linear"}, {"in", in}, {"out", classes}}, {x});
+  node("log_probabilities", json{{"type", "LogSoftMax"}}, {x});
+  return {{"type", "Graph"}, {"input_names", {"input"}}, {"nodes", nodes}, {"output", "log_probabilities"}};
+}
+
+}  // namespace
+
 nlohmann::json zooSpec(const std::string& name, const Shape& inputShape, int64_t classes,
                        const ZooOptions& options) {
-  using nlohmann::json;
+  if (name == "resnet") return resnetSpec(inputShape, classes, options.resnetWidths);
   json layers = json::array();
   if (name == "mlp") {
     // The seeds' vanilla MLP: In - hidden... - classes with ReLU, log-probabilities out.
@@ -44,7 +101,7 @@ nlohmann::json zooSpec(const std::string& name, const Shape& inputShape, int64_t
                           {{"type", "Linear"}, {"in", 120}, {"out", 84}}, {{"type", "ReLU"}},
                           {{"type", "Linear"}, {"in", 84}, {"out", classes}}});
   } else {
-    throw UsageError("unknown model '" + name + "' (built-in models: mlp, lenet5; or a .json spec)");
+    throw UsageError("unknown model '" + name + "' (built-in models: mlp, lenet5, resnet; or a .json spec)");
   }
   layers.push_back({{"type", "LogSoftMax"}});
   return {{"type", "Sequential"}, {"layers", layers}};

@@ -9,13 +9,16 @@
 
 namespace shoal::train {
 
-LayerStatistics::LayerStatistics(nn::Sequential& model, int64_t every)
+LayerStatistics::LayerStatistics(nn::Module& model, int64_t every)
     : flat_(model.flatParameters()), every_(every) {
   if (every <= 0) throw UsageError("layer statistics: the interval must be positive, got " + std::to_string(every));
   const float* base = flat_.values().data();
-  for (size_t i = 0; i < model.size(); ++i) {
-    Layer layer{std::to_string(i + 1) + " " + model.at(i).describe(), {}};
-    for (const nn::Parameter& p : model.at(i).parameters())
+  std::vector<nn::Child> children = model.children();
+  if (children.empty()) children.push_back({"", &model});  // a model that is one layer
+  for (size_t i = 0; i < children.size(); ++i) {
+    nn::Module& child = *children[i].module;
+    Layer layer{std::to_string(i + 1) + " " + child.describe(), {}};
+    for (const nn::Parameter& p : child.parameters())
       layer.ranges.push_back({static_cast<int64_t>(p.value->data() - base), p.value->numel()});
     if (!layer.ranges.empty()) layers_.push_back(std::move(layer));
   }

@@ -10,7 +10,6 @@
 #include "shoal/error.hpp"
 #include "shoal/io/writable_directory.hpp"
 #include "shoal/nn/flat_parameters.hpp"
-#include "shoal/nn/sequential.hpp"
 #include "shoal/train/progress_bar.hpp"
 #include "shoal/train/rank_results.hpp"
 
@@ -77,8 +76,6 @@ Optimizer& Optimizer::setRunLog(RunLog* log) {
 }
 
 Optimizer& Optimizer::setCheckpointing(CheckpointSettings settings, io::ModelInfo info) {
-  if (!dynamic_cast<nn::Sequential*>(&model_))
-    throw UsageError("checkpoints need a Sequential model");
   if (settings.keep < 1) throw UsageError("--keep must be at least 1");
   if (settings.everyIterations < 0) throw UsageError("the checkpoint interval must be positive");
   io::checkWritableDirectory(settings.dir);
@@ -121,7 +118,7 @@ void Optimizer::validate(const TrainState& state, TrainSummary& summary, nlohman
 }
 
 std::string Optimizer::writeCheckpoint(const TrainPosition& position) {
-  io::Checkpoint c = io::captureModel(dynamic_cast<nn::Sequential&>(model_), checkpointInfo_);
+  io::Checkpoint c = io::captureModel(model_, checkpointInfo_);
   c.optim = method_->saveState();
   c.trainer = position.toJson();
   return io::writeCheckpoint(checkpointing_->dir, position.iteration, c, checkpointing_->keep);

@@ -12,8 +12,9 @@ double seconds(std::chrono::steady_clock::duration d) {
 
 }  // namespace
 
-StepProfiler::StepProfiler(nn::Sequential& model, RunLog& log) : model_(model), log_(log) {
-  times_.clear(model_.size());
+StepProfiler::StepProfiler(nn::Module& model, RunLog& log) : model_(model), log_(log) {
+  for (const nn::Child& c : model_.children()) names_.push_back(c.module->label());
+  times_.clear(names_.size());
 }
 
 StepProfiler::~StepProfiler() { model_.setLayerTimes(nullptr); }
@@ -45,10 +46,10 @@ void StepProfiler::atEpochEnd(const TrainState& state, nlohmann::json& epochReco
             std::to_string(steps_) + " steps):");
   std::snprintf(line, sizeof line, "  %-52s %9s %9s %6s", "layer", "forward", "backward", "share");
   log_.line(line);
-  for (size_t i = 0; i < model_.size(); ++i) {
+  for (size_t i = 0; i < names_.size(); ++i) {
     double forwardMs = times_.forwardSeconds[i] * perStepMs;
     double backwardMs = times_.backwardSeconds[i] * perStepMs;
-    std::string name = model_.at(i).label();
+    const std::string& name = names_[i];
     layers.push_back({{"name", name},
                       {"forward_ms", forwardMs},
                       {"backward_ms", backwardMs},
@@ -72,7 +73,7 @@ void StepProfiler::atEpochEnd(const TrainState& state, nlohmann::json& epochReco
                             {"criterion_ms", criterionMs},
                             {"optimizer_ms", optimizerMs},
                             {"step_ms", stepMs}};
-  times_.clear(model_.size());
+  times_.clear(names_.size());
   steps_ = 0;
   stepSeconds_ = dataSeconds_ = criterionSeconds_ = optimizerSeconds_ = 0;
 }

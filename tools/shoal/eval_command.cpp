@@ -26,7 +26,7 @@ void run(EvalOptions& o) {
   LoadedData sets = loadData(o.data, /*training=*/false, static_cast<int>(loaded.info.classes), false);
   data::Dataset& data = *sets.test;
   fitDataToModel(data, loaded.info, "the data");
-  nn::Sequential& model = *loaded.model;
+  nn::Module& model = *loaded.model;
   auto criterion = criterionFor("auto", model);
   auto results = train::evaluate(model, data,
                                  {train::Top1Accuracy(), train::Top5Accuracy(), train::Loss()},

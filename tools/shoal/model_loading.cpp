@@ -18,7 +18,7 @@ io::LoadedModel buildNamedModel(const std::string& name, const Shape& inputShape
   } else if (name.size() > 5 && name.ends_with(".json")) {
     loaded.model = nn::buildModel(nn::readJsonFile(name), inputShape, name);
   } else {
-    throw UsageError("--model: '" + name + "' is neither a built-in model (mlp, lenet5) nor a .json spec");
+    throw UsageError("--model: '" + name + "' is neither a built-in model (mlp, lenet5, resnet) nor a .json spec");
   }
   Shape out = loaded.model->outputShape(inputShape);
   if (!(out == Shape{classes}))
@@ -27,8 +27,8 @@ io::LoadedModel buildNamedModel(const std::string& name, const Shape& inputShape
   return loaded;
 }
 
-std::shared_ptr<nn::Criterion> criterionFor(const std::string& loss, const nn::Sequential& model) {
-  bool logProbabilities = model.size() > 0 && model.at(model.size() - 1).typeName() == "LogSoftMax";
+std::shared_ptr<nn::Criterion> criterionFor(const std::string& loss, const nn::Module& model) {
+  bool logProbabilities = model.outputModule().typeName() == "LogSoftMax";
   if (loss == "nll" || (loss == "auto" && logProbabilities))
     return std::make_shared<nn::ClassNLLCriterion>();
   return std::make_shared<nn::CrossEntropyCriterion>();

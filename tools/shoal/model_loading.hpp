@@ -16,7 +16,7 @@ io::LoadedModel buildNamedModel(const std::string& name, const Shape& inputShape
                                 const nn::ZooOptions& zoo);
 // The criterion for `loss` ("nll", "ce" or "auto": ClassNLL when the model ends in LogSoftMax,
 // CrossEntropy on raw scores otherwise).
-std::shared_ptr<nn::Criterion> criterionFor(const std::string& loss, const nn::Sequential& model);
+std::shared_ptr<nn::Criterion> criterionFor(const std::string& loss, const nn::Module& model);
 // Checks that `data` fits the model (same element count per sample; reshaped to the model's
 // input when only the shape differs) and gives it the model's preprocessing.
 void fitDataToModel(data::Dataset& data, const io::ModelInfo& info, const std::string& what);

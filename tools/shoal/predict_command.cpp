@@ -55,8 +55,8 @@ void run(PredictOptions& o) {
                              /*ignoreLabel=*/true);
   data::Dataset& data = *sets.test;
   fitDataToModel(data, loaded.info, "the data");
-  nn::Sequential& model = *loaded.model;
-  bool alreadyProbabilities = model.at(model.size() - 1).typeName() == "SoftMax";
+  nn::Module& model = *loaded.model;
+  bool alreadyProbabilities = model.outputModule().typeName() == "SoftMax";
 
   std::string csv = "prediction";
   for (int64_t c = 0; c < loaded.info.classes; ++c) csv += ",p" + std::to_string(c);

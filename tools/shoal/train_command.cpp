@@ -164,7 +164,7 @@ int runTraining(TrainOptions& o, const std::vector<std::string>& commandLine, Di
   }
   fitDataToModel(train, loaded.info, "the training set");
   if (sets.test) fitDataToModel(*sets.test, loaded.info, "the test set");
-  nn::Sequential& model = *loaded.model;
+  nn::Module& model = *loaded.model;
 
   std::string outDir = o.out.empty() ? defaultRunDir(o.modelFile.empty() ? o.model : o.modelFile) : o.out;
   // Only rank 0 prints and writes files.
@@ -278,7 +278,7 @@ int run(TrainOptions& o, const std::vector<std::string>& commandLine) {
 Subcommand addTrainCommand(CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
   CLI::App* sub = app.add_subcommand("train", "Train a model and save it with its metrics");
-  sub->add_option("--model", o->model, "Built-in model (mlp, lenet5) or a JSON spec file")
+  sub->add_option("--model", o->model, "Built-in model (mlp, lenet5, resnet) or a JSON spec file")
       ->capture_default_str();
   sub->add_option("--model-file", o->modelFile, "Continue training a saved model (.shoal)");
   sub->add_option("--hidden", o->hidden, "mlp hidden layer sizes, e.g. --hidden 1000 or 512,256")

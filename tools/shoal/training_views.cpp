@@ -9,7 +9,7 @@
 
 namespace shoal::cli {
 
-void announceModel(train::RunLog& log, nn::Sequential& model, const Shape& inputShape) {
+void announceModel(train::RunLog& log, nn::Module& model, const Shape& inputShape) {
   nn::ModelSummary summary = nn::summarize(model, inputShape);
   std::istringstream table(summary.table());
   for (std::string line; std::getline(table, line);) log.line(line);

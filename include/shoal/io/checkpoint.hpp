@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shoal/io/model_file.hpp"
-#include "shoal/nn/sequential.hpp"
+#include "shoal/nn/module.hpp"
 #include "shoal/optim/optim_method.hpp"
 
 namespace shoal::io {
@@ -32,7 +32,7 @@ struct Checkpoint {
 
 // Captures a model's current state (everything but optim and trainer, which the caller sets).
 // The generators are nn::initGenerator() followed by model.generators().
-Checkpoint captureModel(nn::Sequential& model, const ModelInfo& info);
+Checkpoint captureModel(nn::Module& model, const ModelInfo& info);
 
 // Writes dir/checkpoint-<iteration as 10 digits>.shoalckpt atomically (writeFileAtomically),
 // creating dir when needed, then deletes all but the newest `keep` checkpoint files of the
@@ -59,11 +59,11 @@ LoadedCheckpoint loadNewestCheckpoint(const std::string& dir, const std::functio
 
 // Rebuilds the model from a checkpoint (nn::buildModel on modelSpec and info.inputShape), loads
 // parameters, buffers and generator states; InputError starting with `path` on any size mismatch.
-std::unique_ptr<nn::Sequential> restoreModel(const Checkpoint& c, const std::string& path);
+std::unique_ptr<nn::Module> restoreModel(const Checkpoint& c, const std::string& path);
 
 // Puts a checkpoint's parameters, buffers and generator states (nn::initGenerator() first) into
 // an existing model of the same spec. Checks everything before changing anything; InputError
 // starting with `path` on a mismatch.
-void restoreInto(nn::Sequential& model, const Checkpoint& c, const std::string& path);
+void restoreInto(nn::Module& model, const Checkpoint& c, const std::string& path);
 
 }  // namespace shoal::io

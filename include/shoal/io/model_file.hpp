@@ -7,15 +7,17 @@
 #include <nlohmann/json.hpp>
 
 #include "shoal/data/preprocessing.hpp"
-#include "shoal/nn/sequential.hpp"
+#include "shoal/nn/module.hpp"
 
 namespace shoal::io {
 
 // A binary container (binary_container.hpp) with the magic "SHOALMDL", version
-// kModelFormatVersion, the header {"spec", "input_shape", "classes", "preprocessing"} and the
-// blocks "parameters" (the flat parameter buffer) and "buffer.<i>" (the state buffers, such as
-// running statistics, in model order).
-inline constexpr uint32_t kModelFormatVersion = 1;
+// kModelFormatVersion, the header {"spec", "input_shape", "classes", "preprocessing",
+// "parameter_names": [[name, count], ...]} and the blocks "parameters" (the flat parameter buffer,
+// in the order of parameter_names) and "buffer.<name>" (the state buffers, such as
+// "1.running_mean"). Parameters load by name ("3.weight", "block1.conv1.weight"). Version 1 files
+// (no names; "buffer.<i>" in model order) still load into the model their spec builds.
+inline constexpr uint32_t kModelFormatVersion = 2;
 
 struct ModelInfo {
   Shape inputShape;  // per-sample
@@ -29,12 +31,12 @@ nlohmann::json modelInfoToJson(const ModelInfo& info);
 ModelInfo modelInfoFromJson(const nlohmann::json& j, const std::string& source);
 
 struct LoadedModel {
-  std::unique_ptr<nn::Sequential> model;
+  std::unique_ptr<nn::Module> model;
   ModelInfo info;
 };
 
 // Writes atomically; throws OutputError when it cannot.
-void saveModel(const std::string& path, nn::Sequential& model, const ModelInfo& info);
+void saveModel(const std::string& path, nn::Module& model, const ModelInfo& info);
 // Throws InputError naming the file for a missing, truncated, corrupt, foreign or newer file.
 LoadedModel loadModel(const std::string& path);
 

@@ -24,9 +24,7 @@ class BatchNormalization : public Module {
   std::string typeName() const override { return "BatchNormalization"; }
   nlohmann::json spec() const override;
   std::string describe() const override;
-  std::vector<Parameter> parameters() override;
-  std::vector<Tensor*> stateBuffers() override { return {&runningMean_, &runningVar_}; }
-  void reset(Generator& gen) override;
+  int64_t flops(std::span<const Shape>, const Shape& out) const override { return 2 * out.numel(); }
 
   Tensor& weight() { return weight_; }
   Tensor& bias() { return bias_; }
@@ -36,6 +34,11 @@ class BatchNormalization : public Module {
   Tensor& runningVar() { return runningVar_; }
 
  protected:
+  std::vector<Parameter> ownParameters() override;
+  std::vector<NamedBuffer> ownStateBuffers() override {
+    return {{"running_mean", &runningMean_}, {"running_var", &runningVar_}};
+  }
+  void resetOwn(Generator& gen) override;
   // `type` names the layer in argument errors.
   BatchNormalization(const std::string& type, int64_t nOutput, double eps, double momentum,
                      bool affine);

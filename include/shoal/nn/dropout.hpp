@@ -18,7 +18,6 @@ class Dropout : public Module {
   double p() const { return p_; }
   // Restarts the mask generator from `seed`.
   void reseed(uint64_t seed) { maskGen_.seed(seed); }
-  std::vector<Generator*> generators() override { return {&maskGen_}; }
   // While frozen, training-mode forwards reuse the last mask for inputs of its shape (a new
   // mask is drawn only for a new shape), so repeated forwards are the same function: for
   // gradient checks.
@@ -28,10 +27,11 @@ class Dropout : public Module {
   std::string typeName() const override { return "Dropout"; }
   nlohmann::json spec() const override;
   std::string describe() const override;
-  // Reseeds the mask generator with one draw from `gen`.
-  void reset(Generator& gen) override;
 
  protected:
+  std::vector<Generator*> ownGenerators() override { return {&maskGen_}; }
+  // Reseeds the mask generator with one draw from `gen`.
+  void resetOwn(Generator& gen) override;
   void updateOutput(const Tensor& input) override;
   void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
 

@@ -1,4 +1,4 @@
-// Wall time spent in each layer of a Sequential, accumulated while attached (shoal train --profile).
+// Wall time spent in each direct child of a container (a Sequential's layers, a Graph's nodes), accumulated while attached (shoal train --profile).
 #pragma once
 #include <chrono>
 #include <vector>

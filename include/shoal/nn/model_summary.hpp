@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "shoal/nn/sequential.hpp"
+#include "shoal/nn/module.hpp"
 
 namespace shoal::nn {
 
@@ -30,14 +30,13 @@ struct ModelSummary {
   nlohmann::json toJson() const;
 };
 
-// Walks the top-level layers of `model` for per-sample `inputShape`. FLOPs count a multiply-add
-// as 2: Linear 2*in*out (+out for the bias), SpatialConvolution 2*(in/groups)*kW*kH per output
-// element (+1 for the bias), pooling kW*kH per output element, batch normalisation 2 per element,
-// SoftMax/LogSoftMax 3 per element, other elementwise layers 1 per element, reshapes 0.
-ModelSummary summarize(Sequential& model, const Shape& inputShape);
-
-// Forward FLOPs per sample of one layer with per-sample shapes `in` -> `out` (rules above).
-int64_t forwardFlops(const Module& layer, const Shape& in, const Shape& out);
+// One row per direct child of `model` (its layers, or a graph's nodes as "name = layer"), or one
+// row for a model that is a single layer, for per-sample `inputShape`. FLOPs are each module's
+// Module::flops, which counts a multiply-add as 2: Linear 2*in*out (+out for the bias),
+// SpatialConvolution 2*(in/groups)*kW*kH per output element (+1 for the bias), pooling kW*kH per
+// output element, batch normalisation 2 per element, SoftMax/LogSoftMax 3 per element, other
+// elementwise layers 1 per element, reshapes 0; a container sums its children.
+ModelSummary summarize(Module& model, const Shape& inputShape);
 
 // Digits grouped by thousands: 795010 -> "795,010".
 std::string withThousands(int64_t n);

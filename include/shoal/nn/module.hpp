@@ -1,27 +1,55 @@
-// Module: the Torch-style layer interface with explicit forward and backward.
+// Module: the Torch-style layer interface with explicit forward and backward, and the walk over a module tree.
 #pragma once
+#include <functional>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "shoal/nn/epilogue.hpp"
+#include "shoal/nn/plan_step.hpp"
 #include "shoal/nn/random.hpp"
 #include "shoal/tensor/tensor.hpp"
 
 namespace shoal::nn {
 
 class FlatParameters;
+class Module;
+struct LayerTimes;
 
 // One learnable tensor of a module and its gradient, as members the module owns.
 struct Parameter {
-  std::string name;  // "weight", "bias"
+  std::string name;  // "weight", "bias"; from Module::parameters() the path: "3.weight"
   Tensor* value;
   Tensor* grad;
   // For a module that can write its gradients instead of adding to them: set by
   // FlatParameters::discardGrads, cleared by the module when its next gradient pass wrote them.
   // Null: the module always adds, and discardGrads zeroes its gradients instead.
   bool* overwriteNext = nullptr;
+};
+
+// A non-learnable tensor saved with the model (running statistics), by name.
+struct NamedBuffer {
+  std::string name;  // "running_mean"; from Module::stateBuffers() the path: "1.running_mean"
+  Tensor* value;
+};
+
+// A module's direct child in its container, under the name it has in parameter paths.
+struct Child {
+  std::string name;  // "0", "conv1"
+  Module* module;
+};
+
+// How a container runs one of its direct children for a per-sample input: what summaries and
+// FLOP counts walk.
+struct ChildRun {
+  Child child;
+  std::vector<Shape> inputShapes;
+  Shape outputShape;
 };
 
 // Inputs and outputs are batches: the first extent is N, the rest is the per-sample shape.
@@ -46,6 +74,7 @@ class Module {
   // first learnable layer computes no input gradient and the layers before it do nothing).
   // gradInput() is left as it was.
   void backwardParameters(const Tensor& input, const Tensor& gradOutput);
+  // This module's own output and input gradient of the last passes.
   const Tensor& output() const { return output_; }
   const Tensor& gradInput() const { return gradInput_; }
 
@@ -56,27 +85,58 @@ class Module {
   virtual std::string typeName() const = 0;
   // The JSON object that rebuilds this module through nn::buildModule: {"type": ..., args}.
   virtual nlohmann::json spec() const;
-  // Learnable tensors of this module and of its children, in a fixed order.
-  virtual std::vector<Parameter> parameters();
-  // Non-learnable state saved with the model (batch normalisation's running statistics).
-  virtual std::vector<Tensor*> stateBuffers() { return {}; }
-  // Random generators this module draws from while training (dropout masks), for checkpoints.
-  virtual std::vector<Generator*> generators() { return {}; }
-  // Draws fresh initial values for every parameter from `gen`.
-  virtual void reset(Generator& gen);
-  // Training mode (dropout active, batch statistics) or evaluation mode.
-  virtual void setTraining(bool training);
+
+  // --- Several inputs (graph nodes). A module of several inputs (CAddTable, JoinTable) says how
+  // many it takes and overrides the three *Inputs functions; every other module takes one input,
+  // and the defaults pass it to forward/backward.
+  // Inputs a graph node of this module takes: 1, or kAnyInputCount (two or more).
+  static constexpr int kAnyInputCount = -1;
+  virtual int inputCount() const { return 1; }
+  virtual Shape outputShapeOfInputs(std::span<const Shape> inputShapes) const;
+  virtual const Tensor& forwardInputs(std::span<const Tensor* const> inputs);
+  // The gradient with respect to each input, in order.
+  virtual std::span<const Tensor> backwardInputs(std::span<const Tensor* const> inputs,
+                                                 const Tensor& gradOutput);
+
+  // --- The module tree: one walk serves parameters, buffers, generators, training mode,
+  // initialisation, summaries, statistics, checkpoints and model files.
+  // Direct children in a fixed order (containers override).
+  virtual std::vector<Child> children() const { return {}; }
+  // The module whose output is this module's output: itself for a layer; a container's last
+  // layer or output node, recursively.
+  virtual const Module& outputModule() const { return *this; }
+  // Visits this module (path "") and every descendant (path "0", "block1.conv1", ...) depth first,
+  // parents before children.
+  void apply(const std::function<void(const std::string& path, Module& module)>& visit);
+  // Learnable tensors of the whole tree, in walk order, named by path ("3.weight").
+  std::vector<Parameter> parameters();
+  // Non-learnable state of the whole tree (batch normalisation's running statistics), by path.
+  std::vector<NamedBuffer> stateBuffers();
+  // Random generators the tree draws from while training (dropout masks), for checkpoints.
+  std::vector<Generator*> generators();
+  // Draws fresh initial values for every parameter of the tree from `gen`, in walk order.
+  void reset(Generator& gen);
+  // Training mode (dropout active, batch statistics) or evaluation mode, for the whole tree.
+  void setTraining(bool training);
   void train() { setTraining(true); }
   void evaluate() { setTraining(false); }
   bool isTraining() const { return training_; }
 
-  // Fusion: a container offers each module the module that follows it. A module that can compute
-  // `next` inside its own primitive (Linear with a following ReLU) starts doing so and returns
-  // true; the container then makes `next` pass values and gradients through unchanged (and
-  // unchecked: the module that took it over checks its own input).
-  virtual bool fuseNext(const Module& next) { return false; }
-  void setPassThrough(bool passThrough) { passThrough_ = passThrough; }
-  bool passesThrough() const { return passThrough_; }
+  // --- Fusion (nn::ExecutionPlan decides it; layers only describe what they can do).
+  // What this module computes when it can run as the epilogue of the module before it.
+  virtual std::optional<Epilogue> asEpilogue() const { return std::nullopt; }
+  // A step that computes this module followed by a prefix of `following` (the epilogues of the
+  // modules after it, in order) in one pass, or null when this module absorbs none of them.
+  virtual std::unique_ptr<PlanStep> fuse(std::span<const Epilogue> following) { return nullptr; }
+
+  // Forward FLOPs per sample (multiply and add count two) for per-sample input shapes `in` and
+  // output shape `out`: by default one per output element. Containers sum their children.
+  virtual int64_t flops(std::span<const Shape> in, const Shape& out) const;
+  // How this container runs its direct children for per-sample inputs `in`; empty for a layer.
+  virtual std::vector<ChildRun> childRuns(std::span<const Shape> in) const { return {}; }
+  // Containers add each direct child's forward and backward time to `times` (sized for
+  // children().size()) until called with nullptr; not owned. A layer ignores it.
+  virtual void setLayerTimes(LayerTimes* times) {}
 
   // "Linear(784 -> 1000)"-style description used in error messages and summaries.
   virtual std::string describe() const { return typeName(); }
@@ -98,19 +158,26 @@ class Module {
   virtual void updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
     accGradParameters(input, gradOutput);
   }
+  // This module's own learnable tensors, buffers and generators (not its children's).
+  virtual std::vector<Parameter> ownParameters() { return {}; }
+  virtual std::vector<NamedBuffer> ownStateBuffers() { return {}; }
+  virtual std::vector<Generator*> ownGenerators() { return {}; }
+  // Redraws this module's own parameters from `gen`.
+  virtual void resetOwn(Generator& gen) {}
+  // Checks a per-sample input shape once per shape (outputShape throws when it does not fit).
+  void checkInput(const Tensor& input);
 
   Tensor output_;
   Tensor gradInput_;
   bool training_ = true;
 
  private:
-  bool passThrough_ = false;
-  void checkInput(const Tensor& input);
   void checkGradOutput(const Tensor& input, const Tensor& gradOutput);
 
   std::string label_;
   Shape checkedInput_;       // per-sample input shape already validated
   bool inputChecked_ = false;  // whether checkedInput_ holds a validated shape
+  Tensor gradInputs_[1];       // backwardInputs' answer for a module of one input
   std::unique_ptr<FlatParameters> flat_;
 };
 

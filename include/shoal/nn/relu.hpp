@@ -10,6 +10,8 @@ class ReLU : public ElementwiseActivation {
   ReLU(ReLU&&) = default;
 
   std::string typeName() const override { return "ReLU"; }
+  // A ReLU can run inside a Linear or convolution step before it.
+  std::optional<Epilogue> asEpilogue() const override { return Epilogue{.kind = Epilogue::Kind::Relu}; }
 };
 
 }  // namespace shoal::nn

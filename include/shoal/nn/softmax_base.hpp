@@ -14,6 +14,7 @@ class SoftMaxBase : public Module {
 
   // Any per-sample shape of rank >= 1; the output has the input's shape.
   Shape outputShape(const Shape& inputShape) const override;
+  int64_t flops(std::span<const Shape>, const Shape& out) const override { return 3 * out.numel(); }
 
  protected:
   // `log`: log-softmax instead of softmax.

@@ -1,12 +1,9 @@
 // SpatialConvolution: 2-d convolution over NCHW batches (Torch's nn.SpatialConvolution).
 #pragma once
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "shoal/backend/cpu/convolution.hpp"
-#include "shoal/backend/cpu/eltwise.hpp"
-#include "shoal/backend/cpu/pooling.hpp"
 #include "shoal/nn/module.hpp"
 
 namespace shoal::nn {
@@ -25,48 +22,33 @@ class SpatialConvolution : public Module {
   std::string typeName() const override { return "SpatialConvolution"; }
   nlohmann::json spec() const override;
   std::string describe() const override;
-  std::vector<Parameter> parameters() override;
-  void reset(Generator& gen) override;
 
   Tensor& weight() { return weight_; }
   Tensor& bias() { return bias_; }
   Tensor& gradWeight() { return gradWeight_; }
   Tensor& gradBias() { return gradBias_; }
 
-  // Fuses a following ReLU into the convolution's forward primitive, as Linear does (see
-  // Linear::fuseRelu): backward masks the gradient by output > 0 itself. Then (or without a
-  // ReLU) fuses a following SpatialMaxPooling: convolution, ReLU and pooling run in oneDNN's
-  // blocked layout and output() is the pooled [N, Out, PH, PW] (the ReLU and pooling modules
-  // pass it through); outputShape() still gives the convolution's own shape.
-  bool fuseNext(const Module& next) override;
+  const backend::cpu::ConvolutionGeometry& geometry() const { return geometry_; }
+  int64_t inputPlanes() const { return nInputPlane_; }
+
+  // With a following ReLU and/or SpatialMaxPooling (windows of at most
+  // BlockedMaxPooling::kMaxWindow elements): a step running convolution, ReLU and pooling in
+  // oneDNN's blocked layout, pooled with shoal's own kernel (FusedConvolutionStep).
+  std::unique_ptr<PlanStep> fuse(std::span<const Epilogue> following) override;
+  int64_t flops(std::span<const Shape> in, const Shape& out) const override;
 
  protected:
   void updateOutput(const Tensor& input) override;
   void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
   void accGradParameters(const Tensor& input, const Tensor& gradOutput) override;
-  void updateParameterGradients(const Tensor& input, const Tensor& gradOutput) override;
+  std::vector<Parameter> ownParameters() override;
+  void resetOwn(Generator& gen) override;
 
  private:
-  // With a fused ReLU (and no fused pooling, whose backend masks in its own layout):
-  // maskedGrad_ = gradOutput where the output is positive, else 0.
-  bool masksHere() const { return fusedRelu_ && !fusedPool_; }
-  void maskGradient(const Tensor& gradOutput);
-  const Tensor& productGrad(const Tensor& gradOutput) const {
-    return masksHere() ? maskedGrad_ : gradOutput;
-  }
-  // The pooled per-sample shape for the convolution's per-sample output `convShape`; throws
-  // ShapeError naming the pooling layer when it does not fit.
-  Shape pooledShape(const Shape& convShape) const;
-
   int64_t nInputPlane_;
   backend::cpu::ConvolutionGeometry geometry_;
   Tensor weight_, bias_, gradWeight_, gradBias_;
   backend::cpu::Convolution conv_;
-  bool fusedRelu_ = false;
-  std::optional<backend::cpu::PoolingGeometry> fusedPool_;
-  std::string poolLabel_;  // the fused pooling layer's label, for shape errors
-  Tensor maskedGrad_;  // [N, Out, OH, OW]
-  backend::cpu::Eltwise reluMask_{backend::cpu::Activation::Relu};
 };
 
 }  // namespace shoal::nn

@@ -17,6 +17,10 @@ class SpatialMaxPooling : public SpatialPooling {
   SpatialMaxPooling(SpatialMaxPooling&&) = default;
 
   std::string typeName() const override { return "SpatialMaxPooling"; }
+  // A max pooling can run inside a convolution step before it.
+  std::optional<Epilogue> asEpilogue() const override {
+    return Epilogue{.kind = Epilogue::Kind::MaxPooling, .pooling = geometry()};
+  }
 };
 
 }  // namespace shoal::nn

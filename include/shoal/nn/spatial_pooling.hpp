@@ -22,6 +22,10 @@ class SpatialPooling : public Module {
 
   Shape outputShape(const Shape& inputShape) const override;
   const backend::cpu::PoolingGeometry& geometry() const { return geometry_; }
+  // One operation per window element.
+  int64_t flops(std::span<const Shape>, const Shape& out) const override {
+    return out.numel() * geometry_.kernelH * geometry_.kernelW;
+  }
   // {"type", "kernel", "stride", "pad", "ceil"}.
   nlohmann::json spec() const override;
   // "Type(KWxKH[, stride W,H][, pad W,H][, ceil])".

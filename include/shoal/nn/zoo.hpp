@@ -1,4 +1,4 @@
-// Built-in models by name: "mlp" (the seeds' 784-1000-10 perceptron) and "lenet5".
+// Built-in models by name: "mlp" (the seeds' 784-1000-10 perceptron), "lenet5" and "resnet" (a graph).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -12,6 +12,7 @@ namespace shoal::nn {
 
 struct ZooOptions {
   std::vector<int64_t> hidden{1000};  // mlp hidden layer sizes
+  std::vector<int64_t> resnetWidths{16, 32, 64};  // resnet: channels per stage (one block each)
 };
 
 bool isZooModel(const std::string& name);

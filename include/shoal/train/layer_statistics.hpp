@@ -4,19 +4,19 @@
 #include <string>
 #include <vector>
 
-#include "shoal/nn/sequential.hpp"
+#include "shoal/nn/module.hpp"
 #include "shoal/train/optimizer.hpp"
 
 namespace shoal::train {
 
 // A StepObserver that, on every `every`-th step (and the first), writes a "layers" record:
 // {"type": "layers", "epoch", "iteration", "layers": [{"name", "weight_norm", "grad_norm",
-// "update_norm", "update_ratio"}]} with L2 norms over each top-level layer's parameters and
+// "update_norm", "update_ratio"}]} with L2 norms over the parameters of each direct child of the model (a layer of a Sequential, a node of a Graph) and
 // update_ratio = |w_after - w_before| / |w_before|. Weights are copied before a due step only, into
 // a buffer made here, so steps that are not due cost one comparison.
 class LayerStatistics : public StepObserver {
  public:
-  LayerStatistics(nn::Sequential& model, int64_t every);
+  LayerStatistics(nn::Module& model, int64_t every);
 
   void beforeStep(const TrainState& state) override;
   void afterStep(const TrainState& state, RunLog& log) override;

@@ -94,7 +94,7 @@ class Optimizer {
   // Where log lines and metrics go; without it, log lines go to stdout only.
   Optimizer& setRunLog(RunLog* log);
 
-  // Writes checkpoints (the model must be a Sequential; `info` goes into each checkpoint).
+  // Writes checkpoints (`info` goes into each checkpoint).
   // The directory is created and checked for writing now, before training starts.
   Optimizer& setCheckpointing(CheckpointSettings settings, io::ModelInfo info);
   // Continues from a checkpoint: its optimiser state, trainer position and seed. The model's

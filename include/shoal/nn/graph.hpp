@@ -1,0 +1,100 @@
+// Graph: a container whose nodes take one or more inputs (BigDL's Model(inputs, outputs), Keras' functional API).
+#pragma once
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "shoal/nn/layer_times.hpp"
+#include "shoal/nn/module.hpp"
+
+namespace shoal::nn {
+
+// Nodes are the graph's inputs and modules, each module taking the outputs of earlier nodes in
+// order; one node is the output. Forward runs the modules in the order they were added (inputs
+// before the nodes that use them, so no cycle can be built); backward runs them in reverse and
+// sums the gradients of a node whose output feeds several nodes. In parameter paths a module is
+// named by its node ("block1.conv1.weight"). A graph of one input is used like any module; a
+// graph of several takes them through forwardInputs/backwardInputs.
+//   Graph g;
+//   auto x = g.input();
+//   auto h = g.add("conv", SpatialConvolution(1, 4, 3, 3, 1, 1, 1, 1), {x});
+//   g.setOutput(g.add("sum", CAddTable(), {h, x}));
+class Graph : public Module {
+ public:
+  using Node = int;
+
+  Graph() = default;
+  Graph(Graph&&) = default;
+
+  // A graph input named `name` (BigDL's Input()).
+  Node input(const std::string& name = "input");
+  // Adds `module` as the node `name` (unique, without dots) over the outputs of `inputs`.
+  Node add(const std::string& name, std::unique_ptr<Module> module, const std::vector<Node>& inputs);
+  template <class M, class = std::enable_if_t<std::is_base_of_v<Module, std::decay_t<M>>>>
+  Node add(const std::string& name, M&& m, const std::vector<Node>& inputs) {
+    return add(name, std::unique_ptr<Module>(new std::decay_t<M>(std::move(m))), inputs);
+  }
+  // The node whose output is the graph's output; every module node must lead to it.
+  void setOutput(Node node);
+  // The module of node `name`; UsageError when there is none.
+  Module& node(const std::string& name);
+
+  Shape outputShape(const Shape& inputShape) const override;
+  std::string typeName() const override { return "Graph"; }
+  // {"type": "Graph", "input_names": [names], "nodes": [{"name", "inputs": [names], ...spec}],
+  //  "output": name}
+  nlohmann::json spec() const override;
+  int inputCount() const override { return static_cast<int>(inputNames_.size()); }
+  Shape outputShapeOfInputs(std::span<const Shape> inputShapes) const override;
+  const Tensor& forwardInputs(std::span<const Tensor* const> inputs) override;
+  std::span<const Tensor> backwardInputs(std::span<const Tensor* const> inputs,
+                                         const Tensor& gradOutput) override;
+  std::vector<Child> children() const override;
+  const Module& outputModule() const override;
+  std::vector<ChildRun> childRuns(std::span<const Shape> in) const override;
+  void setLayerTimes(LayerTimes* times) override;
+
+ protected:
+  void updateOutput(const Tensor& input) override;
+  void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
+  void updateParameterGradients(const Tensor& input, const Tensor& gradOutput) override;
+
+ private:
+  struct ModuleNode {
+    std::string name;
+    std::unique_ptr<Module> module;
+    std::vector<Node> inputs;
+    std::vector<const Tensor*> inputValues;  // this pass's inputs, in order
+    bool learnableUpstream = false;          // it or a node before it has parameters
+  };
+  // Node ids: 0 .. inputs-1 are the graph inputs, then the modules in order.
+  bool isInput(Node n) const { return n < static_cast<Node>(inputNames_.size()); }
+  ModuleNode& moduleNode(Node n) { return modules_[static_cast<size_t>(n) - inputNames_.size()]; }
+  const ModuleNode& moduleNode(Node n) const { return modules_[static_cast<size_t>(n) - inputNames_.size()]; }
+  std::string nodeName(Node n) const;
+  // Checks the output is set and every module leads to it; sizes the per-pass tables.
+  void prepare();
+  void checkInputCount(size_t given) const;
+  // The shape of every node for per-sample input shapes.
+  std::vector<Shape> nodeShapes(std::span<const Shape> inputShapes) const;
+  void runForward(std::span<const Tensor* const> inputs);
+  // With `inputGradients` false, only what the parameter gradients need (no gradient reaches a
+  // node without learnable modules upstream).
+  void runBackward(const Tensor& gradOutput, bool inputGradients);
+  // Adds `grad` to the gradient pending for node n (the first one is referenced, not copied).
+  void accumulate(Node n, const Tensor& grad);
+
+  std::vector<std::string> inputNames_;
+  std::vector<ModuleNode> modules_;
+  Node outputNode_ = -1;
+  bool prepared_ = false;
+  std::vector<const Tensor*> values_;   // per node, this pass's output
+  std::vector<const Tensor*> pending_;  // per node, its gradient so far (null: none)
+  std::vector<Tensor> gradSums_;        // per node, where fanned-out gradients are summed
+  std::vector<Tensor> gradInputs_;      // per graph input
+  std::vector<Shape> checkedShapes_;    // the input shapes forwardInputs last checked
+  LayerTimes* times_ = nullptr;
+};
+
+}  // namespace shoal::nn

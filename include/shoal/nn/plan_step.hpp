@@ -1,0 +1,24 @@
+// PlanStep: one unit of an execution plan, a module run alone or a module with the epilogues it absorbed.
+#pragma once
+#include <cstddef>
+
+#include "shoal/tensor/tensor.hpp"
+
+namespace shoal::nn {
+
+// Runs `modules()` consecutive modules of a chain as one pass: forward from the input of the
+// first to the output of the last, backward from the gradient of the last output to the gradient
+// of the first input. Buffers are sized on the first batch and reused.
+class PlanStep {
+ public:
+  virtual ~PlanStep() = default;
+  // How many modules of the chain this step computes (1 + the epilogues it absorbed).
+  virtual size_t modules() const = 0;
+  virtual const Tensor& forward(const Tensor& input) = 0;
+  // Returns the gradient with respect to `input`; adds the parameter gradients.
+  virtual const Tensor& backward(const Tensor& input, const Tensor& gradOutput) = 0;
+  // Adds the parameter gradients only (the first learnable step of a training pass).
+  virtual void backwardParameters(const Tensor& input, const Tensor& gradOutput) = 0;
+};
+
+}  // namespace shoal::nn

@@ -1,0 +1,39 @@
+// CAddTable: element-wise sum of the inputs; the gradient passes unchanged to each.
+#include "shoal/nn/cadd_table.hpp"
+
+#include "shoal/error.hpp"
+#include "shoal/nn/layer_registry.hpp"
+
+namespace shoal::nn {
+
+Shape CAddTable::tableOutputShape(std::span<const Shape> in) const {
+  for (size_t i = 1; i < in.size(); ++i)
+    if (!(in[i] == in[0]))
+      throw ShapeError(label() + ": input " + std::to_string(i + 1) + " has samples of shape " +
+                       in[i].str() + ", expected the shape of input 1, " + in[0].str());
+  return in[0];
+}
+
+// inputs [N, ...] x k -> output [N, ...]
+void CAddTable::updateTableOutput(std::span<const Tensor* const> inputs) {
+  output_.resize(inputs[0]->shape());
+  float* out = output_.data();
+  const float* a = inputs[0]->data();
+  const float* b = inputs[1]->data();
+  const int64_t n = output_.numel();
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
+  for (size_t k = 2; k < inputs.size(); ++k) {
+    const float* c = inputs[k]->data();
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) out[i] += c[i];
+  }
+}
+
+void CAddTable::updateTableGradInputs(std::span<const Tensor* const>, const Tensor& gradOutput) {
+  for (Tensor& g : gradInputs_) g = gradOutput;
+}
+
+SHOAL_REGISTER_LAYER(CAddTable, {"CAddTable", {}, [](const LayerArgs&) { return std::make_unique<CAddTable>(); }});
+
+}  // namespace shoal::nn

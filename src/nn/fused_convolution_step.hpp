@@ -1,0 +1,46 @@
+// FusedConvolutionStep: a SpatialConvolution with the ReLU and/or max pooling after it, in oneDNN's blocked layout.
+#pragma once
+#include <optional>
+
+#include "shoal/backend/cpu/convolution.hpp"
+#include "shoal/backend/cpu/eltwise.hpp"
+#include "shoal/nn/plan_step.hpp"
+#include "shoal/nn/spatial_convolution.hpp"
+
+namespace shoal::nn {
+
+// Forward: input [N, In, H, W] -> the convolution's [N, Out, OH, OW] through max(0, .) (an
+// eltwise post-op) and, with a pooling, -> the pooled [N, Out, PH, PW] that shoal's blocked
+// max-pooling kernel writes straight from the convolution's layout. Backward takes the gradient
+// of that last output: without a pooling it masks it by output > 0 here; with one, the pooling's
+// backward routes it (ReLU mask included) into the convolution's layout. The convolution's
+// gradients are added to the layer's.
+class FusedConvolutionStep : public PlanStep {
+ public:
+  struct Epilogues {
+    bool relu = false;
+    std::optional<backend::cpu::PoolingGeometry> maxPooling;
+    std::string poolingLabel;  // for shape errors
+  };
+  FusedConvolutionStep(SpatialConvolution& layer, Epilogues epilogues);
+
+  size_t modules() const override { return 1 + (epilogues_.relu ? 1 : 0) + (epilogues_.maxPooling ? 1 : 0); }
+  const Tensor& forward(const Tensor& input) override;
+  const Tensor& backward(const Tensor& input, const Tensor& gradOutput) override;
+  void backwardParameters(const Tensor& input, const Tensor& gradOutput) override;
+
+ private:
+  // The per-sample output for a per-sample input (pooled when a pooling is fused).
+  Shape outputShape(const Shape& sample) const;
+  // The gradient the convolution's products take: masked into maskedGrad_ when a ReLU is fused
+  // without a pooling, else gradOutput itself.
+  const Tensor& productGrad(const Tensor& gradOutput);
+
+  SpatialConvolution& layer_;
+  Epilogues epilogues_;
+  backend::cpu::Convolution conv_;
+  backend::cpu::Eltwise reluMask_{backend::cpu::Activation::Relu};
+  Tensor output_, maskedGrad_, gradInput_;
+};
+
+}  // namespace shoal::nn

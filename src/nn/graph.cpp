@@ -1,0 +1,271 @@
+// Graph container: nodes of one or more inputs, forward in order, backward in reverse with fanned-out gradients summed.
+#include "shoal/nn/graph.hpp"
+
+#include <chrono>
+
+#include "shoal/error.hpp"
+
+namespace shoal::nn {
+namespace {
+
+using Clock = LayerTimes::Clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+Graph::Node Graph::input(const std::string& name) {
+  if (!modules_.empty()) throw UsageError("Graph: add the inputs before the first module node");
+  for (const auto& n : inputNames_)
+    if (n == name) throw UsageError("Graph: two inputs are named \"" + name + "\"");
+  inputNames_.push_back(name);
+  prepared_ = false;
+  return static_cast<Node>(inputNames_.size()) - 1;
+}
+
+std::string Graph::nodeName(Node n) const {
+  return isInput(n) ? inputNames_[static_cast<size_t>(n)] : moduleNode(n).name;
+}
+
+Graph::Node Graph::add(const std::string& name, std::unique_ptr<Module> module,
+                       const std::vector<Node>& inputs) {
+  const Node id = static_cast<Node>(inputNames_.size() + modules_.size());
+  if (name.empty() || name.find('.') != std::string::npos)
+    throw UsageError("Graph: node names must be non-empty and without dots, got \"" + name + "\"");
+  for (Node n = 0; n < id; ++n)
+    if (nodeName(n) == name) throw UsageError("Graph: two nodes are named \"" + name + "\"");
+  if (inputs.empty()) throw UsageError("Graph: node \"" + name + "\" has no inputs");
+  for (Node in : inputs)
+    if (in < 0 || in >= id)
+      throw UsageError("Graph: node \"" + name + "\" takes a node that is not in the graph yet");
+  const int wanted = module->inputCount();
+  if (wanted == kAnyInputCount ? inputs.size() < 2 : inputs.size() != static_cast<size_t>(wanted))
+    throw UsageError("Graph: node \"" + name + "\" (" + module->describe() + ") takes " +
+                     (wanted == kAnyInputCount ? std::string("two or more inputs")
+                                               : std::to_string(wanted) + " input(s)") +
+                     ", got " + std::to_string(inputs.size()));
+  module->setLabel("node " + name + " (" + module->describe() + ")");
+  module->setTraining(training_);
+  modules_.push_back({name, std::move(module), inputs, {}, false});
+  prepared_ = false;
+  return id;
+}
+
+void Graph::setOutput(Node node) {
+  if (node < 0 || node >= static_cast<Node>(inputNames_.size() + modules_.size()) || isInput(node))
+    throw UsageError("Graph: the output must be a module node");
+  outputNode_ = node;
+  prepared_ = false;
+}
+
+Module& Graph::node(const std::string& name) {
+  for (auto& m : modules_)
+    if (m.name == name) return *m.module;
+  throw UsageError("Graph: no node named \"" + name + "\"");
+}
+
+void Graph::prepare() {
+  if (prepared_) return;
+  if (inputNames_.empty() || outputNode_ < 0)
+    throw UsageError("Graph: give it an input and an output (input(), setOutput()) before running it");
+  const size_t nodes = inputNames_.size() + modules_.size();
+  std::vector<bool> leads(nodes, false);
+  leads[static_cast<size_t>(outputNode_)] = true;
+  for (Node n = static_cast<Node>(nodes) - 1; n >= static_cast<Node>(inputNames_.size()); --n) {
+    if (!leads[static_cast<size_t>(n)])
+      throw UsageError("Graph: node \"" + nodeName(n) + "\" is dangling: its output reaches no output (the output is \"" +
+                       nodeName(outputNode_) + "\")");
+    for (Node in : moduleNode(n).inputs) leads[static_cast<size_t>(in)] = true;
+  }
+  for (auto& m : modules_) {
+    m.inputValues.assign(m.inputs.size(), nullptr);
+    m.learnableUpstream = m.module->parameterCount() > 0;
+    for (Node in : m.inputs)
+      if (!isInput(in) && moduleNode(in).learnableUpstream) m.learnableUpstream = true;
+  }
+  values_.assign(nodes, nullptr);
+  pending_.assign(nodes, nullptr);
+  gradSums_.resize(nodes);
+  gradInputs_.resize(inputNames_.size());
+  prepared_ = true;
+}
+
+void Graph::checkInputCount(size_t given) const {
+  if (given != inputNames_.size())
+    throw ShapeError(label() + ": takes " + std::to_string(inputNames_.size()) + " input(s), got " +
+                     std::to_string(given));
+}
+
+std::vector<Shape> Graph::nodeShapes(std::span<const Shape> inputShapes) const {
+  checkInputCount(inputShapes.size());
+  std::vector<Shape> shapes(inputShapes.begin(), inputShapes.end());
+  for (const auto& m : modules_) {
+    std::vector<Shape> in;
+    for (Node n : m.inputs) in.push_back(shapes[static_cast<size_t>(n)]);
+    shapes.push_back(m.module->outputShapeOfInputs(in));
+  }
+  return shapes;
+}
+
+Shape Graph::outputShape(const Shape& inputShape) const {
+  const Shape inputs[] = {inputShape};
+  return outputShapeOfInputs(inputs);
+}
+
+Shape Graph::outputShapeOfInputs(std::span<const Shape> inputShapes) const {
+  if (outputNode_ < 0) throw UsageError("Graph: no output was set");
+  return nodeShapes(inputShapes)[static_cast<size_t>(outputNode_)];
+}
+
+nlohmann::json Graph::spec() const {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& m : modules_) {
+    nlohmann::json node{{"name", m.name}};
+    nlohmann::json inputs = nlohmann::json::array();
+    for (Node n : m.inputs) inputs.push_back(nodeName(n));
+    node["inputs"] = inputs;
+    node.update(m.module->spec());
+    nodes.push_back(node);
+  }
+  return {{"type", "Graph"}, {"input_names", inputNames_}, {"nodes", nodes},
+          {"output", outputNode_ < 0 ? "" : nodeName(outputNode_)}};
+}
+
+std::vector<Child> Graph::children() const {
+  std::vector<Child> all;
+  for (const auto& m : modules_) all.push_back({m.name, m.module.get()});
+  return all;
+}
+
+const Module& Graph::outputModule() const {
+  return outputNode_ < 0 ? *this : moduleNode(outputNode_).module->outputModule();
+}
+
+std::vector<ChildRun> Graph::childRuns(std::span<const Shape> in) const {
+  std::vector<Shape> shapes = nodeShapes(in);
+  std::vector<ChildRun> runs;
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    ChildRun r{{modules_[i].name, modules_[i].module.get()}, {}, shapes[inputNames_.size() + i]};
+    for (Node n : modules_[i].inputs) r.inputShapes.push_back(shapes[static_cast<size_t>(n)]);
+    runs.push_back(std::move(r));
+  }
+  return runs;
+}
+
+void Graph::setLayerTimes(LayerTimes* times) {
+  if (times && times->forwardSeconds.size() != modules_.size())
+    throw UsageError("Graph::setLayerTimes: times for " + std::to_string(times->forwardSeconds.size()) +
+                     " nodes, the graph has " + std::to_string(modules_.size()));
+  times_ = times;
+}
+
+void Graph::runForward(std::span<const Tensor* const> inputs) {
+  prepare();
+  if (times_) times_->forwardStarted = Clock::now();
+  for (size_t i = 0; i < inputs.size(); ++i) values_[i] = inputs[i];
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    ModuleNode& m = modules_[i];
+    for (size_t k = 0; k < m.inputs.size(); ++k) m.inputValues[k] = values_[static_cast<size_t>(m.inputs[k])];
+    Clock::time_point start = times_ ? Clock::now() : Clock::time_point{};
+    values_[inputNames_.size() + i] = &m.module->forwardInputs(m.inputValues);
+    if (times_) times_->forwardSeconds[i] += secondsSince(start);
+  }
+  output_ = *values_[static_cast<size_t>(outputNode_)];
+  if (times_) times_->forwardEnded = Clock::now();
+}
+
+void Graph::accumulate(Node n, const Tensor& grad) {
+  const Tensor*& pending = pending_[static_cast<size_t>(n)];
+  if (!pending) {
+    pending = &grad;
+    return;
+  }
+  Tensor& sum = gradSums_[static_cast<size_t>(n)];
+  if (pending != &sum) {
+    sum.resize(grad.shape());
+    sum.copyFrom(*pending);
+    pending = &sum;
+  }
+  // sum [shape] += grad [shape]
+  float* s = sum.data();
+  const float* g = grad.data();
+  for (int64_t i = 0; i < sum.numel(); ++i) s[i] += g[i];
+}
+
+void Graph::runBackward(const Tensor& gradOutput, bool inputGradients) {
+  if (times_) times_->backwardStarted = Clock::now();
+  std::fill(pending_.begin(), pending_.end(), nullptr);
+  accumulate(outputNode_, gradOutput);
+  for (size_t i = modules_.size(); i-- > 0;) {
+    ModuleNode& m = modules_[i];
+    const Tensor* grad = pending_[inputNames_.size() + i];
+    if (!grad || (!inputGradients && !m.learnableUpstream)) continue;
+    Clock::time_point start = times_ ? Clock::now() : Clock::time_point{};
+    bool upstreamNeedsGradient = inputGradients;
+    for (Node in : m.inputs)
+      if (!isInput(in) && moduleNode(in).learnableUpstream) upstreamNeedsGradient = true;
+    if (!upstreamNeedsGradient && m.inputs.size() == 1) {
+      m.module->backwardParameters(*m.inputValues[0], *grad);
+    } else {
+      std::span<const Tensor> grads = m.module->backwardInputs(m.inputValues, *grad);
+      for (size_t k = 0; k < m.inputs.size(); ++k) accumulate(m.inputs[k], grads[k]);
+    }
+    if (times_) times_->backwardSeconds[i] += secondsSince(start);
+  }
+  if (times_) times_->backwardEnded = Clock::now();
+}
+
+void Graph::updateOutput(const Tensor& input) {
+  checkInputCount(1);
+  const Tensor* inputs[] = {&input};
+  runForward(inputs);
+}
+
+const Tensor& Graph::forwardInputs(std::span<const Tensor* const> inputs) {
+  checkInputCount(inputs.size());
+  bool same = checkedShapes_.size() == inputs.size();
+  for (size_t i = 0; same && i < inputs.size(); ++i)
+    same = inputs[i]->rank() > 0 && checkedShapes_[i] == inputs[i]->shape().tail();
+  if (!same) {
+    std::vector<Shape> shapes;
+    for (const Tensor* t : inputs) {
+      if (t->rank() == 0) throw ShapeError(label() + ": inputs must have a batch dimension");
+      shapes.push_back(t->shape().tail());
+    }
+    outputShapeOfInputs(shapes);
+    checkedShapes_ = shapes;
+  }
+  runForward(inputs);
+  return output_;
+}
+
+std::span<const Tensor> Graph::backwardInputs(std::span<const Tensor* const> inputs,
+                                              const Tensor& gradOutput) {
+  checkInputCount(inputs.size());
+  if (gradOutput.shape() != output_.shape())
+    throw ShapeError(label() + ": gradOutput has shape " + gradOutput.shape().str() +
+                     ", expected the output shape " + output_.shape().str());
+  runBackward(gradOutput, /*inputGradients=*/true);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (pending_[i]) {
+      gradInputs_[i] = *pending_[i];
+    } else {  // an input no output depends on
+      gradInputs_[i].resize(inputs[i]->shape());
+      gradInputs_[i].fill(0.0f);
+    }
+  }
+  return gradInputs_;
+}
+
+void Graph::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
+  const Tensor* inputs[] = {&input};
+  gradInput_ = backwardInputs(inputs, gradOutput)[0];
+}
+
+void Graph::updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
+  runBackward(gradOutput, /*inputGradients=*/false);
+}
+
+}  // namespace shoal::nn
