@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "shoal/backend/backend.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/init.hpp"
 
@@ -10,7 +11,8 @@ namespace shoal::nn {
 
 Linear::Linear(int64_t inFeatures, int64_t outFeatures, bool withBias)
     : in_(inFeatures), out_(outFeatures), withBias_(withBias),
-      reluMask_(backend::cpu::Activation::Relu) {
+      matmul_(backend::current().makeMatmul()),
+      reluMask_(backend::current().makeEltwise(backend::Activation::Relu)) {
   if (in_ <= 0 || out_ <= 0)
     throw UsageError("Linear: feature counts must be positive, got " + std::to_string(in_) +
                      " -> " + std::to_string(out_));
@@ -64,7 +66,7 @@ void Linear::updateOutput(const Tensor& input) {
   // Module::forward does not check rank-0 samples (its initial checked shape); none fits here.
   if (input.rank() < 2) outputShape(input.shape().tail());
   output_.resize(Shape{input.dim(0), out_});
-  matmul_.forward(input, weight_, withBias_ ? &bias_ : nullptr, fusedRelu_, output_);
+  matmul_->forward(input, weight_, withBias_ ? &bias_ : nullptr, fusedRelu_, output_);
 }
 
 const Tensor& Linear::productGrad(const Tensor& gradOutput) const {
@@ -75,13 +77,13 @@ void Linear::maskGradient(const Tensor& gradOutput) {
   if (!fusedRelu_) return;
   // gradOutput [N, Out] -> maskedGrad_ [N, Out]: zero where the fused ReLU's output is 0
   maskedGrad_.resize(gradOutput.shape());
-  reluMask_.backward(output_, gradOutput, maskedGrad_);
+  reluMask_->backward(output_, gradOutput, maskedGrad_);
 }
 
 void Linear::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   maskGradient(gradOutput);
   gradInput_.resize(input.shape());
-  matmul_.backwardData(productGrad(gradOutput), weight_, gradInput_);
+  matmul_->backwardData(productGrad(gradOutput), weight_, gradInput_);
 }
 
 void Linear::updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
@@ -90,8 +92,8 @@ void Linear::updateParameterGradients(const Tensor& input, const Tensor& gradOut
 }
 
 void Linear::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
-  matmul_.backwardWeights(input, productGrad(gradOutput), gradWeight_,
-                          withBias_ ? &gradBias_ : nullptr, /*accumulate=*/!overwriteGrads_);
+  matmul_->backwardWeights(input, productGrad(gradOutput), gradWeight_,
+                           withBias_ ? &gradBias_ : nullptr, /*accumulate=*/!overwriteGrads_);
   overwriteGrads_ = false;
 }
 

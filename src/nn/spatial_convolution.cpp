@@ -1,18 +1,18 @@
-// SpatialConvolution: arguments, shapes, initialisation; arithmetic in backend::cpu::Convolution.
+// SpatialConvolution: arguments, shapes, initialisation; arithmetic in the backend's ConvolutionOp.
 #include "shoal/nn/spatial_convolution.hpp"
 
 #include <cmath>
 
-#include "shoal/backend/cpu/blocked_max_pooling.hpp"
+#include "shoal/backend/backend.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/spatial_pooling.hpp"
 
 namespace shoal::nn {
 namespace {
 
-backend::cpu::ConvolutionGeometry geometryOf(int64_t nIn, int64_t nOut, int64_t kW, int64_t kH,
-                                             int64_t sW, int64_t sH, int64_t pW, int64_t pH,
-                                             int64_t groups, bool withBias) {
+backend::ConvolutionGeometry geometryOf(int64_t nIn, int64_t nOut, int64_t kW, int64_t kH,
+                                        int64_t sW, int64_t sH, int64_t pW, int64_t pH,
+                                        int64_t groups, bool withBias) {
   auto fail = [](const std::string& what) { throw UsageError("SpatialConvolution: " + what); };
   if (nIn <= 0 || nOut <= 0)
     fail("plane counts must be positive, got " + std::to_string(nIn) + " -> " +
@@ -53,7 +53,8 @@ SpatialConvolution::SpatialConvolution(int64_t nInputPlane, int64_t nOutputPlane
       bias_(Shape{withBias ? nOutputPlane : 0}),
       gradWeight_(weight_.shape()),
       gradBias_(bias_.shape()),
-      conv_(geometry_) {
+      conv_(backend::current().makeConvolution(geometry_)),
+      reluMask_(backend::current().makeEltwise(backend::Activation::Relu)) {
   reset(initGenerator());
 }
 
@@ -124,22 +125,22 @@ bool SpatialConvolution::fuseNext(const Module& next) {
   if (fusedPool_) return false;
   if (next.typeName() == "ReLU") {
     fusedRelu_ = true;
-    conv_.fuseRelu(true);
+    conv_->fuseRelu(true);
     return true;
   }
   if (next.typeName() != "SpatialMaxPooling") return false;
-  const backend::cpu::PoolingGeometry& pool = dynamic_cast<const SpatialPooling&>(next).geometry();
-  if (pool.kernelH * pool.kernelW > backend::cpu::BlockedMaxPooling::kMaxWindow) return false;
+  const backend::PoolingGeometry& pool = dynamic_cast<const SpatialPooling&>(next).geometry();
+  if (pool.kernelH * pool.kernelW > backend::ConvolutionOp::kMaxFusedPoolingWindow) return false;
   fusedPool_ = pool;
   poolLabel_ = next.label();
-  conv_.fuseMaxPooling(*fusedPool_);
+  conv_->fuseMaxPooling(*fusedPool_);
   return true;
 }
 
 void SpatialConvolution::maskGradient(const Tensor& gradOutput) {
   if (!masksHere()) return;
   maskedGrad_.resize(gradOutput.shape());
-  reluMask_.backward(output_, gradOutput, maskedGrad_);
+  reluMask_->backward(output_, gradOutput, maskedGrad_);
 }
 
 // input [N, In, H, W] -> output [N, Out, OH, OW], or [N, Out, PH, PW] with a fused pooling
@@ -147,14 +148,14 @@ void SpatialConvolution::updateOutput(const Tensor& input) {
   Shape out = outputShape(input.shape().tail());
   if (fusedPool_) out = pooledShape(out);
   output_.resize(out.withBatch(input.dim(0)));
-  conv_.forward(input, weight_, bias_, output_);
+  conv_->forward(input, weight_, bias_, output_);
 }
 
 // gradOutput [N, Out, OH, OW] (or pooled) -> gradInput [N, In, H, W]
 void SpatialConvolution::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   maskGradient(gradOutput);
   gradInput_.resize(input.shape());
-  conv_.backwardData(productGrad(gradOutput), weight_, gradInput_);
+  conv_->backwardData(productGrad(gradOutput), weight_, gradInput_);
 }
 
 void SpatialConvolution::updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
@@ -164,7 +165,7 @@ void SpatialConvolution::updateParameterGradients(const Tensor& input, const Ten
 
 // gradWeight += dL/dweight, gradBias += dL/dbias (updateGradInput masked the gradient first)
 void SpatialConvolution::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
-  conv_.backwardWeights(input, productGrad(gradOutput), gradWeight_, gradBias_);
+  conv_->backwardWeights(input, productGrad(gradOutput), gradWeight_, gradBias_);
 }
 
 }  // namespace shoal::nn

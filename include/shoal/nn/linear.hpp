@@ -1,9 +1,10 @@
 // Linear: the fully connected layer y = x W^T + b (Torch's nn.Linear), optionally with a fused ReLU.
 #pragma once
 #include <cstdint>
+#include <memory>
 
-#include "shoal/backend/cpu/eltwise.hpp"
-#include "shoal/backend/cpu/matmul.hpp"
+#include "shoal/backend/eltwise_op.hpp"
+#include "shoal/backend/matmul_op.hpp"
 #include "shoal/nn/module.hpp"
 
 namespace shoal::nn {
@@ -61,8 +62,8 @@ class Linear : public Module {
   bool overwriteGrads_ = false;  // the next gradient pass writes instead of adding (Parameter)
   Tensor weight_, bias_, gradWeight_, gradBias_;
   Tensor maskedGrad_;  // [N, Out], written by maskGradient and read by the products
-  backend::cpu::Matmul matmul_;
-  backend::cpu::Eltwise reluMask_;
+  std::unique_ptr<backend::MatmulOp> matmul_;
+  std::unique_ptr<backend::EltwiseOp> reluMask_;
 };
 
 }  // namespace shoal::nn

@@ -6,7 +6,7 @@ namespace shoal::nn {
 
 class ReLU : public ElementwiseActivation {
  public:
-  ReLU() : ElementwiseActivation(backend::cpu::Activation::Relu) {}
+  ReLU() : ElementwiseActivation(backend::Activation::Relu) {}
   ReLU(ReLU&&) = default;
 
   std::string typeName() const override { return "ReLU"; }

@@ -6,7 +6,7 @@ namespace shoal::nn {
 
 class Sigmoid : public ElementwiseActivation {
  public:
-  Sigmoid() : ElementwiseActivation(backend::cpu::Activation::Sigmoid) {}
+  Sigmoid() : ElementwiseActivation(backend::Activation::Sigmoid) {}
   Sigmoid(Sigmoid&&) = default;
 
   std::string typeName() const override { return "Sigmoid"; }

@@ -1,12 +1,14 @@
 // SpatialConvolution: 2-d convolution over NCHW batches (Torch's nn.SpatialConvolution).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
-#include "shoal/backend/cpu/convolution.hpp"
-#include "shoal/backend/cpu/eltwise.hpp"
-#include "shoal/backend/cpu/pooling.hpp"
+#include "shoal/backend/convolution_geometry.hpp"
+#include "shoal/backend/convolution_op.hpp"
+#include "shoal/backend/eltwise_op.hpp"
+#include "shoal/backend/pooling_geometry.hpp"
 #include "shoal/nn/module.hpp"
 
 namespace shoal::nn {
@@ -59,14 +61,14 @@ class SpatialConvolution : public Module {
   Shape pooledShape(const Shape& convShape) const;
 
   int64_t nInputPlane_;
-  backend::cpu::ConvolutionGeometry geometry_;
+  backend::ConvolutionGeometry geometry_;
   Tensor weight_, bias_, gradWeight_, gradBias_;
-  backend::cpu::Convolution conv_;
+  std::unique_ptr<backend::ConvolutionOp> conv_;
   bool fusedRelu_ = false;
-  std::optional<backend::cpu::PoolingGeometry> fusedPool_;
+  std::optional<backend::PoolingGeometry> fusedPool_;
   std::string poolLabel_;  // the fused pooling layer's label, for shape errors
   Tensor maskedGrad_;  // [N, Out, OH, OW]
-  backend::cpu::Eltwise reluMask_{backend::cpu::Activation::Relu};
+  std::unique_ptr<backend::EltwiseOp> reluMask_;
 };
 
 }  // namespace shoal::nn

@@ -6,7 +6,7 @@ namespace shoal::nn {
 
 class Tanh : public ElementwiseActivation {
  public:
-  Tanh() : ElementwiseActivation(backend::cpu::Activation::Tanh) {}
+  Tanh() : ElementwiseActivation(backend::Activation::Tanh) {}
   Tanh(Tanh&&) = default;
 
   std::string typeName() const override { return "Tanh"; }

@@ -1,27 +1,20 @@
-// Element-wise activations (ReLU, tanh, sigmoid) on oneDNN eltwise, forward and backward.
+// EltwiseOp on oneDNN eltwise: ReLU, tanh and sigmoid, backward from the forward output.
 #pragma once
 #include <memory>
 
-#include "shoal/tensor/tensor.hpp"
+#include "shoal/backend/activation.hpp"
+#include "shoal/backend/eltwise_op.hpp"
 
 namespace shoal::backend::cpu {
 
-enum class Activation { Relu, Tanh, Sigmoid };
-
-// Works on tensors of any rank (treated as one flat run of elements). The backward pass is
-// computed from the forward output, so the input need not be kept. Primitives are made once per
-// element count and reused; nothing is allocated per call.
-class Eltwise {
+// Primitives are made once per element count and reused (see EltwiseOp).
+class Eltwise final : public EltwiseOp {
  public:
   explicit Eltwise(Activation activation);
-  ~Eltwise();
-  Eltwise(Eltwise&&) noexcept;
-  Eltwise& operator=(Eltwise&&) noexcept;
+  ~Eltwise() override;
 
-  // dst = f(src); dst has src's element count (sized by the caller).
-  void forward(const Tensor& src, Tensor& dst);
-  // gradSrc = f'(src) * gradDst, where dst = f(src) is the forward output.
-  void backward(const Tensor& dst, const Tensor& gradDst, Tensor& gradSrc);
+  void forward(const Tensor& src, Tensor& dst) override;
+  void backward(const Tensor& dst, const Tensor& gradDst, Tensor& gradSrc) override;
 
  private:
   struct Impl;
