@@ -1,4 +1,4 @@
-// ElementwiseActivation: the shared base of ReLU, Tanh and Sigmoid (one oneDNN eltwise kind each).
+// ElementwiseActivation: the shared base of ReLU, Tanh and Sigmoid (one EltwiseOp activation each).
 #pragma once
 #include <memory>
 

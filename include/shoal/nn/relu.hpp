@@ -1,4 +1,4 @@
-// ReLU: max(0, x), element-wise on inputs of any rank (oneDNN eltwise).
+// ReLU: max(0, x), element-wise on inputs of any rank (the backend's EltwiseOp).
 #pragma once
 #include "shoal/nn/elementwise_activation.hpp"
 

@@ -1,4 +1,4 @@
-// Sigmoid: the logistic function 1 / (1 + exp(-x)), element-wise on inputs of any rank (oneDNN eltwise).
+// Sigmoid: the logistic function 1 / (1 + exp(-x)), element-wise on inputs of any rank (the backend's EltwiseOp).
 #pragma once
 #include "shoal/nn/elementwise_activation.hpp"
 

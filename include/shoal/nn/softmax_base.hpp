@@ -1,4 +1,4 @@
-// SoftMaxBase: the shared base of SoftMax and LogSoftMax over dimension 1 (oneDNN softmax / logsoftmax).
+// SoftMaxBase: the shared base of SoftMax and LogSoftMax over dimension 1 (the backend's SoftmaxOp).
 #pragma once
 #include <memory>
 

@@ -1,4 +1,4 @@
-// Tanh: the hyperbolic tangent, element-wise on inputs of any rank (oneDNN eltwise).
+// Tanh: the hyperbolic tangent, element-wise on inputs of any rank (the backend's EltwiseOp).
 #pragma once
 #include "shoal/nn/elementwise_activation.hpp"
 
