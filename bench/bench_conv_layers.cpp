@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "shoal/backend/cpu/engine.hpp"
+#include "shoal/backend/cpu_info.hpp"
 #include "shoal/nn/relu.hpp"
 #include "shoal/nn/sequential.hpp"
 #include "shoal/nn/spatial_convolution.hpp"
@@ -63,8 +63,8 @@ int main() {
   Tensor x1 = randomTensor({n, 1, 28, 28}, 1), gy1 = randomTensor({n, 6, 28, 28}, 2);
   Tensor x2 = randomTensor({n, 6, 14, 14}, 3), gy2 = randomTensor({n, 16, 10, 10}, 4);
   std::printf("oneDNN %s, %s, %d threads, batch %ld, median of %d\n",
-              backend::cpu::dnnlVersion().c_str(), backend::cpu::instructionSet().c_str(),
-              backend::cpu::threadCount(), static_cast<long>(n), reps);
+              backend::oneDnnVersion().c_str(), backend::instructionSet().c_str(),
+              backend::threadCount(), static_cast<long>(n), reps);
   Timing t1 = timeLayer(conv1, x1, gy1, reps);
   Timing t2 = timeLayer(conv2, x2, gy2, reps);
   std::printf("%-40s forward %6.3f ms  backward %6.3f ms\n", conv1.describe().c_str(), t1.forward,

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "shoal/backend/cpu/engine.hpp"
+#include "shoal/backend/cpu_info.hpp"
 
 int main(int argc, char** argv) {
   std::vector<long> dims{128, 1000, 784};
@@ -39,6 +39,6 @@ int main(int argc, char** argv) {
     best = std::max(best, gflops);
   }
   std::printf("RESULT framework=onednn sgemm_gflops=%.1f threads=%d\n", best,
-              shoal::backend::cpu::threadCount());
+              shoal::backend::threadCount());
   return 0;
 }

@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "shoal/backend/cpu/engine.hpp"
+#include "shoal/backend/cpu_info.hpp"
 #include "shoal/data/fashion_mnist.hpp"
 #include "shoal/nn/class_nll_criterion.hpp"
 #include "shoal/nn/model_spec.hpp"
@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
                 static_cast<long long>(batch), inferRate, accuracy);
     std::printf("RESULT framework=shoal model=%s batch=%lld threads=%d isa=%s train_sps=%.0f "
                 "infer_sps=%.0f test_accuracy=%.4f peak_rss_mb=%.1f\n",
-                model.c_str(), static_cast<long long>(batch), backend::cpu::threadCount(),
-                backend::cpu::instructionSet().c_str(), trainRate, inferRate, accuracy,
+                model.c_str(), static_cast<long long>(batch), backend::threadCount(),
+                backend::instructionSet().c_str(), trainRate, inferRate, accuracy,
                 peakResidentMegabytes());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_train: %s\n", e.what());

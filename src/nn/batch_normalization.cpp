@@ -1,9 +1,10 @@
-// BatchNormalization: shapes, running statistics, modes; arithmetic in backend::cpu::BatchNorm.
+// BatchNormalization: shapes, running statistics, modes; arithmetic in the backend's BatchNormOp.
 #include "shoal/nn/batch_normalization.hpp"
 #include "shoal/nn/layer_registry.hpp"
 
 #include <sstream>
 
+#include "shoal/backend/backend.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::nn {
@@ -39,7 +40,7 @@ BatchNormalization::BatchNormalization(const std::string& type, int64_t nOutput,
       runningVar_(Shape{nOutput_}),
       batchMean_(Shape{nOutput_}),
       batchVar_(Shape{nOutput_}),
-      bn_(eps, affine) {
+      bn_(backend::current().makeBatchNorm(eps, affine)) {
   if (nOutput <= 0)
     throw UsageError(type + ": channel count must be positive, got " + std::to_string(nOutput));
   if (!(eps > 0)) throw UsageError(type + ": eps must be positive, got " + number(eps));
@@ -93,14 +94,14 @@ void BatchNormalization::updateOutput(const Tensor& input) {
   output_.resize(input.shape());
   Tensor x = input.view(shape4), y = output_.view(shape4);
   forwardUsedBatchStatistics_ = training_;
-  if (!training_) return bn_.forwardInference(x, weight_, bias_, runningMean_, runningVar_, y);
+  if (!training_) return bn_->forwardInference(x, weight_, bias_, runningMean_, runningVar_, y);
 
   int64_t count = shape4[0] * shape4[2] * shape4[3];  // values per channel
   if (count < 2)
     throw ShapeError(label() +
                      ": training needs more than one value per channel, got input shape " +
                      input.shape().str());
-  bn_.forwardTraining(x, weight_, bias_, y, batchMean_, batchVar_);
+  bn_->forwardTraining(x, weight_, bias_, y, batchMean_, batchVar_);
   // running = (1 - momentum) running + momentum batch, with the unbiased batch variance
   float m = static_cast<float>(momentum_);
   float unbias = static_cast<float>(count) / static_cast<float>(count - 1);
@@ -116,7 +117,7 @@ void BatchNormalization::updateGradInput(const Tensor& input, const Tensor& grad
   gradInput_.resize(input.shape());
   Tensor gradIn = gradInput_.view(shape4);
   bool batch = forwardUsedBatchStatistics_;
-  bn_.backward(input.view(shape4), gradOutput.view(shape4), weight_, bias_,
+  bn_->backward(input.view(shape4), gradOutput.view(shape4), weight_, bias_,
                batch ? batchMean_ : runningMean_, batch ? batchVar_ : runningVar_, batch, gradIn,
                gradWeight_, gradBias_);
 }

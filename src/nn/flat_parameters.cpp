@@ -1,7 +1,7 @@
 // Compaction of parameters and gradients into two flat buffers.
 #include "shoal/nn/flat_parameters.hpp"
 
-#include "shoal/backend/cpu/vector_kernels.hpp"
+#include "shoal/backend/vector_kernels.hpp"
 
 namespace shoal::nn {
 
@@ -38,14 +38,14 @@ void FlatParameters::placeGrads(Tensor storage) {
   bindViews();
 }
 
-void FlatParameters::zeroGrads() { backend::cpu::zero(grads_.data(), grads_.numel()); }
+void FlatParameters::zeroGrads() { backend::zero(grads_.data(), grads_.numel()); }
 
 void FlatParameters::discardGrads() {
   for (Parameter& p : params_) {
     if (p.overwriteNext)
       *p.overwriteNext = true;
     else
-      backend::cpu::zero(p.grad->data(), p.grad->numel());
+      backend::zero(p.grad->data(), p.grad->numel());
   }
 }
 

@@ -1,15 +1,18 @@
 // FusedConvolutionStep: convolution + ReLU + max pooling forward in one pass, backward through the pooling's routing.
 #include "fused_convolution_step.hpp"
 
+#include "shoal/backend/backend.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/spatial_pooling.hpp"
 
 namespace shoal::nn {
 
 FusedConvolutionStep::FusedConvolutionStep(SpatialConvolution& layer, Epilogues epilogues)
-    : layer_(layer), epilogues_(std::move(epilogues)), conv_(layer.geometry()) {
-  conv_.fuseRelu(epilogues_.relu);
-  if (epilogues_.maxPooling) conv_.fuseMaxPooling(*epilogues_.maxPooling);
+    : layer_(layer), epilogues_(std::move(epilogues)),
+      conv_(backend::current().makeConvolution(layer.geometry())),
+      reluMask_(backend::current().makeEltwise(backend::Activation::Relu)) {
+  conv_->fuseRelu(epilogues_.relu);
+  if (epilogues_.maxPooling) conv_->fuseMaxPooling(*epilogues_.maxPooling);
 }
 
 Shape FusedConvolutionStep::outputShape(const Shape& sample) const {
@@ -22,7 +25,7 @@ Shape FusedConvolutionStep::outputShape(const Shape& sample) const {
 const Tensor& FusedConvolutionStep::forward(const Tensor& input) {
   if (input.rank() == 0) throw ShapeError(layer_.label() + ": input must have a batch dimension");
   output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
-  conv_.forward(input, layer_.weight(), layer_.bias(), output_);
+  conv_->forward(input, layer_.weight(), layer_.bias(), output_);
   return output_;
 }
 
@@ -32,7 +35,7 @@ const Tensor& FusedConvolutionStep::productGrad(const Tensor& gradOutput) {
                      ", expected the output shape " + output_.shape().str());
   if (!epilogues_.relu || epilogues_.maxPooling) return gradOutput;
   maskedGrad_.resize(gradOutput.shape());
-  reluMask_.backward(output_, gradOutput, maskedGrad_);
+  reluMask_->backward(output_, gradOutput, maskedGrad_);
   return maskedGrad_;
 }
 
@@ -40,13 +43,13 @@ const Tensor& FusedConvolutionStep::productGrad(const Tensor& gradOutput) {
 const Tensor& FusedConvolutionStep::backward(const Tensor& input, const Tensor& gradOutput) {
   const Tensor& grad = productGrad(gradOutput);
   gradInput_.resize(input.shape());
-  conv_.backwardData(grad, layer_.weight(), gradInput_);
-  conv_.backwardWeights(input, grad, layer_.gradWeight(), layer_.gradBias());
+  conv_->backwardData(grad, layer_.weight(), gradInput_);
+  conv_->backwardWeights(input, grad, layer_.gradWeight(), layer_.gradBias());
   return gradInput_;
 }
 
 void FusedConvolutionStep::backwardParameters(const Tensor& input, const Tensor& gradOutput) {
-  conv_.backwardWeights(input, productGrad(gradOutput), layer_.gradWeight(), layer_.gradBias());
+  conv_->backwardWeights(input, productGrad(gradOutput), layer_.gradWeight(), layer_.gradBias());
 }
 
 }  // namespace shoal::nn

@@ -2,8 +2,10 @@
 #pragma once
 #include <optional>
 
-#include "shoal/backend/cpu/convolution.hpp"
-#include "shoal/backend/cpu/eltwise.hpp"
+#include <memory>
+
+#include "shoal/backend/convolution_op.hpp"
+#include "shoal/backend/eltwise_op.hpp"
 #include "shoal/nn/plan_step.hpp"
 #include "shoal/nn/spatial_convolution.hpp"
 
@@ -19,7 +21,7 @@ class FusedConvolutionStep : public PlanStep {
  public:
   struct Epilogues {
     bool relu = false;
-    std::optional<backend::cpu::PoolingGeometry> maxPooling;
+    std::optional<backend::PoolingGeometry> maxPooling;
     std::string poolingLabel;  // for shape errors
   };
   FusedConvolutionStep(SpatialConvolution& layer, Epilogues epilogues);
@@ -38,8 +40,8 @@ class FusedConvolutionStep : public PlanStep {
 
   SpatialConvolution& layer_;
   Epilogues epilogues_;
-  backend::cpu::Convolution conv_;
-  backend::cpu::Eltwise reluMask_{backend::cpu::Activation::Relu};
+  std::unique_ptr<backend::ConvolutionOp> conv_;
+  std::unique_ptr<backend::EltwiseOp> reluMask_;
   Tensor output_, maskedGrad_, gradInput_;
 };
 

@@ -1,18 +1,21 @@
 // FusedLinearStep: Linear + ReLU forward in one primitive, backward through the ReLU's mask.
 #include "fused_linear_step.hpp"
 
+#include "shoal/backend/backend.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::nn {
 
-FusedLinearStep::FusedLinearStep(Linear& layer) : layer_(layer) {}
+FusedLinearStep::FusedLinearStep(Linear& layer)
+    : layer_(layer), matmul_(backend::current().makeMatmul()),
+      reluMask_(backend::current().makeEltwise(backend::Activation::Relu)) {}
 
 // input [N, In] -> output [N, Out] = relu(input W^T + b)
 const Tensor& FusedLinearStep::forward(const Tensor& input) {
   if (input.rank() == 0) throw ShapeError(layer_.label() + ": input must have a batch dimension");
   layer_.outputShape(input.shape().tail());
   output_.resize(Shape{input.dim(0), layer_.out_});
-  matmul_.forward(input, layer_.weight_, layer_.withBias_ ? &layer_.bias_ : nullptr,
+  matmul_->forward(input, layer_.weight_, layer_.withBias_ ? &layer_.bias_ : nullptr,
                   /*relu=*/true, output_);
   return output_;
 }
@@ -22,11 +25,11 @@ void FusedLinearStep::maskGradient(const Tensor& gradOutput) {
     throw ShapeError(layer_.label() + " + ReLU: gradOutput has shape " + gradOutput.shape().str() +
                      ", expected the output shape " + output_.shape().str());
   maskedGrad_.resize(gradOutput.shape());
-  reluMask_.backward(output_, gradOutput, maskedGrad_);
+  reluMask_->backward(output_, gradOutput, maskedGrad_);
 }
 
 void FusedLinearStep::addParameterGradients(const Tensor& input) {
-  matmul_.backwardWeights(input, maskedGrad_, layer_.gradWeight_,
+  matmul_->backwardWeights(input, maskedGrad_, layer_.gradWeight_,
                           layer_.withBias_ ? &layer_.gradBias_ : nullptr,
                           /*accumulate=*/!layer_.overwriteGrads_);
   layer_.overwriteGrads_ = false;
@@ -36,7 +39,7 @@ void FusedLinearStep::addParameterGradients(const Tensor& input) {
 const Tensor& FusedLinearStep::backward(const Tensor& input, const Tensor& gradOutput) {
   maskGradient(gradOutput);
   gradInput_.resize(input.shape());
-  matmul_.backwardData(maskedGrad_, layer_.weight_, gradInput_);
+  matmul_->backwardData(maskedGrad_, layer_.weight_, gradInput_);
   addParameterGradients(input);
   return gradInput_;
 }

@@ -1,7 +1,9 @@
 // FusedLinearStep: a Linear and the ReLU after it as one oneDNN product with an eltwise post-op.
 #pragma once
-#include "shoal/backend/cpu/eltwise.hpp"
-#include "shoal/backend/cpu/matmul.hpp"
+#include <memory>
+
+#include "shoal/backend/eltwise_op.hpp"
+#include "shoal/backend/matmul_op.hpp"
 #include "shoal/nn/linear.hpp"
 #include "shoal/nn/plan_step.hpp"
 
@@ -25,8 +27,8 @@ class FusedLinearStep : public PlanStep {
   void addParameterGradients(const Tensor& input);
 
   Linear& layer_;
-  backend::cpu::Matmul matmul_;
-  backend::cpu::Eltwise reluMask_{backend::cpu::Activation::Relu};
+  std::unique_ptr<backend::MatmulOp> matmul_;
+  std::unique_ptr<backend::EltwiseOp> reluMask_;
   Tensor output_, maskedGrad_, gradInput_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "shoal/backend/backend.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/init.hpp"
 #include "shoal/nn/layer_registry.hpp"
@@ -11,7 +12,8 @@
 namespace shoal::nn {
 
 Linear::Linear(int64_t inFeatures, int64_t outFeatures, bool withBias)
-    : in_(inFeatures), out_(outFeatures), withBias_(withBias) {
+    : in_(inFeatures), out_(outFeatures), withBias_(withBias),
+      matmul_(backend::current().makeMatmul()) {
   if (in_ <= 0 || out_ <= 0)
     throw UsageError("Linear: feature counts must be positive, got " + std::to_string(in_) +
                      " -> " + std::to_string(out_));
@@ -68,16 +70,16 @@ void Linear::updateOutput(const Tensor& input) {
   // Module::forward does not check rank-0 samples (its initial checked shape); none fits here.
   if (input.rank() < 2) outputShape(input.shape().tail());
   output_.resize(Shape{input.dim(0), out_});
-  matmul_.forward(input, weight_, withBias_ ? &bias_ : nullptr, /*relu=*/false, output_);
+  matmul_->forward(input, weight_, withBias_ ? &bias_ : nullptr, /*relu=*/false, output_);
 }
 
 void Linear::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   gradInput_.resize(input.shape());
-  matmul_.backwardData(gradOutput, weight_, gradInput_);
+  matmul_->backwardData(gradOutput, weight_, gradInput_);
 }
 
 void Linear::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
-  matmul_.backwardWeights(input, gradOutput, gradWeight_, withBias_ ? &gradBias_ : nullptr,
+  matmul_->backwardWeights(input, gradOutput, gradWeight_, withBias_ ? &gradBias_ : nullptr,
                           /*accumulate=*/!overwriteGrads_);
   overwriteGrads_ = false;
 }

@@ -8,8 +8,8 @@ SpatialAveragePooling::SpatialAveragePooling(int64_t kW, int64_t kH, int64_t dW,
                                              int64_t padW, int64_t padH, bool ceilMode,
                                              bool countIncludePad)
     : SpatialPooling("SpatialAveragePooling",
-                     countIncludePad ? backend::cpu::PoolingAlgorithm::AverageIncludePadding
-                                     : backend::cpu::PoolingAlgorithm::AverageExcludePadding,
+                     countIncludePad ? backend::PoolingAlgorithm::AverageIncludePadding
+                                     : backend::PoolingAlgorithm::AverageExcludePadding,
                      kW, kH, dW, dH, padW, padH, ceilMode),
       countIncludePad_(countIncludePad) {}
 

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "shoal/backend/cpu/blocked_max_pooling.hpp"
+#include "shoal/backend/backend.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/layer_registry.hpp"
 #include "fused_convolution_step.hpp"
@@ -11,9 +11,9 @@
 namespace shoal::nn {
 namespace {
 
-backend::cpu::ConvolutionGeometry geometryOf(int64_t nIn, int64_t nOut, int64_t kW, int64_t kH,
-                                             int64_t sW, int64_t sH, int64_t pW, int64_t pH,
-                                             int64_t groups, bool withBias) {
+backend::ConvolutionGeometry geometryOf(int64_t nIn, int64_t nOut, int64_t kW, int64_t kH,
+                                        int64_t sW, int64_t sH, int64_t pW, int64_t pH,
+                                        int64_t groups, bool withBias) {
   auto fail = [](const std::string& what) { throw UsageError("SpatialConvolution: " + what); };
   if (nIn <= 0 || nOut <= 0)
     fail("plane counts must be positive, got " + std::to_string(nIn) + " -> " +
@@ -54,7 +54,7 @@ SpatialConvolution::SpatialConvolution(int64_t nInputPlane, int64_t nOutputPlane
       bias_(Shape{withBias ? nOutputPlane : 0}),
       gradWeight_(weight_.shape()),
       gradBias_(bias_.shape()),
-      conv_(geometry_) {
+      conv_(backend::current().makeConvolution(geometry_)) {
   reset(initGenerator());
 }
 
@@ -126,8 +126,8 @@ std::unique_ptr<PlanStep> SpatialConvolution::fuse(std::span<const Epilogue> fol
   size_t i = 0;
   if (i < following.size() && following[i].kind == Epilogue::Kind::Relu) taken.relu = true, ++i;
   if (i < following.size() && following[i].kind == Epilogue::Kind::MaxPooling) {
-    const backend::cpu::PoolingGeometry& pool = following[i].pooling;
-    if (pool.kernelH * pool.kernelW <= backend::cpu::BlockedMaxPooling::kMaxWindow) {
+    const backend::PoolingGeometry& pool = following[i].pooling;
+    if (pool.kernelH * pool.kernelW <= backend::ConvolutionOp::kMaxFusedPoolingWindow) {
       taken.maxPooling = pool;
       taken.poolingLabel = following[i].label;
       ++i;
@@ -140,18 +140,18 @@ std::unique_ptr<PlanStep> SpatialConvolution::fuse(std::span<const Epilogue> fol
 // input [N, In, H, W] -> output [N, Out, OH, OW]
 void SpatialConvolution::updateOutput(const Tensor& input) {
   output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
-  conv_.forward(input, weight_, bias_, output_);
+  conv_->forward(input, weight_, bias_, output_);
 }
 
 // gradOutput [N, Out, OH, OW] -> gradInput [N, In, H, W]
 void SpatialConvolution::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   gradInput_.resize(input.shape());
-  conv_.backwardData(gradOutput, weight_, gradInput_);
+  conv_->backwardData(gradOutput, weight_, gradInput_);
 }
 
 // gradWeight += dL/dweight, gradBias += dL/dbias
 void SpatialConvolution::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
-  conv_.backwardWeights(input, gradOutput, gradWeight_, gradBias_);
+  conv_->backwardWeights(input, gradOutput, gradWeight_, gradBias_);
 }
 
 SHOAL_REGISTER_LAYER(SpatialConvolution, {"SpatialConvolution",

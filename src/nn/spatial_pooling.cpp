@@ -1,6 +1,7 @@
-// SpatialPooling: argument checks and shapes shared by the pooling layers; the arithmetic is backend::cpu::Pooling.
+// SpatialPooling: argument checks and shapes shared by the pooling layers; the arithmetic is the backend's PoolingOp.
 #include "shoal/nn/spatial_pooling.hpp"
 
+#include "shoal/backend/backend.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::nn {
@@ -12,16 +13,16 @@ std::string pair(int64_t w, int64_t h) {
 
 }  // namespace
 
-SpatialPooling::SpatialPooling(const std::string& layer, backend::cpu::PoolingAlgorithm algorithm,
+SpatialPooling::SpatialPooling(const std::string& layer, backend::PoolingAlgorithm algorithm,
                                int64_t kW, int64_t kH, int64_t dW, int64_t dH, int64_t padW,
                                int64_t padH, bool ceilMode)
-    : geometry_(backend::cpu::poolingGeometry(layer, kW, kH, dW, dH, padW, padH, ceilMode)),
-      pool_(algorithm, geometry_) {}
+    : geometry_(backend::poolingGeometry(layer, kW, kH, dW, dH, padW, padH, ceilMode)),
+      pool_(backend::current().makePooling(algorithm, geometry_)) {}
 
-Shape pooledSampleShape(const backend::cpu::PoolingGeometry& g, const Shape& in,
+Shape pooledSampleShape(const backend::PoolingGeometry& g, const Shape& in,
                         const std::string& layer) {
-  int64_t oh = backend::cpu::poolingOutputSize(in[1], g.kernelH, g.strideH, g.padH, g.ceilMode);
-  int64_t ow = backend::cpu::poolingOutputSize(in[2], g.kernelW, g.strideW, g.padW, g.ceilMode);
+  int64_t oh = backend::poolingOutputSize(in[1], g.kernelH, g.strideH, g.padH, g.ceilMode);
+  int64_t ow = backend::poolingOutputSize(in[2], g.kernelW, g.strideW, g.padW, g.ceilMode);
   if (oh < 1 || ow < 1)
     throw ShapeError(layer + ": kernel " + std::to_string(g.kernelH) + "x" +
                      std::to_string(g.kernelW) + " (HxW) is larger than the padded input " +
@@ -60,13 +61,13 @@ std::string SpatialPooling::describe() const { return typeName() + "(" + describ
 // input [N, C, H, W] -> output [N, C, OH, OW]
 void SpatialPooling::updateOutput(const Tensor& input) {
   output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
-  pool_.forward(input, output_);
+  pool_->forward(input, output_);
 }
 
 // gradOutput [N, C, OH, OW] -> gradInput [N, C, H, W]
 void SpatialPooling::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   gradInput_.resize(input.shape());
-  pool_.backward(gradOutput, gradInput_);
+  pool_->backward(gradOutput, gradInput_);
 }
 
 }  // namespace shoal::nn

@@ -1,13 +1,13 @@
 // OptimMethod state: the counters every method shares and the checks behind restoring state.
 #include "shoal/optim/optim_method.hpp"
 
-#include "shoal/backend/cpu/vector_kernels.hpp"
+#include "shoal/backend/vector_kernels.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::optim {
 
 bool OptimMethod::lastGradientsFinite(const Tensor& grads) const {
-  return backend::cpu::allFinite(grads.data(), grads.numel());
+  return backend::allFinite(grads.data(), grads.numel());
 }
 
 OptimState OptimMethod::saveState() const {

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "../../src/backend/cpu/blocked_max_pooling_kernels.hpp"
-#include "shoal/backend/cpu/blocked_max_pooling.hpp"
-#include "shoal/backend/cpu/pooling.hpp"
+#include "backend/cpu/blocked_max_pooling.hpp"
+#include "backend/cpu/blocked_max_pooling_kernels.hpp"
+#include "shoal/backend/backend.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/relu.hpp"
 #include "shoal/nn/sequential.hpp"
@@ -20,6 +20,7 @@ using shoal::Shape;
 using shoal::Tensor;
 using shoal::testing::randomTensor;
 namespace cpu = shoal::backend::cpu;
+using shoal::backend::PoolingGeometry;
 
 namespace {
 
@@ -69,15 +70,15 @@ struct Case {
   Shape src;  // [N, C, H, W]
   int64_t block;
   bool nhwc;
-  cpu::PoolingGeometry g;
+  PoolingGeometry g;
 };
 
 std::vector<Case> cases() {
-  cpu::PoolingGeometry two{.kernelH = 2, .kernelW = 2, .strideH = 2, .strideW = 2};
-  cpu::PoolingGeometry overlapping{.kernelH = 3, .kernelW = 3, .strideH = 2, .strideW = 2,
+  PoolingGeometry two{.kernelH = 2, .kernelW = 2, .strideH = 2, .strideW = 2};
+  PoolingGeometry overlapping{.kernelH = 3, .kernelW = 3, .strideH = 2, .strideW = 2,
                                    .padH = 1, .padW = 1, .ceilMode = true};
-  cpu::PoolingGeometry gaps{.kernelH = 2, .kernelW = 1, .strideH = 3, .strideW = 2};
-  cpu::PoolingGeometry stride1{.kernelH = 3, .kernelW = 2, .strideH = 1, .strideW = 1};
+  PoolingGeometry gaps{.kernelH = 2, .kernelW = 1, .strideH = 3, .strideW = 2};
+  PoolingGeometry stride1{.kernelH = 3, .kernelW = 2, .strideH = 1, .strideW = 1};
   return {
       {"LeNet first block, 16 lanes, 6 real", Shape{3, 6, 28, 28}, 16, false, two},
       {"odd size (floor leaves a row and a column)", Shape{2, 16, 9, 7}, 16, false, two},
@@ -110,14 +111,15 @@ TEST(BlockedMaxPooling, MatchesPlainPoolingInEveryLayout) {
     for (bool mask : {false, true}) {
       SCOPED_TRACE(c.name + (mask ? ", ReLU mask" : ""));
       Tensor x = randomTensor(c.src, 11);
-      cpu::Pooling reference(cpu::PoolingAlgorithm::Max, c.g);
+      auto reference =
+          shoal::backend::current().makePooling(shoal::backend::PoolingAlgorithm::Max, c.g);
       Blocked src(c.src, c.block, c.nhwc);
       src.fill(x);
       cpu::BlockedMaxPooling pooling = poolingFor(c, src, mask);
       Shape pooled{c.src[0], c.src[1], pooling.pass().ph, pooling.pass().pw};
 
       Tensor expected(pooled), actual(pooled);
-      reference.forward(x, expected);
+      reference->forward(x, expected);
       pooling.forward(src.data.data(), actual.data());
       expectSame(actual, expected, 0.0f, "pooled");
 
@@ -127,7 +129,7 @@ TEST(BlockedMaxPooling, MatchesPlainPoolingInEveryLayout) {
         for (int64_t i = 0; i < passed.numel(); ++i)
           if (!(expected[i] > 0.0f)) passed[i] = 0.0f;
       Tensor expectedGrad(c.src);
-      reference.backward(passed, expectedGrad);
+      reference->backward(passed, expectedGrad);
       Blocked gradSrc(c.src, c.block, c.nhwc);  // starts as kPadding everywhere: all overwritten
       pooling.backward(grad.data(), gradSrc.data.data());
       expectSame(gradSrc.plain(c.src), expectedGrad, 1e-6f, "gradient");
@@ -138,7 +140,7 @@ TEST(BlockedMaxPooling, MatchesPlainPoolingInEveryLayout) {
 
 TEST(BlockedMaxPooling, PaddedLanesOfTheGradientAreZero) {
   Shape s{2, 6, 4, 4};
-  cpu::PoolingGeometry g{.kernelH = 2, .kernelW = 2, .strideH = 2, .strideW = 2};
+  PoolingGeometry g{.kernelH = 2, .kernelW = 2, .strideH = 2, .strideW = 2};
   Blocked src(s, 16);
   src.fill(randomTensor(s, 3));
   cpu::BlockedMaxPooling pooling({2, 6, 4, 4}, src.layout, g, false);
@@ -155,7 +157,7 @@ TEST(BlockedMaxPooling, PaddedLanesOfTheGradientAreZero) {
 // Ties select the first maximum in row-major order; a NaN in a window is the window's result.
 TEST(BlockedMaxPooling, TiesSelectTheFirstMaximumAndNaNPropagates) {
   Shape s{1, 2, 2, 2};
-  cpu::PoolingGeometry g{.kernelH = 2, .kernelW = 2, .strideH = 2, .strideW = 2};
+  PoolingGeometry g{.kernelH = 2, .kernelW = 2, .strideH = 2, .strideW = 2};
   Blocked src(s, 8);
   for (int64_t y = 0; y < 2; ++y)
     for (int64_t x = 0; x < 2; ++x) {
@@ -207,12 +209,12 @@ TEST(BlockedMaxPooling, BaselineAndAvx512BuildsAgree) {
 
 TEST(BlockedMaxPooling, RefusesBlocksAndWindowsItCannotHold) {
   cpu::ChannelBlocks three{.block = 3, .batch = 48, .channelBlock = 48, .row = 12, .column = 3};
-  cpu::PoolingGeometry two{.kernelH = 2, .kernelW = 2, .strideH = 2, .strideW = 2};
+  PoolingGeometry two{.kernelH = 2, .kernelW = 2, .strideH = 2, .strideW = 2};
   EXPECT_FALSE(cpu::BlockedMaxPooling::supports(3));
   EXPECT_THROW(cpu::BlockedMaxPooling({1, 3, 4, 4}, three, two, false), shoal::Error);
   cpu::ChannelBlocks plain{.block = 1, .batch = 256 * 256, .channelBlock = 256 * 256, .row = 256,
                            .column = 1};
-  cpu::PoolingGeometry huge{.kernelH = 16, .kernelW = 16, .strideH = 16, .strideW = 16};
+  PoolingGeometry huge{.kernelH = 16, .kernelW = 16, .strideH = 16, .strideW = 16};
   EXPECT_THROW(cpu::BlockedMaxPooling({1, 1, 256, 256}, plain, huge, false), shoal::Error);
 }
 

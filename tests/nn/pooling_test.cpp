@@ -1,5 +1,5 @@
 // Pooling tests: PyTorch golden values (ceil, count_include_pad), gradients, sizes, errors.
-#include "shoal/backend/cpu/pooling.hpp"
+#include "shoal/backend/pooling_geometry.hpp"
 
 #include <gtest/gtest.h>
 
@@ -79,7 +79,7 @@ TEST(SpatialAveragePooling, GradientsCeilNotCountingPadding) {
 }
 
 TEST(Pooling, OutputSizesFollowPyTorch) {
-  using backend::cpu::poolingOutputSize;
+  using backend::poolingOutputSize;
   EXPECT_EQ(poolingOutputSize(28, 2, 2, 0, false), 14);
   EXPECT_EQ(poolingOutputSize(5, 2, 2, 0, false), 2);
   EXPECT_EQ(poolingOutputSize(5, 2, 2, 0, true), 3);

@@ -5,7 +5,7 @@
 #include "commands.hpp"
 #include "data_options.hpp"
 #include "model_loading.hpp"
-#include "shoal/backend/cpu/engine.hpp"
+#include "shoal/backend/cpu_info.hpp"
 #include "shoal/error.hpp"
 #include "shoal/train/validation.hpp"
 
@@ -20,7 +20,7 @@ struct EvalOptions {
 };
 
 void run(EvalOptions& o) {
-  backend::cpu::setThreadCount(o.threads);
+  backend::setThreadCount(o.threads);
   io::LoadedModel loaded = io::loadModel(o.modelFile);
   if (o.data.noLabel) throw UsageError("eval needs labels (drop --no-label, or use predict)");
   LoadedData sets = loadData(o.data, /*training=*/false, static_cast<int>(loaded.info.classes), false);

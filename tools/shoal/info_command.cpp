@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "shoal/backend/cpu/engine.hpp"
+#include "shoal/backend/cpu_info.hpp"
 #include "shoal/version.hpp"
 
 namespace shoal::cli {
@@ -10,11 +10,10 @@ namespace shoal::cli {
 Subcommand addInfoCommand(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("info", "Print version, build and hardware information");
   return {sub, [] {
-            namespace cpu = backend::cpu;
             std::cout << "shoal " << version() << " (" << buildType() << " build)\n"
-                      << "oneDNN " << cpu::dnnlVersion() << "\n"
-                      << "instruction set: " << cpu::instructionSet() << "\n"
-                      << "threads: " << cpu::threadCount() << "\n";
+                      << "oneDNN " << backend::oneDnnVersion() << "\n"
+                      << "instruction set: " << backend::instructionSet() << "\n"
+                      << "threads: " << backend::threadCount() << "\n";
             return 0;
           }};
 }

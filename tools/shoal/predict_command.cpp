@@ -5,7 +5,7 @@
 #include "commands.hpp"
 #include "data_options.hpp"
 #include "model_loading.hpp"
-#include "shoal/backend/cpu/engine.hpp"
+#include "shoal/backend/cpu_info.hpp"
 #include "shoal/error.hpp"
 #include "shoal/io/atomic_file.hpp"
 #include "shoal/train/predict.hpp"
@@ -49,7 +49,7 @@ void appendRows(const Tensor& output, bool alreadyProbabilities, std::string& cs
 }
 
 void run(PredictOptions& o) {
-  backend::cpu::setThreadCount(o.threads);
+  backend::setThreadCount(o.threads);
   io::LoadedModel loaded = io::loadModel(o.modelFile);
   LoadedData sets = loadData(o.data, /*training=*/false, static_cast<int>(loaded.info.classes),
                              /*ignoreLabel=*/true);

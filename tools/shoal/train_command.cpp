@@ -17,7 +17,7 @@
 #include "model_loading.hpp"
 #include "optim_options.hpp"
 #include "training_views.hpp"
-#include "shoal/backend/cpu/engine.hpp"
+#include "shoal/backend/cpu_info.hpp"
 #include "shoal/error.hpp"
 #include "shoal/io/checkpoint.hpp"
 #include "shoal/train/layer_statistics.hpp"
@@ -111,7 +111,7 @@ int threadsFor(const TrainOptions& o, const dist::Communicator& comm) {
 int runTraining(TrainOptions& o, const std::vector<std::string>& commandLine, DistSetup& job) {
   const int rank = job.comm->rank(), ranks = job.comm->size();
   const bool rank0 = rank == 0;
-  backend::cpu::setThreadCount(threadsFor(o, *job.comm));
+  backend::setThreadCount(threadsFor(o, *job.comm));
   if (o.batch <= 0) throw UsageError("--batch must be positive");
   int64_t checkpointEvery = checkpointInterval(o.checkpointEvery);
   installStopHandlers();
@@ -190,16 +190,16 @@ int runTraining(TrainOptions& o, const std::vector<std::string>& commandLine, Di
               {"seed", o.seed},
               {"criterion", criterion->typeName()},
               {"optim", method->config()},
-              {"hardware", {{"threads", backend::cpu::threadCount()},
-                            {"isa", backend::cpu::instructionSet()},
-                            {"onednn", backend::cpu::dnnlVersion()}}}});
+              {"hardware", {{"threads", backend::threadCount()},
+                            {"isa", backend::instructionSet()},
+                            {"onednn", backend::oneDnnVersion()}}}});
   log.line("shoal " + version() + ": training " + (o.modelFile.empty() ? o.model : o.modelFile) +
            " (" + std::to_string(model.parameterCount()) + " parameters) on " + sets.description +
            ": " + std::to_string(train.size()) + " training samples" +
            (sets.test ? ", " + std::to_string(sets.test->size()) + " test samples" : "") +
            (ranks > 1 ? " per rank" : "") +
            ", " + batchDescription(o, job) + ", " + method->name() + ", " +
-           std::to_string(backend::cpu::threadCount()) + " threads" +
+           std::to_string(backend::threadCount()) + " threads" +
            (ranks > 1 ? " per rank" : ""));
   announceModel(log, model, loaded.info.inputShape);
 

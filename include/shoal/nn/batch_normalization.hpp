@@ -1,9 +1,10 @@
 // BatchNormalization: batch normalisation of [N, C] batches (PyTorch's BatchNorm1d).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
-#include "shoal/backend/cpu/batch_norm.hpp"
+#include "shoal/backend/batch_norm_op.hpp"
 #include "shoal/nn/module.hpp"
 
 namespace shoal::nn {
@@ -47,7 +48,7 @@ class BatchNormalization : public Module {
 
   void updateOutput(const Tensor& input) override;
   void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
-  // oneDNN computes the weight and bias gradients together with gradInput.
+  // The backend computes the weight and bias gradients together with gradInput.
   void updateParameterGradients(const Tensor& input, const Tensor& gradOutput) override {
     updateGradInput(input, gradOutput);
   }
@@ -61,7 +62,7 @@ class BatchNormalization : public Module {
   Tensor runningMean_, runningVar_;
   Tensor batchMean_, batchVar_;  // of the last training forward
   bool forwardUsedBatchStatistics_ = true;
-  backend::cpu::BatchNorm bn_;
+  std::unique_ptr<backend::BatchNormOp> bn_;
 };
 
 }  // namespace shoal::nn

@@ -1,12 +1,15 @@
-// ElementwiseActivation: the shared base of ReLU, Tanh and Sigmoid (one oneDNN eltwise kind each).
+// ElementwiseActivation: the shared base of ReLU, Tanh and Sigmoid (one EltwiseOp activation each).
 #pragma once
-#include "shoal/backend/cpu/eltwise.hpp"
+#include <memory>
+
+#include "shoal/backend/activation.hpp"
+#include "shoal/backend/eltwise_op.hpp"
 #include "shoal/nn/module.hpp"
 
 namespace shoal::nn {
 
 // Applies one activation element-wise to inputs of any rank; the output has the input's shape.
-// Subclasses name the activation (typeName) and pick its oneDNN kind.
+// Subclasses name the activation (typeName) and pick it.
 class ElementwiseActivation : public Module {
  public:
   ElementwiseActivation(ElementwiseActivation&&) = default;
@@ -14,14 +17,14 @@ class ElementwiseActivation : public Module {
   Shape outputShape(const Shape& inputShape) const override { return inputShape; }
 
  protected:
-  explicit ElementwiseActivation(backend::cpu::Activation activation) : eltwise_(activation) {}
+  explicit ElementwiseActivation(backend::Activation activation);
 
   void updateOutput(const Tensor& input) override;
   // Computed from the output alone.
   void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
 
  private:
-  backend::cpu::Eltwise eltwise_;
+  std::unique_ptr<backend::EltwiseOp> eltwise_;
 };
 
 }  // namespace shoal::nn

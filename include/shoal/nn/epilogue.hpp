@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-#include "shoal/backend/cpu/pooling.hpp"
+#include "shoal/backend/pooling_geometry.hpp"
 
 namespace shoal::nn {
 
@@ -11,7 +11,7 @@ namespace shoal::nn {
 struct Epilogue {
   enum class Kind { Relu, MaxPooling };
   Kind kind = Kind::Relu;
-  backend::cpu::PoolingGeometry pooling;  // for MaxPooling
+  backend::PoolingGeometry pooling;  // for MaxPooling
   std::string label;  // the module's label, for shape errors (set by the plan)
 };
 

@@ -1,8 +1,9 @@
 // Linear: the fully connected layer y = x W^T + b (Torch's nn.Linear).
 #pragma once
 #include <cstdint>
+#include <memory>
 
-#include "shoal/backend/cpu/matmul.hpp"
+#include "shoal/backend/matmul_op.hpp"
 #include "shoal/nn/module.hpp"
 
 namespace shoal::nn {
@@ -48,7 +49,7 @@ class Linear : public Module {
   bool withBias_;
   bool overwriteGrads_ = false;  // the next gradient pass writes instead of adding (Parameter)
   Tensor weight_, bias_, gradWeight_, gradBias_;
-  backend::cpu::Matmul matmul_;
+  std::unique_ptr<backend::MatmulOp> matmul_;
 };
 
 }  // namespace shoal::nn

@@ -1,4 +1,4 @@
-// LogSoftMax: log(softmax(x)) over dimension 1 (oneDNN logsoftmax).
+// LogSoftMax: log(softmax(x)) over dimension 1 (the backend's SoftmaxOp).
 #pragma once
 #include "shoal/nn/softmax_base.hpp"
 

@@ -1,4 +1,4 @@
-// ReLU: max(0, x), element-wise on inputs of any rank (oneDNN eltwise).
+// ReLU: max(0, x), element-wise on inputs of any rank (the backend's EltwiseOp).
 #pragma once
 #include "shoal/nn/elementwise_activation.hpp"
 
@@ -6,7 +6,7 @@ namespace shoal::nn {
 
 class ReLU : public ElementwiseActivation {
  public:
-  ReLU() : ElementwiseActivation(backend::cpu::Activation::Relu) {}
+  ReLU() : ElementwiseActivation(backend::Activation::Relu) {}
   ReLU(ReLU&&) = default;
 
   std::string typeName() const override { return "ReLU"; }

@@ -1,4 +1,4 @@
-// SoftMax: softmax over dimension 1 (oneDNN softmax).
+// SoftMax: softmax over dimension 1 (the backend's SoftmaxOp).
 #pragma once
 #include "shoal/nn/softmax_base.hpp"
 

@@ -1,6 +1,8 @@
-// SoftMaxBase: the shared base of SoftMax and LogSoftMax over dimension 1 (oneDNN softmax / logsoftmax).
+// SoftMaxBase: the shared base of SoftMax and LogSoftMax over dimension 1 (the backend's SoftmaxOp).
 #pragma once
-#include "shoal/backend/cpu/softmax.hpp"
+#include <memory>
+
+#include "shoal/backend/softmax_op.hpp"
 #include "shoal/nn/module.hpp"
 
 namespace shoal::nn {
@@ -18,14 +20,14 @@ class SoftMaxBase : public Module {
 
  protected:
   // `log`: log-softmax instead of softmax.
-  explicit SoftMaxBase(bool log) : softmax_(log) {}
+  explicit SoftMaxBase(bool log);
 
   void updateOutput(const Tensor& input) override;
   // Computed from the output alone.
   void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
 
  private:
-  backend::cpu::Softmax softmax_;
+  std::unique_ptr<backend::SoftmaxOp> softmax_;
 };
 
 }  // namespace shoal::nn

@@ -1,9 +1,11 @@
 // SpatialConvolution: 2-d convolution over NCHW batches (Torch's nn.SpatialConvolution).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
-#include "shoal/backend/cpu/convolution.hpp"
+#include "shoal/backend/convolution_geometry.hpp"
+#include "shoal/backend/convolution_op.hpp"
 #include "shoal/nn/module.hpp"
 
 namespace shoal::nn {
@@ -28,7 +30,7 @@ class SpatialConvolution : public Module {
   Tensor& gradWeight() { return gradWeight_; }
   Tensor& gradBias() { return gradBias_; }
 
-  const backend::cpu::ConvolutionGeometry& geometry() const { return geometry_; }
+  const backend::ConvolutionGeometry& geometry() const { return geometry_; }
   int64_t inputPlanes() const { return nInputPlane_; }
 
   // With a following ReLU and/or SpatialMaxPooling (windows of at most
@@ -46,9 +48,9 @@ class SpatialConvolution : public Module {
 
  private:
   int64_t nInputPlane_;
-  backend::cpu::ConvolutionGeometry geometry_;
+  backend::ConvolutionGeometry geometry_;
   Tensor weight_, bias_, gradWeight_, gradBias_;
-  backend::cpu::Convolution conv_;
+  std::unique_ptr<backend::ConvolutionOp> conv_;
 };
 
 }  // namespace shoal::nn

@@ -12,7 +12,7 @@ class SpatialMaxPooling : public SpatialPooling {
  public:
   SpatialMaxPooling(int64_t kW, int64_t kH, int64_t dW = 0, int64_t dH = 0, int64_t padW = 0,
                     int64_t padH = 0, bool ceilMode = false)
-      : SpatialPooling("SpatialMaxPooling", backend::cpu::PoolingAlgorithm::Max, kW, kH, dW, dH,
+      : SpatialPooling("SpatialMaxPooling", backend::PoolingAlgorithm::Max, kW, kH, dW, dH,
                        padW, padH, ceilMode) {}
   SpatialMaxPooling(SpatialMaxPooling&&) = default;
 

@@ -1,16 +1,18 @@
 // SpatialPooling: the shared base of SpatialMaxPooling and SpatialAveragePooling (geometry, shapes, passes).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 
-#include "shoal/backend/cpu/pooling.hpp"
+#include "shoal/backend/pooling_geometry.hpp"
+#include "shoal/backend/pooling_op.hpp"
 #include "shoal/nn/module.hpp"
 
 namespace shoal::nn {
 
 // The [C, OH, OW] that pooling `g` makes of a [C, H, W] sample; ShapeError naming `layer` when
 // the kernel is larger than the padded input.
-Shape pooledSampleShape(const backend::cpu::PoolingGeometry& g, const Shape& in,
+Shape pooledSampleShape(const backend::PoolingGeometry& g, const Shape& in,
                         const std::string& layer);
 
 // Input [N, C, H, W] -> output [N, C, OH, OW] with PyTorch's output size (ceil mode included).
@@ -21,7 +23,7 @@ class SpatialPooling : public Module {
   SpatialPooling(SpatialPooling&&) = default;
 
   Shape outputShape(const Shape& inputShape) const override;
-  const backend::cpu::PoolingGeometry& geometry() const { return geometry_; }
+  const backend::PoolingGeometry& geometry() const { return geometry_; }
   // One operation per window element.
   int64_t flops(std::span<const Shape>, const Shape& out) const override {
     return out.numel() * geometry_.kernelH * geometry_.kernelW;
@@ -33,7 +35,7 @@ class SpatialPooling : public Module {
 
  protected:
   // `layer` names the layer in argument errors.
-  SpatialPooling(const std::string& layer, backend::cpu::PoolingAlgorithm algorithm, int64_t kW,
+  SpatialPooling(const std::string& layer, backend::PoolingAlgorithm algorithm, int64_t kW,
                  int64_t kH, int64_t dW, int64_t dH, int64_t padW, int64_t padH, bool ceilMode);
 
   void updateOutput(const Tensor& input) override;
@@ -43,8 +45,8 @@ class SpatialPooling : public Module {
   std::string describeGeometry() const;
 
  private:
-  backend::cpu::PoolingGeometry geometry_;
-  backend::cpu::Pooling pool_;
+  backend::PoolingGeometry geometry_;
+  std::unique_ptr<backend::PoolingOp> pool_;
 };
 
 }  // namespace shoal::nn

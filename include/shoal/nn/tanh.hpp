@@ -1,4 +1,4 @@
-// Tanh: the hyperbolic tangent, element-wise on inputs of any rank (oneDNN eltwise).
+// Tanh: the hyperbolic tangent, element-wise on inputs of any rank (the backend's EltwiseOp).
 #pragma once
 #include "shoal/nn/elementwise_activation.hpp"
 
@@ -6,7 +6,7 @@ namespace shoal::nn {
 
 class Tanh : public ElementwiseActivation {
  public:
-  Tanh() : ElementwiseActivation(backend::cpu::Activation::Tanh) {}
+  Tanh() : ElementwiseActivation(backend::Activation::Tanh) {}
   Tanh(Tanh&&) = default;
 
   std::string typeName() const override { return "Tanh"; }

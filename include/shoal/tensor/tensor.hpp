@@ -1,11 +1,14 @@
-// Tensor: float32, n-d, row-major, contiguous, on 64-byte-aligned shared storage; views share it.
+// Tensor: typed (float32 by default), n-d, row-major, contiguous, on 64-byte-aligned shared storage; views share it.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "shoal/tensor/device.hpp"
+#include "shoal/tensor/dtype.hpp"
 #include "shoal/tensor/shape.hpp"
 
 namespace shoal {
@@ -13,12 +16,15 @@ namespace shoal {
 class Tensor {
  public:
   Tensor() = default;
-  // A new zero-filled tensor that owns its storage.
+  // A new zero-filled float32 tensor that owns its storage.
   explicit Tensor(const Shape& shape);
+  // A new zero-filled tensor of `dtype` that owns its storage.
+  Tensor(const Shape& shape, DType dtype);
+  static Tensor zeros(const Shape& shape, DType dtype = DType::F32) { return Tensor(shape, dtype); }
   static Tensor full(const Shape& shape, float value);
   static Tensor fromVector(const Shape& shape, const std::vector<float>& values);
-  // A tensor over memory it does not own (64-byte aligned, at least shape.numel() floats), which
-  // must outlive the tensor and its views.
+  // A float32 tensor over memory it does not own (64-byte aligned, at least shape.numel()
+  // floats), which must outlive the tensor and its views.
   static Tensor borrowed(const Shape& shape, float* data);
 
   bool defined() const { return storage_ != nullptr; }
@@ -26,8 +32,30 @@ class Tensor {
   size_t rank() const { return shape_.rank(); }
   int64_t dim(size_t i) const { return shape_[i]; }
   int64_t numel() const { return shape_.numel(); }
-  float* data() { return storage_ ? storage_.get() + offset_ : nullptr; }
-  const float* data() const { return storage_ ? storage_.get() + offset_ : nullptr; }
+  DType dtype() const { return dtype_; }
+  Device device() const { return device_; }
+  size_t elementSize() const { return dtypeSize(dtype_); }
+
+  // The float32 elements; throws UsageError when the tensor holds another element type.
+  float* data() { return data<float>(); }
+  const float* data() const { return data<float>(); }
+  // The elements as T (float, bfloat16, int32_t, int64_t, uint8_t); throws UsageError unless
+  // T is the tensor's element type.
+  template <class T>
+  T* data() {
+    expectDType(dtypeOf<T>());
+    return reinterpret_cast<T*>(bytes());
+  }
+  template <class T>
+  const T* data() const {
+    expectDType(dtypeOf<T>());
+    return reinterpret_cast<const T*>(bytes());
+  }
+  // The first element's bytes, whatever the element type (nullptr when undefined).
+  std::byte* bytes() { return storage_ ? storage_.get() + offset_ * elementSize() : nullptr; }
+  const std::byte* bytes() const {
+    return storage_ ? storage_.get() + offset_ * elementSize() : nullptr;
+  }
   float& operator[](int64_t i) { return data()[i]; }
   float operator[](int64_t i) const { return data()[i]; }
 
@@ -39,26 +67,42 @@ class Tensor {
   Tensor flatSlice(int64_t start, int64_t length) const;
 
   // Gives the tensor `shape`, reusing the storage when it is large enough: a buffer sized for
-  // the largest batch never allocates again. Allocating detaches it from other views.
+  // the largest batch never allocates again. Allocating detaches it from other views. The
+  // element type stays.
   void resize(const Shape& shape);
   // True when the storage is large enough to hold `shape` without allocating.
   bool fits(const Shape& shape) const;
 
+  // Sets every element to `value` (rounded to the element type).
   void fill(float value);
   // Sum of all elements, accumulated in double (NaN or infinite when any element is).
   double sum() const;
-  // Copies the elements of `other`, which must have the same element count.
+  // Copies the elements of `other`, which must have the same element count, converting them:
+  // any type to its own, float32 <-> bfloat16 (round to nearest even), integers -> float32.
+  // Other conversions throw UsageError.
   void copyFrom(const Tensor& other);
   Tensor clone() const;
+  // A new tensor of `dtype` with this tensor's shape and converted elements (as copyFrom does;
+  // a copy even when `dtype` is the tensor's own).
+  Tensor toType(DType dtype) const;
+  // The elements as floats (converted when the tensor holds another type).
   std::vector<float> toVector() const;
   // True when both tensors view the same first element.
-  bool sharesData(const Tensor& other) const { return data() == other.data(); }
+  bool sharesData(const Tensor& other) const { return bytes() == other.bytes(); }
 
  private:
-  std::shared_ptr<float[]> storage_;
-  int64_t offset_ = 0;
+  // Throws UsageError unless the tensor holds `dtype` elements.
+  void expectDType(DType dtype) const {
+    if (dtype != dtype_) throwWrongDType(dtype);
+  }
+  [[noreturn]] void throwWrongDType(DType requested) const;
+
+  std::shared_ptr<std::byte[]> storage_;
+  int64_t offset_ = 0;    // elements from the start of storage_
   int64_t capacity_ = 0;  // elements available from offset_
   Shape shape_;
+  DType dtype_ = DType::F32;
+  Device device_ = Device::Cpu;
 };
 
 // Checks that `t` has `expected` shape; otherwise throws ShapeError naming `what`.

@@ -1,8 +1,8 @@
 // oneDNN batch normalisation primitives per shape and mode; scale/shift gradients accumulated.
-#include "shoal/backend/cpu/batch_norm.hpp"
+#include "batch_norm.hpp"
 
-#include "shoal/backend/cpu/dnnl_binding.hpp"
-#include "shoal/backend/cpu/engine.hpp"
+#include "dnnl_binding.hpp"
+#include "engine.hpp"
 
 namespace shoal::backend::cpu {
 
@@ -111,8 +111,6 @@ struct BatchNorm::Impl {
 
 BatchNorm::BatchNorm(double eps, bool affine) : impl_(std::make_unique<Impl>(eps, affine)) {}
 BatchNorm::~BatchNorm() = default;
-BatchNorm::BatchNorm(BatchNorm&&) noexcept = default;
-BatchNorm& BatchNorm::operator=(BatchNorm&&) noexcept = default;
 
 void BatchNorm::forwardTraining(const Tensor& src, const Tensor& weight, const Tensor& bias,
                                 Tensor& dst, Tensor& mean, Tensor& variance) {

@@ -1,5 +1,5 @@
 // Max pooling over channel blocks in vector registers: checks, and the choice of instruction set.
-#include "shoal/backend/cpu/blocked_max_pooling.hpp"
+#include "blocked_max_pooling.hpp"
 
 #include "blocked_max_pooling_kernels.hpp"
 #include "shoal/error.hpp"

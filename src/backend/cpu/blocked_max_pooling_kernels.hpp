@@ -9,7 +9,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "shoal/backend/cpu/blocked_max_pooling.hpp"
+#include "blocked_max_pooling.hpp"
 
 namespace shoal::backend::cpu {
 

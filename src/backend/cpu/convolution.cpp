@@ -1,18 +1,21 @@
 // oneDNN convolution primitives per input shape, staged layouts, accumulated weight gradients,
 // and the fused ReLU and max pooling that keep the convolution's blocked layout.
-#include "shoal/backend/cpu/convolution.hpp"
+#include "convolution.hpp"
 
 #include <optional>
 #include <string>
 
-#include "shoal/backend/cpu/blocked_max_pooling.hpp"
-#include "shoal/backend/cpu/dnnl_binding.hpp"
-#include "shoal/backend/cpu/engine.hpp"
+#include "blocked_max_pooling.hpp"
+#include "dnnl_binding.hpp"
+#include "engine.hpp"
 
 namespace shoal::backend::cpu {
 
 using dnnl::memory;
 using Direction = Staged::Direction;
+
+static_assert(ConvolutionOp::kMaxFusedPoolingWindow <= BlockedMaxPooling::kMaxWindow,
+              "a fused pooling window must fit BlockedMaxPooling's one-byte positions");
 
 namespace {
 
@@ -261,8 +264,6 @@ struct Convolution::Impl {
 Convolution::Convolution(const ConvolutionGeometry& geometry)
     : impl_(std::make_unique<Impl>(geometry)) {}
 Convolution::~Convolution() = default;
-Convolution::Convolution(Convolution&&) noexcept = default;
-Convolution& Convolution::operator=(Convolution&&) noexcept = default;
 
 void Convolution::fuseRelu(bool fused) {
   impl_->fusedRelu = fused;

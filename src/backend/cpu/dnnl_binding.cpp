@@ -1,10 +1,10 @@
 // Plain descriptors, allocation-free primitive execution, staged layouts.
-#include "shoal/backend/cpu/dnnl_binding.hpp"
+#include "dnnl_binding.hpp"
 
 #include <omp.h>
 #include <oneapi/dnnl/dnnl_debug.h>
 
-#include "shoal/backend/cpu/engine.hpp"
+#include "engine.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::backend::cpu {

@@ -1,9 +1,9 @@
 // Activations on oneDNN eltwise; backward uses the *_use_dst_for_bwd algorithms (needs only the output).
-#include "shoal/backend/cpu/eltwise.hpp"
+#include "eltwise.hpp"
 
-#include "shoal/backend/cpu/dnnl_binding.hpp"
-#include "shoal/backend/cpu/engine.hpp"
-#include "shoal/backend/cpu/unary_primitive.hpp"
+#include "dnnl_binding.hpp"
+#include "engine.hpp"
+#include "unary_primitive.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::backend::cpu {
@@ -38,8 +38,6 @@ Eltwise::Eltwise(Activation activation) : impl_(std::make_unique<Impl>()) {
   impl_->algorithm = algorithmOf(activation);
 }
 Eltwise::~Eltwise() = default;
-Eltwise::Eltwise(Eltwise&&) noexcept = default;
-Eltwise& Eltwise::operator=(Eltwise&&) noexcept = default;
 
 void Eltwise::forward(const Tensor& src, Tensor& dst) {
   if (dst.numel() != src.numel())

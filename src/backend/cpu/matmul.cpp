@@ -1,8 +1,8 @@
 // Fully connected products on oneDNN matmul with cached primitives and swapped data handles.
-#include "shoal/backend/cpu/matmul.hpp"
+#include "matmul.hpp"
 
-#include "shoal/backend/cpu/dnnl_binding.hpp"
-#include "shoal/backend/cpu/engine.hpp"
+#include "dnnl_binding.hpp"
+#include "engine.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::backend::cpu {
@@ -71,8 +71,6 @@ struct Matmul::Impl {
 
 Matmul::Matmul() : impl_(std::make_unique<Impl>()) {}
 Matmul::~Matmul() = default;
-Matmul::Matmul(Matmul&&) noexcept = default;
-Matmul& Matmul::operator=(Matmul&&) noexcept = default;
 
 void Matmul::forward(const Tensor& src, const Tensor& weight, const Tensor* bias, bool relu,
                      Tensor& dst) {

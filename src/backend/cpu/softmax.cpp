@@ -1,11 +1,11 @@
 // Softmax and log-softmax on oneDNN over dimension 1, with inputs viewed as [N, C, rest].
-#include "shoal/backend/cpu/softmax.hpp"
+#include "softmax.hpp"
 
 #include <algorithm>
 
-#include "shoal/backend/cpu/dnnl_binding.hpp"
-#include "shoal/backend/cpu/engine.hpp"
-#include "shoal/backend/cpu/unary_primitive.hpp"
+#include "dnnl_binding.hpp"
+#include "engine.hpp"
+#include "unary_primitive.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::backend::cpu {
@@ -59,8 +59,6 @@ struct Softmax::Impl {
 
 Softmax::Softmax(bool log) : impl_(std::make_unique<Impl>()) { impl_->log = log; }
 Softmax::~Softmax() = default;
-Softmax::Softmax(Softmax&&) noexcept = default;
-Softmax& Softmax::operator=(Softmax&&) noexcept = default;
 
 void Softmax::forward(const Tensor& src, Tensor& dst) {
   expectShape(dst, src.shape(), "Softmax forward dst");

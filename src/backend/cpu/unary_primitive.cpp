@@ -1,7 +1,7 @@
 // Unary primitives: plain memories bound to tensors on each run, arguments fixed at creation.
-#include "shoal/backend/cpu/unary_primitive.hpp"
+#include "unary_primitive.hpp"
 
-#include "shoal/backend/cpu/engine.hpp"
+#include "engine.hpp"
 
 namespace shoal::backend::cpu {
 

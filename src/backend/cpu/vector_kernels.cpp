@@ -1,9 +1,9 @@
 // Flat-buffer passes: OpenMP threads over SIMD lanes, only for arrays long enough to pay for a team.
-#include "shoal/backend/cpu/vector_kernels.hpp"
+#include "shoal/backend/vector_kernels.hpp"
 
 #include <cstring>
 
-namespace shoal::backend::cpu {
+namespace shoal::backend {
 namespace {
 
 constexpr int64_t kParallelFrom = 1 << 16;  // shorter arrays stay on the calling thread
@@ -23,4 +23,4 @@ void zero(float* values, int64_t count) {
   for (int64_t i = 0; i < count; ++i) values[i] = 0.0f;
 }
 
-}  // namespace shoal::backend::cpu
+}  // namespace shoal::backend

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "shoal/backend/cpu/pooling.hpp"
+#include "shoal/backend/pooling_geometry.hpp"
 
 namespace shoal::backend::cpu {
 

@@ -2,7 +2,7 @@
 #pragma once
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include "shoal/backend/cpu/dnnl_binding.hpp"
+#include "dnnl_binding.hpp"
 #include "shoal/tensor/tensor.hpp"
 
 namespace shoal::backend::cpu {

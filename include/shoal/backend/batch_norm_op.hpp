@@ -1,0 +1,33 @@
+// BatchNormOp: batch normalisation over NCHW tensors (training, inference and backward), as a backend does it.
+#pragma once
+#include "shoal/tensor/tensor.hpp"
+
+namespace shoal::backend {
+
+// Tensors are [N, C, H, W] (a [N, C] batch is [N, C, 1, 1]); weight (scale), bias (shift),
+// mean and variance are [C]. Without `affine` the weight and bias arguments are ignored.
+// Primitives are made once per shape and mode and reused.
+class BatchNormOp {
+ public:
+  BatchNormOp() = default;
+  BatchNormOp(const BatchNormOp&) = delete;
+  BatchNormOp& operator=(const BatchNormOp&) = delete;
+  virtual ~BatchNormOp() = default;
+
+  // dst = weight * (src - mean) / sqrt(var + eps) + bias with the batch's mean and biased
+  // variance, which are written to `mean` and `variance`.
+  virtual void forwardTraining(const Tensor& src, const Tensor& weight, const Tensor& bias,
+                               Tensor& dst, Tensor& mean, Tensor& variance) = 0;
+  // The same with the given statistics (running estimates).
+  virtual void forwardInference(const Tensor& src, const Tensor& weight, const Tensor& bias,
+                                const Tensor& mean, const Tensor& variance, Tensor& dst) = 0;
+  // gradSrc from gradDst, adding the weight and bias gradients into gradWeight and gradBias.
+  // `mean`/`variance` are the statistics the forward pass used: the batch's (batchStatistics)
+  // or given ones, which are then constants.
+  virtual void backward(const Tensor& src, const Tensor& gradDst, const Tensor& weight,
+                        const Tensor& bias, const Tensor& mean, const Tensor& variance,
+                        bool batchStatistics, Tensor& gradSrc, Tensor& gradWeight,
+                        Tensor& gradBias) = 0;
+};
+
+}  // namespace shoal::backend

@@ -1,0 +1,47 @@
+// ConvolutionOp: 2-d convolution (forward, backward-data, accumulating backward-weights) over NCHW,
+// optionally with a following ReLU and max pooling fused into it, as a backend does it.
+#pragma once
+#include <cstdint>
+
+#include "shoal/backend/pooling_geometry.hpp"
+#include "shoal/tensor/tensor.hpp"
+
+namespace shoal::backend {
+
+// Primitives are made once per input shape and reused; nothing is allocated per call after.
+class ConvolutionOp {
+ public:
+  // The largest pooling window (kernelH * kernelW elements) fuseMaxPooling accepts.
+  static constexpr int64_t kMaxFusedPoolingWindow = 254;
+
+  ConvolutionOp() = default;
+  ConvolutionOp(const ConvolutionOp&) = delete;
+  ConvolutionOp& operator=(const ConvolutionOp&) = delete;
+  virtual ~ConvolutionOp() = default;
+
+  // Applies max(0, .) to the forward result inside the convolution (an eltwise post-op);
+  // set before the first forward.
+  virtual void fuseRelu(bool fused) = 0;
+  // Max-pools the (ReLU'd) result with `pooling` (windows of at most kMaxFusedPoolingWindow
+  // elements) before it leaves the convolution: the pooling reads the result in the layout the
+  // backend chose for the convolution and writes plain NCHW, and its backward pass writes the
+  // gradient straight into that layout. dst and gradDst are then the pooled [N, Out, PH, PW].
+  // Set before the first forward.
+  virtual void fuseMaxPooling(const PoolingGeometry& pooling) = 0;
+
+  // src [N, C, H, W], weight [Out, C/groups, kH, kW], bias [Out] (ignored without bias)
+  // -> dst [N, Out, OH, OW] (through the fused ReLU and pooling, if any), already sized by the
+  // caller.
+  virtual void forward(const Tensor& src, const Tensor& weight, const Tensor& bias,
+                       Tensor& dst) = 0;
+  // gradDst [N, Out, OH, OW], weight -> gradSrc [N, C, H, W], already sized by the caller.
+  virtual void backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc) = 0;
+  // Adds the gradients of src and gradDst into gradWeight [Out, C/groups, kH, kW] and
+  // gradBias [Out] (ignored without bias). `src` is the tensor of the last forward(). With a
+  // fused pooling, backwardData and backwardWeights of one backward pass share the gradient
+  // routed through pooling and ReLU; each forward() starts a new pass.
+  virtual void backwardWeights(const Tensor& src, const Tensor& gradDst, Tensor& gradWeight,
+                               Tensor& gradBias) = 0;
+};
+
+}  // namespace shoal::backend
