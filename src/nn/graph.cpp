@@ -194,8 +194,12 @@ void Graph::accumulate(Node n, const Tensor& grad) {
   for (int64_t i = 0; i < sum.numel(); ++i) s[i] += g[i];
 }
 
-void Graph::runBackward(const Tensor& gradOutput, bool inputGradients) {
+void Graph::runBackward(std::span<const Tensor* const> inputs, const Tensor& gradOutput,
+                        bool inputGradients) {
   if (times_) times_->backwardStarted = Clock::now();
+  for (auto& m : modules_)  // the inputs backward is given, as Sequential takes them
+    for (size_t k = 0; k < m.inputs.size(); ++k)
+      if (isInput(m.inputs[k])) m.inputValues[k] = inputs[static_cast<size_t>(m.inputs[k])];
   std::fill(pending_.begin(), pending_.end(), nullptr);
   accumulate(outputNode_, gradOutput);
   for (size_t i = modules_.size(); i-- > 0;) {
@@ -247,7 +251,7 @@ std::span<const Tensor> Graph::backwardInputs(std::span<const Tensor* const> inp
   if (gradOutput.shape() != output_.shape())
     throw ShapeError(label() + ": gradOutput has shape " + gradOutput.shape().str() +
                      ", expected the output shape " + output_.shape().str());
-  runBackward(gradOutput, /*inputGradients=*/true);
+  runBackward(inputs, gradOutput, /*inputGradients=*/true);
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (pending_[i]) {
       gradInputs_[i] = *pending_[i];
@@ -265,7 +269,9 @@ void Graph::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
 }
 
 void Graph::updateParameterGradients(const Tensor& input, const Tensor& gradOutput) {
-  runBackward(gradOutput, /*inputGradients=*/false);
+  checkInputCount(1);
+  const Tensor* inputs[] = {&input};
+  runBackward(inputs, gradOutput, /*inputGradients=*/false);
 }
 
 }  // namespace shoal::nn

@@ -76,7 +76,7 @@ class CheckpointFile : public ::testing::Test {
 
   std::string dir_;
   io::ModelInfo info_;
-  std::unique_ptr<nn::Sequential> model_;
+  std::unique_ptr<nn::Module> model_;
 };
 
 std::vector<std::vector<float>> values(const std::vector<Tensor>& ts) {
@@ -85,9 +85,9 @@ std::vector<std::vector<float>> values(const std::vector<Tensor>& ts) {
   return out;
 }
 
-std::vector<std::vector<float>> values(const std::vector<Tensor*>& ts) {
+std::vector<std::vector<float>> values(const std::vector<nn::NamedBuffer>& ts) {
   std::vector<std::vector<float>> out;
-  for (const Tensor* t : ts) out.push_back(t->toVector());
+  for (const nn::NamedBuffer& t : ts) out.push_back(t.value->toVector());
   return out;
 }
 
@@ -128,7 +128,7 @@ TEST_F(CheckpointFile, RoundTripKeepsEverything) {
   // The rebuilt model predicts identically and the generators continue where they were.
   std::string initState = generatorState(nn::initGenerator());
   nn::initGenerator().discard(1000);
-  std::unique_ptr<nn::Sequential> restored = io::restoreModel(r, path);
+  std::unique_ptr<nn::Module> restored = io::restoreModel(r, path);
   EXPECT_EQ(generatorState(nn::initGenerator()), initState);
   EXPECT_EQ(restored->flatParameters().values().toVector(), model_->flatParameters().values().toVector());
   EXPECT_EQ(values(restored->stateBuffers()), values(model_->stateBuffers()));
@@ -141,7 +141,7 @@ TEST_F(CheckpointFile, RoundTripKeepsEverything) {
 
 TEST_F(CheckpointFile, RestoreIntoOverwritesAnExistingModel) {
   io::Checkpoint c = checkpoint();
-  std::unique_ptr<nn::Sequential> other = nn::buildModel(kSpec, info_.inputShape);
+  std::unique_ptr<nn::Module> other = nn::buildModel(kSpec, info_.inputShape);
   ASSERT_NE(other->flatParameters().values().toVector(), c.parameters.toVector());
   io::restoreInto(*other, c, "run/ckpt");
   EXPECT_EQ(other->flatParameters().values().toVector(), c.parameters.toVector());
@@ -300,7 +300,7 @@ TEST_F(CheckpointFile, RestoreRefusesAnotherModel) {
   io::Checkpoint c = checkpoint();
   nlohmann::json otherSpec = kSpec;
   otherSpec["layers"][1]["out"] = 9;
-  std::unique_ptr<nn::Sequential> other = nn::buildModel(otherSpec, info_.inputShape);
+  std::unique_ptr<nn::Module> other = nn::buildModel(otherSpec, info_.inputShape);
   std::vector<float> untouched = other->flatParameters().values().toVector();
   EXPECT_THROW(io::restoreInto(*other, c, "ckpt"), InputError);
   EXPECT_EQ(other->flatParameters().values().toVector(), untouched);

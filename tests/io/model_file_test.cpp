@@ -42,7 +42,7 @@ class ModelFile : public ::testing::Test {
   }
   std::string dir_;
   io::ModelInfo info_;
-  std::unique_ptr<nn::Sequential> model_;
+  std::unique_ptr<nn::Module> model_;
 };
 
 }  // namespace
@@ -71,8 +71,8 @@ TEST_F(ModelFile, DamagedFilesGiveClearErrors) {
   expectLoadError(bytes.substr(0, 10), "truncated");
   expectLoadError("XXXXXXXX" + bytes.substr(8), "not a shoal model file");
   std::string newer = bytes;
-  newer[8] = 2;
-  expectLoadError(newer, "version 2");
+  newer[8] = static_cast<char>(io::kModelFormatVersion + 1);
+  expectLoadError(newer, "version " + std::to_string(io::kModelFormatVersion + 1));
   expectLoadError("", "not a shoal model file");
 }
 

@@ -112,8 +112,10 @@ TEST(SpatialBatchNormalization, InitialStateSpecAndStateBuffers) {
   EXPECT_EQ(bn.parameters().size(), 2u);
   auto buffers = bn.stateBuffers();
   ASSERT_EQ(buffers.size(), 2u);
-  EXPECT_EQ(buffers[0], &bn.runningMean());
-  EXPECT_EQ(buffers[1], &bn.runningVar());
+  EXPECT_EQ(buffers[0].value, &bn.runningMean());
+  EXPECT_EQ(buffers[0].name, "running_mean");
+  EXPECT_EQ(buffers[1].value, &bn.runningVar());
+  EXPECT_EQ(buffers[1].name, "running_var");
   nlohmann::json expected = {{"type", "SpatialBatchNormalization"},
                              {"n", 3},
                              {"eps", 1e-3},

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "shoal/error.hpp"
+#include "shoal/nn/sequential.hpp"
 #include "shoal/nn/zoo.hpp"
 
 using namespace shoal;
@@ -26,7 +27,7 @@ TEST(ModelSpec, BuildsAndInfersInputSizes) {
   auto model = nn::buildModel(json::parse(R"([{"type": "Flatten"}, {"type": "Linear", "out": 5},
       {"type": "ReLU"}, {"type": "Dropout", "p": 0.2}, {"type": "Linear", "out": 3},
       {"type": "LogSoftMax"}])"), Shape{2, 3, 4});
-  EXPECT_EQ(model->size(), 6u);
+  EXPECT_EQ(dynamic_cast<nn::Sequential&>(*model).size(), 6u);
   EXPECT_EQ(model->outputShape(Shape{2, 3, 4}), (Shape{3}));
   EXPECT_EQ(model->parameterCount(), 24 * 5 + 5 + 5 * 3 + 3);
   // The spec a model reports rebuilds the same model.
@@ -37,7 +38,11 @@ TEST(ModelSpec, BuildsAndInfersInputSizes) {
 TEST(ModelSpec, ZooModelsHaveTheExpectedSizes) {
   auto mlp = nn::buildModel(nn::zooSpec("mlp", Shape{1, 28, 28}, 10), Shape{1, 28, 28});
   EXPECT_EQ(mlp->parameterCount(), 784 * 1000 + 1000 + 1000 * 10 + 10);  // 795,010
-  EXPECT_THROW(nn::zooSpec("resnet", Shape{1, 28, 28}, 10), UsageError);
+  auto resnet = nn::buildModel(nn::zooSpec("resnet", Shape{1, 28, 28}, 10), Shape{1, 28, 28});
+  // stem 144 + 32, block1 4,672, block2 14,528, block3 57,728, classifier 650.
+  EXPECT_EQ(resnet->parameterCount(), 77754);
+  EXPECT_THROW(nn::zooSpec("resnet18", Shape{1, 28, 28}, 10), UsageError);
+  EXPECT_THROW(nn::zooSpec("resnet", Shape{3, 28, 28}, 10), UsageError);
 }
 
 TEST(ModelSpec, ErrorsNameTheLayerAndWhatWasExpected) {

@@ -1,4 +1,5 @@
 // Per-layer statistics: norms and update ratios against hand-computed values, and only on due steps.
+#include "shoal/nn/sequential.hpp"
 #include "shoal/train/layer_statistics.hpp"
 
 #include <gtest/gtest.h>

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "shoal/nn/sequential.hpp"
 #include "shoal/io/checkpoint.hpp"
 #include "shoal/nn/class_nll_criterion.hpp"
 #include "shoal/nn/dropout.hpp"

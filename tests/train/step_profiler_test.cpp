@@ -1,4 +1,5 @@
 // StepProfiler: per-layer and per-phase times in the epoch record, consistent with the step time.
+#include "shoal/nn/sequential.hpp"
 #include "shoal/train/step_profiler.hpp"
 
 #include <gtest/gtest.h>

@@ -22,6 +22,7 @@ class ExecutionPlan {
 
   size_t size() const { return steps_.size(); }
   PlanStep& step(size_t i) { return *steps_[i].step; }
+  const PlanStep& step(size_t i) const { return *steps_[i].step; }
   // Index in the chain of step i's first module.
   size_t firstModule(size_t i) const { return steps_[i].first; }
   // "layer 1 (SpatialConvolution(...)) + ReLU + SpatialMaxPooling(2x2)".

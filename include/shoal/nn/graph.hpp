@@ -81,7 +81,7 @@ class Graph : public Module {
   void runForward(std::span<const Tensor* const> inputs);
   // With `inputGradients` false, only what the parameter gradients need (no gradient reaches a
   // node without learnable modules upstream).
-  void runBackward(const Tensor& gradOutput, bool inputGradients);
+  void runBackward(std::span<const Tensor* const> inputs, const Tensor& gradOutput, bool inputGradients);
   // Adds `grad` to the gradient pending for node n (the first one is referenced, not copied).
   void accumulate(Node n, const Tensor& grad);
 

@@ -11,7 +11,11 @@ class ReLU : public ElementwiseActivation {
 
   std::string typeName() const override { return "ReLU"; }
   // A ReLU can run inside a Linear or convolution step before it.
-  std::optional<Epilogue> asEpilogue() const override { return Epilogue{.kind = Epilogue::Kind::Relu}; }
+  std::optional<Epilogue> asEpilogue() const override {
+    Epilogue e;
+    e.kind = Epilogue::Kind::Relu;
+    return e;
+  }
 };
 
 }  // namespace shoal::nn

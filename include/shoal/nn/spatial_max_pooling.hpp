@@ -19,7 +19,10 @@ class SpatialMaxPooling : public SpatialPooling {
   std::string typeName() const override { return "SpatialMaxPooling"; }
   // A max pooling can run inside a convolution step before it.
   std::optional<Epilogue> asEpilogue() const override {
-    return Epilogue{.kind = Epilogue::Kind::MaxPooling, .pooling = geometry()};
+    Epilogue e;
+    e.kind = Epilogue::Kind::MaxPooling;
+    e.pooling = geometry();
+    return e;
   }
 };
 
