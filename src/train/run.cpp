@@ -75,8 +75,18 @@ RunLog& Run::log() {
 }
 
 RunResult Run::execute() {
+  prepare();
+  Parts& p = *parts_;
+  Optimizer optimizer(p.model(), *p.data.train, p.criterion, p.method, endTrigger(config_.end), config_.batch);
+  setUpTraining(optimizer);
+  RunResult result{optimizer.optimize(), p.dir, p.dir + "/model.shoal", p.checkpointDir, {}};
+  finish(result);
+  return result;
+}
+
+// Threads, seed, strategy, data, model, run directory, criterion and method, and the first records.
+void Run::prepare() {
   const RunConfig& c = config_;
-  const bool rank0 = comm_->rank() == 0;
   useThreads(threadsFor(c, *comm_));
   nn::manualSeed(c.seed);
   parts_ = std::make_unique<Parts>();
@@ -88,16 +98,21 @@ RunResult Run::execute() {
   loadInputs(c, *comm_, p);
   p.dir = c.output.dir.empty() ? defaultRunDir(c) : c.output.dir;
   p.checkpointDir = c.checkpoint.dir.empty() ? c.resume : c.checkpoint.dir;
+  const bool rank0 = comm_->rank() == 0;  // only rank 0 prints and writes files
   p.log = std::make_unique<RunLog>(rank0 ? p.dir : "", c.output.quiet || !rank0, p.resumed.has_value());
   p.criterion = criterionFor(c.loss, p.model());
   p.method = makeOptimMethod(c.optim);
   recordStart(c, command_, *comm_, p);
+}
 
-  Optimizer optimizer(p.model(), *p.data.train, p.criterion, p.method, endTrigger(c.end), c.batch);
+// Seed, strategy, checkpoints, resume, stop check, observers and validation.
+void Run::setUpTraining(Optimizer& optimizer) {
+  const RunConfig& c = config_;
+  Parts& p = *parts_;
   optimizer.setSeed(c.seed).setShuffle(c.shuffle).setRunLog(p.log.get()).setStrategy(p.sync.get());
   if (!p.checkpointDir.empty())
-    optimizer.setCheckpointing({p.checkpointDir, c.checkpointEveryIterations(), static_cast<int>(c.checkpoint.keep)},
-                               p.loaded.info);
+    optimizer.setCheckpointing(
+        {p.checkpointDir, c.checkpointEveryIterations(), static_cast<int>(c.checkpoint.keep)}, p.loaded.info);
   if (p.resumed) {
     optimizer.resumeFrom(p.resumed->checkpoint, p.resumed->path);
     p.log->line("resuming from " + p.resumed->path);
@@ -109,11 +124,16 @@ RunResult Run::execute() {
   if (p.data.test)
     optimizer.setValidation(c.validateEvery > 0 ? SeveralIteration(c.validateEvery) : EveryEpoch(),
                             *p.data.test, testMethods());
-  RunResult result{optimizer.optimize(), p.dir, p.dir + "/model.shoal", p.checkpointDir, {}};
+}
 
+// The saved model, the last lines, the test over all ranks (unless stopped) and the report.
+void Run::finish(RunResult& result) {
+  const RunConfig& c = config_;
+  Parts& p = *parts_;
+  const bool rank0 = comm_->rank() == 0;
   if (rank0) io::saveModel(result.modelPath, p.sequential(), p.loaded.info);
   recordTraining(result.summary, p);
-  if (result.summary.stoppedBySignal) return result;
+  if (result.summary.stoppedBySignal) return;
   if (p.data.test) {
     result.test = evaluate(p.model(), *p.data.test, testMethods(), *p.criterion, c.batch);
     sumAcrossRanks(*result.test, *comm_);
@@ -122,7 +142,6 @@ RunResult Run::execute() {
   p.log->line("model: " + result.modelPath + "  metrics: " + p.dir + "/metrics.jsonl  log: " + p.dir +
               "/train.log");
   if (c.output.report && rank0) p.log->line("report: " + writeReport(p.dir));
-  return result;
 }
 
 }  // namespace shoal::train

@@ -59,6 +59,10 @@ class Run {
   struct Parts;  // what execute() builds (run_parts.hpp)
 
  private:
+  void prepare();
+  void setUpTraining(Optimizer& optimizer);
+  void finish(RunResult& result);
+
   RunConfig config_;
   std::unique_ptr<dist::Communicator> comm_;
   std::string command_;
