@@ -1,4 +1,4 @@
-// Formatting of positioned input errors.
+// Formatting of positioned input errors and configuration errors.
 #include "shoal/error.hpp"
 
 namespace shoal {
@@ -13,5 +13,9 @@ InputError InputError::at(const std::string& path, long line, long column, const
   where.append(": ").append(what);
   return InputError(where);
 }
+
+ConfigError::ConfigError(std::string key, std::string message)
+    : UsageError(std::string("run config: ").append(message)), key_(std::move(key)),
+      message_(std::move(message)) {}
 
 }  // namespace shoal

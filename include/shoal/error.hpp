@@ -17,6 +17,19 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+// A run setting is invalid, alone or with another one. what() is "run config: " + message();
+// message() names the settings as quoted configuration keys ("optim.lr", "dist.strategy"), so
+// that a front end can put its own names for them (CLI flags, Python arguments) in their place.
+class ConfigError : public UsageError {
+ public:
+  ConfigError(std::string key, std::string message);
+  const std::string& key() const { return key_; }  // the setting at fault, e.g. "optim.lr"
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string key_, message_;
+};
+
 // An input file is missing, unreadable or malformed; the message names the file and position.
 class InputError : public Error {
  public:

@@ -30,7 +30,8 @@ MPI_Op toMpi(ReduceOp op) {
 
 class MpiCommunicator final : public Communicator {
  public:
-  MpiCommunicator(double timeoutSeconds, bool sharedMemory) : timeout_(timeoutSeconds) {
+  MpiCommunicator(double timeoutSeconds, bool sharedMemory, std::string timeoutName)
+      : timeout_(timeoutSeconds), timeoutName_(std::move(timeoutName)) {
     int initialized = 0;
     MPI_Initialized(&initialized);
     if (!initialized) {
@@ -205,13 +206,14 @@ class MpiCommunicator final : public Communicator {
 
   [[noreturn]] void reportTimeout(const char* what, size_t count, const std::string& cause) {
     std::fprintf(stderr,
-                 "shoal: error: rank %d: waited %g s (--comm-timeout) for the other ranks at "
+                 "shoal: error: rank %d: waited %g s (%s) for the other ranks at "
                  "collective #%lld (%s, %zu values): %s\n",
-                 rank_, timeout_, static_cast<long long>(sequence_), what, count, cause.c_str());
+                 rank_, timeout_, timeoutName_.c_str(), static_cast<long long>(sequence_), what, count, cause.c_str());
     abort(1);
   }
 
   double timeout_;
+  std::string timeoutName_;
   bool ownsMpi_ = false;
   MPI_Comm collectives_ = MPI_COMM_NULL;
   MPI_Comm arrivals_ = MPI_COMM_NULL;
@@ -232,10 +234,10 @@ bool launchedByMpirun() {
   return false;
 }
 
-std::unique_ptr<Communicator> connect(double timeoutSeconds, bool sharedMemory) {
-  if (timeoutSeconds < 0) throw UsageError("--comm-timeout must not be negative");
+std::unique_ptr<Communicator> connect(double timeoutSeconds, bool sharedMemory, const std::string& timeoutName) {
+  if (timeoutSeconds < 0) throw ConfigError("dist.comm_timeout", timeoutName + " must not be negative");
   if (!launchedByMpirun()) return singleProcess();
-  return std::make_unique<MpiCommunicator>(timeoutSeconds, sharedMemory);
+  return std::make_unique<MpiCommunicator>(timeoutSeconds, sharedMemory, timeoutName);
 }
 
 }  // namespace shoal::dist

@@ -27,7 +27,7 @@ Strategy parseStrategy(const std::string& name) {
   if (name == "allreduce") return Strategy::AllReduce;
   if (name == "average") return Strategy::Average;
   if (name == "lbfgs") return Strategy::Lbfgs;
-  throw UsageError("--dist: expected allreduce, average or lbfgs, got '" + name + "'");
+  throw ConfigError("dist.strategy", "\"dist.strategy\": expected allreduce, average or lbfgs, got '" + name + "'");
 }
 
 std::string strategyName(Strategy s) {
@@ -42,7 +42,8 @@ std::string strategyName(Strategy s) {
 Synchronizer::Synchronizer(Communicator& comm, Strategy strategy, int64_t averageEvery)
     : comm_(comm), strategy_(strategy), averageEvery_(averageEvery) {
   if (averageEvery_ < 1)
-    throw UsageError("--average-every must be at least 1, got " + std::to_string(averageEvery_));
+    throw ConfigError("dist.average_every", "\"dist.average_every\" must be at least 1, got " +
+                                                std::to_string(averageEvery_));
 }
 
 void Synchronizer::broadcastModel(nn::Module& model) {

@@ -62,7 +62,7 @@ void trainFor(nn::Sequential& model, const data::Dataset& data, Method method, i
   train::RunLog quiet("", /*quiet=*/true);
   train::Optimizer opt(model, data, nn::ClassNLLCriterion(), std::move(method),
                        train::MaxIteration(iterations), batch);
-  opt.setShuffle(false).setRunLog(&quiet).setDistributed(sync);
+  opt.setShuffle(false).setRunLog(&quiet).setStrategy(sync);
   opt.optimize();
 }
 
@@ -199,7 +199,7 @@ TEST(DataParallel, AveragingAlsoAveragesMomentum) {
   auto sgd = std::make_shared<optim::SGD>(optim::SGD::Options{.lr = 0.1, .momentum = 0.9});
   train::RunLog quiet("", true);
   train::Optimizer opt(model, shard, std::make_shared<nn::ClassNLLCriterion>(), sgd, train::MaxIteration(8), 64);
-  opt.setShuffle(false).setRunLog(&quiet).setDistributed(&sync);
+  opt.setShuffle(false).setRunLog(&quiet).setStrategy(&sync);
   opt.optimize();
   optim::OptimState state = sgd->saveState();
   ASSERT_EQ(state.tensors.size(), 1u);

@@ -5,6 +5,7 @@
 
 #include "commands.hpp"
 #include "exit_code.hpp"
+#include "flag_names.hpp"
 #include "shoal/error.hpp"
 #include "shoal/version.hpp"
 
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
       if (command.app->parsed()) return command.run();
     return 0;
   } catch (const shoal::Error& e) {
-    std::cerr << "shoal: error: " << e.what() << "\n";
+    std::cerr << "shoal: error: " << shoal::cli::errorMessage(e) << "\n";
     return shoal::cli::exitCodeFor(e);
   } catch (const std::bad_alloc&) {
     std::cerr << "shoal: error: out of memory\n";

@@ -1,47 +1,35 @@
 // `shoal predict`: predicted class and class probabilities of a saved model, as CSV.
-#include <cmath>
+#include <algorithm>
 #include <iostream>
 
 #include "commands.hpp"
 #include "data_options.hpp"
-#include "model_loading.hpp"
-#include "shoal/backend/cpu_info.hpp"
+#include "flag_names.hpp"
 #include "shoal/error.hpp"
 #include "shoal/io/atomic_file.hpp"
-#include "shoal/train/predict.hpp"
+#include "shoal/train/hardware.hpp"
+#include "shoal/train/saved_model.hpp"
 
 namespace shoal::cli {
 namespace {
 
 struct PredictOptions {
   std::string modelFile;
-  DataOptions data;
+  train::DataConfig data;
   std::string out;
   int64_t batch = 512;
   int threads = 0;
 };
 
-// Appends one CSV row per sample: class, then probabilities (softmax of the scores unless the
-// model already ends in SoftMax; softmax of log-probabilities gives the probabilities back).
-void appendRows(const Tensor& output, bool alreadyProbabilities, std::string& csv) {
-  int64_t n = output.dim(0), classes = output.dim(1);
-  std::vector<double> p(static_cast<size_t>(classes));
+// Appends one CSV row per sample: the most probable class, then the class probabilities.
+void appendRows(const Tensor& probabilities, std::string& csv) {
+  int64_t n = probabilities.dim(0), classes = probabilities.dim(1);
   char buf[32];
   for (int64_t i = 0; i < n; ++i) {
-    const float* row = output.data() + i * classes;
-    int64_t best = 0;
-    double maxScore = row[0], sum = 0;
-    for (int64_t c = 1; c < classes; ++c) {
-      if (row[c] > row[best]) best = c;
-      maxScore = std::max<double>(maxScore, row[c]);
-    }
+    const float* row = probabilities.data() + i * classes;
+    csv += std::to_string(std::max_element(row, row + classes) - row);
     for (int64_t c = 0; c < classes; ++c) {
-      p[c] = alreadyProbabilities ? row[c] : std::exp(row[c] - maxScore);
-      sum += p[c];
-    }
-    csv += std::to_string(best);
-    for (int64_t c = 0; c < classes; ++c) {
-      std::snprintf(buf, sizeof buf, ",%.6g", alreadyProbabilities ? p[c] : p[c] / sum);
+      std::snprintf(buf, sizeof buf, ",%.6g", row[c]);
       csv += buf;
     }
     csv += '\n';
@@ -49,19 +37,13 @@ void appendRows(const Tensor& output, bool alreadyProbabilities, std::string& cs
 }
 
 void run(PredictOptions& o) {
-  backend::setThreadCount(o.threads);
-  io::LoadedModel loaded = io::loadModel(o.modelFile);
-  LoadedData sets = loadData(o.data, /*training=*/false, static_cast<int>(loaded.info.classes),
-                             /*ignoreLabel=*/true);
-  data::Dataset& data = *sets.test;
-  fitDataToModel(data, loaded.info, "the data");
-  nn::Module& model = *loaded.model;
-  bool alreadyProbabilities = model.outputModule().typeName() == "SoftMax";
-
+  train::useThreads(o.threads);
+  train::ModelOnData loaded = loadModelOnData(o.modelFile, o.data, train::DataUse::Prediction);
+  const data::Dataset& data = loaded.data;
   std::string csv = "prediction";
-  for (int64_t c = 0; c < loaded.info.classes; ++c) csv += ",p" + std::to_string(c);
+  for (int64_t c = 0; c < loaded.model.info.classes; ++c) csv += ",p" + std::to_string(c);
   csv += '\n';
-  appendRows(train::predict(model, data, o.batch), alreadyProbabilities, csv);
+  appendRows(train::predictProbabilities(*loaded.model.model, data, o.batch), csv);
   if (o.out.empty() || o.out == "-") {
     std::cout << csv;
   } else {
@@ -81,7 +63,14 @@ Subcommand addPredictCommand(CLI::App& app) {
   sub->add_option("--out", o->out, "Predictions CSV to write (default: standard output)");
   sub->add_option("--batch", o->batch, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
   sub->add_option("--threads", o->threads, "Compute threads (default: all cores)")->check(CLI::PositiveNumber);
-  return {sub, [o] { run(*o); return 0; }};
+  return {sub, [o] {
+            try {
+              run(*o);
+            } catch (const ConfigError& e) {
+              throw UsageError(withFlagNames(e.message(), dataCsvFlag()));
+            }
+            return 0;
+          }};
 }
 
 }  // namespace shoal::cli

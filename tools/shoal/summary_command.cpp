@@ -2,11 +2,11 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "model_loading.hpp"
 #include "shoal/error.hpp"
 #include "shoal/io/model_file.hpp"
 #include "shoal/nn/model_spec.hpp"
 #include "shoal/nn/model_summary.hpp"
+#include "shoal/train/model_setup.hpp"
 
 namespace shoal::cli {
 namespace {
@@ -25,7 +25,7 @@ int run(const SummaryOptions& o) {
   if (!o.modelFile.empty()) {
     loaded = io::loadModel(o.modelFile);
   } else if (nn::isZooModel(o.model)) {
-    loaded = buildNamedModel(o.model, Shape(o.input), o.classes, {o.hidden});
+    loaded = train::buildNamedModel(o.model, Shape(o.input), o.classes, {o.hidden});
   } else if (o.model.size() > 5 && o.model.ends_with(".json")) {
     loaded.info.inputShape = Shape(o.input);
     loaded.model = nn::buildModel(nn::readJsonFile(o.model), loaded.info.inputShape, o.model);

@@ -59,8 +59,10 @@ bool launchedByMpirun();
 // An MPI communicator over all ranks when launched by mpirun, else a single-process one.
 // `timeoutSeconds` bounds every collective (0: wait forever). With `sharedMemory`, ranks that all
 // run on one machine reduce through shared memory (reducibleMemory, small all-reduces, barriers)
-// instead of messages; the job uses it only when every rank asks for it.
-std::unique_ptr<Communicator> connect(double timeoutSeconds, bool sharedMemory = true);
+// instead of messages; the job uses it only when every rank asks for it. `timeoutName` is what
+// messages call the timeout setting ("waited 3 s (NAME) for the other ranks ...").
+std::unique_ptr<Communicator> connect(double timeoutSeconds, bool sharedMemory = true,
+                                      const std::string& timeoutName = "\"dist.comm_timeout\"");
 // The single-process communicator: rank 0 of 1, collectives return their input.
 std::unique_ptr<Communicator> singleProcess();
 

@@ -3,11 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "shoal/dist/communicator.hpp"
-#include "shoal/dist/shared_gradients.hpp"
-#include "shoal/nn/flat_parameters.hpp"
-#include "shoal/nn/module.hpp"
-#include "shoal/optim/optim_method.hpp"
+#include "shoal/dist/training_strategy.hpp"
 
 namespace shoal::dist {
 
@@ -23,41 +19,43 @@ enum class Strategy {
   Lbfgs,
 };
 
-// "allreduce", "average", "lbfgs"; UsageError for anything else.
+// "allreduce", "average", "lbfgs"; ConfigError ("dist.strategy") for anything else.
 Strategy parseStrategy(const std::string& name);
 std::string strategyName(Strategy s);
 
-class Synchronizer {
+class Synchronizer final : public TrainingStrategy {
  public:
   // `averageEvery` (K) is used by Strategy::Average only and must be positive.
   Synchronizer(Communicator& comm, Strategy strategy, int64_t averageEvery = 1);
 
-  Communicator& comm() { return comm_; }
+  Communicator& comm() override { return comm_; }
   Strategy strategy() const { return strategy_; }
   int64_t averageEvery() const { return averageEvery_; }
+  bool fullBatch() const override { return strategy_ == Strategy::Lbfgs; }
+  bool reportsCommunication() const override { return true; }
 
   // Rank 0's parameters and state buffers (batch-norm statistics) to every rank.
-  void broadcastModel(nn::Module& model);
+  void broadcastModel(nn::Module& model) override;
   // For the strategies that all-reduce gradients, moves `flat`'s gradient buffer into memory the
   // communicator reduces in place, for as long as the result lives (collective).
-  SharedGradients shareGradients(nn::FlatParameters& flat);
+  SharedGradients shareGradients(nn::FlatParameters& flat) override;
   // After a backward pass over `samples` local samples with mean loss `loss` (in the closure):
   // AllReduce and Lbfgs replace the gradient by the sample-weighted mean over all ranks and
   // return the global mean loss; Average leaves both local. `stopSignal` (0 or a signal number)
   // travels with the loss; agreedStopSignal() then says whether any rank asked to stop.
-  float reduceGradients(nn::FlatParameters& flat, float loss, int64_t samples, int stopSignal);
+  float reduceGradients(nn::FlatParameters& flat, float loss, int64_t samples, int stopSignal) override;
   // After the optimiser took step number `iteration` (from 1): Average averages parameters and
   // optimiser state when `iteration` is a multiple of K, and agrees on stopping there.
   void afterStep(nn::FlatParameters& flat, optim::OptimMethod& method, int64_t iteration,
-                 int stopSignal);
+                 int stopSignal) override;
   // Makes every rank hold the same parameters, optimiser state and state buffers now (before
   // validation, checkpoints and the end of training).
-  void synchronize(nn::Module& model, optim::OptimMethod& method);
+  void synchronize(nn::Module& model, optim::OptimMethod& method) override;
   // The signal to stop with after the last agreement point: 0 when no rank asked, else this
   // rank's own `localSignal`, or SIGTERM when only other ranks received one.
-  int agreedStopSignal(int localSignal) const;
+  int agreedStopSignal(int localSignal) const override;
   // True for strategies whose per-step loss is the same on every rank.
-  bool globalLoss() const { return strategy_ != Strategy::Average; }
+  bool globalLoss() const override { return strategy_ != Strategy::Average; }
 
  private:
   void averageParameters(nn::FlatParameters& flat, optim::OptimMethod& method);

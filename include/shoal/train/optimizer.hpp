@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "shoal/data/dataset.hpp"
-#include "shoal/dist/synchronizer.hpp"
+#include "shoal/dist/training_strategy.hpp"
 #include "shoal/io/checkpoint.hpp"
 #include "shoal/nn/criterion.hpp"
 #include "shoal/nn/module.hpp"
@@ -106,12 +106,13 @@ class Optimizer {
   // Asked after every step; a non-zero answer (a signal number) ends training after that step,
   // with a checkpoint when checkpointing is on.
   Optimizer& setStopCheck(std::function<int()> stopRequested);
-  // Trains data-parallel with the other ranks of `sync`'s communicator (not owned): the training
-  // set (and validation set) given here must be this rank's shard. Rank 0's weights are
-  // broadcast first; steps per epoch are those of the smallest shard. Strategy::Lbfgs makes every
-  // step one full-batch evaluation over the shard (in chunks of the batch size). Only rank 0
-  // writes checkpoints.
-  Optimizer& setDistributed(dist::Synchronizer* sync);
+  // How replicas are kept consistent (not owned; null: single-process training, the default).
+  // With a dist::Synchronizer, trains data-parallel with the other ranks of its communicator: the
+  // training set (and validation set) given here must be this rank's shard. Rank 0's weights are
+  // broadcast first; steps per epoch are those of the smallest shard. A full-batch strategy
+  // (Strategy::Lbfgs) makes every step one evaluation over the shard (in chunks of the batch
+  // size). Only rank 0 writes checkpoints.
+  Optimizer& setStrategy(dist::TrainingStrategy* strategy);
   // Adds an observer (not owned; it must outlive optimize()).
   Optimizer& addObserver(StepObserver* observer);
 
@@ -130,11 +131,24 @@ class Optimizer {
   };
 
  private:
-  // Also makes the ranks consistent (Synchronizer::synchronize) at the epoch's end.
+  struct Loop;  // one optimize() call's state (training_loop.cpp)
+  void recordResume();
+  void beginEpoch(Loop& loop);
+  void takeStep(Loop& loop);
+  float miniBatchLoss(Loop& loop);
+  float fullBatchLoss(Loop& loop);
+  void afterStep(Loop& loop);
+  // Ends the epoch (record, line, checkpoint); false when training ends with it.
+  bool finishEpoch(Loop& loop);
+  void recordEpoch(Loop& loop, const EpochFigures& figures);
+  // Also makes the ranks consistent (TrainingStrategy::synchronize) at the epoch's end.
   EpochFigures epochFigures(const TrainPosition& at, int64_t stepsBefore,
                             const dist::CommStats& commBefore);
   void validate(const TrainState& state, TrainSummary& summary, nlohmann::json& record);
+  void checkpoint(Loop& loop, TrainPosition position);
   std::string writeCheckpoint(const TrainPosition& position);
+  [[noreturn]] void diverged(const Loop& loop, const std::string& what) const;
+  int stopRequested() const { return stopRequested_ ? stopRequested_() : 0; }
 
   nn::Module& model_;
   const data::Dataset& trainSet_;
@@ -160,7 +174,8 @@ class Optimizer {
   std::optional<std::string> resumedFrom_;  // the checkpoint's path until optimize() records it
   std::function<int()> stopRequested_;
   std::vector<StepObserver*> observers_;
-  dist::Synchronizer* sync_ = nullptr;
+  std::unique_ptr<dist::TrainingStrategy> singleProcess_ = dist::singleProcessTraining();
+  dist::TrainingStrategy* strategy_ = singleProcess_.get();
 };
 
 }  // namespace shoal::train

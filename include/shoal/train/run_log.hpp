@@ -11,7 +11,7 @@ namespace shoal::train {
 // metrics.jsonl holds one JSON object per line, each with a "type" field (README: "Seeing
 // training" has the full list of fields; readers skip lines they cannot parse and unknown types):
 //   "config"     once at the start: settings, model, data sizes, hardware;
-//   "summary"    once at the start (CLI): input shape, per-layer output shape, parameters, FLOPs;
+//   "summary"    once at the start (train::Run): input shape, per-layer output shape, parameters, FLOPs;
 //   "iteration"  every step: epoch, iteration, loss, lr;
 //   "layers"     every N steps with --stats-every N (train::LayerStatistics): per-layer
 //                weight_norm, grad_norm, update_norm, update_ratio;
@@ -19,7 +19,7 @@ namespace shoal::train {
 //                lr and the validation metrics when validation ran; distributed runs add ranks,
 //                comm_sec, comm_share, bytes_per_step; --profile adds profile {layers, ...};
 //   "validation" each validation that is not at an epoch end: epoch, iteration, metrics;
-//   "test"       the final evaluation on the test set written by the CLI.
+//   "test"       the final evaluation on the test set (train::Run).
 class RunLog {
  public:
   // `dir` empty: log lines go to stdout only and no files are written. Otherwise the directory

@@ -1,12 +1,13 @@
-// Building zoo and JSON-specified models, and matching data to a model's input.
-#include "model_loading.hpp"
+// Building zoo and JSON-specified models, choosing their criterion, and matching data to a model's input.
+#include "shoal/train/model_setup.hpp"
 
 #include "shoal/error.hpp"
 #include "shoal/nn/class_nll_criterion.hpp"
 #include "shoal/nn/cross_entropy_criterion.hpp"
 #include "shoal/nn/model_spec.hpp"
+#include "shoal/nn/module.hpp"
 
-namespace shoal::cli {
+namespace shoal::train {
 
 io::LoadedModel buildNamedModel(const std::string& name, const Shape& inputShape, int64_t classes,
                                 const nn::ZooOptions& zoo) {
@@ -18,7 +19,8 @@ io::LoadedModel buildNamedModel(const std::string& name, const Shape& inputShape
   } else if (name.size() > 5 && name.ends_with(".json")) {
     loaded.model = nn::buildModel(nn::readJsonFile(name), inputShape, name);
   } else {
-    throw UsageError("--model: '" + name + "' is neither a built-in model (mlp, lenet5, resnet) nor a .json spec");
+    throw ConfigError("model.name", "\"model.name\": '" + name +
+                                        "' is neither a built-in model (mlp, lenet5, resnet) nor a .json spec");
   }
   Shape out = loaded.model->outputShape(inputShape);
   if (!(out == Shape{classes}))
@@ -27,9 +29,12 @@ io::LoadedModel buildNamedModel(const std::string& name, const Shape& inputShape
   return loaded;
 }
 
+std::string outputLayerType(const nn::Module& model) {
+  return model.outputModule().typeName();
+}
+
 std::shared_ptr<nn::Criterion> criterionFor(const std::string& loss, const nn::Module& model) {
-  bool logProbabilities = model.outputModule().typeName() == "LogSoftMax";
-  if (loss == "nll" || (loss == "auto" && logProbabilities))
+  if (loss == "nll" || (loss == "auto" && outputLayerType(model) == "LogSoftMax"))
     return std::make_shared<nn::ClassNLLCriterion>();
   return std::make_shared<nn::CrossEntropyCriterion>();
 }
@@ -42,4 +47,4 @@ void fitDataToModel(data::Dataset& data, const io::ModelInfo& info, const std::s
   data.setPreprocessing(info.preprocessing);
 }
 
-}  // namespace shoal::cli
+}  // namespace shoal::train

@@ -1,0 +1,50 @@
+// TrainingStrategy: what the training loop asks of the way replicas are kept consistent (none in one process).
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "shoal/dist/communicator.hpp"
+#include "shoal/dist/shared_gradients.hpp"
+#include "shoal/nn/flat_parameters.hpp"
+#include "shoal/nn/module.hpp"
+#include "shoal/optim/optim_method.hpp"
+
+namespace shoal::dist {
+
+// The trainer calls every hook at its point in the step; single-process training is the
+// strategy whose hooks leave everything as it is (singleProcessTraining()), the data-parallel
+// ones are dist::Synchronizer.
+class TrainingStrategy {
+ public:
+  virtual ~TrainingStrategy() = default;
+  virtual Communicator& comm() = 0;
+  // True when every step is one evaluation over the whole (shard of the) training set.
+  virtual bool fullBatch() const = 0;
+  // True for strategies whose per-step loss is the same on every rank.
+  virtual bool globalLoss() const = 0;
+  // True when the epoch records and lines report the time and bytes spent communicating.
+  virtual bool reportsCommunication() const = 0;
+
+  // Rank 0's parameters and state buffers (batch-norm statistics) to every rank.
+  virtual void broadcastModel(nn::Module& model) = 0;
+  // Moves `flat`'s gradient buffer into memory the communicator reduces in place, for as long
+  // as the result lives (collective), when the strategy all-reduces gradients.
+  virtual SharedGradients shareGradients(nn::FlatParameters& flat) = 0;
+  // In the closure, after a backward pass over `samples` local samples with mean loss `loss`:
+  // the loss the step reports (the gradient may be replaced by the mean over all ranks).
+  // `stopSignal` (0 or a signal number) travels with it (see agreedStopSignal()).
+  virtual float reduceGradients(nn::FlatParameters& flat, float loss, int64_t samples, int stopSignal) = 0;
+  // After the optimiser took step number `iteration` (from 1).
+  virtual void afterStep(nn::FlatParameters& flat, optim::OptimMethod& method, int64_t iteration,
+                         int stopSignal) = 0;
+  // Makes every rank hold the same parameters, optimiser state and state buffers now (before
+  // validation, checkpoints and the end of training).
+  virtual void synchronize(nn::Module& model, optim::OptimMethod& method) = 0;
+  // The signal to stop with after the last agreement point, given this rank's `localSignal`.
+  virtual int agreedStopSignal(int localSignal) const = 0;
+};
+
+// Training in one process: mini-batch steps on local gradients, nothing to agree on.
+std::unique_ptr<TrainingStrategy> singleProcessTraining();
+
+}  // namespace shoal::dist

@@ -1,0 +1,104 @@
+// train::RunConfig: everything a training run is, declared once (JSON form: config.json, shoal train --config).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace shoal::train {
+
+// The network: a zoo name ("mlp", "lenet5") or a JSON spec path, built for the data; or a saved
+// model file to continue training.
+struct ModelConfig {
+  std::string name = "mlp";
+  std::vector<int64_t> hidden{1000};  // mlp hidden layer sizes
+  std::string file;                   // a saved model (.shoal); overrides name
+};
+
+// Where the samples come from: one kind of source (a named set, IDX files or CSV files).
+struct DataConfig {
+  std::string named;  // "fashion-mnist"
+  std::string trainImages, trainLabels, testImages, testLabels;
+  std::string trainCsv, testCsv;
+  std::string labelColumn = "0";  // CSV: 0-based index or header name
+  bool noLabel = false;           // CSV files have no label column
+  int64_t trainLimit = 0, testLimit = 0;  // 0: all samples
+  std::string preprocessing = "none";     // CSV: none, scale (min-max) or standardize
+};
+
+// The optimisation method and its learning-rate schedule.
+struct OptimConfig {
+  std::string method = "sgd";  // sgd, adam, lbfgs
+  std::optional<double> lr;    // default per method: sgd 0.01, adam 0.001, lbfgs 1
+  double momentum = 0, dampening = 0;
+  bool nesterov = false;
+  double weightDecay = 0;
+  std::string schedule = "none";  // none, step:EPOCHS:GAMMA, exp:ITERATIONS:RATE, poly:POWER:MAX
+  int64_t warmup = 0;
+  int64_t lbfgsIterations = 20;
+  bool lineSearch = false;
+};
+
+// When training ends: after `iterations` steps, else when a step's loss is below `minLoss`,
+// else after `epochs` epochs.
+struct EndConfig {
+  int64_t epochs = 10;
+  int64_t iterations = 0;
+  double minLoss = 0;
+};
+
+// How the ranks of a data-parallel job keep their replicas consistent, and talk.
+struct DistConfig {
+  std::string strategy = "allreduce";  // allreduce, average, lbfgs
+  int64_t averageEvery = 0;            // 0: not given (10 for average)
+  std::string shard = "contiguous";    // contiguous, strided
+  double commTimeout = 120;            // seconds; 0: forever
+  bool sharedMemory = true;
+};
+
+struct CheckpointConfig {
+  std::string dir;             // empty: no checkpoints (unless resuming)
+  std::string every = "epoch";  // "epoch" or a number of iterations
+  int64_t keep = 3;
+};
+
+struct OutputConfig {
+  std::string dir;      // run directory; empty: runs/<model>-<date>-<time>
+  bool quiet = false;   // log lines to files only
+  bool report = false;  // write report.html into the run directory
+};
+
+struct RunConfig {
+  ModelConfig model;
+  DataConfig data;
+  std::string loss = "auto";  // nll, ce, auto (nll when the model ends in LogSoftMax)
+  OptimConfig optim;
+  EndConfig end;
+  int64_t batch = 128;
+  uint64_t seed = 1;
+  bool shuffle = true;
+  int64_t validateEvery = 0;  // iterations between validations; 0: every epoch
+  DistConfig dist;
+  CheckpointConfig checkpoint;
+  std::string resume;  // continue from the newest checkpoint in this directory
+  int64_t threads = 0;  // 0: all cores, shared out among the ranks on a machine
+  bool profile = false;
+  int64_t statsEvery = 0;  // 0: off
+  OutputConfig output;
+
+  // Every key, defaults included: {"model": {...}, "data": {...}, "loss", "optim": {...}, ...}.
+  nlohmann::json toJson() const;
+  // Keys left out keep their defaults. InputError naming the key path for an unknown key or a
+  // wrong type: run config: "optim.lr": expected a number, got "fast".
+  static RunConfig fromJson(const nlohmann::json& j);
+  static RunConfig fromFile(const std::string& path);
+
+  // Checks values and combinations; ConfigError names the key.
+  void check() const;
+  // The checkpoint interval: 0 for "epoch", else the number of iterations.
+  int64_t checkpointEveryIterations() const;
+};
+
+}  // namespace shoal::train

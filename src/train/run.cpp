@@ -1,0 +1,147 @@
+// train::Run: the order of a run — inputs, records, training, the saved model, the test and the report.
+#include "shoal/train/run.hpp"
+
+#include <iostream>
+#include <thread>
+
+#include "run_parts.hpp"
+#include "shoal/error.hpp"
+#include "shoal/nn/random.hpp"
+#include "shoal/report/html_report.hpp"
+#include "shoal/train/hardware.hpp"
+#include "shoal/train/model_setup.hpp"
+#include "shoal/train/optim_from_config.hpp"
+#include "shoal/train/rank_results.hpp"
+
+namespace shoal::train {
+namespace {
+
+// Threads per rank: "threads", else the cores shared out among the ranks on this machine.
+int threadsFor(const RunConfig& config, const dist::Communicator& comm) {
+  if (config.threads > 0 || comm.size() == 1) return static_cast<int>(config.threads);
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / comm.localSize());
+}
+
+Trigger endTrigger(const EndConfig& end) {
+  if (end.iterations > 0) return MaxIteration(end.iterations);
+  if (end.minLoss > 0) return MinLoss(end.minLoss);
+  return MaxEpoch(end.epochs);
+}
+
+std::vector<ValidationMethod> testMethods() { return {Top1Accuracy(), Loss()}; }
+
+std::string writeReport(const std::string& dir) {
+  std::string path = dir + "/report.html";
+  report::writeReport({dir}, path, [](const std::string& warning) {
+    std::cerr << "shoal: warning: " << warning << std::endl;
+  });
+  return path;
+}
+
+}  // namespace
+
+std::unique_ptr<dist::Communicator> connectForRun(const RunConfig& config, const std::string& timeoutName) {
+  config.check();
+  return dist::connect(config.dist.commTimeout, config.dist.sharedMemory, timeoutName);
+}
+
+Run::Run(RunConfig config) : Run(config, connectForRun(config)) {}
+
+Run::Run(RunConfig config, std::unique_ptr<dist::Communicator> comm)
+    : config_(std::move(config)), comm_(std::move(comm)) {
+  config_.check();
+}
+
+Run::~Run() = default;
+
+Run& Run::setCommand(std::string command) {
+  command_ = std::move(command);
+  return *this;
+}
+
+Run& Run::setStopCheck(std::function<int()> stopRequested) {
+  stopRequested_ = std::move(stopRequested);
+  return *this;
+}
+
+Run& Run::addObserver(StepObserver* observer) {
+  observers_.push_back(observer);
+  return *this;
+}
+
+RunLog& Run::log() {
+  if (!parts_ || !parts_->log) throw UsageError("the run's log exists once execute() has started");
+  return *parts_->log;
+}
+
+RunResult Run::execute() {
+  prepare();
+  Parts& p = *parts_;
+  Optimizer optimizer(p.model(), *p.data.train, p.criterion, p.method, endTrigger(config_.end), config_.batch);
+  setUpTraining(optimizer);
+  RunResult result{optimizer.optimize(), p.dir, p.dir + "/model.shoal", p.checkpointDir, {}};
+  finish(result);
+  return result;
+}
+
+// Threads, seed, strategy, data, model, run directory, criterion and method, and the first records.
+void Run::prepare() {
+  const RunConfig& c = config_;
+  useThreads(threadsFor(c, *comm_));
+  nn::manualSeed(c.seed);
+  parts_ = std::make_unique<Parts>();
+  Parts& p = *parts_;
+  const dist::Strategy strategy = dist::parseStrategy(c.dist.strategy);
+  if (comm_->size() > 1 || strategy == dist::Strategy::Lbfgs)
+    p.sync = std::make_unique<dist::Synchronizer>(*comm_, strategy,
+                                                  c.dist.averageEvery > 0 ? c.dist.averageEvery : 10);
+  loadInputs(c, *comm_, p);
+  p.dir = c.output.dir.empty() ? defaultRunDir(c) : c.output.dir;
+  p.checkpointDir = c.checkpoint.dir.empty() ? c.resume : c.checkpoint.dir;
+  const bool rank0 = comm_->rank() == 0;  // only rank 0 prints and writes files
+  p.log = std::make_unique<RunLog>(rank0 ? p.dir : "", c.output.quiet || !rank0, p.resumed.has_value());
+  p.criterion = criterionFor(c.loss, p.model());
+  p.method = makeOptimMethod(c.optim);
+  recordStart(c, command_, *comm_, p);
+}
+
+// Seed, strategy, checkpoints, resume, stop check, observers and validation.
+void Run::setUpTraining(Optimizer& optimizer) {
+  const RunConfig& c = config_;
+  Parts& p = *parts_;
+  optimizer.setSeed(c.seed).setShuffle(c.shuffle).setRunLog(p.log.get()).setStrategy(p.sync.get());
+  if (!p.checkpointDir.empty())
+    optimizer.setCheckpointing(
+        {p.checkpointDir, c.checkpointEveryIterations(), static_cast<int>(c.checkpoint.keep)}, p.loaded.info);
+  if (p.resumed) {
+    optimizer.resumeFrom(p.resumed->checkpoint, p.resumed->path);
+    p.log->line("resuming from " + p.resumed->path);
+  }
+  if (stopRequested_) optimizer.setStopCheck(stopRequested_);
+  for (StepObserver* o : observers_) optimizer.addObserver(o);
+  if (c.statsEvery > 0) optimizer.addObserver(&p.layerStats.emplace(p.model(), c.statsEvery));
+  if (c.profile) optimizer.addObserver(&p.profiler.emplace(p.model(), *p.log));
+  if (p.data.test)
+    optimizer.setValidation(c.validateEvery > 0 ? SeveralIteration(c.validateEvery) : EveryEpoch(),
+                            *p.data.test, testMethods());
+}
+
+// The saved model, the last lines, the test over all ranks (unless stopped) and the report.
+void Run::finish(RunResult& result) {
+  const RunConfig& c = config_;
+  Parts& p = *parts_;
+  const bool rank0 = comm_->rank() == 0;
+  if (rank0) io::saveModel(result.modelPath, p.model(), p.loaded.info);
+  recordTraining(result.summary, p);
+  if (result.summary.stoppedBySignal) return;
+  if (p.data.test) {
+    result.test = evaluate(p.model(), *p.data.test, testMethods(), *p.criterion, c.batch);
+    sumAcrossRanks(*result.test, *comm_);
+    recordTest(*result.test, p);
+  }
+  p.log->line("model: " + result.modelPath + "  metrics: " + p.dir + "/metrics.jsonl  log: " + p.dir +
+              "/train.log");
+  if (c.output.report && rank0) p.log->line("report: " + writeReport(p.dir));
+}
+
+}  // namespace shoal::train

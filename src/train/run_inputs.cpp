@@ -1,0 +1,68 @@
+// A run's inputs: the checkpoint it resumes from, this rank's shards of the data, and the model fitted to them.
+#include <iostream>
+
+#include "run_parts.hpp"
+#include "shoal/data/shard.hpp"
+#include "shoal/error.hpp"
+#include "shoal/train/model_setup.hpp"
+
+namespace shoal::train {
+namespace {
+
+void keepOwnShards(const RunConfig& config, dist::Communicator& comm, RunData& sets) {
+  const int rank = comm.rank(), ranks = comm.size();
+  const data::Shard shard{rank, ranks, config.dist.shard == "strided" ? data::Shard::Layout::Strided
+                                                                      : data::Shard::Layout::Contiguous};
+  std::string shown = "rank " + std::to_string(rank) + "/" + std::to_string(ranks) +
+                      ": training shard " + shard.describe(sets.train->size());
+  *sets.train = data::takeShard(*sets.train, shard);
+  if (sets.test) {
+    shown += "; test shard " + shard.describe(sets.test->size());
+    *sets.test = data::takeShard(*sets.test, shard);
+  }
+  if (sets.train->size() == 0)
+    throw UsageError("rank " + std::to_string(rank) + " has no training samples: " +
+                     std::to_string(ranks) + " ranks for a smaller data set");
+  std::cout << shown << std::endl;
+}
+
+// The model: the checkpoint's when resuming, the saved one named by "model.file", else built.
+io::LoadedModel modelFor(const RunConfig& config, const Run::Parts& parts,
+                         const data::Preprocessing& fitted) {
+  const RunData& sets = parts.data;
+  io::LoadedModel loaded;
+  if (parts.resumed) {
+    loaded.model = io::restoreModel(parts.resumed->checkpoint, parts.resumed->path);
+    loaded.info = parts.resumed->checkpoint.info;
+  } else if (!config.model.file.empty()) {
+    loaded = io::loadModel(config.model.file);
+    if (sets.numClasses > loaded.info.classes)
+      throw UsageError("the data has " + std::to_string(sets.numClasses) + " classes but " +
+                       config.model.file + " predicts " + std::to_string(loaded.info.classes));
+  } else {
+    loaded = buildNamedModel(config.model.name, sets.train->sampleShape(), sets.numClasses,
+                             {config.model.hidden});
+    loaded.info.preprocessing = fitted;
+  }
+  return loaded;
+}
+
+}  // namespace
+
+void loadInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& parts) {
+  if (!config.resume.empty())
+    parts.resumed = io::loadNewestCheckpoint(config.resume, [](const std::string& warning) {
+      std::cerr << "shoal: warning: " << warning << std::endl;
+    });
+  parts.data = loadRunData(config.data, DataUse::Training);
+  RunData& sets = parts.data;
+  const data::Preprocessing fitted = fitPreprocessing(config.data, *sets.train);
+  parts.trainSamples = sets.train->size();
+  parts.testSamples = sets.test ? sets.test->size() : 0;
+  if (comm.size() > 1) keepOwnShards(config, comm, sets);
+  parts.loaded = modelFor(config, parts, fitted);
+  fitDataToModel(*sets.train, parts.loaded.info, "the training set");
+  if (sets.test) fitDataToModel(*sets.test, parts.loaded.info, "the test set");
+}
+
+}  // namespace shoal::train

@@ -1,0 +1,48 @@
+// What a Run builds before and while it trains, and the steps of execute() that build and record it.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "shoal/dist/synchronizer.hpp"
+#include "shoal/io/checkpoint.hpp"
+#include "shoal/io/model_file.hpp"
+#include "shoal/nn/module.hpp"
+#include "shoal/train/layer_statistics.hpp"
+#include "shoal/train/run.hpp"
+#include "shoal/train/run_data.hpp"
+#include "shoal/train/step_profiler.hpp"
+
+namespace shoal::train {
+
+struct Run::Parts {
+  std::optional<io::LoadedCheckpoint> resumed;
+  RunData data;  // this rank's shards
+  int64_t trainSamples = 0, testSamples = 0;  // over all ranks
+  io::LoadedModel loaded;
+  std::unique_ptr<dist::Synchronizer> sync;  // null: single-process mini-batch training
+  std::string dir;
+  std::string checkpointDir;
+  std::unique_ptr<RunLog> log;
+  std::shared_ptr<nn::Criterion> criterion;
+  std::shared_ptr<optim::OptimMethod> method;
+  std::optional<LayerStatistics> layerStats;
+  std::optional<StepProfiler> profiler;
+
+  nn::Module& model() { return *loaded.model; }
+};
+
+// The checkpoint to resume from, the data (sharded over the ranks) and the model, fitted together.
+void loadInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& parts);
+
+// "runs/<model>-<date>-<time>".
+std::string defaultRunDir(const RunConfig& config);
+// The config record, config.json, the first line and the model summary.
+void recordStart(const RunConfig& config, const std::string& command, dist::Communicator& comm,
+                 Run::Parts& parts);
+// "trained N iterations in E epochs, S samples/s" and the last checkpoint.
+void recordTraining(const TrainSummary& summary, Run::Parts& parts);
+// The test line and record.
+void recordTest(const std::vector<ValidationResult>& results, Run::Parts& parts);
+
+}  // namespace shoal::train

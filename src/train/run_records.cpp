@@ -1,0 +1,110 @@
+// What a run writes about itself: the config record, config.json, its first and last lines, the model summary.
+#include <ctime>
+#include <iomanip>
+#include <sstream>
+
+#include "run_parts.hpp"
+#include "shoal/io/atomic_file.hpp"
+#include "shoal/nn/model_summary.hpp"
+#include "shoal/train/hardware.hpp"
+#include "shoal/version.hpp"
+
+namespace shoal::train {
+namespace {
+
+// "batch 64 per rank x 2 ranks (global batch 128)", "full batch (L-BFGS over 60000 samples)".
+std::string batchDescription(const RunConfig& config, const dist::Synchronizer* sync, int ranks) {
+  const std::string batch = std::to_string(config.batch);
+  std::string strategy = sync ? ", strategy " + dist::strategyName(sync->strategy()) : "";
+  if (sync && sync->fullBatch()) return "full batch per step (in chunks of " + batch + ")" + strategy;
+  if (ranks == 1) return "batch " + batch;
+  return "batch " + batch + " per rank x " + std::to_string(ranks) + " ranks (global batch " +
+         std::to_string(config.batch * ranks) + ")" + strategy +
+         (sync->strategy() == dist::Strategy::Average
+              ? " every " + std::to_string(sync->averageEvery()) + " steps"
+              : "");
+}
+
+std::string modelName(const RunConfig& config) {
+  return config.model.file.empty() ? config.model.name : config.model.file;
+}
+
+// The model summary table as log lines, and as a "summary" record.
+void announceModel(RunLog& log, nn::Module& model, const Shape& inputShape) {
+  nn::ModelSummary summary = nn::summarize(model, inputShape);
+  std::istringstream table(summary.table());
+  for (std::string line; std::getline(table, line);) log.line(line);
+  nlohmann::json record = summary.toJson();
+  record["type"] = "summary";
+  log.record(record);
+}
+
+}  // namespace
+
+std::string defaultRunDir(const RunConfig& config) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  std::ostringstream s;
+  const std::string model = modelName(config);
+  std::string stem = model.substr(model.find_last_of('/') + 1);
+  stem = stem.substr(0, stem.find('.'));
+  s << "runs/" << stem << "-" << std::put_time(&tm, "%Y%m%d-%H%M%S");
+  return s.str();
+}
+
+void recordStart(const RunConfig& config, const std::string& command, dist::Communicator& comm,
+                 Run::Parts& parts) {
+  RunLog& log = *parts.log;
+  nn::Module& model = parts.model();
+  const dist::Synchronizer* sync = parts.sync.get();
+  const int ranks = comm.size();
+  const RunData& sets = parts.data;
+  log.record({{"type", "config"},
+              {"command", command},
+              {"shoal", version()},
+              {"model", model.spec()},
+              {"parameters", model.parameterCount()},
+              {"data", {{"source", sets.description}, {"train", parts.trainSamples},
+                        {"test", parts.testSamples}, {"classes", sets.numClasses}}},
+              {"batch", config.batch},
+              {"dist", {{"strategy", sync ? dist::strategyName(sync->strategy()) : "none"},
+                        {"ranks", ranks},
+                        {"average_every", sync ? sync->averageEvery() : 0},
+                        {"shard", config.dist.shard}}},
+              {"epochs", config.end.epochs},
+              {"seed", config.seed},
+              {"criterion", parts.criterion->typeName()},
+              {"optim", parts.method->config()},
+              {"hardware", hardwareDescription()}});
+  if (!log.dir().empty()) io::writeFileAtomically(log.dir() + "/config.json", config.toJson().dump(2) + "\n");
+  const std::string perRank = ranks > 1 ? " per rank" : "";
+  log.line("shoal " + version() + ": training " + modelName(config) + " (" +
+           std::to_string(model.parameterCount()) + " parameters) on " + sets.description + ": " +
+           std::to_string(sets.train->size()) + " training samples" +
+           (sets.test ? ", " + std::to_string(sets.test->size()) + " test samples" : "") + perRank +
+           ", " + batchDescription(config, sync, ranks) + ", " + parts.method->name() + ", " +
+           std::to_string(computeThreads()) + " threads" + perRank);
+  announceModel(log, parts.model(), parts.loaded.info.inputShape);
+}
+
+void recordTraining(const TrainSummary& summary, Run::Parts& parts) {
+  std::ostringstream done;
+  done << std::fixed << std::setprecision(0) << "trained " << summary.iterations
+       << " iterations in " << summary.epochs << " epochs, " << summary.samplesPerSecond
+       << " samples/s";
+  parts.log->line(done.str());
+  if (summary.stoppedBySignal == 0 && !summary.lastCheckpoint.empty())
+    parts.log->line("last checkpoint: " + summary.lastCheckpoint);
+}
+
+void recordTest(const std::vector<ValidationResult>& results, Run::Parts& parts) {
+  std::ostringstream line;
+  line << std::fixed << std::setprecision(4) << "test accuracy: " << results[0].value()
+       << "  test loss: " << results[1].value();
+  parts.log->line(line.str());
+  parts.log->record({{"type", "test"}, {"Top1Accuracy", results[0].value()},
+                     {"Loss", results[1].value()}, {"samples", static_cast<int64_t>(results[0].count)}});
+}
+
+}  // namespace shoal::train
