@@ -19,22 +19,35 @@ SpatialPooling::SpatialPooling(const std::string& layer, backend::PoolingAlgorit
     : geometry_(backend::poolingGeometry(layer, kW, kH, dW, dH, padW, padH, ceilMode)),
       pool_(backend::current().makePooling(algorithm, geometry_)) {}
 
-Shape pooledSampleShape(const backend::PoolingGeometry& g, const Shape& in,
-                        const std::string& layer) {
+namespace {
+
+// pooledSampleShape for a layer named by `label()`, called only when the kernel does not fit.
+template <class Label>
+Shape pooledShapeOrThrow(const backend::PoolingGeometry& g, const Shape& in, Label&& label) {
   int64_t oh = backend::poolingOutputSize(in[1], g.kernelH, g.strideH, g.padH, g.ceilMode);
   int64_t ow = backend::poolingOutputSize(in[2], g.kernelW, g.strideW, g.padW, g.ceilMode);
   if (oh < 1 || ow < 1)
-    throw ShapeError(layer + ": kernel " + std::to_string(g.kernelH) + "x" +
+    throw ShapeError(label() + ": kernel " + std::to_string(g.kernelH) + "x" +
                      std::to_string(g.kernelW) + " (HxW) is larger than the padded input " +
                      std::to_string(in[1] + 2 * g.padH) + "x" + std::to_string(in[2] + 2 * g.padW) +
                      " (sample shape " + in.str() + ")");
   return Shape{in[0], oh, ow};
 }
 
+}  // namespace
+
+Shape pooledSampleShape(const backend::PoolingGeometry& g, const Shape& in, const Module& layer) {
+  return pooledShapeOrThrow(g, in, [&] { return layer.label(); });
+}
+
+Shape pooledSampleShape(const backend::PoolingGeometry& g, const Shape& in, const std::string& layer) {
+  return pooledShapeOrThrow(g, in, [&] { return layer; });
+}
+
 Shape SpatialPooling::outputShape(const Shape& in) const {
   if (in.rank() != 3)
     throw ShapeError(label() + ": expected a sample of shape [C, H, W], got " + in.str());
-  return pooledSampleShape(geometry_, in, label());
+  return pooledSampleShape(geometry_, in, *this);
 }
 
 nlohmann::json SpatialPooling::spec() const {

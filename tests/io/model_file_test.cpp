@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "shoal/error.hpp"
+#include "shoal/io/binary_container.hpp"
+#include "shoal/nn/flat_parameters.hpp"
 #include "shoal/nn/model_spec.hpp"
 #include "shoal/nn/zoo.hpp"
 #include "support/cli_runner.hpp"
@@ -79,4 +81,47 @@ TEST_F(ModelFile, DamagedFilesGiveClearErrors) {
 TEST_F(ModelFile, MissingFileAndUnwritableDirectory) {
   EXPECT_THROW(io::loadModel(dir_ + "/absent.shoal"), InputError);
   EXPECT_THROW(io::saveModel(dir_ + "/no/such/dir/m.shoal", *model_, info_), OutputError);
+}
+
+// A file written before parameters had names (format version 1: the flat buffer and the state
+// buffers in model order) still loads into the model its spec builds.
+TEST_F(ModelFile, VersionOneFilesStillLoad) {
+  io::Container old;
+  old.header = io::modelInfoToJson(info_);
+  old.header["spec"] = model_->spec();
+  old.blocks.emplace_back("parameters", model_->flatParameters().values());
+  const char magic[8] = {'S', 'H', 'O', 'A', 'L', 'M', 'D', 'L'};
+  shoal::testing::writeText(dir_ + "/old.shoal", io::encodeContainer(magic, 1, old));
+  io::LoadedModel loaded = io::loadModel(dir_ + "/old.shoal");
+  Tensor x = shoal::testing::randomTensor(Shape{3, 1, 6, 6}, 4);
+  EXPECT_EQ(loaded.model->forward(x).toVector(), model_->forward(x).toVector());
+}
+
+// A graph model (named nodes, batch normalisation buffers) round trips; a file whose names do
+// not match the model's is a clear error naming the parameter.
+TEST_F(ModelFile, GraphModelsRoundTripByParameterName) {
+  nn::ZooOptions small;
+  small.resnetWidths = {4, 8};
+  io::ModelInfo info{Shape{1, 8, 8}, 3, {}};
+  nn::manualSeed(3);
+  auto graph = nn::buildModel(nn::zooSpec("resnet", info.inputShape, 3, small), info.inputShape);
+  graph->train();
+  graph->forward(shoal::testing::randomTensor(Shape{4, 1, 8, 8}, 5));  // moves the running statistics
+  graph->evaluate();
+  io::saveModel(dir_ + "/graph.shoal", *graph, info);
+  io::LoadedModel loaded = io::loadModel(dir_ + "/graph.shoal");
+  EXPECT_EQ(loaded.model->spec(), graph->spec());
+  Tensor x = shoal::testing::randomTensor(Shape{2, 1, 8, 8}, 6);
+  EXPECT_EQ(loaded.model->forward(x).toVector(), graph->forward(x).toVector());
+
+  std::string bytes = shoal::testing::readText(dir_ + "/graph.shoal");
+  io::Container c = io::decodeContainer("graph.shoal", bytes, "SHOALMDL", io::kModelFormatVersion, "model file");
+  c.header["parameter_names"][0][0] = "stem.weight";
+  shoal::testing::writeText(dir_ + "/renamed.shoal", io::encodeContainer("SHOALMDL", io::kModelFormatVersion, c));
+  try {
+    io::loadModel(dir_ + "/renamed.shoal");
+    FAIL() << "expected an error naming the missing parameter";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("\"stem_conv.weight\""), std::string::npos) << e.what();
+  }
 }

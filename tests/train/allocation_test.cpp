@@ -123,6 +123,11 @@ TEST(Allocation, LeNet5TrainingStepsAllocateNothing) {
   EXPECT_EQ(allocationsWhileTraining("lenet5", Shape{1, 28, 28}, 16), 0);
 }
 
+// A graph model: fan-out, residual adds (gradients summed), batch normalisation.
+TEST(Allocation, ResNetGraphTrainingStepsAllocateNothing) {
+  EXPECT_EQ(allocationsWhileTraining("resnet", Shape{1, 28, 28}, 8), 0);
+}
+
 std::vector<float> kept;  // global, so the allocation cannot be optimised away
 
 TEST(Allocation, CounterSeesAllocations) {

@@ -11,9 +11,10 @@
 namespace shoal::nn {
 
 // The [C, OH, OW] that pooling `g` makes of a [C, H, W] sample; ShapeError naming `layer` when
-// the kernel is larger than the padded input.
-Shape pooledSampleShape(const backend::PoolingGeometry& g, const Shape& in,
-                        const std::string& layer);
+// the kernel is larger than the padded input. The layer is named through `layer` (a Module or a
+// label) only then, so a check that passes allocates nothing.
+Shape pooledSampleShape(const backend::PoolingGeometry& g, const Shape& in, const Module& layer);
+Shape pooledSampleShape(const backend::PoolingGeometry& g, const Shape& in, const std::string& layer);
 
 // Input [N, C, H, W] -> output [N, C, OH, OW] with PyTorch's output size (ceil mode included).
 // A zero stride means the kernel size; padding is at most half the kernel. Subclasses name the
