@@ -1,9 +1,11 @@
 // Benchmark: training and inference samples/s, test accuracy and peak memory of a zoo model on Fashion-MNIST.
-// usage: bench_train [mlp|lenet5] [batch] [epochs] [warm-up steps]
+// usage: bench_train [mlp|lenet5|resnet] [batch] [epochs] [warm-up steps] [timed steps]
 // Protocol (bench/pytorch_train.py follows it step for step): `warm-up` SGD steps (momentum 0.9,
 // lr 0.01) that are not timed, then `epochs` timed epochs of shuffled batches (the data gathering
-// and scaling of each batch included), then the test set in evaluation mode at the same batch
-// size, three times, timing the fastest pass. The last line is machine-readable.
+// and scaling of each batch included), cut short after `timed steps` steps when that is given and
+// positive (bench/compare.py limits slow models such as resnet to a fraction of an epoch), then
+// the test set in evaluation mode at the same batch size, three times, timing the fastest pass.
+// The last line is machine-readable.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
   int64_t batch = argc > 2 ? std::atoll(argv[2]) : 128;
   int64_t epochs = argc > 3 ? std::atoll(argv[3]) : 1;
   int64_t warmup = argc > 4 ? std::atoll(argv[4]) : 20;
+  int64_t timedSteps = argc > 5 ? std::atoll(argv[5]) : 0;  // 0: whole epochs
   try {
     data::TrainTest sets = data::loadFashionMnist();
     nn::manualSeed(1);
@@ -50,7 +53,13 @@ int main(int argc, char** argv) {
       warm.setSeed(1000).setRunLog(&quiet);
       warm.optimize();
     }
-    train::Optimizer opt(*net, sets.train, nll, sgd, train::MaxEpoch(epochs), batch);
+    train::Trigger end = train::MaxEpoch(epochs);
+    if (timedSteps > 0) {  // whichever comes first: `epochs` epochs or `timedSteps` steps
+      train::Trigger bySteps = train::MaxIteration(timedSteps);
+      end = train::Trigger([end, bySteps](const train::TrainState& s) { return end(s) || bySteps(s); },
+                           end.describe() + " or " + bySteps.describe());
+    }
+    train::Optimizer opt(*net, sets.train, nll, sgd, end, batch);
     opt.setSeed(1).setRunLog(&quiet);
     double trainRate = opt.optimize().samplesPerSecond;
     std::printf("%s batch %lld: %.0f training samples/s\n", model.c_str(),
