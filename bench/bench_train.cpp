@@ -56,8 +56,9 @@ int main(int argc, char** argv) {
     train::Trigger end = train::MaxEpoch(epochs);
     if (timedSteps > 0) {  // whichever comes first: `epochs` epochs or `timedSteps` steps
       train::Trigger bySteps = train::MaxIteration(timedSteps);
-      end = train::Trigger([end, bySteps](const train::TrainState& s) { return end(s) || bySteps(s); },
-                           end.describe() + " or " + bySteps.describe());
+      end = train::Trigger(
+          [end, bySteps](const train::TrainState& s) { return end(s) || bySteps(s); },
+          end.describe() + " or " + bySteps.describe());
     }
     train::Optimizer opt(*net, sets.train, nll, sgd, end, batch);
     opt.setSeed(1).setRunLog(&quiet);

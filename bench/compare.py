@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Side-by-side benchmark: shoal against PyTorch on the same data, model, batch, optimiser and machine.
 
-usage: bench/compare.py [--build DIR] [--models mlp,lenet5] [--batches 32,128,512] [--epochs 1]
+usage: bench/compare.py [--build DIR] [--models mlp,lenet5[,resnet]] [--batches 32,128,512] [--epochs 1]
                         [--repeats 3] [--out FILE]
 
 For each model and batch size it runs build/bench_train and bench/pytorch_train.py (PyTorch with its
@@ -25,14 +25,38 @@ TORCH_PYTHON = "/usr/bin/python3"  # Debian's python3-torch lives there
 
 # FLOPs per sample. Training: forward, weight gradients, and input gradients of every layer but
 # the first (whose input needs none): what shoal and PyTorch both compute.
-LINEAR = {"mlp": [(784, 1000), (1000, 10)], "lenet5": [(400, 120), (120, 84), (84, 10)]}
-CONV = {"mlp": [], "lenet5": [2 * 6 * 28 * 28 * 1 * 25, 2 * 16 * 10 * 10 * 6 * 25]}
+# A convolution: 2 * outC * OH * OW * inC * k * k; batch normalisation, ReLU, pooling and the residual
+# additions are left out, as they are for the other models.
+LINEAR = {"mlp": [(784, 1000), (1000, 10)], "lenet5": [(400, 120), (120, 84), (84, 10)],
+          "resnet": [(64, 10)]}
+CONV = {"mlp": [], "lenet5": [2 * 6 * 28 * 28 * 1 * 25, 2 * 16 * 10 * 10 * 6 * 25],
+        "resnet": [2 * 16 * 28 * 28 * 1 * 9,  # stem
+                   2 * 16 * 28 * 28 * 16 * 9, 2 * 16 * 28 * 28 * 16 * 9,  # block 1, 28x28
+                   2 * 32 * 14 * 14 * 16 * 9, 2 * 32 * 14 * 14 * 32 * 9,  # block 2, 14x14
+                   2 * 32 * 14 * 14 * 16,  # block 2's 1x1 projection
+                   2 * 64 * 7 * 7 * 32 * 9, 2 * 64 * 7 * 7 * 64 * 9,  # block 3, 7x7
+                   2 * 64 * 7 * 7 * 32]}  # block 3's 1x1 projection
+
+# Models too slow for whole timed epochs here: timed training stops after ceil(samples / batch) steps
+# (or at the end of --epochs, if that comes first). Both bench_train and pytorch_train.py get the same
+# step count as their fifth argument, so both sides time the same work; test accuracy then reflects
+# that short training. resnet costs about 25x lenet5 per sample: 12,800 samples keep a run to seconds.
+TIMED_SAMPLES = {"resnet": 12800}
+WARMUP_STEPS = "20"  # bench_train's and pytorch_train.py's default, given when a step limit follows
 
 
 def flops(model):
     layers = CONV[model] + [2 * i * o for i, o in LINEAR[model]]  # in network order
     forward = sum(layers)
     return {"train": 2 * forward + sum(layers[1:]), "infer": forward}
+
+
+def bench_args(model, batch, epochs):
+    """The arguments after the program for bench_train and pytorch_train.py: the same for both."""
+    args = [model, batch, epochs]
+    if model in TIMED_SAMPLES:
+        args += [WARMUP_STEPS, str(-(-TIMED_SAMPLES[model] // int(batch)))]
+    return args
 
 
 def torch_settings(model):
@@ -43,7 +67,7 @@ def torch_settings(model):
     best = dict(clean, OPENBLAS_CORETYPE="SkylakeX")
     if model == "mlp":  # one big GEMM per layer: OpenBLAS's threads do better than torch's
         best.update(OPENBLAS_NUM_THREADS=cores, SHOAL_TORCH_THREADS="1")
-    else:  # many small kernels: torch's own threads over single-threaded OpenBLAS
+    else:  # lenet5, resnet: many small kernels: torch's own threads over single-threaded OpenBLAS
         best.update(OPENBLAS_NUM_THREADS="1", SHOAL_TORCH_THREADS=cores)
     return [("default", clean), ("best", best)]
 
@@ -88,13 +112,17 @@ def main():
         raise SystemExit("compare: --repeats must be at least 1")
     load_before = os.getloadavg()[0]
     sgemms, rows, found = [], [], {}
-    for model in args.models.split(","):
+    models = args.models.split(",")
+    unknown = [m for m in models if m not in CONV]
+    if unknown:
+        raise SystemExit(f"compare: unknown model(s) {', '.join(unknown)} (known: {', '.join(CONV)})")
+    for model in models:
         for batch in args.batches.split(","):
-            rounds = []
+            rounds, same = [], bench_args(model, batch, args.epochs)
             for _ in range(args.repeats):
                 sgemms.append(float(result([os.path.join(build, "bench_sgemm")])["sgemm_gflops"]))
-                shoal = result([os.path.join(build, "bench_train"), model, batch, args.epochs])
-                torch = {label: result([TORCH_PYTHON, "bench/pytorch_train.py", model, batch, args.epochs], env)
+                shoal = result([os.path.join(build, "bench_train")] + same)
+                torch = {label: result([TORCH_PYTHON, "bench/pytorch_train.py"] + same, env)
                          for label, env in torch_settings(model)}
                 rounds.append((shoal, torch))
             shoal = medians([r[0] for r in rounds])
@@ -124,15 +152,18 @@ def main():
     lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     stamp = datetime.datetime.now(datetime.timezone.utc)
     load_after = os.getloadavg()[0]
+    limits = "".join(f" ({m}: timed training cut to the steps of {TIMED_SAMPLES[m]:,} samples, "
+                     f"test accuracy after that much training)" for m in models if m in TIMED_SAMPLES)
     intro = [f"# shoal vs PyTorch, {stamp:%Y-%m-%d %H:%M} UTC", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
              f"shoal threads {shoal['threads']} ({shoal['isa']}); oneDNN sgemm {sgemm:.0f} GFLOP/s "
              f"(128x1000x784, median of {len(sgemms)} measurements in this run). Fashion-MNIST, SGD lr "
-             f"0.01 momentum 0.9, {args.epochs} timed epoch(s) after 20 untimed steps; inference: the 10,000 test "
-             f"images, fastest of three passes. PyTorch best setting: OPENBLAS_CORETYPE=SkylakeX; mlp "
-             f"OPENBLAS_NUM_THREADS={os.cpu_count()} with torch threads 1, lenet5 OPENBLAS_NUM_THREADS=1 "
-             f"with torch threads {os.cpu_count()}. Medians of {args.repeats} rounds (shoal, PyTorch default, "
-             f"PyTorch best, in turn); a ratio is the median of each round's shoal / faster PyTorch setting. "
+             f"0.01 momentum 0.9, {args.epochs} timed epoch(s) after {WARMUP_STEPS} untimed steps{limits}; "
+             f"inference: the 10,000 test images, fastest of three passes. PyTorch best setting: "
+             f"OPENBLAS_CORETYPE=SkylakeX; mlp OPENBLAS_NUM_THREADS={os.cpu_count()} with torch threads 1, "
+             f"lenet5 and resnet OPENBLAS_NUM_THREADS=1 with torch threads {os.cpu_count()}. Medians of "
+             f"{args.repeats} rounds (shoal, PyTorch default, PyTorch best, in turn); a ratio is the median of "
+             f"each round's shoal / faster PyTorch setting. "
              f"Load average (1 min) {load_before:.1f} before the run, {load_after:.1f} after: "
              f"other processes on the machine slow both frameworks, shoal's OpenMP threads more.", ""]
     checks = targets(found)

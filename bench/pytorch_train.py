@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """PyTorch side of bench_train: same data, model, batch, optimiser and protocol; the same RESULT line.
 
-usage: bench/pytorch_train.py [mlp|lenet5] [batch] [epochs] [warm-up steps]
+usage: bench/pytorch_train.py [mlp|lenet5|resnet] [batch] [epochs] [warm-up steps] [timed steps]
 Protocol: `warm-up` SGD steps (momentum 0.9, lr 0.01) that are not timed, then `epochs` timed epochs
-of shuffled batches (gathering and scaling each batch included), then the test set in evaluation
-mode at the same batch size, three times, timing the fastest pass.
+of shuffled batches (gathering and scaling each batch included), cut short after `timed steps` steps
+when that is given and positive (bench/compare.py limits slow models such as resnet to a fraction of
+an epoch), then the test set in evaluation mode at the same batch size, three times, timing the
+fastest pass.
 Threads: torch's own default unless SHOAL_TORCH_THREADS is set (OPENBLAS_* variables reach OpenBLAS).
 """
 import gzip
@@ -31,7 +33,29 @@ def load(prefix):
     return torch.from_numpy(x.copy()), torch.from_numpy(y.astype(np.int64))
 
 
+class BasicBlock(nn.Module):
+    """shoal's zoo resnet block: conv3x3(stride)-BN-ReLU-conv3x3-BN plus the shortcut (identity, or a
+    1x1 convolution with the stride and BN when the shape changes), then ReLU."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+            nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout))
+        self.shortcut = nn.Identity() if stride == 1 and cin == cout else nn.Sequential(
+            nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        return self.relu(self.body(x) + self.shortcut(x))
+
+
 def model(name):
+    if name == "resnet":  # src/nn/zoo.cpp's resnetSpec: widths 16, 32, 64, one block each
+        return nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+            BasicBlock(16, 16, 1), BasicBlock(16, 32, 2), BasicBlock(32, 64, 2),
+            nn.AvgPool2d(7), nn.Flatten(), nn.Linear(64, 10), nn.LogSoftmax(1))
     if name == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 1000), nn.ReLU(), nn.Linear(1000, 10), nn.LogSoftmax(1))
     return nn.Sequential(
@@ -41,17 +65,21 @@ def model(name):
 
 
 def train_steps(net, opt, loss_fn, xtr, ytr, perm, batch, steps):
-    """Runs `steps` SGD steps over the batches of `perm` (all of them when steps is None)."""
+    """Runs `steps` SGD steps over the batches of `perm` (all of them when steps is None); returns
+    the steps taken and the samples trained on."""
     net.train()
-    for n, i in enumerate(range(0, len(perm), batch)):
-        if steps is not None and n == steps:
-            return
+    taken = samples = 0
+    for i in range(0, len(perm), batch):
+        if steps is not None and taken == steps:
+            break
         idx_ = perm[i:i + batch]
         x = xtr[idx_].float().div_(255)
         opt.zero_grad()
         loss = loss_fn(net(x), ytr[idx_])
         loss.backward()
         opt.step()
+        taken, samples = taken + 1, samples + len(idx_)
+    return taken, samples
 
 
 def main():
@@ -59,6 +87,7 @@ def main():
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 128
     epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     warmup = int(sys.argv[4]) if len(sys.argv) > 4 else 20
+    timed_steps = int(sys.argv[5]) if len(sys.argv) > 5 else 0  # 0: whole epochs
     if "SHOAL_TORCH_THREADS" in os.environ:
         torch.set_num_threads(int(os.environ["SHOAL_TORCH_THREADS"]))
     torch.manual_seed(1)
@@ -69,9 +98,14 @@ def main():
     loss_fn = nn.NLLLoss()
     train_steps(net, opt, loss_fn, xtr, ytr, torch.randperm(len(ytr)), batch, warmup)
     start = time.perf_counter()
+    steps = samples = 0
     for _ in range(epochs):
-        train_steps(net, opt, loss_fn, xtr, ytr, torch.randperm(len(ytr)), batch, None)
-    train_sps = epochs * len(ytr) / (time.perf_counter() - start)
+        left = timed_steps - steps if timed_steps > 0 else None
+        if left == 0:
+            break
+        n, m = train_steps(net, opt, loss_fn, xtr, ytr, torch.randperm(len(ytr)), batch, left)
+        steps, samples = steps + n, samples + m
+    train_sps = samples / (time.perf_counter() - start)
     print(f"pytorch {name} batch {batch}: {train_sps:.0f} training samples/s")
 
     net.eval()
