@@ -36,6 +36,8 @@ std::unique_ptr<Module> buildModule(const json& node, std::span<const Shape> inp
     return layer->build(args);
   } catch (const UsageError& e) {  // a constructor's argument check
     throw ShapeError(where + ": " + e.what());
+  } catch (const nlohmann::json::exception& e) {  // a builder's look-up the JSON does not satisfy
+    throw InputError(where + " (" + type + "): " + e.what());
   }
 }
 

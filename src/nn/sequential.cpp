@@ -147,6 +147,7 @@ namespace {
 // A Sequential from its "layers" list: layers are named "layer i" (from 1) in errors, and shapes
 // must chain from the input's.
 std::unique_ptr<Module> buildSequential(const LayerArgs& a) {
+  if (!a.node().contains("layers")) throw InputError(a.location() + ": a Sequential needs a \"layers\" list");
   const nlohmann::json& layers = a.node().at("layers");
   if (!layers.is_array())
     throw InputError(a.location() + ": expected a list of layers or an object with a \"layers\" list");
