@@ -103,13 +103,15 @@ def run_training(model: Any, train: DataSet, *, criterion: Any = None, optim_met
 
 def evaluate_model(model: Any, data: DataSet, batch_size: int = 128, methods: Optional[Sequence[Any]] = None,
                    criterion: Any = None) -> dict[str, float]:
-    """The model's metrics over ``data`` (Top1Accuracy and Loss by default), in evaluation mode."""
+    """The model's metrics over ``data`` in evaluation mode: ``methods`` (default Top1Accuracy) and Loss."""
     if not model.built:
         model.build(data.sample_shape)
     info = model_info(model, data)
     handle = data.handle(info["classes"], info["preprocessing"])
     crit = criterion.handle() if criterion is not None else None
-    names = method_names(methods) if methods else ["Top1Accuracy", "Loss"]
+    names = method_names(methods) if methods else ["Top1Accuracy"]
+    if "Loss" not in names:
+        names.append("Loss")
     return _core.evaluate(model._handle, handle, names, crit, int(batch_size), json.dumps(info["preprocessing"]))
 
 

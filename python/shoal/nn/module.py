@@ -61,7 +61,7 @@ class Module:
         if isinstance(input_shape, int):
             input_shape = (input_shape,)
         self._handle = _core.build_model(json.dumps(self.to_spec()), [int(d) for d in input_shape],
-                                         type(self).__name__)
+                                         getattr(self, "_source", type(self).__name__))
         return self
 
     def _built(self, what: str) -> Any:
@@ -219,11 +219,15 @@ class Module:
         train = x if isinstance(x, DataSet) else DataSet(x, y)
         val = as_dataset(validation_data, "validation_data") if validation_data is not None else None
         from shoal.optim.triggers import MaxEpoch
+        from shoal.optim.validation import method_names
         base = {"seed": int(seed), "shuffle": bool(shuffle), "output": {"quiet": not verbose}}
+        metrics = self._compiled.get("metrics")
+        if metrics is not None:
+            metrics = list(metrics) + ([] if "Loss" in method_names(metrics) else ["Loss"])
         return _training.run_training(self, train, criterion=self._compiled.get("loss"),
                                       optim_method=self._compiled.get("optimizer"), end_trigger=MaxEpoch(epochs),
                                       batch_size=batch_size, validation=val,
-                                      validation_methods=self._compiled.get("metrics"), callbacks=callbacks,
+                                      validation_methods=metrics, callbacks=callbacks,
                                       settings=_merge(base, settings), command="python: Module.fit")
 
     def __repr__(self) -> str:
@@ -250,9 +254,10 @@ def _as_input(x: Any) -> np.ndarray:
 class Loaded(Module):
     """A model read from a model file or a JSON specification, built."""
 
-    def __init__(self, spec: dict) -> None:
+    def __init__(self, spec: dict, source: str = "model spec") -> None:
         super().__init__()
         self._spec = spec
+        self._source = source  # what build errors start with: the file, or "model spec"
 
     def to_spec(self) -> dict:
         return self._spec
@@ -270,11 +275,13 @@ def load(path: str) -> Module:
 def from_json(spec: Any, input_shape: Optional[Sequence[int]] = None) -> Module:
     """A model from a JSON specification (a dict, JSON text or a .json file path), built when
     ``input_shape`` is given (README: "Writing a model in JSON")."""
+    source = "model spec"
     if isinstance(spec, (str, os.PathLike)) and not str(spec).lstrip().startswith(("{", "[")):
-        spec = json.loads(_core.read_json_file(os.fspath(spec)))
+        source = os.fspath(spec)
+        spec = json.loads(_core.read_json_file(source))
     elif isinstance(spec, str):
         spec = json.loads(spec)
-    model = Loaded(spec)
+    model = Loaded(spec, source)
     if input_shape is not None:
         model.build(input_shape)
     return model

@@ -13,7 +13,7 @@ def _zoo(name: str, input_shape: Sequence[int], classes: int, hidden: Sequence[i
          widths: Sequence[int] = ()) -> Module:
     shape = [int(d) for d in input_shape]
     spec = json.loads(_core.zoo_spec(name, shape, int(classes), [int(h) for h in hidden], [int(w) for w in widths]))
-    return Loaded(spec).build(shape)
+    return Loaded(spec, name).build(shape)
 
 
 def mlp(input_shape: Sequence[int] = (1, 28, 28), classes: int = 10, hidden: Sequence[int] = (1000,)) -> Module:
