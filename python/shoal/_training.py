@@ -120,6 +120,68 @@ def predict_model(model: Any, x: np.ndarray, batch_size: int = 128) -> np.ndarra
     data = DataSet(x)
     if not model.built:
         model.build(data.sample_shape)
+    if len(data) == 0:
+        return np.zeros((0, *model.output_shape), np.float32)
     pre = model._preprocessing if model._preprocessing is not None else default_preprocessing(data.x)
     handle = data.handle(0, pre)
     return _core.predict(model._handle, handle, int(batch_size), json.dumps(pre))
+
+
+def fit_batches(model: Any, batches: Any, *, epochs: int = 1, criterion: Any = None,
+                optim_method: Optional[OptimMethod] = None, validation: Optional[DataSet] = None,
+                validation_methods: Optional[Sequence[Any]] = None, callbacks: Sequence[Any] = (),
+                verbose: bool = True) -> dict:
+    """Trains from (x, y) batches given one at a time: an iterable walked once per epoch (a list,
+    or a function called at every epoch's start that returns a fresh iterable, such as a
+    generator reading files). Slower than arrays: each batch crosses into the engine (and is
+    scaled) by itself, on one process, with the GIL released only inside each step."""
+    import time
+    from shoal.errors import UsageError
+    fresh = batches if callable(batches) else (lambda: batches)
+    method = optim_method if optim_method is not None else SGD()
+    crit = criterion.handle() if criterion is not None else None
+    trainer, info, iteration = None, None, 0
+    summary: dict = {"epochs": 0, "iterations": 0, "loss": 0.0, "samples_per_sec": 0.0, "validation": {},
+                     "stopped": False, "stopped_by_callback": False}
+    samples_total, seconds_total = 0, 0.0
+    for epoch in range(1, int(epochs) + 1):
+        losses, samples, seconds, stop = [], 0, 0.0, False
+        for batch in fresh():
+            xb, yb = batch
+            data = DataSet(xb, yb)
+            if trainer is None:
+                if not model.built:
+                    model.build(data.sample_shape)
+                info = model_info(model, data)
+                trainer = _core.StepTrainer(model._handle, crit, json.dumps(method.config()),
+                                            json.dumps(info["preprocessing"]))
+            trainer.set_epoch(epoch - 1)
+            start = time.perf_counter()
+            loss = trainer.step(data.handle(info["classes"], info["preprocessing"]))
+            seconds += time.perf_counter() - start
+            iteration += 1
+            losses.append(loss)
+            samples += len(data)
+            if any([bool(c.on_iteration_end(epoch, iteration, loss)) for c in callbacks if hasattr(c, "on_iteration_end")]):
+                stop = True
+                break
+        if not losses:
+            raise UsageError(f"batches: no batches in epoch {epoch}; give a list, or a function that returns a "
+                             "fresh iterable for every epoch")
+        samples_total, seconds_total = samples_total + samples, seconds_total + seconds
+        logs: dict = {"type": "epoch", "epoch": epoch, "iteration": iteration, "loss": float(np.mean(losses)),
+                      "samples_per_sec": samples / seconds if seconds > 0 else 0.0, "lr": trainer.lr}
+        if validation is not None:
+            logs["validation"] = evaluate_model(model, validation, methods=validation_methods, criterion=criterion)
+            summary["validation"] = logs["validation"]
+        if verbose:
+            shown = "".join(f"  {k} {v:.4f}" for k, v in logs.get("validation", {}).items())
+            print(f"epoch {epoch}  loss {logs['loss']:.4f}  {logs['samples_per_sec']:.0f} samples/s{shown}", flush=True)
+        summary.update(epochs=epoch, iterations=iteration, loss=logs["loss"])
+        if any([bool(c.on_epoch_end(epoch, logs)) for c in callbacks if hasattr(c, "on_epoch_end")]):
+            stop = True
+        if stop:
+            summary.update(stopped=True, stopped_by_callback=True)
+            break
+    summary["samples_per_sec"] = samples_total / seconds_total if seconds_total > 0 else 0.0
+    return summary

@@ -45,6 +45,7 @@ void bindModel(py::module_& m);
 void bindData(py::module_& m);
 void bindCriterion(py::module_& m);
 void bindTraining(py::module_& m);
+void bindSteps(py::module_& m);
 void bindDist(py::module_& m);
 
 }  // namespace shoal::python

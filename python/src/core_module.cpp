@@ -12,5 +12,6 @@ PYBIND11_MODULE(_core, m) {
   bindData(m);
   bindCriterion(m);
   bindTraining(m);
+  bindSteps(m);
   bindDist(m);
 }

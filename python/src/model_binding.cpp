@@ -100,6 +100,11 @@ void bindModel(py::module_& m) {
       .def("forward",
            [](ModelHandle& h, const py::array& x) {
              Shape shape = batchShapeFor(x, h.inputShape, "forward");
+             if (shape[0] == 0) {  // an empty batch has an empty output (the engine needs samples)
+               std::vector<py::ssize_t> extents{0};
+               for (int64_t e : toList(h.module->outputShape(h.inputShape))) extents.push_back(e);
+               return py::array_t<float>(extents);
+             }
              Tensor input = batchTensor(x, shape);
              const Tensor* output = nullptr;
              {
@@ -116,7 +121,9 @@ void bindModel(py::module_& m) {
                                 " inputs, got " + std::to_string(xs.size()));
              std::vector<Tensor> tensors;
              for (const py::array& x : xs) {
-               if (x.ndim() < 1) throw ShapeError("forward: every input must be a batch");
+               if (x.ndim() < 1 || x.ndim() > static_cast<py::ssize_t>(Shape::kMaxRank) || x.shape(0) == 0)
+                 throw ShapeError("forward: every input must be a non-empty batch of at most " +
+                                  std::to_string(Shape::kMaxRank) + " dimensions");
                std::vector<int64_t> extents(x.shape(), x.shape() + x.ndim());
                tensors.push_back(batchTensor(x, Shape(extents)));
              }

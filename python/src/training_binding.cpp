@@ -186,6 +186,7 @@ void bindTraining(py::module_& m) {
         [](ModelHandle& model, DatasetHandle& data, const std::vector<std::string>& methods,
            std::shared_ptr<nn::Criterion> criterion, int64_t batch, const std::string& preprocessing) {
           if (batch <= 0) throw UsageError("batch_size must be positive, got " + std::to_string(batch));
+          if (data.data.size() == 0) throw UsageError("evaluate: the data set is empty");
           data::Dataset fitted = fittedTo(model, data.data, preprocessing);
           if (!criterion) criterion = train::criterionFor("auto", *model.module);
           std::vector<train::ValidationMethod> ms = methodsFrom(methods);
@@ -203,6 +204,7 @@ void bindTraining(py::module_& m) {
   m.def("predict",
         [](ModelHandle& model, DatasetHandle& data, int64_t batch, const std::string& preprocessing) {
           if (batch <= 0) throw UsageError("batch_size must be positive, got " + std::to_string(batch));
+          if (data.data.size() == 0) throw UsageError("predict: the data set is empty");
           data::Dataset fitted = fittedTo(model, data.data, preprocessing);
           Tensor out;
           {

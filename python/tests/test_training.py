@@ -182,3 +182,49 @@ def test_ctrl_c_stops_cleanly_with_a_checkpoint_and_raises_keyboard_interrupt(tm
     assert "KeyboardInterrupt: stopped by SIGINT after iteration" in out
     assert "checkpoint:" in out
     assert "usable (1, 2) True" in out
+
+
+BAD_CALLS = r"""
+import numpy as np
+import shoal
+from shoal.nn import Linear, Sequential, zoo
+from shoal.optim import Optimizer, MaxEpoch
+m = Sequential().add(Linear(3, 2))
+calls = [
+    lambda: m.forward(np.ones((0, 3), np.float32)).shape == (0, 2) or 1 / 0,
+    lambda: m.forward(np.ones((2, 3), np.complex64)),
+    lambda: m.forward(np.ones((2, 4), np.float32)),
+    lambda: Sequential().add(Linear(3, 2)).build((0,)),
+    lambda: Sequential().add(Linear(-3, 2)).build((3,)),
+    lambda: m.fit(np.ones((4, 3)), [0, 1, 0, 1], batch_size=0, verbose=False),
+    lambda: m.fit(np.ones((4, 3)), [0, 1, 0, 1], epochs=0, verbose=False),
+    lambda: m.fit(np.ones((0, 3)), np.zeros(0), verbose=False),
+    lambda: m.predict(np.ones((4, 3)), batch_size=-1),
+    lambda: m.predict(np.ones((0, 3))).shape == (0, 2) or 1 / 0,
+    lambda: m.evaluate(np.ones((0, 3)), np.zeros(0)),
+    lambda: m.fit(np.ones((4, 3)), [0, 1, 0, 1], settings={"dist": {"strategy": "nope"}}, verbose=False),
+    lambda: m.fit(np.ones((4, 3)), [0, 1, 0, 1], settings={"bogus": 1}, verbose=False),
+    lambda: m.fit(np.full((4, 3), np.nan), [0, 1, 0, 1], verbose=False),
+    lambda: Optimizer(zoo.mlp(input_shape=(3,), classes=2, hidden=(2,)), (np.ones((4, 3)), [0, 1, 0, 1]),
+                      end_trigger=MaxEpoch(1)).set_checkpoint(path="/proc/forbidden").optimize(),
+    lambda: shoal.data.read_csv("/nonexistent.csv"),
+    lambda: shoal.nn.load("/nonexistent.shoal"),
+    lambda: shoal.nn.from_json("{not json", input_shape=(3,)),
+]
+outcomes = []
+for call in calls:
+    try:
+        outcomes.append("ok" if call() is not None or True else "ok")
+    except (shoal.ShoalError, ValueError, TypeError, FileNotFoundError) as e:
+        outcomes.append(type(e).__name__)
+print(" ".join(outcomes))
+"""
+
+
+def test_bad_arguments_raise_and_never_crash_the_interpreter():
+    r = subprocess.run([sys.executable, "-c", BAD_CALLS], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    outcomes = r.stdout.splitlines()[-1].split()
+    assert len(outcomes) == 18
+    assert outcomes[0] == "ok" and outcomes[9] == "ok"  # empty batches give empty outputs
+    assert all(o != "ok" for i, o in enumerate(outcomes) if i not in (0, 9)), outcomes

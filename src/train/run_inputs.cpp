@@ -74,6 +74,7 @@ void takeInputs(const RunConfig& config, dist::Communicator& comm, RunInputs inp
   sets.test = std::move(inputs.validation);
   sets.description = std::move(inputs.description);
   sets.numClasses = static_cast<int>(parts.loaded.info.classes);
+  if (sets.train->size() == 0) throw UsageError("the training set is empty");
   if (!sets.train->hasLabels()) throw UsageError("training needs labelled data");
   parts.trainSamples = sets.train->size();
   parts.testSamples = sets.test ? sets.test->size() : 0;

@@ -209,6 +209,10 @@ class Module:
             seed: int = 1, verbose: bool = True, settings: Optional[dict] = None) -> dict:
         """Trains on ``x`` and ``y`` (or a shoal.data.DataSet as ``x``) through the engine.
 
+        For data that does not fit in memory, ``x`` may instead be (x, y) batches: a list, or a
+        function that returns a fresh iterable every epoch (slower: see shoal._training.fit_batches;
+        batch_size, shuffle, seed and settings then do not apply).
+
         ``validation_data`` (x, y) is validated on after every epoch; ``callbacks`` are
         shoal.optim.Callback objects (or any with on_iteration_end/on_epoch_end). ``settings``
         takes further run-configuration keys (checkpoint, dist, output, threads). Returns the
@@ -216,8 +220,16 @@ class Module:
         """
         from shoal import _training
         from shoal.data import DataSet, as_dataset
-        train = x if isinstance(x, DataSet) else DataSet(x, y)
         val = as_dataset(validation_data, "validation_data") if validation_data is not None else None
+        if y is None and not isinstance(x, (DataSet, np.ndarray)) and (callable(x) or hasattr(x, "__iter__")):
+            if settings:
+                from shoal.errors import UsageError
+                raise UsageError("fit: settings apply to training from arrays, not from batches")
+            return _training.fit_batches(self, x, epochs=epochs, criterion=self._compiled.get("loss"),
+                                         optim_method=self._compiled.get("optimizer"), validation=val,
+                                         validation_methods=self._compiled.get("metrics"), callbacks=callbacks,
+                                         verbose=verbose)
+        train = x if isinstance(x, DataSet) else DataSet(x, y)
         from shoal.optim.triggers import MaxEpoch
         from shoal.optim.validation import method_names
         base = {"seed": int(seed), "shuffle": bool(shuffle), "output": {"quiet": not verbose}}
