@@ -25,9 +25,11 @@ class Callback:
     """
 
     def on_iteration_end(self, epoch: int, iteration: int, loss: float) -> Optional[bool]:
+        """After step ``iteration`` (from 1) of ``epoch`` with the step's ``loss``; True stops training."""
         return None
 
     def on_epoch_end(self, epoch: int, logs: dict) -> Optional[bool]:
+        """At the end of ``epoch`` with its record (``logs``); True stops training."""
         return None
 
 

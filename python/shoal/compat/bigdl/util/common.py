@@ -33,12 +33,15 @@ class LocalRDD(list):
     """The samples of a 'parallelized' list, in this process (what training_rdd receives)."""
 
     def map(self, f: Callable[[Any], Any]) -> "LocalRDD":
+        """``f`` applied to every element."""
         return LocalRDD(f(s) for s in self)
 
     def collect(self) -> list:
+        """The elements as a list."""
         return list(self)
 
     def count(self) -> int:
+        """The number of elements."""
         return len(self)
 
     def to_arrays(self) -> tuple[np.ndarray, np.ndarray]:
@@ -52,10 +55,11 @@ class LocalContext:
     """A local stand-in for SparkContext: parallelize() keeps the data in this process."""
 
     def parallelize(self, data: Iterable[Any], numSlices: Optional[int] = None) -> LocalRDD:
+        """``data`` as a LocalRDD (``numSlices`` is accepted and ignored)."""
         return LocalRDD(data)
 
     def stop(self) -> None:
-        pass
+        """Nothing to stop."""
 
 
 def get_spark_context(conf: Any = None) -> LocalContext:
