@@ -100,7 +100,8 @@ def run_training(model: Any, train: DataSet, *, criterion: Any = None, optim_met
     on_iteration, on_epoch = _callback_functions(list(callbacks))
     main_thread = threading.current_thread() is threading.main_thread()
     return _core.train(json.dumps(config), model._handle, json.dumps(info), train_handle, val_handle, crit, methods,
-                       on_iteration, on_epoch, type(model).__name__, "arrays", command, main_thread)
+                       on_iteration, on_epoch, getattr(model, "_source", type(model).__name__), "arrays", command,
+                       main_thread)
 
 
 def evaluate_model(model: Any, data: DataSet, batch_size: int = 128, methods: Optional[Sequence[Any]] = None,

@@ -278,7 +278,7 @@ class Loaded(Module):
 def load(path: str) -> Module:
     """Loads a model file written by ``save`` or by ``shoal train`` (model.shoal)."""
     handle, info = _core.load_model(os.fspath(path))
-    model = Loaded(json.loads(handle.spec()))
+    model = Loaded(json.loads(handle.spec()), os.fspath(path))
     model._handle = handle
     model._preprocessing = json.loads(info)["preprocessing"]
     return model
