@@ -228,3 +228,15 @@ def test_bad_arguments_raise_and_never_crash_the_interpreter():
     assert len(outcomes) == 18
     assert outcomes[0] == "ok" and outcomes[9] == "ok"  # empty batches give empty outputs
     assert all(o != "ok" for i, o in enumerate(outcomes) if i not in (0, 9)), outcomes
+
+
+def test_resume_from_a_checkpoint_continues_exactly(tmp_path):
+    x, y = blobs(256)
+    whole = small_model().compile(optimizer=SGD(lr=0.1, momentum=0.9))
+    whole.fit(x, y, epochs=2, verbose=False)
+    first = small_model().compile(optimizer=SGD(lr=0.1, momentum=0.9))
+    first.fit(x, y, epochs=1, settings={"checkpoint": {"dir": str(tmp_path / "ckpt")}}, verbose=False)
+    resumed = small_model().compile(optimizer=SGD(lr=0.1, momentum=0.9))
+    summary = resumed.fit(x, y, epochs=2, settings={"resume": str(tmp_path / "ckpt")}, verbose=False)
+    assert summary["iterations"] == 16
+    np.testing.assert_array_equal(resumed.flat_parameters(), whole.flat_parameters())
