@@ -1,5 +1,6 @@
 """mpirun -np 2 python3 ...: data-parallel training from Python with each strategy gives the CLI's 2-rank
-weights bit for bit, and the run directory (written by rank 0) holds what the CLI's does."""
+weights bit for bit, and the run directory (written by rank 0) holds what the CLI's does; mpi4py and
+shoal share one MPI job whichever initialises MPI first."""
 
 import os
 import shutil
@@ -62,3 +63,34 @@ def test_two_ranks_from_python_match_the_cli(tmp_path, strategy):
     cli_model = load(str(tmp_path / "cli" / "model.shoal"))
     py_model = load(str(tmp_path / "py" / "model.shoal"))
     np.testing.assert_array_equal(py_model.flat_parameters(), cli_model.flat_parameters())
+
+
+MPI4PY_SCRIPT = r"""
+import sys
+ORDER = sys.argv[1]
+if ORDER == "mpi4py-first":
+    from mpi4py import MPI
+import shoal
+rank, size = shoal.init()
+if ORDER == "shoal-first":
+    from mpi4py import MPI
+comm = MPI.COMM_WORLD
+assert (comm.Get_rank(), comm.Get_size()) == (rank, size) == (shoal.rank(), 2)
+total = comm.allreduce(rank + 1)
+import numpy as np
+from shoal.nn import zoo
+from shoal.optim import MaxEpoch, Optimizer
+x = np.random.RandomState(0).rand(64, 4).astype(np.float32); y = (x[:, 0] > 0.5).astype(np.int64)
+opt = Optimizer(zoo.mlp(input_shape=(4,), classes=2, hidden=(4,)), (x, y), end_trigger=MaxEpoch(1), batch_size=8)
+opt.set_settings({"output": {"quiet": True}}).optimize()
+print(f"rank {rank} sum {total} steps {opt.summary['iterations']}", flush=True)
+"""
+
+
+@pytest.mark.parametrize("order", ["mpi4py-first", "shoal-first"])
+def test_mpi4py_and_shoal_share_the_job(tmp_path, order):
+    pytest.importorskip("mpi4py")
+    script = tmp_path / "mix.py"
+    script.write_text(MPI4PY_SCRIPT)
+    out = mpirun(sys.executable, script, order)
+    assert "rank 0 sum 3 steps 4" in out and "rank 1 sum 3 steps 4" in out
