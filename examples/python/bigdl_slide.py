@@ -12,15 +12,17 @@ init_engine()
 sc = get_spark_context(create_spark_conf())
 
 
-def make_samples(n, seed):
+def make_data(n, seed):
     rng = np.random.RandomState(seed)
     features = rng.randn(n, 5).astype("float32")
     labels = (features[:, 0] + features[:, 1] - features[:, 2] > 0) + 1  # classes 1 and 2
-    return [Sample.from_ndarray(f, np.array([l])) for f, l in zip(features, labels)]
+    return [Sample.from_ndarray(f, np.array([l])) for f, l in zip(features, labels)], labels
 
 
-train_rdd = sc.parallelize(make_samples(1000, 1))
-test_rdd = sc.parallelize(make_samples(200, 2))
+train_samples, _ = make_data(1000, 1)
+test_samples, test_labels = make_data(200, 2)
+train_rdd = sc.parallelize(train_samples)
+test_rdd = sc.parallelize(test_samples)
 
 model = Sequential().add(Linear(5, 2)).add(LogSoftMax())
 optimizer = Optimizer(
@@ -37,6 +39,5 @@ optimizer.set_validation(
     val_method=[Loss()])
 trained_model = optimizer.optimize()
 
-predictions = trained_model.predict_class(np.stack([s.features for s in test_rdd]))
-accuracy = np.mean(predictions + 1 == np.array([s.label for s in test_rdd]))
-print("validation loss %.4f, accuracy %.3f" % (optimizer.summary["validation"]["Loss"], accuracy))
+predictions = np.array(trained_model.predict_class(test_rdd).collect())
+print("accuracy on the validation samples: %.3f" % np.mean(predictions == test_labels))

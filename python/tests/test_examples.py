@@ -22,7 +22,7 @@ def test_bigdl_script_learns():
     losses = [float(v) for v in re.findall(r"epoch \d+  loss ([0-9.]+)", out)]
     assert len(losses) == 20
     assert losses[-1] < 0.5 * losses[0]
-    accuracy = float(re.search(r"accuracy ([0-9.]+)", out).group(1))
+    accuracy = float(re.search(r"accuracy on the validation samples: ([0-9.]+)", out).group(1))
     assert accuracy > 0.9
 
 

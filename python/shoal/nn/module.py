@@ -126,13 +126,23 @@ class Module:
         """Whether the model is in training mode."""
         return bool(self._built("training").training)
 
-    def predict(self, x: Any, batch_size: int = 128) -> np.ndarray:
-        """Outputs for every sample of ``x`` in evaluation mode, with the model's preprocessing."""
+    def predict(self, x: Any, batch_size: int = 128) -> Any:
+        """Outputs for every sample of ``x`` in evaluation mode, with the model's preprocessing.
+
+        ``x`` may also be shoal.compat.bigdl's stand-in for an RDD of Samples (the answer is then
+        one of output rows, as BigDL's predict gives)."""
         from shoal import _training
+        samples = getattr(x, "to_arrays", None)
+        if samples is not None:
+            return x.rows_from(self.predict(samples()[0], batch_size))
         return _training.predict_model(self, x if isinstance(x, np.ndarray) else np.asarray(x), batch_size)
 
-    def predict_class(self, x: Any, batch_size: int = 128) -> np.ndarray:
-        """The highest-scoring class of every sample (from 0), int64 [N]."""
+    def predict_class(self, x: Any, batch_size: int = 128) -> Any:
+        """The highest-scoring class of every sample (from 0), int64 [N]; for shoal.compat.bigdl's
+        stand-in for an RDD, one of classes counted from its label base (BigDL's predict_class)."""
+        samples = getattr(x, "to_arrays", None)
+        if samples is not None:
+            return x.classes_from(self.predict(samples()[0], batch_size))
         return np.argmax(self.predict(x, batch_size), axis=1)
 
     # --- weights

@@ -44,6 +44,15 @@ class LocalRDD(list):
         """The number of elements."""
         return len(self)
 
+    def rows_from(self, outputs: np.ndarray) -> "LocalRDD":
+        """Model outputs as one row per sample (BigDL's predict)."""
+        return LocalRDD(list(outputs))
+
+    def classes_from(self, outputs: np.ndarray) -> "LocalRDD":
+        """The highest-scoring class per sample, counted from the label base (BigDL's predict_class)."""
+        from shoal.compat.bigdl import label_base
+        return LocalRDD(int(c) + label_base() for c in np.argmax(outputs, axis=1))
+
     def to_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """Stacked features [N, ...] (float32) and labels [N] (as given: 0- or 1-based)."""
         if not self or not all(isinstance(s, Sample) for s in self):
