@@ -4,9 +4,10 @@
 usage: bench/compare.py [--build DIR] [--models mlp,lenet5[,resnet]] [--batches 32,128,512] [--epochs 1]
                         [--repeats 3] [--out FILE]
 
-For each model and batch size it runs build/bench_train and bench/pytorch_train.py (PyTorch with its
-default settings and with its best thread setting), one after the other, --repeats rounds of the three
-in turn, and prints a Markdown table of the medians over the rounds: training and inference
+For each model and batch size it runs build/bench_train, bench/python_train.py (the same protocol
+through shoal's Python package: the "shoal (Python)" column) and bench/pytorch_train.py (PyTorch with
+its default settings and with its best thread setting), one after the other, --repeats rounds of the
+four in turn, and prints a Markdown table of the medians over the rounds: training and inference
 samples/s, the ratio shoal / PyTorch's best (the median of the ratios of each round, so both sides of
 a ratio ran within a minute of each other), achieved GFLOP/s against oneDNN's sgemm (the median of
 one measurement per round), test accuracy and peak resident memory. The table is saved to
@@ -122,14 +123,17 @@ def main():
             for _ in range(args.repeats):
                 sgemms.append(float(result([os.path.join(build, "bench_sgemm")])["sgemm_gflops"]))
                 shoal = result([os.path.join(build, "bench_train")] + same)
+                python = result([TORCH_PYTHON, "bench/python_train.py"] + same,
+                                dict(os.environ, PYTHONPATH=os.path.join(build, "python")))
                 torch = {label: result([TORCH_PYTHON, "bench/pytorch_train.py"] + same, env)
                          for label, env in torch_settings(model)}
-                rounds.append((shoal, torch))
+                rounds.append((shoal, torch, python))
             shoal = medians([r[0] for r in rounds])
+            python = medians([r[2] for r in rounds])
             torch = {label: medians([r[1][label] for r in rounds]) for label in rounds[0][1]}
             ratios = {f"{mode}_sps": statistics.median(
                 float(sh[f"{mode}_sps"]) / max(float(t[f"{mode}_sps"]) for t in th.values())
-                for sh, th in rounds) for mode in ("train", "infer")}
+                for sh, th, _ in rounds) for mode in ("train", "infer")}
             found[(model, int(batch))] = (shoal, torch, ratios)
             for mode in ("train", "infer"):
                 key = f"{mode}_sps"
@@ -137,15 +141,15 @@ def main():
                 d, b = float(torch["default"][key]), float(torch["best"][key])
                 gflops = s * flops(model)[mode] / 1e9
                 rows.append([model, batch, "training" if mode == "train" else "inference",
-                             f"{s:,.0f}", f"{d:,.0f}", f"{b:,.0f}", f"{ratios[key]:.2f}x",
+                             f"{s:,.0f}", f"{float(python[key]):,.0f}", f"{d:,.0f}", f"{b:,.0f}", f"{ratios[key]:.2f}x",
                              gflops,
                              f"{float(shoal['test_accuracy']):.4f} / {float(torch['best']['test_accuracy']):.4f}",
                              f"{float(shoal['peak_rss_mb']):.0f} / {float(torch['best']['peak_rss_mb']):.0f}"])
     sgemm = statistics.median(sgemms)
     for row in rows:  # GFLOP/s against the sgemm median, known once every round ran
-        row[7] = f"{row[7]:.0f} ({100 * row[7] / sgemm:.0f}%)"
+        row[8] = f"{row[8]:.0f} ({100 * row[8] / sgemm:.0f}%)"
 
-    header = ["model", "batch", "pass", "shoal samples/s", "PyTorch default", "PyTorch best setting",
+    header = ["model", "batch", "pass", "shoal samples/s", "shoal (Python)", "PyTorch default", "PyTorch best setting",
               "shoal / best PyTorch", "shoal GFLOP/s (% of sgemm)", "test accuracy shoal / PyTorch",
               "peak RSS MB shoal / PyTorch"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -162,7 +166,7 @@ def main():
              f"inference: the 10,000 test images, fastest of three passes. PyTorch best setting: "
              f"OPENBLAS_CORETYPE=SkylakeX; mlp OPENBLAS_NUM_THREADS={os.cpu_count()} with torch threads 1, "
              f"lenet5 and resnet OPENBLAS_NUM_THREADS=1 with torch threads {os.cpu_count()}. Medians of "
-             f"{args.repeats} rounds (shoal, PyTorch default, PyTorch best, in turn); a ratio is the median of "
+             f"{args.repeats} rounds (shoal, shoal from Python, PyTorch default, PyTorch best, in turn); a ratio is the median of "
              f"each round's shoal / faster PyTorch setting. "
              f"Load average (1 min) {load_before:.1f} before the run, {load_after:.1f} after: "
              f"other processes on the machine slow both frameworks, shoal's OpenMP threads more.", ""]

@@ -2,6 +2,7 @@
 #include "shoal/data/dataset.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "shoal/error.hpp"
 
@@ -75,22 +76,52 @@ void gatherRows(const T* source, int64_t width, std::span<const int64_t> indices
 
 Dataset Dataset::fromBytes(Shape sampleShape, std::vector<uint8_t> pixels,
                            std::vector<int32_t> labels, int numClasses) {
+  auto owned = std::make_shared<const std::vector<uint8_t>>(std::move(pixels));
   Dataset d;
-  d.size_ = checkedSize("Dataset::fromBytes", sampleShape, pixels.size(), labels, numClasses);
+  d.size_ = checkedSize("Dataset::fromBytes", sampleShape, owned->size(), labels, numClasses);
   d.sampleShape_ = sampleShape;
   d.numClasses_ = numClasses;
-  d.bytes_ = std::move(pixels);
+  d.bytes_ = owned->data();
+  d.storage_ = std::move(owned);
   d.labels_ = std::move(labels);
   return d;
 }
 
 Dataset Dataset::fromFloats(Shape sampleShape, std::vector<float> features,
                             std::vector<int32_t> labels, int numClasses) {
+  auto owned = std::make_shared<const std::vector<float>>(std::move(features));
   Dataset d;
-  d.size_ = checkedSize("Dataset::fromFloats", sampleShape, features.size(), labels, numClasses);
+  d.size_ = checkedSize("Dataset::fromFloats", sampleShape, owned->size(), labels, numClasses);
   d.sampleShape_ = sampleShape;
   d.numClasses_ = numClasses;
-  d.floats_ = std::move(features);
+  d.floats_ = owned->data();
+  d.storage_ = std::move(owned);
+  d.labels_ = std::move(labels);
+  return d;
+}
+
+Dataset Dataset::borrowBytes(Shape sampleShape, const uint8_t* pixels, int64_t count,
+                             std::vector<int32_t> labels, int numClasses, std::shared_ptr<const void> owner) {
+  Dataset d;
+  const size_t values = static_cast<size_t>(std::max<int64_t>(0, count) * sampleShape.numel());
+  d.size_ = checkedSize("Dataset::borrowBytes", sampleShape, values, labels, numClasses);
+  d.sampleShape_ = sampleShape;
+  d.numClasses_ = numClasses;
+  d.bytes_ = pixels;
+  d.storage_ = std::move(owner);
+  d.labels_ = std::move(labels);
+  return d;
+}
+
+Dataset Dataset::borrowFloats(Shape sampleShape, const float* features, int64_t count,
+                              std::vector<int32_t> labels, int numClasses, std::shared_ptr<const void> owner) {
+  Dataset d;
+  const size_t values = static_cast<size_t>(std::max<int64_t>(0, count) * sampleShape.numel());
+  d.size_ = checkedSize("Dataset::borrowFloats", sampleShape, values, labels, numClasses);
+  d.sampleShape_ = sampleShape;
+  d.numClasses_ = numClasses;
+  d.floats_ = features;
+  d.storage_ = std::move(owner);
   d.labels_ = std::move(labels);
   return d;
 }
@@ -101,8 +132,10 @@ void Dataset::setPreprocessing(Preprocessing p) {
 }
 
 std::vector<float> Dataset::rawFeatures() const {
-  if (!bytes_.empty()) return std::vector<float>(bytes_.begin(), bytes_.end());
-  return floats_;
+  const size_t values = static_cast<size_t>(size_ * sampleShape_.numel());
+  if (bytes_) return std::vector<float>(bytes_, bytes_ + values);
+  if (floats_) return std::vector<float>(floats_, floats_ + values);
+  return {};
 }
 
 void Dataset::gather(std::span<const int64_t> indices, Tensor& input, Tensor& target) const {
@@ -115,10 +148,10 @@ void Dataset::gather(std::span<const int64_t> indices, Tensor& input, Tensor& ta
   input.resize(sampleShape_.withBatch(n));
   target.resize(Shape{n});
   const int64_t width = sampleShape_.numel();
-  if (!bytes_.empty())
-    gatherRows(bytes_.data(), width, indices, preprocessing_, input.data());
-  else
-    gatherRows(floats_.data(), width, indices, preprocessing_, input.data());
+  if (bytes_)
+    gatherRows(bytes_, width, indices, preprocessing_, input.data());
+  else if (floats_)
+    gatherRows(floats_, width, indices, preprocessing_, input.data());
   float* labels = target.data();
   if (labels_.empty()) {
     std::fill(labels, labels + n, -1.0f);
@@ -146,17 +179,26 @@ Dataset Dataset::slice(int64_t first, int64_t count, int64_t stride) const {
   d.size_ = count;
   d.numClasses_ = numClasses_;
   d.preprocessing_ = preprocessing_;
-  auto copySamples = [&](const auto& from, auto& to, int64_t perSample) {
-    if (from.empty()) return;
-    to.resize(static_cast<size_t>(count * perSample));
+  // Rows first, first + stride, ... of `from` (perSample values each), copied.
+  auto copyRows = [&](const auto* from, int64_t perSample) {
+    using T = std::remove_const_t<std::remove_pointer_t<decltype(from)>>;
+    std::vector<T> to(static_cast<size_t>(count * perSample));
     for (int64_t i = 0; i < count; ++i) {
-      auto begin = from.begin() + (first + i * stride) * perSample;
+      const T* begin = from + (first + i * stride) * perSample;
       std::copy(begin, begin + perSample, to.begin() + i * perSample);
     }
+    return to;
   };
-  copySamples(bytes_, d.bytes_, width);
-  copySamples(floats_, d.floats_, width);
-  copySamples(labels_, d.labels_, 1);
+  if (bytes_) {
+    auto owned = std::make_shared<const std::vector<uint8_t>>(copyRows(bytes_, width));
+    d.bytes_ = owned->data();
+    d.storage_ = std::move(owned);
+  } else if (floats_) {
+    auto owned = std::make_shared<const std::vector<float>>(copyRows(floats_, width));
+    d.floats_ = owned->data();
+    d.storage_ = std::move(owned);
+  }
+  if (!labels_.empty()) d.labels_ = copyRows(labels_.data(), 1);
   return d;
 }
 

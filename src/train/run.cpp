@@ -48,6 +48,9 @@ std::unique_ptr<dist::Communicator> connectForRun(const RunConfig& config, const
 Run::Run(RunConfig config) : Run(config, connectForRun(config)) {}
 
 Run::Run(RunConfig config, std::unique_ptr<dist::Communicator> comm)
+    : Run(std::move(config), std::shared_ptr<dist::Communicator>(std::move(comm))) {}
+
+Run::Run(RunConfig config, std::shared_ptr<dist::Communicator> comm)
     : config_(std::move(config)), comm_(std::move(comm)) {
   config_.check();
 }
@@ -66,6 +69,12 @@ Run& Run::setStopCheck(std::function<int()> stopRequested) {
 
 Run& Run::addObserver(StepObserver* observer) {
   observers_.push_back(observer);
+  return *this;
+}
+
+Run& Run::useInputs(RunInputs inputs) {
+  if (!inputs.model) throw UsageError("Run::useInputs: no model given");
+  inputs_ = std::move(inputs);
   return *this;
 }
 
@@ -88,21 +97,30 @@ RunResult Run::execute() {
 void Run::prepare() {
   const RunConfig& c = config_;
   useThreads(threadsFor(c, *comm_));
-  nn::manualSeed(c.seed);
+  if (!inputs_) nn::manualSeed(c.seed);  // a given model was initialised when it was built
   parts_ = std::make_unique<Parts>();
   Parts& p = *parts_;
   const dist::Strategy strategy = dist::parseStrategy(c.dist.strategy);
   if (comm_->size() > 1 || strategy == dist::Strategy::Lbfgs)
     p.sync = std::make_unique<dist::Synchronizer>(*comm_, strategy,
                                                   c.dist.averageEvery > 0 ? c.dist.averageEvery : 10);
-  loadInputs(c, *comm_, p);
-  p.dir = c.output.dir.empty() ? defaultRunDir(c) : c.output.dir;
+  const std::string name = inputs_ ? inputs_->modelName : modelName(c);
+  if (inputs_) {
+    p.criterion = inputs_->criterion;
+    takeInputs(c, *comm_, std::move(*inputs_), p);
+    inputs_.reset();  // the data sets now live in the parts
+  } else {
+    loadInputs(c, *comm_, p);
+  }
+  if (p.methods.empty()) p.methods = testMethods();
+  // Given inputs write files only into a directory named in the configuration.
+  p.dir = !c.output.dir.empty() ? c.output.dir : p.given ? "" : defaultRunDir(name);
   p.checkpointDir = c.checkpoint.dir.empty() ? c.resume : c.checkpoint.dir;
   const bool rank0 = comm_->rank() == 0;  // only rank 0 prints and writes files
   p.log = std::make_unique<RunLog>(rank0 ? p.dir : "", c.output.quiet || !rank0, p.resumed.has_value());
-  p.criterion = criterionFor(c.loss, p.model());
+  if (!p.criterion) p.criterion = criterionFor(c.loss, p.model());
   p.method = makeOptimMethod(c.optim);
-  recordStart(c, command_, *comm_, p);
+  recordStart(c, command_, name, *comm_, p);
 }
 
 // Seed, strategy, checkpoints, resume, stop check, observers and validation.
@@ -123,22 +141,25 @@ void Run::setUpTraining(Optimizer& optimizer) {
   if (c.profile) optimizer.addObserver(&p.profiler.emplace(p.model(), *p.log));
   if (p.data.test)
     optimizer.setValidation(c.validateEvery > 0 ? SeveralIteration(c.validateEvery) : EveryEpoch(),
-                            *p.data.test, testMethods());
+                            *p.data.test, p.methods);
 }
 
-// The saved model, the last lines, the test over all ranks (unless stopped) and the report.
+// The saved model, the last lines, the test over all ranks (unless stopped, or the inputs were
+// given) and the report.
 void Run::finish(RunResult& result) {
   const RunConfig& c = config_;
   Parts& p = *parts_;
   const bool rank0 = comm_->rank() == 0;
-  if (rank0) io::saveModel(result.modelPath, p.model(), p.loaded.info);
+  if (p.dir.empty()) result.modelPath.clear();
+  if (rank0 && !result.modelPath.empty()) io::saveModel(result.modelPath, p.model(), p.loaded.info);
   recordTraining(result.summary, p);
   if (result.summary.stoppedBySignal) return;
-  if (p.data.test) {
+  if (p.data.test && !p.given) {
     result.test = evaluate(p.model(), *p.data.test, testMethods(), *p.criterion, c.batch);
     sumAcrossRanks(*result.test, *comm_);
     recordTest(*result.test, p);
   }
+  if (p.dir.empty()) return;
   p.log->line("model: " + result.modelPath + "  metrics: " + p.dir + "/metrics.jsonl  log: " + p.dir +
               "/train.log");
   if (c.output.report && rank0) p.log->line("report: " + writeReport(p.dir));

@@ -9,6 +9,8 @@
 namespace shoal::train {
 namespace {
 
+void warnOnStderr(const std::string& warning) { std::cerr << "shoal: warning: " << warning << std::endl; }
+
 void keepOwnShards(const RunConfig& config, dist::Communicator& comm, RunData& sets) {
   const int rank = comm.rank(), ranks = comm.size();
   const data::Shard shard{rank, ranks, config.dist.shard == "strided" ? data::Shard::Layout::Strided
@@ -51,9 +53,7 @@ io::LoadedModel modelFor(const RunConfig& config, const Run::Parts& parts,
 
 void loadInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& parts) {
   if (!config.resume.empty())
-    parts.resumed = io::loadNewestCheckpoint(config.resume, [](const std::string& warning) {
-      std::cerr << "shoal: warning: " << warning << std::endl;
-    });
+    parts.resumed = io::loadNewestCheckpoint(config.resume, warnOnStderr);
   parts.data = loadRunData(config.data, DataUse::Training);
   RunData& sets = parts.data;
   const data::Preprocessing fitted = fitPreprocessing(config.data, *sets.train);
@@ -63,6 +63,28 @@ void loadInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& p
   parts.loaded = modelFor(config, parts, fitted);
   fitDataToModel(*sets.train, parts.loaded.info, "the training set");
   if (sets.test) fitDataToModel(*sets.test, parts.loaded.info, "the test set");
+}
+
+void takeInputs(const RunConfig& config, dist::Communicator& comm, RunInputs inputs, Run::Parts& parts) {
+  parts.given = std::move(inputs.model);
+  parts.loaded.info = std::move(inputs.info);
+  parts.methods = std::move(inputs.methods);
+  RunData& sets = parts.data;
+  sets.train = std::move(inputs.train);
+  sets.test = std::move(inputs.validation);
+  sets.description = std::move(inputs.description);
+  sets.numClasses = static_cast<int>(parts.loaded.info.classes);
+  if (sets.train->size() == 0) throw UsageError("the training set is empty");
+  if (!sets.train->hasLabels()) throw UsageError("training needs labelled data");
+  parts.trainSamples = sets.train->size();
+  parts.testSamples = sets.test ? sets.test->size() : 0;
+  if (comm.size() > 1) keepOwnShards(config, comm, sets);
+  if (!config.resume.empty()) {
+    parts.resumed = io::loadNewestCheckpoint(config.resume, warnOnStderr);
+    io::restoreInto(*parts.given, parts.resumed->checkpoint, parts.resumed->path);
+  }
+  fitDataToModel(*sets.train, parts.loaded.info, "the training set");
+  if (sets.test) fitDataToModel(*sets.test, parts.loaded.info, "the validation set");
 }
 
 }  // namespace shoal::train

@@ -20,6 +20,8 @@ struct Run::Parts {
   RunData data;  // this rank's shards
   int64_t trainSamples = 0, testSamples = 0;  // over all ranks
   io::LoadedModel loaded;
+  std::shared_ptr<nn::Module> given;  // the model of RunInputs, when given
+  std::vector<ValidationMethod> methods;  // validation methods
   std::unique_ptr<dist::Synchronizer> sync;  // null: single-process mini-batch training
   std::string dir;
   std::string checkpointDir;
@@ -29,17 +31,21 @@ struct Run::Parts {
   std::optional<LayerStatistics> layerStats;
   std::optional<StepProfiler> profiler;
 
-  nn::Module& model() { return *loaded.model; }
+  nn::Module& model() { return given ? *given : *loaded.model; }
 };
 
 // The checkpoint to resume from, the data (sharded over the ranks) and the model, fitted together.
 void loadInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& parts);
+// The same from the objects a front end gave (this rank's shards of its data sets).
+void takeInputs(const RunConfig& config, dist::Communicator& comm, RunInputs inputs, Run::Parts& parts);
 
 // "runs/<model>-<date>-<time>".
-std::string defaultRunDir(const RunConfig& config);
+std::string defaultRunDir(const std::string& modelName);
+// What the log calls the model: "model.file", else "model.name".
+std::string modelName(const RunConfig& config);
 // The config record, config.json, the first line and the model summary.
-void recordStart(const RunConfig& config, const std::string& command, dist::Communicator& comm,
-                 Run::Parts& parts);
+void recordStart(const RunConfig& config, const std::string& command, const std::string& modelName,
+                 dist::Communicator& comm, Run::Parts& parts);
 // "trained N iterations in E epochs, S samples/s" and the last checkpoint.
 void recordTraining(const TrainSummary& summary, Run::Parts& parts);
 // The test line and record.

@@ -25,10 +25,6 @@ std::string batchDescription(const RunConfig& config, const dist::Synchronizer* 
               : "");
 }
 
-std::string modelName(const RunConfig& config) {
-  return config.model.file.empty() ? config.model.name : config.model.file;
-}
-
 // The model summary table as log lines, and as a "summary" record.
 void announceModel(RunLog& log, nn::Module& model, const Shape& inputShape) {
   nn::ModelSummary summary = nn::summarize(model, inputShape);
@@ -41,20 +37,23 @@ void announceModel(RunLog& log, nn::Module& model, const Shape& inputShape) {
 
 }  // namespace
 
-std::string defaultRunDir(const RunConfig& config) {
+std::string modelName(const RunConfig& config) {
+  return config.model.file.empty() ? config.model.name : config.model.file;
+}
+
+std::string defaultRunDir(const std::string& model) {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
   localtime_r(&now, &tm);
   std::ostringstream s;
-  const std::string model = modelName(config);
   std::string stem = model.substr(model.find_last_of('/') + 1);
   stem = stem.substr(0, stem.find('.'));
   s << "runs/" << stem << "-" << std::put_time(&tm, "%Y%m%d-%H%M%S");
   return s.str();
 }
 
-void recordStart(const RunConfig& config, const std::string& command, dist::Communicator& comm,
-                 Run::Parts& parts) {
+void recordStart(const RunConfig& config, const std::string& command, const std::string& name,
+                 dist::Communicator& comm, Run::Parts& parts) {
   RunLog& log = *parts.log;
   nn::Module& model = parts.model();
   const dist::Synchronizer* sync = parts.sync.get();
@@ -79,7 +78,7 @@ void recordStart(const RunConfig& config, const std::string& command, dist::Comm
               {"hardware", hardwareDescription()}});
   if (!log.dir().empty()) io::writeFileAtomically(log.dir() + "/config.json", config.toJson().dump(2) + "\n");
   const std::string perRank = ranks > 1 ? " per rank" : "";
-  log.line("shoal " + version() + ": training " + modelName(config) + " (" +
+  log.line("shoal " + version() + ": training " + name + " (" +
            std::to_string(model.parameterCount()) + " parameters) on " + sets.description + ": " +
            std::to_string(sets.train->size()) + " training samples" +
            (sets.test ? ", " + std::to_string(sets.test->size()) + " test samples" : "") + perRank +

@@ -198,7 +198,9 @@ bool Optimizer::finishEpoch(Loop& l) {
   l.summary.lastEpochLoss = figures.loss;
   l.progress.clear();
   recordEpoch(l, figures);
-  const bool last = l.done || stopped;
+  // A stop asked for at the epoch's end (by an observer, a front end's callback) ends it here.
+  if (!stopped) l.summary.stoppedBySignal = strategy_->agreedStopSignal(stopRequested());
+  const bool last = l.done || l.summary.stoppedBySignal != 0;
   if (checkpointing_ && !midEpoch && (checkpointing_->everyIterations == 0 || last)) {
     TrainPosition next = l.at;  // the next epoch from its first batch
     ++next.epoch;

@@ -1,4 +1,4 @@
-// Dataset: size and label validation, normalised gathering, head copies, no reallocation.
+// Dataset: size and label validation, normalised gathering, head copies, borrowed samples, no reallocation.
 #include "shoal/data/dataset.hpp"
 
 #include <gtest/gtest.h>
@@ -161,4 +161,37 @@ TEST(Dataset, RawFeaturesAreUnnormalised) {
   ASSERT_EQ(raw.size(), 16u);
   EXPECT_EQ(raw[5], 11.0f);
   EXPECT_EQ(floatSet().rawFeatures(), (std::vector<float>{1, 10, 2, 20, 3, 30}));
+}
+
+TEST(Dataset, BorrowedSamplesAreReadInPlaceAndKeptAlive) {
+  auto owner = std::make_shared<std::vector<float>>(std::vector<float>{1, 10, 2, 20, 3, 30});
+  std::weak_ptr<std::vector<float>> watch = owner;
+  Dataset d = Dataset::borrowFloats(Shape{2}, owner->data(), 3, {0, 1, 1}, 2, owner);
+  EXPECT_EQ(d.sampleMemory(), owner->data());
+  const float* memory = owner->data();
+  owner.reset();
+  EXPECT_FALSE(watch.expired());  // the data set keeps the memory alive
+  Dataset copy = d;
+  EXPECT_EQ(copy.sampleMemory(), memory);  // copies share the samples
+  Tensor input, target;
+  const std::vector<int64_t> indices{2, 0};
+  copy.gather(indices, input, target);
+  EXPECT_EQ(input.toVector(), (std::vector<float>{3, 30, 1, 10}));
+  EXPECT_EQ(target.toVector(), (std::vector<float>{1, 0}));
+  Dataset head = d.head(1);
+  EXPECT_NE(head.sampleMemory(), memory);  // a head is a copy
+  d = Dataset();
+  copy = Dataset();
+  EXPECT_TRUE(watch.expired());
+  EXPECT_EQ(head.rawFeatures(), (std::vector<float>{1, 10}));
+}
+
+TEST(Dataset, BorrowedBytesCheckCountsAndLabels) {
+  std::vector<uint8_t> pixels(8, 7);
+  auto keep = std::make_shared<int>(0);
+  Dataset d = Dataset::borrowBytes(Shape{1, 2, 2}, pixels.data(), 2, {0, 1}, 2, keep);
+  EXPECT_TRUE(d.holdsBytes());
+  EXPECT_EQ(d.sampleMemory(), pixels.data());
+  EXPECT_THROW(Dataset::borrowBytes(Shape{1, 2, 2}, pixels.data(), 2, {0, 2}, 2, keep), Error);
+  EXPECT_THROW(Dataset::borrowBytes(Shape{1, 2, 2}, pixels.data(), 2, {0}, 2, keep), Error);
 }

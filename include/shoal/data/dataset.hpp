@@ -1,6 +1,7 @@
 // Dataset: labelled samples held in memory (uint8 images or float features), batched on demand.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,6 +20,13 @@ class Dataset {
   // Tabular rows: `features` holds size * sampleShape.numel() floats.
   static Dataset fromFloats(Shape sampleShape, std::vector<float> features,
                             std::vector<int32_t> labels, int numClasses);
+  // Samples in memory the caller owns, used in place (no copy): `count` samples of
+  // sampleShape.numel() values from `pixels` (`features`), which `owner` keeps alive for as long
+  // as this data set or a copy of it lives (front ends pass the array object they borrow from).
+  static Dataset borrowBytes(Shape sampleShape, const uint8_t* pixels, int64_t count,
+                             std::vector<int32_t> labels, int numClasses, std::shared_ptr<const void> owner);
+  static Dataset borrowFloats(Shape sampleShape, const float* features, int64_t count,
+                              std::vector<int32_t> labels, int numClasses, std::shared_ptr<const void> owner);
 
   int64_t size() const { return size_; }
   const Shape& sampleShape() const { return sampleShape_; }
@@ -32,12 +40,17 @@ class Dataset {
   void reshapeSamples(const Shape& sampleShape);
   // Raw (unnormalised) features as floats, for fitting a Preprocessing.
   std::vector<float> rawFeatures() const;
+  // The first sample's first value: the memory batches are gathered from (a borrowed data set's
+  // is the caller's own).
+  const void* sampleMemory() const { return bytes_ ? static_cast<const void*>(bytes_) : floats_; }
+  bool holdsBytes() const { return bytes_ != nullptr; }
 
   // Writes the samples at `indices`, normalised, into `input` ([n, sampleShape...]) and their
   // labels into `target` ([n], as floats). Both are resized in place: no allocation once they
   // have held a batch this large.
   void gather(std::span<const int64_t> indices, Tensor& input, Tensor& target) const;
-  // The first `count` samples (all when count >= size), sharing nothing with this one.
+  // Copies of a data set share its (immutable) samples. The first `count` samples (all when
+  // count >= size), sharing nothing with this one.
   Dataset head(int64_t count) const;
   // Samples first, first + stride, ... (`count` of them), sharing nothing with this one; a rank's
   // shard of a data-parallel job. UsageError when they run past the end.
@@ -47,8 +60,11 @@ class Dataset {
   Shape sampleShape_;
   int64_t size_ = 0;
   int numClasses_ = 0;
-  std::vector<uint8_t> bytes_;
-  std::vector<float> floats_;
+  // The samples: uint8 (bytes_) or float (floats_), in memory that storage_ keeps alive (a vector
+  // this data set made, or the owner of borrowed memory).
+  std::shared_ptr<const void> storage_;
+  const uint8_t* bytes_ = nullptr;
+  const float* floats_ = nullptr;
   std::vector<int32_t> labels_;
   Preprocessing preprocessing_;
 };

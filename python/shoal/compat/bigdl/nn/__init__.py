@@ -1,0 +1,1 @@
+"""bigdl.nn over shoal."""

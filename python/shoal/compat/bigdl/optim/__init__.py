@@ -1,0 +1,1 @@
+"""bigdl.optim over shoal."""

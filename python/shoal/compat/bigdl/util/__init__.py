@@ -1,0 +1,1 @@
+"""bigdl.util over shoal."""

@@ -1,0 +1,12 @@
+"""shoal.optim: optimisation methods, schedules, triggers, validation methods, callbacks and BigDL's Optimizer."""
+
+from shoal._training import Callback
+from shoal.optim.methods import LBFGS, SGD, Adam, EpochStep, Exponential, LearningRateSchedule, OptimMethod, Poly
+from shoal.optim.optimizer import Optimizer, TrainSummary, ValidationSummary
+from shoal.optim.triggers import EveryEpoch, MaxEpoch, MaxIteration, MinLoss, SeveralIteration, Trigger
+from shoal.optim.validation import Loss, Top1Accuracy, Top5Accuracy, ValidationMethod
+
+__all__ = ["OptimMethod", "SGD", "Adam", "LBFGS", "LearningRateSchedule", "EpochStep", "Exponential", "Poly",
+           "Trigger", "MaxEpoch", "MaxIteration", "MinLoss", "EveryEpoch", "SeveralIteration",
+           "ValidationMethod", "Top1Accuracy", "Top5Accuracy", "Loss", "Callback",
+           "Optimizer", "TrainSummary", "ValidationSummary"]

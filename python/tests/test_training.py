@@ -1,0 +1,242 @@
+"""Training from Python: Keras' fit/evaluate/predict, zero-copy data, the GIL released while the engine
+computes, callbacks that stop or raise, Ctrl-C, and clear errors for bad arrays."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import shoal
+from shoal.data import DataSet
+from shoal.nn import Linear, LogSoftMax, ReLU, Sequential, zoo
+from shoal.optim import SGD, Callback, MaxEpoch, MaxIteration, Optimizer, Top1Accuracy, Loss
+
+
+def blobs(n=512, features=8, classes=3, seed=0):
+    rng = np.random.RandomState(seed)
+    y = rng.randint(0, classes, n)
+    centres = rng.randn(classes, features) * 3
+    x = (centres[y] + rng.randn(n, features)).astype(np.float32)
+    return x, y
+
+
+def small_model(features=8, classes=3):
+    shoal.manual_seed(1)
+    return Sequential().add(Linear(features, 16)).add(ReLU()).add(Linear(16, classes)).add(LogSoftMax())
+
+
+def test_fit_evaluate_predict_learn():
+    x, y = blobs()
+    model = small_model().compile(optimizer=SGD(lr=0.1), metrics=["accuracy"])
+    summary = model.fit(x, y, batch_size=32, epochs=3, validation_data=(x[:100], y[:100]), verbose=False)
+    assert summary["iterations"] == 3 * 16
+    assert summary["validation"]["Top1Accuracy"] > 0.9
+    metrics = model.evaluate(x, y)
+    assert metrics["Top1Accuracy"] > 0.9 and metrics["Loss"] < 0.5
+    probs = model.predict(x[:10])
+    assert probs.shape == (10, 3)
+    assert (model.predict_class(x) == y).mean() > 0.9
+
+
+def test_arrays_are_borrowed_when_type_and_layout_fit():
+    x, y = blobs(64)
+    h = DataSet(x, y).handle(classes=3)
+    assert h.borrowed and h.sample_address == x.ctypes.data  # the engine reads x's own memory
+    images = np.zeros((4, 1, 2, 2), np.uint8)
+    hi = DataSet(images, np.zeros(4, np.int64)).handle(classes=1)
+    assert hi.borrowed and hi.sample_address == images.ctypes.data
+    converted = DataSet(x.astype(np.float64), y).handle(classes=3)  # converted once
+    assert not converted.borrowed and converted.sample_address != x.ctypes.data
+    strided = DataSet(np.asfortranarray(x), y).handle(classes=3)
+    assert not strided.borrowed
+
+
+def test_bad_labels_and_shapes_are_clear_errors():
+    x, y = blobs(32)
+    model = small_model()
+    with pytest.raises(ValueError, match=r"y: label 3 of sample 0 is outside \[0, 3\)"):
+        model.fit(x, np.full(32, 3), verbose=False)
+    with pytest.raises(shoal.ShapeError, match="31 labels for 32 samples"):
+        model.fit(x, y[:31], verbose=False)
+    with pytest.raises(ValueError, match="not a whole number"):
+        model.fit(x, y + 0.5, verbose=False)
+    with pytest.raises(shoal.UsageError, match="expected integer class labels"):
+        model.fit(x, y.astype(str), verbose=False)
+    with pytest.raises(shoal.UsageError, match=r"the training set has samples of shape \[7\] but the model expects \[8\]"):
+        model.fit(x[:, :7], y, verbose=False)
+    with pytest.raises(shoal.ConfigError, match="optim.lr") as e:
+        model.compile(optimizer=SGD(lr=-1)).fit(x, y, verbose=False)
+    assert e.value.key == "optim.lr"
+
+
+def test_gil_is_released_while_training():
+    x, y = blobs(4000, features=200)
+    model = zoo.mlp(input_shape=(200,), classes=3, hidden=(512,))
+    ticks = []
+    stop = threading.Event()
+
+    def count():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.001)
+
+    t = threading.Thread(target=count)
+    t.start()
+    start = time.perf_counter()
+    Optimizer(model, (x, y), end_trigger=MaxEpoch(10), batch_size=64).set_settings({"output": {"quiet": True}}).optimize()
+    end = time.perf_counter()
+    stop.set()
+    t.join()
+    # With the GIL held by training the other thread could not tick at all until it ended.
+    during = [s for s in ticks if start + 0.01 < s < end - 0.01]
+    assert len(during) > 10, f"{len(during)} ticks of another thread in {end - start:.2f}s of training"
+
+
+def test_callback_returning_true_stops_at_that_step():
+    x, y = blobs()
+    seen = []
+
+    class StopAtFive(Callback):
+        def on_iteration_end(self, epoch, iteration, loss):
+            seen.append((threading.current_thread() is threading.main_thread(), iteration, loss))
+            return iteration == 5
+
+    model = small_model()
+    summary = model.fit(x, y, epochs=10, callbacks=[StopAtFive()], verbose=False)
+    assert summary["iterations"] == 5 and summary["stopped_by_callback"]
+    assert [i for _, i, _ in seen] == [1, 2, 3, 4, 5]
+    assert all(main for main, _, _ in seen)  # on the calling thread
+
+
+def test_epoch_end_callback_sees_the_record_and_stops():
+    x, y = blobs()
+    records = []
+
+    class OneEpoch(Callback):
+        def on_epoch_end(self, epoch, logs):
+            records.append(logs)
+            return True
+
+    summary = small_model().fit(x, y, epochs=5, validation_data=(x, y), callbacks=[OneEpoch()], verbose=False)
+    assert summary["epochs"] == 1 and summary["iterations"] == 16
+    assert records[0]["epoch"] == 1 and "loss" in records[0] and "Top1Accuracy" in records[0]["validation"]
+
+
+def test_exception_in_callback_reaches_the_caller_and_leaves_the_model_usable():
+    x, y = blobs()
+
+    class Boom(Callback):
+        def on_iteration_end(self, epoch, iteration, loss):
+            if iteration == 3:
+                raise RuntimeError("boom at 3")
+
+    model = small_model()
+    with pytest.raises(RuntimeError, match="boom at 3"):
+        model.fit(x, y, epochs=2, callbacks=[Boom()], verbose=False)
+    assert model.forward(x[:2]).shape == (2, 3)
+    summary = model.fit(x, y, epochs=1, verbose=False)
+    assert summary["iterations"] == 16
+
+
+CTRL_C_SCRIPT = r"""
+import os, sys, time, json
+import numpy as np
+import shoal
+from shoal.nn import zoo
+from shoal.optim import Callback, MaxEpoch, Optimizer
+
+class Slow(Callback):
+    def on_iteration_end(self, epoch, iteration, loss):
+        if iteration == 2:
+            print("training", flush=True)
+        time.sleep(0.01)
+
+rng = np.random.RandomState(0)
+x = rng.rand(512, 10).astype(np.float32); y = rng.randint(0, 2, 512)
+model = zoo.mlp(input_shape=(10,), classes=2, hidden=(8,))
+opt = Optimizer(model, (x, y), end_trigger=MaxEpoch(1000), batch_size=8)
+opt.set_checkpoint(path=sys.argv[1]).set_callbacks([Slow()]).set_settings({"output": {"quiet": True}})
+try:
+    opt.optimize()
+    print("not interrupted")
+except KeyboardInterrupt as e:
+    print("KeyboardInterrupt:", e, flush=True)
+    print("usable", model.forward(x[:1]).shape, os.listdir(sys.argv[1]) != [], flush=True)
+"""
+
+
+def test_ctrl_c_stops_cleanly_with_a_checkpoint_and_raises_keyboard_interrupt(tmp_path):
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(CTRL_C_SCRIPT)
+    p = subprocess.Popen([sys.executable, str(script), str(tmp_path / "ckpt")], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    assert p.stdout.readline().strip() == "training"
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    assert "KeyboardInterrupt: stopped by SIGINT after iteration" in out
+    assert "checkpoint:" in out
+    assert "usable (1, 2) True" in out
+
+
+BAD_CALLS = r"""
+import numpy as np
+import shoal
+from shoal.nn import Linear, Sequential, zoo
+from shoal.optim import Optimizer, MaxEpoch
+m = Sequential().add(Linear(3, 2))
+calls = [
+    lambda: m.forward(np.ones((0, 3), np.float32)).shape == (0, 2) or 1 / 0,
+    lambda: m.forward(np.ones((2, 3), np.complex64)),
+    lambda: m.forward(np.ones((2, 4), np.float32)),
+    lambda: Sequential().add(Linear(3, 2)).build((0,)),
+    lambda: Sequential().add(Linear(-3, 2)).build((3,)),
+    lambda: m.fit(np.ones((4, 3)), [0, 1, 0, 1], batch_size=0, verbose=False),
+    lambda: m.fit(np.ones((4, 3)), [0, 1, 0, 1], epochs=0, verbose=False),
+    lambda: m.fit(np.ones((0, 3)), np.zeros(0), verbose=False),
+    lambda: m.predict(np.ones((4, 3)), batch_size=-1),
+    lambda: m.predict(np.ones((0, 3))).shape == (0, 2) or 1 / 0,
+    lambda: m.evaluate(np.ones((0, 3)), np.zeros(0)),
+    lambda: m.fit(np.ones((4, 3)), [0, 1, 0, 1], settings={"dist": {"strategy": "nope"}}, verbose=False),
+    lambda: m.fit(np.ones((4, 3)), [0, 1, 0, 1], settings={"bogus": 1}, verbose=False),
+    lambda: m.fit(np.full((4, 3), np.nan), [0, 1, 0, 1], verbose=False),
+    lambda: Optimizer(zoo.mlp(input_shape=(3,), classes=2, hidden=(2,)), (np.ones((4, 3)), [0, 1, 0, 1]),
+                      end_trigger=MaxEpoch(1)).set_checkpoint(path="/proc/forbidden").optimize(),
+    lambda: shoal.data.read_csv("/nonexistent.csv"),
+    lambda: shoal.nn.load("/nonexistent.shoal"),
+    lambda: shoal.nn.from_json("{not json", input_shape=(3,)),
+]
+outcomes = []
+for call in calls:
+    try:
+        outcomes.append("ok" if call() is not None or True else "ok")
+    except (shoal.ShoalError, ValueError, TypeError, FileNotFoundError) as e:
+        outcomes.append(type(e).__name__)
+print(" ".join(outcomes))
+"""
+
+
+def test_bad_arguments_raise_and_never_crash_the_interpreter():
+    r = subprocess.run([sys.executable, "-c", BAD_CALLS], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    outcomes = r.stdout.splitlines()[-1].split()
+    assert len(outcomes) == 18
+    assert outcomes[0] == "ok" and outcomes[9] == "ok"  # empty batches give empty outputs
+    assert all(o != "ok" for i, o in enumerate(outcomes) if i not in (0, 9)), outcomes
+
+
+def test_resume_from_a_checkpoint_continues_exactly(tmp_path):
+    x, y = blobs(256)
+    whole = small_model().compile(optimizer=SGD(lr=0.1, momentum=0.9))
+    whole.fit(x, y, epochs=2, verbose=False)
+    first = small_model().compile(optimizer=SGD(lr=0.1, momentum=0.9))
+    first.fit(x, y, epochs=1, settings={"checkpoint": {"dir": str(tmp_path / "ckpt")}}, verbose=False)
+    resumed = small_model().compile(optimizer=SGD(lr=0.1, momentum=0.9))
+    summary = resumed.fit(x, y, epochs=2, settings={"resume": str(tmp_path / "ckpt")}, verbose=False)
+    assert summary["iterations"] == 16
+    np.testing.assert_array_equal(resumed.flat_parameters(), whole.flat_parameters())
