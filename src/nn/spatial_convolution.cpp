@@ -137,6 +137,10 @@ std::unique_ptr<PlanStep> SpatialConvolution::fuse(std::span<const Epilogue> fol
   return std::make_unique<FusedConvolutionStep>(*this, taken);
 }
 
+void SpatialConvolution::precisionChanged() {
+  conv_->setComputeType(precision_ == Precision::BF16 ? DType::BF16 : DType::F32);
+}
+
 // input [N, In, H, W] -> output [N, Out, OH, OW]
 void SpatialConvolution::updateOutput(const Tensor& input) {
   output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
@@ -145,7 +149,7 @@ void SpatialConvolution::updateOutput(const Tensor& input) {
 
 // gradOutput [N, Out, OH, OW] -> gradInput [N, In, H, W]
 void SpatialConvolution::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
-  gradInput_.resize(input.shape());
+  gradInput_.resize(input.shape(), input.dtype());
   conv_->backwardData(gradOutput, weight_, gradInput_);
 }
 

@@ -52,6 +52,7 @@ float Adam::step(Tensor& params, Tensor& grads, const Closure& closure) {
   const float* g = grads.data();
   float* m = firstMoment_.data();
   float* v = secondMoment_.data();
+  bfloat16* low = lowPrecisionFor(count);  // written in this pass when there is a bf16 copy
   for (int64_t i = 0; i < count; ++i) {
     float d = g[i] + wd * p[i];
     float mi = beta1 * m[i] + oneMinusBeta1 * d;
@@ -59,6 +60,7 @@ float Adam::step(Tensor& params, Tensor& grads, const Closure& closure) {
     m[i] = mi;
     v[i] = vi;
     p[i] -= stepSize * mi / (std::sqrt(vi) * invSqrtCorrection2 + eps);
+    if (low) low[i] = bfloat16(p[i]);
   }
   ++iteration_;
   return loss;

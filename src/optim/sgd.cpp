@@ -17,20 +17,25 @@ struct Coefficients {
 // The passes return whether every g[i] was finite: g - g is 0 for a finite g, NaN otherwise,
 // summed on the way (no second pass over the gradients).
 
-// p, g: [count]; p -= lr * (g + wd * p)
-bool plainPass(float* p, const float* g, int64_t count, Coefficients k) {
+// p, g: [count]; p -= lr * (g + wd * p); with kLow, low = p rounded to bf16 in the same pass.
+template <bool kLow>
+bool plainPass(float* p, const float* g, bfloat16* low, int64_t count, Coefficients k) {
   float nonFinite = 0.0f;
 #pragma omp parallel for simd reduction(+ : nonFinite) if (count >= kParallelFrom)
   for (int64_t i = 0; i < count; ++i) {
     nonFinite += g[i] - g[i];
-    p[i] -= k.lr * (g[i] + k.weightDecay * p[i]);
+    float updated = p[i] - k.lr * (g[i] + k.weightDecay * p[i]);
+    p[i] = updated;
+    if constexpr (kLow) low[i] = bfloat16(updated);
   }
   return nonFinite == 0.0f;
 }
 
-// p, g, b: [count]; the momentum update, with the buffer set to the gradient on the first step.
-template <bool kFirst, bool kNesterov>
-bool momentumPass(float* p, const float* g, float* b, int64_t count, Coefficients k) {
+// p, g, b: [count]; the momentum update, with the buffer set to the gradient on the first step;
+// with kLow, low = p rounded to bf16 in the same pass.
+template <bool kFirst, bool kNesterov, bool kLow>
+bool momentumPass(float* p, const float* g, float* b, bfloat16* low, int64_t count,
+                  Coefficients k) {
   float nonFinite = 0.0f;
 #pragma omp parallel for simd reduction(+ : nonFinite) if (count >= kParallelFrom)
   for (int64_t i = 0; i < count; ++i) {
@@ -38,9 +43,21 @@ bool momentumPass(float* p, const float* g, float* b, int64_t count, Coefficient
     float d = g[i] + k.weightDecay * p[i];
     float buf = kFirst ? d : k.momentum * b[i] + k.dampened * d;
     b[i] = buf;
-    p[i] -= k.lr * (kNesterov ? d + k.momentum * buf : buf);
+    float updated = p[i] - k.lr * (kNesterov ? d + k.momentum * buf : buf);
+    p[i] = updated;
+    if constexpr (kLow) low[i] = bfloat16(updated);
   }
   return nonFinite == 0.0f;
+}
+
+template <bool kLow>
+using MomentumPass = bool (*)(float*, const float*, float*, bfloat16*, int64_t, Coefficients);
+
+// The momentum pass for a first step or not, Nesterov or not.
+template <bool kLow>
+MomentumPass<kLow> momentumPassFor(bool first, bool nesterov) {
+  if (first) return nesterov ? momentumPass<true, true, kLow> : momentumPass<true, false, kLow>;
+  return nesterov ? momentumPass<false, true, kLow> : momentumPass<false, false, kLow>;
 }
 
 void requireNonNegative(double value, const char* what) {
@@ -74,8 +91,9 @@ float SGD::step(Tensor& params, Tensor& grads, const Closure& closure) {
   int64_t count = params.numel();
   float* p = params.data();
   const float* g = grads.data();
+  bfloat16* low = lowPrecisionFor(count);
   if (options_.momentum == 0) {
-    gradientsFinite_ = plainPass(p, g, count, k);
+    gradientsFinite_ = low ? plainPass<true>(p, g, low, count, k) : plainPass<false>(p, g, low, count, k);
   } else {
     bool first = !momentumBuffer_.defined();
     if (first) momentumBuffer_ = Tensor(params.shape());
@@ -83,9 +101,8 @@ float SGD::step(Tensor& params, Tensor& grads, const Closure& closure) {
       throw ShapeError("SGD: momentum buffer holds " + std::to_string(momentumBuffer_.numel()) +
                        " values but the parameters " + std::to_string(count));
     float* b = momentumBuffer_.data();
-    auto pass = first ? (options_.nesterov ? momentumPass<true, true> : momentumPass<true, false>)
-                      : (options_.nesterov ? momentumPass<false, true> : momentumPass<false, false>);
-    gradientsFinite_ = pass(p, g, b, count, k);
+    gradientsFinite_ = low ? momentumPassFor<true>(first, options_.nesterov)(p, g, b, low, count, k)
+                           : momentumPassFor<false>(first, options_.nesterov)(p, g, b, low, count, k);
   }
   ++iteration_;
   return loss;

@@ -20,6 +20,8 @@ struct Run::Parts {
   RunData data;  // this rank's shards
   int64_t trainSamples = 0, testSamples = 0;  // over all ranks
   io::LoadedModel loaded;
+  nn::Precision precision = nn::Precision::F32;  // "precision" resolved on this machine
+  std::string precisionNote;  // why auto chose fp32, or that bf16 is emulated; empty: nothing
   std::unique_ptr<dist::Synchronizer> sync;  // null: single-process mini-batch training
   std::string dir;
   std::string checkpointDir;

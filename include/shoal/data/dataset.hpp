@@ -33,8 +33,9 @@ class Dataset {
   // Raw (unnormalised) features as floats, for fitting a Preprocessing.
   std::vector<float> rawFeatures() const;
 
-  // Writes the samples at `indices`, normalised, into `input` ([n, sampleShape...]) and their
-  // labels into `target` ([n], as floats). Both are resized in place: no allocation once they
+  // Writes the samples at `indices`, normalised, into `input` ([n, sampleShape...], f32 or
+  // bf16 as `input` holds: images go from bytes to bf16 in this one pass) and their labels
+  // into `target` ([n], as floats). Both are resized in place: no allocation once they
   // have held a batch this large.
   void gather(std::span<const int64_t> indices, Tensor& input, Tensor& target) const;
   // The first `count` samples (all when count >= size), sharing nothing with this one.

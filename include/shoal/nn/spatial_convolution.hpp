@@ -13,12 +13,18 @@ namespace shoal::nn {
 // Input [N, In, H, W] -> output [N, Out, OH, OW], OH = (H + 2 padH - kH) / strideH + 1.
 // weight [Out, In/groups, kH, kW], bias [Out]; PyTorch's default initialisation (uniform in
 // +-1/sqrt(In/groups * kH * kW)) drawn from initGenerator().
+// In bf16 precision the convolution reads its input, weights and output gradient as bf16 (the
+// reorders into oneDNN's blocked layouts round them, so no separate conversion pass) and
+// accumulates in f32; its output and gradients are f32, its input gradient of the input's type.
 class SpatialConvolution : public Module {
  public:
   SpatialConvolution(int64_t nInputPlane, int64_t nOutputPlane, int64_t kernelW, int64_t kernelH,
                      int64_t strideW = 1, int64_t strideH = 1, int64_t padW = 0, int64_t padH = 0,
                      int64_t groups = 1, bool withBias = true);
   SpatialConvolution(SpatialConvolution&&) = default;
+
+  bool hasBf16Path() const override { return true; }
+  bool acceptsBf16Input() const override { return precision_ == Precision::BF16; }
 
   Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "SpatialConvolution"; }
@@ -45,6 +51,7 @@ class SpatialConvolution : public Module {
   void accGradParameters(const Tensor& input, const Tensor& gradOutput) override;
   std::vector<Parameter> ownParameters() override;
   void resetOwn(Generator& gen) override;
+  void precisionChanged() override;
 
  private:
   int64_t nInputPlane_;
