@@ -24,7 +24,7 @@ shoal::testing::CliResult runCliOn(const std::string& isa, const std::string& ar
 }
 
 const char* kSmallRun = "--model mlp --hidden 64 --data fashion-mnist --train-limit 2000 "
-                        "--test-limit 1000 --epochs 1 --batch 64 --lr 0.05 --seed 3";
+                        "--test-limit 1000 --epochs 2 --batch 64 --lr 0.05 --momentum 0.9 --seed 3";
 
 }  // namespace
 
