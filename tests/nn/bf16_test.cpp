@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "shoal/backend/cpu_info.hpp"
+#include "shoal/error.hpp"
 #include "shoal/nn/flat_parameters.hpp"
 #include "shoal/nn/flatten.hpp"
 #include "shoal/nn/linear.hpp"
@@ -189,4 +191,13 @@ TEST(Bf16, DeterministicForASeed) {
     return out;
   };
   EXPECT_EQ(losses(), losses());
+}
+
+TEST(Bf16, ResolvesPrecisionNames) {
+  EXPECT_EQ(shoal::nn::resolvePrecision("fp32"), Precision::F32);
+  std::string note;
+  const bool native = shoal::backend::bf16Support() == shoal::backend::Bf16Support::Native;
+  EXPECT_EQ(shoal::nn::resolvePrecision("auto", &note), native ? Precision::BF16 : Precision::F32);
+  EXPECT_EQ(note.empty(), native) << note;
+  EXPECT_THROW(shoal::nn::resolvePrecision("half"), shoal::UsageError);
 }
