@@ -19,10 +19,12 @@ std::string padded(const std::string& s, size_t width, bool right) {
 std::string precisionOf(Module& layer, int64_t flops, bool modelHasBf16) {
   std::string label = precisionLabel(layer);
   if (label != "fp32" || !modelHasBf16 || flops == 0) return label;
-  bool withoutPath = false;
+  bool withoutPath = false, declined = false;
   layer.apply([&](const std::string&, Module& m) {
-    withoutPath = withoutPath || (m.children().empty() && !m.hasBf16Path());
+    if (!m.children().empty()) return;
+    (m.hasBf16Path() ? declined : withoutPath) = true;
   });
+  if (declined) return "fp32 (bf16 does not pay here)";
   return withoutPath ? "fp32 (no bf16 path)" : label;
 }
 

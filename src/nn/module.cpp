@@ -74,8 +74,8 @@ void Module::setPrecision(Precision precision) {
   bool anyBf16 = false;
   apply([&](const std::string&, Module& m) {
     m.precision_ = m.hasBf16Path() ? precision : Precision::F32;
+    m.precisionChanged();  // a layer may keep f32 where bf16 does not pay
     anyBf16 = anyBf16 || m.precision_ == Precision::BF16;
-    m.precisionChanged();
   });
   if (anyBf16)
     flatParameters().enableLowPrecisionCopy();

@@ -138,6 +138,7 @@ std::unique_ptr<PlanStep> SpatialConvolution::fuse(std::span<const Epilogue> fol
 }
 
 void SpatialConvolution::precisionChanged() {
+  if (nInputPlane_ / geometry_.groups < kBf16MinPlanes) precision_ = Precision::F32;
   conv_->setComputeType(precision_ == Precision::BF16 ? DType::BF16 : DType::F32);
 }
 

@@ -112,36 +112,50 @@ TEST(Bf16, LinearChainKeepsBf16BetweenLayers) {
 }
 
 TEST(Bf16, ConvolutionOddSizes) {
-  shoal::nn::SpatialConvolution f32(5, 7, 3, 3, 1, 1, 1, 1), bf16(5, 7, 3, 3, 1, 1, 1, 1);
-  expectBf16Close(f32, bf16, randomTensor(Shape{3, 5, 11, 9}, 4));
+  shoal::nn::SpatialConvolution f32(9, 7, 3, 3, 1, 1, 1, 1), bf16(9, 7, 3, 3, 1, 1, 1, 1);
+  expectBf16Close(f32, bf16, randomTensor(Shape{3, 9, 11, 9}, 4));
 }
 
 TEST(Bf16, StridedConvolutionWithoutBias) {
-  shoal::nn::SpatialConvolution f32(6, 10, 3, 3, 2, 2, 1, 1, 1, false),
-      bf16(6, 10, 3, 3, 2, 2, 1, 1, 1, false);
-  expectBf16Close(f32, bf16, randomTensor(Shape{2, 6, 13, 13}, 5));
+  shoal::nn::SpatialConvolution f32(10, 12, 3, 3, 2, 2, 1, 1, 1, false),
+      bf16(10, 12, 3, 3, 2, 2, 1, 1, 1, false);
+  expectBf16Close(f32, bf16, randomTensor(Shape{2, 10, 13, 13}, 5));
+}
+
+TEST(Bf16, ThinConvolutionStaysF32AndSaysSo) {
+  shoal::nn::Sequential s;
+  s.add(shoal::nn::SpatialConvolution(1, 6, 5, 5)).add(shoal::nn::SpatialConvolution(6, 16, 5, 5));
+  s.add(shoal::nn::SpatialConvolution(16, 4, 3, 3));
+  s.setPrecision(Precision::BF16);
+  EXPECT_EQ(s.at(0).precision(), Precision::F32);
+  EXPECT_EQ(s.at(1).precision(), Precision::F32);
+  EXPECT_EQ(s.at(2).precision(), Precision::BF16);
+  EXPECT_FALSE(s.acceptsBf16Input()) << "the first convolution reads f32 batches";
+  shoal::nn::ModelSummary summary = shoal::nn::summarize(s, Shape{1, 20, 20});
+  EXPECT_EQ(summary.layers[0].precision, "fp32 (bf16 does not pay here)");
+  EXPECT_EQ(summary.layers[2].precision, "bf16");
 }
 
 TEST(Bf16, FusedConvolutionBlock) {
   auto block = [] {
     shoal::nn::Sequential s;
-    s.add(shoal::nn::SpatialConvolution(3, 8, 5, 5, 1, 1, 2, 2)).add(shoal::nn::ReLU());
+    s.add(shoal::nn::SpatialConvolution(9, 8, 5, 5, 1, 1, 2, 2)).add(shoal::nn::ReLU());
     s.add(shoal::nn::SpatialMaxPooling(2, 2, 2, 2)).add(shoal::nn::Flatten());
     s.add(shoal::nn::Linear(8 * 7 * 7, 11));
     return s;
   };
   shoal::nn::Sequential f32 = block(), bf16 = block();
-  expectBf16Close(f32, bf16, randomTensor(Shape{3, 3, 15, 15}, 6), /*exactFactors=*/true);
+  expectBf16Close(f32, bf16, randomTensor(Shape{3, 9, 15, 15}, 6), /*exactFactors=*/true);
   EXPECT_EQ(bf16.plan().size(), 3u) << "conv + ReLU + pooling fused, Flatten, Linear";
 }
 
 TEST(Bf16, LayersWithoutPathStayF32) {
   shoal::nn::Sequential s;
-  s.add(shoal::nn::SpatialConvolution(2, 4, 3, 3)).add(shoal::nn::SpatialBatchNormalization(4));
+  s.add(shoal::nn::SpatialConvolution(8, 4, 3, 3)).add(shoal::nn::SpatialBatchNormalization(4));
   s.setPrecision(Precision::BF16);
   EXPECT_EQ(s.at(0).precision(), Precision::BF16);
   EXPECT_EQ(s.at(1).precision(), Precision::F32);
-  shoal::nn::ModelSummary summary = shoal::nn::summarize(s, Shape{2, 6, 6});
+  shoal::nn::ModelSummary summary = shoal::nn::summarize(s, Shape{8, 6, 6});
   EXPECT_EQ(summary.layers[0].precision, "bf16");
   EXPECT_EQ(summary.layers[1].precision, "fp32 (no bf16 path)");
   EXPECT_NE(summary.table().find("fp32 (no bf16 path)"), std::string::npos);

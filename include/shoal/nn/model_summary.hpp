@@ -17,7 +17,8 @@ struct LayerSummary {
   int64_t parameters = 0;
   int64_t flops = 0;         // forward pass, per sample
   // What the layer's computation reads: "fp32", "bf16", "mixed" (a container of both), or in a
-  // model with bf16 layers "fp32 (no bf16 path)" for a computing layer without one.
+  // model with bf16 layers "fp32 (no bf16 path)" for a computing layer without one and
+  // "fp32 (bf16 does not pay here)" for one that keeps f32 (a convolution of few input planes).
   std::string precision = "fp32";
 };
 
