@@ -2,7 +2,7 @@
 """Side-by-side benchmark: shoal against PyTorch on the same data, model, batch, optimiser and machine.
 
 usage: bench/compare.py [--build DIR] [--models mlp,lenet5[,resnet]] [--batches 32,128,512] [--epochs 1]
-                        [--repeats 3] [--out FILE]
+                        [--repeats 3] [--precisions fp32,bf16] [--out FILE]
 
 For each model and batch size it runs build/bench_train, bench/python_train.py (the same protocol
 through shoal's Python package: the "shoal (Python)" column) and bench/pytorch_train.py (PyTorch with
@@ -12,6 +12,10 @@ samples/s, the ratio shoal / PyTorch's best (the median of the ratios of each ro
 a ratio ran within a minute of each other), achieved GFLOP/s against oneDNN's sgemm (the median of
 one measurement per round), test accuracy and peak resident memory. The table is saved to
 bench/results/<UTC time>.md (or --out) so that later runs can be compared.
+
+With --precisions fp32,bf16 (the default; fp32 alone leaves them out) each round also runs shoal in bf16 (--precision bf16) and PyTorch's best
+setting under torch.autocast("cpu", dtype=torch.bfloat16), and a second table sets them side by side
+with shoal's fp32 figures of the same rounds: bf16 / fp32 speed-ups and shoal bf16 / PyTorch autocast.
 """
 import argparse
 import datetime
@@ -52,11 +56,14 @@ def flops(model):
     return {"train": 2 * forward + sum(layers[1:]), "infer": forward}
 
 
-def bench_args(model, batch, epochs):
+def bench_args(model, batch, epochs, precision="fp32"):
     """The arguments after the program for bench_train and pytorch_train.py: the same for both."""
     args = [model, batch, epochs]
-    if model in TIMED_SAMPLES:
-        args += [WARMUP_STEPS, str(-(-TIMED_SAMPLES[model] // int(batch)))]
+    if model in TIMED_SAMPLES or precision != "fp32":
+        steps = -(-TIMED_SAMPLES[model] // int(batch)) if model in TIMED_SAMPLES else 0
+        args += [WARMUP_STEPS, str(steps)]
+    if precision != "fp32":
+        args.append(precision)
     return args
 
 
@@ -105,12 +112,19 @@ def main():
     ap.add_argument("--batches", default="32,128,512")
     ap.add_argument("--epochs", default="1")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--precisions", default="fp32,bf16",
+                    help="fp32, or fp32,bf16 for the bf16 rows and the PyTorch autocast column")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     build = os.path.join(ROOT, args.build)
 
     if args.repeats < 1:
         raise SystemExit("compare: --repeats must be at least 1")
+    precisions = args.precisions.split(",")
+    if precisions not in (["fp32"], ["fp32", "bf16"]):
+        raise SystemExit(f"compare: --precisions takes fp32 or fp32,bf16, got {args.precisions}")
+    with_bf16 = "bf16" in precisions
+    bf16_rows, bf16_found = [], {}
     load_before = os.getloadavg()[0]
     sgemms, rows, found = [], [], {}
     models = args.models.split(",")
@@ -127,7 +141,16 @@ def main():
                                 dict(os.environ, PYTHONPATH=os.path.join(build, "python")))
                 torch = {label: result([TORCH_PYTHON, "bench/pytorch_train.py"] + same, env)
                          for label, env in torch_settings(model)}
+                if with_bf16:
+                    low = bench_args(model, batch, args.epochs, "bf16")
+                    shoal["bf16"] = result([os.path.join(build, "bench_train")] + low)
+                    torch["autocast"] = result([TORCH_PYTHON, "bench/pytorch_train.py"] + low,
+                                               torch_settings(model)[1][1])
                 rounds.append((shoal, torch, python))
+            if with_bf16:
+                bf16_rows += bf16_table_rows(model, batch, rounds, bf16_found)
+                rounds = [({k: v for k, v in sh.items() if k != "bf16"},
+                           {k: v for k, v in th.items() if k != "autocast"}, py) for sh, th, py in rounds]
             shoal = medians([r[0] for r in rounds])
             python = medians([r[2] for r in rounds])
             torch = {label: medians([r[1][label] for r in rounds]) for label in rounds[0][1]}
@@ -172,12 +195,61 @@ def main():
              f"other processes on the machine slow both frameworks, shoal's OpenMP threads more.", ""]
     checks = targets(found)
     text = "\n".join(intro + lines + [""] + checks) + "\n"
+    if with_bf16:
+        text += "\n" + "\n".join(bf16_section(bf16_rows, bf16_found)) + "\n"
     print(text)
     out = args.out or os.path.join(ROOT, "bench", "results", f"{stamp:%Y%m%d-%H%M%S}.md")
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         f.write(text)
     print(f"saved to {os.path.relpath(out, ROOT)}")
+
+
+def bf16_table_rows(model, batch, rounds, found):
+    """Rows of the bf16 table for one model and batch: medians over the rounds of shoal fp32, shoal
+    bf16 and PyTorch autocast (best setting), and the medians of each round's ratios."""
+    rows = []
+    fp32 = medians([{k: v for k, v in sh.items() if k != "bf16"} for sh, _, _ in rounds])
+    bf16 = medians([sh["bf16"] for sh, _, _ in rounds])
+    auto = medians([th["autocast"] for _, th, _ in rounds])
+    ratios = {}
+    for mode in ("train", "infer"):
+        key = f"{mode}_sps"
+        ratios[key] = (statistics.median(float(sh["bf16"][key]) / float(sh[key]) for sh, _, _ in rounds),
+                       statistics.median(float(sh["bf16"][key]) / float(th["autocast"][key])
+                                         for sh, th, _ in rounds))
+        rows.append([model, batch, "training" if mode == "train" else "inference",
+                     f"{float(fp32[key]):,.0f}", f"{float(bf16[key]):,.0f}", f"{ratios[key][0]:.2f}x",
+                     f"{float(auto[key]):,.0f}", f"{ratios[key][1]:.2f}x",
+                     f"{float(fp32['test_accuracy']):.4f} / {float(bf16['test_accuracy']):.4f} / "
+                     f"{float(auto['test_accuracy']):.4f}"])
+    found[(model, int(batch))] = ratios
+    return rows
+
+
+def bf16_section(rows, found):
+    """The bf16 table and issue 19's targets, each with the figure measured in this run."""
+    header = ["model", "batch", "pass", "shoal fp32", "shoal bf16", "bf16 / fp32",
+              "PyTorch autocast bf16 (best setting)", "shoal bf16 / PyTorch autocast",
+              "test accuracy shoal fp32 / shoal bf16 / PyTorch autocast"]
+    lines = ["## bf16 (samples/s; ratios are medians of each round's ratio)", "",
+             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    lines += ["", "bf16 targets:"]
+
+    def check(what, value, goal):
+        lines.append(f"- {what}: {value:.2f}x (target {goal}x): {'met' if value >= goal else 'MISSED'}")
+
+    if ("mlp", 128) in found:
+        check("mlp batch 128 training, shoal bf16 / shoal fp32", found[("mlp", 128)]["train_sps"][0], 2.0)
+        check("mlp batch 128 training, shoal bf16 / PyTorch autocast", found[("mlp", 128)]["train_sps"][1], 2.5)
+    if ("mlp", 512) in found:
+        check("mlp batch 512 inference, shoal bf16 / shoal fp32", found[("mlp", 512)]["infer_sps"][0], 2.5)
+    if ("lenet5", 128) in found:
+        check("lenet5 batch 128 training, shoal bf16 / shoal fp32", found[("lenet5", 128)]["train_sps"][0], 1.0)
+    if ("resnet", 128) in found:
+        check("resnet batch 128 training, shoal bf16 / shoal fp32", found[("resnet", 128)]["train_sps"][0], 1.5)
+    return lines
 
 
 def targets(found):

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """PyTorch side of bench_train: same data, model, batch, optimiser and protocol; the same RESULT line.
 
-usage: bench/pytorch_train.py [mlp|lenet5|resnet] [batch] [epochs] [warm-up steps] [timed steps]
+usage: bench/pytorch_train.py [mlp|lenet5|resnet] [batch] [epochs] [warm-up steps] [timed steps] [fp32|bf16]
 Protocol: `warm-up` SGD steps (momentum 0.9, lr 0.01) that are not timed, then `epochs` timed epochs
 of shuffled batches (gathering and scaling each batch included), cut short after `timed steps` steps
 when that is given and positive (bench/compare.py limits slow models such as resnet to a fraction of
 an epoch), then the test set in evaluation mode at the same batch size, three times, timing the
-fastest pass.
+fastest pass. bf16: forward passes and losses under torch.autocast("cpu", dtype=torch.bfloat16),
+what a PyTorch user turns on for mixed precision.
 Threads: torch's own default unless SHOAL_TORCH_THREADS is set (OPENBLAS_* variables reach OpenBLAS).
 """
 import gzip
@@ -64,7 +65,7 @@ def model(name):
         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10), nn.LogSoftmax(1))
 
 
-def train_steps(net, opt, loss_fn, xtr, ytr, perm, batch, steps):
+def train_steps(net, opt, loss_fn, xtr, ytr, perm, batch, steps, bf16):
     """Runs `steps` SGD steps over the batches of `perm` (all of them when steps is None); returns
     the steps taken and the samples trained on."""
     net.train()
@@ -75,7 +76,8 @@ def train_steps(net, opt, loss_fn, xtr, ytr, perm, batch, steps):
         idx_ = perm[i:i + batch]
         x = xtr[idx_].float().div_(255)
         opt.zero_grad()
-        loss = loss_fn(net(x), ytr[idx_])
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = loss_fn(net(x), ytr[idx_])
         loss.backward()
         opt.step()
         taken, samples = taken + 1, samples + len(idx_)
@@ -88,6 +90,7 @@ def main():
     epochs = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     warmup = int(sys.argv[4]) if len(sys.argv) > 4 else 20
     timed_steps = int(sys.argv[5]) if len(sys.argv) > 5 else 0  # 0: whole epochs
+    bf16 = len(sys.argv) > 6 and sys.argv[6] == "bf16"
     if "SHOAL_TORCH_THREADS" in os.environ:
         torch.set_num_threads(int(os.environ["SHOAL_TORCH_THREADS"]))
     torch.manual_seed(1)
@@ -96,21 +99,21 @@ def main():
     net = model(name)
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.NLLLoss()
-    train_steps(net, opt, loss_fn, xtr, ytr, torch.randperm(len(ytr)), batch, warmup)
+    train_steps(net, opt, loss_fn, xtr, ytr, torch.randperm(len(ytr)), batch, warmup, bf16)
     start = time.perf_counter()
     steps = samples = 0
     for _ in range(epochs):
         left = timed_steps - steps if timed_steps > 0 else None
         if left == 0:
             break
-        n, m = train_steps(net, opt, loss_fn, xtr, ytr, torch.randperm(len(ytr)), batch, left)
+        n, m = train_steps(net, opt, loss_fn, xtr, ytr, torch.randperm(len(ytr)), batch, left, bf16)
         steps, samples = steps + n, samples + m
     train_sps = samples / (time.perf_counter() - start)
     print(f"pytorch {name} batch {batch}: {train_sps:.0f} training samples/s")
 
     net.eval()
     best = float("inf")
-    with torch.no_grad():
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         for _ in range(3):
             start = time.perf_counter()
             correct = 0
@@ -122,7 +125,8 @@ def main():
     infer_sps = len(yte) / best
     print(f"pytorch {name} batch {batch}: {infer_sps:.0f} inference samples/s, test accuracy {acc:.4f}")
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"RESULT framework=pytorch model={name} batch={batch} threads={torch.get_num_threads()} "
+    print(f"RESULT framework=pytorch model={name} batch={batch} precision={'bf16' if bf16 else 'fp32'} "
+          f"threads={torch.get_num_threads()} "
           f"train_sps={train_sps:.0f} infer_sps={infer_sps:.0f} test_accuracy={acc:.4f} peak_rss_mb={rss_mb:.1f}")
 
 

@@ -41,11 +41,12 @@ int64_t checkedSize(const char* what, const Shape& sampleShape, size_t values,
 
 constexpr int64_t kParallelFrom = 1 << 15;  // smaller batches are gathered on the calling thread
 
-// out[i, f] = p(in[index[i], f]) for a [n, width] batch; T is uint8_t or float. Rows are split
-// over the OpenMP threads: the rows sit at random places, so the gather waits on memory.
-template <typename T>
+// out[i, f] = p(in[index[i], f]) for a [n, width] batch; T is uint8_t or float, Out float or
+// bfloat16 (rounded once, from the preprocessed float). Rows are split over the OpenMP threads:
+// the rows sit at random places, so the gather waits on memory.
+template <typename T, typename Out>
 void gatherRows(const T* source, int64_t width, std::span<const int64_t> indices,
-                const Preprocessing& p, float* out) {
+                const Preprocessing& p, Out* out) {
   const int64_t n = static_cast<int64_t>(indices.size());
   const bool parallel = n * width >= kParallelFrom;
   if (p.broadcast()) {
@@ -54,8 +55,9 @@ void gatherRows(const T* source, int64_t width, std::span<const int64_t> indices
 #pragma omp parallel for if (parallel)
     for (int64_t i = 0; i < n; ++i) {
       const T* row = source + indices[i] * width;
-      float* to = out + i * width;
-      for (int64_t f = 0; f < width; ++f) to[f] = (static_cast<float>(row[f]) - offset) * scale;
+      Out* to = out + i * width;
+      for (int64_t f = 0; f < width; ++f)
+        to[f] = Out((static_cast<float>(row[f]) - offset) * scale);
     }
     return;
   }
@@ -66,9 +68,9 @@ void gatherRows(const T* source, int64_t width, std::span<const int64_t> indices
 #pragma omp parallel for if (parallel)
   for (int64_t i = 0; i < n; ++i) {
     const T* row = source + indices[i] * width;
-    float* to = out + i * width;
+    Out* to = out + i * width;
     for (int64_t f = 0; f < width; ++f)
-      to[f] = (static_cast<float>(row[f]) - offset[f * offsetStride]) * scale[f * scaleStride];
+      to[f] = Out((static_cast<float>(row[f]) - offset[f * offsetStride]) * scale[f * scaleStride]);
   }
 }
 
@@ -148,10 +150,16 @@ void Dataset::gather(std::span<const int64_t> indices, Tensor& input, Tensor& ta
   input.resize(sampleShape_.withBatch(n));
   target.resize(Shape{n});
   const int64_t width = sampleShape_.numel();
-  if (bytes_)
-    gatherRows(bytes_, width, indices, preprocessing_, input.data());
-  else if (floats_)
-    gatherRows(floats_, width, indices, preprocessing_, input.data());
+  auto gatherInto = [&](auto* out) {
+    if (bytes_)
+      gatherRows(bytes_, width, indices, preprocessing_, out);
+    else
+      gatherRows(floats_, width, indices, preprocessing_, out);
+  };
+  if (input.dtype() == DType::BF16)
+    gatherInto(input.data<bfloat16>());
+  else
+    gatherInto(input.data());
   float* labels = target.data();
   if (labels_.empty()) {
     std::fill(labels, labels + n, -1.0f);

@@ -91,6 +91,7 @@ void Synchronizer::synchronize(nn::Module& model, optim::OptimMethod& method) {
 
 void Synchronizer::averageParameters(nn::FlatParameters& flat, optim::OptimMethod& method) {
   averageAcrossRanks(comm_, flat.values());
+  flat.refreshLowPrecisionCopy();  // bf16 precision reads the averaged weights
   optim::OptimState state = method.saveState();
   if (state.tensors.empty()) return;
   for (auto& [name, tensor] : state.tensors) averageAcrossRanks(comm_, tensor);

@@ -17,6 +17,8 @@ class ModuleStep : public PlanStep {
   void backwardParameters(const Tensor& input, const Tensor& gradOutput) override {
     module_.backwardParameters(input, gradOutput);
   }
+  bool canOutputBf16() const override { return module_.canOutputBf16(); }
+  void setOutputBf16(bool bf16) override { module_.setOutputBf16(bf16); }
 
  private:
   Module& module_;
@@ -40,6 +42,15 @@ ExecutionPlan::ExecutionPlan(std::span<Module* const> chain, bool fuse) {
     size_t next = i + step->modules();
     steps_.push_back({std::move(step), i, std::move(description)});
     i = next;
+  }
+  for (size_t s = 0; s < steps_.size(); ++s) {
+    bool bf16 = false;
+    if (s + 1 < steps_.size() && steps_[s].step->canOutputBf16()) {
+      size_t j = steps_[s + 1].first;
+      while (j + 1 < chain.size() && chain[j]->passesElementType()) ++j;
+      bf16 = chain[j]->acceptsBf16Input();
+    }
+    steps_[s].step->setOutputBf16(bf16);
   }
 }
 

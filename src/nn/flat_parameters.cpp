@@ -18,6 +18,12 @@ FlatParameters::FlatParameters(std::vector<Parameter> params) : params_(std::mov
     offset += n;
   }
   bindViews();
+  // Parameters that had a bf16 copy (a model set to bf16, then moved) keep one, now here.
+  for (const Parameter& p : params_)
+    if (p.lowPrecision && p.lowPrecision->defined()) {
+      enableLowPrecisionCopy();
+      break;
+    }
 }
 
 void FlatParameters::bindViews() {
@@ -36,6 +42,27 @@ void FlatParameters::placeGrads(Tensor storage) {
   storage.copyFrom(grads_);
   grads_ = std::move(storage);
   bindViews();
+}
+
+void FlatParameters::enableLowPrecisionCopy() {
+  if (!lowPrecision_.defined()) lowPrecision_ = Tensor(Shape{count()}, DType::BF16);
+  int64_t offset = 0;
+  for (Parameter& p : params_) {
+    int64_t n = p.value->numel();
+    if (p.lowPrecision) *p.lowPrecision = lowPrecision_.flatSlice(offset, n).view(p.value->shape());
+    offset += n;
+  }
+  refreshLowPrecisionCopy();
+}
+
+void FlatParameters::disableLowPrecisionCopy() {
+  for (Parameter& p : params_)
+    if (p.lowPrecision) *p.lowPrecision = Tensor();
+  lowPrecision_ = Tensor();
+}
+
+void FlatParameters::refreshLowPrecisionCopy() {
+  if (lowPrecision_.defined()) backend::toBf16(values_, lowPrecision_);
 }
 
 void FlatParameters::zeroGrads() { backend::zero(grads_.data(), grads_.numel()); }

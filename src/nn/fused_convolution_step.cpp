@@ -11,6 +11,7 @@ FusedConvolutionStep::FusedConvolutionStep(SpatialConvolution& layer, Epilogues 
     : layer_(layer), epilogues_(std::move(epilogues)),
       conv_(backend::current().makeConvolution(layer.geometry())),
       reluMask_(backend::current().makeEltwise(backend::Activation::Relu)) {
+  conv_->setComputeType(layer.precision() == Precision::BF16 ? DType::BF16 : DType::F32);
   conv_->fuseRelu(epilogues_.relu);
   if (epilogues_.maxPooling) conv_->fuseMaxPooling(*epilogues_.maxPooling);
 }
@@ -42,7 +43,7 @@ const Tensor& FusedConvolutionStep::productGrad(const Tensor& gradOutput) {
 // gradOutput (pooled or not) -> gradInput [N, In, H, W]; the layer's gradients += their share
 const Tensor& FusedConvolutionStep::backward(const Tensor& input, const Tensor& gradOutput) {
   const Tensor& grad = productGrad(gradOutput);
-  gradInput_.resize(input.shape());
+  gradInput_.resize(input.shape(), input.dtype());
   conv_->backwardData(grad, layer_.weight(), gradInput_);
   conv_->backwardWeights(input, grad, layer_.gradWeight(), layer_.gradBias());
   return gradInput_;

@@ -2,6 +2,7 @@
 #include "fused_linear_step.hpp"
 
 #include "shoal/backend/backend.hpp"
+#include "shoal/backend/vector_kernels.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::nn {
@@ -14,9 +15,15 @@ FusedLinearStep::FusedLinearStep(Linear& layer)
 const Tensor& FusedLinearStep::forward(const Tensor& input) {
   if (input.rank() == 0) throw ShapeError(layer_.label() + ": input must have a batch dimension");
   layer_.outputShape(input.shape().tail());
-  output_.resize(Shape{input.dim(0), layer_.out_});
-  matmul_->forward(input, layer_.weight_, layer_.withBias_ ? &layer_.bias_ : nullptr,
-                  /*relu=*/true, output_);
+  output_.resize(Shape{input.dim(0), layer_.out_},
+                 bf16() && outputBf16_ ? DType::BF16 : DType::F32);
+  const Tensor* bias = layer_.withBias_ ? &layer_.bias_ : nullptr;
+  if (!bf16()) {
+    matmul_->forward(input, layer_.weight_, bias, /*relu=*/true, output_);
+  } else {
+    matmul_->forward(Linear::asBf16(input, layer_.inputBf16_), layer_.bf16Weight(true), bias,
+                     /*relu=*/true, output_);
+  }
   return output_;
 }
 
@@ -24,12 +31,18 @@ void FusedLinearStep::maskGradient(const Tensor& gradOutput) {
   if (gradOutput.shape() != output_.shape())
     throw ShapeError(layer_.label() + " + ReLU: gradOutput has shape " + gradOutput.shape().str() +
                      ", expected the output shape " + output_.shape().str());
-  maskedGrad_.resize(gradOutput.shape());
+  if (bf16()) {
+    maskedGrad_.resize(gradOutput.shape(), DType::BF16);
+    return backend::reluMaskToBf16(output_, gradOutput, maskedGrad_);
+  }
+  maskedGrad_.resize(gradOutput.shape(), DType::F32);
   reluMask_->backward(output_, gradOutput, maskedGrad_);
 }
 
 void FusedLinearStep::addParameterGradients(const Tensor& input) {
-  matmul_->backwardWeights(input, maskedGrad_, layer_.gradWeight_,
+  // an f32 input of a bf16 step was rounded into the layer's inputBf16_ by this pass's forward
+  const Tensor& x = bf16() && input.dtype() != DType::BF16 ? layer_.inputBf16_ : input;
+  matmul_->backwardWeights(x, maskedGrad_, layer_.gradWeight_,
                           layer_.withBias_ ? &layer_.gradBias_ : nullptr,
                           /*accumulate=*/!layer_.overwriteGrads_);
   layer_.overwriteGrads_ = false;
@@ -38,8 +51,9 @@ void FusedLinearStep::addParameterGradients(const Tensor& input) {
 // gradOutput [N, Out] -> gradInput [N, In]; the Linear's gradients += (or =) their share
 const Tensor& FusedLinearStep::backward(const Tensor& input, const Tensor& gradOutput) {
   maskGradient(gradOutput);
-  gradInput_.resize(input.shape());
-  matmul_->backwardData(maskedGrad_, layer_.weight_, gradInput_);
+  gradInput_.resize(input.shape(), input.dtype());
+  matmul_->backwardData(maskedGrad_, bf16() ? layer_.bf16Weight(false) : layer_.weight_,
+                        gradInput_);
   addParameterGradients(input);
   return gradInput_;
 }

@@ -133,6 +133,18 @@ nlohmann::json Graph::spec() const {
           {"output", outputNode_ < 0 ? "" : nodeName(outputNode_)}};
 }
 
+bool Graph::acceptsBf16Input() const {
+  if (inputNames_.size() != 1) return false;
+  bool read = false;
+  for (const ModuleNode& m : modules_)
+    for (Node n : m.inputs)
+      if (n == 0) {
+        if (!m.module->acceptsBf16Input()) return false;
+        read = true;
+      }
+  return read;
+}
+
 std::vector<Child> Graph::children() const {
   std::vector<Child> all;
   for (const auto& m : modules_) all.push_back({m.name, m.module.get()});

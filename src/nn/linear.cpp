@@ -55,7 +55,7 @@ int64_t Linear::flops(std::span<const Shape> in, const Shape& out) const {
 }
 
 std::vector<Parameter> Linear::ownParameters() {
-  std::vector<Parameter> params{{"weight", &weight_, &gradWeight_, &overwriteGrads_}};
+  std::vector<Parameter> params{{"weight", &weight_, &gradWeight_, &overwriteGrads_, &weightBf16_}};
   if (withBias_) params.push_back({"bias", &bias_, &gradBias_, &overwriteGrads_});
   return params;
 }
@@ -66,21 +66,50 @@ void Linear::resetOwn(Generator& gen) {
   if (withBias_) uniform(bias_, bound, gen);
 }
 
+const Tensor& Linear::bf16Weight(bool convert) {
+  if (weightBf16_.defined()) return weightBf16_;
+  if (convert) {
+    weightOwnBf16_.resize(weight_.shape(), DType::BF16);
+    weightOwnBf16_.copyFrom(weight_);
+  }
+  return weightOwnBf16_;
+}
+
+const Tensor& Linear::asBf16(const Tensor& t, Tensor& scratch) {
+  if (t.dtype() == DType::BF16) return t;
+  scratch.resize(t.shape(), DType::BF16);
+  scratch.copyFrom(t);
+  return scratch;
+}
+
+// input [N, In] (f32 or bf16) -> output [N, Out]
 void Linear::updateOutput(const Tensor& input) {
   // Module::forward does not check rank-0 samples (its initial checked shape); none fits here.
   if (input.rank() < 2) outputShape(input.shape().tail());
-  output_.resize(Shape{input.dim(0), out_});
-  matmul_->forward(input, weight_, withBias_ ? &bias_ : nullptr, /*relu=*/false, output_);
+  const bool bf16 = precision_ == Precision::BF16;
+  output_.resize(Shape{input.dim(0), out_}, bf16 && outputBf16_ ? DType::BF16 : DType::F32);
+  const Tensor* bias = withBias_ ? &bias_ : nullptr;
+  if (!bf16) return matmul_->forward(input, weight_, bias, /*relu=*/false, output_);
+  matmul_->forward(asBf16(input, inputBf16_), bf16Weight(true), bias, /*relu=*/false, output_);
 }
 
+// gradOutput [N, Out] -> gradInput [N, In], of the input's element type
 void Linear::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
-  gradInput_.resize(input.shape());
-  matmul_->backwardData(gradOutput, weight_, gradInput_);
+  gradInput_.resize(input.shape(), input.dtype());
+  if (precision_ != Precision::BF16) return matmul_->backwardData(gradOutput, weight_, gradInput_);
+  matmul_->backwardData(asBf16(gradOutput, gradBf16_), bf16Weight(false), gradInput_);
 }
 
 void Linear::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
-  matmul_->backwardWeights(input, gradOutput, gradWeight_, withBias_ ? &gradBias_ : nullptr,
-                          /*accumulate=*/!overwriteGrads_);
+  Tensor* gradBias = withBias_ ? &gradBias_ : nullptr;
+  if (precision_ != Precision::BF16) {
+    matmul_->backwardWeights(input, gradOutput, gradWeight_, gradBias, !overwriteGrads_);
+  } else {
+    // an f32 input was rounded into inputBf16_ by this pass's forward
+    const Tensor& x = input.dtype() == DType::BF16 ? input : inputBf16_;
+    matmul_->backwardWeights(x, asBf16(gradOutput, gradBf16_), gradWeight_, gradBias,
+                             !overwriteGrads_);
+  }
   overwriteGrads_ = false;
 }
 

@@ -14,7 +14,29 @@ std::string padded(const std::string& s, size_t width, bool right) {
   return right ? fill + s : s + fill;
 }
 
+// The precision of `layer` in a model with bf16 layers or not, noting a computing layer that
+// has no bf16 path.
+std::string precisionOf(Module& layer, int64_t flops, bool modelHasBf16) {
+  std::string label = precisionLabel(layer);
+  if (label != "fp32" || !modelHasBf16 || flops == 0) return label;
+  bool withoutPath = false, declined = false;
+  layer.apply([&](const std::string&, Module& m) {
+    if (!m.children().empty()) return;
+    (m.hasBf16Path() ? declined : withoutPath) = true;
+  });
+  if (declined) return "fp32 (bf16 does not pay here)";
+  return withoutPath ? "fp32 (no bf16 path)" : label;
+}
+
 }  // namespace
+
+std::string precisionLabel(Module& module) {
+  bool bf16 = false, f32 = false;
+  module.apply([&](const std::string&, Module& m) {
+    if (m.children().empty()) (m.precision() == Precision::BF16 ? bf16 : f32) = true;
+  });
+  return bf16 && f32 ? "mixed" : bf16 ? "bf16" : "fp32";
+}
 
 std::string withThousands(int64_t n) {
   std::string digits = std::to_string(n < 0 ? -n : n);
@@ -32,6 +54,10 @@ ModelSummary summarize(Module& model, const Shape& inputShape) {
   const Shape inputs[] = {inputShape};
   std::vector<ChildRun> runs = model.childRuns(inputs);
   if (runs.empty()) runs.push_back({{"", &model}, {inputShape}, model.outputShape(inputShape)});
+  bool modelHasBf16 = false;
+  model.apply([&](const std::string&, Module& m) {
+    modelHasBf16 = modelHasBf16 || m.precision() == Precision::BF16;
+  });
   for (size_t i = 0; i < runs.size(); ++i) {
     const ChildRun& run = runs[i];
     Module& layer = *run.child.module;
@@ -43,6 +69,7 @@ ModelSummary summarize(Module& model, const Shape& inputShape) {
     row.outputShape = run.outputShape;
     row.parameters = layer.parameterCount();
     row.flops = layer.flops(run.inputShapes, run.outputShape);
+    row.precision = precisionOf(layer, row.flops, modelHasBf16);
     s.parameters += row.parameters;
     s.flops += row.flops;
     s.layers.push_back(std::move(row));
@@ -51,21 +78,23 @@ ModelSummary summarize(Module& model, const Shape& inputShape) {
 }
 
 std::string ModelSummary::table() const {
-  std::vector<std::vector<std::string>> rows{{"#", "layer", "output shape", "parameters", "FLOPs/sample", "share"}};
+  std::vector<std::vector<std::string>> rows{
+      {"#", "layer", "output shape", "parameters", "FLOPs/sample", "share", "precision"}};
   auto share = [&](int64_t f) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%.1f%%", flops > 0 ? 100.0 * static_cast<double>(f) / flops : 0.0);
     return std::string(buf);
   };
-  rows.push_back({"", "input", inputShape.str(), "", "", ""});
+  rows.push_back({"", "input", inputShape.str(), "", "", "", ""});
   for (const auto& l : layers)
     rows.push_back({std::to_string(l.index), l.description, l.outputShape.str(),
-                    withThousands(l.parameters), withThousands(l.flops), share(l.flops)});
-  rows.push_back({"", "total", "", withThousands(parameters), withThousands(flops), share(flops)});
+                    withThousands(l.parameters), withThousands(l.flops), share(l.flops),
+                    l.precision});
+  rows.push_back({"", "total", "", withThousands(parameters), withThousands(flops), share(flops), ""});
   std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& r : rows)
     for (size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
-  const bool rightAligned[] = {true, false, false, true, true, true};
+  const bool rightAligned[] = {true, false, false, true, true, true, false};
   std::ostringstream out;
   auto rule = [&] {
     size_t total = 0;
@@ -87,7 +116,7 @@ nlohmann::json ModelSummary::toJson() const {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& l : layers)
     rows.push_back({{"index", l.index}, {"layer", l.description}, {"output", l.outputShape.dims()},
-                    {"parameters", l.parameters}, {"flops", l.flops}});
+                    {"parameters", l.parameters}, {"flops", l.flops}, {"precision", l.precision}});
   return {{"input", inputShape.dims()}, {"layers", rows}, {"parameters", parameters}, {"flops", flops}};
 }
 

@@ -19,13 +19,14 @@ Module::~Module() = default;
 
 Module::Module(Module&& other) noexcept
     : output_(std::move(other.output_)), gradInput_(std::move(other.gradInput_)),
-      training_(other.training_), label_(std::move(other.label_)),
+      training_(other.training_), precision_(other.precision_), label_(std::move(other.label_)),
       checkedInput_(other.checkedInput_), inputChecked_(other.inputChecked_) {}
 
 Module& Module::operator=(Module&& other) noexcept {
   output_ = std::move(other.output_);
   gradInput_ = std::move(other.gradInput_);
   training_ = other.training_;
+  precision_ = other.precision_;
   label_ = std::move(other.label_);
   checkedInput_ = other.checkedInput_;
   inputChecked_ = other.inputChecked_;
@@ -68,6 +69,19 @@ const Tensor& Module::backward(const Tensor& input, const Tensor& gradOutput) {
 }
 
 nlohmann::json Module::spec() const { return {{"type", typeName()}}; }
+
+void Module::setPrecision(Precision precision) {
+  bool anyBf16 = false;
+  apply([&](const std::string&, Module& m) {
+    m.precision_ = m.hasBf16Path() ? precision : Precision::F32;
+    m.precisionChanged();  // a layer may keep f32 where bf16 does not pay
+    anyBf16 = anyBf16 || m.precision_ == Precision::BF16;
+  });
+  if (anyBf16)
+    flatParameters().enableLowPrecisionCopy();
+  else if (flat_)
+    flat_->disableLowPrecisionCopy();
+}
 
 namespace {
 

@@ -57,6 +57,12 @@ const Module& Sequential::outputModule() const {
   return modules_.empty() ? *this : modules_.back()->outputModule();
 }
 
+bool Sequential::acceptsBf16Input() const {
+  for (const auto& m : modules_)
+    if (!m->passesElementType()) return m->acceptsBf16Input();
+  return false;
+}
+
 std::vector<ChildRun> Sequential::childRuns(std::span<const Shape> in) const {
   std::vector<ChildRun> runs;
   Shape shape = in.empty() ? Shape{} : in[0];

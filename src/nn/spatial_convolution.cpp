@@ -137,6 +137,11 @@ std::unique_ptr<PlanStep> SpatialConvolution::fuse(std::span<const Epilogue> fol
   return std::make_unique<FusedConvolutionStep>(*this, taken);
 }
 
+void SpatialConvolution::precisionChanged() {
+  if (nInputPlane_ / geometry_.groups < kBf16MinPlanes) precision_ = Precision::F32;
+  conv_->setComputeType(precision_ == Precision::BF16 ? DType::BF16 : DType::F32);
+}
+
 // input [N, In, H, W] -> output [N, Out, OH, OW]
 void SpatialConvolution::updateOutput(const Tensor& input) {
   output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
@@ -145,7 +150,7 @@ void SpatialConvolution::updateOutput(const Tensor& input) {
 
 // gradOutput [N, Out, OH, OW] -> gradInput [N, In, H, W]
 void SpatialConvolution::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
-  gradInput_.resize(input.shape());
+  gradInput_.resize(input.shape(), input.dtype());
   conv_->backwardData(gradOutput, weight_, gradInput_);
 }
 

@@ -1,8 +1,11 @@
 // Adam step: one fused, vectorisable pass over parameters, gradients and both moment buffers.
 #include "shoal/optim/adam.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+
+#include "shoal/backend/vector_kernels.hpp"
 
 #include "shoal/error.hpp"
 
@@ -52,13 +55,19 @@ float Adam::step(Tensor& params, Tensor& grads, const Closure& closure) {
   const float* g = grads.data();
   float* m = firstMoment_.data();
   float* v = secondMoment_.data();
-  for (int64_t i = 0; i < count; ++i) {
-    float d = g[i] + wd * p[i];
-    float mi = beta1 * m[i] + oneMinusBeta1 * d;
-    float vi = beta2 * v[i] + oneMinusBeta2 * d * d;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] -= stepSize * mi / (std::sqrt(vi) * invSqrtCorrection2 + eps);
+  bfloat16* low = lowPrecisionFor(count);  // written in this pass when there is a bf16 copy
+  constexpr int64_t kChunk = 1 << 12;  // a stretch is rounded into `low` while in cache
+  for (int64_t begin = 0; begin < count; begin += kChunk) {
+    const int64_t end = std::min(count, begin + kChunk);
+    for (int64_t i = begin; i < end; ++i) {
+      float d = g[i] + wd * p[i];
+      float mi = beta1 * m[i] + oneMinusBeta1 * d;
+      float vi = beta2 * v[i] + oneMinusBeta2 * d * d;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] -= stepSize * mi / (std::sqrt(vi) * invSqrtCorrection2 + eps);
+    }
+    if (low) backend::roundToBf16(p + begin, low + begin, end - begin);
   }
   ++iteration_;
   return loss;

@@ -47,4 +47,12 @@ void OptimMethod::throwMissingScalar(const char* key) const {
   throw InputError("optimiser state: " + name() + "'s value \"" + key + "\" is missing or of the wrong type");
 }
 
+bfloat16* OptimMethod::lowPrecisionFor(int64_t count) const {
+  if (!lowPrecision_) return nullptr;
+  if (lowPrecision_->numel() != count)
+    throw ShapeError(name() + ": the bf16 copy holds " + std::to_string(lowPrecision_->numel()) +
+                     " values but the parameters " + std::to_string(count));
+  return lowPrecision_->data<bfloat16>();
+}
+
 }  // namespace shoal::optim

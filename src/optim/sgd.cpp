@@ -1,8 +1,10 @@
 // SGD step: one fused pass over parameters, gradients and the momentum buffer, on every core, vectorised.
 #include "shoal/optim/sgd.hpp"
 
+#include <algorithm>
 #include <string>
 
+#include "shoal/backend/vector_kernels.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::optim {
@@ -15,32 +17,54 @@ struct Coefficients {
 };
 
 // The passes return whether every g[i] was finite: g - g is 0 for a finite g, NaN otherwise,
-// summed on the way (no second pass over the gradients).
+// summed on the way (no second pass over the gradients). They run over stretches of kChunk
+// parameters; with a bf16 copy `low`, each stretch is rounded into it right after its update,
+// while it is still in cache (the same pass over memory, on AVX512-BF16's conversion).
+constexpr int64_t kChunk = 1 << 12;
 
-// p, g: [count]; p -= lr * (g + wd * p)
-bool plainPass(float* p, const float* g, int64_t count, Coefficients k) {
+// Runs update(begin, end), which returns its sum of g - g, over [0, count) in stretches.
+template <class Update>
+bool stretches(float* p, bfloat16* low, int64_t count, Update update) {
   float nonFinite = 0.0f;
-#pragma omp parallel for simd reduction(+ : nonFinite) if (count >= kParallelFrom)
-  for (int64_t i = 0; i < count; ++i) {
-    nonFinite += g[i] - g[i];
-    p[i] -= k.lr * (g[i] + k.weightDecay * p[i]);
+  const int64_t chunks = (count + kChunk - 1) / kChunk;
+#pragma omp parallel for reduction(+ : nonFinite) if (count >= kParallelFrom)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t begin = c * kChunk, end = std::min(count, begin + kChunk);
+    nonFinite += update(begin, end);
+    if (low) backend::roundToBf16(p + begin, low + begin, end - begin);
   }
   return nonFinite == 0.0f;
 }
 
+// p, g: [count]; p -= lr * (g + wd * p)
+bool plainPass(float* p, const float* g, bfloat16* low, int64_t count, Coefficients k) {
+  return stretches(p, low, count, [&](int64_t begin, int64_t end) {
+    float nonFinite = 0.0f;
+#pragma omp simd reduction(+ : nonFinite)
+    for (int64_t i = begin; i < end; ++i) {
+      nonFinite += g[i] - g[i];
+      p[i] -= k.lr * (g[i] + k.weightDecay * p[i]);
+    }
+    return nonFinite;
+  });
+}
+
 // p, g, b: [count]; the momentum update, with the buffer set to the gradient on the first step.
 template <bool kFirst, bool kNesterov>
-bool momentumPass(float* p, const float* g, float* b, int64_t count, Coefficients k) {
-  float nonFinite = 0.0f;
-#pragma omp parallel for simd reduction(+ : nonFinite) if (count >= kParallelFrom)
-  for (int64_t i = 0; i < count; ++i) {
-    nonFinite += g[i] - g[i];
-    float d = g[i] + k.weightDecay * p[i];
-    float buf = kFirst ? d : k.momentum * b[i] + k.dampened * d;
-    b[i] = buf;
-    p[i] -= k.lr * (kNesterov ? d + k.momentum * buf : buf);
-  }
-  return nonFinite == 0.0f;
+bool momentumPass(float* p, const float* g, float* b, bfloat16* low, int64_t count,
+                  Coefficients k) {
+  return stretches(p, low, count, [&](int64_t begin, int64_t end) {
+    float nonFinite = 0.0f;
+#pragma omp simd reduction(+ : nonFinite)
+    for (int64_t i = begin; i < end; ++i) {
+      nonFinite += g[i] - g[i];
+      float d = g[i] + k.weightDecay * p[i];
+      float buf = kFirst ? d : k.momentum * b[i] + k.dampened * d;
+      b[i] = buf;
+      p[i] -= k.lr * (kNesterov ? d + k.momentum * buf : buf);
+    }
+    return nonFinite;
+  });
 }
 
 void requireNonNegative(double value, const char* what) {
@@ -74,8 +98,9 @@ float SGD::step(Tensor& params, Tensor& grads, const Closure& closure) {
   int64_t count = params.numel();
   float* p = params.data();
   const float* g = grads.data();
+  bfloat16* low = lowPrecisionFor(count);
   if (options_.momentum == 0) {
-    gradientsFinite_ = plainPass(p, g, count, k);
+    gradientsFinite_ = plainPass(p, g, low, count, k);
   } else {
     bool first = !momentumBuffer_.defined();
     if (first) momentumBuffer_ = Tensor(params.shape());
@@ -85,7 +110,7 @@ float SGD::step(Tensor& params, Tensor& grads, const Closure& closure) {
     float* b = momentumBuffer_.data();
     auto pass = first ? (options_.nesterov ? momentumPass<true, true> : momentumPass<true, false>)
                       : (options_.nesterov ? momentumPass<false, true> : momentumPass<false, false>);
-    gradientsFinite_ = pass(p, g, b, count, k);
+    gradientsFinite_ = pass(p, g, b, low, count, k);
   }
   ++iteration_;
   return loss;

@@ -145,6 +145,15 @@ void Tensor::resize(const Shape& shape) {
   shape_ = shape;
 }
 
+void Tensor::resize(const Shape& shape, DType dtype) {
+  if (dtype != dtype_) {
+    storage_.reset();
+    dtype_ = dtype;
+    offset_ = capacity_ = 0;
+  }
+  resize(shape);
+}
+
 void Tensor::fill(float value) {
   withElementType(dtype_, [&](auto e) {
     using T = decltype(e);

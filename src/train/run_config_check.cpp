@@ -50,6 +50,7 @@ void RunConfig::check() const {
   expectNotNegative("data.train_limit", static_cast<double>(data.trainLimit));
   expectNotNegative("data.test_limit", static_cast<double>(data.testLimit));
   expectOneOf("loss", loss, {"auto", "nll", "ce"});
+  expectOneOf("precision", precision, {"fp32", "bf16", "auto"});
   expectOneOf("data.preprocessing", data.preprocessing, {"none", "scale", "standardize"});
   if (data.preprocessing != "none" && data.trainCsv.empty())
     throw ConfigError("data.preprocessing",

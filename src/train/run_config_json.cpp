@@ -52,6 +52,7 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("min_loss", c.end.minLoss);
   });
   v.field("batch", c.batch);
+  v.field("precision", c.precision);
   v.field("seed", c.seed);
   v.field("shuffle", c.shuffle);
   v.field("validate_every", c.validateEvery);

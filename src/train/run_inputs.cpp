@@ -61,6 +61,12 @@ void loadInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& p
   parts.testSamples = sets.test ? sets.test->size() : 0;
   if (comm.size() > 1) keepOwnShards(config, comm, sets);
   parts.loaded = modelFor(config, parts, fitted);
+  try {
+    parts.precision = nn::resolvePrecision(config.precision, &parts.precisionNote);
+  } catch (const UsageError& e) {
+    throw ConfigError("precision", e.what());
+  }
+  parts.model().setPrecision(parts.precision);
   fitDataToModel(*sets.train, parts.loaded.info, "the training set");
   if (sets.test) fitDataToModel(*sets.test, parts.loaded.info, "the test set");
 }

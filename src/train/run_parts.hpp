@@ -22,6 +22,8 @@ struct Run::Parts {
   io::LoadedModel loaded;
   std::shared_ptr<nn::Module> given;  // the model of RunInputs, when given
   std::vector<ValidationMethod> methods;  // validation methods
+  nn::Precision precision = nn::Precision::F32;  // "precision" resolved on this machine
+  std::string precisionNote;  // why auto chose fp32, or that bf16 is emulated; empty: nothing
   std::unique_ptr<dist::Synchronizer> sync;  // null: single-process mini-batch training
   std::string dir;
   std::string checkpointDir;

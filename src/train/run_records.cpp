@@ -67,6 +67,7 @@ void recordStart(const RunConfig& config, const std::string& command, const std:
               {"data", {{"source", sets.description}, {"train", parts.trainSamples},
                         {"test", parts.testSamples}, {"classes", sets.numClasses}}},
               {"batch", config.batch},
+              {"precision", nn::precisionName(parts.precision)},
               {"dist", {{"strategy", sync ? dist::strategyName(sync->strategy()) : "none"},
                         {"ranks", ranks},
                         {"average_every", sync ? sync->averageEvery() : 0},
@@ -83,7 +84,9 @@ void recordStart(const RunConfig& config, const std::string& command, const std:
            std::to_string(sets.train->size()) + " training samples" +
            (sets.test ? ", " + std::to_string(sets.test->size()) + " test samples" : "") + perRank +
            ", " + batchDescription(config, sync, ranks) + ", " + parts.method->name() + ", " +
-           std::to_string(computeThreads()) + " threads" + perRank);
+           std::to_string(computeThreads()) + " threads" + perRank + ", " +
+           std::string(nn::precisionName(parts.precision)));
+  if (!parts.precisionNote.empty()) log.line(parts.precisionNote);
   announceModel(log, parts.model(), parts.loaded.info.inputShape);
 }
 

@@ -30,4 +30,16 @@ Tensor predictProbabilities(nn::Module& model, const data::Dataset& data, int64_
   return probabilities;
 }
 
+std::string setModelPrecision(nn::Module& model, const std::string& precision) {
+  std::string note;
+  nn::Precision resolved;
+  try {
+    resolved = nn::resolvePrecision(precision, &note);
+  } catch (const UsageError& e) {
+    throw ConfigError("precision", e.what());
+  }
+  model.setPrecision(resolved);
+  return note;
+}
+
 }  // namespace shoal::train

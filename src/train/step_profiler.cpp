@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "shoal/nn/model_summary.hpp"
+
 namespace shoal::train {
 namespace {
 
@@ -13,7 +15,10 @@ double seconds(std::chrono::steady_clock::duration d) {
 }  // namespace
 
 StepProfiler::StepProfiler(nn::Module& model, RunLog& log) : model_(model), log_(log) {
-  for (const nn::Child& c : model_.children()) names_.push_back(c.module->label());
+  for (const nn::Child& c : model_.children()) {
+    names_.push_back(c.module->label());
+    precisions_.push_back(nn::precisionLabel(*c.module));
+  }
   times_.clear(names_.size());
 }
 
@@ -44,8 +49,10 @@ void StepProfiler::atEpochEnd(const TrainState& state, nlohmann::json& epochReco
   char line[160];
   log_.line("profile of epoch " + std::to_string(state.epoch) + " (ms per step, " +
             std::to_string(steps_) + " steps):");
-  std::snprintf(line, sizeof line, "  %-52s %9s %9s %6s", "layer", "forward", "backward", "share");
+  std::snprintf(line, sizeof line, "  %-52s %9s %9s %6s  %s", "layer", "forward", "backward",
+                "share", "precision");
   log_.line(line);
+  double bf16Ms = 0, fp32Ms = 0;  // layer time by what the layers compute in
   for (size_t i = 0; i < names_.size(); ++i) {
     double forwardMs = times_.forwardSeconds[i] * perStepMs;
     double backwardMs = times_.backwardSeconds[i] * perStepMs;
@@ -53,11 +60,19 @@ void StepProfiler::atEpochEnd(const TrainState& state, nlohmann::json& epochReco
     layers.push_back({{"name", name},
                       {"forward_ms", forwardMs},
                       {"backward_ms", backwardMs},
-                      {"share", share(forwardMs + backwardMs)}});
-    std::snprintf(line, sizeof line, "  %-52.52s %9.3f %9.3f %5.1f%%", name.c_str(), forwardMs,
-                  backwardMs, 100 * share(forwardMs + backwardMs));
+                      {"share", share(forwardMs + backwardMs)},
+                      {"precision", precisions_[i]}});
+    std::snprintf(line, sizeof line, "  %-52.52s %9.3f %9.3f %5.1f%%  %s", name.c_str(), forwardMs,
+                  backwardMs, 100 * share(forwardMs + backwardMs), precisions_[i].c_str());
     log_.line(line);
+    (precisions_[i] == "bf16" ? bf16Ms : fp32Ms) += forwardMs + backwardMs;
   }
+  std::snprintf(line, sizeof line, "  %-52s %9.3f %9s %5.1f%%", "layers in bf16", bf16Ms, "",
+                100 * share(bf16Ms));
+  log_.line(line);
+  std::snprintf(line, sizeof line, "  %-52s %9.3f %9s %5.1f%%", "layers in fp32 (or mixed)", fp32Ms,
+                "", 100 * share(fp32Ms));
+  log_.line(line);
   const double dataMs = dataSeconds_ * perStepMs, criterionMs = criterionSeconds_ * perStepMs,
                optimizerMs = optimizerSeconds_ * perStepMs;
   for (auto [what, ms] : {std::pair{"data (batch, zeroing gradients)", dataMs},
@@ -72,6 +87,8 @@ void StepProfiler::atEpochEnd(const TrainState& state, nlohmann::json& epochReco
                             {"data_ms", dataMs},
                             {"criterion_ms", criterionMs},
                             {"optimizer_ms", optimizerMs},
+                            {"bf16_layers_ms", bf16Ms},
+                            {"fp32_layers_ms", fp32Ms},
                             {"step_ms", stepMs}};
   times_.clear(names_.size());
   steps_ = 0;

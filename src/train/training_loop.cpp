@@ -50,6 +50,13 @@ struct Optimizer::Loop {
     o.strategy_->comm().allReduce(std::span<double>(&fewest, 1), dist::ReduceOp::Min);
     batches = static_cast<int64_t>(fewest);
     o.strategy_->broadcastModel(o.model_);
+    // bf16 precision: the copy follows the loaded, restored or broadcast values, and the
+    // method's update pass keeps it current from here.
+    flat.refreshLowPrecisionCopy();
+    o.method_->setLowPrecisionCopy(flat.hasLowPrecisionCopy() ? &flat.lowPrecisionValues() : nullptr);
+    refreshCopyPerEvaluation = flat.hasLowPrecisionCopy() && !o.method_->writesLowPrecisionCopy();
+    // a model whose first products read bf16 gets its batches gathered straight into bf16
+    input = Tensor(Shape{0}, o.model_.acceptsBf16Input() ? DType::BF16 : DType::F32);
     sharedGradients = o.strategy_->shareGradients(flat);
     closure = [&o, this] { return fullBatch ? o.fullBatchLoss(*this) : o.miniBatchLoss(*this); };
     at = o.start_;
@@ -62,6 +69,7 @@ struct Optimizer::Loop {
   data::EpochOrder order;
   const bool fullBatch;
   const int rank;
+  bool refreshCopyPerEvaluation = false;  // the method moves the values without the bf16 copy
   int64_t batches = 0;
   dist::SharedGradients sharedGradients;
   optim::Closure closure;
@@ -139,6 +147,7 @@ void Optimizer::takeStep(Loop& l) {
 
 // The loss and gradient of the batch in l.input.
 float Optimizer::miniBatchLoss(Loop& l) {
+  if (l.refreshCopyPerEvaluation) l.flat.refreshLowPrecisionCopy();
   l.flat.discardGrads();  // the backward pass below computes every gradient
   const Tensor& output = model_.forward(l.input);
   float loss = criterion_->forward(output, l.target);
@@ -148,6 +157,7 @@ float Optimizer::miniBatchLoss(Loop& l) {
 
 // The mean loss and gradient over the whole shard, in chunks of the batch size.
 float Optimizer::fullBatchLoss(Loop& l) {
+  if (l.refreshCopyPerEvaluation) l.flat.refreshLowPrecisionCopy();
   l.flat.zeroGrads();
   const int64_t n = trainSet_.size();
   const bool mean = criterion_->reduction() == nn::Reduction::Mean;

@@ -58,7 +58,8 @@ std::vector<ValidationResult> evaluate(nn::Module& model, const data::Dataset& d
   for (const auto& m : methods) results.push_back({m.name()});
   bool wasTraining = model.isTraining();
   model.evaluate();
-  Tensor input, target;
+  // batches go straight into bf16 when the model's first products read bf16
+  Tensor input(Shape{0}, model.acceptsBf16Input() ? DType::BF16 : DType::F32), target;
   data::forEachBatchInOrder(data, batchSize, input, target, [&](int64_t) {
     const Tensor& output = model.forward(input);
     for (size_t i = 0; i < methods.size(); ++i)

@@ -92,12 +92,14 @@ class AllocationCounter : public train::StepObserver {
   int64_t warmup_;
 };
 
-// The heap allocations of `steps` steady-state SGD steps (momentum) of a zoo model.
-long allocationsWhileTraining(const std::string& model, const Shape& sampleShape, int64_t batch) {
+// The heap allocations of `steps` steady-state SGD steps (momentum) of a zoo model in `precision`.
+long allocationsWhileTraining(const std::string& model, const Shape& sampleShape, int64_t batch,
+                              nn::Precision precision = nn::Precision::F32) {
   const int64_t warmup = 3, steps = 5;
   data::Dataset train = syntheticImages(sampleShape, batch * (warmup + steps));
   nn::manualSeed(1);
   auto net = nn::buildModel(nn::zooSpec(model, sampleShape, 10), sampleShape, model);
+  net->setPrecision(precision);
   train::RunLog quiet("", true);
   AllocationCounter counter(warmup);
   train::Optimizer opt(*net, train, nn::ClassNLLCriterion(),
@@ -126,6 +128,15 @@ TEST(Allocation, LeNet5TrainingStepsAllocateNothing) {
 // A graph model: fan-out, residual adds (gradients summed), batch normalisation.
 TEST(Allocation, ResNetGraphTrainingStepsAllocateNothing) {
   EXPECT_EQ(allocationsWhileTraining("resnet", Shape{1, 28, 28}, 8), 0);
+}
+
+// bf16: the bf16 weight copy, the batches gathered in bf16, bf16 activations between layers.
+TEST(Allocation, Bf16MlpTrainingStepsAllocateNothing) {
+  EXPECT_EQ(allocationsWhileTraining("mlp", Shape{1, 28, 28}, 16, nn::Precision::BF16), 0);
+}
+
+TEST(Allocation, Bf16LeNet5TrainingStepsAllocateNothing) {
+  EXPECT_EQ(allocationsWhileTraining("lenet5", Shape{1, 28, 28}, 16, nn::Precision::BF16), 0);
 }
 
 std::vector<float> kept;  // global, so the allocation cannot be optimised away

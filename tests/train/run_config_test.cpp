@@ -93,5 +93,13 @@ TEST(RunConfig, CheckNamesTheKeyOfAnInvalidValueOrCombination) {
   c = RunConfig();
   c.batch = 0;
   EXPECT_THROW(c.check(), shoal::ConfigError);
+  c = RunConfig();
+  c.precision = "half";
+  try {
+    c.check();
+    FAIL() << "no error";
+  } catch (const shoal::ConfigError& e) {
+    EXPECT_EQ(e.key(), "precision");
+  }
   EXPECT_NO_THROW(RunConfig().check());
 }

@@ -17,11 +17,14 @@ struct EvalOptions {
   train::DataConfig data;
   int64_t batch = 512;
   int threads = 0;
+  std::string precision = "fp32";
 };
 
 void run(EvalOptions& o) {
   train::useThreads(o.threads);
   train::ModelOnData loaded = loadModelOnData(o.modelFile, o.data, train::DataUse::Evaluation);
+  const std::string note = train::setModelPrecision(*loaded.model.model, o.precision);
+  if (!note.empty()) std::cerr << "shoal: note: " << note << "\n";
   const data::Dataset& data = loaded.data;
   auto results = train::evaluateModel(*loaded.model.model, data, o.batch);
   std::cout << std::fixed << std::setprecision(4) << "samples: " << data.size() << "\n"
@@ -39,6 +42,10 @@ Subcommand addEvalCommand(CLI::App& app) {
   addDataOptions(*sub, o->data, /*training=*/false);
   sub->add_option("--batch", o->batch, "Evaluation batch size")->capture_default_str()->check(CLI::PositiveNumber);
   sub->add_option("--threads", o->threads, "Compute threads (default: all cores)")->check(CLI::PositiveNumber);
+  sub->add_option("--precision", o->precision,
+                  "What the model's products read: fp32, bf16 or auto (as for train)")
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
+      ->capture_default_str();
   return {sub, [o] {
             try {
               run(*o);

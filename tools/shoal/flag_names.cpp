@@ -21,7 +21,7 @@ const std::map<std::string, std::string>& flagTable() {
       {"optim.schedule", "--lr-schedule"}, {"optim.warmup", "--warmup"},
       {"optim.lbfgs_iterations", "--lbfgs-iterations"}, {"optim.line_search", "--line-search"},
       {"end.epochs", "--epochs"}, {"end.iterations", "--iterations"}, {"end.min_loss", "--min-loss"},
-      {"batch", "--batch"}, {"seed", "--seed"}, {"validate_every", "--validate-every"},
+      {"batch", "--batch"}, {"precision", "--precision"}, {"seed", "--seed"}, {"validate_every", "--validate-every"},
       {"dist.strategy", "--dist"}, {"dist.average_every", "--average-every"},
       {"dist.shard", "--shard"}, {"dist.comm_timeout", "--comm-timeout"},
       {"dist.shared_memory", "--shared-memory"}, {"checkpoint.dir", "--checkpoint"},

@@ -19,6 +19,7 @@ struct PredictOptions {
   std::string out;
   int64_t batch = 512;
   int threads = 0;
+  std::string precision = "fp32";
 };
 
 // Appends one CSV row per sample: the most probable class, then the class probabilities.
@@ -39,6 +40,8 @@ void appendRows(const Tensor& probabilities, std::string& csv) {
 void run(PredictOptions& o) {
   train::useThreads(o.threads);
   train::ModelOnData loaded = loadModelOnData(o.modelFile, o.data, train::DataUse::Prediction);
+  const std::string note = train::setModelPrecision(*loaded.model.model, o.precision);
+  if (!note.empty()) std::cerr << "shoal: note: " << note << "\n";
   const data::Dataset& data = loaded.data;
   std::string csv = "prediction";
   for (int64_t c = 0; c < loaded.model.info.classes; ++c) csv += ",p" + std::to_string(c);
@@ -63,6 +66,10 @@ Subcommand addPredictCommand(CLI::App& app) {
   sub->add_option("--out", o->out, "Predictions CSV to write (default: standard output)");
   sub->add_option("--batch", o->batch, "Batch size")->capture_default_str()->check(CLI::PositiveNumber);
   sub->add_option("--threads", o->threads, "Compute threads (default: all cores)")->check(CLI::PositiveNumber);
+  sub->add_option("--precision", o->precision,
+                  "What the model's products read: fp32, bf16 or auto (as for train)")
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
+      ->capture_default_str();
   return {sub, [o] {
             try {
               run(*o);

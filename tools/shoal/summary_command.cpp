@@ -1,4 +1,4 @@
-// `shoal summary`: print a model's layers with output shapes, parameter counts and compute share.
+// `shoal summary`: print a model's layers with output shapes, parameter counts, compute share and precision.
 #include <iostream>
 
 #include "commands.hpp"
@@ -7,6 +7,7 @@
 #include "shoal/nn/model_spec.hpp"
 #include "shoal/nn/model_summary.hpp"
 #include "shoal/train/model_setup.hpp"
+#include "shoal/train/saved_model.hpp"
 
 namespace shoal::cli {
 namespace {
@@ -17,6 +18,7 @@ struct SummaryOptions {
   std::vector<int64_t> hidden{1000};
   std::vector<int64_t> input{1, 28, 28};
   int64_t classes = 10;
+  std::string precision = "fp32";
 };
 
 int run(const SummaryOptions& o) {
@@ -32,6 +34,8 @@ int run(const SummaryOptions& o) {
   } else {
     throw UsageError("--model: '" + o.model + "' is neither a built-in model (mlp, lenet5, resnet) nor a .json spec");
   }
+  const std::string note = train::setModelPrecision(*loaded.model, o.precision);
+  if (!note.empty()) std::cerr << "shoal: note: " << note << "\n";
   std::cout << nn::summarize(*loaded.model, loaded.info.inputShape).table();
   return 0;
 }
@@ -52,6 +56,11 @@ Subcommand addSummaryCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--classes", o->classes, "Output classes for a built-in model")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_option("--precision", o->precision,
+                  "Show each layer's precision when the model runs in fp32, bf16 or auto (as for "
+                  "train); layers without a bf16 path say so")
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();
   return {sub, [o] { return run(*o); }};
 }

@@ -45,6 +45,12 @@ void addFlags(CLI::App& sub, train::RunConfig& c) {
                  "scores), auto (nll when the model ends in LogSoftMax)")
       ->check(CLI::IsMember({"auto", "nll", "ce"}))
       ->capture_default_str();
+  sub.add_option("--precision", c.precision,
+                 "What matrix products and convolutions read: fp32, bf16 (accumulated in fp32; "
+                 "master weights, gradients and optimiser state stay fp32) or auto (bf16 where the "
+                 "processor has AMX-bf16 or AVX512-BF16, see shoal info)")
+      ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
+      ->capture_default_str();
   sub.add_option("--seed", c.seed, "Seed for initialisation, shuffling and dropout")->capture_default_str();
   sub.add_option_function<std::string>(
       "--out", [&c](const std::string& dir) { c.output.dir = dir, c.output.report = true; },

@@ -6,7 +6,9 @@
 namespace shoal::backend {
 
 // Weights are in Torch layout [Out, In]. Every tensor is plain row-major and sized by the
-// caller. Primitives are made once per (N, In, Out) and reused; nothing is allocated per call.
+// caller. The two factors of a product are both f32 or both bf16 (bf16 products accumulate in
+// f32); a product's result is written in its tensor's type (f32, or rounded to bf16), the bias
+// and the weight and bias gradients are f32. Primitives are made once per (N, In, Out) and reused; nothing is allocated per call.
 class MatmulOp {
  public:
   MatmulOp() = default;

@@ -2,11 +2,22 @@
 #pragma once
 #include <cstdint>
 
+#include "shoal/tensor/tensor.hpp"
+
 namespace shoal::backend {
 
 // True when none of the `count` values is infinite or NaN; one read of the array.
 bool allFinite(const float* values, int64_t count);
 // values[0, count) = 0.
 void zero(float* values, int64_t count);
+// dst = src rounded to bf16 (nearest even); src f32 or bf16 (copied), dst bf16, both of one
+// element count (dst sized by the caller).
+void toBf16(const Tensor& src, Tensor& dst);
+// dst[0, count) = src rounded to bf16, on the calling thread (an optimiser's pass calls it on the
+// stretch of parameters it has just updated, still in cache).
+void roundToBf16(const float* src, bfloat16* dst, int64_t count);
+// The ReLU's backward pass in bf16: masked = grad where output > 0, else 0. output and grad are
+// f32 or bf16, masked is bf16; all of one element count (masked sized by the caller).
+void reluMaskToBf16(const Tensor& output, const Tensor& grad, Tensor& masked);
 
 }  // namespace shoal::backend

@@ -45,8 +45,9 @@ class Dataset {
   const void* sampleMemory() const { return bytes_ ? static_cast<const void*>(bytes_) : floats_; }
   bool holdsBytes() const { return bytes_ != nullptr; }
 
-  // Writes the samples at `indices`, normalised, into `input` ([n, sampleShape...]) and their
-  // labels into `target` ([n], as floats). Both are resized in place: no allocation once they
+  // Writes the samples at `indices`, normalised, into `input` ([n, sampleShape...], f32 or
+  // bf16 as `input` holds: images go from bytes to bf16 in this one pass) and their labels
+  // into `target` ([n], as floats). Both are resized in place: no allocation once they
   // have held a batch this large.
   void gather(std::span<const int64_t> indices, Tensor& input, Tensor& target) const;
   // Copies of a data set share its (immutable) samples. The first `count` samples (all when

@@ -15,6 +15,8 @@ namespace shoal::nn {
 // return one step that computes it together with a prefix of them (Module::fuse); every other
 // module is a step of its own. Layers stay pure: no module looks at its neighbours' types, and a
 // fused step writes its own buffers, never another module's output().
+// In bf16 precision a step's output stays bf16 when the next step's first module (past any
+// Flatten or Reshape) reads bf16; the chain's last output is always f32.
 class ExecutionPlan {
  public:
   // `fuse` false: every module is its own step (for comparing fused and unfused execution).

@@ -26,6 +26,18 @@ class FlatParameters {
   // place. `storage` must not share memory with the current gradients.
   void placeGrads(Tensor storage);
 
+  // bf16 precision: a flat bf16 copy of the values (count() elements), each Parameter's
+  // `lowPrecision` tensor pointed at its slice, filled from the values now. The optimiser
+  // writes it in the pass that updates the values (OptimMethod::setLowPrecisionCopy); whatever
+  // else changes the values (loading, restoring, averaging) calls refreshLowPrecisionCopy.
+  void enableLowPrecisionCopy();
+  void disableLowPrecisionCopy();
+  bool hasLowPrecisionCopy() const { return lowPrecision_.defined(); }
+  // The flat bf16 copy (undefined without one).
+  Tensor& lowPrecisionValues() { return lowPrecision_; }
+  // Rounds every value into the bf16 copy, if there is one.
+  void refreshLowPrecisionCopy();
+
  private:
   // Points every parameter's value and gradient at its slice of the flat buffers.
   void bindViews();
@@ -33,6 +45,7 @@ class FlatParameters {
   std::vector<Parameter> params_;
   Tensor values_;
   Tensor grads_;
+  Tensor lowPrecision_;  // bf16 [count()], or undefined
 };
 
 }  // namespace shoal::nn

@@ -11,6 +11,7 @@ class Flatten : public Module {
 
   Shape outputShape(const Shape& inputShape) const override { return Shape{inputShape.numel()}; }
   std::string typeName() const override { return "Flatten"; }
+  bool passesElementType() const override { return true; }
   int64_t flops(std::span<const Shape>, const Shape&) const override { return 0; }
 
  protected:

@@ -51,6 +51,8 @@ class Graph : public Module {
   std::span<const Tensor> backwardInputs(std::span<const Tensor* const> inputs,
                                          const Tensor& gradOutput) override;
   std::vector<Child> children() const override;
+  // With one input: whether every node reading it reads bf16.
+  bool acceptsBf16Input() const override;
   const Module& outputModule() const override;
   std::vector<ChildRun> childRuns(std::span<const Shape> in) const override;
   void setLayerTimes(LayerTimes* times) override;

@@ -11,6 +11,7 @@ class Identity : public Module {
 
   Shape outputShape(const Shape& inputShape) const override { return inputShape; }
   std::string typeName() const override { return "Identity"; }
+  bool passesElementType() const override { return true; }
   int64_t flops(std::span<const Shape>, const Shape&) const override { return 0; }
 
  protected:

@@ -16,6 +16,10 @@ struct LayerSummary {
   Shape outputShape;         // per sample
   int64_t parameters = 0;
   int64_t flops = 0;         // forward pass, per sample
+  // What the layer's computation reads: "fp32", "bf16", "mixed" (a container of both), or in a
+  // model with bf16 layers "fp32 (no bf16 path)" for a computing layer without one and
+  // "fp32 (bf16 does not pay here)" for one that keeps f32 (a convolution of few input planes).
+  std::string precision = "fp32";
 };
 
 struct ModelSummary {
@@ -24,9 +28,11 @@ struct ModelSummary {
   int64_t parameters = 0;
   int64_t flops = 0;
 
-  // The printed table: layer, output shape, parameters, FLOPs per sample and their share, totals.
+  // The printed table: layer, output shape, parameters, FLOPs per sample and their share,
+  // precision, totals.
   std::string table() const;
-  // {"input": [...], "layers": [{"index", "layer", "output", "parameters", "flops"}], "parameters", "flops"}
+  // {"input": [...], "layers": [{"index", "layer", "output", "parameters", "flops", "precision"}],
+  //  "parameters", "flops"}
   nlohmann::json toJson() const;
 };
 
@@ -40,5 +46,7 @@ ModelSummary summarize(Module& model, const Shape& inputShape);
 
 // Digits grouped by thousands: 795010 -> "795,010".
 std::string withThousands(int64_t n);
+// What a module's layers compute in: "fp32", "bf16" or "mixed" (a container of both).
+std::string precisionLabel(Module& module);
 
 }  // namespace shoal::nn

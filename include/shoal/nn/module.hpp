@@ -12,6 +12,7 @@
 
 #include "shoal/nn/epilogue.hpp"
 #include "shoal/nn/plan_step.hpp"
+#include "shoal/nn/precision.hpp"
 #include "shoal/nn/random.hpp"
 #include "shoal/tensor/tensor.hpp"
 
@@ -30,6 +31,10 @@ struct Parameter {
   // FlatParameters::discardGrads, cleared by the module when its next gradient pass wrote them.
   // Null: the module always adds, and discardGrads zeroes its gradients instead.
   bool* overwriteNext = nullptr;
+  // For a module that reads a bf16 copy of the value in bf16 precision: the tensor that
+  // FlatParameters points at the value's slice of its flat bf16 copy (enableLowPrecisionCopy),
+  // which the optimiser writes in the pass that updates the value. Null: no bf16 reader.
+  Tensor* lowPrecision = nullptr;
 };
 
 // A non-learnable tensor saved with the model (running statistics), by name.
@@ -122,6 +127,26 @@ class Module {
   void evaluate() { setTraining(false); }
   bool isTraining() const { return training_; }
 
+  // --- Precision. Sets every module of the tree that has a bf16 path to `precision` (the others
+  // stay f32) and, for bf16, gives the tree's flat parameters their bf16 copy
+  // (FlatParameters::enableLowPrecisionCopy). Set before the first forward; containers then
+  // plan which outputs between their modules stay bf16.
+  void setPrecision(Precision precision);
+  // What this module's products read: bf16 only for a module with a bf16 path set to bf16.
+  Precision precision() const { return precision_; }
+  // Whether this module computes in bf16 when asked (Linear, SpatialConvolution).
+  virtual bool hasBf16Path() const { return false; }
+  // Whether forward takes a bf16 input (its input gradient is then bf16 too). Containers answer
+  // for their first module.
+  virtual bool acceptsBf16Input() const { return false; }
+  // Whether the output is the input under another shape, in the input's element type (Flatten,
+  // Reshape): a bf16 input passes through to the next module.
+  virtual bool passesElementType() const { return false; }
+  // Whether this module can write its output in bf16 (a bf16 module whose output feeds another
+  // bf16 module), and the container's request to do so; output gradients then come in bf16.
+  virtual bool canOutputBf16() const { return false; }
+  virtual void setOutputBf16(bool bf16) {}
+
   // --- Fusion (nn::ExecutionPlan decides it; layers only describe what they can do).
   // What this module computes when it can run as the epilogue of the module before it.
   virtual std::optional<Epilogue> asEpilogue() const { return std::nullopt; }
@@ -164,12 +189,15 @@ class Module {
   virtual std::vector<Generator*> ownGenerators() { return {}; }
   // Redraws this module's own parameters from `gen`.
   virtual void resetOwn(Generator& gen) {}
+  // Called on every module after setPrecision changed precision() (containers drop their plan).
+  virtual void precisionChanged() {}
   // Checks a per-sample input shape once per shape (outputShape throws when it does not fit).
   void checkInput(const Tensor& input);
 
   Tensor output_;
   Tensor gradInput_;
   bool training_ = true;
+  Precision precision_ = Precision::F32;
 
  private:
   void checkGradOutput(const Tensor& input, const Tensor& gradOutput);

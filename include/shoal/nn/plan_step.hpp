@@ -19,6 +19,10 @@ class PlanStep {
   virtual const Tensor& backward(const Tensor& input, const Tensor& gradOutput) = 0;
   // Adds the parameter gradients only (the first learnable step of a training pass).
   virtual void backwardParameters(const Tensor& input, const Tensor& gradOutput) = 0;
+  // Whether the step can write its output in bf16 (a bf16 step), and the plan's request to do
+  // so when the next step reads bf16; the output gradient then comes in bf16 too.
+  virtual bool canOutputBf16() const { return false; }
+  virtual void setOutputBf16(bool bf16) {}
 };
 
 }  // namespace shoal::nn

@@ -15,6 +15,7 @@ class Reshape : public Module {
 
   Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "Reshape"; }
+  bool passesElementType() const override { return true; }
   int64_t flops(std::span<const Shape>, const Shape&) const override { return 0; }
   nlohmann::json spec() const override;
   std::string describe() const override { return "Reshape(" + sampleShape_.str() + ")"; }

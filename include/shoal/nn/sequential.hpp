@@ -44,6 +44,8 @@ class Sequential : public Module {
   nlohmann::json spec() const override;
   std::vector<Child> children() const override;
   const Module& outputModule() const override;
+  // The first module's answer, past any Flatten or Reshape.
+  bool acceptsBf16Input() const override;
   std::vector<ChildRun> childRuns(std::span<const Shape> in) const override;
   void setLayerTimes(LayerTimes* times) override;
 
@@ -51,6 +53,7 @@ class Sequential : public Module {
   void updateOutput(const Tensor& input) override;
   void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
   void updateParameterGradients(const Tensor& input, const Tensor& gradOutput) override;
+  void precisionChanged() override { plan_.reset(); }
 
  private:
   // Where step i's forward (backward) time is summed (its first module's slot); null while

@@ -13,12 +13,23 @@ namespace shoal::nn {
 // Input [N, In, H, W] -> output [N, Out, OH, OW], OH = (H + 2 padH - kH) / strideH + 1.
 // weight [Out, In/groups, kH, kW], bias [Out]; PyTorch's default initialisation (uniform in
 // +-1/sqrt(In/groups * kH * kW)) drawn from initGenerator().
+// In bf16 precision the convolution reads its input, weights and output gradient as bf16 (the
+// reorders into oneDNN's blocked layouts round them, so no separate conversion pass) and
+// accumulates in f32; its output and gradients are f32, its input gradient of the input's type.
+// A convolution of fewer than kBf16MinPlanes input planes per group stays f32 in a bf16 model:
+// the bf16 kernels pad so thin a reduction (pairs of planes, blocks of 16) and add a reorder of
+// the output gradient, and on the 2-core AVX512-BF16 host LeNet-5's two convolutions (1 and 6
+// planes) trained about twice as slowly in bf16 with two threads.
 class SpatialConvolution : public Module {
  public:
   SpatialConvolution(int64_t nInputPlane, int64_t nOutputPlane, int64_t kernelW, int64_t kernelH,
                      int64_t strideW = 1, int64_t strideH = 1, int64_t padW = 0, int64_t padH = 0,
                      int64_t groups = 1, bool withBias = true);
   SpatialConvolution(SpatialConvolution&&) = default;
+
+  static constexpr int64_t kBf16MinPlanes = 8;
+  bool hasBf16Path() const override { return true; }
+  bool acceptsBf16Input() const override { return precision_ == Precision::BF16; }
 
   Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "SpatialConvolution"; }
@@ -45,6 +56,7 @@ class SpatialConvolution : public Module {
   void accGradParameters(const Tensor& input, const Tensor& gradOutput) override;
   std::vector<Parameter> ownParameters() override;
   void resetOwn(Generator& gen) override;
+  void precisionChanged() override;
 
  private:
   int64_t nInputPlane_;

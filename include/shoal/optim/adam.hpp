@@ -28,6 +28,7 @@ class Adam : public OptimMethod {
   explicit Adam(Options o, std::shared_ptr<LearningRateSchedule> schedule = nullptr);
 
   float step(Tensor& params, Tensor& grads, const Closure& closure) override;
+  bool writesLowPrecisionCopy() const override { return true; }
   std::string name() const override { return "Adam"; }
   double currentLearningRate() const override;
   nlohmann::json config() const override;

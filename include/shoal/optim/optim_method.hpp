@@ -33,6 +33,11 @@ class OptimMethod {
   virtual std::string name() const = 0;
   // The learning rate the next step will use (after any schedule).
   virtual double currentLearningRate() const = 0;
+  // bf16 precision: the model's flat bf16 copy of `params` (FlatParameters::lowPrecisionValues),
+  // which a method that writesLowPrecisionCopy() rounds the updated parameters into in its
+  // update pass; for the others the caller refreshes it before each evaluation. Null: none.
+  void setLowPrecisionCopy(Tensor* copy) { lowPrecision_ = copy; }
+  virtual bool writesLowPrecisionCopy() const { return false; }
   // Tells schedules that count epochs which epoch (from 0) training is in.
   void setEpoch(int64_t epoch) { epoch_ = epoch; }
   int64_t iteration() const { return iteration_; }
@@ -57,6 +62,11 @@ class OptimMethod {
   const Tensor& stateTensor(const OptimState& state, const std::string& name, int64_t numel) const;
   [[noreturn]] void throwMissingScalar(const char* key) const;
 
+  // The bf16 copy's elements for a step over `count` parameters, or null without one;
+  // ShapeError when its size differs.
+  bfloat16* lowPrecisionFor(int64_t count) const;
+
+  Tensor* lowPrecision_ = nullptr;  // see setLowPrecisionCopy
   int64_t iteration_ = 0;  // steps taken
   int64_t epoch_ = 0;
 };

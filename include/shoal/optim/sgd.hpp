@@ -29,6 +29,7 @@ class SGD : public OptimMethod {
   explicit SGD(Options o, std::shared_ptr<LearningRateSchedule> schedule = nullptr);
 
   float step(Tensor& params, Tensor& grads, const Closure& closure) override;
+  bool writesLowPrecisionCopy() const override { return true; }
   std::string name() const override { return "SGD"; }
   double currentLearningRate() const override;
   nlohmann::json config() const override;

@@ -70,6 +70,8 @@ class Tensor {
   // the largest batch never allocates again. Allocating detaches it from other views. The
   // element type stays.
   void resize(const Shape& shape);
+  // The same, giving the tensor `dtype` elements (allocating when the type changes).
+  void resize(const Shape& shape, DType dtype);
   // True when the storage is large enough to hold `shape` without allocating.
   bool fits(const Shape& shape) const;
 

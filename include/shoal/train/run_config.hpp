@@ -77,6 +77,10 @@ struct RunConfig {
   OptimConfig optim;
   EndConfig end;
   int64_t batch = 128;
+  // What the matrix products and convolutions read: "fp32", "bf16" (accumulated in f32; master
+  // weights, gradients and optimiser state stay f32) or "auto" (bf16 where the processor has
+  // bf16 instructions). nn::resolvePrecision.
+  std::string precision = "fp32";
   uint64_t seed = 1;
   bool shuffle = true;
   int64_t validateEvery = 0;  // iterations between validations; 0: every epoch

@@ -20,6 +20,11 @@ struct ModelOnData {
 // "data.test_csv"), fitted to the model's input and preprocessing. Evaluation needs labels.
 ModelOnData loadModelOnData(const std::string& modelFile, const DataConfig& data, DataUse use);
 
+// Resolves `precision` ("fp32", "bf16" or "auto", nn::resolvePrecision) and sets the model to it
+// for inference; returns the note to show (auto chose fp32, or bf16 is emulated), else "".
+// ConfigError naming "precision" when it cannot run here.
+std::string setModelPrecision(nn::Module& model, const std::string& precision);
+
 // Top1Accuracy, Top5Accuracy and Loss (the model's own criterion: ClassNLL after LogSoftMax,
 // CrossEntropy on raw scores) over `data`.
 std::vector<ValidationResult> evaluateModel(nn::Module& model, const data::Dataset& data, int64_t batchSize);

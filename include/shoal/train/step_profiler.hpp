@@ -31,6 +31,7 @@ class StepProfiler : public StepObserver {
 
   nn::Module& model_;
   std::vector<std::string> names_;  // the model's direct children, as the rows show them
+  std::vector<std::string> precisions_;  // what each child computes in: fp32, bf16 or mixed
   RunLog& log_;
   nn::LayerTimes times_;
   Clock::time_point stepStarted_;

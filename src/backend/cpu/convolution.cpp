@@ -55,7 +55,7 @@ struct Relayout {
   Relayout() = default;
   Relayout(const memory& from, const memory::desc& desc) : to(from) {
     if (from.get_desc() == desc) return;
-    if (sameAddresses(from.get_desc(), desc)) {
+    if (from.get_desc().data_type() == desc.data_type() && sameAddresses(from.get_desc(), desc)) {
       to = memory(desc, engine(), from.get_data_handle());
       return;
     }
@@ -70,8 +70,8 @@ struct Relayout {
   BoundPrimitive reorder;
 };
 
-memory::desc channelsLastDesc(const memory::dims& dims) {
-  return memory::desc(dims, memory::data_type::f32, memory::format_tag::nhwc);
+memory::desc channelsLastDesc(const memory::dims& dims, DType dtype) {
+  return memory::desc(dims, dnnlType(dtype), memory::format_tag::nhwc);
 }
 
 }  // namespace
@@ -79,6 +79,7 @@ memory::desc channelsLastDesc(const memory::dims& dims) {
 struct Convolution::Impl {
   struct Entry {
     memory::dims srcDims, weightDims, biasDims, dstDims, strides, padding;
+    DType srcType = DType::F32;
     dnnl::convolution_forward::primitive_desc forwardPd;
     Staged src, weight, dst;
     memory bias;
@@ -98,13 +99,18 @@ struct Convolution::Impl {
 
   explicit Impl(const ConvolutionGeometry& geometry) : g(geometry) {}
 
-  // src [N, C, H, W]
-  Entry& entry(const Shape& src) {
-    return cache.get(src, [&] { return makeForward(src); });
+  // src [N, C, H, W] of `srcType` elements
+  Entry& entry(const Shape& src, DType srcType) {
+    Shape key{src[0], src[1], src[2], src[3], static_cast<int64_t>(srcType)};
+    return cache.get(key, [&] { return makeForward(src, srcType); });
   }
 
-  Entry makeForward(const Shape& src) const {
+  // With bf16 computation, src, weights and the output gradient enter the primitives as bf16
+  // (the staging reorders convert them) and the products accumulate in f32; the result, the
+  // input gradient and the weight gradients leave as f32 (the input gradient as src's type).
+  Entry makeForward(const Shape& src, DType srcType) const {
     Entry e;
+    e.srcType = srcType;
     int64_t n = src[0], c = src[1], h = src[2], w = src[3];
     int64_t oh = (h + 2 * g.padH - g.kernelH) / g.strideH + 1;
     int64_t ow = (w + 2 * g.padW - g.kernelW) / g.strideW + 1;
@@ -126,20 +132,21 @@ struct Convolution::Impl {
     auto primitiveFor = [&](const memory::desc& dst) {
       auto desc = g.withBias ? dnnl::convolution_forward::desc(
                                    dnnl::prop_kind::forward_training,
-                                   dnnl::algorithm::convolution_direct, anyDesc(e.srcDims),
-                                   anyDesc(e.weightDims), plainDesc(e.biasDims), dst, e.strides,
-                                   e.padding, e.padding)
+                                   dnnl::algorithm::convolution_direct, anyDesc(e.srcDims, compute),
+                                   anyDesc(e.weightDims, compute), plainDesc(e.biasDims), dst,
+                                   e.strides, e.padding, e.padding)
                              : dnnl::convolution_forward::desc(
                                    dnnl::prop_kind::forward_training,
-                                   dnnl::algorithm::convolution_direct, anyDesc(e.srcDims),
-                                   anyDesc(e.weightDims), dst, e.strides, e.padding, e.padding);
+                                   dnnl::algorithm::convolution_direct, anyDesc(e.srcDims, compute),
+                                   anyDesc(e.weightDims, compute), dst, e.strides, e.padding,
+                                   e.padding);
       return dnnl::convolution_forward::primitive_desc(desc, attr, engine());
     };
     e.forwardPd = primitiveFor(anyDesc(e.dstDims));
     // The fused pooling reads channel blocks of 1 to 16 lanes; in any other layout, plain.
     if (pooling && !channelBlocks(e.forwardPd.dst_desc()))
       e.forwardPd = primitiveFor(plainDesc(e.dstDims));
-    e.src = Staged(plainDesc(e.srcDims), e.forwardPd.src_desc(), Direction::In);
+    e.src = Staged(plainDesc(e.srcDims, srcType), e.forwardPd.src_desc(), Direction::In);
     e.weight = Staged(plainDesc(e.weightDims), e.forwardPd.weights_desc(), Direction::In);
     if (pooling) {
       e.convDst = memory(e.forwardPd.dst_desc(), engine());
@@ -178,10 +185,12 @@ struct Convolution::Impl {
     // of an image input that is 5-16 times the work (LeNet-5's first layer: 10-20 ms at batch
     // 128 on one core), while the plain GEMM formulation takes 2-4 ms.
     bool fewPlanes = e.srcDims[1] / g.groups < 4;
-    auto layout = [&](const memory::dims& d) { return fewPlanes ? plainDesc(d) : anyDesc(d); };
-    dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct,
-                                               layout(e.srcDims), layout(e.weightDims),
-                                               layout(e.dstDims), e.strides, e.padding, e.padding);
+    auto layout = [&](const memory::dims& d, DType t) {
+      return fewPlanes ? plainDesc(d, t) : anyDesc(d, t);
+    };
+    dnnl::convolution_backward_data::desc desc(
+        dnnl::algorithm::convolution_direct, layout(e.srcDims, DType::F32),
+        layout(e.weightDims, compute), layout(e.dstDims, compute), e.strides, e.padding, e.padding);
     dnnl::convolution_backward_data::primitive_desc pd(desc, userScratchpad(), engine(),
                                                        e.forwardPd);
     memory gradDst;
@@ -194,7 +203,7 @@ struct Convolution::Impl {
     e.dataWeight = pd.weights_desc() == e.weight.innerDesc()
                        ? e.weight
                        : Staged(plainDesc(e.weightDims), pd.weights_desc(), Direction::In);
-    e.gradSrc = Staged(plainDesc(e.srcDims), pd.diff_src_desc(), Direction::Out);
+    e.gradSrc = Staged(plainDesc(e.srcDims, e.srcType), pd.diff_src_desc(), Direction::Out);
     e.backwardData = BoundPrimitive(pd, {{DNNL_ARG_DIFF_DST, gradDst},
                                          {DNNL_ARG_WEIGHTS, e.dataWeight.inner()},
                                          {DNNL_ARG_DIFF_SRC, e.gradSrc.inner()}});
@@ -204,6 +213,7 @@ struct Convolution::Impl {
   // counts; for others (LeNet-5's second convolution: 6 input planes) `any` gets its AVX2
   // kernel on 8-plane blocks, while channels-last (NHWC) input and gradient get an AVX-512
   // kernel: 0.85 -> 0.31 ms at batch 128 here. Channels-last is taken when only it has one.
+  // The weight gradients accumulate in f32 from src and the output gradient in `compute`.
   dnnl::convolution_backward_weights::primitive_desc backwardWeightsPd(const Entry& e) const {
     auto make = [&](const memory::desc& src, const memory::desc& dst) {
       auto desc = g.withBias ? dnnl::convolution_backward_weights::desc(
@@ -219,10 +229,11 @@ struct Convolution::Impl {
     auto usesAvx512 = [](const dnnl::primitive_desc_base& pd) {
       return std::string(pd.impl_info_str()).find("avx512") != std::string::npos;
     };
-    auto chosen = make(anyDesc(e.srcDims), anyDesc(e.dstDims));
+    auto chosen = make(anyDesc(e.srcDims, compute), anyDesc(e.dstDims, compute));
     if (usesAvx512(chosen)) return chosen;
     try {
-      auto channelsLast = make(channelsLastDesc(e.srcDims), channelsLastDesc(e.dstDims));
+      auto channelsLast =
+          make(channelsLastDesc(e.srcDims, compute), channelsLastDesc(e.dstDims, compute));
       if (usesAvx512(channelsLast)) return channelsLast;
     } catch (const dnnl::error&) {  // no implementation at all for channels-last: keep `any`
     }
@@ -233,7 +244,7 @@ struct Convolution::Impl {
     dnnl::convolution_backward_weights::primitive_desc pd = backwardWeightsPd(e);
     e.weightsSrc = pd.src_desc() == e.src.innerDesc()
                        ? e.src
-                       : Staged(plainDesc(e.srcDims), pd.src_desc(), Direction::In);
+                       : Staged(plainDesc(e.srcDims, e.srcType), pd.src_desc(), Direction::In);
     memory gradDst;
     if (pooling) {
       gradDst = routedGradientAs(e, pd.diff_dst_desc(), e.weightsGradConvDst);
@@ -256,6 +267,7 @@ struct Convolution::Impl {
   }
 
   ConvolutionGeometry g;
+  DType compute = DType::F32;  // the element type the products read
   bool fusedRelu = false;
   std::optional<PoolingGeometry> pooling;
   ShapeCache<Entry> cache;
@@ -270,6 +282,12 @@ void Convolution::fuseRelu(bool fused) {
   impl_->cache = {};  // primitives made before have no ReLU
 }
 
+void Convolution::setComputeType(DType type) {
+  dnnlType(type);  // f32 or bf16
+  impl_->compute = type;
+  impl_->cache = {};  // primitives made before read the other type
+}
+
 void Convolution::fuseMaxPooling(const PoolingGeometry& pooling) {
   impl_->pooling = pooling;
   impl_->cache = {};  // primitives made before have no pooling
@@ -277,7 +295,7 @@ void Convolution::fuseMaxPooling(const PoolingGeometry& pooling) {
 
 void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor& bias,
                           Tensor& dst) {
-  Impl::Entry& e = impl_->entry(src.shape());
+  Impl::Entry& e = impl_->entry(src.shape(), src.dtype());
   // New data may sit at an old address: backward reuses only what this forward reorders.
   if (!e.backwardData.empty()) e.dataWeight.forget();
   if (!e.backwardWeights.empty()) e.weightsSrc.forget();
@@ -295,7 +313,7 @@ void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor&
 }
 
 void Convolution::backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc) {
-  Impl::Entry& e = impl_->entry(gradSrc.shape());
+  Impl::Entry& e = impl_->entry(gradSrc.shape(), gradSrc.dtype());
   if (e.backwardData.empty()) impl_->makeBackwardData(e);
   if (impl_->pooling) {
     impl_->routeGradient(e, gradDst);
@@ -311,7 +329,7 @@ void Convolution::backwardData(const Tensor& gradDst, const Tensor& weight, Tens
 
 void Convolution::backwardWeights(const Tensor& src, const Tensor& gradDst, Tensor& gradWeight,
                                   Tensor& gradBias) {
-  Impl::Entry& e = impl_->entry(src.shape());
+  Impl::Entry& e = impl_->entry(src.shape(), src.dtype());
   if (e.backwardWeights.empty()) impl_->makeBackwardWeights(e);
   e.weightsSrc.reuseOrLoad(src);
   if (impl_->pooling) {

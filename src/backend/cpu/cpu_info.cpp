@@ -32,4 +32,27 @@ std::string instructionSet() {
   }
 }
 
+Bf16Support bf16Support() {
+  switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::avx512_core_bf16:
+    case dnnl::cpu_isa::avx512_core_amx: return Bf16Support::Native;
+    case dnnl::cpu_isa::avx512_core:
+    case dnnl::cpu_isa::avx512_core_vnni: return Bf16Support::Emulated;
+    default: return Bf16Support::None;
+  }
+}
+
+std::string bf16SupportDescription() {
+  const std::string isa = instructionSet();
+  switch (bf16Support()) {
+    case Bf16Support::Native:
+      return (dnnl::get_effective_cpu_isa() == dnnl::cpu_isa::avx512_core_amx ? "AMX-bf16 ("
+                                                                              : "AVX512-BF16 (") +
+             isa + ")";
+    case Bf16Support::Emulated: return "emulated on " + isa;
+    case Bf16Support::None: break;
+  }
+  return "none (" + isa + ")";
+}
+
 }  // namespace shoal::backend

@@ -11,14 +11,24 @@ namespace shoal::backend::cpu {
 
 using dnnl::memory;
 
-memory::desc plainDesc(const memory::dims& dims) {
-  memory::dims strides(dims.size(), 1);
-  for (size_t i = dims.size(); i-- > 1;) strides[i - 1] = strides[i] * dims[i];
-  return memory::desc(dims, memory::data_type::f32, strides);
+memory::data_type dnnlType(DType dtype) {
+  switch (dtype) {
+    case DType::F32: return memory::data_type::f32;
+    case DType::BF16: return memory::data_type::bf16;
+    default:
+      throw UsageError("oneDNN operations take f32 or bf16 tensors, got " +
+                       std::string(dtypeName(dtype)));
+  }
 }
 
-memory::desc anyDesc(const memory::dims& dims) {
-  return memory::desc(dims, memory::data_type::f32, memory::format_tag::any);
+memory::desc plainDesc(const memory::dims& dims, DType dtype) {
+  memory::dims strides(dims.size(), 1);
+  for (size_t i = dims.size(); i-- > 1;) strides[i - 1] = strides[i] * dims[i];
+  return memory::desc(dims, dnnlType(dtype), strides);
+}
+
+memory::desc anyDesc(const memory::dims& dims, DType dtype) {
+  return memory::desc(dims, dnnlType(dtype), memory::format_tag::any);
 }
 
 dnnl::primitive_attr userScratchpad() {
@@ -27,7 +37,7 @@ dnnl::primitive_attr userScratchpad() {
   return attr;
 }
 
-void bind(const memory& m, const Tensor& t) { m.set_data_handle(const_cast<float*>(t.data())); }
+void bind(const memory& m, const Tensor& t) { m.set_data_handle(const_cast<std::byte*>(t.bytes())); }
 
 BoundPrimitive::BoundPrimitive(const dnnl::primitive_desc_base& pd,
                                std::vector<std::pair<int, memory>> args)
@@ -69,7 +79,7 @@ void BoundPrimitive::execute() const {
 }
 
 Staged::Staged(const memory::desc& plain, const memory::desc& inner, Direction direction)
-    : user_(plain, engine(), nullptr), innerDesc_(inner), held_(std::make_shared<const float*>()) {
+    : user_(plain, engine(), nullptr), innerDesc_(inner), held_(std::make_shared<const std::byte*>()) {
   if (direction != Direction::Accumulate && plain == inner) {
     inner_ = user_;
     return;
@@ -92,11 +102,11 @@ Staged::Staged(const memory::desc& plain, const memory::desc& inner, Direction d
 void Staged::load(const Tensor& t) {
   bind(user_, t);
   if (!reorder_.empty()) reorder_.run();
-  *held_ = t.data();
+  *held_ = t.bytes();
 }
 
 void Staged::reuseOrLoad(const Tensor& t) {
-  if (reorder_.empty() || *held_ != t.data()) return load(t);
+  if (reorder_.empty() || *held_ != t.bytes()) return load(t);
 }
 
 void Staged::bindOutput(Tensor& t) { bind(user_, t); }

@@ -9,13 +9,16 @@
 
 namespace shoal::backend::cpu {
 
-// A row-major f32 descriptor (nchw, oihw, x, ...) for `dims`.
-dnnl::memory::desc plainDesc(const dnnl::memory::dims& dims);
-// An f32 descriptor that lets the primitive choose the layout.
-dnnl::memory::desc anyDesc(const dnnl::memory::dims& dims);
+// oneDNN's data type for a tensor element type (f32 or bf16; UsageError for the others).
+dnnl::memory::data_type dnnlType(DType dtype);
+// A row-major descriptor (nchw, oihw, x, ...) of `dtype` elements for `dims`.
+dnnl::memory::desc plainDesc(const dnnl::memory::dims& dims, DType dtype = DType::F32);
+// A descriptor of `dtype` elements that lets the primitive choose the layout.
+dnnl::memory::desc anyDesc(const dnnl::memory::dims& dims, DType dtype = DType::F32);
 // Attributes with a user-provided scratchpad, so that primitives never allocate while running.
 dnnl::primitive_attr userScratchpad();
-// Points `m` (a plain memory) at the elements of `t`; oneDNN only reads inputs.
+// Points `m` (a plain memory) at the elements of `t`, whatever their type; oneDNN only reads
+// inputs.
 void bind(const dnnl::memory& m, const Tensor& t);
 
 // A primitive with its arguments fixed at creation and its own scratchpad; run() executes it
@@ -76,7 +79,7 @@ class Staged {
   dnnl::memory inner_;
   dnnl::memory::desc innerDesc_;
   BoundPrimitive reorder_;
-  std::shared_ptr<const float*> held_;
+  std::shared_ptr<const std::byte*> held_;
 };
 
 // The primitives of a layer for the few input shapes it sees (the training batch, a smaller

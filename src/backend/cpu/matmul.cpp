@@ -15,9 +15,19 @@ namespace {
 memory unbound(const memory::desc& desc) { return memory(desc, engine(), nullptr); }
 
 // The [rows, cols] view of a row-major [cols, rows] matrix (its transpose, no copy).
-memory::desc transposedDesc(int64_t rows, int64_t cols) {
-  return memory::desc({rows, cols}, memory::data_type::f32, memory::dims{1, rows});
+memory::desc transposedDesc(int64_t rows, int64_t cols, DType dtype) {
+  return memory::desc({rows, cols}, dnnlType(dtype), memory::dims{1, rows});
 }
+
+// The two factors of a product must have one element type (f32, or bf16 accumulated in f32).
+void expectSameType(const Tensor& a, const Tensor& b, const char* what) {
+  if (a.dtype() != b.dtype())
+    throw UsageError(std::string("Matmul ") + what + ": the factors are " +
+                     std::string(dtypeName(a.dtype())) + " and " + std::string(dtypeName(b.dtype())) +
+                     "; both must be f32 or both bf16");
+}
+
+int64_t typeKey(const Tensor& t) { return static_cast<int64_t>(t.dtype()); }
 
 // With `accumulate`, the product is added to what dst holds (a sum post-op).
 dnnl::primitive_attr accumulating(bool accumulate) {
@@ -66,7 +76,7 @@ void expectMatrix(const Tensor& t, int64_t rows, int64_t cols, const char* what)
 
 struct Matmul::Impl {
   ShapeCache<Product> forward, backwardData, backwardWeights, backwardBias;
-  Tensor ones;  // [N] of 1: the bias gradient is ones^T * gradDst
+  Tensor ones;  // [N] of 1 in gradDst's element type: the bias gradient is ones^T * gradDst
 };
 
 Matmul::Matmul() : impl_(std::make_unique<Impl>()) {}
@@ -81,7 +91,9 @@ void Matmul::forward(const Tensor& src, const Tensor& weight, const Tensor* bias
   expectMatrix(weight, out, in, "Matmul forward weight");
   expectMatrix(dst, n, out, "Matmul forward dst");
   if (bias) expectShape(*bias, Shape{out}, "Matmul forward bias");
-  Shape key{n, in, out, bias ? 1 : 0, relu ? 1 : 0};
+  expectSameType(src, weight, "forward");
+  const DType type = src.dtype(), dstType = dst.dtype();
+  Shape key{n, in, out, (bias ? 2 : 0) + (relu ? 1 : 0), typeKey(src) * 8 + typeKey(dst)};
   Product& p = impl_->forward.get(key, [&] {
     dnnl::primitive_attr attr = userScratchpad();
     if (relu) {
@@ -90,9 +102,10 @@ void Matmul::forward(const Tensor& src, const Tensor& weight, const Tensor* bias
       attr.set_post_ops(ops);
     }
     memory::desc biasDesc = plainDesc({1, out});
-    // src [N, In] * (weight [Out, In] read as [In, Out]) -> dst [N, Out]
-    return Product(plainDesc({n, in}), transposedDesc(in, out), bias ? &biasDesc : nullptr,
-                   plainDesc({n, out}), attr);
+    // src [N, In] * (weight [Out, In] read as [In, Out]) -> dst [N, Out]; bf16 factors
+    // accumulate in f32, and dst is f32 or rounded to bf16.
+    return Product(plainDesc({n, in}, type), transposedDesc(in, out, type),
+                   bias ? &biasDesc : nullptr, plainDesc({n, out}, dstType), attr);
   });
   p.run(src, weight, bias, dst);
 }
@@ -104,10 +117,12 @@ void Matmul::backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& g
   int64_t n = gradDst.dim(0), out = weight.dim(0), in = weight.dim(1);
   expectMatrix(gradDst, n, out, "Matmul backward gradDst");
   expectMatrix(gradSrc, n, in, "Matmul backward gradSrc");
-  Product& p = impl_->backwardData.get(Shape{n, in, out}, [&] {
+  expectSameType(gradDst, weight, "backward");
+  const DType type = gradDst.dtype(), dstType = gradSrc.dtype();
+  Product& p = impl_->backwardData.get(Shape{n, in, out, typeKey(gradDst), typeKey(gradSrc)}, [&] {
     // gradDst [N, Out] * weight [Out, In] -> gradSrc [N, In]
-    return Product(plainDesc({n, out}), plainDesc({out, in}), nullptr, plainDesc({n, in}),
-                   userScratchpad());
+    return Product(plainDesc({n, out}, type), plainDesc({out, in}, type), nullptr,
+                   plainDesc({n, in}, dstType), userScratchpad());
   });
   p.run(gradDst, weight, nullptr, gradSrc);
 }
@@ -120,22 +135,26 @@ void Matmul::backwardWeights(const Tensor& src, const Tensor& gradDst, Tensor& g
   int64_t n = src.dim(0), in = src.dim(1), out = gradDst.dim(1);
   expectMatrix(gradDst, n, out, "Matmul backward gradDst");
   expectMatrix(gradWeight, out, in, "Matmul backward gradWeight");
-  Product& w = impl_->backwardWeights.get(Shape{n, in, out, accumulate}, [&] {
-    // (gradDst [N, Out] read as [Out, N]) * src [N, In] (+ gradWeight) -> gradWeight [Out, In]
-    return Product(transposedDesc(out, n), plainDesc({n, in}), nullptr, plainDesc({out, in}),
-                   accumulating(accumulate));
+  expectSameType(src, gradDst, "backward");
+  const DType type = src.dtype();
+  Product& w = impl_->backwardWeights.get(Shape{n, in, out, accumulate, typeKey(src)}, [&] {
+    // (gradDst [N, Out] read as [Out, N]) * src [N, In] (+ gradWeight) -> gradWeight [Out, In],
+    // accumulated in f32 whatever the factors
+    return Product(transposedDesc(out, n, type), plainDesc({n, in}, type), nullptr,
+                   plainDesc({out, in}), accumulating(accumulate));
   });
   w.run(gradDst, src, nullptr, gradWeight);
   if (!gradBias) return;
   expectShape(*gradBias, Shape{out}, "Matmul backward gradBias");
-  if (!(impl_->ones.shape() == Shape{n})) {
+  if (!(impl_->ones.shape() == Shape{n}) || impl_->ones.dtype() != type) {
+    if (impl_->ones.dtype() != type) impl_->ones = Tensor(Shape{0}, type);
     impl_->ones.resize(Shape{n});
     impl_->ones.fill(1.0f);
   }
-  Product& b = impl_->backwardBias.get(Shape{n, out, accumulate}, [&] {
+  Product& b = impl_->backwardBias.get(Shape{n, out, accumulate, typeKey(src)}, [&] {
     // ones [1, N] * gradDst [N, Out] (+ gradBias) -> gradBias [1, Out]
-    return Product(plainDesc({1, n}), plainDesc({n, out}), nullptr, plainDesc({1, out}),
-                   accumulating(accumulate));
+    return Product(plainDesc({1, n}, type), plainDesc({n, out}, type), nullptr,
+                   plainDesc({1, out}), accumulating(accumulate));
   });
   b.run(impl_->ones, gradDst, nullptr, *gradBias);
 }
