@@ -62,7 +62,7 @@ void RunConfig::check() const {
   expectNotNegative("optim.warmup", static_cast<double>(optim.warmup));
   expectPositive("optim.lbfgs_iterations", static_cast<double>(optim.lbfgsIterations));
   for (auto [key, value] : {std::pair{"optim.momentum", optim.momentum}, {"optim.dampening", optim.dampening}})
-    if (!(value >= 0 && value <= 1)) throw ConfigError(key, "\"" + std::string(key) + "\" must be in [0, 1]");
+    if (!(value >= 0 && value <= 1)) throw ConfigError(key, std::string(1, '"').append(key).append("\" must be in [0, 1]"));
 
   expectOneOf("dist.strategy", dist.strategy, {"allreduce", "average", "lbfgs"});
   expectOneOf("dist.shard", dist.shard, {"contiguous", "strided"});

@@ -69,7 +69,9 @@ void expectBf16Close(shoal::nn::Module& f32, shoal::nn::Module& bf16, const Tens
   ASSERT_EQ(yb.dtype(), DType::F32) << "a model's output stays f32";
   double forwardError = relativeError(yb, yf);
   EXPECT_LT(forwardError, kBf16Tolerance);
-  if (!exactFactors) EXPECT_GT(forwardError, kBf16Floor);
+  if (!exactFactors) {
+    EXPECT_GT(forwardError, kBf16Floor);
+  }
   Tensor grad = randomTensor(yf.shape(), 7);
   if (exactFactors) roundToBf16(grad);
   f32.zeroGradParameters();
