@@ -18,6 +18,9 @@ namespace shoal::python {
 
 namespace py = pybind11;
 
+// A new float32 array holding a copy of `t`'s values (converted when `t` is not float32).
+py::array_t<float> copyOut(const Tensor& t);
+
 // A built model as Python holds it: the module tree and the per-sample input shape it was built for.
 struct ModelHandle {
   std::shared_ptr<nn::Module> module;

@@ -41,12 +41,7 @@ void bindCriterion(py::module_& m) {
       .def("backward",
            [](nn::Criterion& c, const py::array& input, const py::array& target) {
              Tensor in = floatTensor(input, "input"), t = floatTensor(target, "target");
-             const Tensor& g = c.backward(in, t);
-             std::vector<py::ssize_t> extents(g.shape().rank());
-             for (size_t i = 0; i < extents.size(); ++i) extents[i] = g.dim(i);
-             py::array_t<float> out(extents);
-             std::memcpy(out.mutable_data(), g.data(), sizeof(float) * static_cast<size_t>(g.numel()));
-             return out;
+             return copyOut(c.backward(in, t));
            },
            py::arg("input"), py::arg("target"), "The gradient of the loss with respect to `input`.");
   m.def("make_criterion", &makeCriterion, py::arg("type"), py::arg("size_average") = true,

@@ -61,6 +61,15 @@ Tensor batchTensor(const py::array& x, const Shape& shape) {
                    std::string(py::str(x.dtype())));
 }
 
+// A float32 array over `t`'s memory that keeps `owner` (the Python model) alive.
+py::array viewOf(Tensor& t, py::handle owner) {
+  std::vector<py::ssize_t> extents(t.shape().rank());
+  for (size_t i = 0; i < extents.size(); ++i) extents[i] = t.dim(i);
+  return py::array_t<float>(extents, t.data(), owner);
+}
+
+}  // namespace
+
 py::array_t<float> copyOut(const Tensor& t) {
   std::vector<py::ssize_t> extents(t.shape().rank());
   for (size_t i = 0; i < extents.size(); ++i) extents[i] = t.dim(i);
@@ -76,15 +85,6 @@ py::array_t<float> copyOut(const Tensor& t) {
   std::memcpy(out.mutable_data(), from, sizeof(float) * static_cast<size_t>(t.numel()));
   return out;
 }
-
-// A float32 array over `t`'s memory that keeps `owner` (the Python model) alive.
-py::array viewOf(Tensor& t, py::handle owner) {
-  std::vector<py::ssize_t> extents(t.shape().rank());
-  for (size_t i = 0; i < extents.size(); ++i) extents[i] = t.dim(i);
-  return py::array_t<float>(extents, t.data(), owner);
-}
-
-}  // namespace
 
 void bindModel(py::module_& m) {
   py::class_<ModelHandle, std::shared_ptr<ModelHandle>>(m, "ModelHandle",

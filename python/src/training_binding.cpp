@@ -1,7 +1,6 @@
 // Training from Python: a RunConfig and in-memory inputs through train::Run, with the GIL released while
 // the engine computes, callbacks between steps, Ctrl-C as a clean stop, and callback errors re-raised.
 #include <csignal>
-#include <cstring>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -211,11 +210,7 @@ void bindTraining(py::module_& m) {
             py::gil_scoped_release release;
             out = train::predict(*model.module, fitted, batch);
           }
-          std::vector<py::ssize_t> extents(out.shape().rank());
-          for (size_t i = 0; i < extents.size(); ++i) extents[i] = out.dim(i);
-          py::array_t<float> result(extents);
-          std::memcpy(result.mutable_data(), out.data(), sizeof(float) * static_cast<size_t>(out.numel()));
-          return result;
+          return copyOut(out);
         },
         py::arg("model"), py::arg("data"), py::arg("batch"), py::arg("preprocessing"),
         "The model's outputs for every sample, in evaluation mode.");

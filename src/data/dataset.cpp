@@ -76,55 +76,59 @@ void gatherRows(const T* source, int64_t width, std::span<const int64_t> indices
 
 }  // namespace
 
+Dataset Dataset::over(const char* what, Shape sampleShape, size_t values,
+                      std::vector<int32_t> labels, int numClasses, std::shared_ptr<const void> storage) {
+  Dataset d;
+  d.size_ = checkedSize(what, sampleShape, values, labels, numClasses);
+  d.sampleShape_ = sampleShape;
+  d.numClasses_ = numClasses;
+  d.storage_ = std::move(storage);
+  d.labels_ = std::move(labels);
+  return d;
+}
+
 Dataset Dataset::fromBytes(Shape sampleShape, std::vector<uint8_t> pixels,
                            std::vector<int32_t> labels, int numClasses) {
   auto owned = std::make_shared<const std::vector<uint8_t>>(std::move(pixels));
-  Dataset d;
-  d.size_ = checkedSize("Dataset::fromBytes", sampleShape, owned->size(), labels, numClasses);
-  d.sampleShape_ = sampleShape;
-  d.numClasses_ = numClasses;
-  d.bytes_ = owned->data();
-  d.storage_ = std::move(owned);
-  d.labels_ = std::move(labels);
+  const uint8_t* data = owned->data();
+  const size_t values = owned->size();
+  Dataset d = over("Dataset::fromBytes", sampleShape, values, std::move(labels), numClasses, std::move(owned));
+  d.bytes_ = data;
   return d;
 }
 
 Dataset Dataset::fromFloats(Shape sampleShape, std::vector<float> features,
                             std::vector<int32_t> labels, int numClasses) {
   auto owned = std::make_shared<const std::vector<float>>(std::move(features));
-  Dataset d;
-  d.size_ = checkedSize("Dataset::fromFloats", sampleShape, owned->size(), labels, numClasses);
-  d.sampleShape_ = sampleShape;
-  d.numClasses_ = numClasses;
-  d.floats_ = owned->data();
-  d.storage_ = std::move(owned);
-  d.labels_ = std::move(labels);
+  const float* data = owned->data();
+  const size_t values = owned->size();
+  Dataset d = over("Dataset::fromFloats", sampleShape, values, std::move(labels), numClasses, std::move(owned));
+  d.floats_ = data;
   return d;
 }
 
+namespace {
+
+// The values `count` samples of `shape` hold (none for a negative count).
+size_t valuesOf(int64_t count, const Shape& shape) {
+  return static_cast<size_t>(std::max<int64_t>(0, count) * shape.numel());
+}
+
+}  // namespace
+
 Dataset Dataset::borrowBytes(Shape sampleShape, const uint8_t* pixels, int64_t count,
                              std::vector<int32_t> labels, int numClasses, std::shared_ptr<const void> owner) {
-  Dataset d;
-  const size_t values = static_cast<size_t>(std::max<int64_t>(0, count) * sampleShape.numel());
-  d.size_ = checkedSize("Dataset::borrowBytes", sampleShape, values, labels, numClasses);
-  d.sampleShape_ = sampleShape;
-  d.numClasses_ = numClasses;
+  Dataset d = over("Dataset::borrowBytes", sampleShape, valuesOf(count, sampleShape), std::move(labels),
+                   numClasses, std::move(owner));
   d.bytes_ = pixels;
-  d.storage_ = std::move(owner);
-  d.labels_ = std::move(labels);
   return d;
 }
 
 Dataset Dataset::borrowFloats(Shape sampleShape, const float* features, int64_t count,
                               std::vector<int32_t> labels, int numClasses, std::shared_ptr<const void> owner) {
-  Dataset d;
-  const size_t values = static_cast<size_t>(std::max<int64_t>(0, count) * sampleShape.numel());
-  d.size_ = checkedSize("Dataset::borrowFloats", sampleShape, values, labels, numClasses);
-  d.sampleShape_ = sampleShape;
-  d.numClasses_ = numClasses;
+  Dataset d = over("Dataset::borrowFloats", sampleShape, valuesOf(count, sampleShape), std::move(labels),
+                   numClasses, std::move(owner));
   d.floats_ = features;
-  d.storage_ = std::move(owner);
-  d.labels_ = std::move(labels);
   return d;
 }
 

@@ -92,16 +92,16 @@ void scatterAddRows(const T* idx, int64_t m, const float* gradOut, int64_t dim, 
   }
 }
 
-// Calls f(indices) with the index tensor's elements as their own type; `where` names the layer
-// when the element type cannot hold indices.
+// Calls f(indices) with the index tensor's elements as their own type; `layer` is named (its
+// label built) only when the element type cannot hold indices.
 template <class F>
-void withIndices(const Tensor& t, const std::string& where, F&& f) {
+void withIndices(const Tensor& t, const Module& layer, F&& f) {
   switch (t.dtype()) {
     case DType::I64: return f(t.data<int64_t>());
     case DType::I32: return f(t.data<int32_t>());
     case DType::F32: return f(t.data<float>());
     default:
-      throw InputError(where + ": expects indices as i64, i32 or f32 whole numbers, got a " +
+      throw InputError(layer.label() + ": expects indices as i64, i32 or f32 whole numbers, got a " +
                        std::string(dtypeName(t.dtype())) + " tensor");
   }
 }
@@ -170,7 +170,7 @@ void Embedding::resetOwn(Generator& gen) {
 }
 
 void Embedding::checkIndices(const Tensor& input) const {
-  withIndices(input, label(), [&](const auto* idx) {
+  withIndices(input, *this, [&](const auto* idx) {
     int64_t bad = firstInvalid(idx, input.numel(), count_);
     if (bad == input.numel()) return;
     auto v = idx[bad];
@@ -187,7 +187,7 @@ void Embedding::checkIndices(const Tensor& input) const {
 void Embedding::updateOutput(const Tensor& input) {
   checkIndices(input);  // before anything is written
   output_.resize(appended(input.shape(), dim_));
-  withIndices(input, label(), [&](const auto* idx) {
+  withIndices(input, *this, [&](const auto* idx) {
     gatherRows(idx, input.numel(), weight_.data(), dim_, output_.data());
   });
 }
@@ -201,7 +201,7 @@ void Embedding::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
 // input [N, ...] indices, gradOutput [N, ..., dim] -> gradWeight [count, dim] += scattered rows
 void Embedding::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
   checkIndices(input);  // a backward with another input than forward's must not write astray
-  withIndices(input, label(), [&](const auto* idx) {
+  withIndices(input, *this, [&](const auto* idx) {
     scatterAddRows(idx, input.numel(), gradOutput.data(), dim_, count_, padding_,
                    gradWeight_.data());
   });

@@ -82,8 +82,9 @@ void Graph::prepare() {
   for (auto& m : modules_) {
     m.inputValues.assign(m.inputs.size(), nullptr);
     m.learnableUpstream = m.module->parameterCount() > 0;
+    m.inputsLearnable = false;
     for (Node in : m.inputs)
-      if (!isInput(in) && moduleNode(in).learnableUpstream) m.learnableUpstream = true;
+      if (!isInput(in) && moduleNode(in).learnableUpstream) m.learnableUpstream = m.inputsLearnable = true;
   }
   values_.assign(nodes, nullptr);
   pending_.assign(nodes, nullptr);
@@ -219,9 +220,7 @@ void Graph::runBackward(std::span<const Tensor* const> inputs, const Tensor& gra
     const Tensor* grad = pending_[inputNames_.size() + i];
     if (!grad || (!inputGradients && !m.learnableUpstream)) continue;
     Clock::time_point start = times_ ? Clock::now() : Clock::time_point{};
-    bool upstreamNeedsGradient = inputGradients;
-    for (Node in : m.inputs)
-      if (!isInput(in) && moduleNode(in).learnableUpstream) upstreamNeedsGradient = true;
+    const bool upstreamNeedsGradient = inputGradients || m.inputsLearnable;
     if (!upstreamNeedsGradient && m.inputs.size() == 1) {
       m.module->backwardParameters(*m.inputValues[0], *grad);
     } else {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "shoal/backend/backend.hpp"
+#include "shoal/backend/vector_kernels.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/init.hpp"
 #include "shoal/nn/layer_registry.hpp"
@@ -70,7 +71,7 @@ const Tensor& Linear::bf16Weight(bool convert) {
   if (weightBf16_.defined()) return weightBf16_;
   if (convert) {
     weightOwnBf16_.resize(weight_.shape(), DType::BF16);
-    weightOwnBf16_.copyFrom(weight_);
+    backend::toBf16(weight_, weightOwnBf16_);
   }
   return weightOwnBf16_;
 }
@@ -78,7 +79,7 @@ const Tensor& Linear::bf16Weight(bool convert) {
 const Tensor& Linear::asBf16(const Tensor& t, Tensor& scratch) {
   if (t.dtype() == DType::BF16) return t;
   scratch.resize(t.shape(), DType::BF16);
-  scratch.copyFrom(t);
+  backend::toBf16(t, scratch);
   return scratch;
 }
 

@@ -117,26 +117,29 @@ void Module::apply(const std::function<void(const std::string&, Module&)>& visit
   walk("", *this);
 }
 
-std::vector<Parameter> Module::parameters() {
-  std::vector<Parameter> all;
-  apply([&](const std::string& path, Module& m) {
-    for (Parameter p : m.ownParameters()) {
-      p.name = joined(path, p.name);
-      all.push_back(std::move(p));
+namespace {
+
+// What `own` gives for every module of the tree under `root`, named by path ("3.weight").
+template <class T, class Own>
+std::vector<T> collectNamed(Module& root, Own own) {
+  std::vector<T> all;
+  root.apply([&](const std::string& path, Module& m) {
+    for (T item : own(m)) {
+      item.name = joined(path, item.name);
+      all.push_back(std::move(item));
     }
   });
   return all;
 }
 
+}  // namespace
+
+std::vector<Parameter> Module::parameters() {
+  return collectNamed<Parameter>(*this, [](Module& m) { return m.ownParameters(); });
+}
+
 std::vector<NamedBuffer> Module::stateBuffers() {
-  std::vector<NamedBuffer> all;
-  apply([&](const std::string& path, Module& m) {
-    for (NamedBuffer b : m.ownStateBuffers()) {
-      b.name = joined(path, b.name);
-      all.push_back(std::move(b));
-    }
-  });
-  return all;
+  return collectNamed<NamedBuffer>(*this, [](Module& m) { return m.ownStateBuffers(); });
 }
 
 std::vector<Generator*> Module::generators() {

@@ -9,7 +9,7 @@ Tensor predict(nn::Module& model, const data::Dataset& data, int64_t batchSize) 
   bool wasTraining = model.isTraining();
   model.evaluate();
   Tensor outputs, target;
-  Tensor input(Shape{0}, model.acceptsBf16Input() ? DType::BF16 : DType::F32);  // as in training
+  Tensor input = model.inputBuffer();  // as in training
   data::forEachBatchInOrder(data, batchSize, input, target, [&](int64_t start) {
     const Tensor& output = model.forward(input);
     if (!outputs.defined()) outputs = Tensor(output.shape().tail().withBatch(data.size()));

@@ -56,7 +56,7 @@ struct Optimizer::Loop {
     o.method_->setLowPrecisionCopy(flat.hasLowPrecisionCopy() ? &flat.lowPrecisionValues() : nullptr);
     refreshCopyPerEvaluation = flat.hasLowPrecisionCopy() && !o.method_->writesLowPrecisionCopy();
     // a model whose first products read bf16 gets its batches gathered straight into bf16
-    input = Tensor(Shape{0}, o.model_.acceptsBf16Input() ? DType::BF16 : DType::F32);
+    input = o.model_.inputBuffer();
     sharedGradients = o.strategy_->shareGradients(flat);
     closure = [&o, this] { return fullBatch ? o.fullBatchLoss(*this) : o.miniBatchLoss(*this); };
     at = o.start_;

@@ -59,7 +59,7 @@ std::vector<ValidationResult> evaluate(nn::Module& model, const data::Dataset& d
   bool wasTraining = model.isTraining();
   model.evaluate();
   // batches go straight into bf16 when the model's first products read bf16
-  Tensor input(Shape{0}, model.acceptsBf16Input() ? DType::BF16 : DType::F32), target;
+  Tensor input = model.inputBuffer(), target;
   data::forEachBatchInOrder(data, batchSize, input, target, [&](int64_t) {
     const Tensor& output = model.forward(input);
     for (size_t i = 0; i < methods.size(); ++i)

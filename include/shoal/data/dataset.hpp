@@ -58,6 +58,11 @@ class Dataset {
   Dataset slice(int64_t first, int64_t count, int64_t stride) const;
 
  private:
+  // A data set of `values` samples' values (checked against the shape and labels, `what` naming
+  // the caller in errors) kept alive by `storage`; the caller points bytes_ or floats_ at them.
+  static Dataset over(const char* what, Shape sampleShape, size_t values, std::vector<int32_t> labels,
+                      int numClasses, std::shared_ptr<const void> storage);
+
   Shape sampleShape_;
   int64_t size_ = 0;
   int numClasses_ = 0;

@@ -69,6 +69,7 @@ class Graph : public Module {
     std::vector<Node> inputs;
     std::vector<const Tensor*> inputValues;  // this pass's inputs, in order
     bool learnableUpstream = false;          // it or a node before it has parameters
+    bool inputsLearnable = false;            // some input node has learnableUpstream
   };
   // Node ids: 0 .. inputs-1 are the graph inputs, then the modules in order.
   bool isInput(Node n) const { return n < static_cast<Node>(inputNames_.size()); }

@@ -139,6 +139,8 @@ class Module {
   // Whether forward takes a bf16 input (its input gradient is then bf16 too). Containers answer
   // for their first module.
   virtual bool acceptsBf16Input() const { return false; }
+  // An empty batch buffer of the element type this model's first step reads (bf16 or f32).
+  Tensor inputBuffer() const { return Tensor(Shape{0}, acceptsBf16Input() ? DType::BF16 : DType::F32); }
   // Whether the output is the input under another shape, in the input's element type (Flatten,
   // Reshape): a bf16 input passes through to the next module.
   virtual bool passesElementType() const { return false; }
