@@ -65,6 +65,40 @@ def test_two_ranks_from_python_match_the_cli(tmp_path, strategy):
     np.testing.assert_array_equal(py_model.flat_parameters(), cli_model.flat_parameters())
 
 
+LOCAL_SHARD_SCRIPT = r"""
+import sys
+import shoal
+from shoal.nn import zoo
+from shoal.optim import SGD, MaxEpoch, Optimizer
+
+csv, out = sys.argv[1:3]
+rank, size = shoal.init()
+x, y = shoal.data.read_csv(csv)
+block = len(x) // size
+x, y = x[rank * block:(rank + 1) * block], y[rank * block:(rank + 1) * block]
+shoal.manual_seed(3)
+model = zoo.mlp(input_shape=(6,), classes=3, hidden=(8,))
+opt = Optimizer(model, (x, y), end_trigger=MaxEpoch(2), optim_method=SGD(lr=0.05), batch_size=8, seed=3)
+opt.set_strategy("allreduce", shard="local").set_settings({"output": {"dir": out, "quiet": True}})
+opt.optimize()
+"""
+
+
+def test_local_shard_trains_each_rank_on_its_own_data(tmp_path):
+    # Each rank handing the engine its own block with shard "local" (what a Spark task does with its
+    # partition) is the CLI's contiguous sharding of the whole file.
+    data = tmp_path / "train.csv"
+    write_csv(data, n=160, features=6, classes=3)
+    mpirun(CLI, "train", "--model", "mlp", "--hidden", 8, "--train-csv", data, "--epochs", 2, "--batch", 8,
+           "--lr", "0.05", "--seed", 3, "--quiet", "--out", tmp_path / "cli")
+    script = tmp_path / "local.py"
+    script.write_text(LOCAL_SHARD_SCRIPT)
+    mpirun(sys.executable, script, data, tmp_path / "py")
+    cli_model = load(str(tmp_path / "cli" / "model.shoal"))
+    py_model = load(str(tmp_path / "py" / "model.shoal"))
+    np.testing.assert_array_equal(py_model.flat_parameters(), cli_model.flat_parameters())
+
+
 MPI4PY_SCRIPT = r"""
 import sys
 ORDER = sys.argv[1]

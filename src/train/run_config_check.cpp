@@ -65,7 +65,7 @@ void RunConfig::check() const {
     if (!(value >= 0 && value <= 1)) throw ConfigError(key, std::string(1, '"').append(key).append("\" must be in [0, 1]"));
 
   expectOneOf("dist.strategy", dist.strategy, {"allreduce", "average", "lbfgs"});
-  expectOneOf("dist.shard", dist.shard, {"contiguous", "strided"});
+  expectOneOf("dist.shard", dist.shard, {"contiguous", "strided", "local"});
   expectNotNegative("dist.average_every", static_cast<double>(dist.averageEvery));
   expectNotNegative("dist.comm_timeout", dist.commTimeout);
   if (dist.averageEvery > 0 && dist.strategy != "average")

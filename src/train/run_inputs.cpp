@@ -11,13 +11,19 @@ namespace {
 
 void warnOnStderr(const std::string& warning) { std::cerr << "shoal: warning: " << warning << std::endl; }
 
+// "local": the training set given to this rank is already its own (a Spark task's partition);
+// only the test set, which every rank holds whole, is split.
 void keepOwnShards(const RunConfig& config, dist::Communicator& comm, RunData& sets) {
   const int rank = comm.rank(), ranks = comm.size();
   const data::Shard shard{rank, ranks, config.dist.shard == "strided" ? data::Shard::Layout::Strided
                                                                       : data::Shard::Layout::Contiguous};
-  std::string shown = "rank " + std::to_string(rank) + "/" + std::to_string(ranks) +
-                      ": training shard " + shard.describe(sets.train->size());
-  *sets.train = data::takeShard(*sets.train, shard);
+  std::string shown = "rank " + std::to_string(rank) + "/" + std::to_string(ranks) + ": training ";
+  if (config.dist.shard == "local") {
+    shown += "samples given to this rank: " + std::to_string(sets.train->size());
+  } else {
+    shown += "shard " + shard.describe(sets.train->size());
+    *sets.train = data::takeShard(*sets.train, shard);
+  }
   if (sets.test) {
     shown += "; test shard " + shard.describe(sets.test->size());
     *sets.test = data::takeShard(*sets.test, shard);

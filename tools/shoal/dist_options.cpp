@@ -20,9 +20,11 @@ void addDistOptions(CLI::App& app, train::DistConfig& o) {
                  "--dist average: steps between parameter averagings (default 10)")
       ->check(CLI::PositiveNumber);
   app.add_option("--shard", o.shard,
-                 "How ranks split the data: contiguous blocks or strided (rank r takes every "
-                 "size-th sample from r)")
-      ->check(CLI::IsMember({"contiguous", "strided"}))
+                 "How ranks split the data: contiguous blocks, strided (rank r takes every "
+                 "size-th sample from r), or local (every rank trains on all the training data "
+                 "it was given, as Spark's tasks do with their partitions; the test set is split "
+                 "in contiguous blocks)")
+      ->check(CLI::IsMember({"contiguous", "strided", "local"}))
       ->capture_default_str();
   app.add_option("--comm-timeout", o.commTimeout,
                  "Seconds a collective may wait for the other ranks before the job ends naming "

@@ -53,7 +53,7 @@ struct EndConfig {
 struct DistConfig {
   std::string strategy = "allreduce";  // allreduce, average, lbfgs
   int64_t averageEvery = 0;            // 0: not given (10 for average)
-  std::string shard = "contiguous";    // contiguous, strided
+  std::string shard = "contiguous";    // contiguous, strided, local (each rank's training data is its own)
   double commTimeout = 120;            // seconds; 0: forever
   bool sharedMemory = true;
 };

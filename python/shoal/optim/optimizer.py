@@ -101,7 +101,8 @@ class Optimizer:
 
     def set_strategy(self, strategy: str = "allreduce", average_every: int = 0, shard: str = "contiguous") -> "Optimizer":
         """How ranks under mpirun stay consistent: "allreduce" (gradients every step), "average"
-        (weights every ``average_every`` steps) or "lbfgs" (full batch); ``shard`` contiguous or strided."""
+        (weights every ``average_every`` steps) or "lbfgs" (full batch); ``shard`` contiguous, strided
+        or local (each rank trains on all the training data it was given; shoal.spark uses it)."""
         self.settings["dist"] = {"strategy": strategy, "average_every": int(average_every), "shard": shard}
         return self
 
