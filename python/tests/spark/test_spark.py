@@ -1,0 +1,228 @@
+"""shoal.spark on a real Spark cluster (two executor JVMs): fit on Fashion-MNIST with two workers,
+transform against `shoal predict`, save/load, a Pipeline, equivalence with two Gloo ranks of the CLI,
+an executor killed mid-training, and the refusals. One Spark session for all (conftest.py)."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from conftest import frame, helpers
+
+import shoal
+from shoal.nn import load
+from shoal.spark import ShoalClassifier, ShoalModel, TrainingFailedError
+
+GLOO = "comm" in shoal.init.__code__.co_varnames  # shoal.init(comm="gloo", ...): the Gloo communicator
+needs_gloo = pytest.mark.skipif(not GLOO, reason="needs the Gloo communicator (shoal.init(comm=\"gloo\"))")
+
+
+def epoch_records(metrics_jsonl):
+    return [r for r in map(json.loads, metrics_jsonl.splitlines()) if r["type"] == "epoch"]
+
+
+@pytest.fixture(scope="module")
+def fitted(spark, fashion, tmp_path_factory):
+    """An MLP fitted on 4,000 Fashion-MNIST images by two workers, validated on 1,000 test images."""
+    x, y, xt, yt = fashion
+    out = tmp_path_factory.mktemp("fit")
+    workers = 2 if GLOO else 1
+    clf = ShoalClassifier(model="mlp", hidden=[128], numWorkers=workers, epochs=4, batchSize=64,
+                          learningRate=0.05, momentum=0.9, seed=5, runDir=str(out / "run"),
+                          validationDf=frame(spark, xt, yt))
+    started = time.perf_counter()
+    model = clf.fit(frame(spark, x, y))
+    print(f"fit with {workers} workers: {time.perf_counter() - started:.1f} s", flush=True)
+    return model, out
+
+
+def test_fit_reaches_accuracy_and_writes_the_run_directory(spark, fashion, fitted):
+    model, out = fitted
+    x, y, xt, yt = fashion
+    predictions = model.transform(frame(spark, xt, yt)).select("prediction", "label").toPandas()
+    accuracy = float((predictions.prediction == predictions.label).mean())
+    assert accuracy > 0.78, accuracy
+    run = out / "run"
+    assert {"model.shoal", "metrics.jsonl", "train.log", "config.json", "report.html"} <= set(os.listdir(run))
+    epochs = epoch_records((run / "metrics.jsonl").read_text())
+    assert len(epochs) == 4 and epochs[-1]["validation"]["Top1Accuracy"] > 0.78
+    workers = model.training["workers"]
+    assert [w["rank"] for w in workers] == list(range(len(workers)))
+    assert sum(w["rows"] for w in workers) == len(x)
+
+
+def test_transform_equals_shoal_predict(spark, fashion, fitted, tmp_path):
+    model, _ = fitted
+    _, _, xt, yt = fashion
+    xt, yt = xt[:200], yt[:200]
+    model_file = model.save_model_file(str(tmp_path / "model.shoal"))
+    csv = tmp_path / "test.csv"
+    with open(csv, "w") as f:
+        f.write("label," + ",".join(f"p{i}" for i in range(xt.shape[1])) + "\n")
+        for xi, yi in zip(xt, yt):
+            f.write(f"{yi}," + ",".join(repr(float(v)) for v in xi) + "\n")
+    cli = helpers.run_cli("predict", "--model-file", model_file, "--data-csv", csv).stdout.splitlines()[1:]
+    cli_class = np.array([int(line.split(",")[0]) for line in cli])
+    cli_prob = np.array([[float(v) for v in line.split(",")[1:]] for line in cli])
+    rows = model.transform(frame(spark, xt, yt)).select("prediction", "probability").collect()
+    np.testing.assert_array_equal(np.array([r.prediction for r in rows]), cli_class)
+    np.testing.assert_allclose(np.array([r.probability.toArray() for r in rows]), cli_prob, atol=2e-6)
+
+
+def test_save_and_load_round_trip(spark, fashion, fitted, tmp_path):
+    model, _ = fitted
+    _, _, xt, yt = fashion
+    path = str(tmp_path / "shoal-model")
+    model.write().overwrite().save(path)
+    again = ShoalModel.load(path)
+    assert again.model_bytes == model.model_bytes
+    assert again.getPredictionCol() == model.getPredictionCol() and again.getFeaturesCol() == model.getFeaturesCol()
+    df = frame(spark, xt[:100], yt[:100])
+    a = model.transform(df).select("prediction").collect()
+    b = again.transform(df).select("prediction").collect()
+    assert a == b
+
+
+def test_pipeline_of_assembler_scaler_and_classifier(spark, tmp_path):
+    from pyspark.ml import Pipeline, PipelineModel
+    from pyspark.ml.feature import StandardScaler, VectorAssembler
+    rng = np.random.RandomState(0)
+    x = rng.randn(600, 4) * [1.0, 10.0, 100.0, 0.1] + [0.0, 5.0, -50.0, 1.0]
+    y = (x[:, 0] + x[:, 1] / 10.0 > 0.5).astype(np.float64)
+    df = spark.createDataFrame([tuple(map(float, r)) + (float(l),) for r, l in zip(x, y)], ["a", "b", "c", "d", "label"])
+    pipeline = Pipeline(stages=[
+        VectorAssembler(inputCols=["a", "b", "c", "d"], outputCol="raw"),
+        StandardScaler(inputCol="raw", outputCol="features", withMean=True, withStd=True),
+        ShoalClassifier(model="mlp", hidden=[16], numWorkers=1, epochs=20, batchSize=32, learningRate=0.1,
+                        momentum=0.9)])
+    fitted = pipeline.fit(df)
+    scored = fitted.transform(df).select("prediction", "label", "probability").toPandas()
+    assert (scored.prediction == scored.label).mean() > 0.9
+    assert abs(scored.probability.apply(lambda v: float(v.toArray().sum())) - 1).max() < 1e-6
+    fitted.write().overwrite().save(str(tmp_path / "pipeline"))
+    again = PipelineModel.load(str(tmp_path / "pipeline"))
+    assert again.transform(df).select("prediction").collect() == fitted.transform(df).select("prediction").collect()
+
+
+def test_refusals(spark):
+    rng = np.random.RandomState(1)
+    ok = frame(spark, rng.rand(40, 3), rng.randint(0, 2, 40))
+    with pytest.raises(shoal.UsageError, match=r"numWorkers=3 needs 3 free task slots but the cluster has 2"):
+        ShoalClassifier(numWorkers=3, epochs=1).fit(ok)
+    ragged = spark.createDataFrame([([1.0, 2.0], 0.0), ([1.0], 1.0)], ["features", "label"])
+    with pytest.raises(shoal.InputError, match=r"varies in length, from 1 to 2 values per row"):
+        ShoalClassifier(epochs=1).fit(ragged)
+    words = spark.createDataFrame([([1.0, 2.0], "cat"), ([1.0, 3.0], "dog")], ["features", "label"])
+    with pytest.raises(shoal.InputError, match=r"labelCol 'label' is string: .*StringIndexer"):
+        ShoalClassifier(epochs=1).fit(words)
+    text = spark.createDataFrame([("1 2", 0.0)], ["features", "label"])
+    with pytest.raises(shoal.InputError, match=r"featuresCol 'features' is string: expected a Vector or an array"):
+        ShoalClassifier(epochs=1).fit(text)
+
+
+DYNAMIC_ALLOCATION = r"""
+import sys
+from pyspark.sql import SparkSession
+import shoal
+from shoal.spark import ShoalClassifier
+spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+         .config("spark.dynamicAllocation.enabled", "true").getOrCreate())
+df = spark.createDataFrame([([1.0, 2.0], 0.0), ([2.0, 1.0], 1.0)], ["features", "label"])
+try:
+    ShoalClassifier(epochs=1).fit(df)
+except shoal.UsageError as e:
+    print("refused:", e)
+spark.stop()
+"""
+
+
+def test_refuses_dynamic_allocation(tmp_path):
+    # A second SparkContext cannot share this process: a small local one of its own.
+    script = tmp_path / "dynamic.py"
+    script.write_text(DYNAMIC_ALLOCATION)
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert "refused: shoal.spark: spark.dynamicAllocation.enabled is true" in r.stdout, r.stdout + r.stderr[-2000:]
+
+
+@needs_gloo
+def test_two_spark_workers_equal_two_gloo_ranks_of_the_cli(spark, tmp_path):
+    data = tmp_path / "train.csv"
+    x, y = helpers.write_csv(data, n=160, features=6, classes=3)
+    secret = tmp_path / "secret"
+    secret.write_text("equivalence-test-secret\n")
+    port = 29000 + os.getpid() % 2000
+    ranks = [subprocess.Popen([helpers.CLI, "train", "--model", "mlp", "--hidden", "8", "--train-csv", str(data),
+                               "--epochs", "2", "--batch", "8", "--lr", "0.05", "--seed", "3", "--threads", "1",
+                               "--comm", "gloo", "--rendezvous", f"127.0.0.1:{port}", "--world-size", "2",
+                               "--rank", str(r), "--job-secret-file", str(secret), "--quiet",
+                               "--out", str(tmp_path / f"cli{r}")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for r in range(2)]
+    for p in ranks:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+    cli_model = load(str(tmp_path / "cli0" / "model.shoal"))
+    clf = ShoalClassifier(model="mlp", hidden=[8], numWorkers=2, epochs=2, batchSize=8, learningRate=0.05, seed=3)
+    model = clf.fit(frame(spark, x, y, partitions=2))  # rows 0-79 and 80-159: the CLI's contiguous shards
+    np.testing.assert_array_equal(model.network.flat_parameters(), cli_model.flat_parameters())
+
+
+def executor_pids(spark):
+    """The process ids of this application's executor JVMs."""
+    app = spark.sparkContext.applicationId
+    out = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    return [int(line.split(None, 1)[0]) for line in out.splitlines()
+            if "CoarseGrainedExecutorBackend" in line and app in line]
+
+
+def kill_an_executor_after_first_checkpoint(spark, checkpoints, killed):
+    """Watches ``checkpoints`` and kills one executor JVM (SIGKILL) once a checkpoint is there."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        fits = [os.path.join(checkpoints, d) for d in os.listdir(checkpoints)] if os.path.isdir(checkpoints) else []
+        if any(os.listdir(f) for f in fits if os.path.isdir(f)):
+            pids = executor_pids(spark)
+            if pids:
+                os.kill(pids[-1], signal.SIGKILL)
+                killed.append(pids[-1])
+            return
+        time.sleep(0.05)
+
+
+def fit_with_an_executor_killed(spark, fashion, tmp_path, attempts):
+    x, y, _, _ = fashion
+    checkpoints = str(tmp_path / "checkpoints")
+    killed: list = []
+    watcher = threading.Thread(target=kill_an_executor_after_first_checkpoint, args=(spark, checkpoints, killed))
+    clf = ShoalClassifier(model="mlp", hidden=[256], numWorkers=2, epochs=12, batchSize=32, learningRate=0.05,
+                          checkpointDir=checkpoints, maxAttempts=attempts, commTimeout=30.0,
+                          runDir=str(tmp_path / "run"))
+    df = frame(spark, x, y)
+    watcher.start()
+    try:
+        return clf.fit(df), killed
+    finally:
+        watcher.join()
+
+
+@needs_gloo
+def test_executor_killed_mid_training_resumes_from_the_checkpoint(spark, fashion, tmp_path):
+    model, killed = fit_with_an_executor_killed(spark, fashion, tmp_path, attempts=3)
+    assert killed, "no executor was killed"
+    assert model.training["attempts"] == 2
+    epochs = epoch_records(model.training["metrics"])
+    first = epochs[0]["epoch"]
+    assert first > 1 and len(epochs) == 12 - first + 1  # the retry went on from the checkpoint, not from epoch 1
+
+
+@needs_gloo
+def test_executor_killed_with_one_attempt_fails_clearly(spark, fashion, tmp_path):
+    started = time.monotonic()
+    with pytest.raises(TrainingFailedError, match=r"training failed in all 1 attempts \(maxAttempts=1\); last failure: "):
+        fit_with_an_executor_killed(spark, fashion, tmp_path, attempts=1)
+    assert time.monotonic() - started < 240
