@@ -60,18 +60,19 @@ class DataShape:
 
 
 def stage_input(df: DataFrame, features_col: str, features_cols: list[str],
-                label_col: Optional[str]) -> DataFrame:
-    """The two columns the executors read: x (array<float>) and, with a label column, y (int)."""
+                label_col: Optional[str], label_base: int = 0) -> DataFrame:
+    """The two columns the executors read: x (array<float>) and, with a label column, y (int class
+    index from 0)."""
     cols = [features_column(df, features_col, features_cols).alias(FEATURES)]
     if label_col is not None:
-        cols.append(label_column(df, label_col).cast("int").alias(LABEL))
+        cols.append((label_column(df, label_col) - label_base).cast("int").alias(LABEL))
     return df.select(*cols)
 
 
 def check_data(df: DataFrame, features_col: str, features_cols: list[str], label_col: Optional[str],
-               what: str = "the training DataFrame") -> DataShape:
+               what: str = "the training DataFrame", label_base: int = 0) -> DataShape:
     """One pass over ``df``: rows, the feature count (the same in every row), and the labels (whole
-    numbers from 0, no nulls). InputError naming the column otherwise."""
+    numbers from ``label_base``, no nulls). InputError naming the column otherwise."""
     x = features_column(df, features_col, features_cols)
     shown = ", ".join(features_cols) if features_cols else repr(features_col)
     aggregates = [F.count(F.lit(1)).alias("rows"), F.min(F.size(x)).alias("shortest"),
@@ -93,8 +94,9 @@ def check_data(df: DataFrame, features_col: str, features_cols: list[str], label
     if label_col is not None:
         if r["null_y"]:
             raise InputError(f"{what}: {r['null_y']} rows have no label (null) in {label_col!r}")
-        if r["fractional"] or r["low"] < 0:
-            raise InputError(f"{what}: labels in {label_col!r} must be whole numbers 0, 1, ...; found values from "
+        if r["fractional"] or r["low"] < label_base:
+            first = ", ".join(str(label_base + i) for i in range(2))
+            raise InputError(f"{what}: labels in {label_col!r} must be whole numbers {first}, ...; found values from "
                              f"{r['low']} to {r['high']}" + (" with fractions" if r["fractional"] else ""))
-        shape.classes = int(r["high"]) + 1
+        shape.classes = int(r["high"]) - label_base + 1
     return shape

@@ -132,8 +132,9 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
             return None
         vdf = self._validation_df
         features_cols = self.getFeaturesCols()
-        check_data(vdf, self.getFeaturesCol(), features_cols, self.getLabelCol(), "validationDf")
-        table = stage_input(vdf, self.getFeaturesCol(), features_cols, self.getLabelCol()).toArrow()
+        base = self.getLabelBase()
+        check_data(vdf, self.getFeaturesCol(), features_cols, self.getLabelCol(), "validationDf", base)
+        table = stage_input(vdf, self.getFeaturesCol(), features_cols, self.getLabelCol(), base).toArrow()
         x, y = hand_over(table.to_batches(), width, with_labels=True, what="validationDf")
         return sc.broadcast((x.reshape(len(x), *feature_size), y))
 
@@ -145,7 +146,7 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
         cluster.refuse_dynamic_allocation(sc)
         cluster.require_task_slots(sc, workers)
         features_col, features_cols, label_col = self.getFeaturesCol(), self.getFeaturesCols(), self.getLabelCol()
-        shape = check_data(df, features_col, features_cols, label_col)
+        shape = check_data(df, features_col, features_cols, label_col, label_base=self.getLabelBase())
         if shape.rows < workers:
             raise UsageError(f"numWorkers={workers} but the DataFrame has {shape.rows} rows: every worker needs rows")
         feature_size = self.getFeatureSize() or [shape.width]
@@ -155,7 +156,7 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
         start = time.perf_counter()
         model_file = sc.broadcast(self._start_model_bytes(feature_size, shape.classes))
         validation = self._validation(sc, shape.width, feature_size)
-        staged = stage_input(df, features_col, features_cols, label_col)
+        staged = stage_input(df, features_col, features_cols, label_col, self.getLabelBase())
         if staged.rdd.getNumPartitions() != workers:
             staged = staged.repartition(workers)
         settings = self._settings()

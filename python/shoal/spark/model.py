@@ -60,7 +60,7 @@ def _list_column(rows: np.ndarray) -> pa.Array:
     return pa.ListArray.from_arrays(offsets, pa.array(rows.reshape(-1)))
 
 
-def predict_batches(model_file: Any, outputs: str, feature_size: list[int], batch_size: int,
+def predict_batches(model_file: Any, outputs: str, feature_size: list[int], batch_size: int, label_base: int,
                     names: tuple[str, str], batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """Executor side of transform: each batch's rows through the model; the input columns pass through."""
     key = hashlib.sha256(model_file.value).digest()
@@ -80,7 +80,7 @@ def predict_batches(model_file: Any, outputs: str, feature_size: list[int], batc
         columns = [batch.column(i) for i in keep]
         names_out = [batch.schema.names[i] for i in keep]
         if outputs == "classes":
-            columns.append(pa.array(out.argmax(axis=1).astype(np.float64)))
+            columns.append(pa.array(out.argmax(axis=1).astype(np.float64) + label_base))
             names_out.append(prediction_col)
             if probability_col:
                 columns.append(_list_column(class_probabilities(out, softmax_done)))
@@ -99,7 +99,7 @@ class ShoalModel(Model, HasFeatures, HasOutputs, MLReadable, MLWritable):
     def __init__(self, model_bytes: bytes = b"", outputs: str = "classes") -> None:
         super().__init__()
         self._setDefault(featuresCol="features", featuresCols=[], featureSize=[], predictionCol="prediction",
-                         probabilityCol="probability", batchSize=512)
+                         probabilityCol="probability", batchSize=512, labelBase=0)
         self.model_bytes = model_bytes
         self.outputs = outputs
         self.training: Optional[dict] = None  # what fit saw: attempts, time, each worker's figures, metrics
@@ -132,7 +132,7 @@ class ShoalModel(Model, HasFeatures, HasOutputs, MLReadable, MLWritable):
             fields.append(T.StructField(prediction, T.ArrayType(T.DoubleType())))
         model_file = sc.broadcast(self.model_bytes)
         fn = partial(predict_batches, model_file, self.outputs, feature_size, self.getBatchSize(),
-                     (prediction, probability))
+                     self.getLabelBase(), (prediction, probability))
         out = staged.mapInArrow(fn, T.StructType(fields))
         if self.outputs == "classes" and probability:
             out = out.withColumn(probability, array_to_vector(F.col(probability)))

@@ -45,7 +45,20 @@ class HasFeatures(HasFeaturesCol):
 
 class HasOutputs(HasPredictionCol, HasProbabilityCol):
     """The columns transform adds: ``predictionCol`` (the class, a double, as Spark ML's
-    classifiers give it) and ``probabilityCol`` (a Vector of class probabilities; "" leaves it out)."""
+    classifiers give it) and ``probabilityCol`` (a Vector of class probabilities; "" leaves it out).
+    ``labelBase``: the first class's label (0, Spark ML's convention; 1 for BigDL's labels)."""
+
+    labelBase: Param = Param(Params._dummy(), "labelBase",
+                             "the first class's label: 0 (Spark ML) or 1 (BigDL's 1-based labels)",
+                             typeConverter=TypeConverters.toInt)
+
+    def getLabelBase(self) -> int:
+        return self.getOrDefault(self.labelBase)
+
+    def setLabelBase(self, value: int) -> "HasOutputs":
+        if value not in (0, 1):
+            raise ValueError(f"labelBase: expected 0 or 1, got {value!r}")
+        return self._set(labelBase=value)
 
     def setPredictionCol(self, value: str) -> "HasOutputs":
         return self._set(predictionCol=value)
@@ -105,7 +118,7 @@ class TrainingParams(HasFeatures, HasOutputs, HasLabelCol, HasSeed):
                          predictionCol="prediction", probabilityCol="probability", seed=1, model="mlp",
                          hidden=[1000], loss="auto", numWorkers=1, epochs=10, batchSize=128, optimMethod="sgd",
                          momentum=0.0, weightDecay=0.0, strategy="allreduce", averageEvery=0,
-                         checkpointDir="", maxAttempts=3, runDir="", commTimeout=120.0)
+                         checkpointDir="", maxAttempts=3, runDir="", commTimeout=120.0, labelBase=0)
 
 
 def param_setters(cls: type) -> type:

@@ -226,3 +226,15 @@ def test_executor_killed_with_one_attempt_fails_clearly(spark, fashion, tmp_path
     with pytest.raises(TrainingFailedError, match=r"training failed in all 1 attempts \(maxAttempts=1\); last failure: "):
         fit_with_an_executor_killed(spark, fashion, tmp_path, attempts=1)
     assert time.monotonic() - started < 240
+
+
+EXAMPLES = os.path.join(helpers.SOURCE_DIR, "examples", "spark")
+
+
+def test_bigdl_nnclassifier_port_runs_and_differs_only_in_imports(spark, capsys):
+    import runpy
+    runpy.run_path(os.path.join(EXAMPLES, "bigdl_nnclassifier.py"), run_name="__main__")  # joins this session
+    assert "accuracy: 1.0000" in capsys.readouterr().out
+    code = lambda path: [l for l in open(path).read().splitlines()  # noqa: E731
+                         if l.strip() and not l.startswith("#") and not l.startswith(("from ", "import "))]
+    assert code(os.path.join(EXAMPLES, "bigdl_nnclassifier.bigdl.py")) == code(os.path.join(EXAMPLES, "bigdl_nnclassifier.py"))
