@@ -2,12 +2,14 @@
 
 numpy in, numpy out: models (``shoal.nn``), training BigDL's way (``shoal.optim.Optimizer``) or
 Keras' way (``model.fit``), data readers (``shoal.data``) and distributed training under
-``mpirun`` (``shoal.init``, ``shoal.rank``, ``shoal.world_size``), all over the C++ engine.
+``mpirun`` or through a Gloo rendezvous (``shoal.init``, ``shoal.rank``, ``shoal.world_size``),
+all over the C++ engine.
 """
 
 from __future__ import annotations
 
 import atexit
+from typing import Optional
 
 from shoal import _core
 from shoal.errors import (ConfigError, DivergenceError, InputError, InputFileNotFoundError,
@@ -16,24 +18,40 @@ from shoal.errors import (ConfigError, DivergenceError, InputError, InputFileNot
 __version__: str = _core.version()
 
 
-def init(timeout: float = 120.0, shared_memory: bool = True) -> tuple[int, int]:
-    """Connects to the other ranks of an ``mpirun`` job (a single process otherwise).
+def init(timeout: float = 120.0, shared_memory: bool = True, comm: str = "auto",
+         rendezvous: Optional[str] = None, world_size: Optional[int] = None,
+         rank: Optional[int] = None, job_secret: Optional[str] = None) -> tuple[int, int]:
+    """Connects to the other ranks of the job; returns ``(rank, world_size)``.
 
-    Returns ``(rank, world_size)``. Training calls it itself; call it first to know the rank
-    before training. ``timeout`` bounds every collective in seconds (0: wait forever);
-    ``shared_memory`` lets ranks on one machine reduce through shared memory. Works alongside
-    mpi4py (whichever initialises MPI first owns it).
+    ``comm`` chooses the communicator: ``"auto"`` (Open MPI under ``mpirun``, Gloo when a
+    rendezvous is given, else a single process), ``"mpi"`` or ``"gloo"``. Gloo's ranks meet at
+    ``rendezvous``: ``"HOST:PORT"``, an address of rank 0's machine that rank 0 listens on
+    (it hosts the store there), or ``"file:DIR"``, a directory every rank sees. ``world_size``,
+    ``rank`` and ``job_secret`` (the same on every rank; only ranks that prove they know it are
+    let in) complete it. What is not given comes from the environment: ``SHOAL_RENDEZVOUS``
+    (else ``MASTER_ADDR`` and ``MASTER_PORT``), ``SHOAL_WORLD_SIZE`` (else ``WORLD_SIZE``),
+    ``SHOAL_RANK`` (else ``RANK``), ``SHOAL_JOB_SECRET`` and ``SHOAL_ATTEMPT`` (each attempt of a
+    job has its own keys in the store; default ``"0"``).
+
+    ``timeout`` bounds the rendezvous and every collective in seconds (0: wait forever): a rank
+    that does not join or arrive in time is named and the job ends. ``shared_memory`` lets MPI
+    ranks on one machine reduce through shared memory. Training calls ``init`` itself with the
+    defaults; call it first to choose. Raises ``UsageError`` when the rendezvous refuses this
+    rank (wrong secret, world size, duplicate or out-of-range rank), ``ShoalError`` when ranks
+    do not join in time. Works alongside mpi4py (whichever initialises MPI first owns it).
     """
-    return _core.init(timeout=timeout, shared_memory=shared_memory)
+    return _core.init(timeout=timeout, shared_memory=shared_memory, comm=comm,
+                      rendezvous=rendezvous, world_size=world_size, rank=rank,
+                      job_secret=job_secret)
 
 
 def rank() -> int:
-    """This process's rank in the job (0 without mpirun)."""
+    """This process's rank in the job (0 in a single process)."""
     return _core.rank()
 
 
 def world_size() -> int:
-    """The number of ranks in the job (1 without mpirun)."""
+    """The number of ranks in the job (1 in a single process)."""
     return _core.world_size()
 
 

@@ -1,6 +1,10 @@
-// The process's communicator for Python: one per process, connected on first use (mpirun's job, or a single process).
+// The process's communicator for Python: one per process, connected by shoal.init or on first use
+// (mpirun's job, Gloo through a rendezvous, or a single process).
+#include <optional>
+
 #include "bindings.hpp"
 #include "shoal/dist/communicator.hpp"
+#include "shoal/dist/connect.hpp"
 
 namespace shoal::python {
 namespace {
@@ -13,22 +17,39 @@ std::shared_ptr<dist::Communicator>& held() {
 }  // namespace
 
 std::shared_ptr<dist::Communicator> processCommunicator() {
-  if (!held()) held() = dist::connect(120, true, "comm_timeout");
+  if (!held()) {
+    dist::ConnectOptions options;  // everything from the environment
+    options.timeoutName = "timeout";
+    py::gil_scoped_release release;
+    held() = dist::connect(options);
+  }
   return held();
 }
 
 void bindDist(py::module_& m) {
   m.def("init",
-        [](double timeout, bool sharedMemory) {
+        [](double timeout, bool sharedMemory, const std::string& comm, const std::optional<std::string>& rendezvous,
+           std::optional<int> worldSize, std::optional<int> rank, const std::optional<std::string>& jobSecret) {
           if (!held()) {
+            dist::ConnectOptions options;
+            options.comm = comm;
+            options.timeoutSeconds = timeout;
+            options.sharedMemory = sharedMemory;
+            options.timeoutName = "timeout";
+            options.rendezvous = rendezvous.value_or("");
+            options.worldSize = worldSize.value_or(0);
+            options.rank = rank.value_or(-1);
+            options.jobSecret = jobSecret.value_or("");
             py::gil_scoped_release release;
-            held() = dist::connect(timeout, sharedMemory, "comm_timeout");
+            held() = dist::connect(options);
           }
           return py::make_tuple(held()->rank(), held()->size());
         },
-        py::arg("timeout") = 120.0, py::arg("shared_memory") = true,
-        "Connects to the job's other ranks when started by mpirun (else a single process); "
-        "(rank, size). Later calls return the same connection.");
+        py::arg("timeout") = 120.0, py::arg("shared_memory") = true, py::arg("comm") = "auto",
+        py::arg("rendezvous") = py::none(), py::arg("world_size") = py::none(), py::arg("rank") = py::none(),
+        py::arg("job_secret") = py::none(),
+        "Connects to the job's other ranks: mpirun's, or Gloo's through a rendezvous, else a single "
+        "process; (rank, size). Later calls return the same connection.");
   m.def("launched_by_mpirun", &dist::launchedByMpirun);
   m.def("rank", [] { return processCommunicator()->rank(); });
   m.def("world_size", [] { return processCommunicator()->size(); });
@@ -38,7 +59,8 @@ void bindDist(py::module_& m) {
     comm->barrier();
   });
   m.def("shutdown", [] { held().reset(); },
-        "Lets go of the communicator (MPI is finalised when shoal initialised it); at exit.");
+        "Lets go of the communicator (MPI is finalised when shoal initialised it; Gloo's connections "
+        "close); at exit.");
 }
 
 }  // namespace shoal::python

@@ -91,6 +91,33 @@ class MpiCommunicator final : public Communicator {
         });
   }
 
+  // (the compress branch replaces these two with a per-hop bf16 ring and one all-gather-v)
+  void allReduceBf16(std::span<bfloat16> data) override {
+    std::vector<float> wide(data.size());
+    for (size_t i = 0; i < data.size(); ++i) wide[i] = static_cast<float>(data[i]);
+    allReduce(std::span<float>(wide), ReduceOp::Sum);
+    for (size_t i = 0; i < data.size(); ++i) data[i] = bfloat16(wide[i]);
+  }
+
+  std::vector<std::vector<std::byte>> allGatherBytes(std::span<const std::byte> data) override {
+    std::vector<int64_t> lengths = allGather(static_cast<int64_t>(data.size()));
+    std::vector<int> counts(size_), offsets(size_);
+    int total = 0;
+    for (int q = 0; q < size_; ++q) {
+      counts[q] = static_cast<int>(lengths[q]);
+      offsets[q] = total;
+      total += counts[q];
+    }
+    std::vector<std::byte> all(static_cast<size_t>(total));
+    run("an all-gather of bytes", data.size(), static_cast<double>(data.size()) * (size_ - 1), [&] {
+      MPI_Allgatherv(data.data(), static_cast<int>(data.size()), MPI_BYTE, all.data(), counts.data(),
+                     offsets.data(), MPI_BYTE, collectives_);
+    });
+    std::vector<std::vector<std::byte>> out(size_);
+    for (int q = 0; q < size_; ++q) out[q].assign(all.begin() + offsets[q], all.begin() + offsets[q] + counts[q]);
+    return out;
+  }
+
   void broadcast(std::span<float> data, int root) override {
     run("a broadcast of floats", data.size(), rank_ == root ? data.size_bytes() : 0,
         [&] { MPI_Bcast(data.data(), static_cast<int>(data.size()), MPI_FLOAT, root, collectives_); });

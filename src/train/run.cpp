@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "run_parts.hpp"
+#include "shoal/dist/connect.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/random.hpp"
 #include "shoal/report/html_report.hpp"
@@ -38,11 +39,31 @@ std::string writeReport(const std::string& dir) {
   return path;
 }
 
+// What every rank of a job must agree on, as text: the configuration without what may differ
+// between ranks (where the data and outputs are, threads, how this rank connects).
+std::string agreedConfiguration(const RunConfig& config) {
+  nlohmann::json j = config.toJson();
+  for (const char* key : {"data", "output", "checkpoint", "resume", "threads", "profile", "stats_every"}) j.erase(key);
+  for (const char* key : {"rank", "rendezvous", "job_secret_file", "comm_timeout", "shared_memory", "comm"})
+    j["dist"].erase(key);
+  return j.dump();
+}
+
 }  // namespace
 
 std::unique_ptr<dist::Communicator> connectForRun(const RunConfig& config, const std::string& timeoutName) {
   config.check();
-  return dist::connect(config.dist.commTimeout, config.dist.sharedMemory, timeoutName);
+  dist::ConnectOptions options;
+  options.comm = config.dist.comm;
+  options.timeoutSeconds = config.dist.commTimeout;
+  options.sharedMemory = config.dist.sharedMemory;
+  options.timeoutName = timeoutName;
+  options.rendezvous = config.dist.rendezvous;
+  options.worldSize = static_cast<int>(config.dist.worldSize);
+  options.rank = static_cast<int>(config.dist.rank);
+  options.jobSecretFile = config.dist.jobSecretFile;
+  options.configuration = agreedConfiguration(config);
+  return dist::connect(options);
 }
 
 Run::Run(RunConfig config) : Run(config, connectForRun(config)) {}

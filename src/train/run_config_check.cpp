@@ -68,6 +68,13 @@ void RunConfig::check() const {
   expectOneOf("dist.shard", dist.shard, {"contiguous", "strided", "local"});
   expectNotNegative("dist.average_every", static_cast<double>(dist.averageEvery));
   expectNotNegative("dist.comm_timeout", dist.commTimeout);
+  expectOneOf("dist.comm", dist.comm, {"auto", "mpi", "gloo"});
+  expectNotNegative("dist.world_size", static_cast<double>(dist.worldSize));
+  if (dist.rank < -1) throw ConfigError("dist.rank", "\"dist.rank\" must not be negative");
+  if (dist.worldSize > 0 && dist.rank >= dist.worldSize)
+    throw ConfigError("dist.rank", "\"dist.rank\" " + std::to_string(dist.rank) + " is out of range for "
+                                   "\"dist.world_size\" " + std::to_string(dist.worldSize) + " (ranks 0-" +
+                                   std::to_string(dist.worldSize - 1) + ")");
   if (dist.averageEvery > 0 && dist.strategy != "average")
     throw ConfigError("dist.average_every", "\"dist.average_every\" applies to \"dist.strategy\" average");
   if (dist.strategy == "lbfgs" && optim.method != "lbfgs")

@@ -62,6 +62,11 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("shard", c.dist.shard);
     v.field("comm_timeout", c.dist.commTimeout);
     v.field("shared_memory", c.dist.sharedMemory);
+    v.field("comm", c.dist.comm);
+    v.field("rendezvous", c.dist.rendezvous);
+    v.field("world_size", c.dist.worldSize);
+    v.field("rank", c.dist.rank);
+    v.field("job_secret_file", c.dist.jobSecretFile);
   });
   v.section("checkpoint", [&] {
     v.field("dir", c.checkpoint.dir);

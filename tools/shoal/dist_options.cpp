@@ -36,6 +36,24 @@ void addDistOptions(CLI::App& app, train::DistConfig& o) {
          "When all ranks run on one machine: on sums gradients and small values in memory "
          "the ranks share, off leaves every collective to Open MPI's messages (default: on)")
       ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--comm", o.comm,
+                 "Communicator: auto (Open MPI under mpirun, Gloo when a rendezvous is given, else one "
+                 "process), mpi, or gloo (TCP; started without mpirun, one process per rank)")
+      ->check(CLI::IsMember({"auto", "mpi", "gloo"}))
+      ->capture_default_str();
+  app.add_option("--rendezvous", o.rendezvous,
+                 "Gloo: where the ranks meet: HOST:PORT, an address of rank 0's machine that rank 0 "
+                 "listens on, or file:DIR, a directory every rank sees (default: SHOAL_RENDEZVOUS, else "
+                 "MASTER_ADDR:MASTER_PORT)");
+  app.add_option("--world-size", o.worldSize,
+                 "Gloo: number of ranks (default: SHOAL_WORLD_SIZE, else WORLD_SIZE, else mpirun's)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--rank", o.rank, "Gloo: this process's rank, 0 to world size - 1 (default: SHOAL_RANK, else RANK, "
+                                   "else mpirun's)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--job-secret-file", o.jobSecretFile,
+                 "Gloo: file whose first line is the job's secret, the same on every rank; the rendezvous "
+                 "admits only ranks that prove they know it (default: the SHOAL_JOB_SECRET variable)");
 }
 
 void abortJob(dist::Communicator& comm, const std::exception& error) {

@@ -56,6 +56,14 @@ struct DistConfig {
   std::string shard = "contiguous";    // contiguous, strided, local (each rank's training data is its own)
   double commTimeout = 120;            // seconds; 0: forever
   bool sharedMemory = true;
+  // Which communicator: "auto" (Open MPI under mpirun, Gloo when a rendezvous is given, else one
+  // process), "mpi" or "gloo". Gloo's ranks meet at `rendezvous` ("HOST:PORT" that rank 0 listens
+  // on, or "file:DIR"); unset values come from the environment (dist::resolveFromEnvironment).
+  std::string comm = "auto";
+  std::string rendezvous;
+  int64_t worldSize = 0;  // 0: from the environment
+  int64_t rank = -1;      // -1: from the environment
+  std::string jobSecretFile;  // the job secret's file (else SHOAL_JOB_SECRET); never the secret itself
 };
 
 struct CheckpointConfig {

@@ -1,0 +1,307 @@
+// The Gloo communicator (TCP transport), joined through the authenticated rendezvous. Like the
+// Open MPI one, every collective starts with the ranks telling each other they arrived, within
+// the deadline, so a stalled or dead rank ends the job with a message naming it. Gloo's TCP
+// transport waits on an epoll thread and condition variables: no busy-polling.
+#include <gloo/allgather.h>
+#include <gloo/allgatherv.h>
+#include <gloo/allreduce.h>
+#include <gloo/barrier.h>
+#include <gloo/broadcast.h>
+#include <gloo/common/error.h>
+#include <gloo/math.h>
+#include <gloo/rendezvous/context.h>
+#include <gloo/rendezvous/file_store.h>
+#include <gloo/rendezvous/prefix_store.h>
+#include <gloo/transport/tcp/device.h>
+#include <gloo/transport/unbound_buffer.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+
+#include "rendezvous_client.hpp"
+#include "rendezvous_directory.hpp"
+#include "rendezvous_server.hpp"
+#include "shoal/dist/connect.hpp"
+#include "shoal/error.hpp"
+
+namespace shoal::dist {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using ReduceFunction = void (*)(void*, const void*, const void*, size_t);
+
+// The slot of the arrival messages: apart from the slots of Gloo's own collectives.
+constexpr uint64_t kArrivalSlot = uint64_t{0x53} << 56;
+
+template <class T>
+ReduceFunction reduceFunction(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::Sum: return &gloo::sum<T>;
+    case ReduceOp::Max: return &gloo::max<T>;
+    case ReduceOp::Min: return &gloo::min<T>;
+  }
+  return &gloo::sum<T>;
+}
+
+// c = bf16(float(a) + float(b)): one rounding per hop of the ring.
+void sumBf16(void* c, const void* a, const void* b, size_t n) {
+  auto* out = static_cast<bfloat16*>(c);
+  const auto* x = static_cast<const bfloat16*>(a);
+  const auto* y = static_cast<const bfloat16*>(b);
+  for (size_t i = 0; i < n; ++i) out[i] = bfloat16(static_cast<float>(x[i]) + static_cast<float>(y[i]));
+}
+
+// Identifies the machine (kernel) this rank runs on: ranks with the same share its cores.
+std::string machineId() {
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  if (in && std::getline(in, id) && !id.empty()) return id;
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+std::chrono::milliseconds millis(double seconds) {
+  // 0: no deadline; a year stands for forever without overflowing Gloo's deadline arithmetic
+  return std::chrono::milliseconds(seconds > 0 ? static_cast<int64_t>(seconds * 1000) : int64_t{365} * 24 * 3600 * 1000);
+}
+
+class GlooCommunicator final : public Communicator {
+ public:
+  GlooCommunicator(std::shared_ptr<gloo::Context> context, std::unique_ptr<rendezvous::StoreServer> store,
+                   double timeoutSeconds, std::string timeoutName)
+      : store_(std::move(store)), context_(std::move(context)), timeout_(timeoutSeconds),
+        timeoutName_(std::move(timeoutName)), rank_(context_->rank), size_(context_->size) {
+    arrivedOut_.assign(size_, 0);
+    arrivedIn_.assign(size_, 0);
+    for (int peer = 0; peer < size_; ++peer) {
+      sendArrival_.push_back(context_->createUnboundBuffer(&arrivedOut_[peer], sizeof(int64_t)));
+      recvArrival_.push_back(context_->createUnboundBuffer(&arrivedIn_[peer], sizeof(int64_t)));
+    }
+    const int64_t here = static_cast<int64_t>(std::hash<std::string>{}(machineId()));
+    for (int64_t other : allGather(here)) localSize_ += other == here;
+    stats_ = CommStats{};
+  }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  int localSize() const override { return localSize_; }
+
+  void allReduce(std::span<float> data, ReduceOp op) override {
+    reduce(data.data(), data.size(), reduceFunction<float>(op), "an all-reduce of floats");
+  }
+
+  void allReduce(std::span<double> data, ReduceOp op) override {
+    reduce(data.data(), data.size(), reduceFunction<double>(op), "an all-reduce of doubles");
+  }
+
+  void allReduceBf16(std::span<bfloat16> data) override {
+    reduce(data.data(), data.size(), &sumBf16, "an all-reduce of bf16 values");
+  }
+
+  void broadcast(std::span<float> data, int root) override {
+    run("a broadcast of floats", data.size(), rank_ == root ? data.size_bytes() : 0, [&] {
+      if (data.empty()) return;
+      gloo::BroadcastOptions opts(context_);
+      opts.setOutput(data.data(), data.size());
+      opts.setRoot(root);
+      opts.setTimeout(millis(timeout_));
+      gloo::broadcast(opts);
+    });
+  }
+
+  std::vector<int64_t> allGather(int64_t value) override {
+    std::vector<int64_t> all(size_);
+    run("an all-gather of values", 1, static_cast<double>(sizeof value) * (size_ - 1), [&] {
+      gloo::AllgatherOptions opts(context_);
+      opts.setInput(&value, 1);
+      opts.setOutput(all.data(), all.size());
+      opts.setTimeout(millis(timeout_));
+      gloo::allgather(opts);
+    });
+    return all;
+  }
+
+  std::vector<std::vector<std::byte>> allGatherBytes(std::span<const std::byte> data) override {
+    std::vector<int64_t> lengths = allGather(static_cast<int64_t>(data.size()));
+    std::vector<size_t> counts(lengths.begin(), lengths.end());
+    size_t total = 0;
+    for (size_t n : counts) total += n;
+    std::vector<std::byte> all(total);
+    run("an all-gather of bytes", data.size(), static_cast<double>(data.size()) * (size_ - 1), [&] {
+      if (total == 0) return;
+      gloo::AllgathervOptions opts(context_);
+      // Gloo reads the input only; its API takes a non-const pointer
+      opts.setInput(const_cast<std::byte*>(data.data()), data.size());
+      opts.setOutput(all.data(), counts);
+      opts.setTimeout(millis(timeout_));
+      gloo::allgatherv(opts);
+    });
+    std::vector<std::vector<std::byte>> out(size_);
+    size_t at = 0;
+    for (int q = 0; q < size_; ++q) {
+      out[q].assign(all.begin() + static_cast<long>(at), all.begin() + static_cast<long>(at + counts[q]));
+      at += counts[q];
+    }
+    return out;
+  }
+
+  void barrier() override {
+    run("a barrier", 0, 0, [] {});  // the arrival is the barrier
+  }
+
+  [[noreturn]] void abort(int exitCode) override {
+    // The other ranks see this process's connections close and end within their timeout.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(exitCode);
+  }
+
+ private:
+  double ringBytes(size_t bytes) const { return 2.0 * (size_ - 1) / size_ * static_cast<double>(bytes); }
+
+  template <class T>
+  void reduce(T* data, size_t count, ReduceFunction fn, const char* what) {
+    run(what, count, ringBytes(count * sizeof(T)), [&] {
+      if (count == 0 || size_ == 1) return;
+      gloo::AllreduceOptions opts(context_);
+      opts.setOutput(data, count);
+      opts.setReduceFunction(fn);
+      opts.setTimeout(millis(timeout_));
+      gloo::allreduce(opts);
+    });
+  }
+
+  // Collective number `sequence_`: the arrival exchange within the deadline (the time spent
+  // waiting for slower ranks), then `collective` with everyone present (the transfer).
+  template <class Collective>
+  void run(const char* what, size_t count, double bytes, Collective collective) {
+    const auto begin = Clock::now();
+    ++sequence_;
+    if (size_ > 1) arrive(what, count, begin);
+    const auto everyone = Clock::now();
+    try {
+      collective();
+    } catch (const gloo::Exception& e) {
+      fail(what, count, std::string("it did not complete: ") + e.what());
+    }
+    const auto end = Clock::now();
+    stats_.waitSeconds += std::chrono::duration<double>(everyone - begin).count();
+    stats_.seconds += std::chrono::duration<double>(end - begin).count();
+    stats_.bytesSent += bytes;
+    ++stats_.collectives;
+  }
+
+  void arrive(const char* what, size_t count, Clock::time_point begin) {
+    for (int peer = 0; peer < size_; ++peer) {
+      if (peer == rank_) continue;
+      arrivedOut_[peer] = sequence_;
+      recvArrival_[peer]->recv(peer, kArrivalSlot);
+      sendArrival_[peer]->send(peer, kArrivalSlot);
+    }
+    const auto deadline = begin + millis(timeout_);
+    std::string missing, gone, disordered;
+    auto add = [](std::string& list, int peer) { list += (list.empty() ? "" : ", ") + std::to_string(peer); };
+    for (int peer = 0; peer < size_; ++peer) {
+      if (peer == rank_) continue;
+      const auto left = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
+                                 std::chrono::milliseconds(1));
+      try {
+        recvArrival_[peer]->waitRecv(left);
+        if (arrivedIn_[peer] != sequence_) add(disordered, peer);
+      } catch (const gloo::Exception& e) {
+        add(std::string(e.what()).find("Timed out") != std::string::npos ? missing : gone, peer);
+      }
+    }
+    for (int peer = 0; peer < size_ && missing.empty() && gone.empty(); ++peer) {
+      if (peer == rank_) continue;
+      try {
+        sendArrival_[peer]->waitSend(millis(timeout_));
+      } catch (const gloo::Exception&) {
+        add(gone, peer);
+      }
+    }
+    std::string cause;
+    if (!missing.empty()) cause = "rank " + missing + " did not arrive (stalled or dead)";
+    if (!gone.empty())
+      cause += (cause.empty() ? "" : "; ") + std::string("rank ") + gone +
+               " closed its connection (it ended, or its host is unreachable)";
+    if (!disordered.empty())
+      cause += (cause.empty() ? "" : "; ") + std::string("rank ") + disordered +
+               " is at a different collective (the ranks called collectives in different orders)";
+    if (!cause.empty()) fail(what, count, cause);
+  }
+
+  [[noreturn]] void fail(const char* what, size_t count, const std::string& cause) {
+    std::fprintf(stderr,
+                 "shoal: error: rank %d: waited %g s (%s) for the other ranks at collective #%lld (%s, %zu "
+                 "values): %s\n",
+                 rank_, timeout_, timeoutName_.c_str(), static_cast<long long>(sequence_), what, count, cause.c_str());
+    abort(1);
+  }
+
+  std::unique_ptr<rendezvous::StoreServer> store_;  // on rank 0: refuses late and stray connections
+  std::shared_ptr<gloo::Context> context_;
+  double timeout_;
+  std::string timeoutName_;
+  int rank_, size_, localSize_ = 0;
+  int64_t sequence_ = 0;
+  std::vector<int64_t> arrivedOut_, arrivedIn_;  // per peer: the collective number sent and received
+  std::vector<std::unique_ptr<gloo::transport::UnboundBuffer>> sendArrival_, recvArrival_;
+};
+
+rendezvous::JobIdentity identity(const ConnectOptions& o) {
+  return {o.jobSecret, o.worldSize, o.attempt, sha256(o.configuration)};
+}
+
+// Gloo's full mesh over `store`, listening on `address` (one peers can reach).
+std::shared_ptr<gloo::Context> connectMesh(gloo::rendezvous::Store& store, const std::string& address,
+                                           const ConnectOptions& o) {
+  gloo::transport::tcp::attr attr;
+  attr.hostname = address;
+  auto device = gloo::transport::tcp::CreateDevice(attr);
+  auto context = std::make_shared<gloo::rendezvous::Context>(o.rank, o.worldSize);
+  context->setTimeout(millis(o.timeoutSeconds));
+  try {
+    context->connectFullMesh(store, device);
+  } catch (const gloo::Exception& e) {
+    throw Error("rank " + std::to_string(o.rank) + ": connecting to the other ranks over TCP failed: " + e.what());
+  }
+  return context;
+}
+
+}  // namespace
+
+std::unique_ptr<Communicator> connectGloo(const ConnectOptions& o) {
+  const rendezvous::JobIdentity job = identity(o);
+  const std::string prefix = "attempt-" + o.attempt;  // each attempt of the job has its own keys
+  const char* hostOverride = std::getenv("SHOAL_GLOO_HOST");
+  std::shared_ptr<gloo::Context> context;
+  std::unique_ptr<rendezvous::StoreServer> server;
+  if (o.rendezvous.rfind("file:", 0) == 0) {
+    const std::string dir = rendezvous::joinThroughDirectory(o.rendezvous.substr(5), job, o.rank, o.timeoutSeconds,
+                                                             o.timeoutName);
+    gloo::rendezvous::FileStore store(dir);
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    context = connectMesh(store, hostOverride ? hostOverride : host, o);
+  } else {
+    const auto at = rendezvous::parseEndpoint(o.rendezvous, "dist.rendezvous");
+    if (o.rank == 0) server = std::make_unique<rendezvous::StoreServer>(at.host, at.port, job, std::min(o.timeoutSeconds > 0 ? o.timeoutSeconds : 10.0, 10.0));
+    rendezvous::StoreClient client(at, job, o.rank, o.timeoutSeconds, o.timeoutName);
+    client.awaitEveryRank(o.worldSize);
+    gloo::rendezvous::PrefixStore store(prefix, client);
+    context = connectMesh(store, hostOverride ? hostOverride : client.localAddress(), o);
+    // Everyone is through the rendezvous before rank 0's store may go.
+    gloo::BarrierOptions opts(context);
+    opts.setTimeout(millis(o.timeoutSeconds));
+    gloo::barrier(opts);
+  }
+  return std::make_unique<GlooCommunicator>(std::move(context), std::move(server), o.timeoutSeconds, o.timeoutName);
+}
+
+}  // namespace shoal::dist
