@@ -17,6 +17,7 @@ from pyspark.sql import SparkSession
 
 import shoal
 from shoal.spark import ShoalClassifier
+from shoal.spark.cluster import free_task_slots
 
 
 def write_parquet(path, x, y):
@@ -49,6 +50,9 @@ def main():
     if args.master:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
+    deadline = time.monotonic() + 60  # a fresh cluster's executors register a little after the driver
+    while free_task_slots(spark.sparkContext) < args.workers and time.monotonic() < deadline:
+        time.sleep(1)
     train = spark.read.parquet(os.path.abspath(train_path))
     test = spark.read.parquet(os.path.abspath(test_path))
 
