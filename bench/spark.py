@@ -63,8 +63,12 @@ def run_estimator(spark, train, test, name, epochs, out):
     fit_seconds = time.perf_counter() - started
     last = epoch_records(os.path.join(out, "metrics.jsonl"))[-1]
     handover = [w["rows"] / w["handover_seconds"] for w in model.training["workers"]]
+    phases = ", ".join(f"{k} {v:.1f}" for k, v in model.training["phases"].items())
+    workers = model.training["workers"]
+    phases += (f"; in the tasks: hand-over {max(w['handover_seconds'] for w in workers):.1f}, "
+               f"join {max(w['join_seconds'] for w in workers):.1f}, train {max(w['train_seconds'] for w in workers):.1f}")
     return {"samples_per_sec": last["samples_per_sec"], "handover_rows_per_sec": min(handover),
-            "seconds": fit_seconds, "accuracy": last["validation"]["Top1Accuracy"]}
+            "seconds": fit_seconds, "accuracy": last["validation"]["Top1Accuracy"], "phases": phases}
 
 
 def run_cli(name, rows, epochs, out, port):
@@ -131,6 +135,8 @@ def main():
         handover = f"{r['handover_rows_per_sec']:,.0f}" if r["handover_rows_per_sec"] else "—"
         lines.append(f"| {name} | {'shoal.spark' if front == 'estimator' else 'CLI, 2 Gloo ranks'} | "
                      f"{r['samples_per_sec']:,.0f} | {handover} | {r['seconds']:.1f} | {r['accuracy']:.4f} |")
+    lines += ["", "Where an estimator's fit time went (seconds):", ""]
+    lines += [f"- {name}: {r['phases']}" for name, front, r in rows if front == "estimator"]
     for name in MODELS:
         est = [r for n, f, r in rows if n == name and f == "estimator"]
         cli = [r for n, f, r in rows if n == name and f == "cli"]

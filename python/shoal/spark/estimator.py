@@ -140,6 +140,8 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
 
     def _fit(self, df: DataFrame) -> ShoalModel:
         sc = df.sparkSession.sparkContext
+        start = time.perf_counter()
+        phases: dict[str, float] = {}  # seconds of each part of fit on the driver
         workers = self.getNumWorkers()
         if workers < 1:
             raise UsageError(f"numWorkers must be at least 1, got {workers}")
@@ -153,9 +155,11 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
         if int(np.prod(feature_size)) != shape.width:
             raise UsageError(f"featureSize {feature_size} holds {int(np.prod(feature_size))} values but the rows "
                              f"have {shape.width} features")
-        start = time.perf_counter()
+        phases["checks"] = time.perf_counter() - start
         model_file = sc.broadcast(self._start_model_bytes(feature_size, shape.classes))
+        phases["start_model"] = time.perf_counter() - start - sum(phases.values())
         validation = self._validation(sc, shape.width, feature_size)
+        phases["validation_set"] = time.perf_counter() - start - sum(phases.values())
         staged = stage_input(df, features_col, features_cols, label_col, self.getLabelBase())
         if staged.rdd.getNumPartitions() != workers:
             staged = staged.repartition(workers)
@@ -169,6 +173,7 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
             workers=workers, width=shape.width, feature_size=feature_size, epochs=self.getEpochs(),
             batch_size=self.getBatchSize(), seed=self.getSeed(), settings=settings, model_file=model_file,
             validation=validation, comm_timeout=self.getCommTimeout()))
+        phases["training_stage"] = time.perf_counter() - start - sum(phases.values())
         files: dict[str, list[tuple[int, bytes]]] = {}
         figures = []
         for r in rows:
@@ -188,7 +193,7 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
         if validation is not None:
             validation.destroy()
         model = self._make_model(run_files["model.shoal"])
-        model.training = {"attempts": attempts, "fit_seconds": time.perf_counter() - start,
+        model.training = {"attempts": attempts, "fit_seconds": time.perf_counter() - start, "phases": phases,
                           "workers": sorted(figures, key=lambda f: f["rank"]),
                           "metrics": run_files.get("metrics.jsonl", b"").decode()}
         return model

@@ -112,6 +112,7 @@ def train_partition(job: TrainingJob, batches: Iterator[pa.RecordBatch]) -> Iter
     x = x.reshape(len(x), *job.feature_size)
     handover_seconds = time.perf_counter() - started
     rank = _join(ctx, job)
+    join_seconds = time.perf_counter() - started - handover_seconds
     reporter = _EpochReporter(job.progress if rank == 0 else None)
     try:
         with tempfile.TemporaryDirectory(prefix="shoal-spark-") as work:
@@ -133,7 +134,7 @@ def train_partition(job: TrainingJob, batches: Iterator[pa.RecordBatch]) -> Iter
             opt.set_callbacks([reporter])
             train_started = time.perf_counter()
             opt.optimize()
-            figures = {"rank": rank, "rows": len(x), "handover_seconds": handover_seconds,
+            figures = {"rank": rank, "rows": len(x), "handover_seconds": handover_seconds, "join_seconds": join_seconds,
                        "train_seconds": time.perf_counter() - train_started, "summary": opt.summary}
             yield _record(rank, "figures", "", 0, json.dumps(figures).encode())
             if rank == 0:
