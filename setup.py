@@ -47,6 +47,8 @@ setup(
     packages=find_packages(where="python", exclude=["tests"]),
     package_data={"shoal": ["py.typed", "*.pyi"]},
     ext_modules=[Extension("shoal._core", sources=[])],
+    # shoal.spark: the versions python/spark-requirements.txt pins are the ones tested
+    extras_require={"spark": ["pyspark>=4.0,<5", "pandas>=2.0", "pyarrow>=11"]},
     cmdclass={"build_ext": CMakeBuild},
     options={"build": {"build_base": str(Path(os.environ.get("SHOAL_BUILD_DIR", ROOT / "build")) / "setuptools")},
              "egg_info": {"egg_base": str(Path(os.environ.get("SHOAL_BUILD_DIR", ROOT / "build")))}},

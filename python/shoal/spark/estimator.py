@@ -43,11 +43,14 @@ def failure_reason(error: BaseException) -> str:
               if not kind.startswith(("org.", "java.", "py4j.", "scala."))]
     if python:
         return python[-1]
+    lost = re.search(r"ExecutorLostFailure[^\n]*", text)
+    if lost:
+        return lost.group(0)[:500]
     reason = re.search(r"Most recent failure reason: (.+)", text) or re.search(r"Job aborted due to stage failure: (.+)", text)
     return (reason.group(1) if reason else text.strip().splitlines()[0] if text.strip() else type(error).__name__)[:500]
 
 
-def newest_checkpoint(directory: str) -> bool:
+def has_checkpoint(directory: str) -> bool:
     """Whether ``directory`` holds a checkpoint (the engine writes ckpt-*.shoal files there)."""
     return os.path.isdir(directory) and any(os.scandir(directory))
 
@@ -206,7 +209,7 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
         for attempt in range(1, attempts + 1):
             if attempt > 1:
                 cluster.require_task_slots(sc, workers, wait_s=SLOT_WAIT_S)
-            job.resume_from = checkpoints if checkpoints and newest_checkpoint(checkpoints) else None
+            job.resume_from = checkpoints if checkpoints and has_checkpoint(checkpoints) else None
             with ProgressListener(host, on_epoch=lambda r: print(f"shoal.spark: {epoch_line(r)}", flush=True)) as progress:
                 job.progress = progress.address
                 try:
@@ -218,7 +221,7 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
             if reason.split(":", 1)[0] in DETERMINISTIC:
                 raise TrainingFailedError(f"training failed: {reason}")
             if attempt < attempts:
-                resume = "the newest checkpoint" if checkpoints and newest_checkpoint(checkpoints) else "the start"
+                resume = "the newest checkpoint" if checkpoints and has_checkpoint(checkpoints) else "the start"
                 print(f"shoal.spark: training attempt {attempt}/{attempts} failed ({reason}); retrying from {resume}",
                       flush=True)
         raise TrainingFailedError(f"training failed in all {attempts} attempts (maxAttempts={attempts}); "
