@@ -51,7 +51,7 @@ def failure_reason(error: BaseException) -> str:
 
 
 def has_checkpoint(directory: str) -> bool:
-    """Whether ``directory`` holds a checkpoint (the engine writes ckpt-*.shoal files there)."""
+    """Whether the engine has written anything (a checkpoint) into ``directory``: it is this fit's own."""
     return os.path.isdir(directory) and any(os.scandir(directory))
 
 

@@ -110,6 +110,18 @@ def test_pipeline_of_assembler_scaler_and_classifier(spark, tmp_path):
     assert again.transform(df).select("prediction").collect() == fitted.transform(df).select("prediction").collect()
 
 
+def test_estimator_adds_the_raw_outputs(spark):
+    from shoal.spark import ShoalEstimator
+    rng = np.random.RandomState(2)
+    x = rng.rand(64, 3)
+    df = frame(spark, x, (x[:, 0] > 0.5).astype(int))
+    model = ShoalEstimator(model="mlp", hidden=[4], epochs=2, batchSize=16).fit(df)
+    rows = model.transform(df).select("features", "prediction").collect()
+    outputs = np.array([r.prediction for r in rows])
+    expected = model.network.predict(np.array([r.features for r in rows], np.float32))
+    np.testing.assert_allclose(outputs, expected, rtol=1e-6)  # the network's log-probabilities, as they are
+
+
 def test_refusals(spark):
     rng = np.random.RandomState(1)
     ok = frame(spark, rng.rand(40, 3), rng.randint(0, 2, 40))
