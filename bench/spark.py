@@ -103,7 +103,9 @@ def main():
 
     import shoal
     (x, y), (xt, yt) = shoal.data.fashion_mnist()
-    scale = lambda a: (a.reshape(len(a), -1) / np.float32(255)).astype(np.float32)  # noqa: E731
+    # the engine's own scaling of uint8 images (x * float(1/255)), so both front ends read the same floats
+    pixel = np.float32(shoal.data.pixel_scale()["scale"][0])
+    scale = lambda a: a.reshape(len(a), -1).astype(np.float32) * pixel  # noqa: E731
     started = time.perf_counter()
     spark = spark_session()
     session_seconds = time.perf_counter() - started
