@@ -9,8 +9,6 @@ import time
 import numpy as np
 import pytest
 
-pyspark = pytest.importorskip("pyspark", reason="pyspark is not installed: ./run creates .venv-spark with it")
-
 
 def _python_test_helpers():
     """python/tests/conftest.py (the CLI, write_csv), loaded under its own name."""
