@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 import secrets
 import socket
 import threading
 from typing import Callable, Optional
 
-log = logging.getLogger("shoal.spark")
+TOKEN_TIMEOUT_S = 2.0  # a connection that does not present the token in time is dropped
 READ_TIMEOUT_S = 600.0  # an epoch may take long; the stage's own end closes the listener sooner
 MAX_LINE = 1 << 20
 
@@ -29,12 +28,12 @@ def epoch_line(record: dict) -> str:
 
 
 class ProgressListener:
-    """Listens on ``host`` (a free port) while a training stage runs; ``address`` goes to the tasks."""
+    """Listens on ``host`` (a free port) while a training stage runs, calling ``on_epoch`` with each
+    epoch record; ``address`` (host, port, token) goes to the tasks."""
 
-    def __init__(self, host: str, on_epoch: Optional[Callable[[dict], None]] = None) -> None:
+    def __init__(self, host: str, on_epoch: Callable[[dict], None]) -> None:
         self.token = secrets.token_hex(16)
-        self.on_epoch = on_epoch or (lambda r: log.info(epoch_line(r)))
-        self.records: list[dict] = []
+        self.on_epoch = on_epoch
         self.server = socket.create_server((host, 0))
         self.server.settimeout(0.5)
         self.address = (host, self.server.getsockname()[1], self.token)
@@ -57,7 +56,7 @@ class ProgressListener:
             self.conn = None
 
     def _read(self, conn: socket.socket) -> None:
-        conn.settimeout(10.0)
+        conn.settimeout(TOKEN_TIMEOUT_S)
         reader = conn.makefile("rb")
         try:
             first = reader.readline(MAX_LINE).decode(errors="replace").strip()
@@ -68,9 +67,7 @@ class ProgressListener:
                 line = reader.readline(MAX_LINE)
                 if not line:
                     return
-                record = json.loads(line)
-                self.records.append(record)
-                self.on_epoch(record)
+                self.on_epoch(json.loads(line))
         except (OSError, ValueError):
             return
 

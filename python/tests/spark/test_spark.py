@@ -140,6 +140,24 @@ def test_refusals(spark):
         ShoalClassifier(epochs=1).fit(text)
 
 
+def test_progress_listener_takes_only_its_token_and_is_not_held():
+    import socket
+    from shoal.spark.progress import ProgressListener
+    got = []
+    with ProgressListener("127.0.0.1", got.append) as listener:
+        host, port, token = listener.address
+        silent = socket.create_connection((host, port))  # says nothing: dropped after the token timeout
+        with socket.create_connection((host, port)) as wrong:
+            wrong.sendall(b"not-the-token\n" + json.dumps({"epoch": 1}).encode() + b"\n")
+        with socket.create_connection((host, port)) as right:
+            right.sendall(f"{token}\n".encode() + json.dumps({"epoch": 2, "loss": 0.5}).encode() + b"\n")
+        deadline = time.monotonic() + 10
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.05)
+        silent.close()
+    assert got == [{"epoch": 2, "loss": 0.5}]
+
+
 DYNAMIC_ALLOCATION = r"""
 import sys
 from pyspark.sql import SparkSession
