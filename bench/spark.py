@@ -65,7 +65,9 @@ def run_estimator(spark, train, test, name, epochs, out):
     handover = [w["rows"] / w["handover_seconds"] for w in model.training["workers"]]
     phases = ", ".join(f"{k} {v:.1f}" for k, v in model.training["phases"].items())
     workers = model.training["workers"]
-    phases += (f"; in the tasks: hand-over {max(w['handover_seconds'] for w in workers):.1f}, "
+    phases += (f"; in the tasks: hand-over {max(w['handover_seconds'] for w in workers):.2f} (receiving the "
+               f"Arrow batches {max(w['receive_seconds'] for w in workers):.2f}, copying them into the engine's "
+               f"buffer {max(w['copy_seconds'] for w in workers):.2f}), "
                f"join {max(w['join_seconds'] for w in workers):.1f}, train {max(w['train_seconds'] for w in workers):.1f}")
     return {"samples_per_sec": last["samples_per_sec"], "handover_rows_per_sec": min(handover),
             "seconds": fit_seconds, "accuracy": last["validation"]["Top1Accuracy"], "phases": phases}

@@ -7,6 +7,7 @@ buffers into a float32 [rows, features] array; no Python object is made per row.
 
 from __future__ import annotations
 
+import time
 from typing import Iterable, Optional
 
 import numpy as np
@@ -36,9 +37,12 @@ def feature_values(column: pa.Array, width: int, what: str) -> np.ndarray:
 
 
 def hand_over(batches: Iterable[pa.RecordBatch], width: int, with_labels: bool,
-              what: str = "partition") -> tuple[np.ndarray, Optional[np.ndarray]]:
-    """All rows of ``batches`` as x float32 [rows, width] (one copy) and y int32 [rows] (or None)."""
+              what: str = "partition", timing: Optional[dict] = None) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    """All rows of ``batches`` as x float32 [rows, width] (one copy) and y int32 [rows] (or None).
+    ``timing`` receives the seconds spent receiving the batches and copying them."""
+    started = time.perf_counter()
     kept = list(batches)
+    received = time.perf_counter()
     rows = sum(b.num_rows for b in kept)
     x = np.empty((rows, width), np.float32)
     y = np.empty(rows, np.int32) if with_labels else None
@@ -52,4 +56,6 @@ def hand_over(batches: Iterable[pa.RecordBatch], width: int, with_labels: bool,
                 raise InputError(f"{what}: {labels.null_count} rows have no label (null)")
             y[at:at + n] = labels.to_numpy(zero_copy_only=False)
         at += n
+    if timing is not None:
+        timing.update(receive_seconds=received - started, copy_seconds=time.perf_counter() - received)
     return x, y

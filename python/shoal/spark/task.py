@@ -108,7 +108,8 @@ def train_partition(job: TrainingJob, batches: Iterator[pa.RecordBatch]) -> Iter
 
     ctx = BarrierTaskContext.get()
     started = time.perf_counter()
-    x, y = hand_over(batches, job.width, with_labels=True, what=f"partition {ctx.partitionId()}")
+    timing: dict = {}
+    x, y = hand_over(batches, job.width, with_labels=True, what=f"partition {ctx.partitionId()}", timing=timing)
     x = x.reshape(len(x), *job.feature_size)
     handover_seconds = time.perf_counter() - started
     rank = _join(ctx, job)
@@ -134,7 +135,8 @@ def train_partition(job: TrainingJob, batches: Iterator[pa.RecordBatch]) -> Iter
             opt.set_callbacks([reporter])
             train_started = time.perf_counter()
             opt.optimize()
-            figures = {"rank": rank, "rows": len(x), "handover_seconds": handover_seconds, "join_seconds": join_seconds,
+            figures = {"rank": rank, "rows": len(x), "handover_seconds": handover_seconds, **timing,
+                       "join_seconds": join_seconds,
                        "train_seconds": time.perf_counter() - train_started, "summary": opt.summary}
             yield _record(rank, "figures", "", 0, json.dumps(figures).encode())
             if rank == 0:
