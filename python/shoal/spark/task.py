@@ -38,7 +38,6 @@ class TrainingJob:
     comm_timeout: float = 120.0
     resume_from: Optional[str] = None   # checkpoint directory of an earlier attempt
     progress: Optional[tuple[str, int, str]] = None  # the driver's (host, port, token) for epoch lines
-    shuffle: bool = True
 
 
 def _record(rank: int, kind: str, name: str, part: int, data: bytes) -> pa.RecordBatch:
@@ -128,7 +127,7 @@ def train_partition(job: TrainingJob, batches: Iterator[pa.RecordBatch]) -> Iter
             if job.resume_from:
                 settings["resume"] = job.resume_from
             opt = Optimizer(model, DataSet(x, y), end_trigger=MaxEpoch(job.epochs), batch_size=job.batch_size,
-                            seed=job.seed, shuffle=job.shuffle)
+                            seed=job.seed)
             opt.set_settings(settings)
             if job.validation is not None:
                 opt.set_validation(val_set=job.validation.value)
