@@ -86,6 +86,10 @@ def test_save_and_load_round_trip(spark, fashion, fitted, tmp_path):
     again = ShoalModel.load(path)
     assert again.model_bytes == model.model_bytes
     assert again.getPredictionCol() == model.getPredictionCol() and again.getFeaturesCol() == model.getFeaturesCol()
+    clf = ShoalClassifier(model="lenet5", featureSize=[1, 28, 28], numWorkers=2, learningRate=0.02, labelBase=1)
+    clf.write().overwrite().save(str(tmp_path / "estimator"))
+    loaded = ShoalClassifier.load(str(tmp_path / "estimator"))
+    assert {p.name: loaded.getOrDefault(p) for p in loaded.params} == {p.name: clf.getOrDefault(p) for p in clf.params}
     df = frame(spark, xt[:100], yt[:100])
     a = model.transform(df).select("prediction").collect()
     b = again.transform(df).select("prediction").collect()
