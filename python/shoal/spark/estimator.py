@@ -141,13 +141,26 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
         x, y = hand_over(table.to_batches(), width, with_labels=True, what="validationDf")
         return sc.broadcast((x.reshape(len(x), *feature_size), y))
 
+    def _check_params(self) -> None:
+        """UsageError naming the Param whose value cannot work, before anything starts."""
+        choices = {"optimMethod": ("sgd", "adam", "lbfgs"), "strategy": ("allreduce", "average", "lbfgs"),
+                   "loss": ("auto", "nll", "ce")}
+        for name, allowed in choices.items():
+            value = self.getOrDefault(name)
+            if value not in allowed:
+                raise UsageError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
+        for name in ("numWorkers", "epochs", "batchSize", "maxAttempts"):
+            if self.getOrDefault(name) < 1:
+                raise UsageError(f"{name} must be at least 1, got {self.getOrDefault(name)}")
+        if self.getCommTimeout() < 0:
+            raise UsageError(f"commTimeout must not be negative (0: wait forever), got {self.getCommTimeout()}")
+
     def _fit(self, df: DataFrame) -> ShoalModel:
         sc = df.sparkSession.sparkContext
         start = time.perf_counter()
         phases: dict[str, float] = {}  # seconds of each part of fit on the driver
+        self._check_params()
         workers = self.getNumWorkers()
-        if workers < 1:
-            raise UsageError(f"numWorkers must be at least 1, got {workers}")
         cluster.refuse_dynamic_allocation(sc)
         cluster.require_task_slots(sc, workers)
         features_col, features_cols, label_col = self.getFeaturesCol(), self.getFeaturesCols(), self.getLabelCol()

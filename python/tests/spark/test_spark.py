@@ -131,6 +131,8 @@ def test_estimator_adds_the_raw_outputs(spark):
 def test_refusals(spark):
     rng = np.random.RandomState(1)
     ok = frame(spark, rng.rand(40, 3), rng.randint(0, 2, 40))
+    with pytest.raises(shoal.UsageError, match=r"strategy: expected one of allreduce, average, lbfgs, got 'ring'"):
+        ShoalClassifier(strategy="ring").fit(ok)
     with pytest.raises(shoal.UsageError, match=r"numWorkers=3 needs 3 free task slots but the cluster has 2"):
         ShoalClassifier(numWorkers=3, epochs=1).fit(ok)
     ragged = spark.createDataFrame([([1.0, 2.0], 0.0), ([1.0], 1.0)], ["features", "label"])
