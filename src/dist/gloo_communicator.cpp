@@ -188,7 +188,7 @@ class GlooCommunicator final : public Communicator {
     try {
       collective();
     } catch (const gloo::Exception& e) {
-      fail(what, count, "it did not complete" + closedPeers() + ": " + e.what());
+      fail(what, count, interrupted(e.what()));
     }
     const auto end = Clock::now();
     stats_.waitSeconds += std::chrono::duration<double>(everyone - begin).count();
@@ -243,8 +243,17 @@ class GlooCommunicator final : public Communicator {
     if (!cause.empty()) fail(what, count, cause);
   }
 
-  // ", rank 1 closed its connection" for the peers whose connection failed (Gloo's own message
-  // names only their address); posting a message on a failed connection throws at once.
+  // Why a collective that every rank arrived at did not complete, from Gloo's message (which
+  // names an address at most): a peer stopped responding (the timeout; named when there is only
+  // one peer) or a connection failed (those peers named: posting on a failed one throws at once).
+  std::string interrupted(const std::string& glooMessage) {
+    if (glooMessage.find("Timed out") != std::string::npos)
+      return (size_ == 2 ? "rank " + std::to_string(1 - rank_) : std::string("a rank")) +
+             " stopped responding during it (stalled or dead): " + glooMessage;
+    return "it did not complete" + closedPeers() + ": " + glooMessage;
+  }
+
+  // " (rank 1 closed its connection ...)" for the peers whose connection failed.
   std::string closedPeers() {
     std::string gone;
     for (int peer = 0; peer < size_; ++peer) {
