@@ -165,6 +165,19 @@ TEST_F(Gloo, EnvironmentVariablesStartTheSameJobAsFlags) {
   EXPECT_EQ(readText(path("flags/config.json")).find("e2e-secret"), std::string::npos);
 }
 
+TEST_F(Gloo, UnderMpirunRankAndSizeComeFromOpenMpi) {
+  const std::string flags = "--dist allreduce --batch 16 --iterations 6 --lr 0.05";
+  expectAllSucceeded(glooJob(2, "flags", flags));
+  auto r = runShell(std::string(kSecret) + " SHOAL_RENDEZVOUS=127.0.0.1:" + std::to_string(freePort()) +
+                        " ASAN_OPTIONS=detect_leaks=0 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun "
+                        "--oversubscribe -np 2 -x SHOAL_JOB_SECRET -x SHOAL_RENDEZVOUS " +
+                        train(path("mpirun"), flags) + " --comm gloo",
+                    120);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(readText(path("mpirun/model.shoal")) == readText(path("flags/model.shoal")))
+      << "Gloo under mpirun trained other weights than Gloo started by flags";
+}
+
 TEST_F(Gloo, StrangersAreRefusedOnBothSidesAndTheJobStillStarts) {
   const int port = freePort();
   const std::string at = " --comm gloo --rendezvous 127.0.0.1:" + std::to_string(port) + " --comm-timeout 20";
