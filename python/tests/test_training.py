@@ -253,3 +253,14 @@ def test_validation_runs_in_the_batch_size_set_validation_gives(tmp_path):
     assert 0.0 <= opt.summary["validation"]["Top1Accuracy"] <= 1.0
     with pytest.raises(ValueError, match="batch_size must be positive"):
         opt.set_validation(batch_size=0, val_set=(x, y))
+
+
+def test_engine_lines_go_through_sys_stdout_so_notebooks_show_them():
+    import contextlib
+    import io
+    x, y = blobs(n=64)
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        Optimizer(small_model(), (x, y), end_trigger=MaxEpoch(2), batch_size=16).optimize()
+    lines = captured.getvalue().splitlines()
+    assert sum(line.startswith("epoch ") for line in lines) == 2, lines
