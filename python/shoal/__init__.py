@@ -60,7 +60,9 @@ def manual_seed(seed: int = 1) -> None:
     _core.manual_seed(seed)
 
 
+_core.send_lines_to_python(True)
 atexit.register(_core.shutdown)
+atexit.register(_core.send_lines_to_python, False)
 
 from shoal import data, nn, optim  # noqa: E402  (they use the names above)
 
