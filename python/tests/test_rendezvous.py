@@ -94,3 +94,26 @@ def test_a_wrong_secret_is_refused_with_its_reason(tmp_path):
     right.kill()
     assert wrong.returncode == 3, wrong.stdout + wrong.stderr
     assert "refused this rank: wrong job secret" in wrong.stdout, wrong.stdout
+
+
+TWO_JOBS = r"""
+import sys
+import shoal
+first, second, rank = sys.argv[1], sys.argv[2], int(sys.argv[3])
+assert shoal.init(timeout=20, rendezvous=first, world_size=2, rank=rank, job_secret="s") == (rank, 2)
+assert shoal.init(timeout=20, rendezvous=first, world_size=2, rank=rank, job_secret="s") == (rank, 2)
+shoal._core.barrier()
+# the next job (a reused worker): other address, ranks swapped
+assert shoal.init(timeout=20, rendezvous=second, world_size=2, rank=1 - rank, job_secret="s") == (1 - rank, 2)
+shoal._core.barrier()
+print("both jobs", flush=True)
+"""
+
+
+def test_one_process_serves_job_after_job(tmp_path):
+    script = tmp_path / "two_jobs.py"
+    script.write_text(TWO_JOBS)
+    first, second = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    results = run_ranks([[sys.executable, script, first, second, r] for r in (0, 1)])
+    assert [code for code, _ in results] == [0, 0], results
+    assert all("both jobs" in out for _, out in results)
