@@ -1,11 +1,9 @@
 // Times one all-reduce of a gradient-sized float buffer through shared memory, through Open MPI's
 // messages and (when SHOAL_RENDEZVOUS and SHOAL_JOB_SECRET are set) through Gloo's TCP transport,
-// alternated in one run, on the ranks of one machine; with the CPU time the process spent per
-// all-reduce (all its threads), which shows whether a transport busy-polls while it waits.
+// alternated in one run, on the ranks of one machine. (Whether Gloo busy-polls while it waits:
+// bench/gloo_wait_cpu.py, in processes without MPI, whose own threads would count here.)
 // usage: mpirun -np 2 bench_allreduce [COUNT] [REPEATS]   (default: the MLP's 795010 floats, 400)
 //        SHOAL_RENDEZVOUS=127.0.0.1:29500 SHOAL_JOB_SECRET=x mpirun -np 2 bench_allreduce
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -24,22 +22,13 @@ double msSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-double cpuMs() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
-
-// Wall and process CPU milliseconds of each timed all-reduce through one communicator.
+// Milliseconds of each timed all-reduce through one communicator.
 struct Timings {
-  std::vector<double> wall, cpu;
+  std::vector<double> wall;
   void time(dist::Communicator& comm, std::span<float> data, bool keep) {
-    const double cpu0 = cpuMs();
     const auto start = std::chrono::steady_clock::now();
     comm.allReduce(data, dist::ReduceOp::Sum);
-    if (!keep) return;
-    wall.push_back(msSince(start));
-    cpu.push_back(cpuMs() - cpu0);
+    if (keep) wall.push_back(msSince(start));
   }
 };
 
@@ -93,19 +82,17 @@ int main(int argc, char** argv) {
   }
   if (shared->rank() == 0) {
     const double mb = count * sizeof(float) / 1e6;
-    std::printf("all-reduce of %ld floats (%.2f MB) on %d ranks, %d repeats, median (fastest) ms, "
-                "median process CPU ms\n", count, mb, shared->size(), repeats);
+    std::printf("all-reduce of %ld floats (%.2f MB) on %d ranks, %d repeats, median (fastest) ms\n", count, mb,
+                shared->size(), repeats);
     auto line = [](const char* name, const Timings& t) {
-      std::printf("  %-18s %7.3f (%7.3f)  cpu %7.3f\n", name, median(t.wall),
-                  *std::min_element(t.wall.begin(), t.wall.end()), median(t.cpu));
+      std::printf("  %-18s %7.3f (%7.3f)\n", name, median(t.wall), *std::min_element(t.wall.begin(), t.wall.end()));
     };
     line("shared memory", sharedT);
     line("Open MPI messages", messageT);
     if (gloo) line("Gloo (TCP)", glooT);
     std::printf("RESULT shared_ms=%.3f messages_ms=%.3f ratio=%.2f", median(sharedT.wall), median(messageT.wall),
                 median(messageT.wall) / median(sharedT.wall));
-    if (gloo) std::printf(" gloo_ms=%.3f gloo_cpu_ms=%.3f messages_cpu_ms=%.3f", median(glooT.wall),
-                          median(glooT.cpu), median(messageT.cpu));
+    if (gloo) std::printf(" gloo_ms=%.3f", median(glooT.wall));
     std::printf("\n");
   }
   return 0;
