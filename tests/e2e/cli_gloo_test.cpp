@@ -246,10 +246,11 @@ TEST_F(Gloo, AKilledRankEndsTheJobWithinTheTimeoutNamingIt) {
 TEST_F(Gloo, AStoppedRankEndsTheJobWithinTheTimeoutNamingIt) {
   // rank 1 is stopped (SIGSTOP) once it trains; rank 0 waits 3 s for it at its next collective
   const auto start = std::chrono::steady_clock::now();
-  auto results = together({glooCommand(0, 3), glooCommand(1, 3)},
+  // (exec: the recorded pid is rank 1's own process)
+  auto results = together({glooCommand(0, 3), "exec env " + glooCommand(1, 3)},
                           "until grep -q 'training shard' " + path("p1.out") + " 2>/dev/null; do sleep 0.05; done; "
-                          "pid=$(cat " + path("p1.pid") + "); kill -STOP $pid; pkill -STOP -P $pid; "
-                          "while [ ! -s " + path("p0.rc") + " ]; do sleep 0.1; done; pkill -KILL -P $pid; kill -KILL $pid;");
+                          "pid=$(cat " + path("p1.pid") + "); kill -STOP $pid; "
+                          "while [ ! -s " + path("p0.rc") + " ]; do sleep 0.1; done; kill -KILL $pid;");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_NE(results[0].exitCode, 0);
   // stopped between collectives, or in the middle of one
