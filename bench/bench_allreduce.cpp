@@ -1,6 +1,9 @@
-// Times one all-reduce of a gradient-sized float buffer through shared memory and through Open MPI's
-// messages, alternated in one run, on the ranks of one machine.
+// Times one all-reduce of a gradient-sized float buffer through shared memory, through Open MPI's
+// messages and (when SHOAL_RENDEZVOUS and SHOAL_JOB_SECRET are set) through Gloo's TCP transport,
+// alternated in one run, on the ranks of one machine. (Whether Gloo busy-polls while it waits:
+// bench/gloo_wait_cpu.py, in processes without MPI, whose own threads would count here.)
 // usage: mpirun -np 2 bench_allreduce [COUNT] [REPEATS]   (default: the MLP's 795010 floats, 400)
+//        SHOAL_RENDEZVOUS=127.0.0.1:29500 SHOAL_JOB_SECRET=x mpirun -np 2 bench_allreduce
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -9,6 +12,7 @@
 #include <vector>
 
 #include "shoal/dist/communicator.hpp"
+#include "shoal/dist/connect.hpp"
 
 using namespace shoal;
 
@@ -17,6 +21,16 @@ namespace {
 double msSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
+
+// Milliseconds of each timed all-reduce through one communicator.
+struct Timings {
+  std::vector<double> wall;
+  void time(dist::Communicator& comm, std::span<float> data, bool keep) {
+    const auto start = std::chrono::steady_clock::now();
+    comm.allReduce(data, dist::ReduceOp::Sum);
+    if (keep) wall.push_back(msSince(start));
+  }
+};
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -39,35 +53,47 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_allreduce: run it under mpirun with 2 or more ranks on one machine\n");
     return 2;
   }
-  std::vector<float> buffer(count);
-  std::span<float> viaShared(memory, count), viaMessages(buffer);
-  std::vector<double> sharedMs, messageMs;
+  std::unique_ptr<dist::Communicator> gloo;
+  if (std::getenv("SHOAL_RENDEZVOUS")) {
+    dist::ConnectOptions options;
+    options.comm = "gloo";
+    options.timeoutSeconds = 60;
+    gloo = dist::connect(options);  // rank and size from mpirun's environment
+  }
+  std::vector<float> buffer(count), glooBuffer(count);
+  std::span<float> viaShared(memory, count), viaMessages(buffer), viaGloo(glooBuffer);
+  Timings sharedT, messageT, glooT;
   for (int r = 0; r < repeats + 10; ++r) {  // 10 untimed rounds first
     std::fill(viaShared.begin(), viaShared.end(), 1.0f);
     std::fill(viaMessages.begin(), viaMessages.end(), 1.0f);
+    std::fill(viaGloo.begin(), viaGloo.end(), 1.0f);
     messages->barrier();
-    auto start = std::chrono::steady_clock::now();
-    shared->allReduce(viaShared, dist::ReduceOp::Sum);
-    if (r >= 10) sharedMs.push_back(msSince(start));
+    sharedT.time(*shared, viaShared, r >= 10);
     messages->barrier();
-    start = std::chrono::steady_clock::now();
-    messages->allReduce(viaMessages, dist::ReduceOp::Sum);
-    if (r >= 10) messageMs.push_back(msSince(start));
+    messageT.time(*messages, viaMessages, r >= 10);
+    if (!gloo) continue;
+    messages->barrier();
+    glooT.time(*gloo, viaGloo, r >= 10);
   }
-  if (viaShared[count - 1] != static_cast<float>(shared->size()) || viaShared[0] != viaMessages[0]) {
+  if (viaShared[count - 1] != static_cast<float>(shared->size()) || viaShared[0] != viaMessages[0] ||
+      (gloo && viaGloo[count - 1] != viaShared[count - 1])) {
     std::fprintf(stderr, "bench_allreduce: wrong sums\n");
     return 1;
   }
   if (shared->rank() == 0) {
     const double mb = count * sizeof(float) / 1e6;
-    std::printf("all-reduce of %ld floats (%.2f MB) on %d ranks, %d repeats, median (fastest) ms\n",
-                count, mb, shared->size(), repeats);
-    std::printf("  shared memory      %7.3f (%7.3f)\n", median(sharedMs),
-                *std::min_element(sharedMs.begin(), sharedMs.end()));
-    std::printf("  Open MPI messages  %7.3f (%7.3f)\n", median(messageMs),
-                *std::min_element(messageMs.begin(), messageMs.end()));
-    std::printf("RESULT shared_ms=%.3f messages_ms=%.3f ratio=%.2f\n", median(sharedMs),
-                median(messageMs), median(messageMs) / median(sharedMs));
+    std::printf("all-reduce of %ld floats (%.2f MB) on %d ranks, %d repeats, median (fastest) ms\n", count, mb,
+                shared->size(), repeats);
+    auto line = [](const char* name, const Timings& t) {
+      std::printf("  %-18s %7.3f (%7.3f)\n", name, median(t.wall), *std::min_element(t.wall.begin(), t.wall.end()));
+    };
+    line("shared memory", sharedT);
+    line("Open MPI messages", messageT);
+    if (gloo) line("Gloo (TCP)", glooT);
+    std::printf("RESULT shared_ms=%.3f messages_ms=%.3f ratio=%.2f", median(sharedT.wall), median(messageT.wall),
+                median(messageT.wall) / median(sharedT.wall));
+    if (gloo) std::printf(" gloo_ms=%.3f", median(glooT.wall));
+    std::printf("\n");
   }
   return 0;
 }

@@ -33,6 +33,9 @@ def init(timeout: float = 120.0, shared_memory: bool = True, comm: str = "auto",
     ``SHOAL_RANK`` (else ``RANK``), ``SHOAL_JOB_SECRET`` and ``SHOAL_ATTEMPT`` (each attempt of a
     job has its own keys in the store; default ``"0"``).
 
+    Later calls for the same job return the same connection; a call for another job (another
+    rendezvous, world size, rank or ``SHOAL_ATTEMPT``) closes it and connects anew, so a process
+    that serves job after job (a reused Spark Python worker) can call ``init`` for each.
     ``timeout`` bounds the rendezvous and every collective in seconds (0: wait forever): a rank
     that does not join or arrive in time is named and the job ends. ``shared_memory`` lets MPI
     ranks on one machine reduce through shared memory. Training calls ``init`` itself with the
@@ -60,7 +63,9 @@ def manual_seed(seed: int = 1) -> None:
     _core.manual_seed(seed)
 
 
+_core.send_lines_to_python(True)
 atexit.register(_core.shutdown)
+atexit.register(_core.send_lines_to_python, False)
 
 from shoal import data, nn, optim  # noqa: E402  (they use the names above)
 

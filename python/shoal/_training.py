@@ -70,13 +70,13 @@ def _callback_functions(callbacks: Sequence[Any]) -> tuple[Optional[Callable], O
 def run_training(model: Any, train: DataSet, *, criterion: Any = None, optim_method: Optional[OptimMethod] = None,
                  end_trigger: Optional[Trigger] = None, batch_size: int = 32,
                  validation: Optional[DataSet] = None, validation_trigger: Optional[Trigger] = None,
-                 validation_methods: Optional[Sequence[Any]] = None, callbacks: Sequence[Any] = (),
-                 settings: Optional[dict] = None, command: str = "python") -> dict:
+                 validation_methods: Optional[Sequence[Any]] = None, validation_batch_size: int = 0,
+                 callbacks: Sequence[Any] = (), settings: Optional[dict] = None, command: str = "python") -> dict:
     """Trains ``model`` in place on ``train`` and returns the engine's summary.
 
     ``settings`` holds further run-configuration keys (``{"dist": {"strategy": "average"},
     "checkpoint": {"dir": ...}, "output": {"dir": ...}, "seed": 2}``), merged over those the
-    arguments give.
+    arguments give. ``validation_batch_size`` 0 validates in batches of ``batch_size``.
     """
     if not model.built:
         model.build(train.sample_shape)
@@ -87,7 +87,8 @@ def run_training(model: Any, train: DataSet, *, criterion: Any = None, optim_met
     val_handle = validation.handle(classes, pre) if validation is not None else None
     method = optim_method if optim_method is not None else SGD()
     config = {"optim": method.config(), "end": end_config(end_trigger or MaxEpoch(10)), "batch": int(batch_size),
-              "validate_every": every_iterations(validation_trigger or EveryEpoch(), "validation trigger")}
+              "validate_every": every_iterations(validation_trigger or EveryEpoch(), "validation trigger"),
+              "validate_batch": int(validation_batch_size)}
     config = deep_merge(config, settings)
     crit = criterion.handle() if criterion is not None else None
     if crit is not None:

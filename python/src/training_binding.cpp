@@ -1,6 +1,7 @@
 // Training from Python: a RunConfig and in-memory inputs through train::Run, with the GIL released while
 // the engine computes, callbacks between steps, Ctrl-C as a clean stop, and callback errors re-raised.
 #include <csignal>
+#include <iostream>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "shoal/train/model_setup.hpp"
 #include "shoal/train/predict.hpp"
 #include "shoal/train/run.hpp"
+#include "shoal/train/run_log.hpp"
 
 namespace shoal::python {
 namespace {
@@ -178,9 +180,27 @@ data::Dataset fittedTo(const ModelHandle& model, const data::Dataset& d, const s
   return fitted;
 }
 
+// The engine's log lines through Python's sys.stdout (notebooks and redirect_stdout see them);
+// stdout itself when sys.stdout is gone or fails.
+void lineToPythonStdout(const std::string& text) {
+  py::gil_scoped_acquire gil;
+  try {
+    py::object out = py::module_::import("sys").attr("stdout");
+    if (!out.is_none()) {
+      out.attr("write")(text + "\n");
+      out.attr("flush")();
+      return;
+    }
+  } catch (const py::error_already_set&) {
+  }
+  std::cout << text << std::endl;
+}
+
 }  // namespace
 
 void bindTraining(py::module_& m) {
+  m.def("send_lines_to_python", [](bool on) { train::setLineSink(on ? lineToPythonStdout : nullptr); },
+        py::arg("on"), "Engine log lines to sys.stdout (True) or to the process's stdout (False).");
   m.def("evaluate",
         [](ModelHandle& model, DatasetHandle& data, const std::vector<std::string>& methods,
            std::shared_ptr<nn::Criterion> criterion, int64_t batch, const std::string& preprocessing) {

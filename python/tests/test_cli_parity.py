@@ -13,20 +13,24 @@ from shoal.optim import SGD
 from conftest import run_cli, write_csv
 
 
-@pytest.mark.parametrize("optim", [("sgd", 0.05, 0.9), ("adam", 0.01, 0.0)])
+ADAM_SETTINGS = {"beta1": 0.8, "beta2": 0.99, "epsilon": 1e-6}
+
+
+@pytest.mark.parametrize("optim", [("sgd", 0.05, 0.9, {}), ("adam", 0.01, 0.0, {}), ("adam", 0.01, 0.0, ADAM_SETTINGS)])
 def test_python_and_cli_train_bit_identical_weights(tmp_path, optim):
-    method, lr, momentum = optim
+    method, lr, momentum, adam = optim
     data = tmp_path / "train.csv"
     write_csv(data, n=200, features=6, classes=3)
     run_cli("train", "--model", "mlp", "--hidden", "16", "--train-csv", data, "--epochs", 2, "--batch", 16,
-            "--optim", method, "--lr", lr, *(["--momentum", momentum] if momentum else []), "--seed", 7,
+            "--optim", method, "--lr", lr, *(["--momentum", momentum] if momentum else []),
+            *[a for key, value in adam.items() for a in (f"--{key}", value)], "--seed", 7,
             "--quiet", "--out", tmp_path / "cli")
     cli_model = load(str(tmp_path / "cli" / "model.shoal"))
 
     x, y = shoal.data.read_csv(str(data))
     shoal.manual_seed(7)
     model = zoo.mlp(input_shape=(6,), classes=3, hidden=(16,))
-    opt = SGD(lr=lr, momentum=momentum) if method == "sgd" else shoal.optim.Adam(lr=lr)
+    opt = SGD(lr=lr, momentum=momentum) if method == "sgd" else shoal.optim.Adam(lr=lr, **adam)
     model.compile(optimizer=opt).fit(x, y, batch_size=16, epochs=2, seed=7, verbose=False)
 
     for (name, a), (cli_name, b) in zip(model.named_parameters(), cli_model.named_parameters()):

@@ -1,6 +1,7 @@
 """Training from Python: Keras' fit/evaluate/predict, zero-copy data, the GIL released while the engine
 computes, callbacks that stop or raise, Ctrl-C, and clear errors for bad arrays."""
 
+import json
 import os
 import signal
 import subprocess
@@ -240,3 +241,26 @@ def test_resume_from_a_checkpoint_continues_exactly(tmp_path):
     summary = resumed.fit(x, y, epochs=2, settings={"resume": str(tmp_path / "ckpt")}, verbose=False)
     assert summary["iterations"] == 16
     np.testing.assert_array_equal(resumed.flat_parameters(), whole.flat_parameters())
+
+
+def test_validation_runs_in_the_batch_size_set_validation_gives(tmp_path):
+    x, y = blobs(n=200)
+    opt = Optimizer(small_model(), (x, y), end_trigger=MaxEpoch(1), batch_size=16)
+    opt.set_validation(batch_size=50, val_set=(x[:90], y[:90]), methods=[Top1Accuracy()])
+    opt.set_settings({"output": {"quiet": True, "dir": str(tmp_path / "run")}}).optimize()
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["validate_batch"] == 50 and config["batch"] == 16
+    assert 0.0 <= opt.summary["validation"]["Top1Accuracy"] <= 1.0
+    with pytest.raises(ValueError, match="batch_size must be positive"):
+        opt.set_validation(batch_size=0, val_set=(x, y))
+
+
+def test_engine_lines_go_through_sys_stdout_so_notebooks_show_them():
+    import contextlib
+    import io
+    x, y = blobs(n=64)
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        Optimizer(small_model(), (x, y), end_trigger=MaxEpoch(2), batch_size=16).optimize()
+    lines = captured.getvalue().splitlines()
+    assert sum(line.startswith("epoch ") for line in lines) == 2, lines

@@ -36,6 +36,7 @@ using ReduceFunction = void (*)(void*, const void*, const void*, size_t);
 
 // The slot of the arrival messages: apart from the slots of Gloo's own collectives.
 constexpr uint64_t kArrivalSlot = uint64_t{0x53} << 56;
+constexpr uint64_t kProbeSlot = kArrivalSlot + 1;
 
 template <class T>
 ReduceFunction reduceFunction(ReduceOp op) {
@@ -187,7 +188,7 @@ class GlooCommunicator final : public Communicator {
     try {
       collective();
     } catch (const gloo::Exception& e) {
-      fail(what, count, std::string("it did not complete: ") + e.what());
+      fail(what, count, interrupted(e.what()));
     }
     const auto end = Clock::now();
     stats_.waitSeconds += std::chrono::duration<double>(everyone - begin).count();
@@ -197,17 +198,23 @@ class GlooCommunicator final : public Communicator {
   }
 
   void arrive(const char* what, size_t count, Clock::time_point begin) {
+    std::string missing, gone, disordered;
+    auto add = [](std::string& list, int peer) { list += (list.empty() ? "" : ", ") + std::to_string(peer); };
+    std::vector<bool> posted(size_, false);
     for (int peer = 0; peer < size_; ++peer) {
       if (peer == rank_) continue;
       arrivedOut_[peer] = sequence_;
-      recvArrival_[peer]->recv(peer, kArrivalSlot);
-      sendArrival_[peer]->send(peer, kArrivalSlot);
+      try {  // a connection that already failed throws here
+        recvArrival_[peer]->recv(peer, kArrivalSlot);
+        sendArrival_[peer]->send(peer, kArrivalSlot);
+        posted[peer] = true;
+      } catch (const gloo::Exception&) {
+        add(gone, peer);
+      }
     }
     const auto deadline = begin + millis(timeout_);
-    std::string missing, gone, disordered;
-    auto add = [](std::string& list, int peer) { list += (list.empty() ? "" : ", ") + std::to_string(peer); };
     for (int peer = 0; peer < size_; ++peer) {
-      if (peer == rank_) continue;
+      if (peer == rank_ || !posted[peer]) continue;
       const auto left = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
                                  std::chrono::milliseconds(1));
       try {
@@ -218,7 +225,7 @@ class GlooCommunicator final : public Communicator {
       }
     }
     for (int peer = 0; peer < size_ && missing.empty() && gone.empty(); ++peer) {
-      if (peer == rank_) continue;
+      if (peer == rank_ || !posted[peer]) continue;
       try {
         sendArrival_[peer]->waitSend(millis(timeout_));
       } catch (const gloo::Exception&) {
@@ -234,6 +241,31 @@ class GlooCommunicator final : public Communicator {
       cause += (cause.empty() ? "" : "; ") + std::string("rank ") + disordered +
                " is at a different collective (the ranks called collectives in different orders)";
     if (!cause.empty()) fail(what, count, cause);
+  }
+
+  // Why a collective that every rank arrived at did not complete, from Gloo's message (which
+  // names an address at most): a peer stopped responding (the timeout; named when there is only
+  // one peer) or a connection failed (those peers named: posting on a failed one throws at once).
+  std::string interrupted(const std::string& glooMessage) {
+    if (glooMessage.find("Timed out") != std::string::npos)
+      return (size_ == 2 ? "rank " + std::to_string(1 - rank_) : std::string("a rank")) +
+             " stopped responding during it (stalled or dead): " + glooMessage;
+    return "it did not complete" + closedPeers() + ": " + glooMessage;
+  }
+
+  // " (rank 1 closed its connection ...)" for the peers whose connection failed.
+  std::string closedPeers() {
+    std::string gone;
+    for (int peer = 0; peer < size_; ++peer) {
+      if (peer == rank_) continue;
+      try {
+        auto probe = context_->createUnboundBuffer(&arrivedOut_[peer], sizeof(int64_t));
+        probe->send(peer, kProbeSlot);
+      } catch (const gloo::Exception&) {
+        gone += (gone.empty() ? "" : ", ") + std::to_string(peer);
+      }
+    }
+    return gone.empty() ? "" : " (rank " + gone + " closed its connection: it ended, or its host is unreachable)";
   }
 
   [[noreturn]] void fail(const char* what, size_t count, const std::string& cause) {

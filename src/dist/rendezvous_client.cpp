@@ -62,12 +62,17 @@ std::string StoreClient::request(const std::string& payload, const std::string& 
   const auto by = deadline();
   if (!sendAllBy(fd_, frame(payload), by))
     throw Error(prefix + "the store closed the connection (" + what + ")");
+  auto noAnswer = [&] {
+    return Error(prefix + (Clock::now() < by ? "the store closed the connection (rank 0 ended?)"
+                                             : "no answer within " + seconds(timeout_)) +
+                 " (" + what + ")");
+  };
   auto length = recvExactlyBy(fd_, 4, by);
-  if (!length) throw Error(prefix + "no answer within " + seconds(timeout_) + " (" + what + ")");
+  if (!length) throw noAnswer();
   const uint32_t n = getU32(*length, 0);
   if (n > kMaxFrameBytes) throw Error(prefix + "an answer over the size limit (" + what + ")");
   auto body = recvExactlyBy(fd_, n, by);
-  if (!body) throw Error(prefix + "no answer within " + seconds(timeout_) + " (" + what + ")");
+  if (!body) throw noAnswer();
   return *body;
 }
 

@@ -239,8 +239,9 @@ void StoreServer::serve() {
       if (keep[i] && !writeAvailable(c)) keep[i] = false;
       if (keep[i] && c.closeWhenSent && c.out.empty()) keep[i] = false;
       if (keep[i] && !c.admitted && !c.closeWhenSent && Clock::now() >= c.deadline) {
-        warn("dropped " + c.peer + ": no handshake within " + std::to_string(static_cast<int>(handshakeSeconds_)) +
-             " s (a half-open connection or not a shoal rank)");
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%g s", handshakeSeconds_);
+        warn("dropped " + c.peer + ": no handshake within " + seconds + " (a half-open connection or not a shoal rank)");
         keep[i] = false;
       }
     }

@@ -64,6 +64,10 @@ std::shared_ptr<optim::LearningRateSchedule> makeSchedule(const OptimConfig& o) 
 
 std::shared_ptr<optim::OptimMethod> makeOptimMethod(const OptimConfig& o) {
   if (o.lr && *o.lr <= 0) throw ConfigError("optim.lr", "\"optim.lr\" must be positive");
+  const OptimConfig defaults;
+  if (o.method != "adam" && (o.beta1 != defaults.beta1 || o.beta2 != defaults.beta2 || o.epsilon != defaults.epsilon))
+    throw ConfigError("optim.beta1", "\"optim.beta1\", \"optim.beta2\" and \"optim.epsilon\" apply to "
+                                     "\"optim.method\" adam only");
   if (o.method == "sgd") {
     return std::make_shared<optim::SGD>(
         optim::SGD::Options{.lr = o.lr.value_or(0.01), .momentum = o.momentum,
@@ -76,7 +80,8 @@ std::shared_ptr<optim::OptimMethod> makeOptimMethod(const OptimConfig& o) {
                                         "apply to \"optim.method\" sgd only");
   if (o.method == "adam")
     return std::make_shared<optim::Adam>(
-        optim::Adam::Options{.lr = o.lr.value_or(0.001), .weightDecay = o.weightDecay},
+        optim::Adam::Options{.lr = o.lr.value_or(0.001), .beta1 = o.beta1, .beta2 = o.beta2,
+                             .eps = o.epsilon, .weightDecay = o.weightDecay},
         makeSchedule(o));
   if (o.weightDecay != 0 || o.schedule != "none" || o.warmup != 0)
     throw ConfigError("optim.weight_decay", "\"optim.weight_decay\", \"optim.schedule\" and \"optim.warmup\" "

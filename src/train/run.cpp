@@ -162,7 +162,7 @@ void Run::setUpTraining(Optimizer& optimizer) {
   if (c.profile) optimizer.addObserver(&p.profiler.emplace(p.model(), *p.log));
   if (p.data.test)
     optimizer.setValidation(c.validateEvery > 0 ? SeveralIteration(c.validateEvery) : EveryEpoch(),
-                            *p.data.test, p.methods);
+                            *p.data.test, p.methods, c.validateBatch);
 }
 
 // The saved model, the last lines, the test over all ranks (unless stopped, or the inputs were

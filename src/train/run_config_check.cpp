@@ -45,6 +45,7 @@ void RunConfig::check() const {
   expectNotNegative("end.iterations", static_cast<double>(end.iterations));
   expectNotNegative("end.min_loss", end.minLoss);
   expectNotNegative("validate_every", static_cast<double>(validateEvery));
+  expectNotNegative("validate_batch", static_cast<double>(validateBatch));
   expectNotNegative("threads", static_cast<double>(threads));
   expectNotNegative("stats_every", static_cast<double>(statsEvery));
   expectNotNegative("data.train_limit", static_cast<double>(data.trainLimit));
@@ -63,6 +64,9 @@ void RunConfig::check() const {
   expectPositive("optim.lbfgs_iterations", static_cast<double>(optim.lbfgsIterations));
   for (auto [key, value] : {std::pair{"optim.momentum", optim.momentum}, {"optim.dampening", optim.dampening}})
     if (!(value >= 0 && value <= 1)) throw ConfigError(key, std::string(1, '"').append(key).append("\" must be in [0, 1]"));
+  for (auto [key, value] : {std::pair{"optim.beta1", optim.beta1}, {"optim.beta2", optim.beta2}})
+    if (!(value >= 0 && value < 1)) throw ConfigError(key, std::string(1, '"').append(key).append("\" must be in [0, 1)"));
+  expectPositive("optim.epsilon", optim.epsilon);
 
   expectOneOf("dist.strategy", dist.strategy, {"allreduce", "average", "lbfgs"});
   expectOneOf("dist.shard", dist.shard, {"contiguous", "strided", "local"});

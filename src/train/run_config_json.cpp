@@ -41,6 +41,9 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("dampening", c.optim.dampening);
     v.field("nesterov", c.optim.nesterov);
     v.field("weight_decay", c.optim.weightDecay);
+    v.field("beta1", c.optim.beta1);
+    v.field("beta2", c.optim.beta2);
+    v.field("epsilon", c.optim.epsilon);
     v.field("schedule", c.optim.schedule);
     v.field("warmup", c.optim.warmup);
     v.field("lbfgs_iterations", c.optim.lbfgsIterations);
@@ -56,6 +59,7 @@ void visitSettings(RunConfig& c, Visitor& v) {
   v.field("seed", c.seed);
   v.field("shuffle", c.shuffle);
   v.field("validate_every", c.validateEvery);
+  v.field("validate_batch", c.validateBatch);
   v.section("dist", [&] {
     v.field("strategy", c.dist.strategy);
     v.field("average_every", c.dist.averageEvery);

@@ -5,6 +5,7 @@
 #include "shoal/data/shard.hpp"
 #include "shoal/error.hpp"
 #include "shoal/train/model_setup.hpp"
+#include "shoal/train/run_log.hpp"
 
 namespace shoal::train {
 namespace {
@@ -31,7 +32,7 @@ void keepOwnShards(const RunConfig& config, dist::Communicator& comm, RunData& s
   if (sets.train->size() == 0)
     throw UsageError("rank " + std::to_string(rank) + " has no training samples: " +
                      std::to_string(ranks) + " ranks for a smaller data set");
-  std::cout << shown << std::endl;
+  showLine(shown);
 }
 
 // The model: the checkpoint's when resuming, the saved one named by "model.file", else built.

@@ -11,6 +11,11 @@
 namespace shoal::train {
 namespace {
 
+std::function<void(const std::string&)>& lineSink() {
+  static std::function<void(const std::string&)> sink;
+  return sink;
+}
+
 std::FILE* openForWriting(const std::string& path, bool append) {
   std::FILE* f = std::fopen(path.c_str(), append ? "a" : "w");
   if (!f) throw OutputError(path + ": cannot open for writing: " + std::strerror(errno));
@@ -38,8 +43,17 @@ RunLog::~RunLog() {
   if (metrics_) std::fclose(metrics_);
 }
 
+void setLineSink(std::function<void(const std::string&)> sink) { lineSink() = std::move(sink); }
+
+void showLine(const std::string& text) {
+  if (lineSink())
+    lineSink()(text);
+  else
+    std::cout << text << std::endl;
+}
+
 void RunLog::line(const std::string& text) {
-  if (!quiet_) std::cout << text << std::endl;
+  if (!quiet_) showLine(text);
   if (log_) writeOrThrow(log_, (text + "\n").c_str(), text.size() + 1, dir_ + "/train.log");
 }
 

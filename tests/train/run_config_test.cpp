@@ -42,6 +42,7 @@ TEST(RunConfig, RoundTripsThroughJson) {
   c.data.preprocessing = "standardize";
   c.optim.method = "adam";
   c.optim.lr = 0.003;
+  c.optim.beta2 = 0.98;
   c.optim.schedule = "step:2:0.5";
   c.end.iterations = 50;
   c.seed = 7;
@@ -54,6 +55,7 @@ TEST(RunConfig, RoundTripsThroughJson) {
   RunConfig back = RunConfig::fromJson(json::parse(j.dump()));
   EXPECT_EQ(back.toJson(), j);
   EXPECT_EQ(back.optim.lr, 0.003);
+  EXPECT_EQ(back.optim.beta2, 0.98);
   EXPECT_EQ(back.model.hidden, (std::vector<int64_t>{512, 256}));
   EXPECT_FALSE(back.shuffle);
 }
@@ -101,5 +103,17 @@ TEST(RunConfig, CheckNamesTheKeyOfAnInvalidValueOrCombination) {
   } catch (const shoal::ConfigError& e) {
     EXPECT_EQ(e.key(), "precision");
   }
+  c = RunConfig();
+  c.optim.method = "adam";
+  c.optim.beta1 = 1.0;
+  try {
+    c.check();
+    FAIL() << "no error";
+  } catch (const shoal::ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "run config: \"optim.beta1\" must be in [0, 1)");
+  }
+  c.optim.beta1 = 0.9;
+  c.optim.epsilon = 0;
+  EXPECT_THROW(c.check(), shoal::ConfigError);
   EXPECT_NO_THROW(RunConfig().check());
 }

@@ -11,7 +11,7 @@ namespace shoal::cli {
 
 void addDistOptions(CLI::App& app, train::DistConfig& o) {
   app.add_option("--dist", o.strategy,
-                 "Distributed strategy under mpirun: allreduce (gradients averaged every step), "
+                 "Distributed strategy (under mpirun or --comm gloo): allreduce (gradients averaged every step), "
                  "average (local SGD, parameters averaged every K steps), lbfgs (full-batch L-BFGS "
                  "over all shards; also valid in one process)")
       ->check(CLI::IsMember({"allreduce", "average", "lbfgs"}))

@@ -13,6 +13,9 @@ void addOptimOptions(CLI::App& app, train::OptimConfig& o) {
   app.add_option("--dampening", o.dampening, "SGD momentum dampening")->capture_default_str()->check(CLI::Range(0.0, 1.0));
   app.add_flag("--nesterov", o.nesterov, "SGD with Nesterov momentum");
   app.add_option("--weight-decay", o.weightDecay, "L2 weight decay (sgd, adam)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--beta1", o.beta1, "Adam's decay of the gradient's running mean")->capture_default_str();
+  app.add_option("--beta2", o.beta2, "Adam's decay of the squared gradient's running mean")->capture_default_str();
+  app.add_option("--epsilon", o.epsilon, "Adam's term added to the denominator")->capture_default_str();
   app.add_option("--lr-schedule", o.schedule,
                  "Learning-rate schedule: none, step:EPOCHS:GAMMA, exp:ITERATIONS:RATE, "
                  "poly:POWER:MAX_ITERATIONS")

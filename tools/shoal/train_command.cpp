@@ -37,6 +37,8 @@ void addFlags(CLI::App& sub, train::RunConfig& c) {
   sub.add_option("--epochs", c.end.epochs, "Epochs to train")->capture_default_str()->check(CLI::PositiveNumber);
   sub.add_option("--iterations", c.end.iterations, "Stop after this many steps instead (MaxIteration)")
       ->check(CLI::PositiveNumber);
+  sub.add_option("--validate-batch", c.validateBatch, "Batch size of validation (default: --batch)")
+      ->check(CLI::PositiveNumber);
   sub.add_option("--min-loss", c.end.minLoss, "Stop when a step's loss falls below this (MinLoss)")
       ->check(CLI::PositiveNumber);
   sub.add_option("--batch", c.batch, "Mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);

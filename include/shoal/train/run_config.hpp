@@ -35,6 +35,7 @@ struct OptimConfig {
   double momentum = 0, dampening = 0;
   bool nesterov = false;
   double weightDecay = 0;
+  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;  // adam
   std::string schedule = "none";  // none, step:EPOCHS:GAMMA, exp:ITERATIONS:RATE, poly:POWER:MAX
   int64_t warmup = 0;
   int64_t lbfgsIterations = 20;
@@ -92,6 +93,7 @@ struct RunConfig {
   uint64_t seed = 1;
   bool shuffle = true;
   int64_t validateEvery = 0;  // iterations between validations; 0: every epoch
+  int64_t validateBatch = 0;  // batch size of validation; 0: the training batch
   DistConfig dist;
   CheckpointConfig checkpoint;
   std::string resume;  // continue from the newest checkpoint in this directory

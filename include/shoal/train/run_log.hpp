@@ -2,11 +2,18 @@
 #pragma once
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 namespace shoal::train {
+
+// Where the engine's human-readable lines go: stdout, unless a sink is set (the Python binding
+// sends them to sys.stdout, so notebooks show them). An empty function restores stdout.
+void setLineSink(std::function<void(const std::string&)> sink);
+// One line to the sink (or stdout).
+void showLine(const std::string& text);
 
 // metrics.jsonl holds one JSON object per line, each with a "type" field (README: "Seeing
 // training" has the full list of fields; readers skip lines they cannot parse and unknown types):

@@ -75,15 +75,21 @@ class SGD(OptimMethod):
 
 
 class Adam(OptimMethod):
-    """Adam with bias correction and L2 weight decay (betas 0.9 and 0.999, epsilon 1e-8)."""
+    """Adam with bias correction and L2 weight decay.
 
-    def __init__(self, lr: float = 1e-3, weight_decay: float = 0.0,
-                 schedule: Optional[LearningRateSchedule] = None, warmup: int = 0) -> None:
-        self.lr, self.weight_decay, self.schedule, self.warmup = float(lr), float(weight_decay), schedule, int(warmup)
+    ``beta1`` and ``beta2`` are the decays of the gradient's and the squared gradient's running
+    means (in [0, 1)), ``epsilon`` is added to the denominator (positive), as in torch.optim.Adam.
+    """
+
+    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8,
+                 weight_decay: float = 0.0, schedule: Optional[LearningRateSchedule] = None,
+                 warmup: int = 0) -> None:
+        self.lr, self.beta1, self.beta2, self.epsilon = float(lr), float(beta1), float(beta2), float(epsilon)
+        self.weight_decay, self.schedule, self.warmup = float(weight_decay), schedule, int(warmup)
 
     def config(self) -> dict[str, Any]:
-        return {"method": "adam", "lr": self.lr, "weight_decay": self.weight_decay,
-                "schedule": _schedule(self.schedule), "warmup": self.warmup}
+        return {"method": "adam", "lr": self.lr, "beta1": self.beta1, "beta2": self.beta2, "epsilon": self.epsilon,
+                "weight_decay": self.weight_decay, "schedule": _schedule(self.schedule), "warmup": self.warmup}
 
 
 class LBFGS(OptimMethod):

@@ -54,6 +54,7 @@ class Optimizer:
         self.validation: Optional[DataSet] = None
         self.validation_trigger: Trigger = EveryEpoch()
         self.validation_methods: Optional[list] = None
+        self.validation_batch_size = 0
         self.callbacks: list = []
         self.summary: Optional[dict] = None
 
@@ -66,8 +67,11 @@ class Optimizer:
     def set_validation(self, batch_size: int = 32, val_set: Any = None, trigger: Optional[Trigger] = None,
                        methods: Optional[Sequence[Any]] = None) -> "Optimizer":
         """Validates on ``val_set`` whenever ``trigger`` fires (EveryEpoch or SeveralIteration),
-        computing ``methods`` (Top1Accuracy, Top5Accuracy, Loss; default Top1Accuracy and Loss).
-        The engine validates in batches of the training batch size; ``batch_size`` is accepted for BigDL."""
+        computing ``methods`` (Top1Accuracy, Top5Accuracy, Loss; default Top1Accuracy and Loss) in
+        batches of ``batch_size``."""
+        if int(batch_size) <= 0:
+            raise ValueError(f"set_validation: batch_size must be positive, got {batch_size}")
+        self.validation_batch_size = int(batch_size)
         self.validation = as_dataset(val_set, "val_set") if val_set is not None else None
         self.validation_trigger = trigger or EveryEpoch()
         self.validation_methods = list(methods) if methods else None
@@ -126,5 +130,5 @@ class Optimizer:
             self.model, self.training_set, criterion=self.criterion, optim_method=self.optim_method,
             end_trigger=self.end_trigger, batch_size=self.batch_size, validation=self.validation,
             validation_trigger=self.validation_trigger, validation_methods=self.validation_methods,
-            callbacks=self.callbacks, settings=self.settings, command="python: Optimizer.optimize")
+            validation_batch_size=self.validation_batch_size, callbacks=self.callbacks, settings=self.settings, command="python: Optimizer.optimize")
         return self.model

@@ -25,10 +25,10 @@ def SGD(learningrate: float = 1e-3, learningrate_decay: float = 0.0, weightdecay
 
 def Adam(learningrate: float = 1e-3, learningrate_decay: float = 0.0, beta1: float = 0.9, beta2: float = 0.999,
          epsilon: float = 1e-8) -> so.Adam:
-    """BigDL's Adam (shoal's betas and epsilon are fixed at these defaults)."""
-    if learningrate_decay or (beta1, beta2, epsilon) != (0.9, 0.999, 1e-8):
-        raise ValueError("Adam: shoal supports learningrate only (betas 0.9, 0.999, epsilon 1e-8, no decay)")
-    return so.Adam(lr=learningrate)
+    """BigDL's Adam; ``learningrate_decay`` is not supported (use a schedule on shoal.optim.Adam)."""
+    if learningrate_decay:
+        raise ValueError("Adam: learningrate_decay is not supported by shoal; use shoal.optim.Adam with a schedule")
+    return so.Adam(lr=learningrate, beta1=beta1, beta2=beta2, epsilon=epsilon)
 
 
 def _data(data: Any, model: Any, what: str) -> DataSet:
