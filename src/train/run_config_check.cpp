@@ -3,7 +3,9 @@
 #include <initializer_list>
 
 #include "shoal/error.hpp"
+#include "shoal/train/class_weights.hpp"
 #include "shoal/train/run_config.hpp"
+#include "shoal/train/validation.hpp"
 
 namespace shoal::train {
 namespace {
@@ -51,6 +53,20 @@ void RunConfig::check() const {
   expectNotNegative("data.test_limit", static_cast<double>(data.testLimit));
   expectOneOf("loss", loss, {"auto", "nll", "ce"});
   expectOneOf("precision", precision, {"fp32", "bf16", "auto"});
+  checkClassWeightSpec(classWeight);
+  for (const std::string& name : validation.methods) {
+    try {
+      validationMethodNamed(name);
+    } catch (const UsageError& e) {
+      throw ConfigError("validation.methods", "\"validation.methods\": " + std::string(e.what()));
+    }
+  }
+  if (!(validation.threshold >= 0 && validation.threshold <= 1))
+    throw ConfigError("validation.threshold", "\"validation.threshold\" must be in [0, 1]");
+  if (!(validation.split >= 0 && validation.split < 1))
+    throw ConfigError("validation.split", "\"validation.split\" must be in [0, 1) (0: no split)");
+  if (validation.stratify && validation.split == 0)
+    throw ConfigError("validation.stratify", "\"validation.stratify\" applies to \"validation.split\": give a share to hold out");
   expectOneOf("data.preprocessing", data.preprocessing, {"none", "scale", "standardize"});
   if (data.preprocessing != "none" && data.trainCsv.empty())
     throw ConfigError("data.preprocessing",

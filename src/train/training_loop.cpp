@@ -279,9 +279,11 @@ Optimizer::EpochFigures Optimizer::epochFigures(const TrainPosition& at, int64_t
 void Optimizer::validate(const TrainState& state, TrainSummary& summary, nlohmann::json& record) {
   if (!state.epochEnd) strategy_->synchronize(model_, *method_);  // epoch ends have synced
   summary.validation = evaluate(model_, *validation_->data, validation_->methods, *criterion_,
-                                validation_->batchSize);
-  sumAcrossRanks(summary.validation, strategy_->comm());
-  for (const auto& r : summary.validation) record["validation"][r.name] = r.value();
+                                validation_->batchSize, &strategy_->comm());
+  for (const auto& r : summary.validation) {
+    record["validation"][r.name] = r.value();
+    if (!r.perClass.empty()) record["validation_per_class"][r.name] = r.perClass;
+  }
   record["epoch"] = state.epoch;
   record["iteration"] = state.iteration;
 }
