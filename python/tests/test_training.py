@@ -240,3 +240,26 @@ def test_resume_from_a_checkpoint_continues_exactly(tmp_path):
     summary = resumed.fit(x, y, epochs=2, settings={"resume": str(tmp_path / "ckpt")}, verbose=False)
     assert summary["iterations"] == 16
     np.testing.assert_array_equal(resumed.flat_parameters(), whole.flat_parameters())
+
+
+def test_risk_metrics_and_class_weights_from_python():
+    from shoal.nn import ClassNLLCriterion
+    from shoal.optim import AUC, F1, LogLoss, PrAUC, Recall
+    rng = np.random.RandomState(5)
+    x = rng.randn(1500, 4).astype(np.float32)
+    y = (rng.rand(1500) < 1 / (1 + np.exp(-(-2.5 + 2 * x[:, 0])))).astype(np.int64)
+    model = small_model(features=4, classes=2).compile(optimizer=SGD(lr=0.1), metrics=["accuracy"])
+    model.fit(x, y, batch_size=50, epochs=3, verbose=False)
+    metrics = model.evaluate(x, y, metrics=[AUC(), PrAUC(), LogLoss(), F1(threshold=0.3), Recall(0.3)])
+    p1 = np.exp(model.predict(x)[:, 1])  # the model ends in LogSoftMax
+    # the AUC is the share of (positive, negative) pairs ranked right, ties counting half
+    pos, neg = p1[y == 1], p1[y == 0]
+    pairs = (pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean()
+    assert metrics["AUC"] == pytest.approx(pairs, abs=1e-6)
+    assert 0 < metrics["PR_AUC"] < 1 and metrics["LogLoss"] > 0
+    assert metrics["Recall"] == pytest.approx(((p1 >= 0.3) & (y == 1)).sum() / (y == 1).sum(), abs=1e-9)
+    weighted = ClassNLLCriterion(weights=[1.0, 4.0])
+    logp = np.log(np.array([[0.7, 0.3], [0.2, 0.8]], np.float32))
+    assert weighted.forward(logp, np.array([1, 0])) == pytest.approx(-(4 * np.log(0.3) + np.log(0.2)) / 5, rel=1e-5)
+    with pytest.raises(shoal.UsageError, match="unknown validation method 'gini'"):
+        model.evaluate(x, y, metrics=["gini"])

@@ -66,7 +66,8 @@ class Optimizer:
     def set_validation(self, batch_size: int = 32, val_set: Any = None, trigger: Optional[Trigger] = None,
                        methods: Optional[Sequence[Any]] = None) -> "Optimizer":
         """Validates on ``val_set`` whenever ``trigger`` fires (EveryEpoch or SeveralIteration),
-        computing ``methods`` (Top1Accuracy, Top5Accuracy, Loss; default Top1Accuracy and Loss).
+        computing ``methods`` (Top1Accuracy, Top5Accuracy, Loss, AUC, PrAUC, LogLoss, Precision, Recall, F1;
+        default Top1Accuracy and Loss).
         The engine validates in batches of the training batch size; ``batch_size`` is accepted for BigDL."""
         self.validation = as_dataset(val_set, "val_set") if val_set is not None else None
         self.validation_trigger = trigger or EveryEpoch()
