@@ -19,7 +19,7 @@ Subcommand addMakeDataCommand(CLI::App& app) {
   sub->add_option("--test-rows", o->testRows, "Test rows")->capture_default_str()->check(CLI::NonNegativeNumber);
   sub->add_option("--seed", o->seed, "Seed: the same seed writes the same files")->capture_default_str();
   sub->add_option("--out", o->outDir, "Directory for train.csv, test.csv and truth.json")->required();
-  return {sub, [o] {
+  return {sub, [o, kind] {  // both outlive parsing: CLI11 writes into them
             const data::RiskTableSummary s = data::writeRiskTable(*o);
             std::printf("wrote %s/train.csv (%lld rows, %.2f%% bad) and %s/test.csv (%lld rows, %.2f%% bad) in %.1f s\n",
                         o->outDir.c_str(), static_cast<long long>(s.trainRows), 100 * s.trainPositiveShare,
