@@ -9,7 +9,7 @@
 
 namespace shoal::train {
 
-void ScoreTable::add(const Tensor& output, const Tensor& target) {
+void ScoreTable::add(const Tensor& output, const Tensor& target, bool outputIsProbabilities) {
   const int64_t n = output.dim(0), c = n > 0 ? output.numel() / n : classes;
   if (c < 2)
     throw InputError("AUC, PR AUC, log loss, precision, recall and F1 need a classifier's output of at least "
@@ -26,7 +26,8 @@ void ScoreTable::add(const Tensor& output, const Tensor& target) {
     const double top = *std::max_element(row, row + c);
     double sum = 0;
     const size_t at = probabilities.size();
-    for (int64_t k = 0; k < c; ++k) sum += probabilities.emplace_back(std::exp(row[k] - top));
+    for (int64_t k = 0; k < c; ++k)
+      sum += probabilities.emplace_back(outputIsProbabilities ? std::max(0.0f, row[k]) : std::exp(row[k] - top));
     for (int64_t k = 0; k < c; ++k) probabilities[at + k] /= sum;
     labels.push_back(static_cast<int32_t>(label));
   }

@@ -124,6 +124,7 @@ std::vector<ValidationResult> evaluate(nn::Module& model, const data::Dataset& d
   for (const auto& m : methods) results.emplace_back().name = m.name();
   const bool keepScores = std::any_of(methods.begin(), methods.end(), [](auto& m) { return m.needsScores(); });
   ScoreTable scores;
+  const bool outputIsProbabilities = model.outputModule().typeName() == "SoftMax";
   bool wasTraining = model.isTraining();
   model.evaluate();
   // batches go straight into bf16 when the model's first products read bf16
@@ -132,7 +133,7 @@ std::vector<ValidationResult> evaluate(nn::Module& model, const data::Dataset& d
     const Tensor& output = model.forward(input);
     for (size_t i = 0; i < methods.size(); ++i)
       methods[i].accumulate(output, target, criterion, results[i].sum, results[i].count);
-    if (keepScores) scores.add(output, target);
+    if (keepScores) scores.add(output, target, outputIsProbabilities);
   });
   model.setTraining(wasTraining);
   if (comm) sumAcrossRanks(results, *comm);

@@ -96,6 +96,11 @@ TEST_F(CliRiskMetrics, ReportsAucAndCurvesThatMatchThePredictions) {
   }
   ASSERT_EQ(p1.size(), 1000u);
   EXPECT_NEAR(shoal::train::metrics::rocAuc(p1, positive), auc, 2e-3);
+  auto e = runCli("eval --model-file " + dir_ + "/plain/model.shoal --data-csv " + dir_ +
+                  "/test.csv --label-col y --metrics auc,logloss");
+  ASSERT_EQ(e.exitCode, 0) << e.err;
+  EXPECT_DOUBLE_EQ(valueAfter(e.out, "AUC"), auc) << e.out;
+  EXPECT_EQ(e.out.find("accuracy"), std::string::npos) << e.out;
 
   const std::string html = shoal::testing::readText(dir_ + "/plain/report.html");
   EXPECT_NE(html.find("data-chart=\"roc\""), std::string::npos);

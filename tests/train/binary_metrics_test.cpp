@@ -141,6 +141,12 @@ TEST(ScoreTable, SoftmaxOfScoresOrLogProbabilitiesGivesTheSameProbabilities) {
   EXPECT_NEAR(fromLogits.probabilities[0] + fromLogits.probabilities[1] + fromLogits.probabilities[2], 1.0, 1e-12);
 }
 
+TEST(ScoreTable, ASoftMaxOutputIsTakenAsItIs) {
+  ScoreTable t;
+  t.add(Tensor::fromVector({1, 2}, {0.25f, 0.75f}), Tensor::fromVector({1}, {1}), /*probabilities=*/true);
+  EXPECT_NEAR(t.probabilities[1], 0.75, 1e-7);
+}
+
 TEST(ScoreTable, OneColumnOutputIsRefused) {
   ScoreTable t;
   EXPECT_THROW(t.add(Tensor::fromVector({2, 1}, {0.3f, 0.8f}), Tensor::fromVector({2}, {0, 1})), InputError);

@@ -15,9 +15,10 @@ struct ScoreTable {
 
   int64_t size() const { return static_cast<int64_t>(labels.size()); }
   // Appends a batch: `output` [N, C] a classifier's scores (raw or log-probabilities: each row's
-  // softmax is taken, which gives the same probabilities for both), `target` [N] class indices.
-  // InputError for a single-column output or a label outside 0..C-1.
-  void add(const Tensor& output, const Tensor& target);
+  // softmax is taken, which gives the same probabilities for both; with `probabilities`, a
+  // SoftMax's output, taken as it is), `target` [N] class indices. InputError for a
+  // single-column output or a label outside 0..C-1.
+  void add(const Tensor& output, const Tensor& target, bool probabilities = false);
   // Each sample's positive-class probability for class `cls` and whether it is of that class.
   std::vector<double> probabilitiesOf(int64_t cls) const;
   std::vector<uint8_t> isClass(int64_t cls) const;

@@ -70,7 +70,8 @@ struct ValidationResult {
 // Runs `model` in evaluation mode over `data` in batches of `batchSize` and returns one result
 // per method, in order. Restores the model's previous mode. With `comm`, every rank evaluates its
 // own data and every rank gets the results over the data of all ranks. `scores`, if given, gets
-// the samples' probabilities when a method needed them.
+// the samples' probabilities when a method needed them (the softmax of the output, or the output
+// itself when the model ends in SoftMax).
 std::vector<ValidationResult> evaluate(nn::Module& model, const data::Dataset& data,
                                        const std::vector<ValidationMethod>& methods,
                                        nn::Criterion& criterion, int64_t batchSize,
