@@ -22,6 +22,9 @@ ThresholdCounts countByThreshold(std::span<const double> scores, std::span<const
   if (scores.size() != positive.size())
     throw InputError("metrics: " + std::to_string(scores.size()) + " scores for " +
                      std::to_string(positive.size()) + " labels");
+  for (size_t i = 0; i < scores.size(); ++i)
+    if (std::isnan(scores[i]))
+      throw InputError("metrics: the score of sample " + std::to_string(i) + " is NaN (did training diverge?)");
   std::vector<size_t> order(scores.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] > scores[b]; });

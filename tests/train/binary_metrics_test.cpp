@@ -109,6 +109,7 @@ TEST(BinaryMetrics, OneClassIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("needs both classes"), std::string::npos) << e.what();
   }
   EXPECT_THROW(metrics::averagePrecision(std::vector<double>{0.2}, std::vector<uint8_t>{0}), InputError);
+  EXPECT_THROW(metrics::rocAuc(std::vector<double>{0.2, std::nan("")}, std::vector<uint8_t>{0, 1}), InputError);
 }
 
 TEST(BinaryMetrics, ThinnedCurveKeepsItsEnds) {
