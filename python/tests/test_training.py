@@ -263,3 +263,8 @@ def test_risk_metrics_and_class_weights_from_python():
     assert weighted.forward(logp, np.array([1, 0])) == pytest.approx(-(4 * np.log(0.3) + np.log(0.2)) / 5, rel=1e-5)
     with pytest.raises(shoal.UsageError, match="unknown validation method 'gini'"):
         model.evaluate(x, y, metrics=["gini"])
+    # class weights and a stratified validation split through the run configuration
+    summary = small_model(features=4, classes=2).compile(optimizer=SGD(lr=0.1), metrics=[AUC(), Recall()]).fit(
+        x, y, batch_size=50, epochs=2, verbose=False,
+        settings={"class_weight": "balanced", "validation": {"split": 0.2, "stratify": True}})
+    assert summary["validation"]["AUC"] > 0.7 and summary["validation"]["Recall"] > 0.5

@@ -122,6 +122,9 @@ void Run::prepare() {
   p.checkpointDir = c.checkpoint.dir.empty() ? c.resume : c.checkpoint.dir;
   const bool rank0 = comm_->rank() == 0;  // only rank 0 prints and writes files
   p.log = std::make_unique<RunLog>(rank0 ? p.dir : "", c.output.quiet || !rank0, p.resumed.has_value());
+  if (p.criterion && c.classWeight != "none")
+    throw ConfigError("class_weight", "\"class_weight\" applies to the criterion the run builds: give the "
+                                      "criterion its weights instead (ClassNLLCriterion(weights=...))");
   if (!p.criterion)
     p.criterion = criterionFor(c.loss, p.model(),
                                classWeightsFor(c.classWeight, p.data.train->labels(), p.loaded.info.classes, *comm_));

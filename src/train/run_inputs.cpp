@@ -93,6 +93,14 @@ void takeInputs(const RunConfig& config, dist::Communicator& comm, RunInputs inp
   sets.numClasses = static_cast<int>(parts.loaded.info.classes);
   if (sets.train->size() == 0) throw UsageError("the training set is empty");
   if (!sets.train->hasLabels()) throw UsageError("training needs labelled data");
+  if (config.validation.split > 0) {
+    if (sets.test)
+      throw ConfigError("validation.split", "\"validation.split\" holds out validation data: give either it or "
+                                            "a validation set, not both");
+    data::Holdout split = data::holdOut(*sets.train, config.validation.split, config.validation.stratify, config.seed);
+    sets.train = std::move(split.kept);
+    sets.test = std::move(split.held);
+  }
   parts.trainSamples = sets.train->size();
   parts.testSamples = sets.test ? sets.test->size() : 0;
   if (comm.size() > 1) keepOwnShards(config, comm, sets);
