@@ -8,7 +8,6 @@
 #include "shoal/nn/flat_parameters.hpp"
 #include "shoal/train/optimizer.hpp"
 #include "shoal/train/progress_bar.hpp"
-#include "shoal/train/rank_results.hpp"
 
 namespace shoal::train {
 namespace {

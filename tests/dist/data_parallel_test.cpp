@@ -17,7 +17,6 @@
 #include "shoal/optim/lbfgs.hpp"
 #include "shoal/optim/sgd.hpp"
 #include "shoal/train/optimizer.hpp"
-#include "shoal/train/rank_results.hpp"
 #include "support/fixtures.hpp"
 #include "support/synthetic_data.hpp"
 
