@@ -3,7 +3,9 @@
 #include <initializer_list>
 
 #include "shoal/error.hpp"
+#include "shoal/train/class_weights.hpp"
 #include "shoal/train/run_config.hpp"
+#include "shoal/train/validation.hpp"
 
 namespace shoal::train {
 namespace {
@@ -45,13 +47,27 @@ void RunConfig::check() const {
   expectNotNegative("end.iterations", static_cast<double>(end.iterations));
   expectNotNegative("end.min_loss", end.minLoss);
   expectNotNegative("validate_every", static_cast<double>(validateEvery));
-  expectNotNegative("validate_batch", static_cast<double>(validateBatch));
   expectNotNegative("threads", static_cast<double>(threads));
   expectNotNegative("stats_every", static_cast<double>(statsEvery));
   expectNotNegative("data.train_limit", static_cast<double>(data.trainLimit));
   expectNotNegative("data.test_limit", static_cast<double>(data.testLimit));
   expectOneOf("loss", loss, {"auto", "nll", "ce"});
   expectOneOf("precision", precision, {"fp32", "bf16", "auto"});
+  checkClassWeightSpec(classWeight);
+  for (const std::string& name : validation.methods) {
+    try {
+      validationMethodNamed(name);
+    } catch (const UsageError& e) {
+      throw ConfigError("validation.methods", "\"validation.methods\": " + std::string(e.what()));
+    }
+  }
+  if (!(validation.threshold >= 0 && validation.threshold <= 1))
+    throw ConfigError("validation.threshold", "\"validation.threshold\" must be in [0, 1]");
+  expectNotNegative("validation.batch", static_cast<double>(validation.batch));
+  if (!(validation.split >= 0 && validation.split < 1))
+    throw ConfigError("validation.split", "\"validation.split\" must be in [0, 1) (0: no split)");
+  if (validation.stratify && validation.split == 0)
+    throw ConfigError("validation.stratify", "\"validation.stratify\" applies to \"validation.split\": give a share to hold out");
   expectOneOf("data.preprocessing", data.preprocessing, {"none", "scale", "standardize"});
   if (data.preprocessing != "none" && data.trainCsv.empty())
     throw ConfigError("data.preprocessing",

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "run_parts.hpp"
+#include "shoal/data/holdout.hpp"
 #include "shoal/data/shard.hpp"
 #include "shoal/error.hpp"
 #include "shoal/train/model_setup.hpp"
@@ -19,6 +20,10 @@ void keepOwnShards(const RunConfig& config, dist::Communicator& comm, RunData& s
   std::string shown = "rank " + std::to_string(rank) + "/" + std::to_string(ranks) +
                       ": training shard " + shard.describe(sets.train->size());
   *sets.train = data::takeShard(*sets.train, shard);
+  if (sets.validation) {
+    shown += "; validation shard " + shard.describe(sets.validation->size());
+    *sets.validation = data::takeShard(*sets.validation, shard);
+  }
   if (sets.test) {
     shown += "; test shard " + shard.describe(sets.test->size());
     *sets.test = data::takeShard(*sets.test, shard);
@@ -57,6 +62,11 @@ void loadInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& p
     parts.resumed = io::loadNewestCheckpoint(config.resume, warnOnStderr);
   parts.data = loadRunData(config.data, DataUse::Training);
   RunData& sets = parts.data;
+  if (config.validation.split > 0) {
+    data::Holdout split = data::holdOut(*sets.train, config.validation.split, config.validation.stratify, config.seed);
+    sets.train = std::move(split.kept);
+    sets.validation = std::move(split.held);
+  }
   const data::Preprocessing fitted = fitPreprocessing(config.data, *sets.train);
   parts.trainSamples = sets.train->size();
   parts.testSamples = sets.test ? sets.test->size() : 0;
@@ -70,6 +80,7 @@ void loadInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& p
   parts.model().setPrecision(parts.precision);
   fitDataToModel(*sets.train, parts.loaded.info, "the training set");
   if (sets.test) fitDataToModel(*sets.test, parts.loaded.info, "the test set");
+  if (sets.validation) fitDataToModel(*sets.validation, parts.loaded.info, "the validation set");
 }
 
 void takeInputs(const RunConfig& config, dist::Communicator& comm, RunInputs inputs, Run::Parts& parts) {
@@ -83,6 +94,14 @@ void takeInputs(const RunConfig& config, dist::Communicator& comm, RunInputs inp
   sets.numClasses = static_cast<int>(parts.loaded.info.classes);
   if (sets.train->size() == 0) throw UsageError("the training set is empty");
   if (!sets.train->hasLabels()) throw UsageError("training needs labelled data");
+  if (config.validation.split > 0) {
+    if (sets.test)
+      throw ConfigError("validation.split", "\"validation.split\" holds out validation data: give either it or "
+                                            "a validation set, not both");
+    data::Holdout split = data::holdOut(*sets.train, config.validation.split, config.validation.stratify, config.seed);
+    sets.train = std::move(split.kept);
+    sets.test = std::move(split.held);
+  }
   parts.trainSamples = sets.train->size();
   parts.testSamples = sets.test ? sets.test->size() : 0;
   if (comm.size() > 1) keepOwnShards(config, comm, sets);

@@ -1,9 +1,11 @@
 // What a run writes about itself: the config record, config.json, its first and last lines, the model summary.
+#include <algorithm>
 #include <ctime>
 #include <iomanip>
 #include <sstream>
 
 #include "run_parts.hpp"
+#include "shoal/train/binary_metrics.hpp"
 #include "shoal/io/atomic_file.hpp"
 #include "shoal/nn/model_summary.hpp"
 #include "shoal/train/hardware.hpp"
@@ -33,6 +35,30 @@ void announceModel(RunLog& log, nn::Module& model, const Shape& inputShape) {
   nlohmann::json record = summary.toJson();
   record["type"] = "summary";
   log.record(record);
+}
+
+// Curve points kept in the record (the report draws them).
+constexpr int64_t curvePoints = 201;
+
+// The confusion matrix at `threshold` and, for two classes, the ROC and precision-recall curves.
+void addScoreDetails(const ScoreTable& scores, double threshold, nlohmann::json& record) {
+  const metrics::ConfusionMatrix confusion =
+      metrics::confusionMatrix(scores.predictions(threshold), scores.labels, scores.classes);
+  nlohmann::json rows = nlohmann::json::array();
+  for (int64_t a = 0; a < confusion.classes; ++a)
+    rows.push_back(std::vector<int64_t>(confusion.counts.begin() + a * confusion.classes,
+                                        confusion.counts.begin() + (a + 1) * confusion.classes));
+  record["confusion"] = rows;
+  if (scores.classes == 2) record["threshold"] = threshold;
+  const std::vector<uint8_t> positive = scores.isClass(1);
+  const bool bothClasses = std::any_of(positive.begin(), positive.end(), [](uint8_t p) { return p; }) &&
+                           std::any_of(positive.begin(), positive.end(), [](uint8_t p) { return !p; });
+  if (scores.classes != 2 || !bothClasses) return;
+  const std::vector<double> p1 = scores.probabilitiesOf(1);
+  const metrics::Curve roc = metrics::thinned(metrics::rocCurve(p1, positive), curvePoints);
+  const metrics::Curve pr = metrics::thinned(metrics::precisionRecallCurve(p1, positive), curvePoints);
+  record["roc"] = {{"fpr", roc.x}, {"tpr", roc.y}};
+  record["pr"] = {{"recall", pr.x}, {"precision", pr.y}};
 }
 
 }  // namespace
@@ -100,13 +126,21 @@ void recordTraining(const TrainSummary& summary, Run::Parts& parts) {
     parts.log->line("last checkpoint: " + summary.lastCheckpoint);
 }
 
-void recordTest(const std::vector<ValidationResult>& results, Run::Parts& parts) {
+void recordTest(const std::vector<ValidationResult>& results, const ScoreTable& scores, double threshold,
+                Run::Parts& parts) {
   std::ostringstream line;
-  line << std::fixed << std::setprecision(4) << "test accuracy: " << results[0].value()
-       << "  test loss: " << results[1].value();
+  line << std::fixed << std::setprecision(4);
+  nlohmann::json record{{"type", "test"}};
+  for (const auto& r : results) {
+    const std::string shown = r.name == "Top1Accuracy" ? "accuracy" : r.name == "Loss" ? "loss" : r.name;
+    line << (line.tellp() > 0 ? "  " : "") << "test " << shown << ": " << r.value();
+    record[r.name] = r.value();
+    if (!r.perClass.empty()) record["per_class"][r.name] = r.perClass;
+  }
+  if (!results.empty()) record["samples"] = static_cast<int64_t>(results[0].count);
+  if (scores.size() > 0) addScoreDetails(scores, threshold, record);
   parts.log->line(line.str());
-  parts.log->record({{"type", "test"}, {"Top1Accuracy", results[0].value()},
-                     {"Loss", results[1].value()}, {"samples", static_cast<int64_t>(results[0].count)}});
+  parts.log->record(record);
 }
 
 }  // namespace shoal::train

@@ -8,7 +8,6 @@
 #include "shoal/nn/flat_parameters.hpp"
 #include "shoal/train/optimizer.hpp"
 #include "shoal/train/progress_bar.hpp"
-#include "shoal/train/rank_results.hpp"
 
 namespace shoal::train {
 namespace {
@@ -279,9 +278,11 @@ Optimizer::EpochFigures Optimizer::epochFigures(const TrainPosition& at, int64_t
 void Optimizer::validate(const TrainState& state, TrainSummary& summary, nlohmann::json& record) {
   if (!state.epochEnd) strategy_->synchronize(model_, *method_);  // epoch ends have synced
   summary.validation = evaluate(model_, *validation_->data, validation_->methods, *criterion_,
-                                validation_->batchSize);
-  sumAcrossRanks(summary.validation, strategy_->comm());
-  for (const auto& r : summary.validation) record["validation"][r.name] = r.value();
+                                validation_->batchSize, &strategy_->comm());
+  for (const auto& r : summary.validation) {
+    record["validation"][r.name] = r.value();
+    if (!r.perClass.empty()) record["validation_per_class"][r.name] = r.perClass;
+  }
   record["epoch"] = state.epoch;
   record["iteration"] = state.iteration;
 }
