@@ -13,6 +13,10 @@ class SingleProcessCommunicator final : public Communicator {
   int localSize() const override { return 1; }
   void allReduce(std::span<float>, ReduceOp) override {}
   void allReduce(std::span<double>, ReduceOp) override {}
+  void allReduceBf16(std::span<bfloat16>) override {}
+  std::vector<std::vector<std::byte>> allGatherBytes(std::span<const std::byte> data) override {
+    return {std::vector<std::byte>(data.begin(), data.end())};
+  }
   void broadcast(std::span<float>, int) override {}
   std::vector<int64_t> allGather(int64_t value) override { return {value}; }
   void barrier() override {}

@@ -68,6 +68,15 @@ void RunConfig::check() const {
   expectOneOf("dist.shard", dist.shard, {"contiguous", "strided"});
   expectNotNegative("dist.average_every", static_cast<double>(dist.averageEvery));
   expectNotNegative("dist.comm_timeout", dist.commTimeout);
+  expectOneOf("dist.compress", dist.compress, {"none", "bf16", "threshold"});
+  if (!(dist.thresholdDensity > 0 && dist.thresholdDensity <= 1))
+    throw ConfigError("dist.threshold_density", "\"dist.threshold_density\" must be in (0, 1], got " +
+                                                    std::to_string(dist.thresholdDensity));
+  expectPositive("dist.bucket_mb", dist.bucketMb);
+  if (dist.compress != "none" && dist.strategy != "allreduce")
+    throw ConfigError("dist.compress", "\"dist.compress\" applies to \"dist.strategy\" allreduce");
+  if (dist.overlap && dist.strategy != "allreduce")
+    throw ConfigError("dist.overlap", "\"dist.overlap\" applies to \"dist.strategy\" allreduce");
   if (dist.averageEvery > 0 && dist.strategy != "average")
     throw ConfigError("dist.average_every", "\"dist.average_every\" applies to \"dist.strategy\" average");
   if (dist.strategy == "lbfgs" && optim.method != "lbfgs")

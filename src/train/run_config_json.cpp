@@ -62,6 +62,10 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("shard", c.dist.shard);
     v.field("comm_timeout", c.dist.commTimeout);
     v.field("shared_memory", c.dist.sharedMemory);
+    v.field("compress", c.dist.compress);
+    v.field("threshold_density", c.dist.thresholdDensity);
+    v.field("overlap", c.dist.overlap);
+    v.field("bucket_mb", c.dist.bucketMb);
   });
   v.section("checkpoint", [&] {
     v.field("dir", c.checkpoint.dir);

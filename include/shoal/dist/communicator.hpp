@@ -1,10 +1,13 @@
 // Communicator: what data-parallel training needs from the processes of a job (rank, size, collectives).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
+
+#include "shoal/tensor/bfloat16.hpp"
 
 namespace shoal::dist {
 
@@ -34,6 +37,10 @@ class Communicator {
   // Element-wise reduction in place; every rank ends with the same values.
   virtual void allReduce(std::span<float> data, ReduceOp op) = 0;
   virtual void allReduce(std::span<double> data, ReduceOp op) = 0;
+  // Sum of bf16 values in place (accumulated in float, rounded to bf16 once per hop); every rank ends with identical values.
+  virtual void allReduceBf16(std::span<bfloat16> data) = 0;
+  // Every rank's bytes, indexed by rank; lengths may differ between ranks.
+  virtual std::vector<std::vector<std::byte>> allGatherBytes(std::span<const std::byte> data) = 0;
   // `root`'s values to every rank.
   virtual void broadcast(std::span<float> data, int root) = 0;
   // One value from every rank, indexed by rank.

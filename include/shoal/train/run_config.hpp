@@ -56,6 +56,12 @@ struct DistConfig {
   std::string shard = "contiguous";    // contiguous, strided
   double commTimeout = 120;            // seconds; 0: forever
   bool sharedMemory = true;
+  // How allreduce moves gradients (dist::ExchangeOptions): "none", "bf16" (half the bytes) or
+  // "threshold" (DL4J's threshold encoding with error feedback)
+  std::string compress = "none";
+  double thresholdDensity = 0.01;  // threshold: target fraction of elements sent per step, in (0, 1]
+  bool overlap = false;            // reduce gradient buckets on a communication thread during backward
+  double bucketMb = 1;             // bucket size in MB (10^6 bytes) of fp32 gradients
 };
 
 struct CheckpointConfig {
