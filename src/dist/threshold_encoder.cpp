@@ -64,7 +64,7 @@ void ThresholdEncoder::adapt(double sentElements, double offeredElements) {
   if (!adaptive_ || offeredElements <= 0) return;
   const double ratio = std::clamp(sentElements / offeredElements / target_, 0.5, 2.0);
   threshold_ = std::max(std::numeric_limits<float>::min(),
-                        static_cast<float>(threshold_ * std::sqrt(ratio)));
+                        static_cast<float>(threshold_ * std::pow(ratio, 0.125)));
 }
 
 }  // namespace shoal::dist
