@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <sstream>
 
 #include "shoal/error.hpp"
 
@@ -14,7 +15,8 @@ ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity)
     : target_(targetDensity), residual_(static_cast<size_t>(count), 0.0f) {
   if (!(targetDensity > 0 && targetDensity <= 1))
     throw ConfigError("dist.threshold_density",
-                      "\"dist.threshold_density\" must be in (0, 1], got " + std::to_string(targetDensity));
+                      "\"dist.threshold_density\" must be in (0, 1], got " +
+                          (std::ostringstream() << targetDensity).str());
 }
 
 void ThresholdEncoder::add(std::span<const float> grads, int64_t offset) {

@@ -1,6 +1,7 @@
 // Checking a RunConfig's values and combinations, naming the configuration keys at fault.
 #include <charconv>
 #include <initializer_list>
+#include <sstream>
 
 #include "shoal/error.hpp"
 #include "shoal/train/run_config.hpp"
@@ -71,7 +72,7 @@ void RunConfig::check() const {
   expectOneOf("dist.compress", dist.compress, {"none", "bf16", "threshold"});
   if (!(dist.thresholdDensity > 0 && dist.thresholdDensity <= 1))
     throw ConfigError("dist.threshold_density", "\"dist.threshold_density\" must be in (0, 1], got " +
-                                                    std::to_string(dist.thresholdDensity));
+                                                    (std::ostringstream() << dist.thresholdDensity).str());
   expectPositive("dist.bucket_mb", dist.bucketMb);
   if (dist.compress != "none" && dist.strategy != "allreduce")
     throw ConfigError("dist.compress", "\"dist.compress\" applies to \"dist.strategy\" allreduce");

@@ -51,8 +51,8 @@ void addDistOptions(CLI::App& app, train::DistConfig& o) {
          "backward computes the earlier layers (default: off)")
       ->check(CLI::IsMember({"on", "off"}));
   app.add_option("--bucket-mb", o.bucketMb,
-                 "Size of the gradient buckets (MB) that compression and overlap reduce at a time")
-      ->check(CLI::PositiveNumber)
+                 "Size of the gradient buckets (MB) that compression and overlap reduce at a time "
+                 "(positive)")
       ->capture_default_str();
 }
 
