@@ -6,8 +6,10 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <thread>
 
 #include "shoal/data/shard.hpp"
+#include "shoal/dist/bucketed_reduction.hpp"
 #include "shoal/dist/gradient_reducer.hpp"
 #include "shoal/error.hpp"
 #include "shoal/dist/synchronizer.hpp"
@@ -241,6 +243,32 @@ TEST(OverlappedReduction, GivesTheSameBitsAsReducingAfterBackward) {
       EXPECT_EQ(overlapped.flatParameters().values().toVector(), plain.flatParameters().values().toVector());
     }
   }
+}
+
+TEST(OverlappedReduction, SumsWhileBackwardRunsAndCountsThatTimeAsHidden) {
+  const int r = world().rank();
+  nn::Sequential model = net();
+  nn::FlatParameters& flat = model.flatParameters();
+  dist::BucketedReduction exchange(world(), model, dist::Compression::None, 0.01, 1024, /*overlap=*/true);
+  ASSERT_GT(exchange.bucketCount(), 3u);
+  for (int64_t i = 0; i < flat.count(); ++i) flat.grads()[i] = static_cast<float>((r + 1) * (i % 7));
+  // rank 0 had 32 samples, rank 1 96: the result is 1/4 of rank 0's plus 3/4 of rank 1's
+  exchange.begin(/*loss=*/1.0f + r, /*samples=*/32 + 64 * r, /*stopSignal=*/0);
+  const std::vector<nn::Parameter>& params = flat.parameters();
+  for (auto p = params.rbegin(); p != params.rend(); ++p) {
+    exchange.gradientReady(*p->grad);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));  // a slow backward of the layer before
+  }
+  const std::array<double, 3> totals = exchange.finish();
+  EXPECT_EQ(totals[0], 1.0 * 32 + 2.0 * 96);
+  EXPECT_EQ(totals[1], 128.0);
+  EXPECT_EQ(totals[2], 0.0);
+  int64_t wrong = 0;
+  for (int64_t i = 0; i < flat.count(); ++i)
+    wrong += std::fabs(flat.grads()[i] - (0.25f * (i % 7) + 0.75f * 2 * (i % 7))) > 1e-5f;
+  EXPECT_EQ(wrong, 0);
+  // every bucket but the first parameter's went while the later "layers" were still computed
+  EXPECT_LT(exchange.stats().exposedSeconds, 0.5 * exchange.stats().commSeconds + 0.01);
 }
 
 TEST(OverlappedReduction, OnlyAppliesToAllReduce) {
