@@ -30,7 +30,9 @@ struct OverlapStats {
 // overlapped and plain runs make the same collectives with the same values and give the same
 // bits. With `overlap`, the listener hands each bucket to a communication thread (the only
 // thread that makes collectives between begin() and finish()) as soon as it and every bucket
-// before it are final; without it, finish() reduces them all.
+// before it are final; without it, finish() reduces them all. The listener is set on the model
+// either way, so that its layers compute their gradients the same way (Linear's blocks) and
+// both give the same bits.
 // Gradients are scaled by this rank's share of the samples before they are summed, so the
 // result is the sample-weighted mean over ranks.
 class BucketedReduction final : public nn::GradientListener {
