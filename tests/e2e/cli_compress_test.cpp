@@ -2,6 +2,7 @@
 // against uncompressed training, the figures in metrics.jsonl, and bad values named by flag.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -15,8 +16,8 @@ using shoal::testing::runShell;
 
 namespace {
 
-CliResult mpirun2(const std::string& args) {
-  return runShell("ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1"
+CliResult mpirun2(const std::string& args, const std::string& env = "") {
+  return runShell(env + " ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1"
                   " OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun "
                   "--oversubscribe -np 2 " + shoal::testing::cliPath() + " " + args,
                   300);
@@ -111,4 +112,20 @@ TEST_F(Compression, BadValuesAreRejectedNamingTheFlag) {
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find("compress"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("zip"), std::string::npos) << r.err;
+}
+
+TEST_F(Compression, AStalledRankIsNamedByTheCommunicationThread) {
+  // with overlap the collectives run on the communication thread: its deadline ends the job too
+  for (const std::string compress : {"none", "threshold"}) {
+    SCOPED_TRACE("--compress " + compress);
+    auto start = std::chrono::steady_clock::now();
+    auto r = mpirun2(trainArgs(path("run-" + compress), "--overlap on --comm-timeout 3 --compress " + compress),
+                     "SHOAL_INJECT_FAULT=stall@1:7");
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_NE(r.exitCode, 0);
+    EXPECT_NE(r.err.find("rank 0: waited 3 s (--comm-timeout) for the other ranks at collective #"),
+              std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("rank 1 did not arrive (stalled or dead)"), std::string::npos) << r.err;
+    EXPECT_LT(seconds, 30);
+  }
 }
