@@ -67,9 +67,10 @@ void expectEveryGradientReportedOnce(nn::Module& model, const Shape& sampleShape
   }
 }
 
-std::unique_ptr<nn::Module> zooModel(const std::string& name, const Shape& sample) {
+std::unique_ptr<nn::Module> zooModel(const std::string& name, const Shape& sample,
+                                     const nn::ZooOptions& options = {}) {
   nn::manualSeed(3);
-  return nn::buildModel(nn::zooSpec(name, sample, 10), sample);
+  return nn::buildModel(nn::zooSpec(name, sample, 10, options), sample);
 }
 
 TEST(GradientListener, MlpReportsEveryGradientOnceThroughFusedSteps) {
@@ -77,10 +78,11 @@ TEST(GradientListener, MlpReportsEveryGradientOnceThroughFusedSteps) {
   expectEveryGradientReportedOnce(*model, Shape{784});
 }
 
-TEST(GradientListener, ALargeLinearGradientIsReportedInBlocksWithTheSameValues) {
-  // 784 x 1000 weights: the bias, then 8 blocks of 125 rows from the last; the values equal
-  // those of the one product computed without a listener
+// 784 x 1000 weights: the bias, then 8 blocks of 125 rows from the last; the values equal those
+// of the one product computed without a listener, in fp32 and in bf16 precision.
+void expectBlocksEqualOneProduct(nn::Precision precision) {
   auto model = zooModel("mlp", Shape{784});
+  model->setPrecision(precision);
   nn::FlatParameters& flat = model->flatParameters();
   Tensor input = randomTensor(Shape{784}.withBatch(4), 5);
   Tensor gradOutput = randomTensor(model->forward(input).shape(), 7);
@@ -101,14 +103,22 @@ TEST(GradientListener, ALargeLinearGradientIsReportedInBlocksWithTheSameValues) 
   shoal::testing::expectNear(flat.grads(), whole, 1e-5, 1e-6, "blocked vs one product");
 }
 
+TEST(GradientListener, ALargeLinearGradientIsReportedInBlocksWithTheSameValues) {
+  expectBlocksEqualOneProduct(nn::Precision::F32);
+}
+
+TEST(GradientListener, Bf16LinearGradientBlocksEqualTheOneProduct) {
+  expectBlocksEqualOneProduct(nn::Precision::BF16);
+}
+
 TEST(GradientListener, LeNetReportsThroughFusedConvolutions) {
   auto model = zooModel("lenet5", Shape{1, 28, 28});
   expectEveryGradientReportedOnce(*model, Shape{1, 28, 28});
 }
 
 TEST(GradientListener, GraphModelReportsEveryNode) {
-  auto model = zooModel("resnet", Shape{1, 28, 28});
-  expectEveryGradientReportedOnce(*model, Shape{1, 28, 28});
+  auto model = zooModel("resnet", Shape{1, 12, 12}, {.resnetWidths = {4, 8, 8}});
+  expectEveryGradientReportedOnce(*model, Shape{1, 12, 12});
 }
 
 }  // namespace
