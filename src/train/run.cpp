@@ -127,8 +127,12 @@ void Run::prepare() {
   Parts& p = *parts_;
   const dist::Strategy strategy = dist::parseStrategy(c.dist.strategy);
   if (comm_->size() > 1 || strategy == dist::Strategy::Lbfgs)
-    p.sync = std::make_unique<dist::Synchronizer>(*comm_, strategy,
-                                                  c.dist.averageEvery > 0 ? c.dist.averageEvery : 10);
+    p.sync = std::make_unique<dist::Synchronizer>(
+        *comm_, strategy, c.dist.averageEvery > 0 ? c.dist.averageEvery : 10,
+        dist::ExchangeOptions{.compression = dist::parseCompression(c.dist.compress),
+                              .thresholdDensity = c.dist.thresholdDensity,
+                              .overlap = c.dist.overlap,
+                              .bucketBytes = static_cast<int64_t>(c.dist.bucketMb * 1e6)});
   const std::string name = inputs_ ? inputs_->modelName : modelName(c);
   if (inputs_) {
     p.criterion = inputs_->criterion;

@@ -1,6 +1,7 @@
 // Checking a RunConfig's values and combinations, naming the configuration keys at fault.
 #include <charconv>
 #include <initializer_list>
+#include <sstream>
 
 #include "shoal/error.hpp"
 #include "shoal/train/class_weights.hpp"
@@ -95,6 +96,15 @@ void RunConfig::check() const {
     throw ConfigError("dist.rank", "\"dist.rank\" " + std::to_string(dist.rank) + " is out of range for "
                                    "\"dist.world_size\" " + std::to_string(dist.worldSize) + " (ranks 0-" +
                                    std::to_string(dist.worldSize - 1) + ")");
+  expectOneOf("dist.compress", dist.compress, {"none", "bf16", "threshold"});
+  if (!(dist.thresholdDensity > 0 && dist.thresholdDensity <= 1))
+    throw ConfigError("dist.threshold_density", "\"dist.threshold_density\" must be in (0, 1], got " +
+                                                    (std::ostringstream() << dist.thresholdDensity).str());
+  expectPositive("dist.bucket_mb", dist.bucketMb);
+  if (dist.compress != "none" && dist.strategy != "allreduce")
+    throw ConfigError("dist.compress", "\"dist.compress\" applies to \"dist.strategy\" allreduce");
+  if (dist.overlap && dist.strategy != "allreduce")
+    throw ConfigError("dist.overlap", "\"dist.overlap\" applies to \"dist.strategy\" allreduce");
   if (dist.averageEvery > 0 && dist.strategy != "average")
     throw ConfigError("dist.average_every", "\"dist.average_every\" applies to \"dist.strategy\" average");
   if (dist.strategy == "lbfgs" && optim.method != "lbfgs")

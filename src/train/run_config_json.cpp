@@ -78,6 +78,10 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("world_size", c.dist.worldSize);
     v.field("rank", c.dist.rank);
     v.field("job_secret_file", c.dist.jobSecretFile);
+    v.field("compress", c.dist.compress);
+    v.field("threshold_density", c.dist.thresholdDensity);
+    v.field("overlap", c.dist.overlap);
+    v.field("bucket_mb", c.dist.bucketMb);
   });
   v.section("checkpoint", [&] {
     v.field("dir", c.checkpoint.dir);

@@ -14,6 +14,16 @@
 namespace shoal::train {
 namespace {
 
+// " (gradients as threshold codes, density 0.01, overlapped in 1 MB buckets)"; empty for plain floats.
+std::string exchangeDescription(const DistConfig& dist) {
+  if (dist.compress == "none" && !dist.overlap) return "";
+  std::ostringstream s;
+  s << " (gradients as " << (dist.compress == "none" ? "floats" : dist.compress == "bf16" ? "bf16" : "threshold codes");
+  if (dist.compress == "threshold") s << ", density " << dist.thresholdDensity;
+  s << (dist.overlap ? ", overlapped" : "") << " in " << dist.bucketMb << " MB buckets)";
+  return s.str();
+}
+
 // "batch 64 per rank x 2 ranks (global batch 128)", "full batch (L-BFGS over 60000 samples)".
 std::string batchDescription(const RunConfig& config, const dist::Synchronizer* sync, int ranks) {
   const std::string batch = std::to_string(config.batch);
@@ -24,7 +34,8 @@ std::string batchDescription(const RunConfig& config, const dist::Synchronizer* 
          std::to_string(config.batch * ranks) + ")" + strategy +
          (sync->strategy() == dist::Strategy::Average
               ? " every " + std::to_string(sync->averageEvery()) + " steps"
-              : "");
+              : "") +
+         exchangeDescription(config.dist);
 }
 
 // The model summary table as log lines, and as a "summary" record.
@@ -97,7 +108,9 @@ void recordStart(const RunConfig& config, const std::string& command, const std:
               {"dist", {{"strategy", sync ? dist::strategyName(sync->strategy()) : "none"},
                         {"ranks", ranks},
                         {"average_every", sync ? sync->averageEvery() : 0},
-                        {"shard", config.dist.shard}}},
+                        {"shard", config.dist.shard},
+                        {"compress", config.dist.compress},
+                        {"overlap", config.dist.overlap}}},
               {"epochs", config.end.epochs},
               {"seed", config.seed},
               {"criterion", parts.criterion->typeName()},

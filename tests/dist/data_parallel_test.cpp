@@ -19,23 +19,13 @@
 #include "shoal/train/optimizer.hpp"
 #include "support/fixtures.hpp"
 #include "support/synthetic_data.hpp"
+#include "two_ranks.hpp"
 
 using namespace shoal;
+using shoal::testing::messagesOnly;
+using shoal::testing::world;
 
 namespace {
-
-dist::Communicator& world() {
-  static std::unique_ptr<dist::Communicator> comm = dist::connect(/*timeoutSeconds=*/60);
-  return *comm;
-}
-
-// The same ranks with every collective left to Open MPI's messages.
-dist::Communicator& messagesOnly() {
-  world();  // the first communicator made initialises MPI and finalises it last
-  static std::unique_ptr<dist::Communicator> comm =
-      dist::connect(/*timeoutSeconds=*/60, /*sharedMemory=*/false);
-  return *comm;
-}
 
 // A value that differs by rank and position and has a full mantissa.
 float valueAt(int rank, int64_t i) { return static_cast<float>((rank + 1) * 0.37 + i * 1e-3) / 3.0f; }

@@ -65,6 +65,12 @@ struct DistConfig {
   int64_t worldSize = 0;  // 0: from the environment
   int64_t rank = -1;      // -1: from the environment
   std::string jobSecretFile;  // the job secret's file (else SHOAL_JOB_SECRET); never the secret itself
+  // How allreduce moves gradients (dist::ExchangeOptions): "none", "bf16" (half the bytes) or
+  // "threshold" (DL4J's threshold encoding with error feedback)
+  std::string compress = "none";
+  double thresholdDensity = 0.01;  // threshold: target fraction of elements sent per step, in (0, 1]
+  bool overlap = false;            // reduce gradient buckets on a communication thread during backward
+  double bucketMb = 1;             // bucket size in MB (10^6 bytes) of fp32 gradients
 };
 
 struct CheckpointConfig {
