@@ -88,7 +88,7 @@ def run_training(model: Any, train: DataSet, *, criterion: Any = None, optim_met
     method = optim_method if optim_method is not None else SGD()
     config = {"optim": method.config(), "end": end_config(end_trigger or MaxEpoch(10)), "batch": int(batch_size),
               "validate_every": every_iterations(validation_trigger or EveryEpoch(), "validation trigger"),
-              "validate_batch": int(validation_batch_size)}
+              "validation": {"batch": int(validation_batch_size)}}
     config = deep_merge(config, settings)
     crit = criterion.handle() if criterion is not None else None
     if crit is not None:

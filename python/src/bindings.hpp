@@ -40,8 +40,10 @@ Shape toShape(const std::vector<int64_t>& extents);
 std::vector<int64_t> toList(const Shape& shape);
 // The process's communicator: the MPI job's when launched by mpirun, else a single process.
 std::shared_ptr<dist::Communicator> processCommunicator();
-// A criterion by its BigDL name (ClassNLLCriterion, CrossEntropyCriterion, MSECriterion).
-std::shared_ptr<nn::Criterion> makeCriterion(const std::string& type, bool sizeAverage);
+// A criterion by its BigDL name (ClassNLLCriterion, CrossEntropyCriterion, MSECriterion), the first
+// two with optional per-class weights.
+std::shared_ptr<nn::Criterion> makeCriterion(const std::string& type, bool sizeAverage,
+                                             const std::vector<float>& weights = {});
 
 void bindErrors(py::module_& m);
 void bindModel(py::module_& m);

@@ -21,10 +21,14 @@ Tensor floatTensor(const py::array& a, const char* what) {
 
 }  // namespace
 
-std::shared_ptr<nn::Criterion> makeCriterion(const std::string& type, bool sizeAverage) {
+std::shared_ptr<nn::Criterion> makeCriterion(const std::string& type, bool sizeAverage,
+                                             const std::vector<float>& weights) {
   const nn::Reduction r = sizeAverage ? nn::Reduction::Mean : nn::Reduction::Sum;
-  if (type == "ClassNLLCriterion") return std::make_shared<nn::ClassNLLCriterion>(r);
-  if (type == "CrossEntropyCriterion") return std::make_shared<nn::CrossEntropyCriterion>(r);
+  for (float w : weights)
+    if (!(w >= 0.0f)) throw UsageError(type + ": class weights must not be negative");
+  if (type == "ClassNLLCriterion") return std::make_shared<nn::ClassNLLCriterion>(r, weights);
+  if (type == "CrossEntropyCriterion") return std::make_shared<nn::CrossEntropyCriterion>(r, weights);
+  if (!weights.empty()) throw UsageError(type + " takes no class weights");
   if (type == "MSECriterion") return std::make_shared<nn::MSECriterion>(r);
   throw UsageError("unknown criterion '" + type + "' (ClassNLLCriterion, CrossEntropyCriterion, MSECriterion)");
 }
@@ -45,7 +49,8 @@ void bindCriterion(py::module_& m) {
            },
            py::arg("input"), py::arg("target"), "The gradient of the loss with respect to `input`.");
   m.def("make_criterion", &makeCriterion, py::arg("type"), py::arg("size_average") = true,
-        "A criterion by its BigDL name.");
+        py::arg("weights") = std::vector<float>{},
+        "A criterion by its BigDL name; ClassNLL and CrossEntropy take one weight per class.");
 }
 
 }  // namespace shoal::python

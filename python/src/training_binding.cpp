@@ -97,11 +97,17 @@ class CallbackObserver : public train::StepObserver {
 
 std::vector<train::ValidationMethod> methodsFrom(const std::vector<std::string>& names) {
   std::vector<train::ValidationMethod> methods;
-  for (const std::string& n : names) {
-    if (n == "Top1Accuracy") methods.push_back(train::Top1Accuracy());
-    else if (n == "Top5Accuracy") methods.push_back(train::Top5Accuracy());
-    else if (n == "Loss") methods.push_back(train::Loss());
-    else throw UsageError("unknown validation method '" + n + "' (Top1Accuracy, Top5Accuracy, Loss)");
+  for (const std::string& n : names) {  // "AUC", "F1@0.3": a threshold after '@'
+    const size_t at = n.find('@');
+    double threshold = 0.5;
+    if (at != std::string::npos) {
+      try {
+        threshold = std::stod(n.substr(at + 1));
+      } catch (const std::exception&) {
+        throw UsageError("validation method '" + n + "': the threshold after '@' is not a number");
+      }
+    }
+    methods.push_back(train::validationMethodNamed(n.substr(0, at), threshold));
   }
   return methods;
 }
@@ -216,6 +222,8 @@ void bindTraining(py::module_& m) {
           }
           py::dict out;
           for (const auto& r : results) out[py::str(r.name)] = r.value();
+          for (const auto& r : results)
+            if (!r.perClass.empty()) out[py::str(r.name + "_per_class")] = r.perClass;
           return out;
         },
         py::arg("model"), py::arg("data"), py::arg("methods"), py::arg("criterion"), py::arg("batch"),

@@ -1,7 +1,8 @@
-"""mpirun -np 2 python3 ...: data-parallel training from Python with each strategy gives the CLI's 2-rank
-weights bit for bit, and the run directory (written by rank 0) holds what the CLI's does; mpi4py and
-shoal share one MPI job whichever initialises MPI first."""
+"""mpirun -np 2 python3 ...: data-parallel training from Python with each strategy (and with gradient
+compression and overlap) gives the CLI's 2-rank weights bit for bit, and the run directory (written by
+rank 0) holds what the CLI's does; mpi4py and shoal share one MPI job whichever initialises MPI first."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,12 +19,13 @@ MPIRUN = shutil.which("mpirun")
 pytestmark = pytest.mark.skipif(MPIRUN is None, reason="needs Open MPI's mpirun")
 
 SCRIPT = r"""
+import json
 import sys
 import shoal
 from shoal.nn import zoo
 from shoal.optim import LBFGS, SGD, MaxEpoch, Optimizer
 
-csv, strategy, out = sys.argv[1:4]
+csv, strategy, out, dist = sys.argv[1:4] + [json.loads(sys.argv[4])]
 rank, size = shoal.init()
 assert (rank, size) == (shoal.rank(), shoal.world_size()) and size == 2
 x, y = shoal.data.read_csv(csv)
@@ -31,7 +33,7 @@ shoal.manual_seed(3)
 model = zoo.mlp(input_shape=(6,), classes=3, hidden=(8,))
 method = LBFGS() if strategy == "lbfgs" else SGD(lr=0.05)
 opt = Optimizer(model, (x, y), end_trigger=MaxEpoch(2), optim_method=method, batch_size=8, seed=3)
-opt.set_strategy(strategy).set_settings({"output": {"dir": out, "quiet": True}})
+opt.set_strategy(strategy).set_settings({"output": {"dir": out, "quiet": True}, "dist": dist})
 opt.optimize()
 print(f"rank {rank}: {opt.summary['iterations']} iterations", flush=True)
 """
@@ -47,16 +49,26 @@ def mpirun(*args):
     return r.stdout
 
 
-@pytest.mark.parametrize("strategy", ["allreduce", "average", "lbfgs"])
-def test_two_ranks_from_python_match_the_cli(tmp_path, strategy):
+# (strategy, the settings' "dist" keys, the same as CLI flags)
+CASES = [
+    ("allreduce", {}, []),
+    ("average", {}, []),
+    ("lbfgs", {}, []),
+    ("allreduce", {"compress": "threshold", "threshold_density": 0.1, "overlap": True, "bucket_mb": 0.0001},
+     ["--compress", "threshold", "--threshold-density", 0.1, "--overlap", "on", "--bucket-mb", 0.0001]),
+]
+
+
+@pytest.mark.parametrize("strategy,dist,flags", CASES)
+def test_two_ranks_from_python_match_the_cli(tmp_path, strategy, dist, flags):
     data = tmp_path / "train.csv"
     write_csv(data, n=160, features=6, classes=3)
     optim = ["--optim", "lbfgs"] if strategy == "lbfgs" else ["--lr", "0.05"]
     mpirun(CLI, "train", "--model", "mlp", "--hidden", 8, "--train-csv", data, "--epochs", 2, "--batch", 8,
-           *optim, "--dist", strategy, "--seed", 3, "--quiet", "--out", tmp_path / "cli")
+           *optim, "--dist", strategy, *flags, "--seed", 3, "--quiet", "--out", tmp_path / "cli")
     script = tmp_path / "train.py"
     script.write_text(SCRIPT)
-    out = mpirun(sys.executable, script, data, strategy, tmp_path / "py")
+    out = mpirun(sys.executable, script, data, strategy, tmp_path / "py", json.dumps(dist))
     assert "rank 0:" in out and "rank 1:" in out
     written = set(os.listdir(tmp_path / "py"))
     assert {"model.shoal", "metrics.jsonl", "train.log", "config.json"} <= written <= set(os.listdir(tmp_path / "cli"))

@@ -249,7 +249,7 @@ def test_validation_runs_in_the_batch_size_set_validation_gives(tmp_path):
     opt.set_validation(batch_size=50, val_set=(x[:90], y[:90]), methods=[Top1Accuracy()])
     opt.set_settings({"output": {"quiet": True, "dir": str(tmp_path / "run")}}).optimize()
     config = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert config["validate_batch"] == 50 and config["batch"] == 16
+    assert config["validation"]["batch"] == 50 and config["batch"] == 16
     assert 0.0 <= opt.summary["validation"]["Top1Accuracy"] <= 1.0
     with pytest.raises(ValueError, match="batch_size must be positive"):
         opt.set_validation(batch_size=0, val_set=(x, y))
@@ -264,3 +264,31 @@ def test_engine_lines_go_through_sys_stdout_so_notebooks_show_them():
         Optimizer(small_model(), (x, y), end_trigger=MaxEpoch(2), batch_size=16).optimize()
     lines = captured.getvalue().splitlines()
     assert sum(line.startswith("epoch ") for line in lines) == 2, lines
+
+
+def test_risk_metrics_and_class_weights_from_python():
+    from shoal.nn import ClassNLLCriterion
+    from shoal.optim import AUC, F1, LogLoss, PrAUC, Recall
+    rng = np.random.RandomState(5)
+    x = rng.randn(1500, 4).astype(np.float32)
+    y = (rng.rand(1500) < 1 / (1 + np.exp(-(-2.5 + 2 * x[:, 0])))).astype(np.int64)
+    model = small_model(features=4, classes=2).compile(optimizer=SGD(lr=0.1), metrics=["accuracy"])
+    model.fit(x, y, batch_size=50, epochs=3, verbose=False)
+    metrics = model.evaluate(x, y, metrics=[AUC(), PrAUC(), LogLoss(), F1(threshold=0.3), Recall(0.3)])
+    p1 = np.exp(model.predict(x)[:, 1])  # the model ends in LogSoftMax
+    # the AUC is the share of (positive, negative) pairs ranked right, ties counting half
+    pos, neg = p1[y == 1], p1[y == 0]
+    pairs = (pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean()
+    assert metrics["AUC"] == pytest.approx(pairs, abs=1e-6)
+    assert 0 < metrics["PR_AUC"] < 1 and metrics["LogLoss"] > 0
+    assert metrics["Recall"] == pytest.approx(((p1 >= 0.3) & (y == 1)).sum() / (y == 1).sum(), abs=1e-9)
+    weighted = ClassNLLCriterion(weights=[1.0, 4.0])
+    logp = np.log(np.array([[0.7, 0.3], [0.2, 0.8]], np.float32))
+    assert weighted.forward(logp, np.array([1, 0])) == pytest.approx(-(4 * np.log(0.3) + np.log(0.2)) / 5, rel=1e-5)
+    with pytest.raises(shoal.UsageError, match="unknown validation method 'gini'"):
+        model.evaluate(x, y, metrics=["gini"])
+    # class weights and a stratified validation split through the run configuration
+    summary = small_model(features=4, classes=2).compile(optimizer=SGD(lr=0.1), metrics=[AUC(), Recall()]).fit(
+        x, y, batch_size=50, epochs=2, verbose=False,
+        settings={"class_weight": "balanced", "validation": {"split": 0.2, "stratify": True}})
+    assert summary["validation"]["AUC"] > 0.7 and summary["validation"]["Recall"] > 0.5

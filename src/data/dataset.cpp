@@ -185,18 +185,28 @@ Dataset Dataset::head(int64_t count) const {
 Dataset Dataset::slice(int64_t first, int64_t count, int64_t stride) const {
   if (first < 0 || count < 0 || stride < 1 || (count > 0 && first + (count - 1) * stride >= size_))
     throw UsageError("data set slice out of range");
-  const int64_t width = sampleShape_.numel();
+  std::vector<int64_t> indices(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) indices[i] = first + i * stride;
+  return select(indices);
+}
+
+Dataset Dataset::select(std::span<const int64_t> indices) const {
+  for (int64_t at : indices)
+    if (at < 0 || at >= size_)
+      throw UsageError("data set index " + std::to_string(at) + " out of range (" + std::to_string(size_) +
+                       " samples)");
+  const int64_t width = sampleShape_.numel(), count = static_cast<int64_t>(indices.size());
   Dataset d;
   d.sampleShape_ = sampleShape_;
   d.size_ = count;
   d.numClasses_ = numClasses_;
   d.preprocessing_ = preprocessing_;
-  // Rows first, first + stride, ... of `from` (perSample values each), copied.
+  // The rows at `indices` of `from` (perSample values each), copied.
   auto copyRows = [&](const auto* from, int64_t perSample) {
     using T = std::remove_const_t<std::remove_pointer_t<decltype(from)>>;
     std::vector<T> to(static_cast<size_t>(count * perSample));
     for (int64_t i = 0; i < count; ++i) {
-      const T* begin = from + (first + i * stride) * perSample;
+      const T* begin = from + indices[i] * perSample;
       std::copy(begin, begin + perSample, to.begin() + i * perSample);
     }
     return to;

@@ -1,12 +1,14 @@
 // The Open MPI communicator: before each collective the ranks tell each other they arrived, and
 // that wait has a deadline, so a stalled rank ends the job with a message naming it. When all
 // ranks run on one machine, all-reduces of the gradient buffer and of small values go through
-// shared memory (SharedMemoryReducer) instead of messages.
+// shared memory (SharedMemoryReducer) instead of messages. bf16 sums run a ring of MPI
+// point-to-point messages of this file's own, so that every rank gets the same bits.
 #include <mpi.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <thread>
 
@@ -35,7 +37,10 @@ class MpiCommunicator final : public Communicator {
     int initialized = 0;
     MPI_Initialized(&initialized);
     if (!initialized) {
-      MPI_Init(nullptr, nullptr);
+      // serialized: overlapped gradient reduction makes its collectives on a thread of its own
+      // (one thread at a time, never two at once)
+      int provided = 0;
+      MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
       ownsMpi_ = true;
     }
     MPI_Comm_dup(MPI_COMM_WORLD, &collectives_);
@@ -91,31 +96,62 @@ class MpiCommunicator final : public Communicator {
         });
   }
 
-  // (the compress branch replaces these two with a per-hop bf16 ring and one all-gather-v)
+  // A ring over the ranks: reduce-scatter, then all-gather, in p - 1 hops each. Chunk c of p
+  // (near-equal, in order) is summed along the ring from rank c: ((x_c + x_c+1) + x_c+2) ...,
+  // each addition in float and rounded to bf16 (for 2 ranks: bf16(x_0 + x_1) exactly); the
+  // all-gather then copies the finished chunks, so every rank holds the same bits.
   void allReduceBf16(std::span<bfloat16> data) override {
-    std::vector<float> wide(data.size());
-    for (size_t i = 0; i < data.size(); ++i) wide[i] = static_cast<float>(data[i]);
-    allReduce(std::span<float>(wide), ReduceOp::Sum);
-    for (size_t i = 0; i < data.size(); ++i) data[i] = bfloat16(wide[i]);
+    if (size_ == 1 || data.empty()) return;
+    run("an all-reduce of bf16 values", data.size(), ringBytes(data.size_bytes()), [&] {
+      const int64_t n = static_cast<int64_t>(data.size());
+      auto chunkBegin = [&](int c) { return n * c / size_; };
+      auto chunk = [&](int c) {
+        c = ((c % size_) + size_) % size_;
+        return data.subspan(chunkBegin(c), chunkBegin(c + 1) - chunkBegin(c));
+      };
+      ringScratch_.resize(static_cast<size_t>(n / size_ + 1));
+      const int right = (rank_ + 1) % size_, left = (rank_ + size_ - 1) % size_;
+      for (int hop = 0; hop < size_ - 1; ++hop) {
+        std::span<bfloat16> out = chunk(rank_ - hop), in = chunk(rank_ - hop - 1);
+        MPI_Sendrecv(out.data(), static_cast<int>(out.size_bytes()), MPI_BYTE, right, kRingTag,
+                     ringScratch_.data(), static_cast<int>(in.size_bytes()), MPI_BYTE, left,
+                     kRingTag, collectives_, MPI_STATUS_IGNORE);
+        for (size_t i = 0; i < in.size(); ++i)
+          in[i] = bfloat16(static_cast<float>(ringScratch_[i]) + static_cast<float>(in[i]));
+      }
+      for (int hop = 0; hop < size_ - 1; ++hop) {
+        std::span<bfloat16> out = chunk(rank_ + 1 - hop), in = chunk(rank_ - hop);
+        MPI_Sendrecv(out.data(), static_cast<int>(out.size_bytes()), MPI_BYTE, right, kRingTag,
+                     in.data(), static_cast<int>(in.size_bytes()), MPI_BYTE, left, kRingTag,
+                     collectives_, MPI_STATUS_IGNORE);
+      }
+    });
   }
 
   std::vector<std::vector<std::byte>> allGatherBytes(std::span<const std::byte> data) override {
-    std::vector<int64_t> lengths = allGather(static_cast<int64_t>(data.size()));
-    std::vector<int> counts(size_), offsets(size_);
-    int total = 0;
-    for (int q = 0; q < size_; ++q) {
-      counts[q] = static_cast<int>(lengths[q]);
-      offsets[q] = total;
-      total += counts[q];
-    }
-    std::vector<std::byte> all(static_cast<size_t>(total));
+    if (data.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+      throw UsageError("allGatherBytes: " + std::to_string(data.size()) + " bytes, at most " +
+                       std::to_string(std::numeric_limits<int>::max()) + " per rank");
+    std::vector<std::vector<std::byte>> all(size_);
     run("an all-gather of bytes", data.size(), static_cast<double>(data.size()) * (size_ - 1), [&] {
-      MPI_Allgatherv(data.data(), static_cast<int>(data.size()), MPI_BYTE, all.data(), counts.data(),
-                     offsets.data(), MPI_BYTE, collectives_);
+      const int length = static_cast<int>(data.size());
+      std::vector<int> lengths(size_), offsets(size_);
+      MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, collectives_);
+      int64_t total = 0;
+      for (int q = 0; q < size_; ++q) {
+        offsets[q] = static_cast<int>(total);
+        total += lengths[q];
+      }
+      if (total > std::numeric_limits<int>::max())
+        throw UsageError("allGatherBytes: " + std::to_string(total) + " bytes from all ranks, at most " +
+                         std::to_string(std::numeric_limits<int>::max()));
+      std::vector<std::byte> gathered(static_cast<size_t>(total));
+      MPI_Allgatherv(data.data(), length, MPI_BYTE, gathered.data(), lengths.data(), offsets.data(),
+                     MPI_BYTE, collectives_);
+      for (int q = 0; q < size_; ++q)
+        all[q].assign(gathered.begin() + offsets[q], gathered.begin() + offsets[q] + lengths[q]);
     });
-    std::vector<std::vector<std::byte>> out(size_);
-    for (int q = 0; q < size_; ++q) out[q].assign(all.begin() + offsets[q], all.begin() + offsets[q] + counts[q]);
-    return out;
+    return all;
   }
 
   void broadcast(std::span<float> data, int root) override {
@@ -239,8 +275,11 @@ class MpiCommunicator final : public Communicator {
     abort(1);
   }
 
+  static constexpr int kRingTag = 16;
+
   double timeout_;
   std::string timeoutName_;
+  std::vector<bfloat16> ringScratch_;  // the chunk a bf16 ring hop receives
   bool ownsMpi_ = false;
   MPI_Comm collectives_ = MPI_COMM_NULL;
   MPI_Comm arrivals_ = MPI_COMM_NULL;

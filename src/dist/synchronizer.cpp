@@ -39,11 +39,52 @@ std::string strategyName(Strategy s) {
   return "?";
 }
 
-Synchronizer::Synchronizer(Communicator& comm, Strategy strategy, int64_t averageEvery)
-    : comm_(comm), strategy_(strategy), averageEvery_(averageEvery) {
+Synchronizer::Synchronizer(Communicator& comm, Strategy strategy, int64_t averageEvery,
+                           ExchangeOptions exchange)
+    : comm_(comm), strategy_(strategy), averageEvery_(averageEvery), exchangeOptions_(exchange) {
   if (averageEvery_ < 1)
     throw ConfigError("dist.average_every", "\"dist.average_every\" must be at least 1, got " +
                                                 std::to_string(averageEvery_));
+  if (strategy_ != Strategy::AllReduce && exchange.compression != Compression::None)
+    throw ConfigError("dist.compress", "\"dist.compress\" applies to \"dist.strategy\" allreduce");
+  if (strategy_ != Strategy::AllReduce && exchange.overlap)
+    throw ConfigError("dist.overlap", "\"dist.overlap\" applies to \"dist.strategy\" allreduce");
+  if (!(exchange.thresholdDensity > 0 && exchange.thresholdDensity <= 1))
+    throw ConfigError("dist.threshold_density", "\"dist.threshold_density\" must be in (0, 1]");
+  if (exchange.bucketBytes <= 0) throw ConfigError("dist.bucket_mb", "\"dist.bucket_mb\" must be positive");
+}
+
+Synchronizer::~Synchronizer() = default;
+
+void Synchronizer::watchBackward(nn::Module& model) {
+  unwatchBackward();
+  if (strategy_ != Strategy::AllReduce ||
+      (exchangeOptions_.compression == Compression::None && !exchangeOptions_.overlap))
+    return;
+  exchange_ = std::make_unique<BucketedReduction>(comm_, model, exchangeOptions_.compression,
+                                                  exchangeOptions_.thresholdDensity,
+                                                  exchangeOptions_.bucketBytes, exchangeOptions_.overlap);
+}
+
+void Synchronizer::unwatchBackward() {
+  if (!exchange_) return;
+  finishedExchanges_ = exchangeStats();
+  exchange_.reset();
+}
+
+void Synchronizer::beginBackward(float loss, int64_t samples, int stopSignal) {
+  if (exchange_) exchange_->begin(loss, samples, stopSignal);
+}
+
+ExchangeStats Synchronizer::exchangeStats() const {
+  ExchangeStats s = finishedExchanges_;
+  if (!exchange_) return s;
+  const CompressionStats& c = exchange_->reducer().stats();
+  s.offeredElements += c.offeredElements;
+  s.sentElements += c.sentElements;
+  s.commSeconds += exchange_->stats().commSeconds;
+  s.exposedSeconds += exchange_->stats().exposedSeconds;
+  return s;
 }
 
 void Synchronizer::broadcastModel(nn::Module& model) {
@@ -59,6 +100,11 @@ SharedGradients Synchronizer::shareGradients(nn::FlatParameters& flat) {
 float Synchronizer::reduceGradients(nn::FlatParameters& flat, float loss, int64_t samples,
                                     int stopSignal) {
   if (strategy_ == Strategy::Average) return loss;
+  if (exchange_) {
+    const std::array<double, 3> totals = exchange_->finish();
+    stopAgreed_ = totals[2] > 0;
+    return static_cast<float>(totals[0] / totals[1]);
+  }
   double totals[3] = {static_cast<double>(loss) * samples, static_cast<double>(samples),
                       stopSignal ? 1.0 : 0.0};
   comm_.allReduce(std::span<double>(totals), ReduceOp::Sum);

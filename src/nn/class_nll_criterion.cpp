@@ -28,8 +28,26 @@ void checkClassTargets(const Criterion& criterion, const Tensor& input, const Te
   }
 }
 
+void checkClassWeights(const Criterion& criterion, const std::vector<float>& weights, int64_t classes) {
+  if (weights.empty()) return;
+  if (static_cast<int64_t>(weights.size()) != classes)
+    throw ShapeError(criterion.typeName() + ": " + std::to_string(weights.size()) + " class weights for " +
+                     std::to_string(classes) + " classes");
+  for (float w : weights)
+    if (!(w >= 0.0f)) throw Error(criterion.typeName() + ": class weights must not be negative");
+}
+
+double sampleWeightTotal(const std::vector<float>& weights, const Tensor& target) {
+  const int64_t n = target.numel();
+  if (weights.empty()) return static_cast<double>(n);
+  double total = 0;
+  for (int64_t i = 0; i < n; ++i) total += sampleWeight(weights, target[i]);
+  return total;
+}
+
 void ClassNLLCriterion::checkTarget(const Tensor& input, const Tensor& target) const {
   checkClassTargets(*this, input, target);
+  checkClassWeights(*this, weights_, input.dim(1));
 }
 
 // input [N, C], target [N]
@@ -38,19 +56,22 @@ float ClassNLLCriterion::updateOutput(const Tensor& input, const Tensor& target)
   const float* x = input.data();
   const float* t = target.data();
   double sum = 0.0;
-  for (int64_t i = 0; i < n; ++i) sum += x[i * c + static_cast<int64_t>(t[i])];
-  if (reduction_ == Reduction::Mean && n > 0) sum /= static_cast<double>(n);
+  for (int64_t i = 0; i < n; ++i)
+    sum += static_cast<double>(sampleWeight(weights_, t[i])) * x[i * c + static_cast<int64_t>(t[i])];
+  const double total = sampleWeightTotal(weights_, target);
+  if (reduction_ == Reduction::Mean && total > 0) sum /= total;
   return static_cast<float>(-sum);
 }
 
-// gradInput [N, C]: -scale at each sample's target class, 0 elsewhere.
+// gradInput [N, C]: -w[t_n] * scale at each sample's target class, 0 elsewhere.
 void ClassNLLCriterion::updateGradInput(const Tensor& input, const Tensor& target) {
   int64_t n = input.dim(0), c = input.dim(1);
-  float scale = reduction_ == Reduction::Mean && n > 0 ? 1.0f / static_cast<float>(n) : 1.0f;
+  const double total = sampleWeightTotal(weights_, target);
+  float scale = reduction_ == Reduction::Mean && total > 0 ? static_cast<float>(1.0 / total) : 1.0f;
   gradInput_.fill(0.0f);
   float* g = gradInput_.data();
   const float* t = target.data();
-  for (int64_t i = 0; i < n; ++i) g[i * c + static_cast<int64_t>(t[i])] = -scale;
+  for (int64_t i = 0; i < n; ++i) g[i * c + static_cast<int64_t>(t[i])] = -scale * sampleWeight(weights_, t[i]);
 }
 
 }  // namespace shoal::nn

@@ -26,6 +26,7 @@ RowLogSumExp rowLogSumExp(const float* row, int64_t c) {
 
 void CrossEntropyCriterion::checkTarget(const Tensor& input, const Tensor& target) const {
   checkClassTargets(*this, input, target);
+  checkClassWeights(*this, weights_, input.dim(1));
 }
 
 // input [N, C], target [N]
@@ -37,16 +38,19 @@ float CrossEntropyCriterion::updateOutput(const Tensor& input, const Tensor& tar
   for (int64_t i = 0; i < n; ++i) {
     const float* row = x + i * c;
     RowLogSumExp r = rowLogSumExp(row, c);
-    sum += static_cast<double>(r.max) + r.logSum - row[static_cast<int64_t>(t[i])];
+    sum += sampleWeight(weights_, t[i]) *
+           (static_cast<double>(r.max) + r.logSum - row[static_cast<int64_t>(t[i])]);
   }
-  if (reduction_ == Reduction::Mean && n > 0) sum /= static_cast<double>(n);
+  const double total = sampleWeightTotal(weights_, target);
+  if (reduction_ == Reduction::Mean && total > 0) sum /= total;
   return static_cast<float>(sum);
 }
 
-// gradInput [N, C] = scale * (softmax(input) - onehot(target))
+// gradInput [N, C] = scale * w[target[n]] * (softmax(input) - onehot(target))
 void CrossEntropyCriterion::updateGradInput(const Tensor& input, const Tensor& target) {
   int64_t n = input.dim(0), c = input.dim(1);
-  float scale = reduction_ == Reduction::Mean && n > 0 ? 1.0f / static_cast<float>(n) : 1.0f;
+  const double total = sampleWeightTotal(weights_, target);
+  const float mean = reduction_ == Reduction::Mean && total > 0 ? static_cast<float>(1.0 / total) : 1.0f;
   const float* x = input.data();
   const float* t = target.data();
   float* g = gradInput_.data();
@@ -55,6 +59,7 @@ void CrossEntropyCriterion::updateGradInput(const Tensor& input, const Tensor& t
     float* gradRow = g + i * c;
     RowLogSumExp r = rowLogSumExp(row, c);
     float shift = r.max + r.logSum;
+    const float scale = mean * sampleWeight(weights_, t[i]);
     for (int64_t j = 0; j < c; ++j) gradRow[j] = scale * std::exp(row[j] - shift);
     gradRow[static_cast<int64_t>(t[i])] -= scale;
   }

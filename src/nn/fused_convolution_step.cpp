@@ -40,17 +40,20 @@ const Tensor& FusedConvolutionStep::productGrad(const Tensor& gradOutput) {
   return maskedGrad_;
 }
 
-// gradOutput (pooled or not) -> gradInput [N, In, H, W]; the layer's gradients += their share
+// gradOutput (pooled or not) -> gradInput [N, In, H, W]; the layer's gradients += their share,
+// first, so that they can travel while the input gradient is computed
 const Tensor& FusedConvolutionStep::backward(const Tensor& input, const Tensor& gradOutput) {
   const Tensor& grad = productGrad(gradOutput);
+  conv_->backwardWeights(input, grad, layer_.gradWeight(), layer_.gradBias());
+  layer_.gradientsReady();
   gradInput_.resize(input.shape(), input.dtype());
   conv_->backwardData(grad, layer_.weight(), gradInput_);
-  conv_->backwardWeights(input, grad, layer_.gradWeight(), layer_.gradBias());
   return gradInput_;
 }
 
 void FusedConvolutionStep::backwardParameters(const Tensor& input, const Tensor& gradOutput) {
   conv_->backwardWeights(input, productGrad(gradOutput), layer_.gradWeight(), layer_.gradBias());
+  layer_.gradientsReady();
 }
 
 }  // namespace shoal::nn

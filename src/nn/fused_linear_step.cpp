@@ -42,19 +42,18 @@ void FusedLinearStep::maskGradient(const Tensor& gradOutput) {
 void FusedLinearStep::addParameterGradients(const Tensor& input) {
   // an f32 input of a bf16 step was rounded into the layer's inputBf16_ by this pass's forward
   const Tensor& x = bf16() && input.dtype() != DType::BF16 ? layer_.inputBf16_ : input;
-  matmul_->backwardWeights(x, maskedGrad_, layer_.gradWeight_,
-                          layer_.withBias_ ? &layer_.gradBias_ : nullptr,
-                          /*accumulate=*/!layer_.overwriteGrads_);
-  layer_.overwriteGrads_ = false;
+  layer_.addParameterGradients(*matmul_, x, maskedGrad_);
+  layer_.gradientsReady();
 }
 
-// gradOutput [N, Out] -> gradInput [N, In]; the Linear's gradients += (or =) their share
+// gradOutput [N, Out] -> gradInput [N, In]; the Linear's gradients += (or =) their share, first,
+// so that they can travel while the input gradient is computed
 const Tensor& FusedLinearStep::backward(const Tensor& input, const Tensor& gradOutput) {
   maskGradient(gradOutput);
+  addParameterGradients(input);
   gradInput_.resize(input.shape(), input.dtype());
   matmul_->backwardData(maskedGrad_, bf16() ? layer_.bf16Weight(false) : layer_.weight_,
                         gradInput_);
-  addParameterGradients(input);
   return gradInput_;
 }
 

@@ -1,7 +1,9 @@
 // Linear layer on the backend's matrix product, its fusion with a following ReLU and its registration.
 #include "shoal/nn/linear.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "shoal/backend/backend.hpp"
 #include "shoal/backend/vector_kernels.hpp"
@@ -102,16 +104,58 @@ void Linear::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
 }
 
 void Linear::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
-  Tensor* gradBias = withBias_ ? &gradBias_ : nullptr;
-  if (precision_ != Precision::BF16) {
-    matmul_->backwardWeights(input, gradOutput, gradWeight_, gradBias, !overwriteGrads_);
-  } else {
-    // an f32 input was rounded into inputBf16_ by this pass's forward
-    const Tensor& x = input.dtype() == DType::BF16 ? input : inputBf16_;
-    matmul_->backwardWeights(x, asBf16(gradOutput, gradBf16_), gradWeight_, gradBias,
-                             !overwriteGrads_);
-  }
+  if (precision_ != Precision::BF16) return addParameterGradients(*matmul_, input, gradOutput);
+  // an f32 input was rounded into inputBf16_ by this pass's forward
+  const Tensor& x = input.dtype() == DType::BF16 ? input : inputBf16_;
+  addParameterGradients(*matmul_, x, asBf16(gradOutput, gradBf16_));
+}
+
+namespace {
+
+// column sums of gy [N, Out] (f32 or bf16) into gradBias [Out], added or written
+template <class T>
+void addColumnSums(const Tensor& gy, Tensor& gradBias, bool accumulate) {
+  const int64_t n = gy.dim(0), out = gy.dim(1);
+  const T* g = gy.data<T>();
+  float* b = gradBias.data();
+  if (!accumulate) std::fill(b, b + out, 0.0f);
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t j = 0; j < out; ++j) b[j] += static_cast<float>(g[s * out + j]);
+}
+
+// columns [first, first + count) of gy [N, Out] into block [N, count], of gy's element type
+void copyColumns(const Tensor& gy, int64_t first, int64_t count, Tensor& block) {
+  const int64_t n = gy.dim(0), out = gy.dim(1);
+  const size_t size = gy.elementSize();
+  block.resize(Shape{n, count}, gy.dtype());
+  for (int64_t s = 0; s < n; ++s)
+    std::memcpy(block.bytes() + s * count * size, gy.bytes() + (s * out + first) * size, count * size);
+}
+
+}  // namespace
+
+void Linear::addParameterGradients(backend::MatmulOp& matmul, const Tensor& x, const Tensor& gy) {
+  const bool accumulate = !overwriteGrads_;
   overwriteGrads_ = false;
+  if (!gradientsWatched() || gradWeight_.numel() < kBlockedGradientElements) {
+    matmul.backwardWeights(x, gy, gradWeight_, withBias_ ? &gradBias_ : nullptr, accumulate);
+    return;
+  }
+  if (withBias_) {
+    if (gy.dtype() == DType::BF16)
+      addColumnSums<bfloat16>(gy, gradBias_, accumulate);
+    else
+      addColumnSums<float>(gy, gradBias_, accumulate);
+    gradientPartReady(gradBias_);
+  }
+  const int64_t rows = (out_ + kGradientBlocks - 1) / kGradientBlocks;
+  for (int64_t last = out_; last > 0; last -= rows) {
+    const int64_t first = std::max<int64_t>(0, last - rows);
+    copyColumns(gy, first, last - first, gradBlock_);
+    Tensor block = gradWeight_.narrow(first, last - first);
+    matmul.backwardWeights(x, gradBlock_, block, nullptr, accumulate);
+    gradientPartReady(block);
+  }
 }
 
 SHOAL_REGISTER_LAYER(Linear, {"Linear", {"in", "out", "bias"}, [](const LayerArgs& a) {

@@ -3,6 +3,7 @@
 
 #include "shoal/error.hpp"
 #include "shoal/nn/flat_parameters.hpp"
+#include "shoal/nn/gradient_listener.hpp"
 
 namespace shoal::nn {
 namespace {
@@ -59,13 +60,40 @@ void Module::checkGradOutput(const Tensor& input, const Tensor& gradOutput) {
 void Module::backwardParameters(const Tensor& input, const Tensor& gradOutput) {
   checkGradOutput(input, gradOutput);
   updateParameterGradients(input, gradOutput);
+  gradientsReady();
 }
 
 const Tensor& Module::backward(const Tensor& input, const Tensor& gradOutput) {
   checkGradOutput(input, gradOutput);
   updateGradInput(input, gradOutput);
   accGradParameters(input, gradOutput);
+  gradientsReady();
   return gradInput_;
+}
+
+void Module::setGradientListener(GradientListener* listener) {
+  apply([listener](const std::string&, Module& m) {
+    m.gradientListener_ = listener;
+    m.ownGrads_.clear();
+    if (listener)
+      for (const Parameter& p : m.ownParameters()) m.ownGrads_.push_back(p.grad);
+  });
+}
+
+void Module::gradientsReady() {
+  if (!gradientListener_) return;
+  if (reportedInParts_) {
+    reportedInParts_ = false;
+    return;
+  }
+  for (auto grad = ownGrads_.rbegin(); grad != ownGrads_.rend(); ++grad)
+    gradientListener_->gradientReady(**grad);
+}
+
+void Module::gradientPartReady(const Tensor& part) {
+  if (!gradientListener_) return;
+  reportedInParts_ = true;
+  gradientListener_->gradientReady(part);
 }
 
 nlohmann::json Module::spec() const { return {{"type", typeName()}}; }

@@ -48,6 +48,18 @@ std::string count(const nlohmann::json& j) {
 
 using Facts = std::vector<std::pair<std::string, std::string>>;
 
+// "[[900, 12], [40, 48]]" as "0: 900 12 | 1: 40 48".
+std::string confusionText(const nlohmann::json& rows) {
+  std::string s;
+  for (size_t a = 0; a < rows.size(); ++a) {
+    if (a) s += " | ";
+    s.append(std::to_string(a)).append(":");
+    if (rows[a].is_array())
+      for (const auto& v : rows[a]) s.append(" ").append(text(v));
+  }
+  return s;
+}
+
 // What a run's records say about it, in display order: command, configuration, hardware, results.
 Facts runFacts(const RunMetrics& run) {
   Facts facts;
@@ -84,8 +96,10 @@ Facts runFacts(const RunMetrics& run) {
   if (run.test.is_object()) {
     std::string result;
     for (const auto& [k, v] : run.test.items())
-      if (k != "type") result += (result.empty() ? "" : ", ") + k + " " + (v.is_number() ? number(v.get<double>()) : text(v));
+      if (v.is_number()) result += (result.empty() ? "" : ", ") + k + " " + number(v.get<double>());
     facts.push_back({"test", result});
+    if (auto m = run.test.find("confusion"); m != run.test.end() && m->is_array())
+      facts.push_back({"test confusion matrix (rows: actual class, columns: predicted)", confusionText(*m)});
   }
   return facts;
 }

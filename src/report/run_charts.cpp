@@ -93,6 +93,25 @@ Chart layerTimeChart(const std::vector<RunMetrics>& runs) {
   return c;
 }
 
+// A two-class test record's curve (record[key] = {xKey: [...], yKey: [...]}), one series per run.
+Chart testCurveChart(const std::vector<RunMetrics>& runs, const char* key, const char* title, const char* xLabel,
+                     const char* yLabel, const char* xKey, const char* yKey) {
+  Chart c{key, title, xLabel, yLabel, false, {}};
+  for (const auto& run : runs) {
+    if (!run.test.is_object()) continue;
+    auto curve = run.test.find(key);
+    if (curve == run.test.end() || !curve->is_object()) continue;
+    auto xs = curve->find(xKey), ys = curve->find(yKey);
+    if (xs == curve->end() || ys == curve->end() || !xs->is_array() || !ys->is_array() || xs->size() != ys->size())
+      continue;
+    Series s{label(run, runs.size() > 1, ""), {}, false};
+    for (size_t k = 0; k < xs->size(); ++k)
+      if ((*xs)[k].is_number() && (*ys)[k].is_number()) s.points.push_back({(*xs)[k].get<double>(), (*ys)[k].get<double>()});
+    if (!s.points.empty()) c.series.push_back(std::move(s));
+  }
+  return c;
+}
+
 }  // namespace
 
 std::vector<double> smoothed(const std::vector<double>& values, double weight) {
@@ -165,7 +184,10 @@ std::vector<Chart> chartsFor(const std::vector<RunMetrics>& runs) {
                   epochChart(runs, "comm_share", "Communication share of step time", "% of step time",
                              "comm_share", 100),
                   epochChart(runs, "comm_sec", "Communication time per epoch", "seconds", "comm_sec"),
-                  layerTimeChart(runs)})
+                  layerTimeChart(runs),
+                  testCurveChart(runs, "roc", "Test ROC curve", "false-positive rate", "true-positive rate", "fpr", "tpr"),
+                  testCurveChart(runs, "pr", "Test precision-recall curve", "recall", "precision", "recall",
+                                 "precision")})
     if (!c.series.empty()) charts.push_back(std::move(c));
   return charts;
 }

@@ -33,10 +33,11 @@ std::string outputLayerType(const nn::Module& model) {
   return model.outputModule().typeName();
 }
 
-std::shared_ptr<nn::Criterion> criterionFor(const std::string& loss, const nn::Module& model) {
+std::shared_ptr<nn::Criterion> criterionFor(const std::string& loss, const nn::Module& model,
+                                            std::vector<float> classWeights) {
   if (loss == "nll" || (loss == "auto" && outputLayerType(model) == "LogSoftMax"))
-    return std::make_shared<nn::ClassNLLCriterion>();
-  return std::make_shared<nn::CrossEntropyCriterion>();
+    return std::make_shared<nn::ClassNLLCriterion>(nn::Reduction::Mean, std::move(classWeights));
+  return std::make_shared<nn::CrossEntropyCriterion>(nn::Reduction::Mean, std::move(classWeights));
 }
 
 void fitDataToModel(data::Dataset& data, const io::ModelInfo& info, const std::string& what) {

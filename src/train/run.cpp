@@ -12,7 +12,7 @@
 #include "shoal/train/hardware.hpp"
 #include "shoal/train/model_setup.hpp"
 #include "shoal/train/optim_from_config.hpp"
-#include "shoal/train/rank_results.hpp"
+#include "shoal/train/class_weights.hpp"
 
 namespace shoal::train {
 namespace {
@@ -29,7 +29,11 @@ Trigger endTrigger(const EndConfig& end) {
   return MaxEpoch(end.epochs);
 }
 
-std::vector<ValidationMethod> testMethods() { return {Top1Accuracy(), Loss()}; }
+std::vector<ValidationMethod> configuredMethods(const ValidationConfig& v) {
+  std::vector<ValidationMethod> methods;
+  for (const std::string& name : v.methods) methods.push_back(validationMethodNamed(name, v.threshold));
+  return methods;
+}
 
 std::string writeReport(const std::string& dir) {
   std::string path = dir + "/report.html";
@@ -123,8 +127,12 @@ void Run::prepare() {
   Parts& p = *parts_;
   const dist::Strategy strategy = dist::parseStrategy(c.dist.strategy);
   if (comm_->size() > 1 || strategy == dist::Strategy::Lbfgs)
-    p.sync = std::make_unique<dist::Synchronizer>(*comm_, strategy,
-                                                  c.dist.averageEvery > 0 ? c.dist.averageEvery : 10);
+    p.sync = std::make_unique<dist::Synchronizer>(
+        *comm_, strategy, c.dist.averageEvery > 0 ? c.dist.averageEvery : 10,
+        dist::ExchangeOptions{.compression = dist::parseCompression(c.dist.compress),
+                              .thresholdDensity = c.dist.thresholdDensity,
+                              .overlap = c.dist.overlap,
+                              .bucketBytes = static_cast<int64_t>(c.dist.bucketMb * 1e6)});
   const std::string name = inputs_ ? inputs_->modelName : modelName(c);
   if (inputs_) {
     p.criterion = inputs_->criterion;
@@ -133,13 +141,18 @@ void Run::prepare() {
   } else {
     loadInputs(c, *comm_, p);
   }
-  if (p.methods.empty()) p.methods = testMethods();
+  if (p.methods.empty()) p.methods = configuredMethods(c.validation);
   // Given inputs write files only into a directory named in the configuration.
   p.dir = !c.output.dir.empty() ? c.output.dir : p.given ? "" : defaultRunDir(name);
   p.checkpointDir = c.checkpoint.dir.empty() ? c.resume : c.checkpoint.dir;
   const bool rank0 = comm_->rank() == 0;  // only rank 0 prints and writes files
   p.log = std::make_unique<RunLog>(rank0 ? p.dir : "", c.output.quiet || !rank0, p.resumed.has_value());
-  if (!p.criterion) p.criterion = criterionFor(c.loss, p.model());
+  if (p.criterion && c.classWeight != "none")
+    throw ConfigError("class_weight", "\"class_weight\" applies to the criterion the run builds: give the "
+                                      "criterion its weights instead (ClassNLLCriterion(weights=...))");
+  if (!p.criterion)
+    p.criterion = criterionFor(c.loss, p.model(),
+                               classWeightsFor(c.classWeight, p.data.train->labels(), p.loaded.info.classes, *comm_));
   p.method = makeOptimMethod(c.optim);
   recordStart(c, command_, name, *comm_, p);
 }
@@ -160,9 +173,10 @@ void Run::setUpTraining(Optimizer& optimizer) {
   for (StepObserver* o : observers_) optimizer.addObserver(o);
   if (c.statsEvery > 0) optimizer.addObserver(&p.layerStats.emplace(p.model(), c.statsEvery));
   if (c.profile) optimizer.addObserver(&p.profiler.emplace(p.model(), *p.log));
-  if (p.data.test)
+  const std::optional<data::Dataset>& validation = p.data.validation ? p.data.validation : p.data.test;
+  if (validation)
     optimizer.setValidation(c.validateEvery > 0 ? SeveralIteration(c.validateEvery) : EveryEpoch(),
-                            *p.data.test, p.methods, c.validateBatch);
+                            *validation, p.methods, c.validation.batch);
 }
 
 // The saved model, the last lines, the test over all ranks (unless stopped, or the inputs were
@@ -176,9 +190,9 @@ void Run::finish(RunResult& result) {
   recordTraining(result.summary, p);
   if (result.summary.stoppedBySignal) return;
   if (p.data.test && !p.given) {
-    result.test = evaluate(p.model(), *p.data.test, testMethods(), *p.criterion, c.batch);
-    sumAcrossRanks(*result.test, *comm_);
-    recordTest(*result.test, p);
+    ScoreTable scores;
+    result.test = evaluate(p.model(), *p.data.test, p.methods, *p.criterion, c.batch, comm_.get(), &scores);
+    recordTest(*result.test, scores, c.validation.threshold, p);
   }
   if (p.dir.empty()) return;
   p.log->line("model: " + result.modelPath + "  metrics: " + p.dir + "/metrics.jsonl  log: " + p.dir +

@@ -1,9 +1,12 @@
 // Checking a RunConfig's values and combinations, naming the configuration keys at fault.
 #include <charconv>
 #include <initializer_list>
+#include <sstream>
 
 #include "shoal/error.hpp"
+#include "shoal/train/class_weights.hpp"
 #include "shoal/train/run_config.hpp"
+#include "shoal/train/validation.hpp"
 
 namespace shoal::train {
 namespace {
@@ -45,13 +48,30 @@ void RunConfig::check() const {
   expectNotNegative("end.iterations", static_cast<double>(end.iterations));
   expectNotNegative("end.min_loss", end.minLoss);
   expectNotNegative("validate_every", static_cast<double>(validateEvery));
-  expectNotNegative("validate_batch", static_cast<double>(validateBatch));
   expectNotNegative("threads", static_cast<double>(threads));
   expectNotNegative("stats_every", static_cast<double>(statsEvery));
   expectNotNegative("data.train_limit", static_cast<double>(data.trainLimit));
   expectNotNegative("data.test_limit", static_cast<double>(data.testLimit));
   expectOneOf("loss", loss, {"auto", "nll", "ce"});
   expectOneOf("precision", precision, {"fp32", "bf16", "auto"});
+  checkClassWeightSpec(classWeight);
+  for (const std::string& name : validation.methods) {
+    try {
+      validationMethodNamed(name);
+    } catch (const UsageError& e) {
+      throw ConfigError("validation.methods", "\"validation.methods\": " + std::string(e.what()));
+    }
+  }
+  if (!(validation.threshold >= 0 && validation.threshold <= 1))
+    throw ConfigError("validation.threshold", "\"validation.threshold\" must be in [0, 1]");
+  expectNotNegative("validation.batch", static_cast<double>(validation.batch));
+  if (!(validation.split >= 0 && validation.split < 1))
+    throw ConfigError("validation.split", "\"validation.split\" must be in [0, 1) (0: no split)");
+  if (validation.split > 0 && dist.shard == "local")
+    throw ConfigError("validation.split", "\"validation.split\" holds out from the whole training set, but "
+                                          "\"dist.shard\" local gives every rank its own: give a validation set instead");
+  if (validation.stratify && validation.split == 0)
+    throw ConfigError("validation.stratify", "\"validation.stratify\" applies to \"validation.split\": give a share to hold out");
   expectOneOf("data.preprocessing", data.preprocessing, {"none", "scale", "standardize"});
   if (data.preprocessing != "none" && data.trainCsv.empty())
     throw ConfigError("data.preprocessing",
@@ -79,6 +99,15 @@ void RunConfig::check() const {
     throw ConfigError("dist.rank", "\"dist.rank\" " + std::to_string(dist.rank) + " is out of range for "
                                    "\"dist.world_size\" " + std::to_string(dist.worldSize) + " (ranks 0-" +
                                    std::to_string(dist.worldSize - 1) + ")");
+  expectOneOf("dist.compress", dist.compress, {"none", "bf16", "threshold"});
+  if (!(dist.thresholdDensity > 0 && dist.thresholdDensity <= 1))
+    throw ConfigError("dist.threshold_density", "\"dist.threshold_density\" must be in (0, 1], got " +
+                                                    (std::ostringstream() << dist.thresholdDensity).str());
+  expectPositive("dist.bucket_mb", dist.bucketMb);
+  if (dist.compress != "none" && dist.strategy != "allreduce")
+    throw ConfigError("dist.compress", "\"dist.compress\" applies to \"dist.strategy\" allreduce");
+  if (dist.overlap && dist.strategy != "allreduce")
+    throw ConfigError("dist.overlap", "\"dist.overlap\" applies to \"dist.strategy\" allreduce");
   if (dist.averageEvery > 0 && dist.strategy != "average")
     throw ConfigError("dist.average_every", "\"dist.average_every\" applies to \"dist.strategy\" average");
   if (dist.strategy == "lbfgs" && optim.method != "lbfgs")

@@ -34,6 +34,7 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("preprocessing", c.data.preprocessing);
   });
   v.field("loss", c.loss);
+  v.field("class_weight", c.classWeight);
   v.section("optim", [&] {
     v.field("method", c.optim.method);
     v.field("lr", c.optim.lr);
@@ -59,7 +60,13 @@ void visitSettings(RunConfig& c, Visitor& v) {
   v.field("seed", c.seed);
   v.field("shuffle", c.shuffle);
   v.field("validate_every", c.validateEvery);
-  v.field("validate_batch", c.validateBatch);
+  v.section("validation", [&] {
+    v.field("methods", c.validation.methods);
+    v.field("threshold", c.validation.threshold);
+    v.field("split", c.validation.split);
+    v.field("stratify", c.validation.stratify);
+    v.field("batch", c.validation.batch);
+  });
   v.section("dist", [&] {
     v.field("strategy", c.dist.strategy);
     v.field("average_every", c.dist.averageEvery);
@@ -71,6 +78,10 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("world_size", c.dist.worldSize);
     v.field("rank", c.dist.rank);
     v.field("job_secret_file", c.dist.jobSecretFile);
+    v.field("compress", c.dist.compress);
+    v.field("threshold_density", c.dist.thresholdDensity);
+    v.field("overlap", c.dist.overlap);
+    v.field("bucket_mb", c.dist.bucketMb);
   });
   v.section("checkpoint", [&] {
     v.field("dir", c.checkpoint.dir);
@@ -170,6 +181,13 @@ class Reader {
     for (const json& e : j)
       if (!e.is_number_integer()) wrongType(key, "a list of integers", j);
     value = j.get<std::vector<int64_t>>();
+  }
+
+  void read(const std::string& key, const json& j, std::vector<std::string>& value) {
+    if (!j.is_array()) wrongType(key, "a list of strings", j);
+    for (const json& e : j)
+      if (!e.is_string()) wrongType(key, "a list of strings", j);
+    value = j.get<std::vector<std::string>>();
   }
 
   std::string pathOf(const std::string& key) const {

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "run_parts.hpp"
+#include "shoal/data/holdout.hpp"
 #include "shoal/data/shard.hpp"
 #include "shoal/error.hpp"
 #include "shoal/train/model_setup.hpp"
@@ -13,7 +14,7 @@ namespace {
 void warnOnStderr(const std::string& warning) { std::cerr << "shoal: warning: " << warning << std::endl; }
 
 // "local": the training set given to this rank is already its own (a Spark task's partition);
-// only the test set, which every rank holds whole, is split.
+// only the validation and test sets, which every rank holds whole, are split.
 void keepOwnShards(const RunConfig& config, dist::Communicator& comm, RunData& sets) {
   const int rank = comm.rank(), ranks = comm.size();
   const data::Shard shard{rank, ranks, config.dist.shard == "strided" ? data::Shard::Layout::Strided
@@ -24,6 +25,10 @@ void keepOwnShards(const RunConfig& config, dist::Communicator& comm, RunData& s
   } else {
     shown += "shard " + shard.describe(sets.train->size());
     *sets.train = data::takeShard(*sets.train, shard);
+  }
+  if (sets.validation) {
+    shown += "; validation shard " + shard.describe(sets.validation->size());
+    *sets.validation = data::takeShard(*sets.validation, shard);
   }
   if (sets.test) {
     shown += "; test shard " + shard.describe(sets.test->size());
@@ -63,6 +68,11 @@ void loadInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& p
     parts.resumed = io::loadNewestCheckpoint(config.resume, warnOnStderr);
   parts.data = loadRunData(config.data, DataUse::Training);
   RunData& sets = parts.data;
+  if (config.validation.split > 0) {
+    data::Holdout split = data::holdOut(*sets.train, config.validation.split, config.validation.stratify, config.seed);
+    sets.train = std::move(split.kept);
+    sets.validation = std::move(split.held);
+  }
   const data::Preprocessing fitted = fitPreprocessing(config.data, *sets.train);
   parts.trainSamples = sets.train->size();
   parts.testSamples = sets.test ? sets.test->size() : 0;
@@ -76,6 +86,7 @@ void loadInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& p
   parts.model().setPrecision(parts.precision);
   fitDataToModel(*sets.train, parts.loaded.info, "the training set");
   if (sets.test) fitDataToModel(*sets.test, parts.loaded.info, "the test set");
+  if (sets.validation) fitDataToModel(*sets.validation, parts.loaded.info, "the validation set");
 }
 
 void takeInputs(const RunConfig& config, dist::Communicator& comm, RunInputs inputs, Run::Parts& parts) {
@@ -89,6 +100,14 @@ void takeInputs(const RunConfig& config, dist::Communicator& comm, RunInputs inp
   sets.numClasses = static_cast<int>(parts.loaded.info.classes);
   if (sets.train->size() == 0) throw UsageError("the training set is empty");
   if (!sets.train->hasLabels()) throw UsageError("training needs labelled data");
+  if (config.validation.split > 0) {
+    if (sets.test)
+      throw ConfigError("validation.split", "\"validation.split\" holds out validation data: give either it or "
+                                            "a validation set, not both");
+    data::Holdout split = data::holdOut(*sets.train, config.validation.split, config.validation.stratify, config.seed);
+    sets.train = std::move(split.kept);
+    sets.test = std::move(split.held);
+  }
   parts.trainSamples = sets.train->size();
   parts.testSamples = sets.test ? sets.test->size() : 0;
   if (comm.size() > 1) keepOwnShards(config, comm, sets);

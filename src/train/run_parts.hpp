@@ -51,6 +51,10 @@ void recordStart(const RunConfig& config, const std::string& command, const std:
 // "trained N iterations in E epochs, S samples/s" and the last checkpoint.
 void recordTraining(const TrainSummary& summary, Run::Parts& parts);
 // The test line and record.
-void recordTest(const std::vector<ValidationResult>& results, Run::Parts& parts);
+// The test line and record: every method's value, and from the samples' scores (when a method
+// needed them) the confusion matrix at `threshold` and, for two classes, the ROC and
+// precision-recall curves.
+void recordTest(const std::vector<ValidationResult>& results, const ScoreTable& scores, double threshold,
+                Run::Parts& parts);
 
 }  // namespace shoal::train

@@ -17,9 +17,10 @@ ModelOnData loadModelOnData(const std::string& modelFile, const DataConfig& data
   return {std::move(loaded), std::move(*sets.test)};
 }
 
-std::vector<ValidationResult> evaluateModel(nn::Module& model, const data::Dataset& data, int64_t batchSize) {
+std::vector<ValidationResult> evaluateModel(nn::Module& model, const data::Dataset& data, int64_t batchSize,
+                                            const std::vector<ValidationMethod>& methods) {
   auto criterion = criterionFor("auto", model);
-  return evaluate(model, data, {Top1Accuracy(), Top5Accuracy(), Loss()}, *criterion, batchSize);
+  return evaluate(model, data, methods, *criterion, batchSize);
 }
 
 Tensor predictProbabilities(nn::Module& model, const data::Dataset& data, int64_t batchSize) {

@@ -1,4 +1,5 @@
 // The training loop: an epoch of steps, each step's bookkeeping, an epoch's end, validation and checkpoints.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -8,7 +9,6 @@
 #include "shoal/nn/flat_parameters.hpp"
 #include "shoal/train/optimizer.hpp"
 #include "shoal/train/progress_bar.hpp"
-#include "shoal/train/rank_results.hpp"
 
 namespace shoal::train {
 namespace {
@@ -29,12 +29,16 @@ std::string formatMetrics(const std::vector<ValidationResult>& results) {
   return s;
 }
 
-// "  comm 4.2% of step time (0.31s, waiting 0.05s; 3.18 MB/step)"
+// "  comm 4.2% of step time (0.31s, waiting 0.05s; 3.18 MB/step)", with "; density 1.0%" and
+// "; hidden 63%" for a bucketed exchange
 std::string formatComm(const Optimizer::EpochFigures& f, double stepSeconds) {
-  char buf[128];
-  std::snprintf(buf, sizeof buf, "  comm %.1f%% of step time (%.2fs, waiting %.2fs; %.2f MB/step)",
-                stepSeconds > 0 ? 100.0 * f.commSeconds / stepSeconds : 0.0, f.commSeconds,
-                f.commWaitSeconds, f.bytesPerStep / 1e6);
+  char buf[192];
+  int n = std::snprintf(buf, sizeof buf, "  comm %.1f%% of step time (%.2fs, waiting %.2fs; %.2f MB/step",
+                        stepSeconds > 0 ? 100.0 * f.commSeconds / stepSeconds : 0.0, f.commSeconds,
+                        f.commWaitSeconds, f.bytesPerStep / 1e6);
+  if (f.density >= 0) n += std::snprintf(buf + n, sizeof buf - n, "; density %.2f%%", 100.0 * f.density);
+  if (f.hiddenShare >= 0) n += std::snprintf(buf + n, sizeof buf - n, "; hidden %.0f%%", 100.0 * f.hiddenShare);
+  std::snprintf(buf + n, sizeof buf - n, ")");
   return buf;
 }
 
@@ -58,12 +62,25 @@ struct Optimizer::Loop {
     // a model whose first products read bf16 gets its batches gathered straight into bf16
     input = o.model_.inputBuffer();
     sharedGradients = o.strategy_->shareGradients(flat);
+    if (!fullBatch) watch.watch(*o.strategy_, o.model_);
     closure = [&o, this] { return fullBatch ? o.fullBatchLoss(*this) : o.miniBatchLoss(*this); };
     at = o.start_;
     at.seed = o.seed_;
     state = TrainState{.epoch = at.epoch, .iteration = at.iteration};
   }
   double elapsed() const { return at.elapsedSeconds + secondsSince(started); }
+
+  // The strategy listens to backward (overlap) while the loop runs.
+  struct BackwardWatch {
+    dist::TrainingStrategy* strategy = nullptr;
+    void watch(dist::TrainingStrategy& s, nn::Module& model) {
+      s.watchBackward(model);
+      strategy = &s;
+    }
+    ~BackwardWatch() {
+      if (strategy) strategy->unwatchBackward();
+    }
+  };
 
   nn::FlatParameters& flat;
   data::EpochOrder order;
@@ -72,6 +89,7 @@ struct Optimizer::Loop {
   bool refreshCopyPerEvaluation = false;  // the method moves the values without the bf16 copy
   int64_t batches = 0;
   dist::SharedGradients sharedGradients;
+  BackwardWatch watch;  // after sharedGradients: ends first
   optim::Closure closure;
   Tensor input, target, scaledGradOutput;
   TrainSummary summary;
@@ -83,6 +101,7 @@ struct Optimizer::Loop {
   bool done = false;            // the end trigger fired
   int64_t stepsBefore = 0;      // iterations before this epoch
   dist::CommStats commBefore;   // communication before this epoch
+  dist::ExchangeStats exchangeBefore;  // gradient exchange before this epoch
 };
 
 TrainSummary Optimizer::optimize() {
@@ -114,6 +133,7 @@ void Optimizer::beginEpoch(Loop& l) {
   TrainPosition& at = l.at;
   l.stepsBefore = at.iteration;
   l.commBefore = strategy_->comm().stats();
+  l.exchangeBefore = strategy_->exchangeStats();
   l.state.epoch = at.epoch;
   l.order.forEpoch(at.epoch - 1);
   method_->setEpoch(at.epoch - 1);
@@ -151,6 +171,7 @@ float Optimizer::miniBatchLoss(Loop& l) {
   l.flat.discardGrads();  // the backward pass below computes every gradient
   const Tensor& output = model_.forward(l.input);
   float loss = criterion_->forward(output, l.target);
+  strategy_->beginBackward(loss, l.input.dim(0), stopRequested());
   model_.backwardParameters(l.input, criterion_->backward(output, l.target));
   return strategy_->reduceGradients(l.flat, loss, l.input.dim(0), stopRequested());
 }
@@ -202,7 +223,7 @@ bool Optimizer::finishEpoch(Loop& l) {
   }
   l.state.epochEnd = true;
   l.done = l.done || endWhen_(l.state);
-  EpochFigures figures = epochFigures(l.at, l.stepsBefore, l.commBefore);
+  EpochFigures figures = epochFigures(l.at, l.stepsBefore, l.commBefore, l.exchangeBefore);
   l.at.trainSeconds += l.at.epochSeconds;
   l.at.trainedSamples += figures.samples;
   l.summary.lastEpochLoss = figures.loss;
@@ -239,6 +260,8 @@ void Optimizer::recordEpoch(Loop& l, const EpochFigures& figures) {
     record["comm_wait_sec"] = figures.commWaitSeconds;
     record["comm_share"] = seconds > 0 ? figures.commSeconds / seconds : 0;
     record["bytes_per_step"] = figures.bytesPerStep;
+    if (figures.density >= 0) record["density"] = figures.density;
+    if (figures.hiddenShare >= 0) record["hidden_share"] = figures.hiddenShare;
   }
   std::vector<ValidationResult> shown;
   if (validation_ && validation_->when(l.state)) {
@@ -259,7 +282,8 @@ void Optimizer::recordEpoch(Loop& l, const EpochFigures& figures) {
 }
 
 Optimizer::EpochFigures Optimizer::epochFigures(const TrainPosition& at, int64_t stepsBefore,
-                                                const dist::CommStats& commBefore) {
+                                                const dist::CommStats& commBefore,
+                                                const dist::ExchangeStats& exchangeBefore) {
   EpochFigures f{.samples = static_cast<double>(at.epochSamples),
                  .loss = at.lossCount ? at.lossSum / at.lossCount : 0};
   dist::Communicator& comm = strategy_->comm();
@@ -268,6 +292,14 @@ Optimizer::EpochFigures Optimizer::epochFigures(const TrainPosition& at, int64_t
   f.commWaitSeconds = now.waitSeconds - commBefore.waitSeconds;
   const int64_t steps = at.iteration - stepsBefore;
   f.bytesPerStep = steps > 0 ? (now.bytesSent - commBefore.bytesSent) / steps : 0;
+  const dist::ExchangeStats exchange = strategy_->exchangeStats();
+  const double offered = exchange.offeredElements - exchangeBefore.offeredElements;
+  const double exchangeSeconds = exchange.commSeconds - exchangeBefore.commSeconds;
+  if (offered > 0) {
+    f.density = (exchange.sentElements - exchangeBefore.sentElements) / offered;
+    const double exposed = exchange.exposedSeconds - exchangeBefore.exposedSeconds;
+    f.hiddenShare = exchangeSeconds > 0 ? std::max(0.0, exchangeSeconds - exposed) / exchangeSeconds : 0;
+  }
   strategy_->synchronize(model_, *method_);
   double totals[2] = {f.samples, f.loss};
   comm.allReduce(std::span<double>(totals), dist::ReduceOp::Sum);
@@ -279,9 +311,11 @@ Optimizer::EpochFigures Optimizer::epochFigures(const TrainPosition& at, int64_t
 void Optimizer::validate(const TrainState& state, TrainSummary& summary, nlohmann::json& record) {
   if (!state.epochEnd) strategy_->synchronize(model_, *method_);  // epoch ends have synced
   summary.validation = evaluate(model_, *validation_->data, validation_->methods, *criterion_,
-                                validation_->batchSize);
-  sumAcrossRanks(summary.validation, strategy_->comm());
-  for (const auto& r : summary.validation) record["validation"][r.name] = r.value();
+                                validation_->batchSize, &strategy_->comm());
+  for (const auto& r : summary.validation) {
+    record["validation"][r.name] = r.value();
+    if (!r.perClass.empty()) record["validation_per_class"][r.name] = r.perClass;
+  }
   record["epoch"] = state.epoch;
   record["iteration"] = state.iteration;
 }

@@ -1,13 +1,19 @@
-// Top-k accuracy and loss accumulation, and batched evaluation.
+// Validation methods: per-batch sums (accuracy, loss), metrics over all samples' scores, and batched evaluation.
 #include "shoal/train/validation.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 
 #include "shoal/data/in_order_batches.hpp"
 #include "shoal/error.hpp"
+#include "shoal/train/binary_metrics.hpp"
+#include "shoal/train/rank_results.hpp"
 
 namespace shoal::train {
 namespace {
+
+using Kind = ValidationMethod::Kind;
 
 // Number of rows whose target class is among the k highest scores.
 double topKHits(const Tensor& output, const Tensor& target, int64_t k) {
@@ -24,15 +30,42 @@ double topKHits(const Tensor& output, const Tensor& target, int64_t k) {
   return hits;
 }
 
+// One class against the rest: AUC, PR AUC, or precision/recall/F1 from the confusion matrix.
+double forClass(Kind kind, const ScoreTable& scores, const metrics::ConfusionMatrix& confusion, int64_t cls) {
+  switch (kind) {
+    case Kind::AUC: return metrics::rocAuc(scores.probabilitiesOf(cls), scores.isClass(cls));
+    case Kind::PrAUC: return metrics::averagePrecision(scores.probabilitiesOf(cls), scores.isClass(cls));
+    case Kind::Precision: return metrics::precisionRecall(confusion, cls).precision;
+    case Kind::Recall: return metrics::precisionRecall(confusion, cls).recall;
+    case Kind::F1: return metrics::precisionRecall(confusion, cls).f1;
+    default: return 0;
+  }
+}
+
 }  // namespace
+
+ValidationMethod::ValidationMethod(Kind kind, double threshold) : kind_(kind), threshold_(threshold) {
+  if (!(threshold >= 0 && threshold <= 1))
+    throw UsageError("validation threshold must be in [0, 1], got " + std::to_string(threshold));
+}
 
 std::string ValidationMethod::name() const {
   switch (kind_) {
     case Kind::Top1Accuracy: return "Top1Accuracy";
     case Kind::Top5Accuracy: return "Top5Accuracy";
     case Kind::Loss: return "Loss";
+    case Kind::AUC: return "AUC";
+    case Kind::PrAUC: return "PR_AUC";
+    case Kind::LogLoss: return "LogLoss";
+    case Kind::Precision: return "Precision";
+    case Kind::Recall: return "Recall";
+    case Kind::F1: return "F1";
   }
   return "?";
+}
+
+bool ValidationMethod::needsScores() const {
+  return kind_ != Kind::Top1Accuracy && kind_ != Kind::Top5Accuracy && kind_ != Kind::Loss;
 }
 
 void ValidationMethod::accumulate(const Tensor& output, const Tensor& target,
@@ -46,16 +79,52 @@ void ValidationMethod::accumulate(const Tensor& output, const Tensor& target,
       sum += criterion.reduction() == nn::Reduction::Mean ? loss * n : loss;
       break;
     }
+    default: break;  // computed from the scores at the end
   }
   count += n;
 }
 
+double ValidationMethod::fromScores(const ScoreTable& scores, std::vector<double>& perClass) const {
+  perClass.clear();
+  if (scores.size() == 0) throw InputError(name() + ": no samples to evaluate");
+  if (kind_ == Kind::LogLoss) return metrics::logLoss(scores.probabilities, scores.labels, scores.classes);
+  const metrics::ConfusionMatrix confusion =
+      metrics::confusionMatrix(scores.predictions(threshold_), scores.labels, scores.classes);
+  if (scores.classes == 2) return forClass(kind_, scores, confusion, 1);
+  double sum = 0;
+  for (int64_t c = 0; c < scores.classes; ++c) sum += perClass.emplace_back(forClass(kind_, scores, confusion, c));
+  return sum / static_cast<double>(scores.classes);
+}
+
+const char* validationMethodNames() {
+  return "top1, top5, loss, auc, pr_auc, logloss, precision, recall, f1";
+}
+
+ValidationMethod validationMethodNamed(const std::string& name, double threshold) {
+  static const std::map<std::string, Kind> kinds{
+      {"top1", Kind::Top1Accuracy}, {"top1accuracy", Kind::Top1Accuracy}, {"accuracy", Kind::Top1Accuracy},
+      {"top5", Kind::Top5Accuracy}, {"top5accuracy", Kind::Top5Accuracy}, {"loss", Kind::Loss},
+      {"auc", Kind::AUC},           {"roc_auc", Kind::AUC},               {"pr_auc", Kind::PrAUC},
+      {"logloss", Kind::LogLoss},   {"log_loss", Kind::LogLoss},          {"precision", Kind::Precision},
+      {"recall", Kind::Recall},     {"f1", Kind::F1}};
+  std::string key = name;
+  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char ch) { return std::tolower(ch); });
+  auto found = kinds.find(key);
+  if (found == kinds.end())
+    throw UsageError("unknown validation method '" + name + "' (expected one of " + validationMethodNames() + ")");
+  return ValidationMethod(found->second, threshold);
+}
+
 std::vector<ValidationResult> evaluate(nn::Module& model, const data::Dataset& data,
                                        const std::vector<ValidationMethod>& methods,
-                                       nn::Criterion& criterion, int64_t batchSize) {
+                                       nn::Criterion& criterion, int64_t batchSize,
+                                       dist::Communicator* comm, ScoreTable* scoresOut) {
   if (!data.hasLabels()) throw UsageError("evaluation needs labelled data");
   std::vector<ValidationResult> results;
-  for (const auto& m : methods) results.push_back({m.name()});
+  for (const auto& m : methods) results.emplace_back().name = m.name();
+  const bool keepScores = std::any_of(methods.begin(), methods.end(), [](auto& m) { return m.needsScores(); });
+  ScoreTable scores;
+  const bool outputIsProbabilities = model.outputModule().typeName() == "SoftMax";
   bool wasTraining = model.isTraining();
   model.evaluate();
   // batches go straight into bf16 when the model's first products read bf16
@@ -64,8 +133,18 @@ std::vector<ValidationResult> evaluate(nn::Module& model, const data::Dataset& d
     const Tensor& output = model.forward(input);
     for (size_t i = 0; i < methods.size(); ++i)
       methods[i].accumulate(output, target, criterion, results[i].sum, results[i].count);
+    if (keepScores) scores.add(output, target, outputIsProbabilities);
   });
   model.setTraining(wasTraining);
+  if (comm) sumAcrossRanks(results, *comm);
+  if (!keepScores) return results;
+  if (comm) scores.gatherAcrossRanks(*comm);
+  for (size_t i = 0; i < methods.size(); ++i) {
+    if (!methods[i].needsScores()) continue;
+    results[i].sum = methods[i].fromScores(scores, results[i].perClass);
+    results[i].whole = true;
+  }
+  if (scoresOut) *scoresOut = std::move(scores);
   return results;
 }
 

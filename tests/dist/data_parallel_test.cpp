@@ -17,26 +17,15 @@
 #include "shoal/optim/lbfgs.hpp"
 #include "shoal/optim/sgd.hpp"
 #include "shoal/train/optimizer.hpp"
-#include "shoal/train/rank_results.hpp"
 #include "support/fixtures.hpp"
 #include "support/synthetic_data.hpp"
+#include "two_ranks.hpp"
 
 using namespace shoal;
+using shoal::testing::messagesOnly;
+using shoal::testing::world;
 
 namespace {
-
-dist::Communicator& world() {
-  static std::unique_ptr<dist::Communicator> comm = dist::connect(/*timeoutSeconds=*/60);
-  return *comm;
-}
-
-// The same ranks with every collective left to Open MPI's messages.
-dist::Communicator& messagesOnly() {
-  world();  // the first communicator made initialises MPI and finalises it last
-  static std::unique_ptr<dist::Communicator> comm =
-      dist::connect(/*timeoutSeconds=*/60, /*sharedMemory=*/false);
-  return *comm;
-}
 
 // A value that differs by rank and position and has a full mantissa.
 float valueAt(int rank, int64_t i) { return static_cast<float>((rank + 1) * 0.37 + i * 1e-3) / 3.0f; }
@@ -224,13 +213,18 @@ TEST(DataParallel, ValidationCountsAddUpToTheWholeSet) {
   data::Dataset full = blobs(300);
   nn::Sequential model = net();
   nn::ClassNLLCriterion nll;
-  std::vector<train::ValidationMethod> methods{train::Top1Accuracy(), train::Loss()};
+  std::vector<train::ValidationMethod> methods{train::Top1Accuracy(), train::Loss(), train::AUC(),
+                                               train::LogLoss()};
   auto whole = train::evaluate(model, full, methods, nll, 64);
-  auto parts = train::evaluate(model, myShard(full), methods, nll, 64);
-  train::sumAcrossRanks(parts, world());
+  auto parts = train::evaluate(model, myShard(full), methods, nll, 64, &world());
   EXPECT_EQ(parts[0].count, 300);
   EXPECT_EQ(parts[0].sum, whole[0].sum);
   EXPECT_NEAR(parts[1].value(), whole[1].value(), 1e-6);
+  // AUC and log loss over the scores gathered from both ranks: those of the whole set
+  EXPECT_EQ(parts[2].count, 300);
+  EXPECT_NEAR(parts[2].value(), whole[2].value(), 1e-12);
+  EXPECT_EQ(parts[2].perClass.size(), whole[2].perClass.size());
+  EXPECT_NEAR(parts[3].value(), whole[3].value(), 1e-12);
 }
 
 }  // namespace

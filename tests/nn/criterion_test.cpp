@@ -46,6 +46,57 @@ TEST(MSECriterion, MatchesPyTorch) { expectGolden<nn::MSECriterion>("criteria_ms
 
 Tensor classTargets() { return Tensor::fromVector({5}, {0, 3, 1, 3, 2}); }
 
+std::unique_ptr<nn::Criterion> weightedCriterion(const nlohmann::json& c) {
+  std::vector<float> weights = c.at("weights").get<std::vector<float>>();
+  if (c.at("criterion") == "nll") return std::make_unique<nn::ClassNLLCriterion>(reductionOf(c), weights);
+  return std::make_unique<nn::CrossEntropyCriterion>(reductionOf(c), weights);
+}
+
+TEST(WeightedCriteria, MatchPyTorchsWeightedMeanAndSum) {
+  nlohmann::json j = testing::loadFixture("criteria_weighted.json");
+  ASSERT_EQ(j.at("cases").size(), 4u);
+  for (const auto& c : j.at("cases")) {
+    auto criterion = weightedCriterion(c);
+    Tensor input = testing::tensorFromJson(c.at("input"));
+    Tensor target = testing::tensorFromJson(c.at("target"));
+    std::string what = c.at("name").get<std::string>() + " " + c.at("reduction").get<std::string>();
+    double loss = c.at("loss").get<double>();
+    EXPECT_NEAR(criterion->forward(input, target), loss, 1e-5 * std::abs(loss) + 1e-6) << what;
+    testing::expectNear(criterion->backward(input, target), testing::tensorFromJson(c.at("grad")), 1e-5, 1e-7,
+                        what + " gradient");
+  }
+}
+
+TEST(WeightedCriteria, GradientsMatchFiniteDifferences) {
+  const std::vector<float> weights{0.2f, 1.0f, 4.0f, 0.5f};
+  for (Reduction r : {Reduction::Mean, Reduction::Sum}) {
+    SCOPED_TRACE(r == Reduction::Mean ? "mean" : "sum");
+    nn::ClassNLLCriterion nll(r, weights);
+    testing::expectCriterionGradient(nll, testing::randomTensor({5, 4}, 11, -3.0f, 0.0f), classTargets());
+    nn::CrossEntropyCriterion crossEntropy(r, weights);
+    testing::expectCriterionGradient(crossEntropy, testing::randomTensor({5, 4}, 12, -2.0f, 2.0f), classTargets());
+  }
+}
+
+TEST(WeightedCriteria, AHeavierClassPullsHarderAndEqualWeightsChangeNothing) {
+  Tensor scores = testing::randomTensor({5, 4}, 13, -2.0f, 2.0f);
+  Tensor plain = nn::CrossEntropyCriterion().backward(scores, classTargets());
+  Tensor same = nn::CrossEntropyCriterion(Reduction::Mean, {3, 3, 3, 3}).backward(scores, classTargets());
+  testing::expectNear(same, plain, 1e-6, 1e-7, "equal weights");
+  // class 3 (samples 1 and 3) weighs 4, the others 1: its rows' gradients grow relative to the rest
+  Tensor heavy = nn::CrossEntropyCriterion(Reduction::Mean, {1, 1, 1, 4}).backward(scores, classTargets());
+  const double mean = 5.0 / 11.0;  // sum of weights 11 instead of 5 samples
+  for (int64_t j = 0; j < 4; ++j) {
+    EXPECT_NEAR(heavy[1 * 4 + j], 4 * mean * plain[1 * 4 + j], 1e-6);
+    EXPECT_NEAR(heavy[0 * 4 + j], mean * plain[0 * 4 + j], 1e-6);
+  }
+}
+
+TEST(WeightedCriteria, OneWeightPerClass) {
+  nn::ClassNLLCriterion nll(Reduction::Mean, {1.0f, 2.0f});
+  EXPECT_THROW(nll.forward(testing::randomTensor({5, 4}, 14, -3.0f, 0.0f), classTargets()), ShapeError);
+}
+
 TEST(Criteria, GradientsMatchFiniteDifferences) {
   for (Reduction r : {Reduction::Mean, Reduction::Sum}) {
     SCOPED_TRACE(r == Reduction::Mean ? "mean" : "sum");

@@ -54,6 +54,26 @@ void addDistOptions(CLI::App& app, train::DistConfig& o) {
   app.add_option("--job-secret-file", o.jobSecretFile,
                  "Gloo: file whose first line is the job's secret, the same on every rank; the rendezvous "
                  "admits only ranks that prove they know it (default: the SHOAL_JOB_SECRET variable)");
+  app.add_option("--compress", o.compress,
+                 "--dist allreduce: how gradients travel: none (floats), bf16 (rounded to bf16, half "
+                 "the bytes), threshold (DL4J's threshold encoding: only elements whose accumulated "
+                 "magnitude reaches an adaptive threshold, as index and sign; the rest is kept and "
+                 "sent later)")
+      ->check(CLI::IsMember({"none", "bf16", "threshold"}))
+      ->capture_default_str();
+  app.add_option("--threshold-density", o.thresholdDensity,
+                 "--compress threshold: target fraction of gradient elements sent per step, in (0, 1]")
+      ->check(CLI::Range(0.0, 1.0))  // and not 0: RunConfig::check
+      ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--overlap", [&o](const std::string& v) { o.overlap = v == "on"; },
+         "--dist allreduce: on reduces gradients in buckets on a communication thread while "
+         "backward computes the earlier layers (default: off)")
+      ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--bucket-mb", o.bucketMb,
+                 "Size of the gradient buckets (MB) that compression and overlap reduce at a time "
+                 "(positive)")
+      ->capture_default_str();
 }
 
 void abortJob(dist::Communicator& comm, const std::exception& error) {

@@ -37,7 +37,7 @@ void addFlags(CLI::App& sub, train::RunConfig& c) {
   sub.add_option("--epochs", c.end.epochs, "Epochs to train")->capture_default_str()->check(CLI::PositiveNumber);
   sub.add_option("--iterations", c.end.iterations, "Stop after this many steps instead (MaxIteration)")
       ->check(CLI::PositiveNumber);
-  sub.add_option("--validate-batch", c.validateBatch, "Batch size of validation (default: --batch)")
+  sub.add_option("--validate-batch", c.validation.batch, "Batch size of validation (default: --batch)")
       ->check(CLI::PositiveNumber);
   sub.add_option("--min-loss", c.end.minLoss, "Stop when a step's loss falls below this (MinLoss)")
       ->check(CLI::PositiveNumber);
@@ -60,6 +60,25 @@ void addFlags(CLI::App& sub, train::RunConfig& c) {
       "(default: runs/<model>-<date>-<time>, without the report)");
   sub.add_option("--validate-every", c.validateEvery, "Validate every N iterations instead of every epoch")
       ->check(CLI::PositiveNumber);
+  sub.add_option("--val-methods", c.validation.methods,
+                 std::string("What validation and the test compute, e.g. top1,loss,auc: ") +
+                     train::validationMethodNames() +
+                     " (auc, pr_auc: ROC and precision-recall AUC; logloss; precision, recall, f1 at --threshold; "
+                     "per class against the rest for more than two classes)")
+      ->delimiter(',')
+      ->capture_default_str();
+  sub.add_option("--threshold", c.validation.threshold,
+                 "Two classes: predict class 1 where its probability is at least this (precision, recall, F1, "
+                 "the confusion matrix)")
+      ->capture_default_str();
+  sub.add_option("--class-weight", c.classWeight,
+                 "Weight each class in the loss: none, balanced (n_samples / (classes * n_class) of the "
+                 "training set) or w0,w1,...")
+      ->capture_default_str();
+  sub.add_option("--validation-split", c.validation.split,
+                 "Hold out this share of the training set (seeded) and validate on it instead of the test set");
+  sub.add_flag("--stratify", c.validation.stratify,
+               "With --validation-split: hold out the same share of every class");
   sub.add_option("--threads", c.threads, "Compute threads (default: all cores, shared out among the MPI ranks on this machine)")
       ->check(CLI::PositiveNumber);
   sub.add_flag("--quiet", c.output.quiet, "Only errors on the terminal (files are still written)");

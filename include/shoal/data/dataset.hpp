@@ -56,6 +56,9 @@ class Dataset {
   // Samples first, first + stride, ... (`count` of them), sharing nothing with this one; a rank's
   // shard of a data-parallel job. UsageError when they run past the end.
   Dataset slice(int64_t first, int64_t count, int64_t stride) const;
+  // The samples at `indices`, in that order, sharing nothing with this one. UsageError for an
+  // index out of range.
+  Dataset select(std::span<const int64_t> indices) const;
 
  private:
   // A data set of `values` samples' values (checked against the shape and labels, `what` naming

@@ -1,7 +1,11 @@
 // Synchronizer: keeps the model replicas of a data-parallel job consistent, by one of three strategies.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "shoal/dist/bucketed_reduction.hpp"
+#include "shoal/dist/gradient_reducer.hpp"
 
 #include "shoal/dist/training_strategy.hpp"
 
@@ -23,10 +27,24 @@ enum class Strategy {
 Strategy parseStrategy(const std::string& name);
 std::string strategyName(Strategy s);
 
+// How Strategy::AllReduce moves gradients (dist.compress, dist.threshold_density, dist.overlap,
+// dist.bucket_mb). With the defaults, one all-reduce of the whole flat gradient per step; with
+// compression or overlap, a BucketedReduction.
+struct ExchangeOptions {
+  Compression compression = Compression::None;
+  double thresholdDensity = 0.01;  // Compression::Threshold: target fraction of elements sent
+  bool overlap = false;            // reduce buckets on a communication thread during backward
+  int64_t bucketBytes = 1'000'000;
+};
+
 class Synchronizer final : public TrainingStrategy {
  public:
   // `averageEvery` (K) is used by Strategy::Average only and must be positive.
-  Synchronizer(Communicator& comm, Strategy strategy, int64_t averageEvery = 1);
+  // Compression and overlap apply to Strategy::AllReduce only (ConfigError naming
+  // "dist.compress" or "dist.overlap" otherwise).
+  Synchronizer(Communicator& comm, Strategy strategy, int64_t averageEvery = 1,
+               ExchangeOptions exchange = {});
+  ~Synchronizer() override;
 
   Communicator& comm() override { return comm_; }
   Strategy strategy() const { return strategy_; }
@@ -44,6 +62,11 @@ class Synchronizer final : public TrainingStrategy {
   // return the global mean loss; Average leaves both local. `stopSignal` (0 or a signal number)
   // travels with the loss; agreedStopSignal() then says whether any rank asked to stop.
   float reduceGradients(nn::FlatParameters& flat, float loss, int64_t samples, int stopSignal) override;
+  // With compression or overlap: the BucketedReduction of `model`'s gradients, until unwatched.
+  void watchBackward(nn::Module& model) override;
+  void unwatchBackward() override;
+  void beginBackward(float loss, int64_t samples, int stopSignal) override;
+  ExchangeStats exchangeStats() const override;
   // After the optimiser took step number `iteration` (from 1): Average averages parameters and
   // optimiser state when `iteration` is a multiple of K, and agrees on stopping there.
   void afterStep(nn::FlatParameters& flat, optim::OptimMethod& method, int64_t iteration,
@@ -64,6 +87,9 @@ class Synchronizer final : public TrainingStrategy {
   Communicator& comm_;
   Strategy strategy_;
   int64_t averageEvery_;
+  ExchangeOptions exchangeOptions_;
+  std::unique_ptr<BucketedReduction> exchange_;  // while watching a model's backward
+  ExchangeStats finishedExchanges_;              // of the exchanges before the current one
   bool stopAgreed_ = false;
 };
 

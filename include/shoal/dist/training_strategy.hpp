@@ -11,6 +11,15 @@
 
 namespace shoal::dist {
 
+// The gradient exchange of a strategy that reduces gradients in buckets (compressed or
+// overlapped), since the start; all zero for the others.
+struct ExchangeStats {
+  double offeredElements = 0;  // gradient elements offered for the exchange, summed over ranks
+  double sentElements = 0;     // of which sent (fewer under threshold compression)
+  double commSeconds = 0;      // the exchange's collectives, waiting included
+  double exposedSeconds = 0;   // of which the step waited for (the rest was hidden behind backward)
+};
+
 // The trainer calls every hook at its point in the step; single-process training is the
 // strategy whose hooks leave everything as it is (singleProcessTraining()), the data-parallel
 // ones are dist::Synchronizer.
@@ -30,6 +39,15 @@ class TrainingStrategy {
   // Moves `flat`'s gradient buffer into memory the communicator reduces in place, for as long
   // as the result lives (collective), when the strategy all-reduces gradients.
   virtual SharedGradients shareGradients(nn::FlatParameters& flat) = 0;
+  // Mini-batch training, for as long as the training loop runs: the strategy may listen to
+  // `model`'s backward passes (nn::GradientListener) to send gradients while backward computes
+  // the earlier layers. unwatchBackward() ends that.
+  virtual void watchBackward(nn::Module& model) {}
+  virtual void unwatchBackward() {}
+  // In the closure, after forward and before backward over `samples` local samples with mean
+  // loss `loss`; reduceGradients follows the backward pass.
+  virtual void beginBackward(float loss, int64_t samples, int stopSignal) {}
+  virtual ExchangeStats exchangeStats() const { return {}; }
   // In the closure, after a backward pass over `samples` local samples with mean loss `loss`:
   // the loss the step reports (the gradient may be replaced by the mean over all ranks).
   // `stopSignal` (0 or a signal number) travels with it (see agreedStopSignal()).

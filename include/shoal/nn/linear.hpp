@@ -55,6 +55,14 @@ class Linear : public Module {
  private:
   friend class FusedLinearStep;  // computes this layer's maths with a fused ReLU
 
+  // Weight and bias gradients += (or =, overwriteGrads_) their share from x [N, In] and
+  // gy [N, Out] through `matmul`: one product; or, while a GradientListener watches a weight of
+  // at least kBlockedGradientElements, the bias first and then kGradientBlocks blocks of rows
+  // from the last, each reported as soon as it is computed, so the exchange of this layer's
+  // gradient starts before the layer is done (the first layer's, computed last in backward).
+  void addParameterGradients(backend::MatmulOp& matmul, const Tensor& x, const Tensor& gy);
+  static constexpr int64_t kBlockedGradientElements = 1 << 16;
+  static constexpr int64_t kGradientBlocks = 8;
   // bf16 precision: the weights as bf16 (the flat copy, or weightOwnBf16_ converted now).
   const Tensor& bf16Weight(bool convert);
   // `t` as bf16: itself, or rounded into `scratch`.
@@ -68,6 +76,7 @@ class Linear : public Module {
   Tensor weightBf16_;     // the weights' slice of the flat bf16 copy (Parameter::lowPrecision)
   Tensor weightOwnBf16_;  // the weights converted by forward when there is no flat copy
   Tensor inputBf16_, gradBf16_;  // an f32 input and output gradient rounded to bf16
+  Tensor gradBlock_;             // gy's columns of one block of rows, contiguous [N, rows]
   std::unique_ptr<backend::MatmulOp> matmul_;
 };
 

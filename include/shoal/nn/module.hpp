@@ -19,6 +19,7 @@
 namespace shoal::nn {
 
 class FlatParameters;
+class GradientListener;
 class Module;
 struct LayerTimes;
 
@@ -171,6 +172,14 @@ class Module {
   void setLabel(std::string label) { label_ = std::move(label); }
   std::string label() const { return label_.empty() ? describe() : label_; }
 
+  // --- Gradients as they become final (see GradientListener). Sets `listener` (not owned; null:
+  // none) on every module of the tree; each keeps the list of its own gradients to report.
+  void setGradientListener(GradientListener* listener);
+  // Tells the listener, if any, that this module's own parameter gradients are final for this
+  // pass: called by Module::backward and backwardParameters, and by a fused plan step for the
+  // layer whose gradients it computes.
+  void gradientsReady();
+
   // BigDL's getParameters(): compacts every parameter and gradient of this module tree into one
   // flat value buffer and one flat gradient buffer (made on first call, reused afterwards).
   FlatParameters& flatParameters();
@@ -193,6 +202,11 @@ class Module {
   virtual void resetOwn(Generator& gen) {}
   // Called on every module after setPrecision changed precision() (containers drop their plan).
   virtual void precisionChanged() {}
+  // True while a GradientListener is set: a layer may then compute a large gradient in parts.
+  bool gradientsWatched() const { return gradientListener_ != nullptr; }
+  // Reports `part` (a view of consecutive elements of an own gradient) final now; the next
+  // gradientsReady() then reports nothing (the module reported its gradients in parts).
+  void gradientPartReady(const Tensor& part);
   // Checks a per-sample input shape once per shape (outputShape throws when it does not fit).
   void checkInput(const Tensor& input);
 
@@ -208,6 +222,9 @@ class Module {
   Shape checkedInput_;       // per-sample input shape already validated
   bool inputChecked_ = false;  // whether checkedInput_ holds a validated shape
   Tensor gradInputs_[1];       // backwardInputs' answer for a module of one input
+  GradientListener* gradientListener_ = nullptr;
+  std::vector<const Tensor*> ownGrads_;  // what gradientsReady reports (with a listener)
+  bool reportedInParts_ = false;         // this pass's gradients went through gradientPartReady
   std::unique_ptr<FlatParameters> flat_;
 };
 

@@ -10,7 +10,7 @@ namespace shoal::report {
 // The charts for `runs`, in report order: training loss per iteration (raw and smoothed), one
 // chart per validation metric per epoch, throughput, learning rate; and, when any run recorded
 // them, per-layer update-to-weight ratios, weight and gradient norms, communication share and
-// per-layer times. With several runs, each series label starts with the run's name.
+// per-layer times; a two-class test's ROC and precision-recall curves. With several runs, each series label starts with the run's name.
 std::vector<Chart> chartsFor(const std::vector<RunMetrics>& runs);
 
 // The smoothing weight for a loss curve of `points` points: an average over about a twentieth of

@@ -128,6 +128,10 @@ class Optimizer {
     double commSeconds = 0;
     double commWaitSeconds = 0;  // of commSeconds, waiting for slower ranks
     double bytesPerStep = 0;
+    // bucketed exchanges (compression, overlap): fraction of gradient elements sent, and of
+    // the exchange's time hidden behind backward; negative when there was no such exchange
+    double density = -1;
+    double hiddenShare = -1;
   };
 
  private:
@@ -143,7 +147,8 @@ class Optimizer {
   void recordEpoch(Loop& loop, const EpochFigures& figures);
   // Also makes the ranks consistent (TrainingStrategy::synchronize) at the epoch's end.
   EpochFigures epochFigures(const TrainPosition& at, int64_t stepsBefore,
-                            const dist::CommStats& commBefore);
+                            const dist::CommStats& commBefore,
+                            const dist::ExchangeStats& exchangeBefore);
   void validate(const TrainState& state, TrainSummary& summary, nlohmann::json& record);
   void checkpoint(Loop& loop, TrainPosition position);
   std::string writeCheckpoint(const TrainPosition& position);

@@ -65,12 +65,29 @@ struct DistConfig {
   int64_t worldSize = 0;  // 0: from the environment
   int64_t rank = -1;      // -1: from the environment
   std::string jobSecretFile;  // the job secret's file (else SHOAL_JOB_SECRET); never the secret itself
+  // How allreduce moves gradients (dist::ExchangeOptions): "none", "bf16" (half the bytes) or
+  // "threshold" (DL4J's threshold encoding with error feedback)
+  std::string compress = "none";
+  double thresholdDensity = 0.01;  // threshold: target fraction of elements sent per step, in (0, 1]
+  bool overlap = false;            // reduce gradient buckets on a communication thread during backward
+  double bucketMb = 1;             // bucket size in MB (10^6 bytes) of fp32 gradients
 };
 
 struct CheckpointConfig {
   std::string dir;             // empty: no checkpoints (unless resuming)
   std::string every = "epoch";  // "epoch" or a number of iterations
   int64_t keep = 3;
+};
+
+// What validation and the test compute, and which share of the training set validation holds out.
+struct ValidationConfig {
+  // Method names (validationMethodNamed): top1, top5, loss, auc, pr_auc, logloss, precision,
+  // recall, f1.
+  std::vector<std::string> methods{"top1", "loss"};
+  double threshold = 0.5;  // precision, recall, F1 and the confusion matrix: P(class 1) >= threshold
+  double split = 0;        // a share of the training set held out for validation (0: none)
+  bool stratify = false;   // hold out the same share of every class
+  int64_t batch = 0;       // batch size of validation; 0: the training batch
 };
 
 struct OutputConfig {
@@ -83,6 +100,9 @@ struct RunConfig {
   ModelConfig model;
   DataConfig data;
   std::string loss = "auto";  // nll, ce, auto (nll when the model ends in LogSoftMax)
+  // Per-class weights of the loss: "none", "balanced" (n_samples / (classes * n_class), from the
+  // training set) or one weight per class, "w0,w1,...".
+  std::string classWeight = "none";
   OptimConfig optim;
   EndConfig end;
   int64_t batch = 128;
@@ -93,7 +113,7 @@ struct RunConfig {
   uint64_t seed = 1;
   bool shuffle = true;
   int64_t validateEvery = 0;  // iterations between validations; 0: every epoch
-  int64_t validateBatch = 0;  // batch size of validation; 0: the training batch
+  ValidationConfig validation;
   DistConfig dist;
   CheckpointConfig checkpoint;
   std::string resume;  // continue from the newest checkpoint in this directory

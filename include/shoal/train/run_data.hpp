@@ -15,6 +15,8 @@ enum class DataUse { Training, Evaluation, Prediction };
 struct RunData {
   std::optional<data::Dataset> train;
   std::optional<data::Dataset> test;  // evaluation/prediction: the data set to run on
+  // Held out of the training set ("validation.split") and validated on instead of the test set.
+  std::optional<data::Dataset> validation;
   int numClasses = 0;                 // max over the sets read
   std::string description;            // "Fashion-MNIST", "IDX files", "CSV files"
 };

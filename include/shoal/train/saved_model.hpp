@@ -25,9 +25,11 @@ ModelOnData loadModelOnData(const std::string& modelFile, const DataConfig& data
 // ConfigError naming "precision" when it cannot run here.
 std::string setModelPrecision(nn::Module& model, const std::string& precision);
 
-// Top1Accuracy, Top5Accuracy and Loss (the model's own criterion: ClassNLL after LogSoftMax,
-// CrossEntropy on raw scores) over `data`.
-std::vector<ValidationResult> evaluateModel(nn::Module& model, const data::Dataset& data, int64_t batchSize);
+// `methods` (default Top1Accuracy, Top5Accuracy and Loss: the model's own criterion, ClassNLL
+// after LogSoftMax, CrossEntropy on raw scores) over `data`.
+std::vector<ValidationResult> evaluateModel(nn::Module& model, const data::Dataset& data, int64_t batchSize,
+                                            const std::vector<ValidationMethod>& methods = {
+                                                Top1Accuracy(), Top5Accuracy(), Loss()});
 
 // Class probabilities [size, classes] for every sample: the model's output when it ends in
 // SoftMax, else the softmax of its scores (or of its log-probabilities).

@@ -36,13 +36,31 @@ class Criterion:
         return f"{self.type_name}()"
 
 
-class ClassNLLCriterion(Criterion):
+class _ClassWeighted(Criterion):
+    """A classification criterion with optional per-class ``weights`` (one per class): each sample's
+    loss is weighted by its class's weight, and with size_average the sum is divided by the sum of
+    the samples' weights (PyTorch's weighted mean)."""
+
+    def __init__(self, size_average: bool = True, *, weights: Any = None) -> None:
+        super().__init__(size_average)
+        self.weights = [] if weights is None else [float(w) for w in np.asarray(weights, np.float64).reshape(-1)]
+
+    def handle(self) -> Any:
+        if self._handle is None:
+            self._handle = _core.make_criterion(self.type_name, self.size_average, self.weights)
+        return self._handle
+
+    def __repr__(self) -> str:
+        return f"{self.type_name}(weights={self.weights})" if self.weights else f"{self.type_name}()"
+
+
+class ClassNLLCriterion(_ClassWeighted):
     """Negative log-likelihood of the target class (from 0) given log-probabilities (after LogSoftMax)."""
 
     type_name = "ClassNLLCriterion"
 
 
-class CrossEntropyCriterion(Criterion):
+class CrossEntropyCriterion(_ClassWeighted):
     """LogSoftMax and ClassNLL in one, on raw scores."""
 
     type_name = "CrossEntropyCriterion"

@@ -67,8 +67,8 @@ class Optimizer:
     def set_validation(self, batch_size: int = 32, val_set: Any = None, trigger: Optional[Trigger] = None,
                        methods: Optional[Sequence[Any]] = None) -> "Optimizer":
         """Validates on ``val_set`` whenever ``trigger`` fires (EveryEpoch or SeveralIteration),
-        computing ``methods`` (Top1Accuracy, Top5Accuracy, Loss; default Top1Accuracy and Loss) in
-        batches of ``batch_size``."""
+        computing ``methods`` (Top1Accuracy, Top5Accuracy, Loss, AUC, PrAUC, LogLoss, Precision, Recall, F1;
+        default Top1Accuracy and Loss) in batches of ``batch_size``."""
         if int(batch_size) <= 0:
             raise ValueError(f"set_validation: batch_size must be positive, got {batch_size}")
         self.validation_batch_size = int(batch_size)

@@ -1,0 +1,66 @@
+// GradientReducer: sums ranges of the flat gradient over all ranks, as floats, as bf16 or threshold-encoded.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "shoal/dist/communicator.hpp"
+#include "shoal/dist/threshold_encoder.hpp"
+#include "shoal/tensor/bfloat16.hpp"
+
+namespace shoal::dist {
+
+// How gradients travel between ranks (dist.compress).
+enum class Compression {
+  None,       // floats (allReduce)
+  Bf16,       // rounded to bf16, summed as bf16 (allReduceBf16): half the bytes
+  Threshold,  // DL4J's threshold encoding with error feedback (allGatherBytes of codes)
+};
+
+// "none", "bf16", "threshold"; ConfigError ("dist.compress") for anything else.
+Compression parseCompression(const std::string& name);
+std::string compressionName(Compression c);
+
+// Elements offered and sent since the start (threshold: sent = codes over all ranks; else all).
+struct CompressionStats {
+  double offeredElements = 0;  // summed over ranks
+  double sentElements = 0;     // summed over ranks
+};
+
+// Every call is collective: all ranks reduce the same ranges in the same order. Every rank ends
+// with the same bits: bf16 sums are the communicator's (identical on every rank), threshold codes
+// are gathered from every rank and added in rank order.
+class GradientReducer {
+ public:
+  // `count`: the flat gradient's elements; `density`: threshold's target (in (0, 1]).
+  GradientReducer(Communicator& comm, Compression compression, int64_t count, double density);
+
+  Compression compression() const { return compression_; }
+  // Replaces `grads` (elements [offset, offset + size) of the flat gradient) by its sum over
+  // ranks: exactly (None), rounded to bf16 before and after (Bf16), or what the threshold
+  // encoding sends this step (Threshold; the rest stays in the residual).
+  void reduce(std::span<float> grads, int64_t offset);
+  // After the step's last range: threshold adapts toward its target density.
+  void finishStep();
+
+  const CompressionStats& stats() const { return stats_; }
+  // Threshold's encoder (null for the other compressions).
+  const ThresholdEncoder* encoder() const { return encoder_ ? &*encoder_ : nullptr; }
+
+ private:
+  void reduceBf16(std::span<float> grads);
+  void reduceThreshold(std::span<float> grads, int64_t offset);
+
+  Communicator& comm_;
+  Compression compression_;
+  std::optional<ThresholdEncoder> encoder_;
+  std::vector<bfloat16> bf16_;        // Bf16: the range on the wire
+  std::vector<int32_t> codes_;        // Threshold: this rank's codes of the range
+  double stepOffered_ = 0, stepSent_ = 0;
+  CompressionStats stats_;
+};
+
+}  // namespace shoal::dist

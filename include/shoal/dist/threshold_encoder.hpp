@@ -1,0 +1,58 @@
+// ThresholdEncoder: DL4J's threshold encoding of gradients, with a per-rank residual and a threshold that adapts to a target density.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace shoal::dist {
+
+// Error feedback: every gradient element is added to this rank's residual; each residual element
+// whose magnitude reaches the threshold t is sent as (index, sign) and stands for sign * t,
+// which is taken out of the residual; the rest stays and is sent once it has grown (DL4J's
+// EncodedGradientsAccumulator). So over any number of steps, what was sent plus the residual
+// left is the sum of the gradients given.
+// The threshold is the same on every rank: chosen on the first step so that the target
+// fraction of elements would be sent (agreed between the ranks by the caller), then adapted
+// after each step from the density all ranks achieved together: multiplied by
+// clamp(achieved / target, 1/2, 2)^(1/8) (a small gain: the density jumps with the threshold
+// when many residuals sit just below it), so it rises when too much was sent and falls when
+// too little was.
+// A code is an int32: +(i + 1) for +t at element i of the range, -(i + 1) for -t.
+class ThresholdEncoder {
+ public:
+  // `count` elements (the flat gradient); `targetDensity` in (0, 1].
+  ThresholdEncoder(int64_t count, double targetDensity);
+
+  double targetDensity() const { return target_; }
+  // 0 until the first step chose one.
+  float threshold() const { return threshold_; }
+  void setThreshold(float t) { threshold_ = t; }
+  // Turns adaptation off (tests of the bookkeeping with a fixed threshold).
+  void setAdaptive(bool adaptive) { adaptive_ = adaptive; }
+
+  // Adds `grads` (elements [offset, offset + size) of the flat gradient) into the residual;
+  // the magnitude this rank would pick as threshold for the target density over that range
+  // (the caller agrees on one value between the ranks and calls setThreshold before encode).
+  float addAndProposeThreshold(std::span<const float> grads, int64_t offset);
+  // Adds `grads` into the residual (when addAndProposeThreshold did not).
+  void add(std::span<const float> grads, int64_t offset);
+  // Codes of the residual elements [offset, offset + length) at or above the threshold,
+  // appended to `codes`; those elements of the residual lose sign * threshold.
+  void encode(int64_t offset, int64_t length, std::vector<int32_t>& codes);
+  // Adds sign * threshold into `sums` (a range of `length` elements) for each code.
+  void decodeAdd(std::span<const int32_t> codes, std::span<float> sums) const;
+  // After a step in which all ranks together sent `sentElements` of `offeredElements`:
+  // adapts the threshold toward the target density.
+  void adapt(double sentElements, double offeredElements);
+
+  std::span<const float> residual() const { return residual_; }
+
+ private:
+  double target_;
+  float threshold_ = 0;
+  bool adaptive_ = true;
+  std::vector<float> residual_;
+  std::vector<float> magnitudes_;  // scratch of the first step's threshold choice
+};
+
+}  // namespace shoal::dist

@@ -1,0 +1,91 @@
+// Summing gradient ranges over ranks uncompressed, in bf16 or threshold-encoded (codes gathered from every rank).
+#include "shoal/dist/gradient_reducer.hpp"
+
+#include <cstring>
+#include <limits>
+
+#include "shoal/error.hpp"
+
+namespace shoal::dist {
+
+Compression parseCompression(const std::string& name) {
+  if (name == "none") return Compression::None;
+  if (name == "bf16") return Compression::Bf16;
+  if (name == "threshold") return Compression::Threshold;
+  throw ConfigError("dist.compress", "\"dist.compress\": expected none, bf16 or threshold, got '" + name + "'");
+}
+
+std::string compressionName(Compression c) {
+  switch (c) {
+    case Compression::None: return "none";
+    case Compression::Bf16: return "bf16";
+    case Compression::Threshold: return "threshold";
+  }
+  return "?";
+}
+
+GradientReducer::GradientReducer(Communicator& comm, Compression compression, int64_t count,
+                                 double density)
+    : comm_(comm), compression_(compression) {
+  if (compression_ == Compression::Threshold) encoder_.emplace(count, density);
+  if (compression_ == Compression::Bf16) bf16_.resize(static_cast<size_t>(count));
+}
+
+void GradientReducer::reduce(std::span<float> grads, int64_t offset) {
+  stepOffered_ += static_cast<double>(grads.size()) * comm_.size();
+  switch (compression_) {
+    case Compression::None:
+      comm_.allReduce(grads, ReduceOp::Sum);
+      stepSent_ += static_cast<double>(grads.size()) * comm_.size();
+      return;
+    case Compression::Bf16:
+      reduceBf16(grads);
+      stepSent_ += static_cast<double>(grads.size()) * comm_.size();
+      return;
+    case Compression::Threshold: return reduceThreshold(grads, offset);
+  }
+}
+
+void GradientReducer::reduceBf16(std::span<float> grads) {
+  std::span<bfloat16> wire(bf16_.data(), grads.size());
+  for (size_t i = 0; i < grads.size(); ++i) wire[i] = bfloat16(grads[i]);
+  comm_.allReduceBf16(wire);
+  for (size_t i = 0; i < grads.size(); ++i) grads[i] = static_cast<float>(wire[i]);
+}
+
+void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset) {
+  ThresholdEncoder& encoder = *encoder_;
+  if (encoder.threshold() == 0) {
+    // first step: the mean over ranks of each rank's choice for the target density
+    double proposed = encoder.addAndProposeThreshold(grads, offset);
+    comm_.allReduce(std::span<double>(&proposed, 1), ReduceOp::Sum);
+    encoder.setThreshold(std::max(std::numeric_limits<float>::min(),
+                                  static_cast<float>(proposed / comm_.size())));
+  } else {
+    encoder.add(grads, offset);
+  }
+  codes_.clear();
+  encoder.encode(offset, static_cast<int64_t>(grads.size()), codes_);
+  std::vector<std::vector<std::byte>> all =
+      comm_.allGatherBytes(std::as_bytes(std::span<const int32_t>(codes_)));
+  std::fill(grads.begin(), grads.end(), 0.0f);
+  std::vector<int32_t>& received = codes_;  // this rank's codes are in `all` now
+  for (const std::vector<std::byte>& bytes : all) {
+    if (bytes.size() % sizeof(int32_t) != 0)
+      throw Error("threshold decoding: a rank sent " + std::to_string(bytes.size()) +
+                  " bytes, not a whole number of codes");
+    received.resize(bytes.size() / sizeof(int32_t));
+    if (!bytes.empty()) std::memcpy(received.data(), bytes.data(), bytes.size());
+    encoder.decodeAdd(received, grads);
+    stepSent_ += static_cast<double>(received.size());
+  }
+}
+
+void GradientReducer::finishStep() {
+  if (encoder_) encoder_->adapt(stepSent_, stepOffered_);
+  stats_.offeredElements += stepOffered_;
+  stats_.sentElements += stepSent_;
+  stepOffered_ = stepSent_ = 0;
+}
+
+}  // namespace shoal::dist

@@ -1,0 +1,72 @@
+// Threshold encoding with error feedback (DL4J's encoded gradients): residual bookkeeping and the adaptive threshold.
+#include "shoal/dist/threshold_encoder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <sstream>
+
+#include "shoal/error.hpp"
+
+namespace shoal::dist {
+
+ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity)
+    : target_(targetDensity), residual_(static_cast<size_t>(count), 0.0f) {
+  if (!(targetDensity > 0 && targetDensity <= 1))
+    throw ConfigError("dist.threshold_density",
+                      "\"dist.threshold_density\" must be in (0, 1], got " +
+                          (std::ostringstream() << targetDensity).str());
+}
+
+void ThresholdEncoder::add(std::span<const float> grads, int64_t offset) {
+  float* r = residual_.data() + offset;
+  for (size_t i = 0; i < grads.size(); ++i) r[i] += grads[i];
+}
+
+float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int64_t offset) {
+  add(grads, offset);
+  if (grads.empty()) return 0;
+  const float* r = residual_.data() + offset;
+  magnitudes_.resize(grads.size());
+  for (size_t i = 0; i < grads.size(); ++i) magnitudes_[i] = std::fabs(r[i]);
+  // the magnitude that the target fraction of elements reaches
+  const size_t sent = std::max<size_t>(1, static_cast<size_t>(target_ * static_cast<double>(grads.size())));
+  auto kth = magnitudes_.begin() + static_cast<std::ptrdiff_t>(grads.size() - sent);
+  std::nth_element(magnitudes_.begin(), kth, magnitudes_.end());
+  return *kth;
+}
+
+void ThresholdEncoder::encode(int64_t offset, int64_t length, std::vector<int32_t>& codes) {
+  const float t = threshold_;
+  float* r = residual_.data() + offset;
+  for (int64_t i = 0; i < length; ++i) {
+    if (r[i] >= t) {
+      codes.push_back(static_cast<int32_t>(i + 1));
+      r[i] -= t;
+    } else if (r[i] <= -t) {
+      codes.push_back(static_cast<int32_t>(-(i + 1)));
+      r[i] += t;
+    }
+  }
+}
+
+void ThresholdEncoder::decodeAdd(std::span<const int32_t> codes, std::span<float> sums) const {
+  const float t = threshold_;
+  for (int32_t code : codes) {
+    const int64_t i = std::abs(static_cast<int64_t>(code)) - 1;
+    if (i < 0 || i >= static_cast<int64_t>(sums.size()))
+      throw Error("threshold decoding: code " + std::to_string(code) + " outside a range of " +
+                  std::to_string(sums.size()) + " elements");
+    sums[static_cast<size_t>(i)] += code > 0 ? t : -t;
+  }
+}
+
+void ThresholdEncoder::adapt(double sentElements, double offeredElements) {
+  if (!adaptive_ || offeredElements <= 0) return;
+  const double ratio = std::clamp(sentElements / offeredElements / target_, 0.5, 2.0);
+  threshold_ = std::max(std::numeric_limits<float>::min(),
+                        static_cast<float>(threshold_ * std::pow(ratio, 0.125)));
+}
+
+}  // namespace shoal::dist

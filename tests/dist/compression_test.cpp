@@ -1,0 +1,283 @@
+// Gradient compression and overlapped, bucketed all-reduce on 2 MPI ranks: bf16 sums, gathered
+// bytes, threshold encoding's bookkeeping and adaptive density, bit-identical replicas, and
+// overlap against no overlap.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "shoal/data/shard.hpp"
+#include "shoal/dist/bucketed_reduction.hpp"
+#include "shoal/dist/gradient_reducer.hpp"
+#include "shoal/error.hpp"
+#include "shoal/dist/synchronizer.hpp"
+#include "shoal/dist/threshold_encoder.hpp"
+#include "shoal/nn/class_nll_criterion.hpp"
+#include "shoal/nn/flat_parameters.hpp"
+#include "shoal/nn/linear.hpp"
+#include "shoal/nn/log_softmax.hpp"
+#include "shoal/nn/random.hpp"
+#include "shoal/nn/relu.hpp"
+#include "shoal/nn/sequential.hpp"
+#include "shoal/optim/sgd.hpp"
+#include "shoal/train/optimizer.hpp"
+#include "shoal/train/rank_results.hpp"
+#include "support/synthetic_data.hpp"
+#include "two_ranks.hpp"
+
+using namespace shoal;
+using shoal::testing::world;
+
+namespace {
+
+// Every rank's bytes of `values`, gathered: true when all ranks hold the same bits.
+template <class T>
+bool sameBitsOnAllRanks(std::span<const T> values) {
+  auto all = world().allGatherBytes(std::as_bytes(values));
+  for (const auto& bytes : all)
+    if (bytes != all[0]) return false;
+  return true;
+}
+
+bool sameBitsOnAllRanks(const Tensor& t) {
+  return sameBitsOnAllRanks(std::span<const float>(t.data(), static_cast<size_t>(t.numel())));
+}
+
+data::Dataset blobs(int64_t n) {
+  return shoal::testing::gaussianClasses(n, 4, 8, /*period=*/4, /*shift=*/1.5f, /*noise=*/0.7f, /*seed=*/11);
+}
+
+// Three Linear layers, so that small buckets split the gradient several ways.
+nn::Sequential net() {
+  nn::manualSeed(7);
+  return nn::Sequential()
+      .add(nn::Linear(8, 64)).add(nn::ReLU())
+      .add(nn::Linear(64, 32)).add(nn::ReLU())
+      .add(nn::Linear(32, 4)).add(nn::LogSoftMax());
+}
+
+data::Dataset myShard(const data::Dataset& full) {
+  return data::takeShard(full, {world().rank(), world().size(), data::Shard::Layout::Strided});
+}
+
+void trainFor(nn::Sequential& model, const data::Dataset& data, int64_t iterations,
+              dist::Synchronizer& sync) {
+  train::RunLog quiet("", /*quiet=*/true);
+  train::Optimizer opt(model, data, nn::ClassNLLCriterion(), optim::SGD({.lr = 0.1, .momentum = 0.9}),
+                       train::MaxIteration(iterations), 32);
+  opt.setShuffle(false).setRunLog(&quiet).setStrategy(&sync);
+  opt.optimize();
+}
+
+double accuracy(nn::Sequential& model, const data::Dataset& data) {
+  nn::ClassNLLCriterion nll;
+  std::vector<train::ValidationMethod> methods{train::Top1Accuracy()};
+  auto results = train::evaluate(model, data, methods, nll, 128);
+  return results[0].value();
+}
+
+dist::ExchangeOptions exchange(dist::Compression c, bool overlap, double density = 0.05) {
+  // 1 KB buckets: the 3-layer net's gradient (2,852 floats) goes in several
+  return {.compression = c, .thresholdDensity = density, .overlap = overlap, .bucketBytes = 1024};
+}
+
+TEST(Bf16AllReduce, IsTheFloatSumRoundedOnceAndTheSameOnEveryRank) {
+  const int r = world().rank();
+  for (size_t n : {size_t{0}, size_t{1}, size_t{2}, size_t{7}, size_t{1001}}) {
+    // values with full bf16 mantissas whose float sums need rounding, and a tie to even
+    std::vector<bfloat16> mine(n), other(n);
+    for (size_t i = 0; i < n; ++i) {
+      mine[i] = bfloat16(static_cast<float>((r + 1) * 1.0078125 + 0.013 * i));
+      other[i] = bfloat16(static_cast<float>((2 - r) * 1.0078125 + 0.013 * i));
+    }
+    if (n >= 2) {  // 1 + 2^-8 (a bf16 tie between 1 and 1 + 2^-7) rounds to even: 1
+      mine[1] = bfloat16(r == 0 ? 1.0f : 0.00390625f);
+      other[1] = bfloat16(r == 0 ? 0.00390625f : 1.0f);
+    }
+    std::vector<bfloat16> sum = mine;
+    world().allReduceBf16(sum);
+    for (size_t i = 0; i < n; ++i) {
+      const float expected = static_cast<float>(
+          bfloat16(static_cast<float>(mine[i]) + static_cast<float>(other[i])));
+      EXPECT_EQ(static_cast<float>(sum[i]), expected) << "n " << n << " element " << i;
+    }
+    if (n >= 2) EXPECT_EQ(static_cast<float>(sum[1]), 1.0f);
+    EXPECT_TRUE(sameBitsOnAllRanks(std::span<const bfloat16>(sum))) << n;
+  }
+}
+
+TEST(AllGatherBytes, GivesEveryRanksBytesOfAnyLength) {
+  const int r = world().rank();
+  std::vector<std::byte> mine(r == 0 ? 0 : 5);
+  for (size_t i = 0; i < mine.size(); ++i) mine[i] = std::byte(10 * r + i);
+  const double bytesBefore = world().stats().bytesSent;
+  auto all = world().allGatherBytes(mine);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_TRUE(all[0].empty());
+  ASSERT_EQ(all[1].size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(all[1][i], std::byte(10 + i));
+  EXPECT_EQ(world().stats().bytesSent - bytesBefore, static_cast<double>(mine.size()));
+}
+
+TEST(ThresholdEncoder, SentPlusResidualIsExactlyTheSumOfGradients) {
+  // dyadic gradients and a power-of-two threshold: every float operation is exact
+  dist::ThresholdEncoder encoder(64, 0.1);
+  encoder.setThreshold(0.25f);
+  encoder.setAdaptive(false);
+  std::mt19937 gen(3);
+  std::uniform_int_distribution<int> eighths(-5, 5);
+  std::vector<float> gradientSum(64, 0), sentSum(64, 0), grads(64);
+  std::vector<int32_t> codes;
+  for (int step = 0; step < 40; ++step) {
+    for (float& g : grads) g = eighths(gen) / 8.0f;
+    for (size_t i = 0; i < 64; ++i) gradientSum[i] += grads[i];
+    encoder.add(std::span<const float>(grads).subspan(0, 40), 0);  // two ranges, one step
+    encoder.add(std::span<const float>(grads).subspan(40), 40);
+    std::vector<float> before(encoder.residual().begin(), encoder.residual().end()), sent(64, 0);
+    codes.clear();
+    encoder.encode(0, 40, codes);
+    encoder.decodeAdd(codes, std::span<float>(sent).subspan(0, 40));
+    codes.clear();
+    encoder.encode(40, 24, codes);
+    encoder.decodeAdd(codes, std::span<float>(sent).subspan(40));
+    for (size_t i = 0; i < 64; ++i) {
+      // one quantum per element and step, for exactly the elements that reached the threshold
+      EXPECT_EQ(sent[i], std::fabs(before[i]) >= 0.25f ? std::copysign(0.25f, before[i]) : 0.0f)
+          << "step " << step << " element " << i;
+      sentSum[i] += sent[i];
+    }
+  }
+  for (size_t i = 0; i < 64; ++i) EXPECT_EQ(sentSum[i] + encoder.residual()[i], gradientSum[i]) << i;
+}
+
+TEST(ThresholdEncoder, RejectsADensityOutsideZeroToOne) {
+  EXPECT_THROW(dist::ThresholdEncoder(8, 0.0), ConfigError);
+  EXPECT_THROW(dist::ThresholdEncoder(8, 1.5), ConfigError);
+  EXPECT_THROW(dist::ThresholdEncoder(8, std::nan("")), ConfigError);
+  EXPECT_NO_THROW(dist::ThresholdEncoder(8, 1.0));
+}
+
+TEST(ThresholdReduction, KeepsTheBooksOverRanksAndConvergesToTheTargetDensity) {
+  const int r = world().rank();
+  const int64_t n = 20'000;
+  const double target = 0.01;
+  dist::GradientReducer reducer(world(), dist::Compression::Threshold, n, target);
+  std::mt19937 gen(100 + r);
+  std::normal_distribution<float> normal(0.0f, 1e-3f);
+  std::vector<double> gradientSum(n, 0), sentSum(n, 0);
+  std::vector<float> grads(n);
+  double lateSent = 0, lateOffered = 0;
+  for (int step = 0; step < 150; ++step) {
+    for (int64_t i = 0; i < n; ++i) {
+      grads[i] = normal(gen) + (i % 100 == 0 ? 2e-3f : 0.0f);  // a few steady directions
+      gradientSum[i] += grads[i];
+    }
+    const double sentBefore = reducer.stats().sentElements;
+    reducer.reduce(std::span<float>(grads).first(n / 2), 0);
+    reducer.reduce(std::span<float>(grads).subspan(n / 2), n / 2);
+    reducer.finishStep();
+    for (int64_t i = 0; i < n; ++i) sentSum[i] += grads[i];
+    EXPECT_TRUE(sameBitsOnAllRanks(std::span<const float>(grads))) << "step " << step;
+    if (step >= 100) {
+      lateSent += reducer.stats().sentElements - sentBefore;
+      lateOffered += 2.0 * n;
+    }
+  }
+  // over ranks: what was sent plus what every rank still holds is what every rank was given
+  std::vector<double> residual(reducer.encoder()->residual().begin(), reducer.encoder()->residual().end());
+  world().allReduce(std::span<double>(residual), dist::ReduceOp::Sum);
+  world().allReduce(std::span<double>(gradientSum), dist::ReduceOp::Sum);
+  double worst = 0;
+  for (int64_t i = 0; i < n; ++i)
+    worst = std::max(worst, std::fabs(sentSum[i] + residual[i] - gradientSum[i]));
+  EXPECT_LT(worst, 1e-5) << "float rounding over 150 steps only";
+  const double density = lateSent / lateOffered;
+  EXPECT_GT(density, target / 2) << "achieved density over the last 50 steps";
+  EXPECT_LT(density, target * 2) << "achieved density over the last 50 steps";
+}
+
+TEST(CompressedTraining, LeavesBitIdenticalReplicasAndLearnsAsUncompressed) {
+  data::Dataset full = blobs(1024);
+  data::Dataset shard = myShard(full);
+  nn::Sequential plain = net();
+  dist::Synchronizer uncompressed(world(), dist::Strategy::AllReduce);
+  trainFor(plain, shard, 150, uncompressed);
+  const double reference = accuracy(plain, full);
+  EXPECT_GT(reference, 0.8);
+  for (auto c : {dist::Compression::Bf16, dist::Compression::Threshold}) {
+    nn::Sequential model = net();
+    dist::Synchronizer sync(world(), dist::Strategy::AllReduce, 1, exchange(c, false));
+    trainFor(model, shard, 150, sync);
+    EXPECT_TRUE(sameBitsOnAllRanks(model.flatParameters().values())) << dist::compressionName(c);
+    // the band docs/distributed-compression.md states for this test
+    EXPECT_GT(accuracy(model, full), reference - 0.03) << dist::compressionName(c);
+    const dist::ExchangeStats stats = sync.exchangeStats();
+    EXPECT_GT(stats.offeredElements, 0);
+    if (c == dist::Compression::Threshold)
+      EXPECT_LT(stats.sentElements, 0.2 * stats.offeredElements);
+    else
+      EXPECT_EQ(stats.sentElements, stats.offeredElements);
+  }
+}
+
+TEST(OverlappedReduction, GivesTheSameBitsAsReducingAfterBackward) {
+  data::Dataset shard = myShard(blobs(512));
+  for (auto c : {dist::Compression::None, dist::Compression::Bf16, dist::Compression::Threshold}) {
+    nn::Sequential overlapped = net(), afterwards = net(), plain = net();
+    dist::Synchronizer withOverlap(world(), dist::Strategy::AllReduce, 1, exchange(c, true));
+    dist::Synchronizer withoutOverlap(world(), dist::Strategy::AllReduce, 1, exchange(c, false));
+    trainFor(overlapped, shard, 20, withOverlap);
+    trainFor(afterwards, shard, 20, withoutOverlap);
+    EXPECT_EQ(overlapped.flatParameters().values().toVector(),
+              afterwards.flatParameters().values().toVector())
+        << dist::compressionName(c);
+    EXPECT_TRUE(sameBitsOnAllRanks(overlapped.flatParameters().values())) << dist::compressionName(c);
+    const dist::ExchangeStats stats = withOverlap.exchangeStats();
+    EXPECT_GT(stats.commSeconds, 0);
+    if (c == dist::Compression::None) {
+      // buckets through shared memory sum each element in rank order, as the one all-reduce does
+      dist::Synchronizer oneAllReduce(world(), dist::Strategy::AllReduce);
+      trainFor(plain, shard, 20, oneAllReduce);
+      EXPECT_EQ(overlapped.flatParameters().values().toVector(), plain.flatParameters().values().toVector());
+    }
+  }
+}
+
+TEST(OverlappedReduction, SumsWhileBackwardRunsAndCountsThatTimeAsHidden) {
+  const int r = world().rank();
+  nn::Sequential model = net();
+  nn::FlatParameters& flat = model.flatParameters();
+  dist::BucketedReduction exchange(world(), model, dist::Compression::None, 0.01, 1024, /*overlap=*/true);
+  ASSERT_GT(exchange.bucketCount(), 3u);
+  for (int64_t i = 0; i < flat.count(); ++i) flat.grads()[i] = static_cast<float>((r + 1) * (i % 7));
+  // rank 0 had 32 samples, rank 1 96: the result is 1/4 of rank 0's plus 3/4 of rank 1's
+  exchange.begin(/*loss=*/1.0f + r, /*samples=*/32 + 64 * r, /*stopSignal=*/0);
+  const std::vector<nn::Parameter>& params = flat.parameters();
+  for (auto p = params.rbegin(); p != params.rend(); ++p) {
+    exchange.gradientReady(*p->grad);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));  // a slow backward of the layer before
+  }
+  const std::array<double, 3> totals = exchange.finish();
+  EXPECT_EQ(totals[0], 1.0 * 32 + 2.0 * 96);
+  EXPECT_EQ(totals[1], 128.0);
+  EXPECT_EQ(totals[2], 0.0);
+  int64_t wrong = 0;
+  for (int64_t i = 0; i < flat.count(); ++i)
+    wrong += std::fabs(flat.grads()[i] - (0.25f * (i % 7) + 0.75f * 2 * (i % 7))) > 1e-5f;
+  EXPECT_EQ(wrong, 0);
+  // every bucket but the first parameter's went while the later "layers" were still computed
+  EXPECT_LT(exchange.stats().exposedSeconds, 0.5 * exchange.stats().commSeconds + 0.01);
+}
+
+TEST(OverlappedReduction, OnlyAppliesToAllReduce) {
+  EXPECT_THROW(dist::Synchronizer(world(), dist::Strategy::Average, 2,
+                                  exchange(dist::Compression::None, true)),
+               ConfigError);
+  EXPECT_THROW(dist::Synchronizer(world(), dist::Strategy::Lbfgs, 1,
+                                  exchange(dist::Compression::Bf16, false)),
+               ConfigError);
+}
+
+}  // namespace
