@@ -130,7 +130,7 @@ def train_partition(job: TrainingJob, batches: Iterator[pa.RecordBatch]) -> Iter
                             seed=job.seed)
             opt.set_settings(settings)
             if job.validation is not None:
-                opt.set_validation(val_set=job.validation.value)
+                opt.set_validation(batch_size=job.batch_size, val_set=job.validation.value)
             opt.set_callbacks([reporter])
             train_started = time.perf_counter()
             opt.optimize()
