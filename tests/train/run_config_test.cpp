@@ -115,5 +115,15 @@ TEST(RunConfig, CheckNamesTheKeyOfAnInvalidValueOrCombination) {
   c.optim.beta1 = 0.9;
   c.optim.epsilon = 0;
   EXPECT_THROW(c.check(), shoal::ConfigError);
+  c = RunConfig();
+  c.dist.shard = "local";
+  EXPECT_NO_THROW(c.check());
+  c.validation.split = 0.2;
+  try {
+    c.check();
+    FAIL() << "no error";
+  } catch (const shoal::ConfigError& e) {
+    EXPECT_EQ(e.key(), "validation.split");
+  }
   EXPECT_NO_THROW(RunConfig().check());
 }
