@@ -42,7 +42,10 @@ std::string writeReport(const std::string& dir) {
 
 std::unique_ptr<dist::Communicator> connectForRun(const RunConfig& config, const std::string& timeoutName) {
   config.check();
-  return dist::connect(config.dist.commTimeout, config.dist.sharedMemory, timeoutName);
+  const auto hierarchy = config.dist.hierarchical == "on"    ? dist::Hierarchy::On
+                         : config.dist.hierarchical == "off" ? dist::Hierarchy::Off
+                                                             : dist::Hierarchy::Auto;
+  return dist::connect(config.dist.commTimeout, config.dist.sharedMemory, timeoutName, hierarchy);
 }
 
 Run::Run(RunConfig config) : Run(config, connectForRun(config)) {}

@@ -62,6 +62,7 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("shard", c.dist.shard);
     v.field("comm_timeout", c.dist.commTimeout);
     v.field("shared_memory", c.dist.sharedMemory);
+    v.field("hierarchical", c.dist.hierarchical);
   });
   v.section("checkpoint", [&] {
     v.field("dir", c.checkpoint.dir);

@@ -26,6 +26,7 @@ void keepOwnShards(const RunConfig& config, dist::Communicator& comm, RunData& s
     throw UsageError("rank " + std::to_string(rank) + " has no training samples: " +
                      std::to_string(ranks) + " ranks for a smaller data set");
   std::cout << shown << std::endl;
+  if (rank == 0 && !comm.gradientRoute().empty()) std::cout << "gradients: " << comm.gradientRoute() << std::endl;
 }
 
 // The model: the checkpoint's when resuming, the saved one named by "model.file", else built.

@@ -34,6 +34,11 @@ void addDistOptions(CLI::App& app, train::DistConfig& o) {
          "When all ranks run on one machine: on sums gradients and small values in memory "
          "the ranks share, off leaves every collective to Open MPI's messages (default: on)")
       ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--hierarchical", o.hierarchical,
+                 "Ranks on several hosts: sum gradients within each host in shared memory, then "
+                 "between one leader per host (auto: when some host runs more than one rank)")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
 }
 
 void abortJob(dist::Communicator& comm, const std::exception& error) {

@@ -56,6 +56,9 @@ struct DistConfig {
   std::string shard = "contiguous";    // contiguous, strided
   double commTimeout = 120;            // seconds; 0: forever
   bool sharedMemory = true;
+  // Ranks on several hosts: gradients summed per host in shared memory, then between one leader
+  // per host: "auto" (when some host runs more than one rank), "on", "off".
+  std::string hierarchical = "auto";
 };
 
 struct CheckpointConfig {
