@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "shared_memory_reducer.hpp"
+#include "transfer_watch.hpp"
 #include "shoal/dist/communicator.hpp"
 #include "shoal/error.hpp"
 
@@ -158,6 +159,7 @@ class MpiCommunicator final : public Communicator {
     MPI_Comm_rank(collectives_, &rank_);
     MPI_Comm_size(collectives_, &size_);
     jobRanks_ = jobRanksOf(collectives_);
+    transferWatch_ = std::make_unique<TransferWatch>(jobRanks_[rank_], timeout_, timeoutName_);
     arrivedIn_.assign(size_, 0);
     arrivalRequests_.assign(2 * size_, MPI_REQUEST_NULL);
   }
@@ -271,7 +273,9 @@ class MpiCommunicator final : public Communicator {
     }
     for (auto& r : arrivalRequests_) waitFor(r, what, count, begin);
     auto everyone = Clock::now();
+    transferWatch_->start(sequence_, what, count);
     collective();
+    transferWatch_->stop();
     record(begin, everyone, bytes);
   }
 
@@ -323,6 +327,7 @@ class MpiCommunicator final : public Communicator {
   std::unique_ptr<MpiCommunicator> leaders_;  // on a host's leader, when hierarchical
   std::vector<int> jobRanks_;                 // rank r of this communicator is rank jobRanks_[r] of the job
   std::vector<int> localJobRanks_;            // the same for the ranks on this machine
+  std::unique_ptr<TransferWatch> transferWatch_;  // the deadline of a transfer once everyone arrived
   int rank_ = 0, size_ = 1, localSize_ = 1, hosts_ = 1;
   int64_t sequence_ = 0;
   int64_t arrivedOut_ = 0;
