@@ -55,11 +55,12 @@ def main():
     if rank == 0:
         xte, yte = load("t10k")
         xte, yte = xte[:test_limit], yte[:test_limit]
-        net.eval()
+        local = net.module  # not the DDP wrapper, whose forward is collective (buffer broadcasts)
+        local.eval()
         correct = 0
         with torch.no_grad():
             for i in range(0, len(yte), batch):
-                correct += (net(xte[i:i + batch].float().div_(255)).argmax(1) == yte[i:i + batch]).sum().item()
+                correct += (local(xte[i:i + batch].float().div_(255)).argmax(1) == yte[i:i + batch]).sum().item()
         print(f"RESULT framework=pytorch-ddp model={name} ranks={world} samples_per_sec={samples_per_sec:.0f} "
               f"test_accuracy={correct / len(yte):.4f}")
     tdist.destroy_process_group()
