@@ -159,7 +159,10 @@ class MpiCommunicator final : public Communicator {
     MPI_Comm_rank(collectives_, &rank_);
     MPI_Comm_size(collectives_, &size_);
     jobRanks_ = jobRanksOf(collectives_);
-    transferWatch_ = std::make_unique<TransferWatch>(jobRanks_[rank_], timeout_, timeoutName_);
+    std::vector<int> peers;
+    for (int r = 0; r < size_; ++r)
+      if (r != rank_) peers.push_back(jobRanks_[r]);
+    transferWatch_ = std::make_unique<TransferWatch>(jobRanks_[rank_], peers, timeout_, timeoutName_);
     arrivedIn_.assign(size_, 0);
     arrivalRequests_.assign(2 * size_, MPI_REQUEST_NULL);
   }
@@ -324,7 +327,8 @@ class MpiCommunicator final : public Communicator {
   // Through shared memory among the ranks on this machine: every collective when they are all
   // the ranks, the gradient all-reduce when they are not (hierarchical()).
   std::unique_ptr<SharedMemoryReducer> sharedMemory_;
-  std::unique_ptr<MpiCommunicator> leaders_;  // on a host's leader, when hierarchical
+  // on a host's leader, when hierarchical: the hosts' leaders (any communicator can fill this role)
+  std::unique_ptr<Communicator> leaders_;
   std::vector<int> jobRanks_;                 // rank r of this communicator is rank jobRanks_[r] of the job
   std::vector<int> localJobRanks_;            // the same for the ranks on this machine
   std::unique_ptr<TransferWatch> transferWatch_;  // the deadline of a transfer once everyone arrived

@@ -6,8 +6,14 @@
 
 namespace shoal::dist {
 
-TransferWatch::TransferWatch(int rank, double timeoutSeconds, std::string timeoutName)
-    : rank_(rank), timeout_(timeoutSeconds), timeoutName_(std::move(timeoutName)) {}
+TransferWatch::TransferWatch(int rank, const std::vector<int>& peers, double timeoutSeconds, std::string timeoutName)
+    : rank_(rank), timeout_(timeoutSeconds), timeoutName_(std::move(timeoutName)) {
+  std::string named;
+  for (size_t i = 0; i < peers.size(); ++i)
+    named += (i == 0 ? "" : i + 1 == peers.size() ? " or " : ", ") + std::to_string(peers[i]);
+  cause_ = peers.size() == 1 ? "the link to rank " + named + " failed or rank " + named + " stopped during the transfer"
+                             : "a link to rank " + named + " failed or one of them stopped during the transfer";
+}
 
 TransferWatch::~TransferWatch() {
   {
@@ -48,9 +54,9 @@ void TransferWatch::watch() {
     if (std::chrono::steady_clock::now() < deadline_) continue;  // a later transfer moved the deadline
     std::fprintf(stderr,
                  "shoal: error: rank %d: collective #%lld (%s, %zu values) did not finish within %g s "
-                 "(%s) after every rank had arrived: a link between the ranks failed or a rank "
-                 "stopped during the transfer\n",
-                 rank_, static_cast<long long>(sequence_), what_, count_, timeout_, timeoutName_.c_str());
+                 "(%s) after every rank had arrived: %s\n",
+                 rank_, static_cast<long long>(sequence_), what_, count_, timeout_, timeoutName_.c_str(),
+                 cause_.c_str());
     std::fflush(stderr);
     std::fflush(stdout);
     std::_Exit(1);

@@ -7,13 +7,15 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace shoal::dist {
 
 class TransferWatch {
  public:
-  // `rank` (in the job) and `timeoutName` go into the message; `timeoutSeconds` 0: never fires.
-  TransferWatch(int rank, double timeoutSeconds, std::string timeoutName);
+  // `rank` and `peers` (the other ranks of the transfers, by their ranks in the job) and
+  // `timeoutName` go into the message; `timeoutSeconds` 0: never fires.
+  TransferWatch(int rank, const std::vector<int>& peers, double timeoutSeconds, std::string timeoutName);
   ~TransferWatch();
   TransferWatch(const TransferWatch&) = delete;
   TransferWatch& operator=(const TransferWatch&) = delete;
@@ -30,6 +32,7 @@ class TransferWatch {
   int rank_;
   double timeout_;
   std::string timeoutName_;
+  std::string cause_;  // "the link to rank 1 failed or rank 1 stopped during the transfer"
   std::mutex mutex_;
   std::condition_variable changed_;
   bool running_ = false;   // a transfer is being watched
