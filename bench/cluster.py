@@ -147,6 +147,10 @@ def ddp(model, limits, count):
     return {"sps": float(m.group(1)), "accuracy": float(m.group(2))}
 
 
+def torch_installed():
+    return subprocess.run(["/usr/bin/python3", "-c", "import torch"], capture_output=True).returncode == 0
+
+
 def verdict(ok):
     return "met" if ok else "**not met**"
 
@@ -166,6 +170,7 @@ def main():
     limits = QUICK if a.quick else FULL
     models = ["mlp"] if a.quick else ["mlp", "lenet5", "resnet"]
     shoal = Shoal(build, a.comm)
+    with_torch = torch_installed()
     if a.comm != "mpi" and not shoal.offers("--rendezvous"):
         sys.exit(f"bench-cluster: --comm {a.comm}: not available in this build (shoal train --help has no --rendezvous)")
     lines = []
@@ -179,7 +184,8 @@ def main():
     say()
     say(f"{os.cpu_count()} cores shared by every host and the benchmark (a loaded machine: compare within this "
         f"run). Hosts: network namespaces on a bridge (tools/cluster/hosts), each host's outgoing link "
-        f"shaped with tbf; 1 rank x 1 thread per host; communicator {a.comm}.")
+        f"shaped with tbf; 1 rank x 1 thread per host; communicator {a.comm}. Load average at the start: "
+        f"{os.getloadavg()[0]:.1f}.")
     say()
     busbw, results, reference = {}, {}, {}
     scratch = tempfile.mkdtemp(prefix="bench-cluster-")
@@ -218,6 +224,9 @@ def main():
                     hidden = "" if f["hidden"] is None else f"{100 * f['hidden']:.0f}%"
                     say(f"| {model} | shoal {name} | {f['sps']:,.0f} | {100 * f['comm']:.0f}% | {hidden} | "
                         f"{f['bytes'] / 1e6:.2f} | {f['accuracy']:.4f} |")
+                if not with_torch:
+                    say(f"| {model} | PyTorch DDP (gloo) | python3-torch not installed (./run bench-cluster installs it) | | | | |")
+                    continue
                 d = results[(rate, model, "ddp")] = ddp(model, limits[model], 2)
                 say(f"| {model} | PyTorch DDP (gloo) | {d['sps']:,.0f} | | | | {d['accuracy']:.4f} |")
             say()
@@ -257,12 +266,18 @@ def main():
         mlp_target("1gbit", "threshold", 0.75)
         for rate in rates:
             for model in models:
+                if (rate, model, "ddp") not in results:
+                    say(f"- {model} at {rate} >= 2x PyTorch DDP: not measured (python3-torch not installed)")
+                    continue
                 ratio = results[(rate, model, "none")]["sps"] / results[(rate, model, "ddp")]["sps"]
                 best = max((n for n in ("none", "bf16", "threshold") if (rate, model, n) in results),
                            key=lambda n: results[(rate, model, n)]["sps"])
                 best_ratio = results[(rate, model, best)]["sps"] / results[(rate, model, "ddp")]["sps"]
                 say(f"- {model} at {rate} >= 2x PyTorch DDP: uncompressed {ratio:.2f}x, best ({best}) "
                     f"{best_ratio:.2f}x, {verdict(best_ratio >= 2)}")
+        say()
+        say(f"Load average at the end: {os.getloadavg()[0]:.1f} (above {os.cpu_count()}, other work competed for the "
+            f"cores and the figures are noisy).")
         say()
         say("Reproduce: `./run bench-cluster` (or `bench/cluster.py --build build`; `--quick` for a smoke run).")
     finally:
