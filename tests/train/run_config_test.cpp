@@ -101,5 +101,13 @@ TEST(RunConfig, CheckNamesTheKeyOfAnInvalidValueOrCombination) {
   } catch (const shoal::ConfigError& e) {
     EXPECT_EQ(e.key(), "precision");
   }
+  c = RunConfig();
+  c.dist.hierarchical = "sometimes";
+  try {
+    c.check();
+    FAIL() << "no error";
+  } catch (const shoal::ConfigError& e) {
+    EXPECT_EQ(e.key(), "dist.hierarchical");
+  }
   EXPECT_NO_THROW(RunConfig().check());
 }
