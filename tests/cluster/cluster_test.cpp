@@ -61,7 +61,8 @@ class ClusterBed : public shoal::testing::FashionMnistTest {
 
   // A shell command that runs `shoal ARGS` on `perHost` ranks of each of the first `count` hosts
   // with communicator `comm`: through mpirun, or every rank started on its host with a rendezvous
-  // at host 0 (the command fails when any rank fails).
+  // at host 0 and watched the way torchrun's agent does: when a rank fails, the others are ended
+  // (a stopped or stalled rank would otherwise stay forever) and the command fails.
   std::string job(const std::string& comm, int count, int perHost, const std::string& args) const {
     if (comm == "mpi")
       return hosts("mpirun --per-host " + std::to_string(perHost) + " --hosts " + std::to_string(count) + " " +
@@ -72,7 +73,11 @@ class ClusterBed : public shoal::testing::FashionMnistTest {
       script += hosts("run " + std::to_string(r / perHost) + " " + cliPath() + " " + args + " --comm " + comm +
                       " --rendezvous 198.18.0.1:29400 --world-size " + std::to_string(size) + " --rank " +
                       std::to_string(r)) + " & pids=\"$pids $!\"; ";
-    return script + "rc=0; for p in $pids; do wait $p || rc=$?; done; exit $rc";
+    return script +
+           "rc=0; left=\"$pids\"; while [ -n \"$left\" ]; do still=''; for p in $left; do "
+           "if kill -0 $p 2>/dev/null; then still=\"$still $p\"; else wait $p || rc=$?; fi; done; left=$still; "
+           "if [ $rc -ne 0 ]; then for p in $left; do kill -KILL $p 2>/dev/null; wait $p; done; break; fi; "
+           "sleep 0.1; done; exit $rc";
   }
 
   const std::string bed_ = "t" + std::to_string(getpid() % 1000000);
