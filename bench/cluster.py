@@ -190,7 +190,7 @@ def main():
     busbw, results, reference = {}, {}, {}
     scratch = tempfile.mkdtemp(prefix="bench-cluster-")
     try:
-        say("## Bare all-reduce of 795,010 floats (3.18 MB)")
+        say("## Bare all-reduce of 795,010 floats (3.18 MB), Open MPI (bench_busbw)")
         say()
         say("| hosts | link | median ms | bus bandwidth | share of link |")
         say("|---|---|---|---|---|")
