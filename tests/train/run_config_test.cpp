@@ -115,5 +115,13 @@ TEST(RunConfig, CheckNamesTheKeyOfAnInvalidValueOrCombination) {
   c.optim.beta1 = 0.9;
   c.optim.epsilon = 0;
   EXPECT_THROW(c.check(), shoal::ConfigError);
+  c = RunConfig();
+  c.dist.hierarchical = "sometimes";
+  try {
+    c.check();
+    FAIL() << "no error";
+  } catch (const shoal::ConfigError& e) {
+    EXPECT_EQ(e.key(), "dist.hierarchical");
+  }
   EXPECT_NO_THROW(RunConfig().check());
 }

@@ -72,6 +72,11 @@ void addDistOptions(CLI::App& app, train::DistConfig& o) {
                  "Size of the gradient buckets (MB) that compression and overlap reduce at a time "
                  "(positive)")
       ->capture_default_str();
+  app.add_option("--hierarchical", o.hierarchical,
+                 "Ranks on several hosts: sum gradients within each host in shared memory, then "
+                 "between one leader per host (auto: when some host runs more than one rank)")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
 }
 
 void abortJob(dist::Communicator& comm, const std::exception& error) {
