@@ -69,7 +69,7 @@ std::unique_ptr<Communicator> connect(const ConnectOptions& given) {
     throw ConfigError("dist.comm_timeout", given.timeoutName + " must not be negative");
   const ConnectOptions o = resolveFromEnvironment(given);
   const bool gloo = o.comm == "gloo" || (o.comm == "auto" && !launchedByMpirun() && !o.rendezvous.empty());
-  if (!gloo) return connect(o.timeoutSeconds, o.sharedMemory, o.timeoutName);
+  if (!gloo) return connect(o.timeoutSeconds, o.sharedMemory, o.timeoutName, o.hierarchy);
   if (o.rendezvous.empty())
     throw ConfigError("dist.rendezvous", "\"dist.comm\" gloo needs \"dist.rendezvous\" (HOST:PORT of rank 0, or "
                                          "file:DIR), or SHOAL_RENDEZVOUS, or MASTER_ADDR and MASTER_PORT");

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -309,6 +310,11 @@ std::shared_ptr<gloo::Context> connectMesh(gloo::rendezvous::Store& store, const
 }  // namespace
 
 std::unique_ptr<Communicator> connectGloo(const ConnectOptions& o) {
+  // Gloo writes to its peers' sockets without MSG_NOSIGNAL: once a peer has died, the write's
+  // SIGPIPE would end this process without a word. Ignored, the write fails and the error names
+  // the rank (a handler the program installed itself is left alone).
+  struct sigaction pipe {};
+  if (::sigaction(SIGPIPE, nullptr, &pipe) == 0 && pipe.sa_handler == SIG_DFL) std::signal(SIGPIPE, SIG_IGN);
   const rendezvous::JobIdentity job = identity(o);
   const std::string prefix = "attempt-" + o.attempt;  // each attempt of the job has its own keys
   const char* hostOverride = std::getenv("SHOAL_GLOO_HOST");

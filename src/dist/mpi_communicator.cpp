@@ -1,8 +1,10 @@
 // The Open MPI communicator: before each collective the ranks tell each other they arrived, and
 // that wait has a deadline, so a stalled rank ends the job with a message naming it. When all
 // ranks run on one machine, all-reduces of the gradient buffer and of small values go through
-// shared memory (SharedMemoryReducer) instead of messages. bf16 sums run a ring of MPI
-// point-to-point messages of this file's own, so that every rank gets the same bits.
+// shared memory (SharedMemoryReducer) instead of messages; when they span several machines with
+// more than one rank on some, the gradient buffer is reduced hierarchically: in shared memory on
+// each machine, then between one leader rank per machine, then shared back through memory. bf16
+// sums run a ring of MPI point-to-point messages of this file's own, so every rank gets the same bits.
 #include <mpi.h>
 
 #include <chrono>
@@ -13,6 +15,7 @@
 #include <thread>
 
 #include "shared_memory_reducer.hpp"
+#include "transfer_watch.hpp"
 #include "shoal/dist/communicator.hpp"
 #include "shoal/error.hpp"
 
@@ -30,9 +33,16 @@ MPI_Op toMpi(ReduceOp op) {
   return MPI_SUM;
 }
 
+int sumOver(MPI_Comm comm, int value, MPI_Op op) {
+  int result = 0;
+  MPI_Allreduce(&value, &result, 1, MPI_INT, op, comm);
+  return result;
+}
+
 class MpiCommunicator final : public Communicator {
  public:
-  MpiCommunicator(double timeoutSeconds, bool sharedMemory, std::string timeoutName)
+  // The communicator of the whole job (MPI_COMM_WORLD; initialises MPI when needed).
+  MpiCommunicator(double timeoutSeconds, bool sharedMemory, Hierarchy hierarchy, std::string timeoutName)
       : timeout_(timeoutSeconds), timeoutName_(std::move(timeoutName)) {
     int initialized = 0;
     MPI_Initialized(&initialized);
@@ -43,22 +53,27 @@ class MpiCommunicator final : public Communicator {
       MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
       ownsMpi_ = true;
     }
-    MPI_Comm_dup(MPI_COMM_WORLD, &collectives_);
-    MPI_Comm_dup(MPI_COMM_WORLD, &arrivals_);
-    MPI_Comm_rank(collectives_, &rank_);
-    MPI_Comm_size(collectives_, &size_);
+    join(MPI_COMM_WORLD);
     MPI_Comm_split_type(collectives_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local_);
     MPI_Comm_size(local_, &localSize_);
-    int wanted = sharedMemory && localSize_ == size_ && size_ > 1, everyone = 0;
-    MPI_Allreduce(&wanted, &everyone, 1, MPI_INT, MPI_MIN, collectives_);
-    if (everyone) sharedMemory_ = SharedMemoryReducer::create(local_);
-    arrivedIn_.assign(size_, 0);
-    arrivalRequests_.assign(2 * size_, MPI_REQUEST_NULL);
+    localJobRanks_ = jobRanksOf(local_);
+    int localRank = 0;
+    MPI_Comm_rank(local_, &localRank);
+    hosts_ = sumOver(collectives_, localRank == 0, MPI_SUM);
+    const bool everyoneWants = sumOver(collectives_, sharedMemory, MPI_MIN) != 0;
+    if (!everyoneWants || size_ == 1) return;
+    if (hosts_ == 1) {
+      sharedMemory_ = SharedMemoryReducer::create(local_);
+    } else if (hierarchy == Hierarchy::On ||
+               (hierarchy == Hierarchy::Auto && sumOver(collectives_, localSize_, MPI_MAX) > 1)) {
+      splitByHost(localRank, timeoutSeconds);
+    }
   }
 
   ~MpiCommunicator() override {
+    leaders_.reset();
     sharedMemory_.reset();
-    MPI_Comm_free(&local_);
+    if (local_ != MPI_COMM_NULL) MPI_Comm_free(&local_);
     MPI_Comm_free(&arrivals_);
     MPI_Comm_free(&collectives_);
     if (ownsMpi_) MPI_Finalize();
@@ -69,10 +84,23 @@ class MpiCommunicator final : public Communicator {
   int localSize() const override { return localSize_; }
 
   float* reducibleMemory(int64_t count) override {
-    return sharedMemory_ ? sharedMemory_->buffer(count) : nullptr;
+    if (!sharedMemory_) return nullptr;
+    float* memory = sharedMemory_->buffer(count);
+    // across hosts each host's windows come on their own: shared memory only when every host has it
+    if (hierarchical() && sumOver(collectives_, memory != nullptr, MPI_MIN) == 0) return nullptr;
+    return memory;
+  }
+
+  std::string gradientRoute() const override {
+    if (hierarchical())
+      return "hierarchical: shared memory within each of " + std::to_string(hosts_) +
+             " hosts, Open MPI between one leader per host";
+    if (sharedMemory_) return "shared memory (every rank on one host)";
+    return size_ > 1 ? "Open MPI messages" : "";
   }
 
   void allReduce(std::span<float> data, ReduceOp op) override {
+    if (hierarchical() && op == ReduceOp::Sum && sharedMemory_->holds(data)) return reduceAcrossHosts(data);
     if (sharedMemory_ && op == ReduceOp::Sum && sharedMemory_->holds(data))
       return runShared("an all-reduce of floats", data.size(), ringBytes(data.size_bytes()),
                        [&](Clock::time_point begin) {
@@ -169,7 +197,7 @@ class MpiCommunicator final : public Communicator {
 
   void barrier() override {
     // the arrival is the barrier
-    if (sharedMemory_) return runShared("a barrier", 0, 0, [](Clock::time_point) {});
+    if (sharedMemory_ && !hierarchical()) return runShared("a barrier", 0, 0, [](Clock::time_point) {});
     run("a barrier", 0, 0, [] {});
   }
 
@@ -181,13 +209,85 @@ class MpiCommunicator final : public Communicator {
   }
 
  private:
+  // The communicator of a subset of the job's ranks (`base`, duplicated), which names its ranks
+  // in messages by their ranks in the job.
+  MpiCommunicator(MPI_Comm base, double timeoutSeconds, std::string timeoutName)
+      : timeout_(timeoutSeconds), timeoutName_(std::move(timeoutName)) {
+    join(base);
+  }
+
+  void join(MPI_Comm base) {
+    MPI_Comm_dup(base, &collectives_);
+    MPI_Comm_dup(base, &arrivals_);
+    MPI_Comm_rank(collectives_, &rank_);
+    MPI_Comm_size(collectives_, &size_);
+    jobRanks_ = jobRanksOf(collectives_);
+    std::vector<int> peers;
+    for (int r = 0; r < size_; ++r)
+      if (r != rank_) peers.push_back(jobRanks_[r]);
+    transferWatch_ = std::make_unique<TransferWatch>(jobRanks_[rank_], peers, timeout_, timeoutName_);
+    arrivedIn_.assign(size_, 0);
+    arrivalRequests_.assign(2 * size_, MPI_REQUEST_NULL);
+  }
+
+  // Rank r of `comm` is rank result[r] of the job.
+  static std::vector<int> jobRanksOf(MPI_Comm comm) {
+    MPI_Group group, world;
+    MPI_Comm_group(comm, &group);
+    MPI_Comm_group(MPI_COMM_WORLD, &world);
+    int size = 0;
+    MPI_Group_size(group, &size);
+    std::vector<int> ranks(size), jobRanks(size);
+    for (int r = 0; r < size; ++r) ranks[r] = r;
+    MPI_Group_translate_ranks(group, size, ranks.data(), world, jobRanks.data());
+    MPI_Group_free(&group);
+    MPI_Group_free(&world);
+    return jobRanks;
+  }
+
+  // Shared memory among the ranks of this host and, on its leader (local rank 0), a
+  // communicator of the hosts' leaders. The leaders wait a little longer than the ranks of a
+  // host, so that when a rank stalls, its own host's leader names it first.
+  void splitByHost(int localRank, double timeoutSeconds) {
+    sharedMemory_ = SharedMemoryReducer::create(local_);
+    if (sumOver(collectives_, sharedMemory_ != nullptr, MPI_MIN) == 0) {
+      sharedMemory_.reset();
+      return;
+    }
+    MPI_Comm leaders = MPI_COMM_NULL;
+    MPI_Comm_split(collectives_, localRank == 0 ? 0 : MPI_UNDEFINED, rank_, &leaders);
+    if (leaders != MPI_COMM_NULL) {
+      leaders_.reset(new MpiCommunicator(leaders, timeoutSeconds * kLeaderPatience, timeoutName_));
+      MPI_Comm_free(&leaders);
+    }
+  }
+
+  bool hierarchical() const { return hosts_ > 1 && sharedMemory_ != nullptr; }
+
+  // The sum of a range of the gradient buffer over all ranks: summed within the host through
+  // shared memory, then over the hosts by their leaders (identical bits on every leader), then
+  // copied from the leader's buffer by the host's other ranks.
+  void reduceAcrossHosts(std::span<float> data) {
+    const double local = (localSize_ - 1.0) / localSize_ * static_cast<double>(data.size_bytes());
+    const double across = leaders_ ? 2.0 * (hosts_ - 1) / hosts_ * static_cast<double>(data.size_bytes()) : 0;
+    runShared("an all-reduce of floats", data.size(), 2 * local + across, [&](Clock::time_point begin) {
+      sharedMemory_->sumSlice(data);
+      awaitShared("an all-reduce of floats", data.size(), begin);
+      if (leaders_) leaders_->allReduce(data, ReduceOp::Sum);
+      // the others wait for the leader's exchange, which has its own (longer) deadline
+      awaitShared("an all-reduce of floats", data.size(), Clock::now(), 2 * kLeaderPatience);
+      if (!leaders_) sharedMemory_->copyFrom(0, data);
+      awaitShared("an all-reduce of floats", data.size(), Clock::now());  // the leader's buffer is read
+    });
+  }
+
   double ringBytes(size_t bytes) const {
     return 2.0 * (size_ - 1) / size_ * static_cast<double>(bytes);
   }
 
   template <class T>
   bool fitsScratch(std::span<T> data) const {
-    return sharedMemory_ && data.size_bytes() <= SharedMemoryReducer::kSmallBytes;
+    return sharedMemory_ && !hierarchical() && data.size_bytes() <= SharedMemoryReducer::kSmallBytes;
   }
 
   template <class T>
@@ -209,9 +309,10 @@ class MpiCommunicator final : public Communicator {
     record(begin, everyone, bytes);
   }
 
-  void awaitShared(const char* what, size_t count, Clock::time_point begin) {
-    if (!sharedMemory_->arrive(timeout_, begin))
-      reportTimeout(what, count, "rank " + sharedMemory_->missingRanks() +
+  // Every rank sharing memory with this one arrives within `patience` x the timeout after `begin`.
+  void awaitShared(const char* what, size_t count, Clock::time_point begin, double patience = 1) {
+    if (!sharedMemory_->arrive(timeout_ * patience, begin))
+      reportTimeout(what, count, "rank " + sharedMemory_->missingRanks(localJobRanks_) +
                                      " did not arrive (stalled or dead)");
   }
 
@@ -238,7 +339,9 @@ class MpiCommunicator final : public Communicator {
     }
     for (auto& r : arrivalRequests_) waitFor(r, what, count, begin);
     auto everyone = Clock::now();
+    transferWatch_->start(sequence_, what, count);
     collective();
+    transferWatch_->stop();
     record(begin, everyone, bytes);
   }
 
@@ -261,7 +364,7 @@ class MpiCommunicator final : public Communicator {
       if (peer == rank_) continue;
       int done = 0;
       MPI_Test(&arrivalRequests_[2 * peer + 1], &done, MPI_STATUS_IGNORE);
-      if (!done) missing += (missing.empty() ? "" : ", ") + std::to_string(peer);
+      if (!done) missing += (missing.empty() ? "" : ", ") + std::to_string(jobRanks_[peer]);
     }
     return missing.empty() ? "every rank arrived but the messages did not complete"
                            : "rank " + missing + " did not arrive (stalled or dead)";
@@ -271,11 +374,13 @@ class MpiCommunicator final : public Communicator {
     std::fprintf(stderr,
                  "shoal: error: rank %d: waited %g s (%s) for the other ranks at "
                  "collective #%lld (%s, %zu values): %s\n",
-                 rank_, timeout_, timeoutName_.c_str(), static_cast<long long>(sequence_), what, count, cause.c_str());
+                 jobRanks_[rank_], timeout_, timeoutName_.c_str(), static_cast<long long>(sequence_), what, count, cause.c_str());
     abort(1);
   }
 
   static constexpr int kRingTag = 16;
+  // The leaders' deadline, as a multiple of the timeout.
+  static constexpr double kLeaderPatience = 1.25;
 
   double timeout_;
   std::string timeoutName_;
@@ -284,8 +389,15 @@ class MpiCommunicator final : public Communicator {
   MPI_Comm collectives_ = MPI_COMM_NULL;
   MPI_Comm arrivals_ = MPI_COMM_NULL;
   MPI_Comm local_ = MPI_COMM_NULL;  // the ranks on this machine
-  std::unique_ptr<SharedMemoryReducer> sharedMemory_;  // when they are all the ranks
-  int rank_ = 0, size_ = 1, localSize_ = 1;
+  // Through shared memory among the ranks on this machine: every collective when they are all
+  // the ranks, the gradient all-reduce when they are not (hierarchical()).
+  std::unique_ptr<SharedMemoryReducer> sharedMemory_;
+  // on a host's leader, when hierarchical: the hosts' leaders (any communicator can fill this role)
+  std::unique_ptr<Communicator> leaders_;
+  std::vector<int> jobRanks_;                 // rank r of this communicator is rank jobRanks_[r] of the job
+  std::vector<int> localJobRanks_;            // the same for the ranks on this machine
+  std::unique_ptr<TransferWatch> transferWatch_;  // the deadline of a transfer once everyone arrived
+  int rank_ = 0, size_ = 1, localSize_ = 1, hosts_ = 1;
   int64_t sequence_ = 0;
   int64_t arrivedOut_ = 0;
   std::vector<int64_t> arrivedIn_;
@@ -300,10 +412,11 @@ bool launchedByMpirun() {
   return false;
 }
 
-std::unique_ptr<Communicator> connect(double timeoutSeconds, bool sharedMemory, const std::string& timeoutName) {
+std::unique_ptr<Communicator> connect(double timeoutSeconds, bool sharedMemory, const std::string& timeoutName,
+                                      Hierarchy hierarchy) {
   if (timeoutSeconds < 0) throw ConfigError("dist.comm_timeout", timeoutName + " must not be negative");
   if (!launchedByMpirun()) return singleProcess();
-  return std::make_unique<MpiCommunicator>(timeoutSeconds, sharedMemory, timeoutName);
+  return std::make_unique<MpiCommunicator>(timeoutSeconds, sharedMemory, hierarchy, timeoutName);
 }
 
 }  // namespace shoal::dist

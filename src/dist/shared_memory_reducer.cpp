@@ -178,11 +178,11 @@ bool SharedMemoryReducer::arrive(double timeoutSeconds, Clock::time_point begin)
   return true;
 }
 
-std::string SharedMemoryReducer::missingRanks() const {
+std::string SharedMemoryReducer::missingRanks(std::span<const int> names) const {
   std::string missing;
   for (int q = 0; q < size_; ++q)
     if (control(q).arrived.load(std::memory_order_acquire) < epoch_)
-      missing += (missing.empty() ? "" : ", ") + std::to_string(q);
+      missing += (missing.empty() ? "" : ", ") + std::to_string(names[q]);
   return missing;
 }
 
@@ -218,6 +218,10 @@ void SharedMemoryReducer::sumSlice(std::span<float> data) {
   const int64_t first = std::min(n, rank_ * slice), last = std::min(n, first + slice);
   for (int q = 0; q < size_; ++q) peers_[q] = peerBuffer(q, data);
   sumAcross(peers_, first, last);
+}
+
+void SharedMemoryReducer::copyFrom(int rank, std::span<float> data) const {
+  std::memcpy(data.data(), peerBuffer(rank, data), data.size_bytes());
 }
 
 }  // namespace shoal::dist

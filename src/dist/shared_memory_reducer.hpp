@@ -42,7 +42,9 @@ class SharedMemoryReducer {
   // Waits until every rank arrived here, or until `timeoutSeconds` after `begin` (0: forever);
   // false on timeout, with the ranks that did not arrive in missingRanks().
   bool arrive(double timeoutSeconds, Clock::time_point begin);
-  std::string missingRanks() const;
+  // The ranks that did not arrive, as "2, 3": `names[q]` for rank q of this reducer's communicator
+  // (their ranks in the whole job).
+  std::string missingRanks(std::span<const int> names) const;
 
   // A small reduction: publish() before arrive(), then combinePublished() gives the element-wise
   // reduction over ranks, taken in rank order so every rank gets the same bits.
@@ -56,6 +58,9 @@ class SharedMemoryReducer {
   // between two arrive() calls, each rank sums its slice of the range over all buffers and
   // stores the sums in all of them, so after the second every buffer holds the whole sum.
   void sumSlice(std::span<float> data);
+  // Copies the same range of `rank`'s data buffer into `data` (a range of this rank's buffer);
+  // the caller keeps `rank` from writing it meanwhile (an arrive() before and after).
+  void copyFrom(int rank, std::span<float> data) const;
 
  private:
   struct ControlBlock;

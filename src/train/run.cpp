@@ -61,6 +61,9 @@ std::unique_ptr<dist::Communicator> connectForRun(const RunConfig& config, const
   options.comm = config.dist.comm;
   options.timeoutSeconds = config.dist.commTimeout;
   options.sharedMemory = config.dist.sharedMemory;
+  options.hierarchy = config.dist.hierarchical == "on"    ? dist::Hierarchy::On
+                      : config.dist.hierarchical == "off" ? dist::Hierarchy::Off
+                                                          : dist::Hierarchy::Auto;
   options.timeoutName = timeoutName;
   options.rendezvous = config.dist.rendezvous;
   options.worldSize = static_cast<int>(config.dist.worldSize);

@@ -90,6 +90,7 @@ void RunConfig::check() const {
 
   expectOneOf("dist.strategy", dist.strategy, {"allreduce", "average", "lbfgs"});
   expectOneOf("dist.shard", dist.shard, {"contiguous", "strided", "local"});
+  expectOneOf("dist.hierarchical", dist.hierarchical, {"auto", "on", "off"});
   expectNotNegative("dist.average_every", static_cast<double>(dist.averageEvery));
   expectNotNegative("dist.comm_timeout", dist.commTimeout);
   expectOneOf("dist.comm", dist.comm, {"auto", "mpi", "gloo"});

@@ -82,6 +82,7 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("threshold_density", c.dist.thresholdDensity);
     v.field("overlap", c.dist.overlap);
     v.field("bucket_mb", c.dist.bucketMb);
+    v.field("hierarchical", c.dist.hierarchical);
   });
   v.section("checkpoint", [&] {
     v.field("dir", c.checkpoint.dir);

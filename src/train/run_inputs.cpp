@@ -38,6 +38,7 @@ void keepOwnShards(const RunConfig& config, dist::Communicator& comm, RunData& s
     throw UsageError("rank " + std::to_string(rank) + " has no training samples: " +
                      std::to_string(ranks) + " ranks for a smaller data set");
   showLine(shown);
+  if (rank == 0 && !comm.gradientRoute().empty()) showLine("gradients: " + comm.gradientRoute());
 }
 
 // The model: the checkpoint's when resuming, the saved one named by "model.file", else built.

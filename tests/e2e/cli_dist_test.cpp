@@ -145,6 +145,9 @@ TEST_F(Distributed, InvalidCombinationsAreUsageErrors) {
   r = runCli(trainArgs(path("g"), "--shared-memory maybe"));
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find("--shared-memory"), std::string::npos) << r.err;
+  r = runCli(trainArgs(path("h"), "--hierarchical sometimes"));
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("--hierarchical"), std::string::npos) << r.err;
   r = runCli(trainArgs(path("e"), "--epochs 1"), 60);
   EXPECT_EQ(r.exitCode, 0) << r.err;
   r = runShell("SHOAL_INJECT_FAULT=explode@1:2 " + shoal::testing::cliPath() + " " + trainArgs(path("f"), "--epochs 1"));

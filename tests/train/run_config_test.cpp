@@ -116,6 +116,14 @@ TEST(RunConfig, CheckNamesTheKeyOfAnInvalidValueOrCombination) {
   c.optim.epsilon = 0;
   EXPECT_THROW(c.check(), shoal::ConfigError);
   c = RunConfig();
+  c.dist.hierarchical = "sometimes";
+  try {
+    c.check();
+    FAIL() << "no error";
+  } catch (const shoal::ConfigError& e) {
+    EXPECT_EQ(e.key(), "dist.hierarchical");
+  }
+  c = RunConfig();
   c.dist.shard = "local";
   EXPECT_NO_THROW(c.check());
   c.validation.split = 0.2;

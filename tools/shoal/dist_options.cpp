@@ -22,8 +22,8 @@ void addDistOptions(CLI::App& app, train::DistConfig& o) {
   app.add_option("--shard", o.shard,
                  "How ranks split the data: contiguous blocks, strided (rank r takes every "
                  "size-th sample from r), or local (every rank trains on all the training data "
-                 "it was given, as Spark's tasks do with their partitions; the test set is split "
-                 "in contiguous blocks)")
+                 "it was given, as Spark's tasks do with their partitions; validation and test sets "
+                 "are split in contiguous blocks)")
       ->check(CLI::IsMember({"contiguous", "strided", "local"}))
       ->capture_default_str();
   app.add_option("--comm-timeout", o.commTimeout,
@@ -73,6 +73,11 @@ void addDistOptions(CLI::App& app, train::DistConfig& o) {
   app.add_option("--bucket-mb", o.bucketMb,
                  "Size of the gradient buckets (MB) that compression and overlap reduce at a time "
                  "(positive)")
+      ->capture_default_str();
+  app.add_option("--hierarchical", o.hierarchical,
+                 "Ranks on several hosts: sum gradients within each host in shared memory, then "
+                 "between one leader per host (auto: when some host runs more than one rank)")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
       ->capture_default_str();
 }
 

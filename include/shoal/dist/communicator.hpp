@@ -13,6 +13,11 @@ namespace shoal::dist {
 
 enum class ReduceOp { Sum, Max, Min };
 
+// Whether gradient all-reduces of a job whose ranks span several machines go through one leader
+// rank per machine (the others combine with it in shared memory): Auto when some machine runs
+// more than one rank.
+enum class Hierarchy { Auto, On, Off };
+
 // Time spent in collectives and the bytes this rank sent for them, since the start.
 struct CommStats {
   double seconds = 0;      // in collectives, waiting included
@@ -52,6 +57,9 @@ class Communicator {
   // on every rank; a later call may reuse or free the memory of an earlier one, which lives at
   // most as long as the communicator.
   virtual float* reducibleMemory(int64_t count) { return nullptr; }
+  // How an all-reduce of reducibleMemory travels, for the log ("shared memory", "hierarchical:
+  // ..."); empty in a single process.
+  virtual std::string gradientRoute() const { return ""; }
   // Ends every process of the job with `exitCode` (after this rank printed why).
   [[noreturn]] virtual void abort(int exitCode) = 0;
 
@@ -67,9 +75,12 @@ bool launchedByMpirun();
 // `timeoutSeconds` bounds every collective (0: wait forever). With `sharedMemory`, ranks that all
 // run on one machine reduce through shared memory (reducibleMemory, small all-reduces, barriers)
 // instead of messages; the job uses it only when every rank asks for it. `timeoutName` is what
-// messages call the timeout setting ("waited 3 s (NAME) for the other ranks ...").
+// messages call the timeout setting ("waited 3 s (NAME) for the other ranks ..."). With ranks on
+// several machines and shared memory on, `hierarchy` decides whether gradients are reduced per
+// machine first (see Hierarchy).
 std::unique_ptr<Communicator> connect(double timeoutSeconds, bool sharedMemory = true,
-                                      const std::string& timeoutName = "\"dist.comm_timeout\"");
+                                      const std::string& timeoutName = "\"dist.comm_timeout\"",
+                                      Hierarchy hierarchy = Hierarchy::Auto);
 // The single-process communicator: rank 0 of 1, collectives return their input.
 std::unique_ptr<Communicator> singleProcess();
 

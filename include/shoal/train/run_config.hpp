@@ -71,6 +71,9 @@ struct DistConfig {
   double thresholdDensity = 0.01;  // threshold: target fraction of elements sent per step, in (0, 1]
   bool overlap = false;            // reduce gradient buckets on a communication thread during backward
   double bucketMb = 1;             // bucket size in MB (10^6 bytes) of fp32 gradients
+  // Ranks on several hosts: gradients summed per host in shared memory, then between one leader
+  // per host: "auto" (when some host runs more than one rank), "on", "off".
+  std::string hierarchical = "auto";
 };
 
 struct CheckpointConfig {
