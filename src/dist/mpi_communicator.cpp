@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <thread>
 
@@ -102,6 +103,27 @@ class MpiCommunicator final : public Communicator {
       MPI_Allgather(&value, 1, MPI_INT64_T, all.data(), 1, MPI_INT64_T, collectives_);
     });
     return all;
+  }
+
+  std::vector<std::string> allGatherBytes(const std::string& bytes) override {
+    const std::vector<int64_t> sizes = allGather(static_cast<int64_t>(bytes.size()));
+    std::vector<int> counts(size_), offsets(size_);
+    int64_t total = 0;
+    for (int r = 0; r < size_; ++r) {
+      if (total + sizes[r] > std::numeric_limits<int>::max())
+        throw UsageError("an all-gather of more than 2 GiB of bytes");
+      counts[r] = static_cast<int>(sizes[r]);
+      offsets[r] = static_cast<int>(total);
+      total += sizes[r];
+    }
+    std::string all(static_cast<size_t>(total), '\0');
+    run("an all-gather of bytes", 1, static_cast<double>(bytes.size()) * (size_ - 1), [&] {
+      MPI_Allgatherv(bytes.data(), counts[rank_], MPI_CHAR, all.data(), counts.data(), offsets.data(), MPI_CHAR,
+                     collectives_);
+    });
+    std::vector<std::string> out;
+    for (int r = 0; r < size_; ++r) out.push_back(all.substr(static_cast<size_t>(offsets[r]), static_cast<size_t>(counts[r])));
+    return out;
   }
 
   void barrier() override {

@@ -15,6 +15,7 @@ class SingleProcessCommunicator final : public Communicator {
   void allReduce(std::span<double>, ReduceOp) override {}
   void broadcast(std::span<float>, int) override {}
   std::vector<int64_t> allGather(int64_t value) override { return {value}; }
+  std::vector<std::string> allGatherBytes(const std::string& bytes) override { return {bytes}; }
   void barrier() override {}
   [[noreturn]] void abort(int exitCode) override { std::exit(exitCode); }
 };

@@ -38,6 +38,8 @@ class Communicator {
   virtual void broadcast(std::span<float> data, int root) = 0;
   // One value from every rank, indexed by rank.
   virtual std::vector<int64_t> allGather(int64_t value) = 0;
+  // Every rank's bytes, indexed by rank (vocabularies, names: small, seldom).
+  virtual std::vector<std::string> allGatherBytes(const std::string& bytes) = 0;
   virtual void barrier() = 0;
   // Memory for `count` floats (64-byte aligned) that allReduce(Sum) reduces in place without
   // messages, shared with the other ranks when all run on one machine; null when there is no
