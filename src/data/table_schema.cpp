@@ -186,7 +186,7 @@ TableSchema TableSchema::fromJson(const nlohmann::json& j, const std::string& so
   return s;
 }
 
-TableSchema fitTableSchema(RawTable& raw, const TableLayout& layout, const TableOptions& options,
+TableSchema fitTableSchema(const RawTable& raw, const TableLayout& layout, const TableOptions& options,
                            dist::Communicator& comm) {
   if (options.impute != "mean" && options.impute != "median")
     throw UsageError("impute: expected mean or median, got " + shown(options.impute));
@@ -251,12 +251,6 @@ TableSchema fitTableSchema(RawTable& raw, const TableLayout& layout, const Table
                      (!listed(options.oneHot, col.name, c) && col.codes() > options.embedThreshold);
       if (col.embedded)
         col.embedDim = std::clamp<int64_t>(std::llround(1.6 * std::pow(static_cast<double>(col.codes()), 0.56)), 2, 50);
-      // local vocabulary index -> the schema's code
-      std::vector<int32_t> to(raw.vocabulary[c].size());
-      for (size_t i = 0; i < to.size(); ++i)
-        to[i] = 2 + static_cast<int32_t>(std::lower_bound(col.categories.begin(), col.categories.end(),
-                                                          raw.vocabulary[c][i]) - col.categories.begin());
-      for (int32_t& code : raw.codes[c]) code = code < 0 ? 0 : to[static_cast<size_t>(code)];
     }
     schema.columns.push_back(std::move(col));
   }
@@ -278,23 +272,46 @@ TableSchema fitTableSchema(RawTable& raw, const TableLayout& layout, const Table
                              "the label column " + shown(schema.labelName) + " holds one class" +
                                  (names.empty() ? std::string() : " (" + shown(names[0]) + ")") +
                                  " in the training rows; a classifier needs at least two");
-      std::vector<int32_t> classOf(names.size());
       if (integers) {
         schema.classes = *std::max_element(values.begin(), values.end()) + 1;
-        for (size_t i = 0; i < names.size(); ++i) classOf[i] = static_cast<int32_t>(values[i]);
       } else {
         schema.classNames = names;
         schema.classes = static_cast<int64_t>(names.size());
-        for (size_t i = 0; i < names.size(); ++i) classOf[i] = static_cast<int32_t>(i);
       }
-      std::vector<int32_t> to(raw.labelVocabulary.size());
-      for (size_t i = 0; i < to.size(); ++i)
-        to[i] = classOf[static_cast<size_t>(std::lower_bound(names.begin(), names.end(), raw.labelVocabulary[i]) -
-                                            names.begin())];
-      for (int32_t& l : raw.labels) l = to[static_cast<size_t>(l)];
     }
   }
   return schema;
+}
+
+void mapToSchema(RawTable& raw, const TableLayout& layout, const TableSchema& schema) {
+  for (size_t c = 0; c < raw.codes.size(); ++c) {
+    if (layout.types[c] != ColumnType::Categorical) continue;
+    const auto& categories = schema.columns[static_cast<size_t>(schema.find(layout.names[c]))].categories;
+    std::vector<int32_t> to(raw.vocabulary[c].size());
+    for (size_t i = 0; i < to.size(); ++i) {
+      auto it = std::lower_bound(categories.begin(), categories.end(), raw.vocabulary[c][i]);
+      to[i] = it != categories.end() && *it == raw.vocabulary[c][i] ? 2 + static_cast<int32_t>(it - categories.begin()) : 1;
+    }
+    for (int32_t& code : raw.codes[c]) code = code < 0 ? 0 : to[static_cast<size_t>(code)];
+    raw.vocabulary[c].clear();
+  }
+  std::vector<int32_t> to(raw.labelVocabulary.size());
+  for (size_t i = 0; i < to.size(); ++i) {
+    const std::string& name = raw.labelVocabulary[i];
+    int64_t value = -1;
+    if (!schema.classNames.empty()) {
+      auto it = std::find(schema.classNames.begin(), schema.classNames.end(), name);
+      if (it != schema.classNames.end()) value = it - schema.classNames.begin();
+    } else if (!integerLabel(name, value) || value >= schema.classes) {
+      value = -1;
+    }
+    if (value < 0)
+      throw InputError::at(layout.path, 0, static_cast<long>(layout.labelIndex + 1),
+                           "label " + shown(name) + " is not one of the classes of the training rows");
+    to[i] = static_cast<int32_t>(value);
+  }
+  for (int32_t& l : raw.labels) l = to[static_cast<size_t>(l)];
+  raw.labelVocabulary.clear();
 }
 
 Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableSchema& schema) {

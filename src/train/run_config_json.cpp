@@ -32,6 +32,18 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("train_limit", c.data.trainLimit);
     v.field("test_limit", c.data.testLimit);
     v.field("preprocessing", c.data.preprocessing);
+    v.field("table", c.data.table);
+    v.field("categorical", c.data.categorical);
+    v.field("numeric", c.data.numeric);
+    v.field("ignore", c.data.ignore);
+    v.field("embed", c.data.embed);
+    v.field("one_hot", c.data.oneHot);
+    v.field("missing", c.data.missing);
+    v.field("impute", c.data.impute);
+    v.field("embed_threshold", c.data.embedThreshold);
+    v.field("max_categories", c.data.maxCategories);
+    v.field("type_errors", c.data.typeErrors);
+    v.field("holdout", c.data.holdout);
   });
   v.field("loss", c.loss);
   v.section("optim", [&] {
@@ -161,6 +173,12 @@ class Reader {
     for (const json& e : j)
       if (!e.is_number_integer()) wrongType(key, "a list of integers", j);
     value = j.get<std::vector<int64_t>>();
+  }
+  void read(const std::string& key, const json& j, std::vector<std::string>& value) {
+    if (!j.is_array()) wrongType(key, "a list of strings", j);
+    for (const json& e : j)
+      if (!e.is_string()) wrongType(key, "a list of strings", j);
+    value = j.get<std::vector<std::string>>();
   }
 
   std::string pathOf(const std::string& key) const {

@@ -5,6 +5,7 @@
 #include "shoal/data/shard.hpp"
 #include "shoal/error.hpp"
 #include "shoal/train/model_setup.hpp"
+#include "shoal/train/run_table.hpp"
 
 namespace shoal::train {
 namespace {
@@ -29,8 +30,8 @@ void keepOwnShards(const RunConfig& config, dist::Communicator& comm, RunData& s
 }
 
 // The model: the checkpoint's when resuming, the saved one named by "model.file", else built.
-io::LoadedModel modelFor(const RunConfig& config, const Run::Parts& parts,
-                         const data::Preprocessing& fitted) {
+io::LoadedModel modelFor(const RunConfig& config, const Run::Parts& parts, const data::Preprocessing& fitted,
+                         const data::TableSchema* table = nullptr) {
   const RunData& sets = parts.data;
   io::LoadedModel loaded;
   if (parts.resumed) {
@@ -42,11 +43,48 @@ io::LoadedModel modelFor(const RunConfig& config, const Run::Parts& parts,
       throw UsageError("the data has " + std::to_string(sets.numClasses) + " classes but " +
                        config.model.file + " predicts " + std::to_string(loaded.info.classes));
   } else {
-    loaded = buildNamedModel(config.model.name, sets.train->sampleShape(), sets.numClasses,
-                             {config.model.hidden});
+    nn::ZooOptions zoo;
+    zoo.hidden = config.model.hidden;
+    if (table) zoo.table = tableInput(*table);
+    loaded = buildNamedModel(config.model.name, sets.train->sampleShape(), sets.numClasses, zoo);
     loaded.info.preprocessing = fitted;
+    if (table) loaded.info.table = *table;
   }
   return loaded;
+}
+
+// The precision on the model, and the data sets fitted to its input.
+void fitModelAndData(const RunConfig& config, Run::Parts& parts) {
+  try {
+    parts.precision = nn::resolvePrecision(config.precision, &parts.precisionNote);
+  } catch (const UsageError& e) {
+    throw ConfigError("precision", e.what());
+  }
+  parts.model().setPrecision(parts.precision);
+  fitDataToModel(*parts.data.train, parts.loaded.info, "the training set");
+  if (parts.data.test) fitDataToModel(*parts.data.test, parts.loaded.info, "the test set");
+}
+
+// A typed table: every rank reads its own rows (no rank reads the whole file), the schema is
+// fitted across ranks, or taken from the model that training continues.
+void loadTableInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& parts) {
+  std::optional<data::TableSchema> given;
+  if (parts.resumed) given = parts.resumed->checkpoint.info.table;
+  else if (!config.model.file.empty()) given = io::loadModel(config.model.file).info.table;
+  TableSets sets = loadTableSets(config.data, config.model.name != "tabular", config.seed, given, comm);
+  parts.data = std::move(sets.data);
+  parts.trainSamples = sets.trainRows;
+  parts.testSamples = sets.testRows;
+  if (parts.data.train->size() == 0)
+    throw UsageError("rank " + std::to_string(comm.rank()) + " has no training rows: " + std::to_string(comm.size()) +
+                     " ranks for a smaller table");
+  if (comm.size() > 1)
+    std::cout << "rank " + std::to_string(comm.rank()) + "/" + std::to_string(comm.size()) + ": " +
+                     std::to_string(parts.data.train->size()) + " training rows of " + std::to_string(sets.trainRows) +
+                     " (its byte range of the file)"
+              << std::endl;
+  parts.loaded = modelFor(config, parts, data::Preprocessing{}, &sets.schema);
+  fitModelAndData(config, parts);
 }
 
 }  // namespace
@@ -54,6 +92,7 @@ io::LoadedModel modelFor(const RunConfig& config, const Run::Parts& parts,
 void loadInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& parts) {
   if (!config.resume.empty())
     parts.resumed = io::loadNewestCheckpoint(config.resume, warnOnStderr);
+  if (readsTables(config)) return loadTableInputs(config, comm, parts);
   parts.data = loadRunData(config.data, DataUse::Training);
   RunData& sets = parts.data;
   const data::Preprocessing fitted = fitPreprocessing(config.data, *sets.train);
@@ -61,14 +100,7 @@ void loadInputs(const RunConfig& config, dist::Communicator& comm, Run::Parts& p
   parts.testSamples = sets.test ? sets.test->size() : 0;
   if (comm.size() > 1) keepOwnShards(config, comm, sets);
   parts.loaded = modelFor(config, parts, fitted);
-  try {
-    parts.precision = nn::resolvePrecision(config.precision, &parts.precisionNote);
-  } catch (const UsageError& e) {
-    throw ConfigError("precision", e.what());
-  }
-  parts.model().setPrecision(parts.precision);
-  fitDataToModel(*sets.train, parts.loaded.info, "the training set");
-  if (sets.test) fitDataToModel(*sets.test, parts.loaded.info, "the test set");
+  fitModelAndData(config, parts);
 }
 
 void takeInputs(const RunConfig& config, dist::Communicator& comm, RunInputs inputs, Run::Parts& parts) {

@@ -15,6 +15,11 @@ const std::map<std::string, std::string>& flagTable() {
       {"data.test_csv", "--test-csv"}, {"data.label_column", "--label-col"},
       {"data.no_label", "--no-label"}, {"data.train_limit", "--train-limit"},
       {"data.test_limit", "--test-limit"}, {"data.preprocessing", "--scale/--standardize"},
+      {"data.table", "--table"}, {"data.categorical", "--categorical"}, {"data.numeric", "--numeric"},
+      {"data.ignore", "--ignore"}, {"data.embed", "--embed"}, {"data.one_hot", "--one-hot"},
+      {"data.missing", "--missing"}, {"data.impute", "--impute"}, {"data.embed_threshold", "--embed-threshold"},
+      {"data.max_categories", "--max-categories"}, {"data.type_errors", "--type-errors"},
+      {"data.holdout", "--holdout"},
       {"loss", "--loss"}, {"optim.method", "--optim"}, {"optim.lr", "--lr"},
       {"optim.momentum", "--momentum"}, {"optim.dampening", "--dampening"},
       {"optim.nesterov", "--nesterov"}, {"optim.weight_decay", "--weight-decay"},
@@ -54,6 +59,8 @@ const std::map<std::string, std::string>& dataCsvFlag() {
 std::string errorMessage(const std::exception& error, const std::map<std::string, std::string>& overrides) {
   if (const auto* config = dynamic_cast<const ConfigError*>(&error))
     return withFlagNames(config->message(), overrides);
+  // A table reader's advice names configuration keys ("data.categorical") too.
+  if (dynamic_cast<const InputError*>(&error)) return withFlagNames(error.what(), overrides);
   return error.what();
 }
 

@@ -27,7 +27,9 @@ int run(const SummaryOptions& o) {
   if (!o.modelFile.empty()) {
     loaded = io::loadModel(o.modelFile);
   } else if (nn::isZooModel(o.model)) {
-    loaded = train::buildNamedModel(o.model, Shape(o.input), o.classes, {o.hidden});
+    nn::ZooOptions zoo;
+    zoo.hidden = o.hidden;
+    loaded = train::buildNamedModel(o.model, Shape(o.input), o.classes, zoo);
   } else if (o.model.size() > 5 && o.model.ends_with(".json")) {
     loaded.info.inputShape = Shape(o.input);
     loaded.model = nn::buildModel(nn::readJsonFile(o.model), loaded.info.inputShape, o.model);

@@ -81,12 +81,15 @@ RawTable readTableRows(const TableLayout& layout, const TableOptions& options, c
                        dist::Communicator& comm);
 
 // Fits the schema on the training rows of every rank (collective over `comm`: sums for means and
-// scales, a bisection for medians, vocabularies merged and sorted), and rewrites `raw`'s codes
-// and labels into the schema's. Every rank gets the same schema, whatever the ranks' shares.
-// InputError for an all-empty column, a label column with fewer than two classes, a vocabulary
-// past `maxCategories`.
-TableSchema fitTableSchema(RawTable& raw, const TableLayout& layout, const TableOptions& options,
+// scales, a bisection for medians, vocabularies merged and sorted). Every rank gets the same
+// schema, whatever the ranks' shares. InputError for an all-empty column, a label column with
+// fewer than two classes, a vocabulary past `maxCategories`.
+TableSchema fitTableSchema(const RawTable& raw, const TableLayout& layout, const TableOptions& options,
                            dist::Communicator& comm);
+
+// Rewrites the codes and labels of `raw` (read without a schema) into `schema`'s: a category it
+// does not know becomes "unknown" (1), a label it does not know is an InputError.
+void mapToSchema(RawTable& raw, const TableLayout& layout, const TableSchema& schema);
 
 // The encoded rows [rows, schema.width()] with their labels (none when `raw` has none).
 Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableSchema& schema);
