@@ -1,0 +1,77 @@
+// End-to-end: the tabular model on a loans-like table (string labels, categories, empty cells) through train, eval and predict.
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+
+#include "support/cli_runner.hpp"
+
+using shoal::testing::runCli;
+using shoal::testing::writeText;
+
+namespace {
+
+const std::string kLoans = std::string(SHOAL_FIXTURES_DIR) + "/loans.csv";
+
+double valueAfter(const std::string& text, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(text, m, std::regex(key + R"(:\s*([0-9.]+))"))) return -1;
+  return std::stod(m[1]);
+}
+
+}  // namespace
+
+TEST(CliTable, TabularTrainsOnStringsCategoriesAndEmptyCellsWithNothingElseGiven) {
+  const std::string dir = shoal::testing::makeTempDir("e2e-table");
+  auto r = runCli("train --model tabular --train-csv " + kLoans + " --label-col Status --epochs 2 --out " + dir + "/plain");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.out.find("test accuracy"), std::string::npos) << r.out;  // the held-out share
+  EXPECT_NE(r.out.find("Embedding("), std::string::npos) << r.out;    // City: 32 categories
+
+  r = runCli("train --model tabular --train-csv " + kLoans +
+             " --label-col Status --epochs 40 --optim adam --hidden 32 --batch 32 --out " + dir + "/run");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_GT(valueAfter(r.out, "test accuracy"), 0.6) << r.out;
+
+  // eval reads the same strings; the label column is found by the model's name for it.
+  auto e = runCli("eval --model-file " + dir + "/run/model.shoal --data-csv " + kLoans);
+  ASSERT_EQ(e.exitCode, 0) << e.err;
+  EXPECT_GT(valueAfter(e.out, "accuracy"), 0.6) << e.out;
+
+  // predict: columns in another order, no label, an unseen category, empty and NA cells.
+  writeText(dir + "/new.csv",
+            "Records,Age,Debt,Assets,Income,City,Job,Marital,Home\n"
+            "false,30,100,NA,,Atlantis,fixed,married,boat\n"
+            "true,50,900,100,80,Porto,partime,,rent\n");
+  auto p = runCli("predict --model-file " + dir + "/run/model.shoal --data-csv " + dir + "/new.csv");
+  ASSERT_EQ(p.exitCode, 0) << p.err;
+  std::istringstream lines(p.out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "prediction,bad,good");
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(std::getline(lines, line)) << p.out;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(line, m, std::regex(R"((good|bad),([0-9.e-]+),([0-9.e-]+))"))) << line;
+    EXPECT_NEAR(std::stod(m[2]) + std::stod(m[3]), 1.0, 1e-4);
+    EXPECT_EQ(m[1], std::stod(m[2]) > std::stod(m[3]) ? "bad" : "good");
+  }
+}
+
+TEST(CliTable, BadTablesExitTwoWithOneLine) {
+  const std::string dir = shoal::testing::makeTempDir("e2e-table-bad");
+  std::string text = "y,x\n";
+  for (int i = 0; i < 1200; ++i) text += std::string(i % 2 ? "a" : "b") + "," + std::to_string(i) + "\n";
+  writeText(dir + "/change.csv", text + "a,lots\n");
+  auto r = runCli("train --model tabular --train-csv " + dir + "/change.csv --label-col y --epochs 1 --out " + dir + "/r1");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("change.csv:1202:2: column \"x\" is numeric"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--type-errors"), std::string::npos) << r.err;  // the key named as its flag
+  r = runCli("train --model tabular --train-csv " + dir + "/change.csv --label-col y --epochs 1 --type-errors missing --out " +
+             dir + "/r2");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  writeText(dir + "/one.csv", "y,x\ngood,1\ngood,2\ngood,3\n");
+  r = runCli("train --model tabular --train-csv " + dir + "/one.csv --label-col y --holdout 0 --out " + dir + "/r3");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("holds one class"), std::string::npos) << r.err;
+}
