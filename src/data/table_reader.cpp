@@ -234,8 +234,7 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
           t.labels.push_back(it->second);
         } else {
           int64_t value = -1;
-          auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
-          if (ec != std::errc() || end != cell.data() + cell.size() || value < 0 || value >= ctx.schema->classes)
+          if (!parseIntegerLabel(cell, value) || value >= ctx.schema->classes)
             throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
                                  "label " + shown(cell) + " is not a class of the model (0 to " +
                                      std::to_string(ctx.schema->classes - 1) + ")");

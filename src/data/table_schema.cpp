@@ -79,9 +79,14 @@ std::vector<float> kthSmallest(const std::vector<const std::vector<float>*>& col
   return out;
 }
 
-// Whole non-negative numbers below 2^31 ("3", "+3", "3.0"): integer class labels.
-bool integerLabel(const std::string& s, int64_t& value) {
-  std::string_view v = s;
+bool listed(const std::vector<std::string>& selectors, const std::string& name, size_t index) {
+  return std::any_of(selectors.begin(), selectors.end(),
+                     [&](const std::string& s) { return s == name || s == std::to_string(index); });
+}
+
+}  // namespace
+
+bool parseIntegerLabel(std::string_view v, int64_t& value) {
   if (!v.empty() && v.front() == '+') v.remove_prefix(1);
   double d;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
@@ -91,13 +96,6 @@ bool integerLabel(const std::string& s, int64_t& value) {
   value = static_cast<int64_t>(d);
   return true;
 }
-
-bool listed(const std::vector<std::string>& selectors, const std::string& name, size_t index) {
-  return std::any_of(selectors.begin(), selectors.end(),
-                     [&](const std::string& s) { return s == name || s == std::to_string(index); });
-}
-
-}  // namespace
 
 int64_t TableSchema::denseWidth() const {
   int64_t w = 0;
@@ -265,7 +263,7 @@ TableSchema fitTableSchema(const RawTable& raw, const TableLayout& layout, const
       const std::vector<std::string> names = mergedVocabulary(raw.labelVocabulary, comm);
       std::vector<int64_t> values(names.size());
       const bool integers = std::all_of(names.begin(), names.end(), [&, i = size_t{0}](const std::string& s) mutable {
-        return integerLabel(s, values[i++]);
+        return parseIntegerLabel(s, values[i++]);
       });
       if (names.size() < 2)
         throw InputError::at(layout.path, 0, static_cast<long>(layout.labelIndex + 1),
@@ -302,7 +300,7 @@ void mapToSchema(RawTable& raw, const TableLayout& layout, const TableSchema& sc
     if (!schema.classNames.empty()) {
       auto it = std::find(schema.classNames.begin(), schema.classNames.end(), name);
       if (it != schema.classNames.end()) value = it - schema.classNames.begin();
-    } else if (!integerLabel(name, value) || value >= schema.classes) {
+    } else if (!parseIntegerLabel(name, value) || value >= schema.classes) {
       value = -1;
     }
     if (value < 0)

@@ -44,6 +44,7 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("max_categories", c.data.maxCategories);
     v.field("type_errors", c.data.typeErrors);
     v.field("holdout", c.data.holdout);
+    v.field("cache", c.data.cache);
   });
   v.field("loss", c.loss);
   v.section("optim", [&] {

@@ -72,6 +72,9 @@ void loadTableInputs(const RunConfig& config, dist::Communicator& comm, Run::Par
   if (parts.resumed) given = parts.resumed->checkpoint.info.table;
   else if (!config.model.file.empty()) given = io::loadModel(config.model.file).info.table;
   TableSets sets = loadTableSets(config.data, config.model.name != "tabular", config.seed, given, comm);
+  if (!sets.cacheNote.empty() && (comm.rank() == 0 || comm.size() > 1))
+    std::cout << (comm.size() > 1 ? "rank " + std::to_string(comm.rank()) + ": " : std::string()) + sets.cacheNote
+              << std::endl;
   parts.data = std::move(sets.data);
   parts.trainSamples = sets.trainRows;
   parts.testSamples = sets.testRows;

@@ -1,8 +1,10 @@
 // Typed-table runs: options from the configuration, the training/test split, the schema fitted across ranks.
 #include "shoal/train/run_table.hpp"
 
+#include <filesystem>
 #include <limits>
 
+#include "shoal/data/table_cache.hpp"
 #include "shoal/data/table_reader.hpp"
 #include "shoal/error.hpp"
 
@@ -31,7 +33,88 @@ int64_t total(int64_t value, dist::Communicator& comm) {
   return sum;
 }
 
+// Everything that decides a rank's encoded rows: the sources, the reading settings, the rank.
+nlohmann::json cacheKey(const DataConfig& c, bool allOneHot, uint64_t seed,
+                        const std::optional<data::TableSchema>& given, const dist::Communicator& comm) {
+  const bool holdout = c.testCsv.empty() && c.holdout > 0;
+  return {{"train", data::sourceFingerprint(c.trainCsv)},
+          {"test", c.testCsv.empty() ? nlohmann::json() : data::sourceFingerprint(c.testCsv)},
+          {"label", c.labelColumn},
+          {"categorical", c.categorical},
+          {"numeric", c.numeric},
+          {"ignore", c.ignore},
+          {"embed", c.embed},
+          {"one_hot", c.oneHot},
+          {"all_one_hot", allOneHot},
+          {"missing", c.missing},
+          {"impute", c.impute},
+          {"embed_threshold", c.embedThreshold},
+          {"max_categories", c.maxCategories},
+          {"type_errors", c.typeErrors},
+          {"holdout", holdout ? c.holdout : 0.0},
+          {"holdout_seed", holdout ? seed : 0},
+          {"train_limit", c.trainLimit},
+          {"test_limit", c.testLimit},
+          {"schema", given ? given->toJson() : nlohmann::json()},
+          {"rank", comm.rank()},
+          {"ranks", comm.size()}};
+}
+
+// DIR/<csv file name>.r<rank>of<ranks>.shoaltable
+std::string cacheFile(const DataConfig& c, const dist::Communicator& comm) {
+  std::error_code ec;
+  std::filesystem::create_directories(c.cache, ec);
+  if (!std::filesystem::is_directory(c.cache))
+    throw ConfigError("data.cache", "\"data.cache\": cannot create the directory " + c.cache);
+  return (std::filesystem::path(c.cache) / (std::filesystem::path(c.trainCsv).filename().string() + ".r" +
+                                            std::to_string(comm.rank()) + "of" + std::to_string(comm.size()) +
+                                            ".shoaltable"))
+      .string();
+}
+
+// Samples per block of the block shuffle over a mapped cache: about 4 MiB of rows.
+int64_t shuffleBlock(int64_t width) { return std::max<int64_t>(1, (4 << 20) / (width * 4)); }
+
+TableSets fromCache(data::CachedTable cached) {
+  TableSets sets;
+  sets.schema = std::move(cached.schema);
+  cached.train.setShuffleBlock(shuffleBlock(sets.schema.width()));
+  sets.data.train = std::move(cached.train);
+  sets.data.test = std::move(cached.test);
+  sets.data.numClasses = static_cast<int>(sets.schema.classes);
+  sets.data.description = "CSV table (mapped cache)";
+  sets.trainRows = cached.trainRows;
+  sets.testRows = cached.testRows;
+  return sets;
+}
+
+TableSets readTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
+                        const std::optional<data::TableSchema>& given, dist::Communicator& comm);
+
 }  // namespace
+
+TableSets loadTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
+                        const std::optional<data::TableSchema>& given, dist::Communicator& comm) {
+  if (config.cache.empty()) return readTableSets(config, allOneHot, seed, given, comm);
+  const nlohmann::json key = cacheKey(config, allOneHot, seed, given, comm);
+  const std::string path = cacheFile(config, comm);
+  std::string why;
+  if (auto cached = data::openTableCache(path, key, why)) {
+    TableSets sets = fromCache(std::move(*cached));
+    sets.cacheNote = "table cache: mapped " + path;
+    return sets;
+  }
+  {
+    TableSets read = readTableSets(config, allOneHot, seed, given, comm);
+    data::writeTableCache(path, key, {read.schema, *read.data.train, read.data.test, read.trainRows, read.testRows});
+  }  // the rows in memory go; training reads them from the file as every later run does
+  std::string reopened;
+  auto cached = data::openTableCache(path, key, reopened);
+  if (!cached) throw OutputError(path + ": the table cache just written does not read back: " + reopened);
+  TableSets sets = fromCache(std::move(*cached));
+  sets.cacheNote = "table cache: wrote " + path + " (" + why + ")";
+  return sets;
+}
 
 bool readsTables(const RunConfig& config) {
   return !config.data.trainCsv.empty() && (config.model.name == "tabular" || config.data.table);
@@ -54,7 +137,9 @@ data::TableOptions tableOptions(const DataConfig& c, bool allOneHot) {
   return o;
 }
 
-TableSets loadTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
+namespace {
+
+TableSets readTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
                         const std::optional<data::TableSchema>& given, dist::Communicator& comm) {
   if (config.noLabel) throw ConfigError("data.no_label", "training needs labels (drop \"data.no_label\")");
   const data::TableOptions options = tableOptions(config, allOneHot);
@@ -91,6 +176,8 @@ TableSets loadTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
   sets.testRows = sets.data.test ? total(sets.data.test->size(), comm) : 0;
   return sets;
 }
+
+}  // namespace
 
 data::Dataset readTableWithSchema(const std::string& path, const data::TableSchema& schema, bool keepLabels,
                                   int64_t limit) {

@@ -48,6 +48,9 @@ void addDataOptions(CLI::App& app, train::DataConfig& o, bool training) {
     app.add_option("--holdout", o.holdout,
                    "Table without --test-csv: the share of training rows held out as the test set (0: none)")
         ->capture_default_str();
+    app.add_option("--cache", o.cache,
+                   "Table: a directory for the encoded rows; later runs map them instead of parsing the CSV "
+                   "while it is unchanged, and stream batches from the file (block shuffle)");
   } else {
     app.add_option("--data-csv", o.testCsv, "Data set, CSV");
   }

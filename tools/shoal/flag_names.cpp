@@ -19,7 +19,7 @@ const std::map<std::string, std::string>& flagTable() {
       {"data.ignore", "--ignore"}, {"data.embed", "--embed"}, {"data.one_hot", "--one-hot"},
       {"data.missing", "--missing"}, {"data.impute", "--impute"}, {"data.embed_threshold", "--embed-threshold"},
       {"data.max_categories", "--max-categories"}, {"data.type_errors", "--type-errors"},
-      {"data.holdout", "--holdout"},
+      {"data.holdout", "--holdout"}, {"data.cache", "--cache"},
       {"loss", "--loss"}, {"optim.method", "--optim"}, {"optim.lr", "--lr"},
       {"optim.momentum", "--momentum"}, {"optim.dampening", "--dampening"},
       {"optim.nesterov", "--nesterov"}, {"optim.weight_decay", "--weight-decay"},

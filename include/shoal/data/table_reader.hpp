@@ -34,6 +34,9 @@ size_t nextRowStart(std::string_view text, size_t from, bool inQuotes);
 // each row exactly once (a quoted field may hold line breaks), each with its first line number.
 std::vector<RowRange> splitRows(std::string_view text, RowRange range, int parts);
 
+// Whole non-negative numbers below 2^31 ("3", "+3", "3.0"): how integer class labels are read.
+bool parseIntegerLabel(std::string_view text, int64_t& value);
+
 // A file's columns as every rank sees them: the header (or none), the types (inferred from the
 // first rows, then overridden) and where the label column and the data rows are.
 struct TableLayout {

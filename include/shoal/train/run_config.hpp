@@ -40,6 +40,10 @@ struct DataConfig {
   // The share of the training rows held out as the test set when no test CSV is given (typed
   // tables only; 0: none). Rows are picked by a hash of the seed and the row's index.
   double holdout = 0.2;
+  // A directory for the table cache (data::table_cache.hpp): each rank's encoded rows, written on
+  // the first read and mapped by later runs while the sources and settings are unchanged;
+  // training then streams batches from the mapped file with a block shuffle. Empty: no cache.
+  std::string cache;
 };
 
 // The optimisation method and its learning-rate schedule.

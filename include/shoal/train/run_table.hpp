@@ -23,12 +23,16 @@ struct TableSets {
   RunData data;  // this rank's encoded rows of the training and test sets
   data::TableSchema schema;
   int64_t trainRows = 0, testRows = 0;  // over all ranks
+  std::string cacheNote;  // with "data.cache": whether the rows were mapped or written, and why
 };
 
 // Reads "data.train_csv" (this rank's byte range of it), holds out "data.holdout" of its rows as
 // the test set when there is no "data.test_csv" (rows chosen by a hash of `seed` and the row's
 // index in the file, so 1 rank and N ranks hold out the same rows), fits the schema across ranks
 // (or uses `given`, a model's schema when training continues) and encodes both sets with it.
+// With "data.cache": the rank's rows come from its cache file when the sources and settings are
+// unchanged, else they are read and the cache is (re)written; either way the training rows are
+// then streamed from the mapped file with a block shuffle (Dataset::shuffleBlock).
 TableSets loadTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
                         const std::optional<data::TableSchema>& given, dist::Communicator& comm);
 
