@@ -75,3 +75,32 @@ TEST(CliTable, BadTablesExitTwoWithOneLine) {
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find("holds one class"), std::string::npos) << r.err;
 }
+
+// --cache: the first run writes the cache and trains from it, the second maps it and trains on
+// the same batches (the same losses); a changed source rebuilds it.
+TEST(CliTable, CacheIsWrittenReusedAndRebuiltWhenTheSourceChanges) {
+  const std::string dir = shoal::testing::makeTempDir("e2e-table-cache");
+  const std::string csv = dir + "/loans.csv";
+  writeText(csv, shoal::testing::readText(kLoans));
+  const std::string args = "train --model tabular --train-csv " + csv +
+                           " --label-col Status --epochs 3 --hidden 16 --optim adam --cache " + dir + "/cache --out ";
+  auto first = runCli(args + dir + "/r1");
+  ASSERT_EQ(first.exitCode, 0) << first.err;
+  EXPECT_NE(first.out.find("table cache: wrote " + dir + "/cache/loans.csv.r0of1.shoaltable (no cache yet)"),
+            std::string::npos) << first.out;
+  auto second = runCli(args + dir + "/r2");
+  ASSERT_EQ(second.exitCode, 0) << second.err;
+  EXPECT_NE(second.out.find("table cache: mapped"), std::string::npos) << second.out;
+  const std::regex losses(R"(epoch \d+  loss [0-9.]+)");
+  auto lossLines = [&](const std::string& out) {
+    std::string all;
+    for (std::sregex_iterator it(out.begin(), out.end(), losses), end; it != end; ++it) all += it->str() + "\n";
+    return all;
+  };
+  EXPECT_EQ(lossLines(second.out), lossLines(first.out));
+  EXPECT_FALSE(lossLines(first.out).empty());
+  writeText(csv, shoal::testing::readText(kLoans) + "bad,rent,single,fixed,Porto,10,0,900,20,true\n");
+  auto third = runCli(args + dir + "/r3");
+  ASSERT_EQ(third.exitCode, 0) << third.err;
+  EXPECT_NE(third.out.find("(its source or settings changed)"), std::string::npos) << third.out;
+}
