@@ -6,12 +6,7 @@
 namespace shoal::data {
 
 ChunkCounts countChunk(std::string_view text) {
-  ChunkCounts c;
-  for (char ch : text) {
-    c.quotes += ch == '"';
-    c.lines += ch == '\n';
-  }
-  return c;
+  return {std::count(text.begin(), text.end(), '"'), std::count(text.begin(), text.end(), '\n')};
 }
 
 size_t nextRowStart(std::string_view text, size_t from, bool inQuotes) {

@@ -66,7 +66,7 @@ TEST(CliTable, BadTablesExitTwoWithOneLine) {
   auto r = runCli("train --model tabular --train-csv " + dir + "/change.csv --label-col y --epochs 1 --out " + dir + "/r1");
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find("change.csv:1202:2: column \"x\" is numeric"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("--type-errors"), std::string::npos) << r.err;  // the key named as its flag
+  EXPECT_NE(r.err.find("\"data.type_errors\": \"missing\""), std::string::npos) << r.err;
   r = runCli("train --model tabular --train-csv " + dir + "/change.csv --label-col y --epochs 1 --type-errors missing --out " +
              dir + "/r2");
   EXPECT_EQ(r.exitCode, 0) << r.err;

@@ -59,8 +59,6 @@ const std::map<std::string, std::string>& dataCsvFlag() {
 std::string errorMessage(const std::exception& error, const std::map<std::string, std::string>& overrides) {
   if (const auto* config = dynamic_cast<const ConfigError*>(&error))
     return withFlagNames(config->message(), overrides);
-  // A table reader's advice names configuration keys ("data.categorical") too.
-  if (dynamic_cast<const InputError*>(&error)) return withFlagNames(error.what(), overrides);
   return error.what();
 }
 
