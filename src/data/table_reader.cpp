@@ -288,11 +288,11 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
 void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Part& part, bool frozen) {
   RawTable& p = part.table;
   const size_t columns = p.numbers.size();
-  if (out.numbers.empty()) {
-    out.numbers.resize(columns);
-    out.codes.resize(columns);
-    out.vocabulary.resize(columns);
-    maps.resize(columns);
+  if (out.numbers.empty()) {  // the first part: taken as it is, its vocabularies' order is the merged order
+    out = std::move(p);
+    maps = std::move(part.maps);
+    labelMap = std::move(part.labelMap);
+    return;
   }
   auto remapped = [&](std::vector<std::string>& vocabulary, CodeMap& map, const std::vector<std::string>& partVocabulary) {
     std::vector<int32_t> to(partVocabulary.size());
@@ -477,14 +477,6 @@ TableLayout inspectTable(const std::string& path, const TableSchema& schema, boo
 
 RawTable readTableRows(const TableLayout& layout, const TableOptions& options, const TableSchema* schema,
                        dist::Communicator& comm) {
-  FileBytes file(layout.path);
-  const std::string_view text = afterBom(file.view());
-  const int64_t dataLine = layout.header ? 2 : 1;
-  const RowRange mine = rankRows(text, layout.dataStart, dataLine, comm);
-  const int threads = options.threads > 0 ? options.threads
-                                          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const std::vector<RowRange> ranges =
-      splitRows(text, mine, mine.end - mine.begin < (1u << 20) ? 1 : threads);
   ParseContext ctx{layout, options, schema, {}, {}};
   if (schema) {
     ctx.frozenMaps.resize(layout.names.size());
@@ -496,21 +488,30 @@ RawTable readTableRows(const TableLayout& layout, const TableOptions& options, c
     }
     for (size_t i = 0; i < schema->classNames.size(); ++i) ctx.classMap.emplace(schema->classNames[i], static_cast<int32_t>(i));
   }
-  std::vector<Part> parts(ranges.size());
-  std::vector<std::exception_ptr> errors(ranges.size());
-  auto work = [&](size_t i) {
-    try {
-      parseRows(text, ranges[i], ctx, parts[i]);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (size_t i = 1; i < ranges.size(); ++i) pool.emplace_back(work, i);
-  work(0);
-  for (std::thread& t : pool) t.join();
-  for (const auto& e : errors)
-    if (e) std::rethrow_exception(e);  // the first range's error: the earliest line
+  std::vector<Part> parts;
+  {  // the file's pages are let go before the parts are joined
+    FileBytes file(layout.path);
+    const std::string_view text = afterBom(file.view());
+    const RowRange mine = rankRows(text, layout.dataStart, layout.header ? 2 : 1, comm);
+    const int threads = options.threads > 0 ? options.threads
+                                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const std::vector<RowRange> ranges = splitRows(text, mine, mine.end - mine.begin < (1u << 20) ? 1 : threads);
+    parts.resize(ranges.size());
+    std::vector<std::exception_ptr> errors(ranges.size());
+    auto work = [&](size_t i) {
+      try {
+        parseRows(text, ranges[i], ctx, parts[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t i = 1; i < ranges.size(); ++i) pool.emplace_back(work, i);
+    work(0);
+    for (std::thread& t : pool) t.join();
+    for (const auto& e : errors)
+      if (e) std::rethrow_exception(e);  // the first range's error: the earliest line
+  }
   RawTable out;
   std::vector<CodeMap> maps;
   CodeMap labelMap;
