@@ -104,3 +104,18 @@ TEST(CliTable, CacheIsWrittenReusedAndRebuiltWhenTheSourceChanges) {
   ASSERT_EQ(third.exitCode, 0) << third.err;
   EXPECT_NE(third.out.find("(its source or settings changed)"), std::string::npos) << third.out;
 }
+
+// shoal convert writes the cache that a training run with the same flags then maps.
+TEST(CliTable, ConvertWritesTheCacheTrainMaps) {
+  const std::string dir = shoal::testing::makeTempDir("e2e-table-convert");
+  const std::string data = " --train-csv " + kLoans + " --label-col Status --cache " + dir + "/cache";
+  auto c = runCli("convert --model tabular" + data);
+  ASSERT_EQ(c.exitCode, 0) << c.err;
+  EXPECT_NE(c.out.find("table cache: wrote"), std::string::npos) << c.out;
+  auto t = runCli("train --model tabular --epochs 1 --hidden 8" + data + " --out " + dir + "/run");
+  ASSERT_EQ(t.exitCode, 0) << t.err;
+  EXPECT_NE(t.out.find("table cache: mapped"), std::string::npos) << t.out;
+  auto bad = runCli("convert --model tabular --train-csv " + kLoans + " --label-col Status");
+  EXPECT_EQ(bad.exitCode, 2);
+  EXPECT_NE(bad.err.find("--cache"), std::string::npos) << bad.err;
+}

@@ -18,5 +18,6 @@ Subcommand addInfoCommand(CLI::App& app);
 Subcommand addSummaryCommand(CLI::App& app);
 Subcommand addReportCommand(CLI::App& app);
 Subcommand addUiCommand(CLI::App& app);
+Subcommand addConvertCommand(CLI::App& app);
 
 }  // namespace shoal::cli
