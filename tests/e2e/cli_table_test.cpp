@@ -7,6 +7,7 @@
 #include "support/cli_runner.hpp"
 
 using shoal::testing::runCli;
+using shoal::testing::runShell;
 using shoal::testing::writeText;
 
 namespace {
@@ -118,4 +119,29 @@ TEST(CliTable, ConvertWritesTheCacheTrainMaps) {
   auto bad = runCli("convert --model tabular --train-csv " + kLoans + " --label-col Status");
   EXPECT_EQ(bad.exitCode, 2);
   EXPECT_NE(bad.err.find("--cache"), std::string::npos) << bad.err;
+}
+
+// Two ranks: each reads its own rows of the file, together every training row that one process
+// trains on (the held-out rows are chosen by row index, the same for any number of ranks).
+TEST(CliTable, TwoRanksReadTheirOwnRows) {
+  const std::string dir = shoal::testing::makeTempDir("e2e-table-ranks");
+  const std::string args = "train --model tabular --train-csv " + kLoans + " --label-col Status --epochs 1 --hidden 8 ";
+  auto one = runCli(args + "--out " + dir + "/one");
+  ASSERT_EQ(one.exitCode, 0) << one.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(one.out, m, std::regex(R"((\d+) training samples, (\d+) test samples)"))) << one.out;
+  const int train = std::stoi(m[1]), test = std::stoi(m[2]);
+  auto two = runShell("ASAN_OPTIONS=detect_leaks=0 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun "
+                      "--oversubscribe -np 2 " + shoal::testing::cliPath() + " " + args + "--out " + dir + "/two",
+                      300);
+  ASSERT_EQ(two.exitCode, 0) << two.err;
+  int sum = 0;
+  const std::regex share(R"(rank \d/2: (\d+) training rows of (\d+))");
+  for (std::sregex_iterator it(two.out.begin(), two.out.end(), share), end; it != end; ++it) {
+    sum += std::stoi((*it)[1]);
+    EXPECT_EQ(std::stoi((*it)[2]), train);
+  }
+  EXPECT_EQ(sum, train) << two.out;
+  EXPECT_NE(two.out.find("test accuracy"), std::string::npos) << two.out;
+  EXPECT_GT(test, 0);
 }
