@@ -94,3 +94,15 @@ TEST(EpochOrder, BlockShuffleIsAReproduciblePermutationThatStaysInAWindow) {
   }
   EXPECT_NE(first, std::vector<int64_t>(sorted.begin(), sorted.end()));
 }
+
+// The fuzz target's seed is a whole, valid cache, so fuzzing starts past the header checks.
+TEST(TableCache, TheFuzzSeedIsAValidCache) {
+  std::string why;
+  auto t = data::openTableCache(std::string(SHOAL_FIXTURES_DIR) + "/../../fuzz/corpus/fuzz_table_cache/valid",
+                                {{"fuzz", 1}}, why);
+  ASSERT_TRUE(t) << why;
+  EXPECT_EQ(t->train.size(), 2);
+  ASSERT_TRUE(t->test);
+  EXPECT_EQ(t->test->labels(), (std::vector<int32_t>{1}));
+  EXPECT_EQ(t->schema.classNames, (std::vector<std::string>{"bad", "good"}));
+}
