@@ -354,8 +354,15 @@ Head readHead(std::string_view text, const std::string& path) {
   float v;
   h.header = std::none_of(r.fields.begin(), r.fields.end(),
                           [&](std::string_view f) { return f.empty() || parseFloat(f, v); });
-  for (size_t i = 0; i < r.fields.size(); ++i)
+  std::unordered_map<std::string, size_t> seen;
+  for (size_t i = 0; i < r.fields.size(); ++i) {
     h.names.push_back(h.header ? std::string(r.fields[i]) : std::to_string(i));
+    const auto [at, fresh] = seen.emplace(h.names[i], i);
+    if (!fresh)
+      throw InputError::at(path, 1, static_cast<long>(i + 1),
+                           "the column name " + shown(h.names[i]) + " is also column " + std::to_string(at->second + 1) +
+                               "'s; a table's columns need distinct names");
+  }
   h.dataStart = h.header ? next : 0;
   return h;
 }

@@ -224,6 +224,8 @@ TEST(TableReader, BadInputIsOneClearError) {
   EXPECT_NE(msg.find("fields.csv:3: expected 2 fields"), std::string::npos) << msg;
   msg = read("quote.csv", "y,x\n0,\"1\n");
   EXPECT_NE(msg.find("unterminated quoted field"), std::string::npos) << msg;
+  msg = read("twice.csv", "y,x,x\n0,1,2\n1,2,3\n");
+  EXPECT_NE(msg.find("twice.csv:1:3: the column name \"x\" is also column 2's"), std::string::npos) << msg;
   msg = read("label.csv", "y,x\n0,1\n,2\n");
   EXPECT_NE(msg.find("label.csv:3:1: the label is missing"), std::string::npos) << msg;
 }
