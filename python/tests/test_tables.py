@@ -41,3 +41,17 @@ def test_read_table_errors_name_the_line(tmp_path):
     path.write_text("y,x\n0,1\n1,two\n")
     with pytest.raises(shoal.InputError, match="bad.csv:3:2"):
         data.read_table(path, label_column="y", categorical=(), numeric=("x",))
+
+
+def test_a_trained_tabular_model_predicts_rows_read_with_its_schema(tmp_path):
+    run_cli("train", "--model", "tabular", "--train-csv", LOANS, "--label-col", "Status", "--epochs", "1",
+            "--hidden", "8", "--out", tmp_path / "run")
+    model = shoal.nn.load(str(tmp_path / "run" / "model.shoal"))
+    assert model.table["class_names"] == ["bad", "good"]
+    x, y, schema = data.read_table(LOANS, schema=model.table)
+    assert schema == model.table
+    probabilities = np.exp(model.predict(x))
+    assert probabilities.shape == (240, 2)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    model.save(str(tmp_path / "again.shoal"))
+    assert shoal.nn.load(str(tmp_path / "again.shoal")).table == model.table
