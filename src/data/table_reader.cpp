@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <deque>
 #include <cmath>
 #include <limits>
 #include <thread>
@@ -35,10 +36,11 @@ std::string_view afterBom(std::string_view text) {
   return text.substr(0, 3) == "\xEF\xBB\xBF" ? text.substr(3) : text;
 }
 
-// One record's fields: views into the text, or into `unescaped` for quoted fields with "".
+// One record's fields: views into the text, or into `unescaped` for quoted fields with "" (a
+// deque: growing it moves no string the earlier fields view).
 struct Record {
   std::vector<std::string_view> fields;
-  std::vector<std::string> unescaped;
+  std::deque<std::string> unescaped;
   bool blank = false;  // an empty line
 };
 

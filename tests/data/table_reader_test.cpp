@@ -128,6 +128,20 @@ TEST(TableReader, StringLabelsAndTheUnknownBucketThroughTheSchemasJson) {
             std::string::npos);
 }
 
+// Several fields with doubled quotes in one record (views into unescaped copies must stay valid
+// while more are made: found by fuzz_table).
+TEST(TableReader, ManyQuotedFieldsWithDoubledQuotesInOneRecord) {
+  shoal::testing::TempDir dir;
+  std::string header = "y", row = "0", other = "1";
+  for (int i = 0; i < 40; ++i) {
+    header += ",c" + std::to_string(i);
+    row += ",\"a\"\"" + std::to_string(i) + "\"";
+    other += ",b";
+  }
+  const Read r = readTable(dir.write("q.csv", header + "\n" + row + "\n" + other + "\n"), labelled("y"));
+  EXPECT_EQ(r.schema.columns[39].categories, (std::vector<std::string>{"a\"39", "b"}));
+}
+
 TEST(TableReader, HighCardinalityColumnsAreEmbeddedAfterTheDenseFeatures) {
   shoal::testing::TempDir dir;
   std::string text = "y,city,size\n";
