@@ -108,9 +108,35 @@ size_t parseRecord(std::string_view text, size_t pos, Record& r, const std::stri
   return pos;
 }
 
+// A number cell. Plain decimals of up to 7 digits ("138", "-0.1234", "12.5") are read without
+// from_chars: their digits m and 10^k are exact floats, so the one float division m / 10^k is
+// the correctly rounded value, which is what from_chars gives; every other form goes to it.
 bool parseFloat(std::string_view s, float& value) {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   if (s.empty()) return false;
+  static constexpr float kPowers[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f};
+  const bool negative = s.front() == '-';
+  const std::string_view body = negative ? s.substr(1) : s;
+  if (!body.empty() && body.size() <= 8) {
+    int32_t m = 0, digits = 0, decimals = -1;  // decimals: digits after the point, -1 without one
+    bool plain = true;
+    for (char c : body) {
+      if (c == '.' && decimals < 0) {
+        decimals = 0;
+        continue;
+      }
+      const unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
+      plain = plain && d <= 9;
+      m = m * 10 + static_cast<int32_t>(d & 15);
+      ++digits;
+      if (decimals >= 0) ++decimals;
+    }
+    if (plain && digits > 0 && digits <= 7) {
+      const float magnitude = static_cast<float>(m) / kPowers[decimals > 0 ? decimals : 0];
+      value = negative ? -magnitude : magnitude;
+      return true;
+    }
+  }
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   return ec == std::errc() && end == s.data() + s.size() && std::isfinite(value);
 }

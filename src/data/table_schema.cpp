@@ -312,21 +312,16 @@ void mapToSchema(RawTable& raw, const TableLayout& layout, const TableSchema& sc
   raw.labelVocabulary.clear();
 }
 
-Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableSchema& schema) {
-  // The file column of each schema column (matched by name: a file read with a fitted schema may
-  // order its columns differently).
-  std::vector<int64_t> fileColumn(schema.columns.size(), -1);
-  for (size_t s = 0; s < schema.columns.size(); ++s) {
-    auto it = std::find(layout.names.begin(), layout.names.end(), schema.columns[s].name);
-    if (it != layout.names.end()) fileColumn[s] = it - layout.names.begin();
-  }
-  const int64_t width = schema.width(), rows = raw.rows;
-  std::vector<float> out(static_cast<size_t>(rows * width), 0.0f);
+namespace {
+
+// Rows [begin, end) of `raw` encoded into `out` ([end - begin, width], zeroed): numeric and
+// boolean values, then indicators, then one-hot categories, then embedded codes.
+void encodeRows(const RawTable& raw, const TableSchema& schema, const std::vector<int64_t>& fileColumn, int64_t begin,
+                int64_t end, float* out, int64_t width) {
   int64_t offset = 0;  // the column's first value in a row
   auto eachRow = [&](auto write) {
-    for (int64_t r = 0; r < rows; ++r) write(out.data() + r * width + offset, r);
+    for (int64_t r = begin; r < end; ++r) write(out + (r - begin) * width + offset, r);
   };
-  // numeric and boolean values, then indicators, then one-hot, then embedded codes
   for (size_t s = 0; s < schema.columns.size(); ++s) {
     const TableColumn& col = schema.columns[s];
     if (col.type != ColumnType::Numeric && col.type != ColumnType::Boolean) continue;
@@ -358,6 +353,28 @@ Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableS
         offset += col.codes();
       }
     }
+  }
+}
+
+}  // namespace
+
+Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableSchema& schema) {
+  // The file column of each schema column (matched by name: a file read with a fitted schema may
+  // order its columns differently).
+  std::vector<int64_t> fileColumn(schema.columns.size(), -1);
+  for (size_t s = 0; s < schema.columns.size(); ++s) {
+    auto it = std::find(layout.names.begin(), layout.names.end(), schema.columns[s].name);
+    if (it != layout.names.end()) fileColumn[s] = it - layout.names.begin();
+  }
+  const int64_t width = schema.width(), rows = raw.rows;
+  std::vector<float> out(static_cast<size_t>(rows * width), 0.0f);
+  // Rows are encoded a block at a time (its output stays in cache through the column passes),
+  // blocks in parallel.
+  constexpr int64_t kBlock = 1024;
+#pragma omp parallel for schedule(static)
+  for (int64_t begin = 0; begin < rows; begin += kBlock) {
+    const int64_t end = std::min(rows, begin + kBlock);
+    encodeRows(raw, schema, fileColumn, begin, end, out.data() + begin * width, width);
   }
   std::vector<int32_t> labels = layout.keepLabels ? raw.labels : std::vector<int32_t>{};
   return Dataset::fromFloats(Shape{width}, std::move(out), std::move(labels), static_cast<int>(schema.classes));

@@ -2,7 +2,10 @@
 // vocabularies and the unknown bucket, row ranges that cover every row once, and bad input.
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <bit>
 #include <cmath>
+#include <random>
 
 #include "data/temp_dir.hpp"
 #include "shoal/data/table_reader.hpp"
@@ -140,6 +143,38 @@ TEST(TableReader, ManyQuotedFieldsWithDoubledQuotesInOneRecord) {
   }
   const Read r = readTable(dir.write("q.csv", header + "\n" + row + "\n" + other + "\n"), labelled("y"));
   EXPECT_EQ(r.schema.columns[39].categories, (std::vector<std::string>{"a\"39", "b"}));
+}
+
+// Numbers read exactly as std::from_chars reads them, whatever their form (the reader has a
+// shorter path for plain decimals).
+TEST(TableReader, NumbersAreReadAsFromCharsReadsThem) {
+  shoal::testing::TempDir dir;
+  std::mt19937_64 gen(18);
+  std::vector<std::string> cells{"0", "-0", "1.", ".5", "-.25", "0000012", "9999999", "99999999", "1234.567",
+                                 "-0.0000001", "1e3", "+7", "3.4028235e38", "16777217", "0.1", "-123.4567"};
+  for (int i = 0; i < 20000; ++i) {
+    const int digits = 1 + static_cast<int>(gen() % 9), point = static_cast<int>(gen() % (digits + 1));
+    std::string cell = gen() % 2 ? "-" : "";
+    for (int d = 0; d < digits; ++d) {
+      if (d == point && gen() % 2) cell += '.';
+      cell += static_cast<char>('0' + gen() % 10);
+    }
+    cells.push_back(cell);
+  }
+  std::string text = "y,x\n";
+  for (size_t i = 0; i < cells.size(); ++i) text += std::to_string(i % 2) + "," + cells[i] + "\n";
+  data::TableOptions o = labelled("y");
+  auto single = dist::singleProcess();
+  const std::string path = dir.write("n.csv", text);
+  const data::RawTable raw = data::readTableRows(data::inspectTable(path, o), o, nullptr, *single);
+  ASSERT_EQ(raw.rows, static_cast<int64_t>(cells.size()));
+  for (size_t i = 0; i < cells.size(); ++i) {
+    std::string_view c = cells[i];
+    if (c.front() == '+') c.remove_prefix(1);
+    float expected = 0;
+    std::from_chars(c.data(), c.data() + c.size(), expected);
+    EXPECT_EQ(std::bit_cast<uint32_t>(raw.numbers[1][i]), std::bit_cast<uint32_t>(expected)) << cells[i];
+  }
 }
 
 TEST(TableReader, HighCardinalityColumnsAreEmbeddedAfterTheDenseFeatures) {
