@@ -55,3 +55,10 @@ def test_a_trained_tabular_model_predicts_rows_read_with_its_schema(tmp_path):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     model.save(str(tmp_path / "again.shoal"))
     assert shoal.nn.load(str(tmp_path / "again.shoal")).table == model.table
+    # The CLI evaluates a model saved from Python with the schema assigned to it.
+    other = shoal.nn.load(str(tmp_path / "again.shoal"))
+    other.table = None
+    other.table = schema
+    other.save(str(tmp_path / "assigned.shoal"))
+    e = run_cli("eval", "--model-file", tmp_path / "assigned.shoal", "--data-csv", LOANS)
+    assert "accuracy" in e.stdout

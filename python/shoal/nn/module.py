@@ -150,8 +150,14 @@ class Module:
     def table(self) -> Optional[dict]:
         """The schema of the typed table the model was trained on (``shoal train --model tabular``),
         or None: pass it to ``shoal.data.read_table(path, schema=model.table)`` to encode rows as
-        training did, then ``predict`` them; ``schema["class_names"]`` names the classes."""
+        training did, then ``predict`` them; ``schema["class_names"]`` names the classes. A model
+        trained from Python on ``read_table``'s arrays takes its schema by assignment
+        (``model.table = schema``), and ``save`` stores it as ``shoal train`` does."""
         return self._table
+
+    @table.setter
+    def table(self, schema: Optional[dict]) -> None:
+        self._table = schema
 
     # --- weights
     def named_parameters(self) -> list[tuple[str, np.ndarray]]:
