@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Optional, Union
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
@@ -91,6 +91,36 @@ def read_csv(path: str, label_column: Union[int, str] = 0, has_label: bool = Tru
     return _core.read_csv(os.fspath(path), str(label_column), has_label, classes)
 
 
+def read_table(path: str, label_column: Union[int, str] = 0, has_label: bool = True, *,
+               categorical: Sequence[str] = (), numeric: Sequence[str] = (), ignore: Sequence[str] = (),
+               embed: Sequence[str] = (), one_hot: Sequence[str] = (),
+               missing: Sequence[str] = ("", "NA", "NaN", "null"), impute: str = "mean",
+               embed_threshold: int = 16, max_categories: int = 100000, type_errors_as_missing: bool = False,
+               schema: Optional[dict] = None) -> tuple[np.ndarray, Optional[np.ndarray], dict]:
+    """Reads a CSV file (raw or .gz) as a typed table, as ``shoal train --model tabular`` does.
+
+    Returns ``(x, y, schema)``: the encoded rows (float32 [N, width]: each numeric or boolean value
+    standardised, each missing indicator, each one-hot category column, then one category code per
+    embedded column), the labels (int32 [N] class indices, or None) and the schema (a dict: column
+    types, imputation values, vocabularies, class names) that encoded them.
+
+    Without ``schema`` the types are inferred from the first 1,000 rows (``categorical``,
+    ``numeric`` and ``ignore`` override them by header name or 0-based index) and the schema is
+    fitted on this file. With ``schema`` (from an earlier call, or a model file's ``"table"``) the
+    file is encoded exactly as that schema says: an unseen category is "unknown", a missing value
+    takes the stored mean or median; the other arguments except ``has_label`` are then unused.
+    docs/tables.md describes every setting. Raises ``shoal.InputError`` with the file, line and
+    column for a bad cell.
+    """
+    options = {"label_column": str(label_column), "has_label": has_label, "categorical": [str(c) for c in categorical],
+               "numeric": [str(c) for c in numeric], "ignore": [str(c) for c in ignore],
+               "embed": [str(c) for c in embed], "one_hot": [str(c) for c in one_hot], "missing": list(missing),
+               "impute": impute, "embed_threshold": embed_threshold, "max_categories": max_categories,
+               "type_errors_as_missing": type_errors_as_missing}
+    x, y, fitted = _core.read_table(os.fspath(path), json.dumps(options), json.dumps(schema) if schema else "")
+    return x, y, json.loads(fitted)
+
+
 def fashion_mnist(directory: Optional[str] = None) -> tuple[Arrays, Arrays]:
     """Fashion-MNIST's 60,000 training and 10,000 test images: ((x, y), (x_test, y_test)).
 
@@ -120,5 +150,5 @@ def _shape_error(message: str) -> Exception:
     return ShapeError(message)
 
 
-__all__ = ["DataSet", "as_dataset", "read_idx", "read_csv", "fashion_mnist", "load", "pixel_scale",
+__all__ = ["DataSet", "as_dataset", "read_idx", "read_csv", "read_table", "fashion_mnist", "load", "pixel_scale",
            "default_preprocessing"]

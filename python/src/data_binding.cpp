@@ -8,6 +8,7 @@
 #include "shoal/data/csv_reader.hpp"
 #include "shoal/data/fashion_mnist.hpp"
 #include "shoal/data/idx_reader.hpp"
+#include "shoal/data/table_reader.hpp"
 #include "shoal/error.hpp"
 #include "shoal/train/run_config.hpp"
 #include "shoal/train/run_data.hpp"
@@ -151,6 +152,48 @@ void bindData(py::module_& m) {
         },
         py::arg("images"), py::arg("labels"), py::arg("classes") = 10,
         "An IDX image file and label file (raw or gzip): (uint8 [N, 1, H, W], int32 [N]).");
+  m.def("read_table",
+        [](const std::string& path, const std::string& optionsJson, const std::string& schemaJson) {
+          // options: {"label_column", "has_label", "categorical", "numeric", "ignore", "embed",
+          // "one_hot", "missing", "impute", "embed_threshold", "max_categories", "type_errors_as_missing"}
+          const nlohmann::json j = nlohmann::json::parse(optionsJson);
+          data::TableOptions o;
+          o.labelColumn = j.value("label_column", o.labelColumn);
+          o.hasLabel = j.value("has_label", o.hasLabel);
+          o.categorical = j.value("categorical", o.categorical);
+          o.numeric = j.value("numeric", o.numeric);
+          o.ignore = j.value("ignore", o.ignore);
+          o.embed = j.value("embed", o.embed);
+          o.oneHot = j.value("one_hot", o.oneHot);
+          o.missing = j.value("missing", o.missing);
+          o.impute = j.value("impute", o.impute);
+          o.embedThreshold = j.value("embed_threshold", o.embedThreshold);
+          o.maxCategories = j.value("max_categories", o.maxCategories);
+          o.typeErrorsAsMissing = j.value("type_errors_as_missing", o.typeErrorsAsMissing);
+          data::Dataset d;
+          data::TableSchema schema;
+          {
+            py::gil_scoped_release release;
+            auto single = dist::singleProcess();
+            if (!schemaJson.empty()) {
+              schema = data::TableSchema::fromJson(nlohmann::json::parse(schemaJson), "schema");
+              const data::TableLayout layout = data::inspectTable(path, schema, o.hasLabel);
+              d = data::encodeTable(data::readTableRows(layout, o, &schema, *single), layout, schema);
+            } else {
+              const data::TableLayout layout = data::inspectTable(path, o);
+              data::RawTable raw = data::readTableRows(layout, o, nullptr, *single);
+              schema = data::fitTableSchema(raw, layout, o, *single);
+              data::mapToSchema(raw, layout, schema);
+              d = data::encodeTable(raw, layout, schema);
+            }
+          }
+          py::tuple xy = arraysOf(std::move(d));
+          return py::make_tuple(xy[0], xy[1], schema.toJson().dump());
+        },
+        py::arg("path"), py::arg("options"), py::arg("schema"),
+        "Reads a CSV file as a typed table: (x float32 [N, width], y int32 [N] or None, schema JSON); "
+        "fits the schema unless one is given.");
+
   m.def("read_csv",
         [](const std::string& path, const std::string& labelColumn, bool hasLabel, int classes) {
           data::CsvOptions options;

@@ -31,10 +31,12 @@ uint64_t below(std::mt19937_64& rng, uint64_t bound) {
 
 }  // namespace
 
-EpochOrder::EpochOrder(int64_t size, uint64_t seed, bool shuffle) : seed_(seed), shuffle_(shuffle) {
+EpochOrder::EpochOrder(int64_t size, uint64_t seed, bool shuffle, int64_t block)
+    : seed_(seed), shuffle_(shuffle), block_(std::max<int64_t>(block, 0)) {
   if (size < 0) throw UsageError("EpochOrder: negative data set size " + std::to_string(size));
   order_.resize(static_cast<size_t>(size));
   std::iota(order_.begin(), order_.end(), int64_t{0});
+  if (block_ > 0) blockOrder_.resize(static_cast<size_t>((size + block_ - 1) / block_));
 }
 
 const std::vector<int64_t>& EpochOrder::forEpoch(int64_t epoch) {
@@ -42,7 +44,23 @@ const std::vector<int64_t>& EpochOrder::forEpoch(int64_t epoch) {
   std::iota(order_.begin(), order_.end(), int64_t{0});
   if (!shuffle_) return order_;
   std::mt19937_64 rng(mix(seed_ ^ mix(static_cast<uint64_t>(epoch))));
-  for (size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[below(rng, i)]);
+  if (block_ == 0 || static_cast<int64_t>(order_.size()) <= block_ * kWindowBlocks) {
+    for (size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[below(rng, i)]);
+    return order_;
+  }
+  // A shuffled order of blocks (the last may be short), then a shuffle inside each window.
+  const auto size = static_cast<int64_t>(order_.size());
+  std::vector<int64_t>& blockOrder = blockOrder_;  // `blocks` long since construction
+  std::iota(blockOrder.begin(), blockOrder.end(), int64_t{0});
+  for (size_t i = blockOrder.size(); i > 1; --i) std::swap(blockOrder[i - 1], blockOrder[below(rng, i)]);
+  size_t at = 0;
+  for (int64_t b : blockOrder)
+    for (int64_t i = b * block_; i < std::min(size, (b + 1) * block_); ++i) order_[at++] = i;
+  const auto window = static_cast<size_t>(block_ * kWindowBlocks);
+  for (size_t first = 0; first < order_.size(); first += window) {
+    const size_t n = std::min(window, order_.size() - first);
+    for (size_t i = n; i > 1; --i) std::swap(order_[first + i - 1], order_[first + below(rng, i)]);
+  }
   return order_;
 }
 

@@ -28,9 +28,11 @@ const Tensor& block(const Container& c, const std::string& name, int64_t numel, 
 }  // namespace
 
 nlohmann::json modelInfoToJson(const ModelInfo& info) {
-  return {{"input_shape", info.inputShape.dims()},
-          {"classes", info.classes},
-          {"preprocessing", info.preprocessing.toJson()}};
+  nlohmann::json j{{"input_shape", info.inputShape.dims()},
+                   {"classes", info.classes},
+                   {"preprocessing", info.preprocessing.toJson()}};
+  if (info.table) j["table"] = info.table->toJson();
+  return j;
 }
 
 ModelInfo modelInfoFromJson(const nlohmann::json& j, const std::string& source) {
@@ -39,6 +41,13 @@ ModelInfo modelInfoFromJson(const nlohmann::json& j, const std::string& source) 
     info.inputShape = Shape(j.at("input_shape").get<std::vector<int64_t>>());
     info.classes = j.at("classes").get<int64_t>();
     info.preprocessing = data::Preprocessing::fromJson(j.at("preprocessing"));
+    if (j.contains("table")) {
+      info.table = data::TableSchema::fromJson(j.at("table"), "header");
+      if (info.table->width() != info.inputShape.numel() || info.table->classes != info.classes)
+        throw InputError("the table schema encodes " + std::to_string(info.table->width()) + " values and " +
+                         std::to_string(info.table->classes) + " classes, the model takes " +
+                         info.inputShape.str() + " and " + std::to_string(info.classes));
+    }
   } catch (const nlohmann::json::exception& e) {
     throw InputError(source + ": " + e.what());
   } catch (const Error& e) {

@@ -5,7 +5,7 @@
 
 namespace shoal::nn {
 
-std::vector<std::string> zooModelNames() { return {"mlp", "lenet5", "resnet"}; }
+std::vector<std::string> zooModelNames() { return {"mlp", "lenet5", "resnet", "tabular"}; }
 
 bool isZooModel(const std::string& name) {
   for (const auto& n : zooModelNames())
@@ -68,11 +68,58 @@ json resnetSpec(const Shape& inputShape, int64_t classes, const std::vector<int6
   return {{"type", "Graph"}, {"input_names", {"input"}}, {"nodes", nodes}, {"output", "log_probabilities"}};
 }
 
+// The seeds' vanilla MLP on an encoded table row (TableInput) as a Graph: the dense features and
+// each embedded column's category index are cut out of the row (Narrow), every index goes
+// through its own Embedding, and the concatenation feeds Linear-ReLU layers of `hidden` sizes and
+// a linear classifier with log-probabilities out.
+json tabularSpec(const Shape& inputShape, int64_t classes, const TableInput& table,
+                 const std::vector<int64_t>& hidden) {
+  const int64_t width = table.dense + static_cast<int64_t>(table.embedded.size());
+  if (inputShape.rank() != 1 || inputShape[0] != width)
+    throw UsageError("tabular: the table's rows encode to " + std::to_string(width) +
+                     " values, the data has samples of shape " + inputShape.str() +
+                     " (tabular is built from a table read with its schema)");
+  json nodes = json::array();
+  auto node = [&](const std::string& name, json spec, std::vector<std::string> inputs) {
+    spec["name"] = name;
+    spec["inputs"] = inputs;
+    nodes.push_back(std::move(spec));
+    return name;
+  };
+  std::vector<std::string> parts;
+  int64_t in = 0;
+  if (table.dense > 0) {
+    parts.push_back(node("dense", json{{"type", "Narrow"}, {"offset", 0}, {"length", table.dense}}, {"input"}));
+    in += table.dense;
+  }
+  for (size_t k = 0; k < table.embedded.size(); ++k) {
+    const auto& e = table.embedded[k];
+    const std::string id = std::to_string(k);
+    std::string x = node("category" + id,
+                         json{{"type", "Narrow"}, {"offset", table.dense + static_cast<int64_t>(k)}, {"length", 1}},
+                         {"input"});
+    x = node("embedding" + id, json{{"type", "Embedding"}, {"count", e.categories}, {"dim", e.dim}}, {x});
+    parts.push_back(node("embedded" + id, json{{"type", "Flatten"}}, {x}));
+    in += e.dim;
+  }
+  std::string x = parts.size() == 1 ? parts[0] : node("features", json{{"type", "JoinTable"}}, parts);
+  for (size_t i = 0; i < hidden.size(); ++i) {
+    if (hidden[i] <= 0) throw UsageError("tabular: hidden sizes must be positive, got " + std::to_string(hidden[i]));
+    x = node("fc" + std::to_string(i + 1), json{{"type", "Linear"}, {"in", in}, {"out", hidden[i]}}, {x});
+    x = node("relu" + std::to_string(i + 1), json{{"type", "ReLU"}}, {x});
+    in = hidden[i];
+  }
+  x = node("classifier", json{{"type", "Linear"}, {"in", in}, {"out", classes}}, {x});
+  node("log_probabilities", json{{"type", "LogSoftMax"}}, {x});
+  return {{"type", "Graph"}, {"input_names", {"input"}}, {"nodes", nodes}, {"output", "log_probabilities"}};
+}
+
 }  // namespace
 
 nlohmann::json zooSpec(const std::string& name, const Shape& inputShape, int64_t classes,
                        const ZooOptions& options) {
   if (name == "resnet") return resnetSpec(inputShape, classes, options.resnetWidths);
+  if (name == "tabular") return tabularSpec(inputShape, classes, options.table, options.hidden);
   json layers = json::array();
   if (name == "mlp") {
     // The seeds' vanilla MLP: In - hidden... - classes with ReLU, log-probabilities out.
@@ -101,7 +148,7 @@ nlohmann::json zooSpec(const std::string& name, const Shape& inputShape, int64_t
                           {{"type", "Linear"}, {"in", 120}, {"out", 84}}, {{"type", "ReLU"}},
                           {{"type", "Linear"}, {"in", 84}, {"out", classes}}});
   } else {
-    throw UsageError("unknown model '" + name + "' (built-in models: mlp, lenet5, resnet; or a .json spec)");
+    throw UsageError("unknown model '" + name + "' (built-in models: mlp, lenet5, resnet, tabular; or a .json spec)");
   }
   layers.push_back({{"type", "LogSoftMax"}});
   return {{"type", "Sequential"}, {"layers", layers}};

@@ -20,7 +20,7 @@ io::LoadedModel buildNamedModel(const std::string& name, const Shape& inputShape
     loaded.model = nn::buildModel(nn::readJsonFile(name), inputShape, name);
   } else {
     throw ConfigError("model.name", "\"model.name\": '" + name +
-                                        "' is neither a built-in model (mlp, lenet5, resnet) nor a .json spec");
+                                        "' is neither a built-in model (mlp, lenet5, resnet, tabular) nor a .json spec");
   }
   Shape out = loaded.model->outputShape(inputShape);
   if (!(out == Shape{classes}))

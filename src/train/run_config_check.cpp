@@ -77,6 +77,13 @@ void RunConfig::check() const {
     throw ConfigError("data.preprocessing",
                       "\"data.preprocessing\" applies to CSV training data (\"data.train_csv\")");
 
+  expectOneOf("data.impute", data.impute, {"mean", "median"});
+  expectOneOf("data.type_errors", data.typeErrors, {"error", "missing"});
+  expectPositive("data.embed_threshold", static_cast<double>(data.embedThreshold));
+  expectPositive("data.max_categories", static_cast<double>(data.maxCategories));
+  if (!(data.holdout >= 0 && data.holdout < 1))
+    throw ConfigError("data.holdout", "\"data.holdout\": expected a share in [0, 1), got " + std::to_string(data.holdout));
+
   expectOneOf("optim.method", optim.method, {"sgd", "adam", "lbfgs"});
   if (optim.lr) expectPositive("optim.lr", *optim.lr);
   expectNotNegative("optim.weight_decay", optim.weightDecay);

@@ -32,6 +32,19 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("train_limit", c.data.trainLimit);
     v.field("test_limit", c.data.testLimit);
     v.field("preprocessing", c.data.preprocessing);
+    v.field("table", c.data.table);
+    v.field("categorical", c.data.categorical);
+    v.field("numeric", c.data.numeric);
+    v.field("ignore", c.data.ignore);
+    v.field("embed", c.data.embed);
+    v.field("one_hot", c.data.oneHot);
+    v.field("missing", c.data.missing);
+    v.field("impute", c.data.impute);
+    v.field("embed_threshold", c.data.embedThreshold);
+    v.field("max_categories", c.data.maxCategories);
+    v.field("type_errors", c.data.typeErrors);
+    v.field("holdout", c.data.holdout);
+    v.field("cache", c.data.cache);
   });
   v.field("loss", c.loss);
   v.field("class_weight", c.classWeight);
@@ -183,7 +196,6 @@ class Reader {
       if (!e.is_number_integer()) wrongType(key, "a list of integers", j);
     value = j.get<std::vector<int64_t>>();
   }
-
   void read(const std::string& key, const json& j, std::vector<std::string>& value) {
     if (!j.is_array()) wrongType(key, "a list of strings", j);
     for (const json& e : j)

@@ -5,6 +5,7 @@
 #include "shoal/error.hpp"
 #include "shoal/train/model_setup.hpp"
 #include "shoal/train/predict.hpp"
+#include "shoal/train/run_table.hpp"
 
 namespace shoal::train {
 
@@ -12,6 +13,12 @@ ModelOnData loadModelOnData(const std::string& modelFile, const DataConfig& data
   io::LoadedModel loaded = io::loadModel(modelFile);
   if (use == DataUse::Evaluation && data.noLabel)
     throw ConfigError("data.no_label", "evaluation needs labels (drop \"data.no_label\", or predict)");
+  if (loaded.info.table) {
+    if (data.testCsv.empty()) throw ConfigError("data.test_csv", "the model reads CSV tables: give \"data.test_csv\"");
+    data::Dataset rows = readTableWithSchema(data.testCsv, *loaded.info.table, use == DataUse::Evaluation, data.testLimit);
+    fitDataToModel(rows, loaded.info, "the data");
+    return {std::move(loaded), std::move(rows)};
+  }
   RunData sets = loadRunData(data, use, static_cast<int>(loaded.info.classes));
   fitDataToModel(*sets.test, loaded.info, "the data");
   return {std::move(loaded), std::move(*sets.test)};

@@ -47,7 +47,7 @@ std::string formatComm(const Optimizer::EpochFigures& f, double stepSeconds) {
 // What one optimize() call carries from step to step.
 struct Optimizer::Loop {
   Loop(Optimizer& o)
-      : flat(o.model_.flatParameters()), order(o.trainSet_.size(), o.seed_, o.shuffle_),
+      : flat(o.model_.flatParameters()), order(o.trainSet_.size(), o.seed_, o.shuffle_, o.trainSet_.shuffleBlock()),
         fullBatch(o.strategy_->fullBatch()), rank(o.strategy_->comm().rank()) {
     batches = fullBatch ? 1 : order.batchCount(o.batchSize_, /*dropLast=*/false);
     double fewest = static_cast<double>(batches);  // every rank takes the steps of the smallest shard

@@ -1,9 +1,10 @@
-// Reshape, Flatten and Identity: views without copies, shapes, gradients, specs.
+// Reshape, Flatten, Identity and Narrow: views without copies, shapes, gradients, specs.
 #include <gtest/gtest.h>
 
 #include "shoal/error.hpp"
 #include "shoal/nn/flatten.hpp"
 #include "shoal/nn/identity.hpp"
+#include "shoal/nn/narrow.hpp"
 #include "shoal/nn/reshape.hpp"
 #include "support/gradient_check.hpp"
 
@@ -63,4 +64,15 @@ TEST(Identity, PassesThroughWithoutCopying) {
   EXPECT_EQ(layer.backward(x, g).data(), g.data());
   EXPECT_EQ(layer.spec(), (nlohmann::json{{"type", "Identity"}}));
   expectModuleGradients(layer, x);
+}
+
+TEST(Narrow, TakesARunOfEachRowAndScattersTheGradientBack) {
+  shoal::nn::Narrow layer(1, 2);
+  Tensor x = Tensor::fromVector(Shape{2, 4}, {1, 2, 3, 4, 5, 6, 7, 8});
+  EXPECT_EQ(layer.forward(x).toVector(), (std::vector<float>{2, 3, 6, 7}));
+  Tensor g = Tensor::fromVector(Shape{2, 2}, {10, 20, 30, 40});
+  EXPECT_EQ(layer.backward(x, g).toVector(), (std::vector<float>{0, 10, 20, 0, 0, 30, 40, 0}));
+  EXPECT_EQ(layer.spec(), (nlohmann::json{{"type", "Narrow"}, {"offset", 1}, {"length", 2}}));
+  EXPECT_THROW(layer.outputShape(Shape{2}), shoal::ShapeError);
+  expectModuleGradients(layer, randomTensor(Shape{3, 5}, 37));
 }

@@ -51,6 +51,12 @@ TEST(RunConfig, RoundTripsThroughJson) {
   c.dist.commTimeout = 2.5;
   c.checkpoint.every = "100";
   c.output.report = true;
+  c.data.table = true;
+  c.data.categorical = {"home", "3"};
+  c.data.missing = {"", "?"};
+  c.data.impute = "median";
+  c.data.holdout = 0.1;
+  c.data.cache = "cache";
   json j = c.toJson();
   RunConfig back = RunConfig::fromJson(json::parse(j.dump()));
   EXPECT_EQ(back.toJson(), j);
@@ -58,6 +64,8 @@ TEST(RunConfig, RoundTripsThroughJson) {
   EXPECT_EQ(back.optim.beta2, 0.98);
   EXPECT_EQ(back.model.hidden, (std::vector<int64_t>{512, 256}));
   EXPECT_FALSE(back.shuffle);
+  EXPECT_EQ(back.data.categorical, (std::vector<std::string>{"home", "3"}));
+  EXPECT_EQ(back.data.missing, (std::vector<std::string>{"", "?"}));
 }
 
 TEST(RunConfig, RejectsAnUnknownKeyNamingItsPath) {
@@ -75,6 +83,8 @@ TEST(RunConfig, RejectsAWrongTypeNamingTheKeyAndTheValue) {
   EXPECT_EQ(errorFor({{"model", {{"hidden", {1, "x"}}}}}),
             "run config: \"model.hidden\": expected a list of integers, got [1,\"x\"]");
   EXPECT_EQ(errorFor({{"dist", 3}}), "run config: \"dist\": expected an object, got 3");
+  EXPECT_EQ(errorFor({{"data", {{"categorical", "home"}}}}),
+            "run config: \"data.categorical\": expected a list of strings, got \"home\"");
   EXPECT_EQ(errorFor({{"shuffle", "yes"}}), "run config: \"shuffle\": expected true or false, got \"yes\"");
 }
 
@@ -123,6 +133,17 @@ TEST(RunConfig, CheckNamesTheKeyOfAnInvalidValueOrCombination) {
   } catch (const shoal::ConfigError& e) {
     EXPECT_EQ(e.key(), "dist.hierarchical");
   }
+  c = RunConfig();
+  c.data.holdout = 1;
+  try {
+    c.check();
+    FAIL() << "no error";
+  } catch (const shoal::ConfigError& e) {
+    EXPECT_EQ(e.key(), "data.holdout");
+  }
+  c = RunConfig();
+  c.data.typeErrors = "ignore";
+  EXPECT_THROW(c.check(), shoal::ConfigError);
   c = RunConfig();
   c.dist.shard = "local";
   EXPECT_NO_THROW(c.check());

@@ -19,5 +19,6 @@ Subcommand addSummaryCommand(CLI::App& app);
 Subcommand addReportCommand(CLI::App& app);
 Subcommand addUiCommand(CLI::App& app);
 Subcommand addMakeDataCommand(CLI::App& app);
+Subcommand addConvertCommand(CLI::App& app);
 
 }  // namespace shoal::cli

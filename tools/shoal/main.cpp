@@ -19,14 +19,15 @@ int main(int argc, char** argv) {
       shoal::cli::addTrainCommand(app), shoal::cli::addEvalCommand(app),
       shoal::cli::addPredictCommand(app), shoal::cli::addInfoCommand(app),
       shoal::cli::addSummaryCommand(app), shoal::cli::addReportCommand(app),
-      shoal::cli::addUiCommand(app), shoal::cli::addMakeDataCommand(app)};
+      shoal::cli::addUiCommand(app), shoal::cli::addMakeDataCommand(app),
+      shoal::cli::addConvertCommand(app)};
 
   if (argc > 1 && argv[1][0] != '-') {
     bool known = false;
     for (const auto& command : commands) known = known || command.app->get_name() == argv[1];
     if (!known) {
       std::cerr << "shoal: error: unknown command '" << argv[1]
-                << "' (commands: train, eval, predict, info, summary, report, ui, make-data; see shoal --help)\n";
+                << "' (commands: train, eval, predict, info, summary, report, ui, make-data, convert; see shoal --help)\n";
       return 2;
     }
   }

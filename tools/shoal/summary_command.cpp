@@ -27,12 +27,14 @@ int run(const SummaryOptions& o) {
   if (!o.modelFile.empty()) {
     loaded = io::loadModel(o.modelFile);
   } else if (nn::isZooModel(o.model)) {
-    loaded = train::buildNamedModel(o.model, Shape(o.input), o.classes, {o.hidden});
+    nn::ZooOptions zoo;
+    zoo.hidden = o.hidden;
+    loaded = train::buildNamedModel(o.model, Shape(o.input), o.classes, zoo);
   } else if (o.model.size() > 5 && o.model.ends_with(".json")) {
     loaded.info.inputShape = Shape(o.input);
     loaded.model = nn::buildModel(nn::readJsonFile(o.model), loaded.info.inputShape, o.model);
   } else {
-    throw UsageError("--model: '" + o.model + "' is neither a built-in model (mlp, lenet5, resnet) nor a .json spec");
+    throw UsageError("--model: '" + o.model + "' is neither a built-in model (mlp, lenet5, resnet, tabular) nor a .json spec");
   }
   const std::string note = train::setModelPrecision(*loaded.model, o.precision);
   if (!note.empty()) std::cerr << "shoal: note: " << note << "\n";
@@ -45,7 +47,7 @@ int run(const SummaryOptions& o) {
 Subcommand addSummaryCommand(CLI::App& app) {
   auto o = std::make_shared<SummaryOptions>();
   CLI::App* sub = app.add_subcommand("summary", "Print a model's layers, output shapes, parameters and FLOPs");
-  sub->add_option("--model", o->model, "Built-in model (mlp, lenet5, resnet) or a JSON spec file");
+  sub->add_option("--model", o->model, "Built-in model (mlp, lenet5, resnet, tabular) or a JSON spec file");
   sub->add_option("--model-file", o->modelFile, "A saved model (.shoal)");
   sub->add_option("--hidden", o->hidden, "mlp hidden layer sizes, e.g. --hidden 512,256")
       ->delimiter(',')

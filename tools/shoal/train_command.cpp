@@ -26,7 +26,7 @@ void installStopHandlers() {
 }
 
 void addFlags(CLI::App& sub, train::RunConfig& c) {
-  sub.add_option("--model", c.model.name, "Built-in model (mlp, lenet5, resnet) or a JSON spec file")
+  sub.add_option("--model", c.model.name, "Built-in model (mlp, lenet5, resnet, tabular) or a JSON spec file")
       ->capture_default_str();
   sub.add_option("--model-file", c.model.file, "Continue training a saved model (.shoal)");
   sub.add_option("--hidden", c.model.hidden, "mlp hidden layer sizes, e.g. --hidden 1000 or 512,256")

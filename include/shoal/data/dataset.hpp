@@ -35,6 +35,10 @@ class Dataset {
   bool hasLabels() const { return !labels_.empty(); }
   const std::vector<int32_t>& labels() const { return labels_; }
   const Preprocessing& preprocessing() const { return preprocessing_; }
+  // Samples per block for a local shuffle (data::EpochOrder's block shuffle) of samples streamed
+  // from a mapped file; 0: shuffle the whole set.
+  int64_t shuffleBlock() const { return shuffleBlock_; }
+  void setShuffleBlock(int64_t samples) { shuffleBlock_ = samples; }
   void setPreprocessing(Preprocessing p);
   // Views every sample under another shape with the same element count (784 -> 1x28x28).
   void reshapeSamples(const Shape& sampleShape);
@@ -76,6 +80,7 @@ class Dataset {
   const float* floats_ = nullptr;
   std::vector<int32_t> labels_;
   Preprocessing preprocessing_;
+  int64_t shuffleBlock_ = 0;
 };
 
 }  // namespace shoal::data

@@ -11,8 +11,12 @@ namespace shoal::data {
 // computed in place: no allocation after construction.
 class EpochOrder {
  public:
-  // `size` samples; without `shuffle` every epoch visits them in order.
-  EpochOrder(int64_t size, uint64_t seed, bool shuffle = true);
+  // `size` samples; without `shuffle` every epoch visits them in order. With `block` > 0 (data
+  // streamed from a mapped file) the shuffle is local: blocks of `block` consecutive samples are
+  // visited in a shuffled order, and the samples of each window of kWindowBlocks blocks are
+  // shuffled among themselves (a shuffle buffer), so an epoch touches the file a window at a time.
+  EpochOrder(int64_t size, uint64_t seed, bool shuffle = true, int64_t block = 0);
+  static constexpr int64_t kWindowBlocks = 8;
 
   // Makes the order of `epoch` (>= 0) current and returns it.
   const std::vector<int64_t>& forEpoch(int64_t epoch);
@@ -27,7 +31,9 @@ class EpochOrder {
  private:
   uint64_t seed_;
   bool shuffle_;
+  int64_t block_;
   std::vector<int64_t> order_;
+  std::vector<int64_t> blockOrder_;  // block shuffles: reused, sized on the first epoch
 };
 
 }  // namespace shoal::data

@@ -50,6 +50,13 @@ class Communicator {
   virtual void broadcast(std::span<float> data, int root) = 0;
   // One value from every rank, indexed by rank.
   virtual std::vector<int64_t> allGather(int64_t value) = 0;
+  // Every rank's text, indexed by rank (vocabularies, names: small, seldom).
+  std::vector<std::string> allGatherStrings(const std::string& text) {
+    std::vector<std::string> all;
+    for (const std::vector<std::byte>& bytes : allGatherBytes(std::as_bytes(std::span(text))))
+      all.emplace_back(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    return all;
+  }
   virtual void barrier() = 0;
   // Memory for `count` floats (64-byte aligned) that allReduce(Sum) reduces in place without
   // messages, shared with the other ranks when all run on one machine; null when there is no

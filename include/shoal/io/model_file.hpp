@@ -2,11 +2,13 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "shoal/data/preprocessing.hpp"
+#include "shoal/data/table_schema.hpp"
 #include "shoal/nn/module.hpp"
 
 namespace shoal::io {
@@ -15,7 +17,8 @@ namespace shoal::io {
 // kModelFormatVersion, the header {"spec", "input_shape", "classes", "preprocessing",
 // "parameter_names": [[name, count], ...]} and the blocks "parameters" (the flat parameter buffer,
 // in the order of parameter_names) and "buffer.<name>" (the state buffers, such as
-// "1.running_mean"). Parameters load by name ("3.weight", "block1.conv1.weight"). Version 1 files
+// "1.running_mean"), and "table" (data::TableSchema's JSON) for a model trained on a typed table
+// (files without it load as before). Parameters load by name ("3.weight", "block1.conv1.weight"). Version 1 files
 // (no names; "buffer.<i>" in model order) still load into the model their spec builds.
 inline constexpr uint32_t kModelFormatVersion = 2;
 
@@ -23,9 +26,12 @@ struct ModelInfo {
   Shape inputShape;  // per-sample
   int64_t classes = 0;
   data::Preprocessing preprocessing;
+  // The encoding of a typed table's rows (types, imputation, vocabularies, class names) that the
+  // model's input expects; none for images and numeric CSVs.
+  std::optional<data::TableSchema> table;
 };
 
-// {"input_shape", "classes", "preprocessing"}: how model files and checkpoints store ModelInfo.
+// {"input_shape", "classes", "preprocessing"} (and "table" when there is one): how model files and checkpoints store ModelInfo.
 nlohmann::json modelInfoToJson(const ModelInfo& info);
 // Throws InputError starting with `source` when a field is missing or malformed.
 ModelInfo modelInfoFromJson(const nlohmann::json& j, const std::string& source);

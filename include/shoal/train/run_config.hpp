@@ -26,6 +26,24 @@ struct DataConfig {
   bool noLabel = false;           // CSV files have no label column
   int64_t trainLimit = 0, testLimit = 0;  // 0: all samples
   std::string preprocessing = "none";     // CSV: none, scale (min-max) or standardize
+  // Typed tables (data::TableOptions): CSV files read with inferred column types, missing
+  // values and categories, encoded by a schema fitted on the training rows and stored in the
+  // model file. On for the "tabular" model, or with `table` for any model (every category one-hot).
+  bool table = false;
+  std::vector<std::string> categorical, numeric, ignore;  // type overrides: column names or indices
+  std::vector<std::string> embed, oneHot;                 // categorical columns: Embedding / one-hot
+  std::vector<std::string> missing{"", "NA", "NaN", "null"};
+  std::string impute = "mean";       // mean, median
+  int64_t embedThreshold = 16;       // more categories than this: Embedding (tabular)
+  int64_t maxCategories = 100000;
+  std::string typeErrors = "error";  // error, missing
+  // The share of the training rows held out as the test set when no test CSV is given (typed
+  // tables only; 0: none). Rows are picked by a hash of the seed and the row's index.
+  double holdout = 0.2;
+  // A directory for the table cache (data::table_cache.hpp): each rank's encoded rows, written on
+  // the first read and mapped by later runs while the sources and settings are unchanged;
+  // training then streams batches from the mapped file with a block shuffle. Empty: no cache.
+  std::string cache;
 };
 
 // The optimisation method and its learning-rate schedule.

@@ -25,6 +25,7 @@ class Module:
     def __init__(self) -> None:
         self._handle: Any = None
         self._preprocessing: Optional[dict] = None
+        self._table: Optional[dict] = None
         self._compiled: dict[str, Any] = {}
         self._name: Optional[str] = None
 
@@ -145,6 +146,19 @@ class Module:
             return x.classes_from(self.predict(samples()[0], batch_size))
         return np.argmax(self.predict(x, batch_size), axis=1)
 
+    @property
+    def table(self) -> Optional[dict]:
+        """The schema of the typed table the model was trained on (``shoal train --model tabular``),
+        or None: pass it to ``shoal.data.read_table(path, schema=model.table)`` to encode rows as
+        training did, then ``predict`` them; ``schema["class_names"]`` names the classes. A model
+        trained from Python on ``read_table``'s arrays takes its schema by assignment
+        (``model.table = schema``), and ``save`` stores it as ``shoal train`` does."""
+        return self._table
+
+    @table.setter
+    def table(self, schema: Optional[dict]) -> None:
+        self._table = schema
+
     # --- weights
     def named_parameters(self) -> list[tuple[str, np.ndarray]]:
         """(path, view) per parameter ("0.weight", "0.bias", ...), views of the flat buffer."""
@@ -201,6 +215,8 @@ class Module:
         out = h.output_shape
         info = {"input_shape": list(h.input_shape), "classes": int(classes if classes is not None else np.prod(out)),
                 "preprocessing": self._preprocessing or {"offset": [0.0], "scale": [1.0]}}
+        if self._table is not None:
+            info["table"] = self._table
         h.save(os.fspath(path), json.dumps(info))
         return os.fspath(path)
 
@@ -291,6 +307,7 @@ def load(path: str) -> Module:
     model = Loaded(json.loads(handle.spec()), os.fspath(path))
     model._handle = handle
     model._preprocessing = json.loads(info)["preprocessing"]
+    model._table = json.loads(info).get("table")
     return model
 
 

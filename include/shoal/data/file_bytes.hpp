@@ -1,0 +1,29 @@
+// FileBytes: a file's bytes in memory without a copy (a read-only memory map), or inflated when gzip-compressed.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace shoal::data {
+
+class FileBytes {
+ public:
+  // Maps `path` (a plain file) or reads it whole through zlib (gzip, detected by its magic).
+  // InputError naming the file when it is missing, a directory or unreadable.
+  explicit FileBytes(const std::string& path);
+  ~FileBytes();
+  FileBytes(const FileBytes&) = delete;
+  FileBytes& operator=(const FileBytes&) = delete;
+
+  std::string_view view() const { return {data_, size_}; }
+  // True when the bytes are a map of the file (pages read on first touch), false when inflated.
+  bool mapped() const { return mapped_; }
+
+ private:
+  const char* data_ = nullptr;
+  size_t size_ = 0;
+  bool mapped_ = false;
+  std::string inflated_;
+};
+
+}  // namespace shoal::data

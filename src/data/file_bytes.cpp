@@ -1,0 +1,47 @@
+// FileBytes: mmap for plain files (only the pages a rank touches are read), zlib for gzip ones.
+#include "shoal/data/file_bytes.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "shoal/data/gzip_reader.hpp"
+#include "shoal/error.hpp"
+
+namespace shoal::data {
+
+FileBytes::FileBytes(const std::string& path) {
+  GzipReader reader(path);  // the checks: exists, not a directory, readable
+  if (reader.compressed()) {
+    inflated_ = reader.readAll();
+    data_ = inflated_.data();
+    size_ = inflated_.size();
+    return;
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError::at(path, 0, 0, std::string("cannot open: ") + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+    ::close(fd);
+    inflated_ = GzipReader(path).readAll();  // a pipe or an empty file: read what is there
+    data_ = inflated_.data();
+    size_ = inflated_.size();
+    return;
+  }
+  void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) throw InputError::at(path, 0, 0, std::string("cannot map: ") + std::strerror(errno));
+  data_ = static_cast<const char*>(map);
+  size_ = static_cast<size_t>(st.st_size);
+  mapped_ = true;
+}
+
+FileBytes::~FileBytes() {
+  if (mapped_) ::munmap(const_cast<char*>(data_), size_);
+}
+
+}  // namespace shoal::data

@@ -1,0 +1,570 @@
+// Typed CSV tables: the header and inferred types, then each rank's byte range parsed into raw columns on its threads.
+#include "shoal/data/table_reader.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <deque>
+#include <cmath>
+#include <limits>
+#include <thread>
+#include <unordered_map>
+
+#include "shoal/data/file_bytes.hpp"
+#include "shoal/error.hpp"
+
+namespace shoal::data {
+namespace {
+
+bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && isBlank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && isBlank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// A cell as messages show it: quoted, long ones cut short.
+std::string shown(std::string_view s) {
+  constexpr size_t kMax = 40;
+  std::string out(1, '"');
+  out.append(s.substr(0, kMax));
+  if (s.size() > kMax) out.append("...");
+  return out + '"';
+}
+
+std::string_view afterBom(std::string_view text) {
+  return text.substr(0, 3) == "\xEF\xBB\xBF" ? text.substr(3) : text;
+}
+
+// One record's fields: views into the text, or into `unescaped` for quoted fields with "" (a
+// deque: growing it moves no string the earlier fields view).
+struct Record {
+  std::vector<std::string_view> fields;
+  std::deque<std::string> unescaped;
+  bool blank = false;  // an empty line
+};
+
+// Parses the record at `pos` (a row start) into `r`; returns the position after it and adds the
+// line breaks inside quoted fields to `line`. `line` is the record's first line, for errors.
+size_t parseRecord(std::string_view text, size_t pos, Record& r, const std::string& path, int64_t& line) {
+  r.fields.clear();
+  size_t quotedUsed = 0;
+  const size_t lineStart = pos;
+  const int64_t recordLine = line;
+  auto fail = [&](const std::string& what) {
+    throw InputError::at(path, static_cast<long>(recordLine), static_cast<long>(r.fields.size() + 1), what);
+  };
+  while (true) {
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t')) ++pos;
+    if (pos < text.size() && text[pos] == '"') {
+      const size_t start = ++pos;
+      bool doubled = false;
+      while (true) {
+        const size_t q = text.find('"', pos);
+        if (q == std::string_view::npos) fail("unterminated quoted field");
+        line += std::count(text.begin() + static_cast<std::ptrdiff_t>(pos), text.begin() + static_cast<std::ptrdiff_t>(q), '\n');
+        if (q + 1 < text.size() && text[q + 1] == '"') {
+          doubled = true;
+          pos = q + 2;
+          continue;
+        }
+        pos = q;
+        break;
+      }
+      std::string_view inside = text.substr(start, pos - start);
+      if (doubled) {
+        if (r.unescaped.size() <= quotedUsed) r.unescaped.emplace_back();
+        std::string& u = r.unescaped[quotedUsed++];
+        u.clear();
+        for (size_t i = 0; i < inside.size(); ++i) {
+          u.push_back(inside[i]);
+          if (inside[i] == '"') ++i;
+        }
+        inside = u;
+      }
+      r.fields.push_back(inside);
+      ++pos;
+      while (pos < text.size() && isBlank(text[pos])) ++pos;
+      if (pos < text.size() && text[pos] != ',' && text[pos] != '\n')
+        fail("unexpected text after the closing quote, expected a comma");
+    } else {
+      const size_t start = pos;
+      while (pos < text.size() && text[pos] != ',' && text[pos] != '\n') {
+        if (text[pos] == '"') fail("a quote inside an unquoted field (quote the whole field)");
+        ++pos;
+      }
+      r.fields.push_back(trim(text.substr(start, pos - start)));
+    }
+    if (pos >= text.size()) break;
+    if (text[pos] == '\n') {
+      ++pos;
+      break;
+    }
+    ++pos;  // the comma
+  }
+  ++line;
+  r.blank = r.fields.size() == 1 && r.fields[0].empty() && trim(text.substr(lineStart, pos - lineStart)).size() <= 1 &&
+            text.substr(lineStart, pos - lineStart).find('"') == std::string_view::npos;
+  return pos;
+}
+
+// A number cell. Plain decimals of up to 7 digits ("138", "-0.1234", "12.5") are read without
+// from_chars: their digits m and 10^k are exact floats, so the one float division m / 10^k is
+// the correctly rounded value, which is what from_chars gives; every other form goes to it.
+bool parseFloat(std::string_view s, float& value) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return false;
+  static constexpr float kPowers[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f};
+  const bool negative = s.front() == '-';
+  const std::string_view body = negative ? s.substr(1) : s;
+  if (!body.empty() && body.size() <= 8) {
+    int32_t m = 0, digits = 0, decimals = -1;  // decimals: digits after the point, -1 without one
+    bool plain = true;
+    for (char c : body) {
+      if (c == '.' && decimals < 0) {
+        decimals = 0;
+        continue;
+      }
+      const unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
+      plain = plain && d <= 9;
+      m = m * 10 + static_cast<int32_t>(d & 15);
+      ++digits;
+      if (decimals >= 0) ++decimals;
+    }
+    if (plain && digits > 0 && digits <= 7) {
+      const float magnitude = static_cast<float>(m) / kPowers[decimals > 0 ? decimals : 0];
+      value = negative ? -magnitude : magnitude;
+      return true;
+    }
+  }
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  return ec == std::errc() && end == s.data() + s.size() && std::isfinite(value);
+}
+
+bool equalsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// true/false in any case: 1/0; -1 otherwise.
+int parseBoolean(std::string_view s) {
+  if (equalsNoCase(s, "true")) return 1;
+  if (equalsNoCase(s, "false")) return 0;
+  return -1;
+}
+
+bool isMissing(std::string_view s, const std::vector<std::string>& tokens) {
+  return std::any_of(tokens.begin(), tokens.end(), [&](const std::string& t) { return s == t; });
+}
+
+// The file column a selector names: a header name, else a 0-based index.
+int64_t resolveColumn(const std::string& selector, const std::vector<std::string>& names, bool header,
+                      const std::string& path, const std::string& what) {
+  if (header) {
+    auto it = std::find(names.begin(), names.end(), selector);
+    if (it != names.end()) return it - names.begin();
+  }
+  size_t index = 0;
+  auto [end, ec] = std::from_chars(selector.data(), selector.data() + selector.size(), index);
+  if (!selector.empty() && ec == std::errc() && end == selector.data() + selector.size() && index < names.size())
+    return static_cast<int64_t>(index);
+  std::string list;
+  for (size_t i = 0; i < names.size() && i < 20; ++i) list += (i ? ", " : "") + shown(names[i]);
+  if (names.size() > 20) list += ", ...";
+  throw InputError::at(path, 1, 0,
+                       what + " " + shown(selector) + " is not a column: " +
+                           (header ? "the header has " + list
+                                   : "the file has no header; give a 0-based index below " +
+                                         std::to_string(names.size())));
+}
+
+struct TransparentHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using CodeMap = std::unordered_map<std::string, int32_t, TransparentHash, std::equal_to<>>;
+
+// What one thread parses: the raw columns of its rows, with its own vocabularies.
+struct Part {
+  RawTable table;
+  std::vector<CodeMap> maps;  // per file column (categorical)
+  CodeMap labelMap;
+};
+
+struct ParseContext {
+  const TableLayout& layout;
+  const TableOptions& options;
+  const TableSchema* schema;
+  std::vector<CodeMap> frozenMaps;  // with a schema: category -> code
+  CodeMap classMap;                 // with a schema of string labels: name -> class
+};
+
+[[noreturn]] void typeError(const ParseContext& ctx, int64_t line, size_t column, std::string_view cell) {
+  const ColumnType type = ctx.layout.types[column];
+  const std::string found = parseBoolean(cell) >= 0 ? "a boolean" : [&] {
+    float v;
+    return parseFloat(cell, v) ? "a number" : "a string";
+  }();
+  throw InputError::at(ctx.layout.path, static_cast<long>(line), static_cast<long>(column + 1),
+                       "column " + shown(ctx.layout.names[column]) + " is " + columnTypeName(type) +
+                           (ctx.schema ? " (as in training)" : " (inferred from its first rows)") + " but this cell is " +
+                           found + ", " + shown(cell) +
+                           "; declare the column's type (\"data.categorical\", \"data.numeric\") or read such cells as "
+                           "missing (\"data.type_errors\": \"missing\")");
+}
+
+void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& part) {
+  const TableLayout& layout = ctx.layout;
+  const size_t columns = layout.names.size();
+  RawTable& t = part.table;
+  t.numbers.resize(columns);
+  t.codes.resize(columns);
+  t.vocabulary.resize(columns);
+  part.maps.resize(columns);
+  Record r;
+  int64_t line = range.firstLine;
+  size_t pos = range.begin;
+  const auto& missing = ctx.schema ? ctx.schema->missing : ctx.options.missing;
+  const bool typeErrorsAsMissing = ctx.schema ? ctx.schema->typeErrorsAsMissing : ctx.options.typeErrorsAsMissing;
+  const int64_t maxCategories = ctx.options.maxCategories;
+  while (pos < range.end) {
+    const int64_t recordLine = line;
+    pos = parseRecord(text.substr(0, range.end), pos, r, layout.path, line);
+    if (r.blank && columns > 1) continue;
+    if (r.fields.size() != columns)
+      throw InputError::at(layout.path, static_cast<long>(recordLine), 0,
+                           "expected " + std::to_string(columns) + " fields as in the first line, found " +
+                               std::to_string(r.fields.size()));
+    for (size_t c = 0; c < columns; ++c) {
+      const std::string_view cell = r.fields[c];
+      if (static_cast<int64_t>(c) == layout.labelIndex) {
+        if (!layout.keepLabels) continue;
+        if (cell.empty() || isMissing(cell, missing))
+          throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
+                               "the label is missing (" + shown(cell) + "); every row needs one");
+        if (!ctx.schema) {
+          auto it = part.labelMap.find(cell);
+          if (it == part.labelMap.end()) {
+            it = part.labelMap.emplace(std::string(cell), static_cast<int32_t>(t.labelVocabulary.size())).first;
+            t.labelVocabulary.emplace_back(cell);
+          }
+          t.labels.push_back(it->second);
+        } else if (!ctx.schema->classNames.empty()) {
+          auto it = ctx.classMap.find(cell);
+          if (it == ctx.classMap.end()) {
+            std::string names;
+            for (size_t i = 0; i < ctx.schema->classNames.size() && i < 20; ++i)
+              names += (i ? ", " : "") + shown(ctx.schema->classNames[i]);
+            throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
+                                 "label " + shown(cell) + " is not one of the model's classes (" + names + ")");
+          }
+          t.labels.push_back(it->second);
+        } else {
+          int64_t value = -1;
+          if (!parseIntegerLabel(cell, value) || value >= ctx.schema->classes)
+            throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
+                                 "label " + shown(cell) + " is not a class of the model (0 to " +
+                                     std::to_string(ctx.schema->classes - 1) + ")");
+          t.labels.push_back(static_cast<int32_t>(value));
+        }
+        continue;
+      }
+      const ColumnType type = layout.types[c];
+      if (type == ColumnType::Ignored) continue;
+      const bool isMissingCell = isMissing(cell, missing);
+      if (type == ColumnType::Categorical) {
+        std::vector<int32_t>& codes = t.codes[c];
+        if (isMissingCell) {
+          codes.push_back(ctx.schema ? 0 : -1);
+        } else if (ctx.schema) {
+          auto it = ctx.frozenMaps[c].find(cell);
+          codes.push_back(it == ctx.frozenMaps[c].end() ? 1 : it->second);
+        } else {
+          CodeMap& map = part.maps[c];
+          auto it = map.find(cell);
+          if (it == map.end()) {
+            if (static_cast<int64_t>(map.size()) >= maxCategories)
+              throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
+                                   "column " + shown(layout.names[c]) + " has more than " +
+                                       std::to_string(maxCategories) +
+                                       " distinct values (an identifier? ignore it with \"data.ignore\", or raise "
+                                       "\"data.max_categories\")");
+            it = map.emplace(std::string(cell), static_cast<int32_t>(t.vocabulary[c].size())).first;
+            t.vocabulary[c].emplace_back(cell);
+          }
+          codes.push_back(it->second);
+        }
+        continue;
+      }
+      float value = std::numeric_limits<float>::quiet_NaN();
+      if (!isMissingCell) {
+        const bool ok = type == ColumnType::Numeric ? parseFloat(cell, value)
+                                                    : (value = static_cast<float>(parseBoolean(cell))) >= 0;
+        if (!ok) {
+          if (!typeErrorsAsMissing) typeError(ctx, recordLine, c, cell);
+          value = std::numeric_limits<float>::quiet_NaN();
+        }
+      }
+      t.numbers[c].push_back(value);
+    }
+    ++t.rows;
+  }
+}
+
+// Appends `part` to `out`, mapping its vocabulary indices to `out`'s (training reads).
+void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Part& part, bool frozen) {
+  RawTable& p = part.table;
+  const size_t columns = p.numbers.size();
+  if (out.numbers.empty()) {  // the first part: taken as it is, its vocabularies' order is the merged order
+    out = std::move(p);
+    maps = std::move(part.maps);
+    labelMap = std::move(part.labelMap);
+    return;
+  }
+  auto remapped = [&](std::vector<std::string>& vocabulary, CodeMap& map, const std::vector<std::string>& partVocabulary) {
+    std::vector<int32_t> to(partVocabulary.size());
+    for (size_t i = 0; i < partVocabulary.size(); ++i) {
+      auto it = map.find(partVocabulary[i]);
+      if (it == map.end()) {
+        it = map.emplace(partVocabulary[i], static_cast<int32_t>(vocabulary.size())).first;
+        vocabulary.push_back(partVocabulary[i]);
+      }
+      to[i] = it->second;
+    }
+    return to;
+  };
+  for (size_t c = 0; c < columns; ++c) {
+    out.numbers[c].insert(out.numbers[c].end(), p.numbers[c].begin(), p.numbers[c].end());
+    std::vector<int32_t> to;
+    if (!frozen) to = remapped(out.vocabulary[c], maps[c], p.vocabulary[c]);
+    for (int32_t code : p.codes[c]) out.codes[c].push_back(frozen || code < 0 ? code : to[static_cast<size_t>(code)]);
+    p.numbers[c] = {};
+    p.codes[c] = {};
+  }
+  std::vector<int32_t> to;
+  if (!frozen) to = remapped(out.labelVocabulary, labelMap, p.labelVocabulary);
+  for (int32_t l : p.labels) out.labels.push_back(frozen ? l : to[static_cast<size_t>(l)]);
+  out.rows += p.rows;
+}
+
+// This rank's whole rows of text[dataStart, end): an equal share of the bytes, moved to row
+// boundaries with the quote parity and line count of the shares before it.
+RowRange rankRows(std::string_view text, size_t dataStart, int64_t dataLine, dist::Communicator& comm) {
+  const size_t length = text.size() - dataStart;
+  const auto rank = static_cast<size_t>(comm.rank()), ranks = static_cast<size_t>(comm.size());
+  const size_t shareBegin = dataStart + length * rank / ranks, shareEnd = dataStart + length * (rank + 1) / ranks;
+  const ChunkCounts own = countChunk(text.substr(shareBegin, shareEnd - shareBegin));
+  int64_t quotesBefore = 0, linesBefore = 0;
+  if (ranks > 1) {
+    const std::vector<int64_t> quotes = comm.allGather(own.quotes), lines = comm.allGather(own.lines);
+    for (size_t r = 0; r < rank; ++r) quotesBefore += quotes[r], linesBefore += lines[r];
+  }
+  const size_t begin = nextRowStart(text, shareBegin, (quotesBefore & 1) != 0);
+  const size_t end = rank + 1 == ranks ? text.size() : nextRowStart(text, shareEnd, ((quotesBefore + own.quotes) & 1) != 0);
+  const int64_t line = dataLine + linesBefore + countChunk(text.substr(shareBegin, begin - shareBegin)).lines;
+  return {begin, std::max(begin, end), line};
+}
+
+struct Head {
+  std::vector<std::string> names;
+  bool header = false;
+  size_t dataStart = 0;
+};
+
+Head readHead(std::string_view text, const std::string& path) {
+  if (trim(text).empty() || text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    throw InputError::at(path, 0, 0, "empty file, expected CSV rows");
+  Record r;
+  int64_t line = 1;
+  const size_t next = parseRecord(text, 0, r, path, line);
+  Head h;
+  float v;
+  h.header = std::none_of(r.fields.begin(), r.fields.end(),
+                          [&](std::string_view f) { return f.empty() || parseFloat(f, v); });
+  std::unordered_map<std::string, size_t> seen;
+  for (size_t i = 0; i < r.fields.size(); ++i) {
+    h.names.push_back(h.header ? std::string(r.fields[i]) : std::to_string(i));
+    const auto [at, fresh] = seen.emplace(h.names[i], i);
+    if (!fresh)
+      throw InputError::at(path, 1, static_cast<long>(i + 1),
+                           "the column name " + shown(h.names[i]) + " is also column " + std::to_string(at->second + 1) +
+                               "'s; a table's columns need distinct names");
+  }
+  h.dataStart = h.header ? next : 0;
+  return h;
+}
+
+}  // namespace
+
+std::string columnTypeName(ColumnType type) {
+  switch (type) {
+    case ColumnType::Numeric: return "numeric";
+    case ColumnType::Boolean: return "boolean";
+    case ColumnType::Categorical: return "categorical";
+    case ColumnType::Ignored: return "ignored";
+  }
+  return "?";
+}
+
+RawTable RawTable::take(const std::vector<int64_t>& indices) const {
+  RawTable out;
+  out.rows = static_cast<int64_t>(indices.size());
+  out.vocabulary = vocabulary;
+  out.labelVocabulary = labelVocabulary;
+  out.numbers.resize(numbers.size());
+  out.codes.resize(codes.size());
+  for (size_t c = 0; c < numbers.size(); ++c) {
+    for (int64_t i : indices) {
+      if (!numbers[c].empty()) out.numbers[c].push_back(numbers[c][static_cast<size_t>(i)]);
+      if (!codes[c].empty()) out.codes[c].push_back(codes[c][static_cast<size_t>(i)]);
+    }
+  }
+  if (!labels.empty())
+    for (int64_t i : indices) out.labels.push_back(labels[static_cast<size_t>(i)]);
+  return out;
+}
+
+TableLayout inspectTable(const std::string& path, const TableOptions& options) {
+  FileBytes file(path);
+  const std::string_view text = afterBom(file.view());
+  const Head head = readHead(text, path);
+  TableLayout layout{path, head.names, head.header, head.dataStart, {}, -1, false};
+  const size_t columns = head.names.size();
+  if (head.dataStart >= text.size() || trim(text.substr(head.dataStart)).empty())
+    throw InputError::at(path, 0, 0, "no data rows, only a header line");
+  if (options.hasLabel) {
+    layout.labelIndex = resolveColumn(options.labelColumn, head.names, head.header, path, "the label column");
+    layout.keepLabels = !options.ignoreLabel;
+  }
+  // Inference over the first rows: all numbers -> numeric, all true/false -> boolean, else
+  // categorical; a column with no value there is numeric.
+  std::vector<bool> allNumbers(columns, true), allBooleans(columns, true), anyValue(columns, false);
+  Record r;
+  int64_t line = head.header ? 2 : 1;
+  size_t pos = head.dataStart;
+  for (int64_t row = 0; row < options.inferRows && pos < text.size();) {
+    const int64_t recordLine = line;
+    pos = parseRecord(text, pos, r, path, line);
+    if (r.blank && columns > 1) continue;
+    if (r.fields.size() != columns)
+      throw InputError::at(path, static_cast<long>(recordLine), 0,
+                           "expected " + std::to_string(columns) + " fields as in the first line, found " +
+                               std::to_string(r.fields.size()));
+    for (size_t c = 0; c < columns; ++c) {
+      if (isMissing(r.fields[c], options.missing)) continue;
+      float v;
+      anyValue[c] = true;
+      allNumbers[c] = allNumbers[c] && parseFloat(r.fields[c], v);
+      allBooleans[c] = allBooleans[c] && parseBoolean(r.fields[c]) >= 0;
+    }
+    ++row;
+  }
+  layout.types.resize(columns);
+  for (size_t c = 0; c < columns; ++c)
+    layout.types[c] = !anyValue[c] || allNumbers[c] ? ColumnType::Numeric
+                      : allBooleans[c]              ? ColumnType::Boolean
+                                                    : ColumnType::Categorical;
+  auto override = [&](const std::vector<std::string>& selectors, ColumnType type, const std::string& what) {
+    for (const std::string& s : selectors) {
+      const int64_t c = resolveColumn(s, head.names, head.header, path, what);
+      if (c == layout.labelIndex) throw InputError::at(path, 1, 0, what + " " + shown(s) + " is the label column");
+      layout.types[static_cast<size_t>(c)] = type;
+    }
+  };
+  override(options.categorical, ColumnType::Categorical, "the categorical column");
+  override(options.numeric, ColumnType::Numeric, "the numeric column");
+  override(options.ignore, ColumnType::Ignored, "the ignored column");
+  for (const auto& s : options.embed) resolveColumn(s, head.names, head.header, path, "the embedded column");
+  for (const auto& s : options.oneHot) resolveColumn(s, head.names, head.header, path, "the one-hot column");
+  if (layout.labelIndex >= 0) layout.types[static_cast<size_t>(layout.labelIndex)] = ColumnType::Ignored;
+  if (std::all_of(layout.types.begin(), layout.types.end(), [](ColumnType t) { return t == ColumnType::Ignored; }))
+    throw InputError::at(path, 1, 0, "no feature columns: every column is the label or ignored");
+  return layout;
+}
+
+TableLayout inspectTable(const std::string& path, const TableSchema& schema, bool keepLabels) {
+  FileBytes file(path);
+  const std::string_view text = afterBom(file.view());
+  const Head head = readHead(text, path);
+  TableLayout layout{path, head.names, head.header, head.dataStart, {}, -1, keepLabels};
+  layout.types.assign(head.names.size(), ColumnType::Ignored);
+  if (head.dataStart >= text.size() || trim(text.substr(head.dataStart)).empty())
+    throw InputError::at(path, 0, 0, "no data rows, only a header line");
+  for (const TableColumn& column : schema.columns) {
+    if (column.type == ColumnType::Ignored) continue;
+    auto it = std::find(head.names.begin(), head.names.end(), column.name);
+    if (it == head.names.end())
+      throw InputError::at(path, 1, 0,
+                           "the model's column " + shown(column.name) + " is not in the file" +
+                               (head.header ? "'s header" : " (a file without a header needs the training file's columns)"));
+    layout.types[static_cast<size_t>(it - head.names.begin())] = column.type;
+  }
+  if (!schema.labelName.empty()) {
+    auto it = std::find(head.names.begin(), head.names.end(), schema.labelName);
+    if (it != head.names.end()) layout.labelIndex = it - head.names.begin();
+    else if (keepLabels)
+      throw InputError::at(path, 1, 0, "no label column " + shown(schema.labelName) + " (the model's) in the file");
+  }
+  if (layout.labelIndex < 0) layout.keepLabels = false;
+  return layout;
+}
+
+RawTable readTableRows(const TableLayout& layout, const TableOptions& options, const TableSchema* schema,
+                       dist::Communicator& comm) {
+  ParseContext ctx{layout, options, schema, {}, {}};
+  if (schema) {
+    ctx.frozenMaps.resize(layout.names.size());
+    for (size_t c = 0; c < layout.names.size(); ++c) {
+      if (layout.types[c] != ColumnType::Categorical) continue;
+      const int64_t s = schema->find(layout.names[c]);
+      const auto& categories = schema->columns[static_cast<size_t>(s)].categories;
+      for (size_t i = 0; i < categories.size(); ++i) ctx.frozenMaps[c].emplace(categories[i], static_cast<int32_t>(i + 2));
+    }
+    for (size_t i = 0; i < schema->classNames.size(); ++i) ctx.classMap.emplace(schema->classNames[i], static_cast<int32_t>(i));
+  }
+  std::vector<Part> parts;
+  {  // the file's pages are let go before the parts are joined
+    FileBytes file(layout.path);
+    const std::string_view text = afterBom(file.view());
+    const RowRange mine = rankRows(text, layout.dataStart, layout.header ? 2 : 1, comm);
+    const int threads = options.threads > 0 ? options.threads
+                                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const std::vector<RowRange> ranges = splitRows(text, mine, mine.end - mine.begin < (1u << 20) ? 1 : threads);
+    parts.resize(ranges.size());
+    std::vector<std::exception_ptr> errors(ranges.size());
+    auto work = [&](size_t i) {
+      try {
+        parseRows(text, ranges[i], ctx, parts[i]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t i = 1; i < ranges.size(); ++i) pool.emplace_back(work, i);
+    work(0);
+    for (std::thread& t : pool) t.join();
+    for (const auto& e : errors)
+      if (e) std::rethrow_exception(e);  // the first range's error: the earliest line
+  }
+  RawTable out;
+  std::vector<CodeMap> maps;
+  CodeMap labelMap;
+  for (Part& p : parts) appendPart(out, maps, labelMap, p, schema != nullptr);
+  if (out.numbers.empty()) {
+    out.numbers.resize(layout.names.size());
+    out.codes.resize(layout.names.size());
+    out.vocabulary.resize(layout.names.size());
+  }
+  if (!schema)
+    for (size_t c = 0; c < out.vocabulary.size(); ++c)
+      if (static_cast<int64_t>(out.vocabulary[c].size()) > options.maxCategories)
+        throw InputError::at(layout.path, 0, static_cast<long>(c + 1),
+                             "column " + shown(layout.names[c]) + " has more than " +
+                                 std::to_string(options.maxCategories) +
+                                 " distinct values (an identifier? ignore it with \"data.ignore\", or raise "
+                                 "\"data.max_categories\")");
+  return out;
+}
+
+}  // namespace shoal::data

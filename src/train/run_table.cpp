@@ -1,0 +1,198 @@
+// Typed-table runs: options from the configuration, the training/test split, the schema fitted across ranks.
+#include "shoal/train/run_table.hpp"
+
+#include <filesystem>
+#include <limits>
+
+#include "shoal/data/table_cache.hpp"
+#include "shoal/data/table_reader.hpp"
+#include "shoal/error.hpp"
+
+namespace shoal::train {
+namespace {
+
+// splitmix64: a well-mixed hash of (seed, row) for the held-out rows.
+uint64_t mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+bool heldOut(uint64_t seed, int64_t row, double share) {
+  const double u = static_cast<double>(mix(mix(seed) ^ static_cast<uint64_t>(row)) >> 11) * 0x1.0p-53;
+  return u < share;
+}
+
+data::Dataset limited(data::Dataset d, int64_t limit) { return limit > 0 && limit < d.size() ? d.head(limit) : d; }
+
+int64_t total(int64_t value, dist::Communicator& comm) {
+  if (comm.size() == 1) return value;
+  int64_t sum = 0;
+  for (int64_t v : comm.allGather(value)) sum += v;
+  return sum;
+}
+
+// Everything that decides a rank's encoded rows: the sources, the reading settings, the rank.
+nlohmann::json cacheKey(const DataConfig& c, bool allOneHot, uint64_t seed,
+                        const std::optional<data::TableSchema>& given, const dist::Communicator& comm) {
+  const bool holdout = c.testCsv.empty() && c.holdout > 0;
+  return {{"train", data::sourceFingerprint(c.trainCsv)},
+          {"test", c.testCsv.empty() ? nlohmann::json() : data::sourceFingerprint(c.testCsv)},
+          {"label", c.labelColumn},
+          {"categorical", c.categorical},
+          {"numeric", c.numeric},
+          {"ignore", c.ignore},
+          {"embed", c.embed},
+          {"one_hot", c.oneHot},
+          {"all_one_hot", allOneHot},
+          {"missing", c.missing},
+          {"impute", c.impute},
+          {"embed_threshold", c.embedThreshold},
+          {"max_categories", c.maxCategories},
+          {"type_errors", c.typeErrors},
+          {"holdout", holdout ? c.holdout : 0.0},
+          {"holdout_seed", holdout ? seed : 0},
+          {"train_limit", c.trainLimit},
+          {"test_limit", c.testLimit},
+          {"schema", given ? given->toJson() : nlohmann::json()},
+          {"rank", comm.rank()},
+          {"ranks", comm.size()}};
+}
+
+// DIR/<csv file name>.r<rank>of<ranks>.shoaltable
+std::string cacheFile(const DataConfig& c, const dist::Communicator& comm) {
+  std::error_code ec;
+  std::filesystem::create_directories(c.cache, ec);
+  if (!std::filesystem::is_directory(c.cache))
+    throw ConfigError("data.cache", "\"data.cache\": cannot create the directory " + c.cache);
+  return (std::filesystem::path(c.cache) / (std::filesystem::path(c.trainCsv).filename().string() + ".r" +
+                                            std::to_string(comm.rank()) + "of" + std::to_string(comm.size()) +
+                                            ".shoaltable"))
+      .string();
+}
+
+// Samples per block of the block shuffle over a mapped cache: about 4 MiB of rows.
+int64_t shuffleBlock(int64_t width) { return std::max<int64_t>(1, (4 << 20) / (width * 4)); }
+
+TableSets fromCache(data::CachedTable cached) {
+  TableSets sets;
+  sets.schema = std::move(cached.schema);
+  cached.train.setShuffleBlock(shuffleBlock(sets.schema.width()));
+  sets.data.train = std::move(cached.train);
+  sets.data.test = std::move(cached.test);
+  sets.data.numClasses = static_cast<int>(sets.schema.classes);
+  sets.data.description = "CSV table (mapped cache)";
+  sets.trainRows = cached.trainRows;
+  sets.testRows = cached.testRows;
+  return sets;
+}
+
+TableSets readTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
+                        const std::optional<data::TableSchema>& given, dist::Communicator& comm);
+
+}  // namespace
+
+TableSets loadTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
+                        const std::optional<data::TableSchema>& given, dist::Communicator& comm) {
+  if (config.cache.empty()) return readTableSets(config, allOneHot, seed, given, comm);
+  const nlohmann::json key = cacheKey(config, allOneHot, seed, given, comm);
+  const std::string path = cacheFile(config, comm);
+  std::string why;
+  if (auto cached = data::openTableCache(path, key, why)) {
+    TableSets sets = fromCache(std::move(*cached));
+    sets.cacheNote = "table cache: mapped " + path;
+    return sets;
+  }
+  {
+    TableSets read = readTableSets(config, allOneHot, seed, given, comm);
+    data::writeTableCache(path, key, {read.schema, *read.data.train, read.data.test, read.trainRows, read.testRows});
+  }  // the rows in memory go; training reads them from the file as every later run does
+  std::string reopened;
+  auto cached = data::openTableCache(path, key, reopened);
+  if (!cached) throw OutputError(path + ": the table cache just written does not read back: " + reopened);
+  TableSets sets = fromCache(std::move(*cached));
+  sets.cacheNote = "table cache: wrote " + path + " (" + why + ")";
+  return sets;
+}
+
+bool readsTables(const RunConfig& config) {
+  return !config.data.trainCsv.empty() && (config.model.name == "tabular" || config.data.table);
+}
+
+data::TableOptions tableOptions(const DataConfig& c, bool allOneHot) {
+  data::TableOptions o;
+  o.labelColumn = c.labelColumn;
+  o.hasLabel = !c.noLabel;
+  o.categorical = c.categorical;
+  o.numeric = c.numeric;
+  o.ignore = c.ignore;
+  o.embed = allOneHot ? std::vector<std::string>{} : c.embed;
+  o.oneHot = c.oneHot;
+  o.missing = c.missing;
+  o.impute = c.impute;
+  o.embedThreshold = allOneHot ? std::numeric_limits<int64_t>::max() : c.embedThreshold;
+  o.maxCategories = c.maxCategories;
+  o.typeErrorsAsMissing = c.typeErrors == "missing";
+  return o;
+}
+
+namespace {
+
+TableSets readTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
+                        const std::optional<data::TableSchema>& given, dist::Communicator& comm) {
+  if (config.noLabel) throw ConfigError("data.no_label", "training needs labels (drop \"data.no_label\")");
+  const data::TableOptions options = tableOptions(config, allOneHot);
+  const data::TableLayout layout = given ? data::inspectTable(config.trainCsv, *given, true)
+                                         : data::inspectTable(config.trainCsv, options);
+  data::RawTable rows = data::readTableRows(layout, options, given ? &*given : nullptr, comm);
+  std::optional<data::RawTable> heldOutRows;
+  if (config.testCsv.empty() && config.holdout > 0) {
+    int64_t first = 0;  // this rank's first row in the file
+    if (comm.size() > 1) {
+      const std::vector<int64_t> counts = comm.allGather(rows.rows);
+      for (int r = 0; r < comm.rank(); ++r) first += counts[static_cast<size_t>(r)];
+    }
+    std::vector<int64_t> keep, hold;
+    for (int64_t i = 0; i < rows.rows; ++i) (heldOut(seed, first + i, config.holdout) ? hold : keep).push_back(i);
+    heldOutRows = rows.take(hold);
+    rows = rows.take(keep);
+  }
+  TableSets sets;
+  sets.schema = given ? *given : data::fitTableSchema(rows, layout, options, comm);
+  if (!given) data::mapToSchema(rows, layout, sets.schema);
+  sets.data.train = limited(data::encodeTable(rows, layout, sets.schema), config.trainLimit);
+  if (heldOutRows) {
+    if (!given) data::mapToSchema(*heldOutRows, layout, sets.schema);
+    sets.data.test = limited(data::encodeTable(*heldOutRows, layout, sets.schema), config.testLimit);
+  } else if (!config.testCsv.empty()) {
+    const data::TableLayout testLayout = data::inspectTable(config.testCsv, sets.schema, true);
+    const data::RawTable test = data::readTableRows(testLayout, options, &sets.schema, comm);
+    sets.data.test = limited(data::encodeTable(test, testLayout, sets.schema), config.testLimit);
+  }
+  sets.data.numClasses = static_cast<int>(sets.schema.classes);
+  sets.data.description = "CSV table";
+  sets.trainRows = total(sets.data.train->size(), comm);
+  sets.testRows = sets.data.test ? total(sets.data.test->size(), comm) : 0;
+  return sets;
+}
+
+}  // namespace
+
+data::Dataset readTableWithSchema(const std::string& path, const data::TableSchema& schema, bool keepLabels,
+                                  int64_t limit) {
+  const data::TableLayout layout = data::inspectTable(path, schema, keepLabels);
+  auto single = dist::singleProcess();
+  const data::RawTable rows = data::readTableRows(layout, data::TableOptions{}, &schema, *single);
+  return limited(data::encodeTable(rows, layout, schema), limit);
+}
+
+nn::TableInput tableInput(const data::TableSchema& schema) {
+  nn::TableInput input;
+  input.dense = schema.denseWidth();
+  for (const data::TableColumn& c : schema.columns)
+    if (c.type == data::ColumnType::Categorical && c.embedded) input.embedded.push_back({c.codes(), c.embedDim});
+  return input;
+}
+
+}  // namespace shoal::train

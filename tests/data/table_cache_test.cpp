@@ -1,0 +1,108 @@
+// The table cache: the same batches as the CSV, a changed source or setting noticed, damage detected; the block shuffle.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "data/temp_dir.hpp"
+#include "shoal/data/epoch_order.hpp"
+#include "shoal/data/table_cache.hpp"
+#include "shoal/data/table_reader.hpp"
+
+using namespace shoal;
+
+namespace {
+
+data::CachedTable readCsv(const std::string& path) {
+  auto single = dist::singleProcess();
+  data::TableOptions o;
+  o.labelColumn = "y";
+  const data::TableLayout layout = data::inspectTable(path, o);
+  data::RawTable raw = data::readTableRows(layout, o, nullptr, *single);
+  data::CachedTable t;
+  t.schema = data::fitTableSchema(raw, layout, o, *single);
+  data::mapToSchema(raw, layout, t.schema);
+  t.train = data::encodeTable(raw, layout, t.schema);
+  t.trainRows = t.train.size();
+  return t;
+}
+
+std::string csvText(int rows, int shift) {
+  std::string text = "y,x,c\n";
+  for (int i = 0; i < rows; ++i)
+    text += std::string(i % 3 ? "yes" : "no") + "," + (i % 5 ? std::to_string(i + shift) : "") + ",k" + std::to_string(i % 4) + "\n";
+  return text;
+}
+
+}  // namespace
+
+TEST(TableCache, GivesTheSameBatchesAsTheCsvAndNoticesChanges) {
+  shoal::testing::TempDir dir;
+  const std::string csv = dir.write("t.csv", csvText(300, 0));
+  const std::string cache = dir.file("t.shoaltable");
+  const data::CachedTable fromCsv = readCsv(csv);
+  const nlohmann::json key{{"source", data::sourceFingerprint(csv)}, {"setting", 1}};
+  data::writeTableCache(cache, key, fromCsv);
+  std::string why;
+  auto cached = data::openTableCache(cache, key, why);
+  ASSERT_TRUE(cached) << why;
+  EXPECT_EQ(cached->schema.toJson(), fromCsv.schema.toJson());
+  ASSERT_EQ(cached->train.size(), 300);
+  data::EpochOrder order(300, 5);
+  Tensor a, b, ta, tb;
+  for (int64_t batch = 0; batch < order.batchCount(64, false); ++batch) {
+    fromCsv.train.gather(order.batch(batch, 64), a, ta);
+    cached->train.gather(order.batch(batch, 64), b, tb);
+    EXPECT_EQ(a.toVector(), b.toVector());
+    EXPECT_EQ(ta.toVector(), tb.toVector());
+  }
+  // Another setting, or the source rewritten with the same size: stale.
+  EXPECT_FALSE(data::openTableCache(cache, {{"source", data::sourceFingerprint(csv)}, {"setting", 2}}, why));
+  EXPECT_EQ(why, "its source or settings changed");
+  dir.write("t.csv", csvText(300, 1).substr(0, std::filesystem::file_size(csv)));
+  EXPECT_NE(data::sourceFingerprint(csv), key["source"]);
+  // A flipped payload byte, or a truncated file: damaged, never wrong rows.
+  std::vector<uint8_t> bytes = shoal::testing::readBytes(cache);
+  bytes[bytes.size() - 10] ^= 0x40;
+  dir.write("t.shoaltable", bytes);
+  EXPECT_FALSE(data::openTableCache(cache, key, why));
+  EXPECT_EQ(why, "the cache is damaged (checksum mismatch)");
+  bytes.resize(bytes.size() - 4);
+  dir.write("t.shoaltable", bytes);
+  EXPECT_FALSE(data::openTableCache(cache, key, why));
+  EXPECT_NE(why.find("its size does not match"), std::string::npos) << why;
+  EXPECT_FALSE(data::openTableCache(dir.file("none"), key, why));
+}
+
+TEST(EpochOrder, BlockShuffleIsAReproduciblePermutationThatStaysInAWindow) {
+  const int64_t size = 1003, block = 10;
+  data::EpochOrder a(size, 9, true, block), b(size, 9, true, block);
+  const std::vector<int64_t> first = a.forEpoch(2);
+  EXPECT_EQ(first, b.forEpoch(2));
+  EXPECT_NE(first, a.forEpoch(3));
+  std::vector<int64_t> sorted = first;
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t i = 0; i < size; ++i) ASSERT_EQ(sorted[static_cast<size_t>(i)], i);
+  // Each window of kWindowBlocks * block positions reads about kWindowBlocks blocks.
+  const int64_t window = block * data::EpochOrder::kWindowBlocks;
+  for (int64_t start = 0; start < size; start += window) {
+    std::set<int64_t> blocks;
+    for (int64_t i = start; i < std::min(size, start + window); ++i) blocks.insert(first[static_cast<size_t>(i)] / block);
+    EXPECT_LE(static_cast<int64_t>(blocks.size()), data::EpochOrder::kWindowBlocks + 1);  // + the short last block
+  }
+  EXPECT_NE(first, std::vector<int64_t>(sorted.begin(), sorted.end()));
+}
+
+// The fuzz target's seed is a whole, valid cache, so fuzzing starts past the header checks.
+TEST(TableCache, TheFuzzSeedIsAValidCache) {
+  std::string why;
+  auto t = data::openTableCache(std::string(SHOAL_FIXTURES_DIR) + "/../../fuzz/corpus/fuzz_table_cache/valid",
+                                {{"fuzz", 1}}, why);
+  ASSERT_TRUE(t) << why;
+  EXPECT_EQ(t->train.size(), 2);
+  ASSERT_TRUE(t->test);
+  EXPECT_EQ(t->test->labels(), (std::vector<int32_t>{1}));
+  EXPECT_EQ(t->schema.classNames, (std::vector<std::string>{"bad", "good"}));
+}
