@@ -6,18 +6,11 @@
 #include <random>
 #include <utility>
 
+#include "shoal/data/splitmix.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::data {
 namespace {
-
-// splitmix64's finaliser: spreads (seed, epoch) over all 64 bits of the generator's seed.
-uint64_t mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 // Uniform in [0, bound) by rejection: unbiased, and the same on every standard library
 // (std::uniform_int_distribution's algorithm is unspecified).
@@ -43,7 +36,8 @@ const std::vector<int64_t>& EpochOrder::forEpoch(int64_t epoch) {
   if (epoch < 0) throw UsageError("EpochOrder: negative epoch " + std::to_string(epoch));
   std::iota(order_.begin(), order_.end(), int64_t{0});
   if (!shuffle_) return order_;
-  std::mt19937_64 rng(mix(seed_ ^ mix(static_cast<uint64_t>(epoch))));
+  // (seed, epoch) spread over all 64 bits of the generator's seed
+  std::mt19937_64 rng(splitMix64(seed_ ^ splitMix64(static_cast<uint64_t>(epoch))));
   if (block_ == 0 || static_cast<int64_t>(order_.size()) <= block_ * kWindowBlocks) {
     for (size_t i = order_.size(); i > 1; --i) std::swap(order_[i - 1], order_[below(rng, i)]);
     return order_;

@@ -17,6 +17,18 @@ namespace {
 
 using nlohmann::json;
 
+// A Graph spec's node list, built one named node at a time; each call returns the node's name
+// for the next node's inputs.
+struct GraphNodes {
+  json nodes = json::array();
+  std::string operator()(const std::string& name, json spec, std::vector<std::string> inputs) {
+    spec["name"] = name;
+    spec["inputs"] = std::move(inputs);
+    nodes.push_back(std::move(spec));
+    return name;
+  }
+};
+
 // A small residual network for 1xHxW images (28x28: Fashion-MNIST) as a Graph: a 3x3 stem
 // convolution, one basic block per stage of `widths` channels (the first stage keeps the size,
 // each later one halves it with a stride-2 convolution and a 1x1 projection on the shortcut),
@@ -25,13 +37,7 @@ json resnetSpec(const Shape& inputShape, int64_t classes, const std::vector<int6
   if (inputShape.rank() != 3 || inputShape[0] != 1 || inputShape[1] < 8 || inputShape[2] < 8)
     throw UsageError("resnet expects 1xHxW images of at least 8x8, the data has samples of shape " +
                      inputShape.str());
-  json nodes = json::array();
-  auto node = [&](const std::string& name, json spec, std::vector<std::string> inputs) {
-    spec["name"] = name;
-    spec["inputs"] = inputs;
-    nodes.push_back(std::move(spec));
-    return name;
-  };
+  GraphNodes node;
   auto conv = [](int64_t in, int64_t out, int64_t kernel, int64_t stride) {
     return json{{"type", "SpatialConvolution"}, {"in", in}, {"out", out}, {"kernel", kernel},
                 {"stride", stride}, {"pad", kernel / 2}, {"bias", false}};
@@ -65,7 +71,7 @@ json resnetSpec(const Shape& inputShape, int64_t classes, const std::vector<int6
   x = node("flatten", json{{"type", "Flatten"}}, {x});
   x = node("fc", json{{"type", "Linear"}, {"in", in}, {"out", classes}}, {x});
   node("log_probabilities", json{{"type", "LogSoftMax"}}, {x});
-  return {{"type", "Graph"}, {"input_names", {"input"}}, {"nodes", nodes}, {"output", "log_probabilities"}};
+  return {{"type", "Graph"}, {"input_names", {"input"}}, {"nodes", node.nodes}, {"output", "log_probabilities"}};
 }
 
 // The seeds' vanilla MLP on an encoded table row (TableInput) as a Graph: the dense features and
@@ -79,13 +85,7 @@ json tabularSpec(const Shape& inputShape, int64_t classes, const TableInput& tab
     throw UsageError("tabular: the table's rows encode to " + std::to_string(width) +
                      " values, the data has samples of shape " + inputShape.str() +
                      " (tabular is built from a table read with its schema)");
-  json nodes = json::array();
-  auto node = [&](const std::string& name, json spec, std::vector<std::string> inputs) {
-    spec["name"] = name;
-    spec["inputs"] = inputs;
-    nodes.push_back(std::move(spec));
-    return name;
-  };
+  GraphNodes node;
   std::vector<std::string> parts;
   int64_t in = 0;
   if (table.dense > 0) {
@@ -111,7 +111,7 @@ json tabularSpec(const Shape& inputShape, int64_t classes, const TableInput& tab
   }
   x = node("classifier", json{{"type", "Linear"}, {"in", in}, {"out", classes}}, {x});
   node("log_probabilities", json{{"type", "LogSoftMax"}}, {x});
-  return {{"type", "Graph"}, {"input_names", {"input"}}, {"nodes", nodes}, {"output", "log_probabilities"}};
+  return {{"type", "Graph"}, {"input_names", {"input"}}, {"nodes", node.nodes}, {"output", "log_probabilities"}};
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "shoal/data/splitmix.hpp"
 #include "shoal/data/table_cache.hpp"
 #include "shoal/data/table_reader.hpp"
 #include "shoal/error.hpp"
@@ -11,16 +12,8 @@
 namespace shoal::train {
 namespace {
 
-// splitmix64: a well-mixed hash of (seed, row) for the held-out rows.
-uint64_t mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
 bool heldOut(uint64_t seed, int64_t row, double share) {
-  const double u = static_cast<double>(mix(mix(seed) ^ static_cast<uint64_t>(row)) >> 11) * 0x1.0p-53;
+  const double u = static_cast<double>(data::splitMix64(data::splitMix64(seed) ^ static_cast<uint64_t>(row)) >> 11) * 0x1.0p-53;
   return u < share;
 }
 
