@@ -37,8 +37,10 @@ struct Range {
   double hi = -std::numeric_limits<double>::infinity();
   void add(double v) { lo = std::min(lo, v), hi = std::max(hi, v); }
   bool empty() const { return !(lo <= hi); }
+  // A range of nothing, or of a few rounding errors (losses equal but for the last bits), is
+  // widened to +-10% of its value.
   void widenIfFlat() {
-    if (hi > lo) return;
+    if (hi - lo > 1e-9 * std::max(std::fabs(lo), std::fabs(hi))) return;
     double pad = lo == 0 ? 1 : std::fabs(lo) * 0.1;
     lo -= pad, hi += pad;
   }
@@ -59,8 +61,14 @@ std::vector<double> niceTicks(double lo, double hi, int count) {
       step = m * magnitude;
       break;
     }
-  for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
+  // Ticks i x step for whole i; none when the step is below the values' resolution (adding it
+  // would not move past a value of a range a few rounding errors wide).
+  const double first = std::ceil(lo / step), last = std::floor(hi / step + 1e-9);
+  if (!(last - first <= 4.0 * count) || std::fabs(first) > 1e15) return ticks;
+  for (double i = first; i <= last; ++i) {
+    const double t = i * step;
     ticks.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+  }
   return ticks;
 }
 

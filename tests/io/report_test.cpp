@@ -225,6 +225,16 @@ TEST(SvgChart, TicksAreRoundAndCoverTheRange) {
   EXPECT_TRUE(report::niceTicks(1, 1, 5).empty());
 }
 
+TEST(SvgChart, ARangeOfRoundingErrorsEndsWithAFewTicks) {
+  // two losses equal but for their last bit once made the tick loop run until memory ran out
+  const double loss = 0.5876, next = std::nextafter(loss, 1.0);
+  EXPECT_LE(report::niceTicks(loss, next, 5).size(), 21u);
+  report::Chart c{"loss", "Loss", "iteration", "loss", false, {{"train", {{1, loss}, {2, next}}}}};
+  const std::string svg = report::renderSvgChart(c);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  EXPECT_NE(svg.find(">0.6<"), std::string::npos) << svg;  // widened to +-10%: round ticks again
+}
+
 TEST(RunDirectory, RefusesTraversalAndLinksOutOfTheRoot) {
   fs::path base = shoal::testing::makeTempDir("run-dir");
   fs::path root = base / "logs";
