@@ -112,11 +112,11 @@ def read_table(path: str, label_column: Union[int, str] = 0, has_label: bool = T
     docs/tables.md describes every setting. Raises ``shoal.InputError`` with the file, line and
     column for a bad cell.
     """
-    options = {"label_column": str(label_column), "has_label": has_label, "categorical": [str(c) for c in categorical],
+    options = {"label_column": str(label_column), "no_label": not has_label, "categorical": [str(c) for c in categorical],
                "numeric": [str(c) for c in numeric], "ignore": [str(c) for c in ignore],
                "embed": [str(c) for c in embed], "one_hot": [str(c) for c in one_hot], "missing": list(missing),
                "impute": impute, "embed_threshold": embed_threshold, "max_categories": max_categories,
-               "type_errors_as_missing": type_errors_as_missing}
+               "type_errors": "missing" if type_errors_as_missing else "error"}
     x, y, fitted = _core.read_table(os.fspath(path), json.dumps(options), json.dumps(schema) if schema else "")
     return x, y, json.loads(fitted)
 

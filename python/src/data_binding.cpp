@@ -12,6 +12,7 @@
 #include "shoal/error.hpp"
 #include "shoal/train/run_config.hpp"
 #include "shoal/train/run_data.hpp"
+#include "shoal/train/run_table.hpp"
 
 namespace shoal::python {
 namespace {
@@ -154,22 +155,10 @@ void bindData(py::module_& m) {
         "An IDX image file and label file (raw or gzip): (uint8 [N, 1, H, W], int32 [N]).");
   m.def("read_table",
         [](const std::string& path, const std::string& optionsJson, const std::string& schemaJson) {
-          // options: {"label_column", "has_label", "categorical", "numeric", "ignore", "embed",
-          // "one_hot", "missing", "impute", "embed_threshold", "max_categories", "type_errors_as_missing"}
-          const nlohmann::json j = nlohmann::json::parse(optionsJson);
-          data::TableOptions o;
-          o.labelColumn = j.value("label_column", o.labelColumn);
-          o.hasLabel = j.value("has_label", o.hasLabel);
-          o.categorical = j.value("categorical", o.categorical);
-          o.numeric = j.value("numeric", o.numeric);
-          o.ignore = j.value("ignore", o.ignore);
-          o.embed = j.value("embed", o.embed);
-          o.oneHot = j.value("one_hot", o.oneHot);
-          o.missing = j.value("missing", o.missing);
-          o.impute = j.value("impute", o.impute);
-          o.embedThreshold = j.value("embed_threshold", o.embedThreshold);
-          o.maxCategories = j.value("max_categories", o.maxCategories);
-          o.typeErrorsAsMissing = j.value("type_errors_as_missing", o.typeErrorsAsMissing);
+          // options: a run configuration's "data" object (label_column, no_label, categorical, ...)
+          const train::RunConfig config =
+              train::RunConfig::fromJson(nlohmann::json{{"data", nlohmann::json::parse(optionsJson)}});
+          const data::TableOptions o = train::tableOptions(config.data, false);
           data::Dataset d;
           data::TableSchema schema;
           {
