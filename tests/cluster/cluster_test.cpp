@@ -76,7 +76,11 @@ class ClusterBed : public shoal::testing::FashionMnistTest {
     return script +
            "rc=0; left=\"$pids\"; while [ -n \"$left\" ]; do still=''; for p in $left; do "
            "if kill -0 $p 2>/dev/null; then still=\"$still $p\"; else wait $p || rc=$?; fi; done; left=$still; "
-           "if [ $rc -ne 0 ]; then for p in $left; do kill -KILL $p 2>/dev/null; wait $p; done; break; fi; "
+           // a rank failed: the others get 5 s (beyond the tests' 3 s --comm-timeout) to notice and say
+           // why before they are killed, or a killed rank's peer would be killed before it could speak
+           "if [ $rc -ne 0 ]; then for i in $(seq 50); do alive=''; for p in $left; do "
+           "kill -0 $p 2>/dev/null && alive=1; done; [ -z \"$alive\" ] && break; sleep 0.1; done; "
+           "for p in $left; do kill -KILL $p 2>/dev/null; wait $p; done; break; fi; "
            "sleep 0.1; done; exit $rc";
   }
 

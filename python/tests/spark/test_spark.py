@@ -20,6 +20,7 @@ from shoal.nn import load
 
 try:
     from shoal.spark import ShoalClassifier, ShoalEstimator, ShoalModel, TrainingFailedError
+    from shoal.spark.cluster import free_task_slots
 except ImportError:  # no pyspark: every test is skipped, saying so
     ShoalClassifier = None
 
@@ -245,6 +246,10 @@ def fit_with_an_executor_killed(spark, fashion, tmp_path, attempts):
         return clf.fit(df), killed
     finally:
         watcher.join()
+        # the killed executor's replacement registers in the background: later tests need both slots
+        deadline = time.monotonic() + 60
+        while free_task_slots(spark.sparkContext) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
 
 
 def test_executor_killed_mid_training_resumes_from_the_checkpoint(spark, fashion, tmp_path):
