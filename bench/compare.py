@@ -2,7 +2,7 @@
 """Side-by-side benchmark: shoal against PyTorch on the same data, model, batch, optimiser and machine.
 
 usage: bench/compare.py [--build DIR] [--models mlp,lenet5[,resnet]] [--batches 32,128,512] [--epochs 1]
-                        [--repeats 3] [--precisions fp32,bf16] [--out FILE]
+                        [--repeats 3] [--precisions fp32,bf16] [--no-python-column] [--out FILE]
 
 For each model and batch size it runs build/bench_train, bench/python_train.py (the same protocol
 through shoal's Python package: the "shoal (Python)" column) and bench/pytorch_train.py (PyTorch with
@@ -10,7 +10,9 @@ its default settings and with its best thread setting), one after the other, --r
 four in turn, and prints a Markdown table of the medians over the rounds: training and inference
 samples/s, the ratio shoal / PyTorch's best (the median of the ratios of each round, so both sides of
 a ratio ran within a minute of each other), achieved GFLOP/s against oneDNN's sgemm (the median of
-one measurement per round), test accuracy and peak resident memory. The table is saved to
+one measurement per round), test accuracy and peak resident memory. Threads: the cores this process
+may use (run it under `taskset -c 0,1` for two), for shoal and PyTorch alike. SHOAL_TORCH_PYTHON names
+the Python with torch (default /usr/bin/python3, Debian's python3-torch). The table is saved to
 bench/results/<UTC time>.md (or --out) so that later runs can be compared.
 
 With --precisions fp32,bf16 (the default; fp32 alone leaves them out) each round also runs shoal in bf16 (--precision bf16) and PyTorch's best
@@ -26,7 +28,13 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TORCH_PYTHON = "/usr/bin/python3"  # Debian's python3-torch lives there
+# Debian's python3-torch lives there; SHOAL_TORCH_PYTHON names another interpreter that has torch
+TORCH_PYTHON = os.environ.get("SHOAL_TORCH_PYTHON", "/usr/bin/python3")
+
+
+def usable_cores():
+    """The cores this process may run on (taskset or a cgroup's cpuset narrow them), as OpenMP counts."""
+    return len(os.sched_getaffinity(0))
 
 # FLOPs per sample. Training: forward, weight gradients, and input gradients of every layer but
 # the first (whose input needs none): what shoal and PyTorch both compute.
@@ -69,7 +77,7 @@ def bench_args(model, batch, epochs, precision="fp32"):
 
 def torch_settings(model):
     """(label, environment) pairs: PyTorch out of the box, and its best thread setting here."""
-    cores = str(os.cpu_count() or 1)
+    cores = str(usable_cores())
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("OPENBLAS_", "OMP_", "MKL_", "SHOAL_TORCH"))}
     best = dict(clean, OPENBLAS_CORETYPE="SkylakeX")
@@ -89,6 +97,22 @@ def result(cmd, env=None):
         raise SystemExit(f"compare: {' '.join(cmd)} failed with exit code {proc.returncode}")
     line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")][-1]
     return dict(kv.split("=", 1) for kv in line.split()[1:])
+
+
+NOT_RUN = {}  # the shoal (Python) column's place when --no-python-column leaves it out
+
+
+def cpu_model():
+    """The processor's name as /proc/cpuinfo gives it."""
+    with open("/proc/cpuinfo") as f:
+        names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+    return names[0] if names else "unknown processor"
+
+
+def torch_version():
+    """The version of the torch that TORCH_PYTHON imports."""
+    return subprocess.run([TORCH_PYTHON, "-c", "import torch; print(torch.__version__)"],
+                          capture_output=True, text=True, check=True).stdout.strip()
 
 
 def medians(results):
@@ -115,6 +139,9 @@ def main():
     ap.add_argument("--precisions", default="fp32,bf16",
                     help="fp32, or fp32,bf16 for the bf16 rows and the PyTorch autocast column")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--no-python-column", action="store_true",
+                    help="leave out the shoal (Python) column (where shoal's Python package is not built "
+                         "for the Python that has torch)")
     args = ap.parse_args()
     build = os.path.join(ROOT, args.build)
 
@@ -137,8 +164,9 @@ def main():
             for _ in range(args.repeats):
                 sgemms.append(float(result([os.path.join(build, "bench_sgemm")])["sgemm_gflops"]))
                 shoal = result([os.path.join(build, "bench_train")] + same)
-                python = result([TORCH_PYTHON, "bench/python_train.py"] + same,
-                                dict(os.environ, PYTHONPATH=os.path.join(build, "python")))
+                python = NOT_RUN if args.no_python_column else result(
+                    [TORCH_PYTHON, "bench/python_train.py"] + same,
+                    dict(os.environ, PYTHONPATH=os.path.join(build, "python")))
                 torch = {label: result([TORCH_PYTHON, "bench/pytorch_train.py"] + same, env)
                          for label, env in torch_settings(model)}
                 if with_bf16:
@@ -152,7 +180,7 @@ def main():
                 rounds = [({k: v for k, v in sh.items() if k != "bf16"},
                            {k: v for k, v in th.items() if k != "autocast"}, py) for sh, th, py in rounds]
             shoal = medians([r[0] for r in rounds])
-            python = medians([r[2] for r in rounds])
+            python = NOT_RUN if args.no_python_column else medians([r[2] for r in rounds])
             torch = {label: medians([r[1][label] for r in rounds]) for label in rounds[0][1]}
             ratios = {f"{mode}_sps": statistics.median(
                 float(sh[f"{mode}_sps"]) / max(float(t[f"{mode}_sps"]) for t in th.values())
@@ -164,7 +192,7 @@ def main():
                 d, b = float(torch["default"][key]), float(torch["best"][key])
                 gflops = s * flops(model)[mode] / 1e9
                 rows.append([model, batch, "training" if mode == "train" else "inference",
-                             f"{s:,.0f}", f"{float(python[key]):,.0f}", f"{d:,.0f}", f"{b:,.0f}", f"{ratios[key]:.2f}x",
+                             f"{s:,.0f}", "not run" if python is NOT_RUN else f"{float(python[key]):,.0f}", f"{d:,.0f}", f"{b:,.0f}", f"{ratios[key]:.2f}x",
                              gflops,
                              f"{float(shoal['test_accuracy']):.4f} / {float(torch['best']['test_accuracy']):.4f}",
                              f"{float(shoal['peak_rss_mb']):.0f} / {float(torch['best']['peak_rss_mb']):.0f}"])
@@ -182,13 +210,13 @@ def main():
     limits = "".join(f" ({m}: timed training cut to the steps of {TIMED_SAMPLES[m]:,} samples, "
                      f"test accuracy after that much training)" for m in models if m in TIMED_SAMPLES)
     intro = [f"# shoal vs PyTorch, {stamp:%Y-%m-%d %H:%M} UTC", "",
-             f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+             f"Machine: {platform.machine()} ({cpu_model()}), {usable_cores()} of {os.cpu_count()} cores, "
              f"shoal threads {shoal['threads']} ({shoal['isa']}); oneDNN sgemm {sgemm:.0f} GFLOP/s "
              f"(128x1000x784, median of {len(sgemms)} measurements in this run). Fashion-MNIST, SGD lr "
              f"0.01 momentum 0.9, {args.epochs} timed epoch(s) after {WARMUP_STEPS} untimed steps{limits}; "
-             f"inference: the 10,000 test images, fastest of three passes. PyTorch best setting: "
-             f"OPENBLAS_CORETYPE=SkylakeX; mlp OPENBLAS_NUM_THREADS={os.cpu_count()} with torch threads 1, "
-             f"lenet5 and resnet OPENBLAS_NUM_THREADS=1 with torch threads {os.cpu_count()}. Medians of "
+             f"inference: the 10,000 test images, fastest of three passes. PyTorch {torch_version()}, best setting: "
+             f"OPENBLAS_CORETYPE=SkylakeX; mlp OPENBLAS_NUM_THREADS={usable_cores()} with torch threads 1, "
+             f"lenet5 and resnet OPENBLAS_NUM_THREADS=1 with torch threads {usable_cores()}. Medians of "
              f"{args.repeats} rounds (shoal, shoal from Python, PyTorch default, PyTorch best, in turn); a ratio is the median of "
              f"each round's shoal / faster PyTorch setting. "
              f"Load average (1 min) {load_before:.1f} before the run, {load_after:.1f} after: "
