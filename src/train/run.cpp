@@ -2,9 +2,9 @@
 #include "shoal/train/run.hpp"
 
 #include <iostream>
-#include <thread>
 
 #include "run_parts.hpp"
+#include "shoal/backend/cpu_info.hpp"
 #include "shoal/dist/connect.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/random.hpp"
@@ -17,10 +17,11 @@
 namespace shoal::train {
 namespace {
 
-// Threads per rank: "threads", else the cores shared out among the ranks on this machine.
+// Threads per rank: "threads", else the cores this process may use shared out among the ranks on
+// this machine (a launcher that binds each rank to its own cores leaves one share per rank).
 int threadsFor(const RunConfig& config, const dist::Communicator& comm) {
   if (config.threads > 0 || comm.size() == 1) return static_cast<int>(config.threads);
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / comm.localSize());
+  return std::max(1, backend::usableCores() / comm.localSize());
 }
 
 Trigger endTrigger(const EndConfig& end) {

@@ -1,5 +1,8 @@
 // The backend seam: current() makes working operations of every family behind their interfaces.
 #include "shoal/backend/backend.hpp"
+#include "shoal/backend/cpu_info.hpp"
+
+#include <sched.h>
 
 #include <gtest/gtest.h>
 
@@ -43,4 +46,21 @@ TEST(Backend, PoolingUsesTheGeometryHelpers) {
   Tensor y(Shape{1, 1, 1, backend::poolingOutputSize(4, 2, 2, 0, false)});
   pool->forward(x, y);
   EXPECT_EQ(y.toVector(), (std::vector<float>{5, 8}));
+}
+
+// usableCores follows the process's CPU affinity (what taskset or a container's cpuset allows),
+// not the machine's core count: bound to one core, it says 1.
+TEST(Backend, UsableCoresFollowTheAffinity) {
+  cpu_set_t before;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(before), &before), 0);
+  EXPECT_EQ(shoal::backend::usableCores(), CPU_COUNT(&before));
+  int first = 0;
+  while (!CPU_ISSET(first, &before)) ++first;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(first, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  int bound = shoal::backend::usableCores();
+  ASSERT_EQ(sched_setaffinity(0, sizeof(before), &before), 0);
+  EXPECT_EQ(bound, 1);
 }

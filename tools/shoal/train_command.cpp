@@ -79,7 +79,7 @@ void addFlags(CLI::App& sub, train::RunConfig& c) {
                  "Hold out this share of the training set (seeded) and validate on it instead of the test set");
   sub.add_flag("--stratify", c.validation.stratify,
                "With --validation-split: hold out the same share of every class");
-  sub.add_option("--threads", c.threads, "Compute threads (default: all cores, shared out among the MPI ranks on this machine)")
+  sub.add_option("--threads", c.threads, "Compute threads (default: the cores this process may use (its CPU affinity), shared out among the ranks on this machine)")
       ->check(CLI::PositiveNumber);
   sub.add_flag("--quiet", c.output.quiet, "Only errors on the terminal (files are still written)");
   sub.add_option("--checkpoint", c.checkpoint.dir,

@@ -6,6 +6,9 @@ namespace shoal::backend {
 
 // Threads the CPU backend uses (OpenMP; all cores unless OMP_NUM_THREADS says otherwise).
 int threadCount();
+// The cores this process may run on: its CPU affinity (taskset, a container's or a launcher's
+// cpuset, mpirun's binding), not every core of the machine.
+int usableCores();
 // Overrides the thread count (the CLI's --threads); n <= 0 keeps the default.
 void setThreadCount(int n);
 // The oneDNN library version, "2.6.3".

@@ -2,12 +2,22 @@
 #include "shoal/backend/cpu_info.hpp"
 
 #include <omp.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <thread>
 
 #include <oneapi/dnnl/dnnl.hpp>
 
 namespace shoal::backend {
 
 int threadCount() { return omp_get_max_threads(); }
+
+int usableCores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 void setThreadCount(int n) {
   if (n > 0) omp_set_num_threads(n);
