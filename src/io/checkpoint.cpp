@@ -113,14 +113,16 @@ std::string writeCheckpoint(const std::string& dir, int64_t iteration, const Che
   if (iteration < 0) throw UsageError("writeCheckpoint: negative iteration " + std::to_string(iteration));
   if (keep < 1) throw UsageError("writeCheckpoint: keep must be at least 1, got " + std::to_string(keep));
   Container box;
-  nlohmann::json optimNames = nlohmann::json::array();
+  nlohmann::json optimNames = nlohmann::json::array(), trainerNames = nlohmann::json::array();
   for (const auto& [name, t] : c.optim.tensors) optimNames.push_back(name);
+  for (const auto& [name, t] : c.trainerTensors) trainerNames.push_back(name);
   box.header = {{"spec", c.modelSpec},
                 {"info", modelInfoToJson(c.info)},
                 {"generators", c.generators},
                 {"buffers", c.buffers.size()},
                 {"optim", {{"scalars", c.optim.scalars}, {"tensors", optimNames}}},
-                {"trainer", c.trainer}};
+                {"trainer", c.trainer},
+                {"trainer_tensors", trainerNames}};
   requireDefined(c.parameters, "the parameters");
   box.blocks.emplace_back("parameters", c.parameters);
   for (size_t i = 0; i < c.buffers.size(); ++i) {
@@ -130,6 +132,10 @@ std::string writeCheckpoint(const std::string& dir, int64_t iteration, const Che
   for (const auto& [name, t] : c.optim.tensors) {
     requireDefined(t, "optimiser tensor " + name);
     box.blocks.emplace_back("optim." + name, t);
+  }
+  for (const auto& [name, t] : c.trainerTensors) {
+    requireDefined(t, "trainer tensor " + name);
+    box.blocks.emplace_back("trainer." + name, t);
   }
   std::string bytes = encodeContainer(kMagic, kCheckpointFormatVersion, box);
 
@@ -149,7 +155,7 @@ Checkpoint readCheckpoint(const std::string& path) {
   const std::string corruptHeader = path + ": corrupt checkpoint header";
   Checkpoint c;
   size_t bufferCount = 0;
-  std::vector<std::string> optimNames;
+  std::vector<std::string> optimNames, trainerNames;
   try {
     const nlohmann::json& h = box.header;
     c.modelSpec = h.at("spec");
@@ -159,16 +165,20 @@ Checkpoint readCheckpoint(const std::string& path) {
     c.optim.scalars = h.at("optim").at("scalars");
     optimNames = h.at("optim").at("tensors").get<std::vector<std::string>>();
     c.trainer = h.at("trainer");
+    if (h.contains("trainer_tensors")) trainerNames = h.at("trainer_tensors").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
     throw InputError(corruptHeader + ": " + e.what());
   }
-  if (bufferCount > box.blocks.size() || box.blocks.size() != 1 + bufferCount + optimNames.size())
+  if (bufferCount > box.blocks.size() ||
+      box.blocks.size() != 1 + bufferCount + optimNames.size() + trainerNames.size())
     throw InputError(path + ": corrupt checkpoint: " + std::to_string(box.blocks.size()) +
                      " blocks where the header lists the parameters, " + std::to_string(bufferCount) +
-                     " state buffers and " + std::to_string(optimNames.size()) + " optimiser tensors");
+                     " state buffers, " + std::to_string(optimNames.size()) + " optimiser tensors and " +
+                     std::to_string(trainerNames.size()) + " trainer tensors");
   c.parameters = block(box, "parameters", path);
   for (size_t i = 0; i < bufferCount; ++i) c.buffers.push_back(block(box, "buffer." + std::to_string(i), path));
   for (const std::string& name : optimNames) c.optim.tensors.emplace_back(name, block(box, "optim." + name, path));
+  for (const std::string& name : trainerNames) c.trainerTensors.emplace_back(name, block(box, "trainer." + name, path));
   return c;
 }
 

@@ -23,6 +23,11 @@ Optimizer& Optimizer::setValidation(Trigger when, const data::Dataset& data,
   return *this;
 }
 
+Optimizer& Optimizer::setEarlyStopping(EarlyStoppingSettings settings) {
+  earlySettings_ = std::move(settings);
+  return *this;
+}
+
 Optimizer& Optimizer::setSeed(uint64_t seed) {
   seed_ = seed;
   return *this;
@@ -51,6 +56,12 @@ Optimizer& Optimizer::resumeFrom(const io::Checkpoint& checkpoint, const std::st
   method_->restoreState(checkpoint.optim);
   start_ = TrainPosition::fromJson(checkpoint.trainer);
   seed_ = start_.seed;
+  resumedEarly_.reset();
+  if (checkpoint.trainer.contains("early_stopping")) {
+    resumedEarly_.emplace();
+    resumedEarly_->trainer = checkpoint.trainer;
+    resumedEarly_->trainerTensors = checkpoint.trainerTensors;
+  }
   resumedFrom_ = path;
   return *this;
 }
@@ -74,6 +85,10 @@ std::string Optimizer::writeCheckpoint(const TrainPosition& position) {
   io::Checkpoint c = io::captureModel(model_, checkpointInfo_);
   c.optim = method_->saveState();
   c.trainer = position.toJson();
+  if (early_) {
+    c.trainer["early_stopping"] = early_->state();
+    c.trainerTensors = early_->tensors();
+  }
   return io::writeCheckpoint(checkpointing_->dir, position.iteration, c, checkpointing_->keep);
 }
 

@@ -181,6 +181,13 @@ void Run::setUpTraining(Optimizer& optimizer) {
   if (validation)
     optimizer.setValidation(c.validateEvery > 0 ? SeveralIteration(c.validateEvery) : EveryEpoch(),
                             *validation, p.methods, c.validation.batch);
+  if (c.validation.earlyStop > 0) {
+    if (!p.data.validation)
+      throw ConfigError("validation.early_stop",
+                        "\"validation.early_stop\" needs a validation set held out from training (\"validation.split\", "
+                        "or one given through the API): it never chooses on the test set");
+    optimizer.setEarlyStopping({c.validation.earlyStop, c.validation.earlyStopMetric});
+  }
 }
 
 // The saved model, the last lines, the test over all ranks (unless stopped, or the inputs were

@@ -72,6 +72,23 @@ void RunConfig::check() const {
                                           "\"dist.shard\" local gives every rank its own: give a validation set instead");
   if (validation.stratify && validation.split == 0)
     throw ConfigError("validation.stratify", "\"validation.stratify\" applies to \"validation.split\": give a share to hold out");
+  expectNotNegative("validation.early_stop", static_cast<double>(validation.earlyStop));
+  if (!validation.earlyStopMetric.empty()) {
+    if (validation.earlyStop == 0)
+      throw ConfigError("validation.early_stop_metric",
+                        "\"validation.early_stop_metric\" applies to early stopping: give \"validation.early_stop\" a patience");
+    std::string wanted;
+    try {
+      wanted = validationMethodNamed(validation.earlyStopMetric).name();
+    } catch (const UsageError& e) {
+      throw ConfigError("validation.early_stop_metric", "\"validation.early_stop_metric\": " + std::string(e.what()));
+    }
+    bool computed = false;
+    for (const std::string& name : validation.methods) computed = computed || validationMethodNamed(name).name() == wanted;
+    if (!computed)
+      throw ConfigError("validation.early_stop_metric", "\"validation.early_stop_metric\" " + wanted +
+                                                            " is not among \"validation.methods\"");
+  }
   expectOneOf("data.preprocessing", data.preprocessing, {"none", "scale", "standardize"});
   if (data.preprocessing != "none" && data.trainCsv.empty())
     throw ConfigError("data.preprocessing",

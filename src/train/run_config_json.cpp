@@ -79,6 +79,8 @@ void visitSettings(RunConfig& c, Visitor& v) {
     v.field("split", c.validation.split);
     v.field("stratify", c.validation.stratify);
     v.field("batch", c.validation.batch);
+    v.field("early_stop", c.validation.earlyStop);
+    v.field("early_stop_metric", c.validation.earlyStopMetric);
   });
   v.section("dist", [&] {
     v.field("strategy", c.dist.strategy);

@@ -106,15 +106,28 @@ struct Optimizer::Loop {
 
 TrainSummary Optimizer::optimize() {
   Loop loop(*this);
+  early_.reset();
+  if (earlySettings_) {
+    if (!validation_) throw UsageError("early stopping needs a validation set (setValidation)");
+    early_.emplace(*earlySettings_, validation_->methods);
+    if (resumedEarly_)
+      early_->restore(resumedEarly_->trainer.at("early_stopping"), resumedEarly_->trainerTensors, model_,
+                      resumedFrom_ && !resumedFrom_->empty() ? *resumedFrom_ : "the checkpoint");
+  }
   recordResume();
   model_.train();
-  do {
+  // a run resumed from the checkpoint its early stopping ended with has nothing left to train
+  bool more = !(early_ && early_->exhausted());
+  loop.summary.stoppedEarly = !more;
+  while (more) {
     beginEpoch(loop);
     while (loop.at.batch < loop.batches && !loop.done && !loop.summary.stoppedBySignal) {
       takeStep(loop);
       afterStep(loop);
     }
-  } while (finishEpoch(loop));
+    more = finishEpoch(loop);
+  }
+  restoreBestWeights(loop);
   loop.summary.iterations = loop.state.iteration;
   loop.summary.samplesPerSecond = loop.at.trainSeconds > 0 ? loop.at.trainedSamples / loop.at.trainSeconds : 0;
   model_.evaluate();
@@ -206,8 +219,9 @@ void Optimizer::afterStep(Loop& l) {
     log_->record(record);
     log_->line("  iteration " + std::to_string(l.state.iteration) + formatMetrics(l.summary.validation));
     model_.train();
+    watchValidation(l, record);
   }
-  l.done = endWhen_(l.state);
+  l.done = l.done || endWhen_(l.state);
   l.summary.stoppedBySignal = strategy_->agreedStopSignal(stopRequested());
   if (checkpointing_ && checkpointing_->everyIterations > 0 &&
       l.at.iteration % checkpointing_->everyIterations == 0)
@@ -268,6 +282,7 @@ void Optimizer::recordEpoch(Loop& l, const EpochFigures& figures) {
     validate(l.state, l.summary, record);
     shown = l.summary.validation;
     model_.train();
+    watchValidation(l, record);
   }
   record["elapsed_sec"] = l.elapsed();
   for (StepObserver* o : observers_) o->atEpochEnd(l.state, record);
@@ -318,6 +333,29 @@ void Optimizer::validate(const TrainState& state, TrainSummary& summary, nlohman
   }
   record["epoch"] = state.epoch;
   record["iteration"] = state.iteration;
+}
+
+void Optimizer::watchValidation(Loop& l, nlohmann::json& record) {
+  if (!early_ || l.summary.stoppedEarly) return;
+  const bool stop = early_->observe(l.summary.validation, l.state.epoch, l.state.iteration, model_);
+  record["early_stopping"] = {{"metric", early_->metric()}, {"best", early_->best()},
+                              {"best_epoch", early_->bestEpoch()}, {"stale", early_->stale()}};
+  if (!stop) return;
+  l.summary.stoppedEarly = l.done = true;
+  log_->line("early stopping: " + early_->describeStop());
+}
+
+void Optimizer::restoreBestWeights(Loop& l) {
+  if (!early_ || l.summary.stoppedBySignal) return;
+  l.summary.bestEpoch = early_->bestEpoch();
+  if (!early_->restoreBest(model_)) return;
+  char line[128];
+  std::snprintf(line, sizeof line, "restored the weights of epoch %lld, iteration %lld (%s %.4f)",
+                static_cast<long long>(early_->bestEpoch()), static_cast<long long>(early_->bestIteration()),
+                early_->metric().c_str(), early_->best());
+  log_->line(line);
+  log_->record({{"type", "restore_best"}, {"epoch", early_->bestEpoch()}, {"iteration", early_->bestIteration()},
+                {"metric", early_->metric()}, {"value", early_->best()}});
 }
 
 void Optimizer::checkpoint(Loop& l, TrainPosition position) {

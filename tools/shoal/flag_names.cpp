@@ -23,6 +23,7 @@ const std::map<std::string, std::string>& flagTable() {
       {"loss", "--loss"}, {"class_weight", "--class-weight"},
       {"validation.methods", "--val-methods"}, {"validation.threshold", "--threshold"},
       {"validation.batch", "--validate-batch"},
+      {"validation.early_stop", "--early-stop"}, {"validation.early_stop_metric", "--early-stop-metric"},
       {"validation.split", "--validation-split"}, {"validation.stratify", "--stratify"}, {"optim.method", "--optim"}, {"optim.lr", "--lr"},
       {"optim.momentum", "--momentum"}, {"optim.dampening", "--dampening"},
       {"optim.nesterov", "--nesterov"}, {"optim.weight_decay", "--weight-decay"},

@@ -28,6 +28,7 @@ struct Checkpoint {
   std::vector<std::string> generators;  // serialised std::mt19937_64 states (operator<<), in order
   optim::OptimState optim;
   nlohmann::json trainer;  // free-form trainer position (epoch, iteration, batch, sums)
+  std::vector<std::pair<std::string, Tensor>> trainerTensors;  // the trainer's own (early stopping's copy)
 };
 
 // Captures a model's current state (everything but optim and trainer, which the caller sets).

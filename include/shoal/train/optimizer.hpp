@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "shoal/data/dataset.hpp"
+#include "shoal/train/early_stopping.hpp"
 #include "shoal/dist/training_strategy.hpp"
 #include "shoal/io/checkpoint.hpp"
 #include "shoal/nn/criterion.hpp"
@@ -27,6 +28,8 @@ struct TrainSummary {
   double samplesPerSecond = 0;              // training throughput over the whole run
   std::vector<ValidationResult> validation;  // the last validation, if any ran
   int stoppedBySignal = 0;                  // the signal that stopped training early, or 0
+  bool stoppedEarly = false;                // early stopping ended training
+  int64_t bestEpoch = 0;                    // early stopping: the epoch whose weights the model holds
   std::string lastCheckpoint;               // path of the newest checkpoint written, if any
 };
 
@@ -87,6 +90,10 @@ class Optimizer {
   // Validates on `data` whenever `when` fires (batch 0: the training batch size).
   Optimizer& setValidation(Trigger when, const data::Dataset& data,
                            std::vector<ValidationMethod> methods, int64_t batchSize = 0);
+  // Ends training once the validation metric has not improved for `patience` validations and
+  // puts the best validation's weights back at the end of training (EarlyStopping). Needs
+  // setValidation on data held out from training.
+  Optimizer& setEarlyStopping(EarlyStoppingSettings settings);
   // Seed of the per-epoch shuffling (default 1).
   Optimizer& setSeed(uint64_t seed);
   // False: every epoch visits the training set in order (default: shuffled per epoch).
@@ -150,6 +157,10 @@ class Optimizer {
                             const dist::CommStats& commBefore,
                             const dist::ExchangeStats& exchangeBefore);
   void validate(const TrainState& state, TrainSummary& summary, nlohmann::json& record);
+  // Early stopping's look at a validation just made: ends training when it says so.
+  void watchValidation(Loop& loop, nlohmann::json& record);
+  // At the end of training: the best validation's weights back, when early stopping kept them.
+  void restoreBestWeights(Loop& loop);
   void checkpoint(Loop& loop, TrainPosition position);
   std::string writeCheckpoint(const TrainPosition& position);
   [[noreturn]] void diverged(const Loop& loop, const std::string& what) const;
@@ -173,6 +184,9 @@ class Optimizer {
     int64_t batchSize;
   };
   std::optional<Validation> validation_;
+  std::optional<EarlyStoppingSettings> earlySettings_;
+  std::optional<EarlyStopping> early_;  // made by optimize() from earlySettings_ and the methods
+  std::optional<io::Checkpoint> resumedEarly_;  // early stopping's state in the resumed checkpoint
   std::optional<CheckpointSettings> checkpointing_;
   io::ModelInfo checkpointInfo_;
   TrainPosition start_;

@@ -109,6 +109,11 @@ struct ValidationConfig {
   double split = 0;        // a share of the training set held out for validation (0: none)
   bool stratify = false;   // hold out the same share of every class
   int64_t batch = 0;       // batch size of validation; 0: the training batch
+  // Early stopping (needs a validation set held out from training: `split`, or one given through
+  // the API): stop after this many validations without improvement and keep the best one's
+  // weights; 0: off. `earlyStopMetric`: the method it watches (one of `methods`; empty: the first).
+  int64_t earlyStop = 0;
+  std::string earlyStopMetric;
 };
 
 struct OutputConfig {
