@@ -33,6 +33,25 @@ class Callback:
         return None
 
 
+class EarlyStopping(Callback):
+    """Keras' ``EarlyStopping(patience, restore_best_weights=True)``, run by the engine: stops
+    training once ``monitor`` (a validation method's name, e.g. "auc" or "loss"; default the first
+    validation method) has not improved for ``patience`` validations, and puts back the weights
+    of its best validation. Needs validation data held out from training (``validation_data``,
+    ``set_validation``); lower is better for Loss and LogLoss, higher for the others. Give it in
+    ``callbacks``; the run's checkpoints carry its state, so a resumed run stops the same way.
+    """
+
+    def __init__(self, patience: int = 5, monitor: Optional[str] = None) -> None:
+        if int(patience) <= 0:
+            raise ValueError(f"EarlyStopping: patience must be positive, got {patience}")
+        self.patience, self.monitor = int(patience), monitor
+
+    def settings(self) -> dict:
+        """The run-configuration keys it stands for."""
+        return {"validation": {"early_stop": self.patience, "early_stop_metric": self.monitor or ""}}
+
+
 def deep_merge(base: dict, extra: Optional[dict]) -> dict:
     """``base`` with the keys of ``extra`` put in (nested objects merged)."""
     out = dict(base)
@@ -98,7 +117,17 @@ def run_training(model: Any, train: DataSet, *, criterion: Any = None, optim_met
         raise UsageError("training takes class labels: use ClassNLLCriterion or CrossEntropyCriterion "
                          "(MSECriterion is for forward/backward on arrays)")
     methods = method_names(validation_methods) if validation_methods else []
-    on_iteration, on_epoch = _callback_functions(list(callbacks))
+    if methods:  # what the run computes, as the configuration's checks and config.json see it
+        config["validation"]["methods"] = [name.split("@")[0] for name in methods]
+    stoppers = [c for c in callbacks if isinstance(c, EarlyStopping)]
+    if len(stoppers) > 1:
+        raise ValueError("give at most one EarlyStopping callback")
+    for stopper in stoppers:
+        if validation is None:
+            raise ValueError("EarlyStopping needs validation data held out from training (validation_data, "
+                             "set_validation): it never chooses on the test set")
+        config = deep_merge(config, stopper.settings())
+    on_iteration, on_epoch = _callback_functions([c for c in callbacks if not isinstance(c, EarlyStopping)])
     main_thread = threading.current_thread() is threading.main_thread()
     return _core.train(json.dumps(config), model._handle, json.dumps(info), train_handle, val_handle, crit, methods,
                        on_iteration, on_epoch, getattr(model, "_source", type(model).__name__), "arrays", command,
@@ -141,6 +170,8 @@ def fit_batches(model: Any, batches: Any, *, epochs: int = 1, criterion: Any = N
     scaled) by itself, on one process, with the GIL released only inside each step."""
     import time
     from shoal.errors import UsageError
+    if any(isinstance(c, EarlyStopping) for c in callbacks):
+        raise UsageError("EarlyStopping applies to training from arrays or a DataSet, not from batches")
     fresh = batches if callable(batches) else (lambda: batches)
     method = optim_method if optim_method is not None else SGD()
     crit = criterion.handle() if criterion is not None else None

@@ -124,6 +124,8 @@ py::dict summaryOf(const train::RunResult& r, bool stoppedByCallback) {
   out["validation"] = validation;
   out["stopped"] = s.stoppedBySignal != 0;
   out["stopped_by_callback"] = stoppedByCallback;
+  out["stopped_early"] = s.stoppedEarly;
+  out["best_epoch"] = s.bestEpoch;
   out["last_checkpoint"] = s.lastCheckpoint;
   out["run_dir"] = r.dir;
   out["model_path"] = r.modelPath;

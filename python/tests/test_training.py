@@ -292,3 +292,36 @@ def test_risk_metrics_and_class_weights_from_python():
         x, y, batch_size=50, epochs=2, verbose=False,
         settings={"class_weight": "balanced", "validation": {"split": 0.2, "stratify": True}})
     assert summary["validation"]["AUC"] > 0.7 and summary["validation"]["Recall"] > 0.5
+
+
+def test_early_stopping_keeps_the_best_epochs_weights():
+    # Noisy blobs, a wide layer, few training samples: the held-out loss turns within a few epochs.
+    x, y = blobs(n=600, features=8, classes=3, seed=4)
+    x = x + np.random.RandomState(5).randn(*x.shape).astype(np.float32) * 4
+    train, held_out = (x[:60], y[:60]), (x[60:], y[60:])
+
+    def wide():
+        shoal.manual_seed(2)
+        return Sequential().add(Linear(8, 128)).add(ReLU()).add(Linear(128, 3)).add(LogSoftMax()).compile(
+            optimizer=shoal.optim.Adam(lr=0.02), metrics=["loss"])
+
+    stopped = wide()
+    summary = stopped.fit(*train, batch_size=16, epochs=200, validation_data=held_out, verbose=False,
+                          callbacks=[shoal.optim.EarlyStopping(patience=3, monitor="loss")])
+    assert summary["stopped_early"] and summary["epochs"] == summary["best_epoch"] + 3 < 200
+    exact = wide()
+    exact.fit(*train, batch_size=16, epochs=summary["best_epoch"], validation_data=held_out, verbose=False)
+    assert all(np.array_equal(a, b) for a, b in zip(stopped.get_weights(), exact.get_weights()))
+
+
+def test_early_stopping_needs_held_out_data():
+    x, y = blobs(64)
+    with pytest.raises(ValueError, match="held out from training"):
+        small_model().compile(optimizer=SGD()).fit(x, y, epochs=2, verbose=False,
+                                                   callbacks=[shoal.optim.EarlyStopping(2)])
+    with pytest.raises(ValueError, match="patience must be positive"):
+        shoal.optim.EarlyStopping(0)
+    with pytest.raises(Exception, match="Top5Accuracy is not among"):
+        small_model().compile(optimizer=SGD(), metrics=["accuracy"]).fit(
+            x, y, epochs=2, validation_data=(x, y), verbose=False,
+            callbacks=[shoal.optim.EarlyStopping(2, monitor="top5")])

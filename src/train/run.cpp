@@ -146,6 +146,13 @@ void Run::prepare() {
     loadInputs(c, *comm_, p);
   }
   if (p.methods.empty()) p.methods = configuredMethods(c.validation);
+  // held out: a split of the training set, or the validation set given with the inputs (which
+  // runs as the test set: given inputs are not tested)
+  const bool heldOut = p.data.validation || (p.given && p.data.test);
+  if (c.validation.earlyStop > 0 && !heldOut)  // before the run directory is made
+    throw ConfigError("validation.early_stop",
+                      "\"validation.early_stop\" needs a validation set held out from training (\"validation.split\", "
+                      "or one given through the API): it never chooses on the test set");
   // Given inputs write files only into a directory named in the configuration.
   p.dir = !c.output.dir.empty() ? c.output.dir : p.given ? "" : defaultRunDir(name);
   p.checkpointDir = c.checkpoint.dir.empty() ? c.resume : c.checkpoint.dir;
@@ -181,13 +188,7 @@ void Run::setUpTraining(Optimizer& optimizer) {
   if (validation)
     optimizer.setValidation(c.validateEvery > 0 ? SeveralIteration(c.validateEvery) : EveryEpoch(),
                             *validation, p.methods, c.validation.batch);
-  if (c.validation.earlyStop > 0) {
-    if (!p.data.validation)
-      throw ConfigError("validation.early_stop",
-                        "\"validation.early_stop\" needs a validation set held out from training (\"validation.split\", "
-                        "or one given through the API): it never chooses on the test set");
-    optimizer.setEarlyStopping({c.validation.earlyStop, c.validation.earlyStopMetric});
-  }
+  if (c.validation.earlyStop > 0) optimizer.setEarlyStopping({c.validation.earlyStop, c.validation.earlyStopMetric});
 }
 
 // The saved model, the last lines, the test over all ranks (unless stopped, or the inputs were

@@ -1,6 +1,6 @@
 """shoal.optim: optimisation methods, schedules, triggers, validation methods, callbacks and BigDL's Optimizer."""
 
-from shoal._training import Callback
+from shoal._training import Callback, EarlyStopping
 from shoal.optim.methods import LBFGS, SGD, Adam, EpochStep, Exponential, LearningRateSchedule, OptimMethod, Poly
 from shoal.optim.optimizer import Optimizer, TrainSummary, ValidationSummary
 from shoal.optim.triggers import EveryEpoch, MaxEpoch, MaxIteration, MinLoss, SeveralIteration, Trigger
@@ -10,5 +10,5 @@ from shoal.optim.validation import (AUC, F1, Loss, LogLoss, Precision, PrAUC, Re
 __all__ = ["OptimMethod", "SGD", "Adam", "LBFGS", "LearningRateSchedule", "EpochStep", "Exponential", "Poly",
            "Trigger", "MaxEpoch", "MaxIteration", "MinLoss", "EveryEpoch", "SeveralIteration",
            "ValidationMethod", "Top1Accuracy", "Top5Accuracy", "Loss", "AUC", "PrAUC", "LogLoss",
-           "Precision", "Recall", "F1", "Callback",
+           "Precision", "Recall", "F1", "Callback", "EarlyStopping",
            "Optimizer", "TrainSummary", "ValidationSummary"]
