@@ -292,3 +292,26 @@ def test_risk_metrics_and_class_weights_from_python():
         x, y, batch_size=50, epochs=2, verbose=False,
         settings={"class_weight": "balanced", "validation": {"split": 0.2, "stratify": True}})
     assert summary["validation"]["AUC"] > 0.7 and summary["validation"]["Recall"] > 0.5
+
+
+def test_regression_with_mse_fits_numeric_targets_and_validates_by_loss_and_mae():
+    from shoal.nn import MSECriterion
+    rng = np.random.RandomState(3)
+    x = rng.randn(512, 4).astype(np.float32)
+    w = np.array([[1.0, -2.0], [0.5, 0.0], [0.0, 1.5], [-1.0, 0.5]], np.float32)
+    y = x @ w + 0.05 * rng.randn(512, 2).astype(np.float32)
+    shoal.manual_seed(1)
+    model = Sequential().add(Linear(4, 16)).add(ReLU()).add(Linear(16, 2))
+    opt = Optimizer(model, DataSet(x, y), criterion=MSECriterion(), end_trigger=MaxEpoch(20), batch_size=32,
+                    optim_method=SGD(lr=0.05))
+    opt.set_validation(batch_size=64, val_set=(x[:128], y[:128]))
+    opt.optimize()
+    summary = opt.summary
+    assert set(summary["validation"]) == {"Loss", "MAE"}
+    assert summary["validation"]["Loss"] < 0.05 * y.var(), summary["validation"]
+    predicted = model.predict(x[:128])
+    np.testing.assert_allclose(summary["validation"]["Loss"], ((predicted - y[:128]) ** 2).mean(), rtol=1e-4)
+    np.testing.assert_allclose(summary["validation"]["MAE"], np.abs(predicted - y[:128]).mean(), rtol=1e-4)
+    with pytest.raises(shoal.ShapeError, match=r"the training set's numeric targets have 1 value\(s\) per sample "
+                                               r"but the model gives 2 output\(s\)"):
+        Optimizer(model, DataSet(x, y[:, 0]), criterion=MSECriterion(), end_trigger=MaxEpoch(1)).optimize()
