@@ -35,7 +35,7 @@ class TrainingFailedError(ShoalError):
     """fit gave up: every one of maxAttempts training stages failed."""
 
 
-def failure_reason(error: BaseException) -> str:
+def failure_reason(error: BaseException, comm_timeout: float) -> str:
     """The line that says why a stage failed: the Python exception raised in a task when there is one."""
     text = str(error)
     found = re.findall(r"^((?:[\w.]+\.)?\w*(?:Error|Exception)): (.+)$", text, flags=re.MULTILINE)
@@ -43,6 +43,11 @@ def failure_reason(error: BaseException) -> str:
               if not kind.startswith(("org.", "java.", "py4j.", "scala."))]
     if python:
         return python[-1]
+    if "Python worker exited unexpectedly" in text:
+        # the engine ends a rank's process (no Python exception) when a collective waits too long
+        return (f"a worker's Python process exited without an exception: a rank ends itself when a collective "
+                f"waits longer than commTimeout ({comm_timeout:g} s) for a stalled or dead worker (its executor's "
+                f"stderr names the collective and the missing rank), or the process crashed")
     lost = re.search(r"ExecutorLostFailure[^\n]*", text)
     if lost:
         return lost.group(0)[:500]
@@ -243,7 +248,7 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
                     rows = staged.mapInArrow(partial(train_partition, job), OUTPUT_SCHEMA, barrier=True).collect()
                     return rows, attempt
                 except Exception as e:  # Spark reports a failed stage as Py4JJavaError or PythonException
-                    reason = failure_reason(e)
+                    reason = failure_reason(e, self.getCommTimeout())
             reasons.append(reason)
             if reason.split(":", 1)[0] in DETERMINISTIC:
                 raise TrainingFailedError(f"training failed: {reason}")
