@@ -147,6 +147,17 @@ def test_estimator_with_mse_fits_a_regression_and_transform_equals_the_python_ap
     network = load(model.save_model_file(str(tmp_path / "model.shoal")))
     expected = network.predict(np.array([r.features for r in rows], np.float32))
     np.testing.assert_allclose(predicted, expected[:, 0], rtol=1e-6)
+    # BigDL's NNEstimator with MSECriterion (shoal.compat.bigdl) is this estimator: a linear target
+    from shoal.compat.bigdl.nn.criterion import MSECriterion
+    from shoal.compat.bigdl.nn.layer import Linear, Sequential
+    from shoal.compat.bigdl.nnframes import NNEstimator
+    from shoal.compat.bigdl.optim.optimizer import SGD
+    shoal.manual_seed(2)
+    line = x[:400, :2] @ np.array([2.0, -1.0]) + 0.5
+    bigdl = NNEstimator(Sequential().add(Linear(6, 1)), MSECriterion(), [6], [1]).setMaxEpoch(30) \
+        .setOptimMethod(SGD(learningrate=0.1)).setBatchSize(16).fit(frame(spark, x[:400], line))
+    fitted = np.array([r.prediction for r in bigdl.transform(frame(spark, x[:400], line)).collect()])
+    assert np.abs(fitted - line).max() < 0.05, np.abs(fitted - line).max()
     with pytest.raises(shoal.UsageError, match=r"loss mse trains on numeric targets: use ShoalEstimator"):
         ShoalClassifier(loss="mse").fit(frame(spark, x[:10], y[:10]))
     words = spark.createDataFrame([([1.0, 2.0], "high"), ([1.0, 3.0], "low")], ["features", "label"])
