@@ -315,3 +315,14 @@ def test_regression_with_mse_fits_numeric_targets_and_validates_by_loss_and_mae(
     with pytest.raises(shoal.ShapeError, match=r"the training set's numeric targets have 1 value\(s\) per sample "
                                                r"but the model gives 2 output\(s\)"):
         Optimizer(model, DataSet(x, y[:, 0]), criterion=MSECriterion(), end_trigger=MaxEpoch(1)).optimize()
+
+
+def test_set_num_threads_sets_the_engines_compute_threads():
+    before = shoal.get_num_threads()
+    try:
+        shoal.set_num_threads(1)
+        assert shoal.get_num_threads() == 1
+        with pytest.raises(shoal.UsageError, match=r"threads must not be negative \(0: all cores\), got -1"):
+            shoal.set_num_threads(-1)
+    finally:
+        shoal.set_num_threads(before)
