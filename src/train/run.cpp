@@ -162,6 +162,11 @@ void Run::prepare() {
                                   ? "\"loss\": the training data has numeric targets: use mse (MSECriterion)"
                                   : "\"loss\": " + p.criterion->typeName() + (c.loss == "mse" ? " (mse)" : "") +
                                         " needs numeric targets, but the training data has class labels");
+  if (numericTargets)
+    for (const ValidationMethod& m : p.methods)
+      if (m.kind() != ValidationMethod::Kind::Loss && m.kind() != ValidationMethod::Kind::MAE)
+        throw ConfigError("validation.methods", "\"validation.methods\": " + m.name() +
+                                                    " needs class labels; numeric targets are validated by Loss and MAE");
   p.method = makeOptimMethod(c.optim);
   recordStart(c, command_, name, *comm_, p);
 }
