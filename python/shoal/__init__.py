@@ -63,12 +63,23 @@ def manual_seed(seed: int = 1) -> None:
     _core.manual_seed(seed)
 
 
+def set_num_threads(threads: int) -> None:
+    """Sets the compute threads of predict and evaluate (0: all cores); training takes its
+    ``threads`` setting instead (torch.set_num_threads)."""
+    _core.set_num_threads(int(threads))
+
+
+def get_num_threads() -> int:
+    """The compute threads the engine uses now (torch.get_num_threads)."""
+    return _core.num_threads()
+
+
 _core.send_lines_to_python(True)
 atexit.register(_core.shutdown)
 atexit.register(_core.send_lines_to_python, False)
 
 from shoal import data, nn, optim  # noqa: E402  (they use the names above)
 
-__all__ = ["__version__", "init", "rank", "world_size", "manual_seed", "nn", "optim", "data",
+__all__ = ["__version__", "init", "rank", "world_size", "manual_seed", "set_num_threads", "get_num_threads", "nn", "optim", "data",
            "ShoalError", "UsageError", "ConfigError", "InputError", "InputFileNotFoundError",
            "ShapeError", "OutputError", "DivergenceError"]

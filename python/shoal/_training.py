@@ -38,7 +38,7 @@ class EarlyStopping(Callback):
     training once ``monitor`` (a validation method's name, e.g. "auc" or "loss"; default the first
     validation method) has not improved for ``patience`` validations, and puts back the weights
     of its best validation. Needs validation data held out from training (``validation_data``,
-    ``set_validation``); lower is better for Loss and LogLoss, higher for the others. Give it in
+    ``set_validation``); lower is better for Loss, MAE and LogLoss, higher for the others. Give it in
     ``callbacks``; the run's checkpoints carry its state, so a resumed run stops the same way.
     """
 
@@ -65,8 +65,8 @@ def model_info(model: Any, data: DataSet) -> dict:
     out = model.output_shape
     if len(out) != 1:
         from shoal.errors import ShapeError
-        raise ShapeError(f"training takes a classifier: the model outputs per-sample shape {list(out)}, "
-                         "not one score per class")
+        raise ShapeError(f"training takes a model with one output vector per sample (class scores or regression "
+                         f"values), not per-sample shape {list(out)}")
     if model._preprocessing is None:
         model._preprocessing = default_preprocessing(data.x)
     return {"input_shape": list(model.input_shape), "classes": int(out[0]), "preprocessing": model._preprocessing}
@@ -102,8 +102,6 @@ def run_training(model: Any, train: DataSet, *, criterion: Any = None, optim_met
     info = model_info(model, train)
     classes = info["classes"]
     pre = info["preprocessing"]
-    train_handle = train.handle(classes, pre)
-    val_handle = validation.handle(classes, pre) if validation is not None else None
     method = optim_method if optim_method is not None else SGD()
     config = {"optim": method.config(), "end": end_config(end_trigger or MaxEpoch(10)), "batch": int(batch_size),
               "validate_every": every_iterations(validation_trigger or EveryEpoch(), "validation trigger"),
@@ -111,11 +109,18 @@ def run_training(model: Any, train: DataSet, *, criterion: Any = None, optim_met
     config = deep_merge(config, settings)
     crit = criterion.handle() if criterion is not None else None
     if crit is not None:
-        config.setdefault("loss", "nll" if crit.type_name == "ClassNLLCriterion" else "ce")
-    if crit is not None and crit.type_name == "MSECriterion":
-        from shoal.errors import UsageError
-        raise UsageError("training takes class labels: use ClassNLLCriterion or CrossEntropyCriterion "
-                         "(MSECriterion is for forward/backward on arrays)")
+        config.setdefault("loss", {"ClassNLLCriterion": "nll", "MSECriterion": "mse"}.get(crit.type_name, "ce"))
+    regression = config.get("loss") == "mse"  # float targets, validated by loss (MSE) and MAE by default
+    if regression:
+        config["validation"].setdefault("methods", ["loss", "mae"])
+        for name, data in (("training set", train), ("validation set", validation)):
+            width = 1 if data is None or data.y is None or data.y.ndim == 1 else int(np.prod(data.y.shape[1:]))
+            if width != classes:
+                from shoal.errors import ShapeError
+                raise ShapeError(f"the {name}'s numeric targets have {width} value(s) per sample but the model "
+                                 f"gives {classes} output(s)")
+    train_handle = train.handle(classes, pre, numeric_targets=regression)
+    val_handle = validation.handle(classes, pre, numeric_targets=regression) if validation is not None else None
     methods = method_names(validation_methods) if validation_methods else []
     if methods:  # what the run computes, as the configuration's checks and config.json see it
         config["validation"]["methods"] = [name.split("@")[0] for name in methods]

@@ -33,7 +33,8 @@ def default_preprocessing(x: np.ndarray) -> dict[str, list[float]]:
 
 
 class DataSet:
-    """Samples ``x`` ([N, ...]) and labels ``y`` ([N], or None) for training and evaluation.
+    """Samples ``x`` ([N, ...]) and labels ``y`` ([N] class indices; float targets [N] or [N, K] for
+    the mse loss; or None) for training and evaluation.
 
     Holds the arrays themselves (no copy); the engine borrows them when it trains or evaluates.
     """
@@ -54,10 +55,11 @@ class DataSet:
         """The per-sample shape: x.shape[1:]."""
         return tuple(self.x.shape[1:])
 
-    def handle(self, classes: int = 0, preprocessing: Optional[dict] = None) -> Any:
-        """The engine's view of this data set (borrowing ``x`` when it can); labels checked against ``classes``."""
+    def handle(self, classes: int = 0, preprocessing: Optional[dict] = None, numeric_targets: bool = False) -> Any:
+        """The engine's view of this data set (borrowing ``x`` when it can); labels checked against
+        ``classes``, or with ``numeric_targets`` ``y`` taken as float targets ([N] or [N, K], regression)."""
         pre = preprocessing if preprocessing is not None else default_preprocessing(self.x)
-        return _core.dataset_from_arrays(self.x, self.y, int(classes), json.dumps(pre))
+        return _core.dataset_from_arrays(self.x, self.y, int(classes), json.dumps(pre), numeric_targets)
 
 
 DataLike = Union[DataSet, tuple, list]

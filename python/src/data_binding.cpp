@@ -1,6 +1,7 @@
 // Data from Python: numpy arrays borrowed as data sets, and the IDX, CSV and configured readers giving arrays.
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +20,21 @@ namespace {
 
 // Labels as int32, checked: whole numbers in [0, classes); `y` may be any integer or float array
 // of one label per sample.
+// Numeric targets (regression) from y [N] or [N, K]: the values row by row, and K.
+std::pair<std::vector<float>, int64_t> targetsFrom(const py::array& y, int64_t samples) {
+  if (y.ndim() != 1 && y.ndim() != 2)
+    throw ShapeError("y: expected numeric targets of shape (" + std::to_string(samples) + ",) or (" +
+                     std::to_string(samples) + ", K), got an array of " + std::to_string(y.ndim()) + " dimensions");
+  if (y.shape(0) != samples)
+    throw ShapeError("y: " + std::to_string(y.shape(0)) + " targets for " + std::to_string(samples) + " samples in x");
+  const char kind = y.dtype().kind();
+  if (kind != 'i' && kind != 'u' && kind != 'f')
+    throw UsageError("y: expected numeric targets, got an array of " + std::string(py::str(y.dtype())));
+  py::array_t<float, py::array::c_style | py::array::forcecast> values(y);
+  const int64_t width = y.ndim() == 2 ? y.shape(1) : 1;
+  return {std::vector<float>(values.data(), values.data() + values.size()), width};
+}
+
 std::vector<int32_t> labelsFrom(const py::array& y, int64_t samples, int64_t classes) {
   if (y.ndim() != 1 && !(y.ndim() == 2 && y.shape(1) == 1))
     throw ShapeError("y: expected one label per sample (shape (" + std::to_string(samples) +
@@ -112,7 +128,8 @@ void bindData(py::module_& m) {
            }, "(x, y): the samples as an array over the data set's memory, and a copy of the labels.");
 
   m.def("dataset_from_arrays",
-        [](const py::array& x, const py::object& y, int64_t classes, const std::string& preprocessing) {
+        [](const py::array& x, const py::object& y, int64_t classes, const std::string& preprocessing,
+           bool numericTargets) {
           if (x.ndim() < 2)
             throw ShapeError("x: expected one row per sample (at least 2 dimensions), got shape with " +
                              std::to_string(x.ndim()) + " dimension(s)");
@@ -120,7 +137,7 @@ void bindData(py::module_& m) {
           const Shape sampleShape = toShape(extents);
           const int64_t n = x.shape(0);
           std::vector<int32_t> labels;
-          if (!y.is_none()) labels = labelsFrom(y.cast<py::array>(), n, classes);
+          if (!y.is_none() && !numericTargets) labels = labelsFrom(y.cast<py::array>(), n, classes);
           auto h = std::make_shared<DatasetHandle>();
           const bool contiguous = (x.flags() & py::array::c_style) != 0;
           const int numClasses = static_cast<int>(classes);
@@ -136,12 +153,17 @@ void bindData(py::module_& m) {
             h->data = data::Dataset::borrowFloats(sampleShape, static_cast<const float*>(c.data()), n,
                                                   std::move(labels), numClasses, keepAlive(c));
           }
+          if (!y.is_none() && numericTargets) {
+            auto [values, width] = targetsFrom(y.cast<py::array>(), n);
+            h->data.setTargets(std::move(values), width);
+          }
           h->data.setPreprocessing(data::Preprocessing::fromJson(nlohmann::json::parse(preprocessing)));
           return h;
         },
-        py::arg("x"), py::arg("y"), py::arg("classes"), py::arg("preprocessing"),
+        py::arg("x"), py::arg("y"), py::arg("classes"), py::arg("preprocessing"), py::arg("numeric_targets") = false,
         "A data set over `x` (borrowed when uint8 or float32 in C order, else converted once) and "
-        "labels `y` (None: unlabelled), with a preprocessing's JSON.");
+        "labels `y` (None: unlabelled; class indices, or with numeric_targets float targets [N] or "
+        "[N, K], copied), with a preprocessing's JSON.");
   m.def("read_idx",
         [](const std::string& images, const std::string& labels, int classes) {
           data::Dataset d;

@@ -9,6 +9,7 @@
 #include "bindings.hpp"
 #include "shoal/error.hpp"
 #include "shoal/io/model_file.hpp"
+#include "shoal/train/hardware.hpp"
 #include "shoal/train/model_setup.hpp"
 #include "shoal/train/predict.hpp"
 #include "shoal/train/run.hpp"
@@ -209,6 +210,13 @@ void lineToPythonStdout(const std::string& text) {
 void bindTraining(py::module_& m) {
   m.def("send_lines_to_python", [](bool on) { train::setLineSink(on ? lineToPythonStdout : nullptr); },
         py::arg("on"), "Engine log lines to sys.stdout (True) or to the process's stdout (False).");
+  m.def("set_num_threads",
+        [](int threads) {
+          if (threads < 0) throw UsageError("threads must not be negative (0: all cores), got " + std::to_string(threads));
+          train::useThreads(threads);
+        },
+        py::arg("threads"), "Sets the compute threads of inference and training (0: all cores).");
+  m.def("num_threads", &train::computeThreads, "The compute threads the engine uses.");
   m.def("evaluate",
         [](ModelHandle& model, DatasetHandle& data, const std::vector<std::string>& methods,
            std::shared_ptr<nn::Criterion> criterion, int64_t batch, const std::string& preprocessing) {

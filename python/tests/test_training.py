@@ -325,3 +325,45 @@ def test_early_stopping_needs_held_out_data():
         small_model().compile(optimizer=SGD(), metrics=["accuracy"]).fit(
             x, y, epochs=2, validation_data=(x, y), verbose=False,
             callbacks=[shoal.optim.EarlyStopping(2, monitor="top5")])
+
+
+def test_regression_with_mse_fits_numeric_targets_and_validates_by_loss_and_mae():
+    from shoal.nn import MSECriterion
+    rng = np.random.RandomState(3)
+    x = rng.randn(512, 4).astype(np.float32)
+    w = np.array([[1.0, -2.0], [0.5, 0.0], [0.0, 1.5], [-1.0, 0.5]], np.float32)
+    y = x @ w + 0.05 * rng.randn(512, 2).astype(np.float32)
+    shoal.manual_seed(1)
+    model = Sequential().add(Linear(4, 16)).add(ReLU()).add(Linear(16, 2))
+    opt = Optimizer(model, DataSet(x, y), criterion=MSECriterion(), end_trigger=MaxEpoch(20), batch_size=32,
+                    optim_method=SGD(lr=0.05))
+    opt.set_validation(batch_size=64, val_set=(x[:128], y[:128]))
+    opt.optimize()
+    summary = opt.summary
+    assert set(summary["validation"]) == {"Loss", "MAE"}
+    assert summary["validation"]["Loss"] < 0.05 * y.var(), summary["validation"]
+    predicted = model.predict(x[:128])
+    np.testing.assert_allclose(summary["validation"]["Loss"], ((predicted - y[:128]) ** 2).mean(), rtol=1e-4)
+    np.testing.assert_allclose(summary["validation"]["MAE"], np.abs(predicted - y[:128]).mean(), rtol=1e-4)
+    with pytest.raises(shoal.ShapeError, match=r"the training set's numeric targets have 1 value\(s\) per sample "
+                                               r"but the model gives 2 output\(s\)"):
+        Optimizer(model, DataSet(x, y[:, 0]), criterion=MSECriterion(), end_trigger=MaxEpoch(1)).optimize()
+
+
+def test_set_num_threads_sets_the_engines_compute_threads():
+    before = shoal.get_num_threads()
+    try:
+        shoal.set_num_threads(1)
+        assert shoal.get_num_threads() == 1
+        with pytest.raises(shoal.UsageError, match=r"threads must not be negative \(0: all cores\), got -1"):
+            shoal.set_num_threads(-1)
+    finally:
+        shoal.set_num_threads(before)
+
+
+def test_class_metrics_are_refused_for_numeric_targets():
+    x = np.random.RandomState(5).randn(64, 3).astype(np.float32)
+    model = Sequential().add(Linear(3, 1)).compile(optimizer=SGD(lr=0.05), loss="mse", metrics=["accuracy"])
+    with pytest.raises(shoal.ConfigError, match=r'"validation.methods": Top1Accuracy needs class labels; numeric '
+                                                r'targets are validated by Loss and MAE'):
+        model.fit(x, x.sum(axis=1), batch_size=16, epochs=1, validation_data=(x, x.sum(axis=1)), verbose=False)

@@ -1,7 +1,8 @@
-// Dataset: validation of samples and labels, and normalised batch gathering.
+// Dataset: validation of samples, labels and targets, and normalised batch gathering.
 #include "shoal/data/dataset.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <type_traits>
 
 #include "shoal/error.hpp"
@@ -132,6 +133,19 @@ Dataset Dataset::borrowFloats(Shape sampleShape, const float* features, int64_t 
   return d;
 }
 
+void Dataset::setTargets(std::vector<float> values, int64_t width) {
+  if (!labels_.empty()) throw UsageError("a data set has class labels or numeric targets, not both");
+  if (width < 1 || static_cast<int64_t>(values.size()) != size_ * width)
+    throw ShapeError("numeric targets: " + std::to_string(values.size()) + " values do not give " +
+                     std::to_string(size_) + " samples " + std::to_string(width) + " values each");
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i]))
+      throw UsageError("numeric targets: value " + std::to_string(i % width) + " of sample " +
+                       std::to_string(i / width) + " is not a finite number");
+  targets_ = std::move(values);
+  targetWidth_ = width;
+}
+
 void Dataset::setPreprocessing(Preprocessing p) {
   p.check(sampleShape_.numel());
   preprocessing_ = std::move(p);
@@ -152,7 +166,7 @@ void Dataset::gather(std::span<const int64_t> indices, Tensor& input, Tensor& ta
                        " is outside [0, " + std::to_string(size_) + ")");
   // N batch; the rest is the sample's shape, e.g. [N, 1, 28, 28] or [N, In].
   input.resize(sampleShape_.withBatch(n));
-  target.resize(Shape{n});
+  target.resize(targetWidth_ > 0 ? Shape{n, targetWidth_} : Shape{n});
   const int64_t width = sampleShape_.numel();
   auto gatherInto = [&](auto* out) {
     if (bytes_)
@@ -165,6 +179,11 @@ void Dataset::gather(std::span<const int64_t> indices, Tensor& input, Tensor& ta
   else
     gatherInto(input.data());
   float* labels = target.data();
+  if (targetWidth_ > 0) {
+    for (int64_t i = 0; i < n; ++i)
+      std::copy_n(targets_.data() + indices[i] * targetWidth_, targetWidth_, labels + i * targetWidth_);
+    return;
+  }
   if (labels_.empty()) {
     std::fill(labels, labels + n, -1.0f);
     return;
@@ -221,6 +240,10 @@ Dataset Dataset::select(std::span<const int64_t> indices) const {
     d.storage_ = std::move(owned);
   }
   if (!labels_.empty()) d.labels_ = copyRows(labels_.data(), 1);
+  if (targetWidth_ > 0) {
+    d.targets_ = copyRows(targets_.data(), targetWidth_);
+    d.targetWidth_ = targetWidth_;
+  }
   return d;
 }
 

@@ -28,7 +28,7 @@ void takeShare(std::vector<int64_t>& indices, double fraction, bool atLeastOne, 
 Holdout holdOut(const Dataset& data, double fraction, bool stratify, uint64_t seed) {
   if (!(fraction > 0 && fraction < 1))
     throw UsageError("validation split must be between 0 and 1 (exclusive), got " + std::to_string(fraction));
-  if (stratify && !data.hasLabels()) throw UsageError("a stratified split needs labelled data");
+  if (stratify && data.labels().empty()) throw UsageError("a stratified split needs class labels");
   std::mt19937_64 random(seed);
   std::vector<int64_t> held;
   if (stratify) {

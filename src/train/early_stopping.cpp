@@ -23,7 +23,7 @@ EarlyStopping::EarlyStopping(EarlyStoppingSettings settings, const std::vector<V
     if (!chosen) throw UsageError("early stopping watches " + wanted + ", which validation does not compute");
   }
   metric_ = chosen->name();
-  lowerIsBetter_ = chosen->kind() == ValidationMethod::Kind::Loss ||
+  lowerIsBetter_ = chosen->kind() == ValidationMethod::Kind::Loss || chosen->kind() == ValidationMethod::Kind::MAE ||
                    chosen->kind() == ValidationMethod::Kind::LogLoss;
 }
 

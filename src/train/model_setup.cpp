@@ -6,6 +6,7 @@
 #include "shoal/nn/cross_entropy_criterion.hpp"
 #include "shoal/nn/model_spec.hpp"
 #include "shoal/nn/module.hpp"
+#include "shoal/nn/mse_criterion.hpp"
 
 namespace shoal::train {
 
@@ -35,6 +36,7 @@ std::string outputLayerType(const nn::Module& model) {
 
 std::shared_ptr<nn::Criterion> criterionFor(const std::string& loss, const nn::Module& model,
                                             std::vector<float> classWeights) {
+  if (loss == "mse") return std::make_shared<nn::MSECriterion>(nn::Reduction::Mean);
   if (loss == "nll" || (loss == "auto" && outputLayerType(model) == "LogSoftMax"))
     return std::make_shared<nn::ClassNLLCriterion>(nn::Reduction::Mean, std::move(classWeights));
   return std::make_shared<nn::CrossEntropyCriterion>(nn::Reduction::Mean, std::move(classWeights));

@@ -164,6 +164,17 @@ void Run::prepare() {
   if (!p.criterion)
     p.criterion = criterionFor(c.loss, p.model(),
                                classWeightsFor(c.classWeight, p.data.train->labels(), p.loaded.info.classes, *comm_));
+  const bool numericTargets = p.data.train->targetWidth() > 0;
+  if (numericTargets != (p.criterion->typeName() == "MSECriterion"))
+    throw ConfigError("loss", numericTargets
+                                  ? "\"loss\": the training data has numeric targets: use mse (MSECriterion)"
+                                  : "\"loss\": " + p.criterion->typeName() + (c.loss == "mse" ? " (mse)" : "") +
+                                        " needs numeric targets, but the training data has class labels");
+  if (numericTargets)
+    for (const ValidationMethod& m : p.methods)
+      if (m.kind() != ValidationMethod::Kind::Loss && m.kind() != ValidationMethod::Kind::MAE)
+        throw ConfigError("validation.methods", "\"validation.methods\": " + m.name() +
+                                                    " needs class labels; numeric targets are validated by Loss and MAE");
   p.method = makeOptimMethod(c.optim);
   recordStart(c, command_, name, *comm_, p);
 }

@@ -52,8 +52,9 @@ void RunConfig::check() const {
   expectNotNegative("stats_every", static_cast<double>(statsEvery));
   expectNotNegative("data.train_limit", static_cast<double>(data.trainLimit));
   expectNotNegative("data.test_limit", static_cast<double>(data.testLimit));
-  expectOneOf("loss", loss, {"auto", "nll", "ce"});
-  expectOneOf("precision", precision, {"fp32", "bf16", "auto"});
+  expectOneOf("loss", loss, {"auto", "nll", "ce", "mse"});
+  if (loss == "mse" && classWeight != "none")
+    throw ConfigError("class_weight", "\"class_weight\" weights classes: \"loss\" mse has numeric targets, not classes");
   checkClassWeightSpec(classWeight);
   for (const std::string& name : validation.methods) {
     try {
@@ -62,6 +63,13 @@ void RunConfig::check() const {
       throw ConfigError("validation.methods", "\"validation.methods\": " + std::string(e.what()));
     }
   }
+  if (loss == "mse")
+    for (const std::string& name : validation.methods)
+      if (const auto kind = validationMethodNamed(name).kind();
+          kind != ValidationMethod::Kind::Loss && kind != ValidationMethod::Kind::MAE)
+        throw ConfigError("validation.methods", "\"validation.methods\": '" + name + "' needs class labels; with "
+                                                "\"loss\" mse give loss and/or mae");
+  expectOneOf("precision", precision, {"fp32", "bf16", "auto"});
   if (!(validation.threshold >= 0 && validation.threshold <= 1))
     throw ConfigError("validation.threshold", "\"validation.threshold\" must be in [0, 1]");
   expectNotNegative("validation.batch", static_cast<double>(validation.batch));
@@ -89,6 +97,10 @@ void RunConfig::check() const {
       throw ConfigError("validation.early_stop_metric", "\"validation.early_stop_metric\" " + wanted +
                                                             " is not among \"validation.methods\"");
   }
+  if (dist.shard == "local" && !data.trainCsv.empty() && (model.name == "tabular" || data.table))
+    throw ConfigError("dist.shard", "\"dist.shard\" local keeps the training set each rank is given whole, but a "
+                                    "table (\"data.train_csv\" read as a table) is split among the ranks by byte "
+                                    "range: leave \"dist.shard\" out (each rank reads its own part of the file)");
   expectOneOf("data.preprocessing", data.preprocessing, {"none", "scale", "standardize"});
   if (data.preprocessing != "none" && data.trainCsv.empty())
     throw ConfigError("data.preprocessing",

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <map>
 
 #include "shoal/data/in_order_batches.hpp"
@@ -30,6 +31,18 @@ double topKHits(const Tensor& output, const Tensor& target, int64_t k) {
   return hits;
 }
 
+// Sum over rows of the mean absolute difference between a row's outputs and its numeric targets.
+// output, target: [N, K] (target [N] when K is 1).
+double absoluteErrors(const Tensor& output, const Tensor& target) {
+  if (output.numel() != target.numel())
+    throw ShapeError("MAE: expected numeric targets shaped like the output " + output.shape().str() + ", got " +
+                     target.shape().str() + " (class labels have no absolute error)");
+  const int64_t width = output.numel() / std::max<int64_t>(output.dim(0), 1);
+  double sum = 0;
+  for (int64_t i = 0; i < output.numel(); ++i) sum += std::abs(static_cast<double>(output[i]) - target[i]);
+  return sum / static_cast<double>(std::max<int64_t>(width, 1));
+}
+
 // One class against the rest: AUC, PR AUC, or precision/recall/F1 from the confusion matrix.
 double forClass(Kind kind, const ScoreTable& scores, const metrics::ConfusionMatrix& confusion, int64_t cls) {
   switch (kind) {
@@ -54,6 +67,7 @@ std::string ValidationMethod::name() const {
     case Kind::Top1Accuracy: return "Top1Accuracy";
     case Kind::Top5Accuracy: return "Top5Accuracy";
     case Kind::Loss: return "Loss";
+    case Kind::MAE: return "MAE";
     case Kind::AUC: return "AUC";
     case Kind::PrAUC: return "PR_AUC";
     case Kind::LogLoss: return "LogLoss";
@@ -65,7 +79,7 @@ std::string ValidationMethod::name() const {
 }
 
 bool ValidationMethod::needsScores() const {
-  return kind_ != Kind::Top1Accuracy && kind_ != Kind::Top5Accuracy && kind_ != Kind::Loss;
+  return kind_ != Kind::Top1Accuracy && kind_ != Kind::Top5Accuracy && kind_ != Kind::Loss && kind_ != Kind::MAE;
 }
 
 void ValidationMethod::accumulate(const Tensor& output, const Tensor& target,
@@ -79,6 +93,7 @@ void ValidationMethod::accumulate(const Tensor& output, const Tensor& target,
       sum += criterion.reduction() == nn::Reduction::Mean ? loss * n : loss;
       break;
     }
+    case Kind::MAE: sum += absoluteErrors(output, target); break;
     default: break;  // computed from the scores at the end
   }
   count += n;
@@ -97,13 +112,14 @@ double ValidationMethod::fromScores(const ScoreTable& scores, std::vector<double
 }
 
 const char* validationMethodNames() {
-  return "top1, top5, loss, auc, pr_auc, logloss, precision, recall, f1";
+  return "top1, top5, loss, mae, auc, pr_auc, logloss, precision, recall, f1";
 }
 
 ValidationMethod validationMethodNamed(const std::string& name, double threshold) {
   static const std::map<std::string, Kind> kinds{
       {"top1", Kind::Top1Accuracy}, {"top1accuracy", Kind::Top1Accuracy}, {"accuracy", Kind::Top1Accuracy},
       {"top5", Kind::Top5Accuracy}, {"top5accuracy", Kind::Top5Accuracy}, {"loss", Kind::Loss},
+      {"mae", Kind::MAE},           {"mean_absolute_error", Kind::MAE},
       {"auc", Kind::AUC},           {"roc_auc", Kind::AUC},               {"pr_auc", Kind::PrAUC},
       {"logloss", Kind::LogLoss},   {"log_loss", Kind::LogLoss},          {"precision", Kind::Precision},
       {"recall", Kind::Recall},     {"f1", Kind::F1}};

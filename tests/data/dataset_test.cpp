@@ -1,7 +1,9 @@
-// Dataset: size and label validation, normalised gathering, head copies, borrowed samples, no reallocation.
+// Dataset: size and label validation, numeric targets, normalised gathering, head copies, borrowed samples, no reallocation.
 #include "shoal/data/dataset.hpp"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "shoal/error.hpp"
 
@@ -194,4 +196,35 @@ TEST(Dataset, BorrowedBytesCheckCountsAndLabels) {
   EXPECT_EQ(d.sampleMemory(), pixels.data());
   EXPECT_THROW(Dataset::borrowBytes(Shape{1, 2, 2}, pixels.data(), 2, {0, 2}, 2, keep), Error);
   EXPECT_THROW(Dataset::borrowBytes(Shape{1, 2, 2}, pixels.data(), 2, {0}, 2, keep), Error);
+}
+
+TEST(Dataset, NumericTargetsAreGatheredAndSelectedRowByRow) {
+  Dataset d = floatSet({});
+  d.setTargets({0.5f, -1, 1.5f, -2, 2.5f, -3}, 2);
+  EXPECT_TRUE(d.hasLabels());
+  EXPECT_TRUE(d.labels().empty());
+  EXPECT_EQ(d.targetWidth(), 2);
+  Tensor input, target;
+  std::vector<int64_t> indices{2, 0};
+  d.gather(indices, input, target);
+  EXPECT_EQ(target.shape(), (Shape{2, 2}));
+  EXPECT_EQ(target.toVector(), (std::vector<float>{2.5f, -3, 0.5f, -1}));
+  Dataset picked = d.select(std::vector<int64_t>{1});
+  EXPECT_EQ(picked.targetWidth(), 2);
+  std::vector<int64_t> first{0};
+  picked.gather(first, input, target);
+  EXPECT_EQ(target.toVector(), (std::vector<float>{1.5f, -2}));
+}
+
+TEST(Dataset, NumericTargetsAreCheckedAndNotMixedWithLabels) {
+  Dataset unlabelled = floatSet({});
+  EXPECT_THROW(unlabelled.setTargets({1, 2}, 1), shoal::ShapeError);  // 3 samples need 3 values
+  try {
+    unlabelled.setTargets({1, std::nanf(""), 3}, 1);
+    FAIL() << "no error";
+  } catch (const shoal::UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), "numeric targets: value 0 of sample 1 is not a finite number");
+  }
+  Dataset labelled = floatSet();
+  EXPECT_THROW(labelled.setTargets({1, 2, 3}, 1), shoal::UsageError);
 }

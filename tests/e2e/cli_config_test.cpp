@@ -105,3 +105,16 @@ TEST_F(ConfigRuns, ABadConfigFileNamesTheKey) {
   EXPECT_EQ(r.exitCode, 2);
   EXPECT_NE(r.err.find("unknown key \"optim.lr_rate\""), std::string::npos) << r.err;
 }
+
+TEST_F(ConfigRuns, ATableWithLocalShardsAndMseOnClassLabelsAreRefusedByKey) {
+  auto r = runCli("train --train-csv " + dir_ + "/train.csv --table --shard local --iterations 1 --quiet");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("--shard local keeps the training set each rank is given whole, but a table"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--shard"), std::string::npos) << r.err;
+  writeText(dir_ + "/mse.json", R"({"loss": "mse", "validation": {"methods": ["loss"]}})");
+  r = runCli("train --config " + dir_ + "/mse.json --train-csv " + dir_ + "/train.csv --iterations 1 --quiet");
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("MSECriterion (mse) needs numeric targets, but the training data has class labels"),
+            std::string::npos) << r.err;
+}

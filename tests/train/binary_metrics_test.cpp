@@ -163,5 +163,19 @@ TEST(ValidationMethods, NamesAndAliases) {
   EXPECT_THROW(F1(1.5), UsageError);
 }
 
+TEST(ValidationMethods, MaeIsTheMeanAbsoluteErrorOverAllOutputs) {
+  EXPECT_EQ(validationMethodNamed("mae").name(), "MAE");
+  nn::ClassNLLCriterion unused;  // MAE reads no criterion
+  double sum = 0, count = 0;
+  // |0.5-1| + |2-2| = 0.5 and |-1-1| + |3-0| = 5 over 2 outputs each: row means 0.25 and 2.5
+  MAE().accumulate(Tensor::fromVector({2, 2}, {0.5f, 2, -1, 3}), Tensor::fromVector({2, 2}, {1, 2, 1, 0}), unused,
+                   sum, count);
+  EXPECT_DOUBLE_EQ(sum, 2.75);
+  EXPECT_EQ(count, 2);
+  EXPECT_THROW(MAE().accumulate(Tensor::fromVector({2, 2}, {0, 0, 0, 0}), Tensor::fromVector({2}, {1, 0}), unused,
+                                sum, count),
+               ShapeError);
+}
+
 }  // namespace
 }  // namespace shoal::train

@@ -79,8 +79,10 @@ TEST(EarlyStopping, StopsAfterPatienceValidationsWithoutAStrictImprovement) {
   EXPECT_EQ(stopsAfter({train::AUC()}, "AUC", {0.5, 0.6, 0.55, 0.6, 0.61, 0.60, 0.59, 0.58}, 3, best, epoch), 7);
   EXPECT_EQ(best, 0.61);
   EXPECT_EQ(epoch, 5);
-  // Loss: lower is better.
+  // Loss and MAE: lower is better.
   EXPECT_EQ(stopsAfter({train::Loss()}, "Loss", {1.0, 0.9, 0.95, 0.97}, 2, best, epoch), 3);
+  EXPECT_EQ(best, 0.9);
+  EXPECT_EQ(stopsAfter({train::MAE()}, "MAE", {1.0, 0.9, 0.95}, 1, best, epoch), 2);
   EXPECT_EQ(best, 0.9);
   EXPECT_EQ(stopsAfter({train::Loss()}, "Loss", {1.0, 0.9, 0.8, 0.7}, 1, best, epoch), -1);
   EXPECT_EQ(best, 0.7);

@@ -1,4 +1,4 @@
-// RunConfig's JSON form: defaults, a round trip, and errors that name the key path.
+// RunConfig's JSON form and checks: defaults, a round trip, and errors that name the key path.
 #include <gtest/gtest.h>
 
 #include "shoal/error.hpp"
@@ -155,4 +155,51 @@ TEST(RunConfig, CheckNamesTheKeyOfAnInvalidValueOrCombination) {
     EXPECT_EQ(e.key(), "validation.split");
   }
   EXPECT_NO_THROW(RunConfig().check());
+}
+
+namespace {
+
+// The key a failing check() names ("" when the configuration passes).
+std::string failingKey(const RunConfig& c) {
+  try {
+    c.check();
+  } catch (const shoal::ConfigError& e) {
+    return e.key();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(RunConfig, MseTakesNoClassWeightsAndOnlyLossOrMaeValidation) {
+  RunConfig c;
+  c.loss = "mse";
+  EXPECT_EQ(failingKey(c), "validation.methods");  // the default top1 needs class labels
+  c.validation.methods = {"loss", "mae"};
+  EXPECT_EQ(failingKey(c), "");
+  c.classWeight = "balanced";
+  EXPECT_EQ(failingKey(c), "class_weight");
+  c.classWeight = "none";
+  c.loss = "l1";
+  EXPECT_EQ(failingKey(c), "loss");
+}
+
+TEST(RunConfig, RefusesLocalShardsOfATable) {
+  RunConfig c;
+  c.data.trainCsv = "rows.csv";
+  c.model.name = "tabular";
+  c.dist.shard = "local";
+  try {
+    c.check();
+    FAIL() << "no error";
+  } catch (const shoal::ConfigError& e) {
+    EXPECT_EQ(e.key(), "dist.shard");
+    EXPECT_NE(std::string(e.what()).find("split among the ranks by byte range"), std::string::npos) << e.what();
+  }
+  c.model.name = "mlp";  // a CSV read whole (no table): each rank's file is its own
+  EXPECT_EQ(failingKey(c), "");
+  c.data.table = true;
+  EXPECT_EQ(failingKey(c), "dist.shard");
+  c.dist.shard = "contiguous";
+  EXPECT_EQ(failingKey(c), "");
 }

@@ -23,7 +23,8 @@ void addDistOptions(CLI::App& app, train::DistConfig& o) {
                  "How ranks split the data: contiguous blocks, strided (rank r takes every "
                  "size-th sample from r), or local (every rank trains on all the training data "
                  "it was given, as Spark's tasks do with their partitions; validation and test sets "
-                 "are split in contiguous blocks)")
+                 "are split in contiguous blocks; refused for a table, which the ranks split by "
+                 "byte range)")
       ->check(CLI::IsMember({"contiguous", "strided", "local"}))
       ->capture_default_str();
   app.add_option("--comm-timeout", o.commTimeout,

@@ -84,7 +84,7 @@ void addFlags(CLI::App& sub, train::RunConfig& c) {
                  "(needs --validation-split: it never chooses on the test set)");
   sub.add_option("--early-stop-metric", c.validation.earlyStopMetric,
                  "The validation method early stopping watches (default: the first of --val-methods); "
-                 "loss and logloss are lower-better, the others higher-better");
+                 "loss, mae and logloss are lower-better, the others higher-better");
   sub.add_option("--threads", c.threads, "Compute threads (default: the cores this process may use (its CPU affinity), shared out among the ranks on this machine)")
       ->check(CLI::PositiveNumber);
   sub.add_flag("--quiet", c.output.quiet, "Only errors on the terminal (files are still written)");

@@ -1,4 +1,4 @@
-// Dataset: labelled samples held in memory (uint8 images or float features), batched on demand.
+// Dataset: samples held in memory (uint8 images or float features) with class labels or numeric targets, batched on demand.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -31,9 +31,16 @@ class Dataset {
   int64_t size() const { return size_; }
   const Shape& sampleShape() const { return sampleShape_; }
   int numClasses() const { return numClasses_; }
-  // False for unlabelled data (CSV read with --no-label); labels() is then empty.
-  bool hasLabels() const { return !labels_.empty(); }
+  // False for unlabelled data (CSV read with --no-label): neither class labels nor targets.
+  bool hasLabels() const { return !labels_.empty() || targetWidth_ > 0; }
+  // Class labels; empty for unlabelled data and for data with numeric targets.
   const std::vector<int32_t>& labels() const { return labels_; }
+  // Numeric targets instead of class labels (regression): `values` holds size() * width finite
+  // floats, row by row. Only for a data set made without labels; UsageError naming the first
+  // value that is not finite, ShapeError when the count does not fit.
+  void setTargets(std::vector<float> values, int64_t width);
+  // Values per sample's target; 0 for class labels or unlabelled data.
+  int64_t targetWidth() const { return targetWidth_; }
   const Preprocessing& preprocessing() const { return preprocessing_; }
   // Samples per block for a local shuffle (data::EpochOrder's block shuffle) of samples streamed
   // from a mapped file; 0: shuffle the whole set.
@@ -51,8 +58,8 @@ class Dataset {
 
   // Writes the samples at `indices`, normalised, into `input` ([n, sampleShape...], f32 or
   // bf16 as `input` holds: images go from bytes to bf16 in this one pass) and their labels
-  // into `target` ([n], as floats). Both are resized in place: no allocation once they
-  // have held a batch this large.
+  // into `target` ([n], as floats; [n, targetWidth] for numeric targets). Both are resized in
+  // place: no allocation once they have held a batch this large.
   void gather(std::span<const int64_t> indices, Tensor& input, Tensor& target) const;
   // Copies of a data set share its (immutable) samples. The first `count` samples (all when
   // count >= size), sharing nothing with this one.
@@ -79,6 +86,8 @@ class Dataset {
   const uint8_t* bytes_ = nullptr;
   const float* floats_ = nullptr;
   std::vector<int32_t> labels_;
+  std::vector<float> targets_;  // size_ * targetWidth_ numeric targets, row by row
+  int64_t targetWidth_ = 0;
   Preprocessing preprocessing_;
   int64_t shuffleBlock_ = 0;
 };

@@ -18,8 +18,8 @@ struct EarlyStoppingSettings {
 };
 
 // Keras's EarlyStopping with restore_best_weights, XGBoost's early_stopping_rounds. After every
-// validation, observe() compares the metric with the best value so far (lower is better for Loss
-// and LogLoss, higher for the others; a strict improvement counts) and keeps a copy of the
+// validation, observe() compares the metric with the best value so far (lower is better for Loss,
+// MAE and LogLoss, higher for the others; a strict improvement counts) and keeps a copy of the
 // model's flat parameters and state buffers (batch normalisation's statistics) when it improved.
 // Every rank sees the same validation results, so every rank decides the same.
 class EarlyStopping {

@@ -16,7 +16,8 @@ namespace shoal::train {
 io::LoadedModel buildNamedModel(const std::string& name, const Shape& inputShape, int64_t classes,
                                 const nn::ZooOptions& zoo);
 // The criterion for `loss` ("nll", "ce" or "auto": ClassNLL when the model ends in LogSoftMax,
-// CrossEntropy on raw scores otherwise), weighting each class by `classWeights` (none: all 1).
+// CrossEntropy on raw scores otherwise), weighting each class by `classWeights` (none: all 1);
+// "mse": MSECriterion on numeric targets.
 std::shared_ptr<nn::Criterion> criterionFor(const std::string& loss, const nn::Module& model,
                                             std::vector<float> classWeights = {});
 // The type of the model's last layer ("LogSoftMax", "SoftMax", "Linear", ...).

@@ -102,7 +102,7 @@ struct CheckpointConfig {
 
 // What validation and the test compute, and which share of the training set validation holds out.
 struct ValidationConfig {
-  // Method names (validationMethodNamed): top1, top5, loss, auc, pr_auc, logloss, precision,
+  // Method names (validationMethodNamed): top1, top5, loss, mae, auc, pr_auc, logloss, precision,
   // recall, f1.
   std::vector<std::string> methods{"top1", "loss"};
   double threshold = 0.5;  // precision, recall, F1 and the confusion matrix: P(class 1) >= threshold
@@ -125,7 +125,9 @@ struct OutputConfig {
 struct RunConfig {
   ModelConfig model;
   DataConfig data;
-  std::string loss = "auto";  // nll, ce, auto (nll when the model ends in LogSoftMax)
+  // nll, ce, auto (nll when the model ends in LogSoftMax) on class labels; mse on numeric targets
+  // (data sets given from Python or Spark with float targets).
+  std::string loss = "auto";
   // Per-class weights of the loss: "none", "balanced" (n_samples / (classes * n_class), from the
   // training set) or one weight per class, "w0,w1,...".
   std::string classWeight = "none";

@@ -30,6 +30,12 @@ class Loss(ValidationMethod):
     name = "Loss"
 
 
+class MAE(ValidationMethod):
+    """The mean absolute error of numeric targets over all outputs (regression, loss mse)."""
+
+    name = "MAE"
+
+
 class AUC(ValidationMethod):
     """Area under the ROC curve of P(class 1) (scikit-learn's roc_auc_score); with more than two
     classes the mean over classes of one class against the rest."""

@@ -1,7 +1,7 @@
 """Arrow record batches (a Spark partition) to the engine's arrays: one copy into one contiguous buffer.
 
 The stage hands every task two columns (see columns.py): ``x``, a list of float32 (fixed length per
-row), and ``y``, an int32 label (absent in transform). Values are copied straight from the Arrow
+row), and ``y``, an int32 label or a list of float32 numeric targets (absent in transform). Values are copied straight from the Arrow
 buffers into a float32 [rows, features] array; no Python object is made per row.
 """
 
@@ -37,20 +37,26 @@ def feature_values(column: pa.Array, width: int, what: str) -> np.ndarray:
 
 
 def hand_over(batches: Iterable[pa.RecordBatch], width: int, with_labels: bool,
-              what: str = "partition", timing: Optional[dict] = None) -> tuple[np.ndarray, Optional[np.ndarray]]:
-    """All rows of ``batches`` as x float32 [rows, width] (one copy) and y int32 [rows] (or None).
-    ``timing`` receives the seconds spent receiving the batches and copying them."""
+              what: str = "partition", timing: Optional[dict] = None,
+              target_width: int = 0) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    """All rows of ``batches`` as x float32 [rows, width] (one copy) and y int32 [rows] (or None;
+    with ``target_width`` numeric targets, float32 [rows, target_width]). ``timing`` receives the
+    seconds spent receiving the batches and copying them."""
     started = time.perf_counter()
     kept = list(batches)
     received = time.perf_counter()
     rows = sum(b.num_rows for b in kept)
     x = np.empty((rows, width), np.float32)
-    y = np.empty(rows, np.int32) if with_labels else None
+    y = None
+    if with_labels:
+        y = np.empty((rows, target_width), np.float32) if target_width else np.empty(rows, np.int32)
     at = 0
     for b in kept:
         n = b.num_rows
         x[at:at + n] = feature_values(b.column(FEATURES), width, what)
-        if y is not None:
+        if y is not None and target_width:
+            y[at:at + n] = feature_values(b.column(LABEL), target_width, f"{what} targets")
+        elif y is not None:
             labels = b.column(LABEL)
             if labels.null_count:
                 raise InputError(f"{what}: {labels.null_count} rows have no label (null)")

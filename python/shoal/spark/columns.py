@@ -1,5 +1,6 @@
 """The driver's view of a DataFrame's features and labels: the Spark expressions that turn them into
-the two columns the executors read (x: array<float>, y: int), and the checks made before training."""
+the two columns the executors read (x: array<float>; y: an int class, or array<float> numeric targets
+for regression), and the checks made before training."""
 
 from __future__ import annotations
 
@@ -52,32 +53,53 @@ def label_column(df: DataFrame, label_col: str) -> Column:
     return F.col(label_col)
 
 
+def target_column(df: DataFrame, label_col: str) -> Column:
+    """Numeric targets (regression) as an array<float> column: from a number, a Vector or an array of numbers."""
+    kind = _field(df, label_col, "labelCol").dataType
+    if isinstance(kind, NUMERIC):
+        return F.array(F.col(label_col).cast("float"))
+    if isinstance(kind, VectorUDT):
+        return vector_to_array(F.col(label_col), dtype="float32")
+    if isinstance(kind, T.ArrayType) and isinstance(kind.elementType, NUMERIC):
+        return F.col(label_col).cast("array<float>")
+    raise InputError(f"labelCol {label_col!r} is {kind.simpleString()}: loss mse takes numeric targets "
+                     "(a number, a Vector or an array of numbers per row)")
+
+
 @dataclass
 class DataShape:
     rows: int
     width: int          # features per row
-    classes: int = 0    # highest label + 1 (0 without labels)
+    classes: int = 0    # highest label + 1 (0 without labels or with numeric targets)
+    targets: int = 0    # values per row's numeric target (regression; 0 for class labels)
 
 
 def stage_input(df: DataFrame, features_col: str, features_cols: list[str],
-                label_col: Optional[str], label_base: int = 0) -> DataFrame:
+                label_col: Optional[str], label_base: int = 0, regression: bool = False) -> DataFrame:
     """The two columns the executors read: x (array<float>) and, with a label column, y (int class
-    index from 0)."""
+    index from 0, or with ``regression`` the numeric targets as array<float>)."""
     cols = [features_column(df, features_col, features_cols).alias(FEATURES)]
-    if label_col is not None:
+    if label_col is not None and regression:
+        cols.append(target_column(df, label_col).alias(LABEL))
+    elif label_col is not None:
         cols.append((label_column(df, label_col) - label_base).cast("int").alias(LABEL))
     return df.select(*cols)
 
 
 def check_data(df: DataFrame, features_col: str, features_cols: list[str], label_col: Optional[str],
-               what: str = "the training DataFrame", label_base: int = 0) -> DataShape:
+               what: str = "the training DataFrame", label_base: int = 0, regression: bool = False) -> DataShape:
     """One pass over ``df``: rows, the feature count (the same in every row), and the labels (whole
-    numbers from ``label_base``, no nulls). InputError naming the column otherwise."""
+    numbers from ``label_base``, no nulls; with ``regression`` numeric targets of one length, no
+    nulls). InputError naming the column otherwise."""
     x = features_column(df, features_col, features_cols)
     shown = ", ".join(features_cols) if features_cols else repr(features_col)
     aggregates = [F.count(F.lit(1)).alias("rows"), F.min(F.size(x)).alias("shortest"),
                   F.max(F.size(x)).alias("longest"), F.sum(F.when(x.isNull(), 1).otherwise(0)).alias("null_x")]
-    if label_col is not None:
+    if label_col is not None and regression:
+        t = target_column(df, label_col)
+        aggregates += [F.sum(F.when(t.isNull() | F.col(label_col).isNull(), 1).otherwise(0)).alias("null_y"),
+                       F.min(F.size(t)).alias("fewest"), F.max(F.size(t)).alias("most")]
+    elif label_col is not None:
         y = label_column(df, label_col)
         aggregates += [F.min(y).alias("low"), F.max(y).alias("high"),
                        F.sum(F.when(y.isNull(), 1).otherwise(0)).alias("null_y"),
@@ -91,7 +113,14 @@ def check_data(df: DataFrame, features_col: str, features_cols: list[str], label
         raise InputError(f"{what}: the features column {shown} varies in length, from {r['shortest']} to "
                          f"{r['longest']} values per row; every row needs the same number")
     shape = DataShape(rows=int(r["rows"]), width=int(r["longest"]))
-    if label_col is not None:
+    if label_col is not None and regression:
+        if r["null_y"]:
+            raise InputError(f"{what}: {r['null_y']} rows have no target (null) in {label_col!r}")
+        if r["fewest"] != r["most"] or r["most"] < 1:
+            raise InputError(f"{what}: the targets in {label_col!r} vary in length, from {r['fewest']} to "
+                             f"{r['most']} values per row; every row needs the same number")
+        shape.targets = int(r["most"])
+    elif label_col is not None:
         if r["null_y"]:
             raise InputError(f"{what}: {r['null_y']} rows have no label (null) in {label_col!r}")
         if r["fractional"] or r["low"] < label_base:

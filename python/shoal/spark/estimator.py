@@ -35,7 +35,7 @@ class TrainingFailedError(ShoalError):
     """fit gave up: every one of maxAttempts training stages failed."""
 
 
-def failure_reason(error: BaseException) -> str:
+def failure_reason(error: BaseException, comm_timeout: float) -> str:
     """The line that says why a stage failed: the Python exception raised in a task when there is one."""
     text = str(error)
     found = re.findall(r"^((?:[\w.]+\.)?\w*(?:Error|Exception)): (.+)$", text, flags=re.MULTILINE)
@@ -43,6 +43,11 @@ def failure_reason(error: BaseException) -> str:
               if not kind.startswith(("org.", "java.", "py4j.", "scala."))]
     if python:
         return python[-1]
+    if "Python worker exited unexpectedly" in text:
+        # the engine ends a rank's process (no Python exception) when a collective waits too long
+        return (f"a worker's Python process exited without an exception: a rank ends itself when a collective "
+                f"waits longer than commTimeout ({comm_timeout:g} s) for a stalled or dead worker (its executor's "
+                f"stderr names the collective and the missing rank), or the process crashed")
     lost = re.search(r"ExecutorLostFailure[^\n]*", text)
     if lost:
         return lost.group(0)[:500]
@@ -57,17 +62,20 @@ def has_checkpoint(directory: str) -> bool:
 
 @param_setters
 class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultParamsWritable):
-    """Trains a shoal network on a DataFrame's features and class labels on ``numWorkers`` Spark tasks.
+    """Trains a shoal network on a DataFrame's features and labels on ``numWorkers`` Spark tasks.
 
     ``model``: a zoo name ("mlp" with ``hidden``, "lenet5", "resnet"), a JSON specification (text),
     or a ``shoal.nn`` model (its current weights are the start). Features: ``featuresCol`` (a Vector
     or an array of numbers) or ``featuresCols`` (numeric columns), reshaped to ``featureSize``.
-    Labels: ``labelCol``, whole numbers from 0 (index strings with StringIndexer first).
+    Labels: ``labelCol``, whole numbers from 0 (index strings with StringIndexer first); with
+    ``loss="mse"`` (regression) numeric targets instead: a number, a Vector or an array of numbers
+    per row, the model giving one output per target value (a zoo model's final LogSoftMax is left out).
     ``validationDf`` (keyword or setValidationDf) is evaluated at every epoch's end; it is collected
     on the driver and sent to every worker, each evaluating its share.
 
-    The estimator adds the model's raw outputs as an array column ``predictionCol``; ShoalClassifier
-    adds the class and the probabilities instead.
+    The estimator's model adds the model's raw outputs as an array column ``predictionCol`` (with
+    ``loss="mse"``: the predicted value, a double, or an array of them for targets of several
+    values; no probability column); ShoalClassifier's adds the class and the probabilities instead.
     """
 
     def __init__(self, *, model: Any = "mlp", validationDf: Optional[DataFrame] = None, **params: Any) -> None:
@@ -99,11 +107,17 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
         return self._validation_df
 
     # --- the driver's part of fit
+    def _regression(self) -> bool:
+        return self.getLoss() == "mse"
+
     def _start_model_bytes(self, feature_size: list[int], classes: int) -> bytes:
+        """The start model's file; ``classes``: its outputs (class count, or target values for regression)."""
         import shoal
         from shoal.nn import from_json, zoo
         shoal.manual_seed(self.getSeed())
         name = self.getModel()
+        if self._regression() and name in ZOO and self._start_model is None:
+            name = json.dumps(_without_final_softmax(name, feature_size, classes, self.getHidden()))
         if self._start_model is not None:
             model = self._start_model if self._start_model.built else self._start_model.build(feature_size)
         elif name == "mlp":
@@ -136,15 +150,17 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
         vdf = self._validation_df
         features_cols = self.getFeaturesCols()
         base = self.getLabelBase()
-        check_data(vdf, self.getFeaturesCol(), features_cols, self.getLabelCol(), "validationDf", base)
-        table = stage_input(vdf, self.getFeaturesCol(), features_cols, self.getLabelCol(), base).toArrow()
-        x, y = hand_over(table.to_batches(), width, with_labels=True, what="validationDf")
+        regression = self._regression()
+        shape = check_data(vdf, self.getFeaturesCol(), features_cols, self.getLabelCol(), "validationDf", base,
+                           regression=regression)
+        table = stage_input(vdf, self.getFeaturesCol(), features_cols, self.getLabelCol(), base, regression).toArrow()
+        x, y = hand_over(table.to_batches(), width, with_labels=True, what="validationDf", target_width=shape.targets)
         return sc.broadcast((x.reshape(len(x), *feature_size), y))
 
     def _check_params(self) -> None:
         """UsageError naming the Param whose value cannot work, before anything starts."""
         choices = {"optimMethod": ("sgd", "adam", "lbfgs"), "strategy": ("allreduce", "average", "lbfgs"),
-                   "loss": ("auto", "nll", "ce")}
+                   "loss": ("auto", "nll", "ce", "mse")}
         for name, allowed in choices.items():
             value = self.getOrDefault(name)
             if value not in allowed:
@@ -164,7 +180,10 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
         cluster.refuse_dynamic_allocation(sc)
         cluster.require_task_slots(sc, workers)
         features_col, features_cols, label_col = self.getFeaturesCol(), self.getFeaturesCols(), self.getLabelCol()
-        shape = check_data(df, features_col, features_cols, label_col, label_base=self.getLabelBase())
+        regression = self._regression()
+        shape = check_data(df, features_col, features_cols, label_col, label_base=self.getLabelBase(),
+                           regression=regression)
+        outputs = shape.targets if regression else shape.classes
         if shape.rows < workers:
             raise UsageError(f"numWorkers={workers} but the DataFrame has {shape.rows} rows: every worker needs rows")
         feature_size = self.getFeatureSize() or [shape.width]
@@ -172,11 +191,11 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
             raise UsageError(f"featureSize {feature_size} holds {int(np.prod(feature_size))} values but the rows "
                              f"have {shape.width} features")
         phases["checks"] = time.perf_counter() - start
-        model_file = sc.broadcast(self._start_model_bytes(feature_size, shape.classes))
+        model_file = sc.broadcast(self._start_model_bytes(feature_size, outputs))
         phases["start_model"] = time.perf_counter() - start - sum(phases.values())
         validation = self._validation(sc, shape.width, feature_size)
         phases["validation_set"] = time.perf_counter() - start - sum(phases.values())
-        staged = stage_input(df, features_col, features_cols, label_col, self.getLabelBase())
+        staged = stage_input(df, features_col, features_cols, label_col, self.getLabelBase(), regression)
         if staged.rdd.getNumPartitions() != workers:
             staged = staged.repartition(workers)
         settings = self._settings()
@@ -188,7 +207,7 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
         rows, attempts = self._run_stage(sc, staged, workers, settings, checkpoints, host, TrainingJob(
             workers=workers, width=shape.width, feature_size=feature_size, epochs=self.getEpochs(),
             batch_size=self.getBatchSize(), seed=self.getSeed(), settings=settings, model_file=model_file,
-            validation=validation, comm_timeout=self.getCommTimeout()))
+            validation=validation, comm_timeout=self.getCommTimeout(), target_width=shape.targets))
         phases["training_stage"] = time.perf_counter() - start - sum(phases.values())
         files: dict[str, list[tuple[int, bytes]]] = {}
         figures = []
@@ -229,7 +248,7 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
                     rows = staged.mapInArrow(partial(train_partition, job), OUTPUT_SCHEMA, barrier=True).collect()
                     return rows, attempt
                 except Exception as e:  # Spark reports a failed stage as Py4JJavaError or PythonException
-                    reason = failure_reason(e)
+                    reason = failure_reason(e, self.getCommTimeout())
             reasons.append(reason)
             if reason.split(":", 1)[0] in DETERMINISTIC:
                 raise TrainingFailedError(f"training failed: {reason}")
@@ -241,13 +260,32 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
                                   f"last failure: {reasons[-1]}")
 
     def _make_model(self, model_bytes: bytes) -> ShoalModel:
-        model = ShoalModel(model_bytes, outputs="raw")
+        model = ShoalModel(model_bytes, outputs="values" if self._regression() else "raw")
         return self._copyValues(model)
+
+
+def _without_final_softmax(name: str, feature_size: list[int], outputs: int, hidden: list[int]) -> dict:
+    """A zoo model's specification for regression: its layers up to the final Linear (no LogSoftMax)."""
+    from shoal.nn import zoo
+    built = zoo.mlp(input_shape=feature_size, classes=outputs, hidden=hidden) if name == "mlp" else \
+        getattr(zoo, name)(input_shape=feature_size, classes=outputs)
+    spec = built.to_spec()
+    layers = spec.get("layers")
+    if not layers or layers[-1].get("type") not in ("LogSoftMax", "SoftMax"):
+        raise UsageError(f"model {name!r} with loss mse: give a JSON specification that ends in the outputs "
+                         "(a Linear layer), as the zoo's graph models end in LogSoftMax")
+    return {**spec, "layers": layers[:-1]}
 
 
 class ShoalClassifier(ShoalEstimator):
     """ShoalEstimator whose model adds the class (``predictionCol``, a double) and the class
     probabilities (``probabilityCol``, a Vector), as Spark ML's classifiers do."""
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self._regression():
+            raise UsageError("loss mse trains on numeric targets: use ShoalEstimator for regression; "
+                             "ShoalClassifier takes class labels (loss auto, nll or ce)")
 
     def _make_model(self, model_bytes: bytes) -> ShoalModel:
         model = ShoalModel(model_bytes, outputs="classes")

@@ -1,6 +1,7 @@
 """ShoalModel: a trained shoal network as a Spark ML Model. transform runs the engine's inference on
-every Arrow batch on the executors (the model file broadcast once); save/load with Spark ML's
-writer and reader (Params as metadata, the model file as base64 text next to them)."""
+every Arrow batch on the executors (the model file broadcast once, the engine's compute threads set
+from the task's CPUs); save/load with Spark ML's writer and reader (Params as metadata, the model
+file as base64 text next to them)."""
 
 from __future__ import annotations
 
@@ -62,7 +63,15 @@ def _list_column(rows: np.ndarray) -> pa.Array:
 
 def predict_batches(model_file: Any, outputs: str, feature_size: list[int], batch_size: int, label_base: int,
                     names: tuple[str, str], batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """Executor side of transform: each batch's rows through the model; the input columns pass through."""
+    """Executor side of transform: each batch's rows through the model with as many compute threads
+    as the task has CPUs (spark.task.cpus); the input columns pass through. ``outputs``: "classes"
+    (class and probabilities), "raw" (the outputs as an array) or "values" (regression: the value,
+    a double, for one output; an array for several)."""
+    import shoal
+    from pyspark import TaskContext
+    ctx = TaskContext.get()
+    if ctx is not None:
+        shoal.set_num_threads(int(ctx.cpus()))
     key = hashlib.sha256(model_file.value).digest()
     if key not in _LOADED:
         _LOADED.clear()
@@ -85,6 +94,9 @@ def predict_batches(model_file: Any, outputs: str, feature_size: list[int], batc
             if probability_col:
                 columns.append(_list_column(class_probabilities(out, softmax_done)))
                 names_out.append(probability_col)
+        elif outputs == "values" and out.shape[1] == 1:
+            columns.append(pa.array(out[:, 0].astype(np.float64)))
+            names_out.append(prediction_col)
         else:
             columns.append(_list_column(out.astype(np.float64)))
             names_out.append(prediction_col)
@@ -94,7 +106,8 @@ def predict_batches(model_file: Any, outputs: str, feature_size: list[int], batc
 @param_setters
 class ShoalModel(Model, HasFeatures, HasOutputs, MLReadable, MLWritable):
     """A trained shoal network. ``transform(df)`` adds ``predictionCol`` (the class as a double; for
-    ShoalEstimator's models the raw outputs as an array) and ``probabilityCol`` (a Vector)."""
+    ShoalEstimator's models the raw outputs as an array, or for regression (loss mse) the predicted
+    value as a double, an array for several) and, for classes, ``probabilityCol`` (a Vector)."""
 
     def __init__(self, model_bytes: bytes = b"", outputs: str = "classes") -> None:
         super().__init__()
@@ -128,6 +141,8 @@ class ShoalModel(Model, HasFeatures, HasOutputs, MLReadable, MLWritable):
             fields.append(T.StructField(prediction, T.DoubleType()))
             if probability:
                 fields.append(T.StructField(probability, T.ArrayType(T.DoubleType())))
+        elif self.outputs == "values" and int(np.prod(self.network.output_shape)) == 1:
+            fields.append(T.StructField(prediction, T.DoubleType()))
         else:
             fields.append(T.StructField(prediction, T.ArrayType(T.DoubleType())))
         model_file = sc.broadcast(self.model_bytes)

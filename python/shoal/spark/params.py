@@ -76,7 +76,8 @@ class TrainingParams(HasFeatures, HasOutputs, HasLabelCol, HasSeed):
     hidden: Param = Param(Params._dummy(), "hidden", "mlp: the hidden layer sizes",
                           typeConverter=TypeConverters.toListInt)
     loss: Param = Param(Params._dummy(), "loss",
-                        "nll, ce, or auto (nll when the model ends in LogSoftMax, else ce)",
+                        "nll, ce, or auto (nll when the model ends in LogSoftMax, else ce) on class "
+                        "labels; mse on numeric targets (regression, ShoalEstimator)",
                         typeConverter=TypeConverters.toString)
     numWorkers: Param = Param(Params._dummy(), "numWorkers",
                               "Spark tasks that train together, one per partition (each needs a free task slot)",

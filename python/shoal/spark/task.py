@@ -36,6 +36,7 @@ class TrainingJob:
     model_file: Any                     # Broadcast of the start model's bytes (shoal model file)
     validation: Any = None              # Broadcast of (x, y) numpy arrays, or None
     comm_timeout: float = 120.0
+    target_width: int = 0               # values per numeric target (regression); 0: class labels
     resume_from: Optional[str] = None   # checkpoint directory of an earlier attempt
     progress: Optional[tuple[str, int, str]] = None  # the driver's (host, port, token) for epoch lines
 
@@ -108,7 +109,8 @@ def train_partition(job: TrainingJob, batches: Iterator[pa.RecordBatch]) -> Iter
     ctx = BarrierTaskContext.get()
     started = time.perf_counter()
     timing: dict = {}
-    x, y = hand_over(batches, job.width, with_labels=True, what=f"partition {ctx.partitionId()}", timing=timing)
+    x, y = hand_over(batches, job.width, with_labels=True, what=f"partition {ctx.partitionId()}", timing=timing,
+                     target_width=job.target_width)
     x = x.reshape(len(x), *job.feature_size)
     handover_seconds = time.perf_counter() - started
     rank = _join(ctx, job)

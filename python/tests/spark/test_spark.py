@@ -1,6 +1,7 @@
 """shoal.spark on a real Spark cluster (two executor JVMs): fit on Fashion-MNIST with two workers,
-transform against `shoal predict`, save/load, a Pipeline, equivalence with two Gloo ranks of the CLI,
-an executor killed mid-training, and the refusals. One Spark session for all (conftest.py)."""
+transform against `shoal predict`, save/load, a Pipeline, regression (loss mse), transform's threads,
+equivalence with two Gloo ranks of the CLI, an executor killed mid-training, a stalled worker, and
+the refusals. One Spark session for all (conftest.py)."""
 
 import json
 import os
@@ -127,6 +128,64 @@ def test_estimator_adds_the_raw_outputs(spark):
     outputs = np.array([r.prediction for r in rows])
     expected = model.network.predict(np.array([r.features for r in rows], np.float32))
     np.testing.assert_allclose(outputs, expected, rtol=1e-6)  # the network's log-probabilities, as they are
+
+
+def test_estimator_with_mse_fits_a_regression_and_transform_equals_the_python_api(spark, tmp_path):
+    rng = np.random.RandomState(4)
+    x = (rng.rand(1200, 6) * 2 - 1).astype(np.float32)
+    y = np.sin(2 * x[:, 0]) + x[:, 1] * x[:, 2] + 0.5 * x[:, 3] + 0.05 * rng.randn(1200)
+    estimator = ShoalEstimator(model="mlp", hidden=[32], loss="mse", numWorkers=2, epochs=15, batchSize=32,
+                               learningRate=0.05, momentum=0.9, seed=3, validationDf=frame(spark, x[:200], y[:200]))
+    model = estimator.fit(frame(spark, x, y))
+    last = epoch_records(model.training["metrics"])[-1]["validation"]
+    assert set(last) == {"Loss", "MAE"}
+    scored = model.transform(frame(spark, x[:300], y[:300]))
+    assert scored.columns == ["features", "label", "prediction"]  # a value per row, no probabilities
+    rows = scored.collect()
+    predicted, label = np.array([r.prediction for r in rows]), np.array([r.label for r in rows])
+    assert ((predicted - label) ** 2).mean() < 0.1 * label.var(), (((predicted - label) ** 2).mean(), label.var())
+    network = load(model.save_model_file(str(tmp_path / "model.shoal")))
+    expected = network.predict(np.array([r.features for r in rows], np.float32))
+    np.testing.assert_allclose(predicted, expected[:, 0], rtol=1e-6)
+    # BigDL's NNEstimator with MSECriterion (shoal.compat.bigdl) is this estimator: a linear target
+    from shoal.compat.bigdl.nn.criterion import MSECriterion
+    from shoal.compat.bigdl.nn.layer import Linear, Sequential
+    from shoal.compat.bigdl.nnframes import NNEstimator
+    from shoal.compat.bigdl.optim.optimizer import SGD
+    shoal.manual_seed(2)
+    line = x[:400, :2] @ np.array([2.0, -1.0]) + 0.5
+    bigdl = NNEstimator(Sequential().add(Linear(6, 1)), MSECriterion(), [6], [1]).setMaxEpoch(30) \
+        .setOptimMethod(SGD(learningrate=0.1)).setBatchSize(16).fit(frame(spark, x[:400], line))
+    fitted = np.array([r.prediction for r in bigdl.transform(frame(spark, x[:400], line)).collect()])
+    assert np.abs(fitted - line).max() < 0.05, np.abs(fitted - line).max()
+    with pytest.raises(shoal.UsageError, match=r"loss mse trains on numeric targets: use ShoalEstimator"):
+        ShoalClassifier(loss="mse").fit(frame(spark, x[:10], y[:10]))
+    words = spark.createDataFrame([([1.0, 2.0], "high"), ([1.0, 3.0], "low")], ["features", "label"])
+    with pytest.raises(shoal.InputError, match=r"labelCol 'label' is string: loss mse takes numeric targets"):
+        ShoalEstimator(loss="mse", epochs=1).fit(words)
+
+
+def test_transform_sets_the_engines_threads_from_the_tasks_cpus(spark, tmp_path):
+    import pyarrow as pa
+    from pyspark import TaskContext
+    from pyspark.sql import functions as F
+    from shoal.nn import zoo
+    from shoal.spark.model import STAGED, predict_batches
+    shoal.manual_seed(1)
+    path = zoo.mlp(input_shape=[3], classes=2, hidden=[4]).save(str(tmp_path / "m.shoal"), classes=2)
+    model_file = spark.sparkContext.broadcast(open(path, "rb").read())
+
+    def threads_while_transforming(batches):
+        import shoal
+        shoal.set_num_threads(3)  # not what the task has: transform must set it
+        for _ in predict_batches(model_file, "classes", [3], 16, 0, ("prediction", "probability"), batches):
+            pass
+        yield pa.RecordBatch.from_arrays([pa.array([shoal.get_num_threads()], pa.int32()),
+                                          pa.array([TaskContext.get().cpus()], pa.int32())], names=["threads", "cpus"])
+
+    df = frame(spark, np.random.RandomState(0).rand(8, 3), partitions=2).select(F.col("features").alias(STAGED))
+    seen = df.mapInArrow(threads_while_transforming, "threads int, cpus int").collect()
+    assert len(seen) == 2 and all(r.threads == r.cpus == 1 for r in seen), seen
 
 
 def test_refusals(spark):
@@ -266,6 +325,55 @@ def test_executor_killed_with_one_attempt_fails_clearly(spark, fashion, tmp_path
     with pytest.raises(TrainingFailedError, match=r"training failed in all 1 attempts \(maxAttempts=1\); last failure: "):
         fit_with_an_executor_killed(spark, fashion, tmp_path, attempts=1)
     assert time.monotonic() - started < 240
+
+
+def python_processes_under(pid):
+    """The Python processes descended from ``pid`` (an executor's pyspark daemon and its workers)."""
+    table = [line.split(None, 2) for line in
+             subprocess.run(["ps", "-eo", "pid=,ppid=,comm="], capture_output=True, text=True).stdout.splitlines()]
+    found, frontier = [], {pid}
+    while frontier:
+        children = [(int(p), comm) for p, parent, comm in table if int(parent) in frontier]
+        found += [p for p, comm in children if comm.startswith("python")]
+        frontier = {p for p, _ in children}
+    return found
+
+
+def test_a_stalled_worker_ends_the_stage_within_the_communicators_timeout(spark, fashion, tmp_path):
+    x, y, _, _ = fashion
+    checkpoints = str(tmp_path / "checkpoints")
+    stopped: list = []
+    stopped_at: list = []
+
+    def stop_one_worker_after_first_checkpoint():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            fits = [os.path.join(checkpoints, d) for d in os.listdir(checkpoints)] if os.path.isdir(checkpoints) else []
+            if any(os.listdir(f) for f in fits if os.path.isdir(f)):
+                for pid in python_processes_under(executor_pids(spark)[-1]):
+                    os.kill(pid, signal.SIGSTOP)
+                    stopped.append(pid)
+                stopped_at.append(time.monotonic())
+                return
+            time.sleep(0.05)
+
+    clf = ShoalClassifier(model="mlp", hidden=[64], numWorkers=2, epochs=200, batchSize=32, learningRate=0.05,
+                          checkpointDir=checkpoints, maxAttempts=1, commTimeout=5.0)
+    watcher = threading.Thread(target=stop_one_worker_after_first_checkpoint)
+    watcher.start()
+    try:
+        with pytest.raises(TrainingFailedError, match=r"maxAttempts=1\); last failure: a worker's Python process exited "
+                                                       r"without an exception: .*commTimeout \(5 s\) for a stalled"):
+            clf.fit(frame(spark, x[:2000], y[:2000]))
+        assert stopped, "no worker was stopped"
+        assert time.monotonic() - stopped_at[0] < 5.0 + 25.0  # the timeout, and Spark ending the stage
+    finally:
+        watcher.join()
+        for pid in stopped:
+            os.kill(pid, signal.SIGCONT)
+        deadline = time.monotonic() + 60
+        while free_task_slots(spark.sparkContext) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
 
 
 EXAMPLES = os.path.join(helpers.SOURCE_DIR, "examples", "spark")
