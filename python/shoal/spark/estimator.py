@@ -71,7 +71,9 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
     ``loss="mse"`` (regression) numeric targets instead: a number, a Vector or an array of numbers
     per row, the model giving one output per target value (a zoo model's final LogSoftMax is left out).
     ``validationDf`` (keyword or setValidationDf) is evaluated at every epoch's end; it is collected
-    on the driver and sent to every worker, each evaluating its share.
+    on the driver and sent to every worker, each evaluating its share. ``earlyStopping`` N (with
+    ``validationDf``) ends training once ``earlyStoppingMetric`` has not improved for N epochs and
+    keeps the best epoch's weights.
 
     The estimator's model adds the model's raw outputs as an array column ``predictionCol`` (with
     ``loss="mse"``: the predicted value, a double, or an array of them for targets of several
@@ -142,7 +144,16 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
         dist: dict = {"strategy": self.getStrategy(), "shard": "local", "comm_timeout": self.getCommTimeout()}
         if self.getAverageEvery():
             dist["average_every"] = self.getAverageEvery()
-        return {"optim": optim, "dist": dist, "loss": self.getLoss()}
+        settings = {"optim": optim, "dist": dist, "loss": self.getLoss()}
+        if self.getEarlyStopping() > 0:
+            if self._validation_df is None:
+                raise UsageError("earlyStopping needs validationDf: it stops on held-out data, never on the "
+                                 "training set")
+            settings["validation"] = {"early_stop": self.getEarlyStopping(),
+                                      "early_stop_metric": self.getEarlyStoppingMetric()}
+        elif self.getEarlyStopping() < 0:
+            raise UsageError(f"earlyStopping must not be negative, got {self.getEarlyStopping()}")
+        return settings
 
     def _validation(self, sc: Any, width: int, feature_size: list[int]) -> Any:
         if self._validation_df is None:

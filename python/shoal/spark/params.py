@@ -112,6 +112,14 @@ class TrainingParams(HasFeatures, HasOutputs, HasLabelCol, HasSeed):
     commTimeout: Param = Param(Params._dummy(), "commTimeout",
                                "seconds a worker waits for the others in a collective before the stage fails",
                                typeConverter=TypeConverters.toFloat)
+    earlyStopping: Param = Param(Params._dummy(), "earlyStopping",
+                                 "stop after this many epochs without improvement on validationDf and keep "
+                                 "the best epoch's weights; 0: off",
+                                 typeConverter=TypeConverters.toInt)
+    earlyStoppingMetric: Param = Param(Params._dummy(), "earlyStoppingMetric",
+                                       "the validation method early stopping watches (loss, logloss, auc, "
+                                       "top1, mae, ...); \"\": the first that validation computes",
+                                       typeConverter=TypeConverters.toString)
 
     def __init__(self) -> None:
         super().__init__()
@@ -119,7 +127,8 @@ class TrainingParams(HasFeatures, HasOutputs, HasLabelCol, HasSeed):
                          predictionCol="prediction", probabilityCol="probability", seed=1, model="mlp",
                          hidden=[1000], loss="auto", numWorkers=1, epochs=10, batchSize=128, optimMethod="sgd",
                          momentum=0.0, weightDecay=0.0, strategy="allreduce", averageEvery=0,
-                         checkpointDir="", maxAttempts=3, runDir="", commTimeout=120.0, labelBase=0)
+                         checkpointDir="", maxAttempts=3, runDir="", commTimeout=120.0, labelBase=0,
+                         earlyStopping=0, earlyStoppingMetric="")
 
 
 def param_setters(cls: type) -> type:

@@ -1,7 +1,7 @@
 """shoal.spark on a real Spark cluster (two executor JVMs): fit on Fashion-MNIST with two workers,
 transform against `shoal predict`, save/load, a Pipeline, regression (loss mse), transform's threads,
-equivalence with two Gloo ranks of the CLI, an executor killed mid-training, a stalled worker, and
-the refusals. One Spark session for all (conftest.py)."""
+equivalence with two Gloo ranks of the CLI, an executor killed mid-training, a stalled worker, early
+stopping, and the refusals. One Spark session for all (conftest.py)."""
 
 import json
 import os
@@ -204,6 +204,30 @@ def test_refusals(spark):
     text = spark.createDataFrame([("1 2", 0.0)], ["features", "label"])
     with pytest.raises(shoal.InputError, match=r"featuresCol 'features' is string: expected a Vector or an array"):
         ShoalClassifier(epochs=1).fit(text)
+    with pytest.raises(shoal.UsageError, match=r"earlyStopping needs validationDf"):
+        ShoalClassifier(epochs=1, earlyStopping=2).fit(ok)
+
+
+def test_early_stopping_keeps_the_best_epoch_of_two_workers(spark, tmp_path):
+    # 160 noisy rows and a wide layer: the held-out loss turns within a few epochs.
+    rng = np.random.RandomState(7)
+    def rows(n):
+        y = rng.randint(0, 3, n)
+        return rng.randn(n, 10) + np.eye(3, 10)[y] * 1.5, y
+    x, y = rows(160)
+    xv, yv = rows(600)
+    run = tmp_path / "run"
+    clf = ShoalClassifier(model="mlp", hidden=[256], numWorkers=2, epochs=100, batchSize=16, optimMethod="adam",
+                          learningRate=0.01, seed=3, runDir=str(run), validationDf=frame(spark, xv, yv),
+                          earlyStopping=3, earlyStoppingMetric="loss")
+    clf.fit(frame(spark, x, y))
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    epochs = [r for r in records if r["type"] == "epoch"]
+    losses = [e["validation"]["Loss"] for e in epochs]
+    best = losses.index(min(losses)) + 1
+    assert len(epochs) == best + 3 < 100, losses
+    restored = [r for r in records if r["type"] == "restore_best"]
+    assert len(restored) == 1 and restored[0]["epoch"] == best
 
 
 def test_progress_listener_takes_only_its_token_and_is_not_held():
