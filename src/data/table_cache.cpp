@@ -1,13 +1,16 @@
 // The table cache file: fingerprints of the source, streaming write and rename, mapped read with checks.
 #include "shoal/data/table_cache.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "shoal/data/file_bytes.hpp"
 #include "shoal/error.hpp"
@@ -37,22 +40,34 @@ const float* floatsOf(const Dataset& d) { return static_cast<const float*>(d.sam
 
 }  // namespace
 
-nlohmann::json sourceFingerprint(const std::string& csvPath) {
+nlohmann::json sourceFingerprint(const std::string& csvPath, int part, int parts) {
+  const int fd = ::open(csvPath.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
-  if (::stat(csvPath.c_str(), &st) != 0) throw InputError::at(csvPath, 0, 0, "cannot open: no such file");
-  constexpr int64_t kEdge = 64 * 1024;
-  std::ifstream in(csvPath, std::ios::binary);
-  std::string head(static_cast<size_t>(std::min<int64_t>(kEdge, st.st_size)), '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  std::string tail(static_cast<size_t>(std::min<int64_t>(kEdge, st.st_size)), '\0');
-  in.seekg(st.st_size - static_cast<int64_t>(tail.size()));
-  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    const std::string why = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    throw InputError::at(csvPath, 0, 0, "cannot open: " + why);
+  }
+  const auto size = static_cast<uint64_t>(st.st_size);
+  const uint64_t begin = size * static_cast<uint64_t>(part) / static_cast<uint64_t>(parts);
+  const uint64_t end = size * static_cast<uint64_t>(part + 1) / static_cast<uint64_t>(parts);
+  std::vector<char> buffer(1 << 20);
+  uint32_t crc = 0;
+  for (uint64_t at = begin; at < end;) {
+    const ssize_t got = ::pread(fd, buffer.data(), std::min<uint64_t>(buffer.size(), end - at), static_cast<off_t>(at));
+    if (got <= 0) {
+      ::close(fd);
+      throw InputError::at(csvPath, 0, 0, got < 0 ? std::string("cannot read: ") + std::strerror(errno)
+                                                   : std::string("it became shorter while being read"));
+    }
+    crc = crcUpdate(crc, buffer.data(), static_cast<size_t>(got));
+    at += static_cast<uint64_t>(got);
+  }
+  ::close(fd);
   return {{"path", std::filesystem::absolute(csvPath).string()},
-          {"size", static_cast<int64_t>(st.st_size)},
-          {"mtime_ns", mtime},
-          {"head_crc32", crcUpdate(0, head.data(), head.size())},
-          {"tail_crc32", crcUpdate(0, tail.data(), tail.size())}};
+          {"size", size},
+          {"share", {part, parts}},
+          {"content_crc32", crc}};
 }
 
 void writeTableCache(const std::string& path, const nlohmann::json& key, const CachedTable& table) {

@@ -26,12 +26,14 @@ int64_t total(int64_t value, dist::Communicator& comm) {
   return sum;
 }
 
-// Everything that decides a rank's encoded rows: the sources, the reading settings, the rank.
+// Everything that decides a rank's encoded rows: the sources (this rank's share of each file's
+// bytes, by content), the reading settings, the rank.
 nlohmann::json cacheKey(const DataConfig& c, bool allOneHot, uint64_t seed,
                         const std::optional<data::TableSchema>& given, const dist::Communicator& comm) {
   const bool holdout = c.testCsv.empty() && c.holdout > 0;
-  return {{"train", data::sourceFingerprint(c.trainCsv)},
-          {"test", c.testCsv.empty() ? nlohmann::json() : data::sourceFingerprint(c.testCsv)},
+  const int rank = comm.rank(), ranks = comm.size();
+  return {{"train", data::sourceFingerprint(c.trainCsv, rank, ranks)},
+          {"test", c.testCsv.empty() ? nlohmann::json() : data::sourceFingerprint(c.testCsv, rank, ranks)},
           {"label", c.labelColumn},
           {"categorical", c.categorical},
           {"numeric", c.numeric},
@@ -92,7 +94,18 @@ TableSets loadTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
   const nlohmann::json key = cacheKey(config, allOneHot, seed, given, comm);
   const std::string path = cacheFile(config, comm);
   std::string why;
-  if (auto cached = data::openTableCache(path, key, why)) {
+  std::optional<data::CachedTable> cached = data::openTableCache(path, key, why);
+  // Every rank maps its cache or every rank rebuilds: the schema is fitted over all the ranks'
+  // rows, so one rank's changed share (or missing cache) makes every rank's stale.
+  if (comm.size() > 1) {
+    const std::vector<int64_t> usable = comm.allGather(int64_t{cached.has_value()});
+    for (size_t r = 0; r < usable.size() && cached; ++r)
+      if (usable[r] == 0) {
+        cached.reset();
+        why = "rank " + std::to_string(r) + "'s cache is missing or stale";
+      }
+  }
+  if (cached) {
     TableSets sets = fromCache(std::move(*cached));
     sets.cacheNote = "table cache: mapped " + path;
     return sets;
@@ -102,7 +115,7 @@ TableSets loadTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
     data::writeTableCache(path, key, {read.schema, *read.data.train, read.data.test, read.trainRows, read.testRows});
   }  // the rows in memory go; training reads them from the file as every later run does
   std::string reopened;
-  auto cached = data::openTableCache(path, key, reopened);
+  cached = data::openTableCache(path, key, reopened);
   if (!cached) throw OutputError(path + ": the table cache just written does not read back: " + reopened);
   TableSets sets = fromCache(std::move(*cached));
   sets.cacheNote = "table cache: wrote " + path + " (" + why + ")";

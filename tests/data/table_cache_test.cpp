@@ -1,5 +1,7 @@
 // The table cache: the same batches as the CSV, a changed source or setting noticed, damage detected; the block shuffle.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -10,6 +12,7 @@
 #include "shoal/data/epoch_order.hpp"
 #include "shoal/data/table_cache.hpp"
 #include "shoal/data/table_reader.hpp"
+#include "shoal/error.hpp"
 
 using namespace shoal;
 
@@ -74,6 +77,41 @@ TEST(TableCache, GivesTheSameBatchesAsTheCsvAndNoticesChanges) {
   EXPECT_FALSE(data::openTableCache(cache, key, why));
   EXPECT_NE(why.find("its size does not match"), std::string::npos) << why;
   EXPECT_FALSE(data::openTableCache(dir.file("none"), key, why));
+}
+
+// A byte changed in the middle of a 250 KB file (past the first and last 64 KiB that an earlier
+// fingerprint read), its size and modification time put back: the
+// fingerprint of the share holding it changes, the other share's does not; the same bytes
+// rewritten (a touch) keep the fingerprint.
+TEST(TableCache, FingerprintNoticesAnEditThatKeepsSizeAndModificationTime) {
+  shoal::testing::TempDir dir;
+  std::string text = csvText(20000, 0);
+  const std::string csv = dir.write("t.csv", text);
+  const nlohmann::json whole = data::sourceFingerprint(csv), first = data::sourceFingerprint(csv, 0, 2),
+                       second = data::sourceFingerprint(csv, 1, 2);
+  struct stat before {};
+  ASSERT_EQ(::stat(csv.c_str(), &before), 0);
+  dir.write("t.csv", text);
+  EXPECT_EQ(data::sourceFingerprint(csv), whole);
+  const size_t middle = text.find_first_of("0123456789", text.size() / 2);  // in the second half
+  text[middle] = text[middle] == '7' ? '8' : '7';
+  dir.write("t.csv", text);
+  const timespec times[2] = {before.st_atim, before.st_mtim};
+  ASSERT_EQ(::utimensat(AT_FDCWD, csv.c_str(), times, 0), 0);
+  struct stat after {};
+  ASSERT_EQ(::stat(csv.c_str(), &after), 0);
+  ASSERT_EQ(after.st_size, before.st_size);
+  ASSERT_EQ(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+  ASSERT_EQ(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+  EXPECT_NE(data::sourceFingerprint(csv), whole);
+  EXPECT_EQ(data::sourceFingerprint(csv, 0, 2), first);
+  EXPECT_NE(data::sourceFingerprint(csv, 1, 2), second);
+  std::string why;
+  const std::string cache = dir.file("t.shoaltable");
+  data::writeTableCache(cache, {{"source", whole}}, readCsv(csv));
+  EXPECT_FALSE(data::openTableCache(cache, {{"source", data::sourceFingerprint(csv)}}, why));
+  EXPECT_EQ(why, "its source or settings changed");
+  EXPECT_THROW(data::sourceFingerprint(dir.file("none.csv")), InputError);
 }
 
 TEST(EpochOrder, BlockShuffleIsAReproduciblePermutationThatStaysInAWindow) {

@@ -11,10 +11,14 @@
 
 namespace shoal::data {
 
-// What a cache was made from: a CSV file's size, modification time and a CRC-32 of its first and
-// last 64 KiB. A changed file almost always changes one of them (an edit in the middle that keeps
-// the size and the modification time does not: touch the file, or delete the cache).
-nlohmann::json sourceFingerprint(const std::string& csvPath);
+// What a cache was made from: a CSV file's path, size and a CRC-32 of every byte of its share
+// `part` of `parts` (bytes [size*part/parts, size*(part+1)/parts)), read in 1 MiB pieces with
+// pread, so the file's pages do not stay in the process's memory. The ranks of a run each check
+// their own share, which together cover the whole file: any change of the content is noticed but
+// for a CRC-32 collision (about 1 in 4 billion), whatever the modification time says; a file
+// touched or copied with the same bytes still matches. Computed before the rows are read, so a
+// file changed while the cache is built makes the cache stale, never wrong.
+nlohmann::json sourceFingerprint(const std::string& csvPath, int part = 0, int parts = 1);
 
 struct CachedTable {
   TableSchema schema;
