@@ -9,6 +9,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "code_map.hpp"
 #include "shoal/data/file_bytes.hpp"
 #include "shoal/error.hpp"
 
@@ -179,11 +180,6 @@ int64_t resolveColumn(const std::string& selector, const std::vector<std::string
                                          std::to_string(names.size())));
 }
 
-struct TransparentHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using CodeMap = std::unordered_map<std::string, int32_t, TransparentHash, std::equal_to<>>;
 
 // What one thread parses: the raw columns of its rows, with its own vocabularies.
 struct Part {
@@ -244,22 +240,23 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
           throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
                                "the label is missing (" + shown(cell) + "); every row needs one");
         if (!ctx.schema) {
-          auto it = part.labelMap.find(cell);
-          if (it == part.labelMap.end()) {
-            it = part.labelMap.emplace(std::string(cell), static_cast<int32_t>(t.labelVocabulary.size())).first;
+          int32_t label = part.labelMap.find(cell);
+          if (label == CodeMap::kAbsent) {
+            label = static_cast<int32_t>(t.labelVocabulary.size());
+            part.labelMap.insert(cell, label);
             t.labelVocabulary.emplace_back(cell);
           }
-          t.labels.push_back(it->second);
+          t.labels.push_back(label);
         } else if (!ctx.schema->classNames.empty()) {
-          auto it = ctx.classMap.find(cell);
-          if (it == ctx.classMap.end()) {
+          const int32_t label = ctx.classMap.find(cell);
+          if (label == CodeMap::kAbsent) {
             std::string names;
             for (size_t i = 0; i < ctx.schema->classNames.size() && i < 20; ++i)
               names += (i ? ", " : "") + shown(ctx.schema->classNames[i]);
             throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
                                  "label " + shown(cell) + " is not one of the model's classes (" + names + ")");
           }
-          t.labels.push_back(it->second);
+          t.labels.push_back(label);
         } else {
           int64_t value = -1;
           if (!parseIntegerLabel(cell, value) || value >= ctx.schema->classes)
@@ -278,22 +275,23 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
         if (isMissingCell) {
           codes.push_back(ctx.schema ? 0 : -1);
         } else if (ctx.schema) {
-          auto it = ctx.frozenMaps[c].find(cell);
-          codes.push_back(it == ctx.frozenMaps[c].end() ? 1 : it->second);
+          const int32_t code = ctx.frozenMaps[c].find(cell);
+          codes.push_back(code == CodeMap::kAbsent ? 1 : code);
         } else {
           CodeMap& map = part.maps[c];
-          auto it = map.find(cell);
-          if (it == map.end()) {
+          int32_t code = map.find(cell);
+          if (code == CodeMap::kAbsent) {
             if (static_cast<int64_t>(map.size()) >= maxCategories)
               throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
                                    "column " + shown(layout.names[c]) + " has more than " +
                                        std::to_string(maxCategories) +
                                        " distinct values (an identifier? ignore it with \"data.ignore\", or raise "
                                        "\"data.max_categories\")");
-            it = map.emplace(std::string(cell), static_cast<int32_t>(t.vocabulary[c].size())).first;
+            code = static_cast<int32_t>(t.vocabulary[c].size());
+            map.insert(cell, code);
             t.vocabulary[c].emplace_back(cell);
           }
-          codes.push_back(it->second);
+          codes.push_back(code);
         }
         continue;
       }
@@ -325,12 +323,13 @@ void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Pa
   auto remapped = [&](std::vector<std::string>& vocabulary, CodeMap& map, const std::vector<std::string>& partVocabulary) {
     std::vector<int32_t> to(partVocabulary.size());
     for (size_t i = 0; i < partVocabulary.size(); ++i) {
-      auto it = map.find(partVocabulary[i]);
-      if (it == map.end()) {
-        it = map.emplace(partVocabulary[i], static_cast<int32_t>(vocabulary.size())).first;
+      int32_t code = map.find(partVocabulary[i]);
+      if (code == CodeMap::kAbsent) {
+        code = static_cast<int32_t>(vocabulary.size());
+        map.insert(partVocabulary[i], code);
         vocabulary.push_back(partVocabulary[i]);
       }
-      to[i] = it->second;
+      to[i] = code;
     }
     return to;
   };
@@ -353,13 +352,12 @@ void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Pa
 RowRange rankRows(std::string_view text, size_t dataStart, int64_t dataLine, dist::Communicator& comm) {
   const size_t length = text.size() - dataStart;
   const auto rank = static_cast<size_t>(comm.rank()), ranks = static_cast<size_t>(comm.size());
+  if (ranks == 1) return {dataStart, text.size(), dataLine};
   const size_t shareBegin = dataStart + length * rank / ranks, shareEnd = dataStart + length * (rank + 1) / ranks;
   const ChunkCounts own = countChunk(text.substr(shareBegin, shareEnd - shareBegin));
   int64_t quotesBefore = 0, linesBefore = 0;
-  if (ranks > 1) {
-    const std::vector<int64_t> quotes = comm.allGather(own.quotes), lines = comm.allGather(own.lines);
-    for (size_t r = 0; r < rank; ++r) quotesBefore += quotes[r], linesBefore += lines[r];
-  }
+  const std::vector<int64_t> quotes = comm.allGather(own.quotes), lines = comm.allGather(own.lines);
+  for (size_t r = 0; r < rank; ++r) quotesBefore += quotes[r], linesBefore += lines[r];
   const size_t begin = nextRowStart(text, shareBegin, (quotesBefore & 1) != 0);
   const size_t end = rank + 1 == ranks ? text.size() : nextRowStart(text, shareEnd, ((quotesBefore + own.quotes) & 1) != 0);
   const int64_t line = dataLine + linesBefore + countChunk(text.substr(shareBegin, begin - shareBegin)).lines;
@@ -519,9 +517,9 @@ RawTable readTableRows(const TableLayout& layout, const TableOptions& options, c
       if (layout.types[c] != ColumnType::Categorical) continue;
       const int64_t s = schema->find(layout.names[c]);
       const auto& categories = schema->columns[static_cast<size_t>(s)].categories;
-      for (size_t i = 0; i < categories.size(); ++i) ctx.frozenMaps[c].emplace(categories[i], static_cast<int32_t>(i + 2));
+      for (size_t i = 0; i < categories.size(); ++i) ctx.frozenMaps[c].insert(categories[i], static_cast<int32_t>(i + 2));
     }
-    for (size_t i = 0; i < schema->classNames.size(); ++i) ctx.classMap.emplace(schema->classNames[i], static_cast<int32_t>(i));
+    for (size_t i = 0; i < schema->classNames.size(); ++i) ctx.classMap.insert(schema->classNames[i], static_cast<int32_t>(i));
   }
   std::vector<Part> parts;
   {  // the file's pages are let go before the parts are joined

@@ -3,6 +3,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <memory>
 #include <set>
 
 #include "shoal/data/table_reader.hpp"
@@ -367,17 +368,23 @@ Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableS
     if (it != layout.names.end()) fileColumn[s] = it - layout.names.begin();
   }
   const int64_t width = schema.width(), rows = raw.rows;
-  std::vector<float> out(static_cast<size_t>(rows * width), 0.0f);
+  // Left uninitialised here: each block is zeroed (the one-hot columns' zeros) by the thread that
+  // encodes it, so the pages are first touched, once, in parallel.
+  std::shared_ptr<float[]> out(new float[static_cast<size_t>(std::max<int64_t>(1, rows * width))]);
   // Rows are encoded a block at a time (its output stays in cache through the column passes),
   // blocks in parallel.
   constexpr int64_t kBlock = 1024;
 #pragma omp parallel for schedule(static)
   for (int64_t begin = 0; begin < rows; begin += kBlock) {
     const int64_t end = std::min(rows, begin + kBlock);
-    encodeRows(raw, schema, fileColumn, begin, end, out.data() + begin * width, width);
+    float* block = out.get() + begin * width;
+    std::fill(block, block + (end - begin) * width, 0.0f);
+    encodeRows(raw, schema, fileColumn, begin, end, block, width);
   }
   std::vector<int32_t> labels = layout.keepLabels ? raw.labels : std::vector<int32_t>{};
-  return Dataset::fromFloats(Shape{width}, std::move(out), std::move(labels), static_cast<int>(schema.classes));
+  const float* values = out.get();
+  return Dataset::borrowFloats(Shape{width}, values, rows, std::move(labels), static_cast<int>(schema.classes),
+                               std::shared_ptr<const void>(std::move(out), values));
 }
 
 }  // namespace shoal::data
