@@ -194,6 +194,8 @@ struct ParseContext {
   const TableSchema* schema;
   std::vector<CodeMap> frozenMaps;  // with a schema: category -> code
   CodeMap classMap;                 // with a schema of string labels: name -> class
+  const FileBytes& file;            // the text's file: pages already parsed are released
+  size_t textOffset = 0;            // the text's start in file.view() (after a BOM)
 };
 
 [[noreturn]] void typeError(const ParseContext& ctx, int64_t line, size_t column, std::string_view cell) {
@@ -218,13 +220,26 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
   t.codes.resize(columns);
   t.vocabulary.resize(columns);
   part.maps.resize(columns);
+  // Reserved for every row the range can hold (its line breaks + 1): no column grows by copying.
+  const auto capacity = static_cast<size_t>(countChunk(text.substr(range.begin, range.end - range.begin)).lines + 1);
+  for (size_t c = 0; c < columns; ++c) {
+    if (layout.types[c] == ColumnType::Categorical) t.codes[c].reserve(capacity);
+    else if (layout.types[c] != ColumnType::Ignored) t.numbers[c].reserve(capacity);
+  }
+  if (layout.keepLabels) t.labels.reserve(capacity);
   Record r;
   int64_t line = range.firstLine;
   size_t pos = range.begin;
+  constexpr size_t kReleaseEvery = 4 << 20;  // bytes parsed between releases of their pages
+  size_t released = range.begin;
   const auto& missing = ctx.schema ? ctx.schema->missing : ctx.options.missing;
   const bool typeErrorsAsMissing = ctx.schema ? ctx.schema->typeErrorsAsMissing : ctx.options.typeErrorsAsMissing;
   const int64_t maxCategories = ctx.options.maxCategories;
   while (pos < range.end) {
+    if (pos - released >= kReleaseEvery) {
+      ctx.file.release(ctx.textOffset + released, ctx.textOffset + pos);
+      released = pos;
+    }
     const int64_t recordLine = line;
     pos = parseRecord(text.substr(0, range.end), pos, r, layout.path, line);
     if (r.blank && columns > 1) continue;
@@ -311,13 +326,20 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
 }
 
 // Appends `part` to `out`, mapping its vocabulary indices to `out`'s (training reads).
-void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Part& part, bool frozen) {
+// `totalRows`: the rows of all the parts, reserved in `out`'s columns with the first part.
+void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Part& part, bool frozen,
+                int64_t totalRows) {
   RawTable& p = part.table;
   const size_t columns = p.numbers.size();
   if (out.numbers.empty()) {  // the first part: taken as it is, its vocabularies' order is the merged order
     out = std::move(p);
     maps = std::move(part.maps);
     labelMap = std::move(part.labelMap);
+    for (auto& column : out.numbers)
+      if (!column.empty()) column.reserve(static_cast<size_t>(totalRows));
+    for (auto& column : out.codes)
+      if (!column.empty()) column.reserve(static_cast<size_t>(totalRows));
+    if (!out.labels.empty()) out.labels.reserve(static_cast<size_t>(totalRows));
     return;
   }
   auto remapped = [&](std::vector<std::string>& vocabulary, CodeMap& map, const std::vector<std::string>& partVocabulary) {
@@ -510,7 +532,9 @@ TableLayout inspectTable(const std::string& path, const TableSchema& schema, boo
 
 RawTable readTableRows(const TableLayout& layout, const TableOptions& options, const TableSchema* schema,
                        dist::Communicator& comm) {
-  ParseContext ctx{layout, options, schema, {}, {}};
+  FileBytes file(layout.path);
+  const std::string_view text = afterBom(file.view());
+  ParseContext ctx{layout, options, schema, {}, {}, file, static_cast<size_t>(text.data() - file.view().data())};
   if (schema) {
     ctx.frozenMaps.resize(layout.names.size());
     for (size_t c = 0; c < layout.names.size(); ++c) {
@@ -522,9 +546,7 @@ RawTable readTableRows(const TableLayout& layout, const TableOptions& options, c
     for (size_t i = 0; i < schema->classNames.size(); ++i) ctx.classMap.insert(schema->classNames[i], static_cast<int32_t>(i));
   }
   std::vector<Part> parts;
-  {  // the file's pages are let go before the parts are joined
-    FileBytes file(layout.path);
-    const std::string_view text = afterBom(file.view());
+  {
     const RowRange mine = rankRows(text, layout.dataStart, layout.header ? 2 : 1, comm);
     const int threads = options.threads > 0 ? options.threads
                                             : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -548,7 +570,10 @@ RawTable readTableRows(const TableLayout& layout, const TableOptions& options, c
   RawTable out;
   std::vector<CodeMap> maps;
   CodeMap labelMap;
-  for (Part& p : parts) appendPart(out, maps, labelMap, p, schema != nullptr);
+  file.release(0, file.view().size());  // the parts hold everything from here on
+  int64_t totalRows = 0;
+  for (const Part& p : parts) totalRows += p.table.rows;
+  for (Part& p : parts) appendPart(out, maps, labelMap, p, schema != nullptr, totalRows);
   if (out.numbers.empty()) {
     out.numbers.resize(layout.names.size());
     out.codes.resize(layout.names.size());

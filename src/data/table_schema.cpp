@@ -1,4 +1,7 @@
 // TableSchema: fitting it on every rank's training rows (sums, a median bisection, merged vocabularies), its JSON form, and encoding rows with it.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -195,6 +198,7 @@ TableSchema fitTableSchema(const RawTable& raw, const TableLayout& layout, const
   const size_t columns = layout.names.size();
   // Per numeric column: count, sum, sum of squares, missing; per categorical: values, missing.
   std::vector<double> sums(columns * 4, 0.0);
+#pragma omp parallel for schedule(dynamic)
   for (size_t c = 0; c < columns; ++c) {
     if (layout.types[c] == ColumnType::Categorical) {
       for (int32_t code : raw.codes[c]) (code < 0 ? sums[c * 4 + 3] : sums[c * 4]) += 1;
@@ -359,7 +363,23 @@ void encodeRows(const RawTable& raw, const TableSchema& schema, const std::vecto
 
 }  // namespace
 
-Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableSchema& schema) {
+namespace {
+
+// Lets go of the whole pages of v[from, to) (madvise MADV_DONTNEED: they read as zeros
+// afterwards), for raw columns already encoded.
+template <typename T>
+void releaseValues(const std::vector<T>& v, size_t from, size_t to) {
+  if (to <= from || v.empty()) return;
+  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<uintptr_t>(v.data() + from) + page - 1) / page * page;
+  const auto end = reinterpret_cast<uintptr_t>(v.data() + to) / page * page;
+  if (begin < end) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+// The encoding of every row of `raw`; with `consumed` (== &raw), the pages of the raw columns
+// are released chunk by chunk as their rows are encoded, so the raw and the encoded rows are
+// not both whole in memory.
+Dataset encodeRowsOf(const RawTable& raw, const TableLayout& layout, const TableSchema& schema, RawTable* consumed) {
   // The file column of each schema column (matched by name: a file read with a fitted schema may
   // order its columns differently).
   std::vector<int64_t> fileColumn(schema.columns.size(), -1);
@@ -372,19 +392,41 @@ Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableS
   // encodes it, so the pages are first touched, once, in parallel.
   std::shared_ptr<float[]> out(new float[static_cast<size_t>(std::max<int64_t>(1, rows * width))]);
   // Rows are encoded a block at a time (its output stays in cache through the column passes),
-  // blocks in parallel.
-  constexpr int64_t kBlock = 1024;
+  // blocks in parallel, chunks of blocks in turn (a chunk's raw pages are released after it).
+  constexpr int64_t kBlock = 1024, kChunk = 64 * kBlock;
+  for (int64_t chunk = 0; chunk < rows; chunk += kChunk) {
+    const int64_t chunkEnd = std::min(rows, chunk + kChunk);
 #pragma omp parallel for schedule(static)
-  for (int64_t begin = 0; begin < rows; begin += kBlock) {
-    const int64_t end = std::min(rows, begin + kBlock);
-    float* block = out.get() + begin * width;
-    std::fill(block, block + (end - begin) * width, 0.0f);
-    encodeRows(raw, schema, fileColumn, begin, end, block, width);
+    for (int64_t begin = chunk; begin < chunkEnd; begin += kBlock) {
+      const int64_t end = std::min(chunkEnd, begin + kBlock);
+      float* block = out.get() + begin * width;
+      std::fill(block, block + (end - begin) * width, 0.0f);
+      encodeRows(raw, schema, fileColumn, begin, end, block, width);
+    }
+    if (consumed) {
+      for (const auto& column : consumed->numbers)
+        releaseValues(column, static_cast<size_t>(chunk), static_cast<size_t>(chunkEnd));
+      for (const auto& column : consumed->codes)
+        releaseValues(column, static_cast<size_t>(chunk), static_cast<size_t>(chunkEnd));
+    }
   }
-  std::vector<int32_t> labels = layout.keepLabels ? raw.labels : std::vector<int32_t>{};
+  std::vector<int32_t> labels = !layout.keepLabels ? std::vector<int32_t>{}
+                                : consumed        ? std::move(consumed->labels)
+                                                  : raw.labels;
+  if (consumed) *consumed = RawTable{};
   const float* values = out.get();
   return Dataset::borrowFloats(Shape{width}, values, rows, std::move(labels), static_cast<int>(schema.classes),
                                std::shared_ptr<const void>(std::move(out), values));
+}
+
+}  // namespace
+
+Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableSchema& schema) {
+  return encodeRowsOf(raw, layout, schema, nullptr);
+}
+
+Dataset encodeTable(RawTable&& raw, const TableLayout& layout, const TableSchema& schema) {
+  return encodeRowsOf(raw, layout, schema, &raw);
 }
 
 }  // namespace shoal::data

@@ -167,14 +167,15 @@ TableSets readTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
   TableSets sets;
   sets.schema = given ? *given : data::fitTableSchema(rows, layout, options, comm);
   if (!given) data::mapToSchema(rows, layout, sets.schema);
-  sets.data.train = limited(data::encodeTable(rows, layout, sets.schema), config.trainLimit);
+  sets.data.train = limited(data::encodeTable(std::move(rows), layout, sets.schema), config.trainLimit);
   if (heldOutRows) {
     if (!given) data::mapToSchema(*heldOutRows, layout, sets.schema);
-    sets.data.test = limited(data::encodeTable(*heldOutRows, layout, sets.schema), config.testLimit);
+    sets.data.test = limited(data::encodeTable(std::move(*heldOutRows), layout, sets.schema), config.testLimit);
   } else if (!config.testCsv.empty()) {
     const data::TableLayout testLayout = data::inspectTable(config.testCsv, sets.schema, true);
-    const data::RawTable test = data::readTableRows(testLayout, options, &sets.schema, comm);
-    sets.data.test = limited(data::encodeTable(test, testLayout, sets.schema), config.testLimit);
+    sets.data.test = limited(data::encodeTable(data::readTableRows(testLayout, options, &sets.schema, comm), testLayout,
+                                               sets.schema),
+                             config.testLimit);
   }
   sets.data.numClasses = static_cast<int>(sets.schema.classes);
   sets.data.description = "CSV table";
@@ -189,8 +190,8 @@ data::Dataset readTableWithSchema(const std::string& path, const data::TableSche
                                   int64_t limit) {
   const data::TableLayout layout = data::inspectTable(path, schema, keepLabels);
   auto single = dist::singleProcess();
-  const data::RawTable rows = data::readTableRows(layout, data::TableOptions{}, &schema, *single);
-  return limited(data::encodeTable(rows, layout, schema), limit);
+  return limited(data::encodeTable(data::readTableRows(layout, data::TableOptions{}, &schema, *single), layout, schema),
+                 limit);
 }
 
 nn::TableInput tableInput(const data::TableSchema& schema) {

@@ -96,5 +96,8 @@ void mapToSchema(RawTable& raw, const TableLayout& layout, const TableSchema& sc
 
 // The encoded rows [rows, schema.width()] with their labels (none when `raw` has none).
 Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableSchema& schema);
+// The same, consuming `raw`: its columns' memory is released as their rows are encoded (the
+// encoded rows and the raw ones are never both whole in memory), and `raw` is left empty.
+Dataset encodeTable(RawTable&& raw, const TableLayout& layout, const TableSchema& schema);
 
 }  // namespace shoal::data
