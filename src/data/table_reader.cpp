@@ -427,21 +427,32 @@ std::string columnTypeName(ColumnType type) {
   return "?";
 }
 
-RawTable RawTable::take(const std::vector<int64_t>& indices) const {
+RawTable RawTable::extract(const std::vector<int64_t>& indices) {
   RawTable out;
   out.rows = static_cast<int64_t>(indices.size());
   out.vocabulary = vocabulary;
   out.labelVocabulary = labelVocabulary;
   out.numbers.resize(numbers.size());
   out.codes.resize(codes.size());
-  for (size_t c = 0; c < numbers.size(); ++c) {
-    for (int64_t i : indices) {
-      if (!numbers[c].empty()) out.numbers[c].push_back(numbers[c][static_cast<size_t>(i)]);
-      if (!codes[c].empty()) out.codes[c].push_back(codes[c][static_cast<size_t>(i)]);
+  // Walks the rows once: a row at the next index goes out, any other moves down to `kept`.
+  auto split = [&](auto& column, auto& moved) {
+    if (column.empty()) return;
+    moved.reserve(indices.size());
+    size_t next = 0, kept = 0;
+    for (size_t i = 0; i < column.size(); ++i) {
+      if (next < indices.size() && static_cast<size_t>(indices[next]) == i) {
+        moved.push_back(column[i]);
+        ++next;
+      } else {
+        column[kept++] = column[i];
+      }
     }
-  }
-  if (!labels.empty())
-    for (int64_t i : indices) out.labels.push_back(labels[static_cast<size_t>(i)]);
+    column.resize(kept);
+  };
+  for (size_t c = 0; c < numbers.size(); ++c) split(numbers[c], out.numbers[c]);
+  for (size_t c = 0; c < codes.size(); ++c) split(codes[c], out.codes[c]);
+  split(labels, out.labels);
+  rows -= out.rows;
   return out;
 }
 

@@ -159,10 +159,10 @@ TableSets readTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
       const std::vector<int64_t> counts = comm.allGather(rows.rows);
       for (int r = 0; r < comm.rank(); ++r) first += counts[static_cast<size_t>(r)];
     }
-    std::vector<int64_t> keep, hold;
-    for (int64_t i = 0; i < rows.rows; ++i) (heldOut(seed, first + i, config.holdout) ? hold : keep).push_back(i);
-    heldOutRows = rows.take(hold);
-    rows = rows.take(keep);
+    std::vector<int64_t> hold;
+    for (int64_t i = 0; i < rows.rows; ++i)
+      if (heldOut(seed, first + i, config.holdout)) hold.push_back(i);
+    heldOutRows = rows.extract(hold);
   }
   TableSets sets;
   sets.schema = given ? *given : data::fitTableSchema(rows, layout, options, comm);

@@ -60,8 +60,9 @@ struct RawTable {
   std::vector<int32_t> labels;  // index into labelVocabulary as read; the class once fitted
   std::vector<std::string> labelVocabulary;
 
-  // The rows at `indices` (ascending), with the same vocabularies.
-  RawTable take(const std::vector<int64_t>& indices) const;
+  // Moves the rows at `indices` (ascending) out into the table returned (with the same
+  // vocabularies); the other rows stay here, in order, compacted in place (no second copy of them).
+  RawTable extract(const std::vector<int64_t>& indices);
 };
 
 // The file's layout for training: the header, the label column and each column's type, from
