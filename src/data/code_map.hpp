@@ -26,7 +26,7 @@ class CodeMap {
       if (slot == 0) return kAbsent;
       if ((slot & kTagBits) != tag) continue;
       const Entry& e = entries_[(slot & kIndexBits) - 1];
-      if (e.key == key) return e.code;
+      if (equal(e.key, key)) return e.code;
     }
   }
 
@@ -46,6 +46,14 @@ class CodeMap {
     uint64_t hash;
     int32_t code;
   };
+
+  // Byte by byte: categories are short, and a call to memcmp costs more than the loop.
+  static bool equal(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
 
   // 8 bytes at a time, each word mixed by a multiply and a rotation; the length seeds it.
   static uint64_t hash(std::string_view key) {

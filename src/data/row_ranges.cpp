@@ -71,8 +71,9 @@ std::vector<RowRange> splitRows(std::string_view text, RowRange range, int parts
         scanned = end;
       }
     }
-    out.push_back({begin, end, line});
-    line += countChunk(text.substr(begin, end - begin)).lines;
+    const int64_t lines = countChunk(text.substr(begin, end - begin)).lines;
+    out.push_back({begin, end, line, lines});
+    line += lines;
     begin = end;
   }
   return out;

@@ -159,6 +159,27 @@ bool isMissing(std::string_view s, const std::vector<std::string>& tokens) {
   return std::any_of(tokens.begin(), tokens.end(), [&](const std::string& t) { return s == t; });
 }
 
+// The missing-value tokens with a filter on their lengths and first bytes, so that most cells
+// (a number never starts like "NA" or "null") are told apart without a compare.
+class MissingTokens {
+ public:
+  explicit MissingTokens(const std::vector<std::string>& tokens) : tokens_(tokens) {
+    for (const std::string& t : tokens) {
+      if (t.empty()) empty_ = true;
+      else first_[static_cast<unsigned char>(t[0])] = true;
+    }
+  }
+  bool operator()(std::string_view s) const {
+    if (s.empty()) return empty_;
+    return first_[static_cast<unsigned char>(s[0])] && isMissing(s, tokens_);
+  }
+
+ private:
+  const std::vector<std::string>& tokens_;
+  bool empty_ = false;
+  bool first_[256] = {};
+};
+
 // The file column a selector names: a header name, else a 0-based index.
 int64_t resolveColumn(const std::string& selector, const std::vector<std::string>& names, bool header,
                       const std::string& path, const std::string& what) {
@@ -221,7 +242,9 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
   t.vocabulary.resize(columns);
   part.maps.resize(columns);
   // Reserved for every row the range can hold (its line breaks + 1): no column grows by copying.
-  const auto capacity = static_cast<size_t>(countChunk(text.substr(range.begin, range.end - range.begin)).lines + 1);
+  const int64_t lines =
+      range.lines >= 0 ? range.lines : countChunk(text.substr(range.begin, range.end - range.begin)).lines;
+  const auto capacity = static_cast<size_t>(lines + 1);
   for (size_t c = 0; c < columns; ++c) {
     if (layout.types[c] == ColumnType::Categorical) t.codes[c].reserve(capacity);
     else if (layout.types[c] != ColumnType::Ignored) t.numbers[c].reserve(capacity);
@@ -232,7 +255,7 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
   size_t pos = range.begin;
   constexpr size_t kReleaseEvery = 4 << 20;  // bytes parsed between releases of their pages
   size_t released = range.begin;
-  const auto& missing = ctx.schema ? ctx.schema->missing : ctx.options.missing;
+  const MissingTokens isMissingCell(ctx.schema ? ctx.schema->missing : ctx.options.missing);
   const bool typeErrorsAsMissing = ctx.schema ? ctx.schema->typeErrorsAsMissing : ctx.options.typeErrorsAsMissing;
   const int64_t maxCategories = ctx.options.maxCategories;
   while (pos < range.end) {
@@ -251,7 +274,7 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
       const std::string_view cell = r.fields[c];
       if (static_cast<int64_t>(c) == layout.labelIndex) {
         if (!layout.keepLabels) continue;
-        if (cell.empty() || isMissing(cell, missing))
+        if (cell.empty() || isMissingCell(cell))
           throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
                                "the label is missing (" + shown(cell) + "); every row needs one");
         if (!ctx.schema) {
@@ -284,10 +307,10 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
       }
       const ColumnType type = layout.types[c];
       if (type == ColumnType::Ignored) continue;
-      const bool isMissingCell = isMissing(cell, missing);
+      const bool missing = isMissingCell(cell);
       if (type == ColumnType::Categorical) {
         std::vector<int32_t>& codes = t.codes[c];
-        if (isMissingCell) {
+        if (missing) {
           codes.push_back(ctx.schema ? 0 : -1);
         } else if (ctx.schema) {
           const int32_t code = ctx.frozenMaps[c].find(cell);
@@ -311,7 +334,7 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
         continue;
       }
       float value = std::numeric_limits<float>::quiet_NaN();
-      if (!isMissingCell) {
+      if (!missing) {
         const bool ok = type == ColumnType::Numeric ? parseFloat(cell, value)
                                                     : (value = static_cast<float>(parseBoolean(cell))) >= 0;
         if (!ok) {

@@ -12,10 +12,12 @@
 
 namespace shoal::data {
 
-// Rows text[begin, end): `begin` is the start of a row (or end), `firstLine` its 1-based line.
+// Rows text[begin, end): `begin` is the start of a row (or end), `firstLine` its 1-based line;
+// `lines` the line breaks inside (quoted ones included) when counted, else -1.
 struct RowRange {
   size_t begin = 0, end = 0;
   int64_t firstLine = 1;
+  int64_t lines = -1;
 };
 
 // Quote characters and line breaks in `text`: the quote parity tells whether a position is
@@ -31,7 +33,8 @@ ChunkCounts countChunk(std::string_view text);
 size_t nextRowStart(std::string_view text, size_t from, bool inQuotes);
 
 // Splits the rows of text[range.begin, range.end) into `parts` ranges of whole rows that cover
-// each row exactly once (a quoted field may hold line breaks), each with its first line number.
+// each row exactly once (a quoted field may hold line breaks), each with its first line number
+// and its count of line breaks.
 std::vector<RowRange> splitRows(std::string_view text, RowRange range, int parts);
 
 // Whole non-negative numbers below 2^31 ("3", "+3", "3.0"): how integer class labels are read.
