@@ -2,6 +2,7 @@
 #include "shoal/data/table_reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <deque>
 #include <cmath>
@@ -44,6 +45,13 @@ struct Record {
   std::deque<std::string> unescaped;
   bool blank = false;  // an empty line
 };
+
+// The bytes that end an unquoted field's scan: a comma, a line break, and a quote (an error there).
+constexpr auto kFieldEnd = [] {
+  std::array<bool, 256> end{};
+  end[','] = end['\n'] = end['"'] = true;
+  return end;
+}();
 
 // Parses the record at `pos` (a row start) into `r`; returns the position after it and adds the
 // line breaks inside quoted fields to `line`. `line` is the record's first line, for errors.
@@ -90,10 +98,8 @@ size_t parseRecord(std::string_view text, size_t pos, Record& r, const std::stri
         fail("unexpected text after the closing quote, expected a comma");
     } else {
       const size_t start = pos;
-      while (pos < text.size() && text[pos] != ',' && text[pos] != '\n') {
-        if (text[pos] == '"') fail("a quote inside an unquoted field (quote the whole field)");
-        ++pos;
-      }
+      while (pos < text.size() && !kFieldEnd[static_cast<unsigned char>(text[pos])]) ++pos;
+      if (pos < text.size() && text[pos] == '"') fail("a quote inside an unquoted field (quote the whole field)");
       r.fields.push_back(trim(text.substr(start, pos - start)));
     }
     if (pos >= text.size()) break;
@@ -142,9 +148,10 @@ bool parseFloat(std::string_view s, float& value) {
   return ec == std::errc() && end == s.data() + s.size() && std::isfinite(value);
 }
 
-bool equalsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+// ASCII letters compared without case (`lower`: a lowercase word); other bytes exactly.
+bool equalsNoCase(std::string_view a, std::string_view lower) {
+  return a.size() == lower.size() && std::equal(a.begin(), a.end(), lower.begin(), [](char x, char y) {
+           return (x >= 'A' && x <= 'Z' ? static_cast<char>(x | 0x20) : x) == y;
          });
 }
 
