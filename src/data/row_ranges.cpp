@@ -39,6 +39,19 @@ ChunkCounts countChunk(std::string_view text) {
   return counts;
 }
 
+ChunkCounts countRange(std::string_view text, size_t begin, size_t end, const CountedPieces& counted) {
+  constexpr size_t kPiece = 4 << 20;
+  ChunkCounts total;
+  for (size_t at = begin; at < end; at += kPiece) {
+    const size_t to = std::min(end, at + kPiece);
+    const ChunkCounts c = countChunk(text.substr(at, to - at));
+    total.quotes += c.quotes;
+    total.lines += c.lines;
+    if (counted) counted(at, to);
+  }
+  return total;
+}
+
 size_t nextRowStart(std::string_view text, size_t from, bool inQuotes) {
   if (from >= text.size()) return text.size();
   if (!inQuotes && (from == 0 || text[from - 1] == '\n')) return from;
@@ -49,7 +62,7 @@ size_t nextRowStart(std::string_view text, size_t from, bool inQuotes) {
   return text.size();
 }
 
-std::vector<RowRange> splitRows(std::string_view text, RowRange range, int parts) {
+std::vector<RowRange> splitRows(std::string_view text, RowRange range, int parts, const CountedPieces& counted) {
   parts = std::max(parts, 1);
   std::vector<RowRange> out;
   const size_t length = range.end - range.begin;
@@ -62,7 +75,7 @@ std::vector<RowRange> splitRows(std::string_view text, RowRange range, int parts
     if (i < parts) {
       const size_t cut = range.begin + length * static_cast<size_t>(i) / static_cast<size_t>(parts);
       if (cut > scanned) {
-        inQuotes ^= (countChunk(text.substr(scanned, cut - scanned)).quotes & 1) != 0;
+        inQuotes ^= (countRange(text, scanned, cut, counted).quotes & 1) != 0;
         scanned = cut;
       }
       end = std::clamp(nextRowStart(text.substr(0, range.end), std::max(cut, begin), inQuotes), begin, range.end);
@@ -71,7 +84,7 @@ std::vector<RowRange> splitRows(std::string_view text, RowRange range, int parts
         scanned = end;
       }
     }
-    const int64_t lines = countChunk(text.substr(begin, end - begin)).lines;
+    const int64_t lines = countRange(text, begin, end, counted).lines;
     out.push_back({begin, end, line, lines});
     line += lines;
     begin = end;

@@ -10,6 +10,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include <malloc.h>
+
 #include "code_map.hpp"
 #include "shoal/data/file_bytes.hpp"
 #include "shoal/error.hpp"
@@ -240,23 +242,29 @@ struct ParseContext {
                            "missing (\"data.type_errors\": \"missing\")");
 }
 
-void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& part) {
-  const TableLayout& layout = ctx.layout;
+// A part's columns reserved for `capacity` rows (at least its range's line breaks + 1), so none
+// grows by copying. Called on the thread that joins the parts: the memory then comes from its
+// malloc arena, which malloc_trim can hand back once the joined parts are freed (a parse
+// thread's arena would keep it).
+void reserveColumns(const TableLayout& layout, Part& part, size_t capacity) {
   const size_t columns = layout.names.size();
   RawTable& t = part.table;
   t.numbers.resize(columns);
   t.codes.resize(columns);
   t.vocabulary.resize(columns);
   part.maps.resize(columns);
-  // Reserved for every row the range can hold (its line breaks + 1): no column grows by copying.
-  const int64_t lines =
-      range.lines >= 0 ? range.lines : countChunk(text.substr(range.begin, range.end - range.begin)).lines;
-  const auto capacity = static_cast<size_t>(lines + 1);
   for (size_t c = 0; c < columns; ++c) {
     if (layout.types[c] == ColumnType::Categorical) t.codes[c].reserve(capacity);
     else if (layout.types[c] != ColumnType::Ignored) t.numbers[c].reserve(capacity);
   }
   if (layout.keepLabels) t.labels.reserve(capacity);
+}
+
+// Parses the rows of `range` into `part` (its columns reserved by reserveColumns).
+void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& part) {
+  const TableLayout& layout = ctx.layout;
+  const size_t columns = layout.names.size();
+  RawTable& t = part.table;
   Record r;
   int64_t line = range.firstLine;
   size_t pos = range.begin;
@@ -390,8 +398,9 @@ void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Pa
     std::vector<int32_t> to;
     if (!frozen) to = remapped(out.vocabulary[c], maps[c], p.vocabulary[c]);
     for (int32_t code : p.codes[c]) out.codes[c].push_back(frozen || code < 0 ? code : to[static_cast<size_t>(code)]);
-    p.numbers[c] = {};
-    p.codes[c] = {};
+    p.numbers[c] = std::vector<float>();  // (not `= {}`: that clears and keeps the memory)
+    p.codes[c] = std::vector<int32_t>();
+    ::malloc_trim(0);  // the part's column, freed into its thread's malloc arena, goes back to the system
   }
   std::vector<int32_t> to;
   if (!frozen) to = remapped(out.labelVocabulary, labelMap, p.labelVocabulary);
@@ -400,13 +409,15 @@ void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Pa
 }
 
 // This rank's whole rows of text[dataStart, end): an equal share of the bytes, moved to row
-// boundaries with the quote parity and line count of the shares before it.
-RowRange rankRows(std::string_view text, size_t dataStart, int64_t dataLine, dist::Communicator& comm) {
+// boundaries with the quote parity and line count of the shares before it; the share's text
+// goes to `counted` as it is counted.
+RowRange rankRows(std::string_view text, size_t dataStart, int64_t dataLine, dist::Communicator& comm,
+                  const CountedPieces& counted) {
   const size_t length = text.size() - dataStart;
   const auto rank = static_cast<size_t>(comm.rank()), ranks = static_cast<size_t>(comm.size());
   if (ranks == 1) return {dataStart, text.size(), dataLine};
   const size_t shareBegin = dataStart + length * rank / ranks, shareEnd = dataStart + length * (rank + 1) / ranks;
-  const ChunkCounts own = countChunk(text.substr(shareBegin, shareEnd - shareBegin));
+  const ChunkCounts own = countRange(text, shareBegin, shareEnd, counted);
   int64_t quotesBefore = 0, linesBefore = 0;
   const std::vector<int64_t> quotes = comm.allGather(own.quotes), lines = comm.allGather(own.lines);
   for (size_t r = 0; r < rank; ++r) quotesBefore += quotes[r], linesBefore += lines[r];
@@ -588,11 +599,24 @@ RawTable readTableRows(const TableLayout& layout, const TableOptions& options, c
   }
   std::vector<Part> parts;
   {
-    const RowRange mine = rankRows(text, layout.dataStart, layout.header ? 2 : 1, comm);
+    // Counting reads the whole range before parsing does: its pages are let go piece by piece,
+    // and the threads map back what they parse.
+    const size_t offset = ctx.textOffset;
+    const CountedPieces release = [&](size_t begin, size_t end) { file.release(offset + begin, offset + end); };
+    const RowRange mine = rankRows(text, layout.dataStart, layout.header ? 2 : 1, comm, release);
     const int threads = options.threads > 0 ? options.threads
                                             : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    const std::vector<RowRange> ranges = splitRows(text, mine, mine.end - mine.begin < (1u << 20) ? 1 : threads);
+    const std::vector<RowRange> ranges =
+        splitRows(text, mine, mine.end - mine.begin < (1u << 20) ? 1 : threads, release);
+    // The first part (the calling thread's) is reserved for the rows of every part, so joining
+    // the others appends to it without moving it; each row needs at least one line break but the last.
+    auto rowsOf = [&](const RowRange& r) {
+      return static_cast<size_t>(r.lines >= 0 ? r.lines : countChunk(text.substr(r.begin, r.end - r.begin)).lines) + 1;
+    };
+    size_t allRows = 0;
+    for (const RowRange& r : ranges) allRows += rowsOf(r);
     parts.resize(ranges.size());
+    for (size_t i = 0; i < parts.size(); ++i) reserveColumns(layout, parts[i], i == 0 ? allRows : rowsOf(ranges[i]));
     std::vector<std::exception_ptr> errors(ranges.size());
     auto work = [&](size_t i) {
       try {
@@ -615,6 +639,7 @@ RawTable readTableRows(const TableLayout& layout, const TableOptions& options, c
   int64_t totalRows = 0;
   for (const Part& p : parts) totalRows += p.table.rows;
   for (Part& p : parts) appendPart(out, maps, labelMap, p, schema != nullptr, totalRows);
+  parts.clear();
   if (out.numbers.empty()) {
     out.numbers.resize(layout.names.size());
     out.codes.resize(layout.names.size());

@@ -6,6 +6,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <set>
 
@@ -383,10 +384,12 @@ void releaseValues(const std::vector<T>& v, size_t from, size_t to) {
   if (begin < end) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
-// The encoding of every row of `raw`; with `consumed` (== &raw), the pages of the raw columns
-// are released chunk by chunk as their rows are encoded, so the raw and the encoded rows are
-// not both whole in memory.
-Dataset encodeRowsOf(const RawTable& raw, const TableLayout& layout, const TableSchema& schema, RawTable* consumed) {
+// Encodes rows [0, rows) of `raw` into out [rows, width], 65,536 rows at a time (blocks of a chunk
+// in parallel); with `consumed` (== &raw), the pages of the raw columns are released after each
+// chunk, so the raw and the encoded rows are not both whole in memory. `chunkDone(begin, end)`
+// follows each chunk.
+void encodeChunks(const RawTable& raw, const TableLayout& layout, const TableSchema& schema, int64_t rows, float* out,
+                  RawTable* consumed, const std::function<void(int64_t, int64_t)>& chunkDone) {
   // The file column of each schema column (matched by name: a file read with a fitted schema may
   // order its columns differently).
   std::vector<int64_t> fileColumn(schema.columns.size(), -1);
@@ -394,19 +397,17 @@ Dataset encodeRowsOf(const RawTable& raw, const TableLayout& layout, const Table
     auto it = std::find(layout.names.begin(), layout.names.end(), schema.columns[s].name);
     if (it != layout.names.end()) fileColumn[s] = it - layout.names.begin();
   }
-  const int64_t width = schema.width(), rows = raw.rows;
-  // Left uninitialised here: each block is zeroed (the one-hot columns' zeros) by the thread that
-  // encodes it, so the pages are first touched, once, in parallel.
-  std::shared_ptr<float[]> out(new float[static_cast<size_t>(std::max<int64_t>(1, rows * width))]);
-  // Rows are encoded a block at a time (its output stays in cache through the column passes),
-  // blocks in parallel, chunks of blocks in turn (a chunk's raw pages are released after it).
+  const int64_t width = schema.width();
+  // Each block is zeroed (the one-hot columns' zeros) by the thread that encodes it, so fresh
+  // pages are first touched, once, in parallel, and its output stays in cache through the
+  // column passes.
   constexpr int64_t kBlock = 1024, kChunk = 64 * kBlock;
   for (int64_t chunk = 0; chunk < rows; chunk += kChunk) {
     const int64_t chunkEnd = std::min(rows, chunk + kChunk);
 #pragma omp parallel for schedule(static)
     for (int64_t begin = chunk; begin < chunkEnd; begin += kBlock) {
       const int64_t end = std::min(chunkEnd, begin + kBlock);
-      float* block = out.get() + begin * width;
+      float* block = out + begin * width;
       std::fill(block, block + (end - begin) * width, 0.0f);
       encodeRows(raw, schema, fileColumn, begin, end, block, width);
     }
@@ -416,10 +417,23 @@ Dataset encodeRowsOf(const RawTable& raw, const TableLayout& layout, const Table
       for (const auto& column : consumed->codes)
         releaseValues(column, static_cast<size_t>(chunk), static_cast<size_t>(chunkEnd));
     }
+    if (chunkDone) chunkDone(chunk, chunkEnd);
   }
-  std::vector<int32_t> labels = !layout.keepLabels ? std::vector<int32_t>{}
-                                : consumed        ? std::move(consumed->labels)
-                                                  : raw.labels;
+}
+
+// The first `rows` labels of `raw` (moved out when `consumed`), none when the layout drops them.
+std::vector<int32_t> labelsOf(const RawTable& raw, const TableLayout& layout, int64_t rows, RawTable* consumed) {
+  if (!layout.keepLabels) return {};
+  std::vector<int32_t> labels = consumed ? std::move(consumed->labels) : raw.labels;
+  labels.resize(std::min(labels.size(), static_cast<size_t>(rows)));
+  return labels;
+}
+
+Dataset encodeRowsOf(const RawTable& raw, const TableLayout& layout, const TableSchema& schema, RawTable* consumed) {
+  const int64_t width = schema.width(), rows = raw.rows;
+  std::shared_ptr<float[]> out(new float[static_cast<size_t>(std::max<int64_t>(1, rows * width))]);  // uninitialised
+  encodeChunks(raw, layout, schema, rows, out.get(), consumed, nullptr);
+  std::vector<int32_t> labels = labelsOf(raw, layout, rows, consumed);
   if (consumed) *consumed = RawTable{};
   const float* values = out.get();
   return Dataset::borrowFloats(Shape{width}, values, rows, std::move(labels), static_cast<int>(schema.classes),
@@ -434,6 +448,15 @@ Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableS
 
 Dataset encodeTable(RawTable&& raw, const TableLayout& layout, const TableSchema& schema) {
   return encodeRowsOf(raw, layout, schema, &raw);
+}
+
+std::vector<int32_t> encodeTableInto(RawTable&& raw, const TableLayout& layout, const TableSchema& schema,
+                                     int64_t rows, float* out, const std::function<void(int64_t, int64_t)>& chunkDone) {
+  rows = std::clamp<int64_t>(rows, 0, raw.rows);
+  encodeChunks(raw, layout, schema, rows, out, &raw, chunkDone);
+  std::vector<int32_t> labels = labelsOf(raw, layout, rows, &raw);
+  raw = RawTable{};
+  return labels;
 }
 
 }  // namespace shoal::data

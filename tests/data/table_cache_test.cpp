@@ -114,6 +114,45 @@ TEST(TableCache, FingerprintNoticesAnEditThatKeepsSizeAndModificationTime) {
   EXPECT_THROW(data::sourceFingerprint(dir.file("none.csv")), InputError);
 }
 
+// A cache encoded straight into the file (raw rows in, 70,000 rows: two chunks) holds the same
+// rows, labels and schema as one written from the encoded rows, and opens with its checksum.
+TEST(TableCache, EncodedIntoTheFileItHoldsWhatTheEncodedRowsHold) {
+  shoal::testing::TempDir dir;
+  const std::string csv = dir.write("t.csv", csvText(70000, 0));
+  const data::CachedTable fromRows = readCsv(csv);
+  auto single = dist::singleProcess();
+  data::TableOptions o;
+  o.labelColumn = "y";
+  const data::TableLayout layout = data::inspectTable(csv, o);
+  data::RawTable raw = data::readTableRows(layout, o, nullptr, *single);
+  data::mapToSchema(raw, layout, fromRows.schema);
+  data::RawTable test = raw.extract({3, 5, 69999});
+  const nlohmann::json key{{"source", "t"}};
+  data::writeTableCache(dir.file("streamed"), key, fromRows.schema, {std::move(raw), layout, 0},
+                        data::RawSet{std::move(test), layout, 2}, 69997, 2);
+  std::string why;
+  auto streamed = data::openTableCache(dir.file("streamed"), key, why);
+  ASSERT_TRUE(streamed) << why;
+  EXPECT_EQ(streamed->schema.toJson(), fromRows.schema.toJson());
+  EXPECT_EQ(streamed->trainRows, 69997);
+  EXPECT_EQ(streamed->testRows, 2);
+  ASSERT_EQ(streamed->train.size(), 69997);
+  ASSERT_TRUE(streamed->test);
+  ASSERT_EQ(streamed->test->size(), 2);  // the limit: the first two of the three
+  const int64_t width = fromRows.schema.width();
+  const auto* all = static_cast<const float*>(fromRows.train.sampleMemory());
+  const auto* kept = static_cast<const float*>(streamed->train.sampleMemory());
+  const auto* held = static_cast<const float*>(streamed->test->sampleMemory());
+  for (int64_t i = 0, k = 0; i < 70000; ++i) {
+    const bool out = i == 3 || i == 5 || i == 69999;
+    if (i == 69999) continue;  // past the test set's limit
+    const float* row = out ? held + (i == 3 ? 0 : 1) * width : kept + (k++) * width;
+    ASSERT_TRUE(std::equal(row, row + width, all + i * width)) << "row " << i;
+    EXPECT_EQ(out ? streamed->test->labels()[i == 3 ? 0 : 1] : streamed->train.labels()[static_cast<size_t>(k - 1)],
+              fromRows.train.labels()[static_cast<size_t>(i)]);
+  }
+}
+
 TEST(EpochOrder, BlockShuffleIsAReproduciblePermutationThatStaysInAWindow) {
   const int64_t size = 1003, block = 10;
   data::EpochOrder a(size, 9, true, block), b(size, 9, true, block);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "shoal/data/dataset.hpp"
+#include "shoal/data/table_reader.hpp"
 #include "shoal/data/table_schema.hpp"
 
 namespace shoal::data {
@@ -33,6 +34,22 @@ struct CachedTable {
 // [n] i32, then the same for the test rows; "crc32" covers the payload. Written to a temporary
 // file and renamed, so a reader sees a whole cache or none. OutputError when it cannot be written.
 void writeTableCache(const std::string& path, const nlohmann::json& key, const CachedTable& table);
+
+// One set of a table's rows still to be encoded: the raw rows (consumed by the writer), their
+// file's layout, and how many to keep (0: all).
+struct RawSet {
+  RawTable rows;
+  TableLayout layout;
+  int64_t limit = 0;
+};
+
+// The same cache, encoded straight into the file: the temporary file is sized (its blocks
+// reserved), mapped shared, and each chunk of 65,536 encoded rows is written into the mapping,
+// added to the checksum and let go from this process's memory, while the raw columns it came from
+// are released too. Building a cache thus holds the raw rows, never the whole encoded share.
+// `totalTrainRows`/`totalTestRows`: over all ranks. OutputError when it cannot be written.
+void writeTableCache(const std::string& path, const nlohmann::json& key, const TableSchema& schema, RawSet train,
+                     std::optional<RawSet> test, int64_t totalTrainRows, int64_t totalTestRows);
 
 // The cache at `path` when its "key" equals `key` (the sources' fingerprints and every setting
 // that changes the rows); the rows stay in the mapped file (Dataset::borrowFloats), read as
