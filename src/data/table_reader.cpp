@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include <malloc.h>
+#include <omp.h>
 
 #include "code_map.hpp"
 #include "shoal/data/file_bytes.hpp"
@@ -604,8 +605,7 @@ RawTable readTableRows(const TableLayout& layout, const TableOptions& options, c
     const size_t offset = ctx.textOffset;
     const CountedPieces release = [&](size_t begin, size_t end) { file.release(offset + begin, offset + end); };
     const RowRange mine = rankRows(text, layout.dataStart, layout.header ? 2 : 1, comm, release);
-    const int threads = options.threads > 0 ? options.threads
-                                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    const int threads = options.threads > 0 ? options.threads : std::max(1, omp_get_max_threads());
     const std::vector<RowRange> ranges =
         splitRows(text, mine, mine.end - mine.begin < (1u << 20) ? 1 : threads, release);
     // The first part (the calling thread's) is reserved for the rows of every part, so joining
