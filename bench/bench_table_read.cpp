@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
   const double parsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const data::TableSchema schema = data::fitTableSchema(raw, layout, o, *comm);
   data::mapToSchema(raw, layout, schema);
-  const data::Dataset set = data::encodeTable(raw, layout, schema);
+  const data::Dataset set = data::encodeTable(std::move(raw), layout, schema);
   comm->barrier();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int64_t rows = set.size();

@@ -195,7 +195,7 @@ void bindData(py::module_& m) {
               data::RawTable raw = data::readTableRows(layout, o, nullptr, *single);
               schema = data::fitTableSchema(raw, layout, o, *single);
               data::mapToSchema(raw, layout, schema);
-              d = data::encodeTable(raw, layout, schema);
+              d = data::encodeTable(std::move(raw), layout, schema);
             }
           }
           py::tuple xy = arraysOf(std::move(d));

@@ -12,6 +12,7 @@
 #include "shoal/nn/model_summary.hpp"
 #include "shoal/nn/random.hpp"
 #include "shoal/nn/zoo.hpp"
+#include "shoal/train/run_table.hpp"
 
 namespace shoal::python {
 namespace {
@@ -217,16 +218,26 @@ void bindModel(py::module_& m) {
         py::arg("path"), "Loads a model file: (model, info JSON).");
   m.def("manual_seed", &nn::manualSeed, py::arg("seed"),
         "Reseeds the generator new layers draw their initial weights (and dropout seeds) from.");
+  m.def("table_shape",
+        [](const std::string& tableJson) {
+          const auto schema = data::TableSchema::fromJson(nlohmann::json::parse(tableJson), "table");
+          return py::make_tuple(schema.width(), schema.classes);
+        },
+        py::arg("table"), "A table schema's encoded row width and number of classes.");
+
   m.def("zoo_spec",
         [](const std::string& name, const std::vector<int64_t>& inputShape, int64_t classes,
-           const std::vector<int64_t>& hidden, const std::vector<int64_t>& widths) {
+           const std::vector<int64_t>& hidden, const std::vector<int64_t>& widths, const std::string& tableJson) {
           nn::ZooOptions options;
           if (!hidden.empty()) options.hidden = hidden;
           if (!widths.empty()) options.resnetWidths = widths;
+          if (!tableJson.empty())
+            options.table = train::tableInput(data::TableSchema::fromJson(nlohmann::json::parse(tableJson), "table"));
           return nn::zooSpec(name, toShape(inputShape), classes, options).dump();
         },
         py::arg("name"), py::arg("input_shape"), py::arg("classes"), py::arg("hidden"), py::arg("widths"),
-        "The JSON specification of a zoo model.");
+        py::arg("table") = "",
+        "The JSON specification of a zoo model; `table` (a table schema's JSON) lays out tabular's rows.");
 }
 
 }  // namespace shoal::python

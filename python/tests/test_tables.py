@@ -62,3 +62,40 @@ def test_a_trained_tabular_model_predicts_rows_read_with_its_schema(tmp_path):
     other.save(str(tmp_path / "assigned.shoal"))
     e = run_cli("eval", "--model-file", tmp_path / "assigned.shoal", "--data-csv", LOANS)
     assert "accuracy" in e.stdout
+
+
+def test_fit_from_a_csv_saves_a_model_the_cli_predicts_as_python_does(tmp_path):
+    # The schema fitted as the CLI fits it (the same options), the tabular model built for it.
+    x, y, schema = data.read_table(LOANS, label_column="Status", impute="median", embed_threshold=20)
+    model = shoal.nn.zoo.tabular(schema, hidden=(16,))
+    assert model.table == schema and model.input_shape == (x.shape[1],)
+    assert any(c.get("embedded") for c in schema["columns"])  # City: 32 categories, an Embedding
+    model.compile(optimizer=shoal.optim.Adam(lr=0.01), loss=shoal.nn.ClassNLLCriterion())
+    before = model.evaluate(LOANS)["Loss"]
+    summary = model.fit(LOANS, epochs=20, batch_size=32, validation_data=LOANS, verbose=False)
+    assert summary["epochs"] == 20
+    assert model.evaluate(LOANS)["Loss"] < before
+    path = model.save(str(tmp_path / "model.shoal"))
+    # New rows: columns in another order, no label, an unseen category, empty and NA cells.
+    new = tmp_path / "new.csv"
+    new.write_text("Records,Age,Debt,Assets,Income,City,Job,Marital,Home\n"
+                   "false,30,100,NA,,Atlantis,fixed,married,boat\n"
+                   "true,50,900,100,80,Porto,partime,,rent\n"
+                   "false,41,0,5000,200,Beja,others,single,owner\n")
+    probabilities = np.exp(model.predict(new))
+    p = run_cli("predict", "--model-file", path, "--data-csv", new)
+    lines = p.stdout.strip().splitlines()
+    assert lines[0] == "prediction,bad,good"
+    cli = np.array([[float(v) for v in line.split(",")[1:]] for line in lines[1:]])
+    np.testing.assert_allclose(cli, probabilities, rtol=1e-4, atol=1e-6)
+    assert [line.split(",")[0] for line in lines[1:]] == [schema["class_names"][i] for i in probabilities.argmax(1)]
+    # The CLI's eval reads the training file with the stored schema and sees the same accuracy.
+    accuracy = model.evaluate(LOANS)["Top1Accuracy"]
+    e = run_cli("eval", "--model-file", path, "--data-csv", LOANS)
+    assert f"{accuracy:.4f}" in e.stdout
+
+
+def test_fit_from_a_csv_needs_a_table_schema(tmp_path):
+    model = shoal.nn.zoo.mlp((9,), 2, hidden=(4,))
+    with pytest.raises(shoal.UsageError, match="no table schema"):
+        model.fit(LOANS)

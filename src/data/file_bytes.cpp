@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 #include "shoal/data/gzip_reader.hpp"
@@ -38,6 +40,14 @@ FileBytes::FileBytes(const std::string& path) {
   data_ = static_cast<const char*>(map);
   size_ = static_cast<size_t>(st.st_size);
   mapped_ = true;
+}
+
+void FileBytes::release(size_t begin, size_t end) const {
+  if (!mapped_) return;
+  static const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const auto base = reinterpret_cast<uintptr_t>(data_);  // page-aligned: the map's start
+  const size_t first = (begin + page - 1) / page * page, last = std::min(end, size_) / page * page;
+  if (first < last) ::madvise(reinterpret_cast<void*>(base + first), last - first, MADV_DONTNEED);
 }
 
 FileBytes::~FileBytes() {

@@ -1,15 +1,20 @@
 // The table cache file: fingerprints of the source, streaming write and rename, mapped read with checks.
 #include "shoal/data/table_cache.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include "shoal/data/file_bytes.hpp"
+#include "shoal/data/table_reader.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::data {
@@ -37,23 +42,82 @@ const float* floatsOf(const Dataset& d) { return static_cast<const float*>(d.sam
 
 }  // namespace
 
-nlohmann::json sourceFingerprint(const std::string& csvPath) {
+nlohmann::json sourceFingerprint(const std::string& csvPath, int part, int parts) {
+  const int fd = ::open(csvPath.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat st {};
-  if (::stat(csvPath.c_str(), &st) != 0) throw InputError::at(csvPath, 0, 0, "cannot open: no such file");
-  constexpr int64_t kEdge = 64 * 1024;
-  std::ifstream in(csvPath, std::ios::binary);
-  std::string head(static_cast<size_t>(std::min<int64_t>(kEdge, st.st_size)), '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  std::string tail(static_cast<size_t>(std::min<int64_t>(kEdge, st.st_size)), '\0');
-  in.seekg(st.st_size - static_cast<int64_t>(tail.size()));
-  in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-  const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    const std::string why = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    throw InputError::at(csvPath, 0, 0, "cannot open: " + why);
+  }
+  const auto size = static_cast<uint64_t>(st.st_size);
+  const uint64_t begin = size * static_cast<uint64_t>(part) / static_cast<uint64_t>(parts);
+  const uint64_t end = size * static_cast<uint64_t>(part + 1) / static_cast<uint64_t>(parts);
+  std::vector<char> buffer(1 << 20);
+  uint32_t crc = 0;
+  for (uint64_t at = begin; at < end;) {
+    const ssize_t got = ::pread(fd, buffer.data(), std::min<uint64_t>(buffer.size(), end - at), static_cast<off_t>(at));
+    if (got <= 0) {
+      ::close(fd);
+      throw InputError::at(csvPath, 0, 0, got < 0 ? std::string("cannot read: ") + std::strerror(errno)
+                                                   : std::string("it became shorter while being read"));
+    }
+    crc = crcUpdate(crc, buffer.data(), static_cast<size_t>(got));
+    at += static_cast<uint64_t>(got);
+  }
+  ::close(fd);
   return {{"path", std::filesystem::absolute(csvPath).string()},
-          {"size", static_cast<int64_t>(st.st_size)},
-          {"mtime_ns", mtime},
-          {"head_crc32", crcUpdate(0, head.data(), head.size())},
-          {"tail_crc32", crcUpdate(0, tail.data(), tail.size())}};
+          {"size", size},
+          {"share", {part, parts}},
+          {"content_crc32", crc}};
 }
+
+namespace {
+
+// What the header says of one set of rows.
+struct SetSizes {
+  int64_t rows = 0;
+  bool labelled = false;
+};
+
+// The file's bytes before the payload: magic, version, header length, the header JSON (padded
+// with spaces to at least `minLength`: JSON allows trailing whitespace), zeros to 64 bytes.
+std::string prefixOf(const nlohmann::json& key, const TableSchema& schema, SetSizes train, SetSizes test,
+                     int64_t totalTrain, int64_t totalTest, uint32_t crc, size_t minLength = 0) {
+  const nlohmann::json header{{"key", key},
+                              {"schema", schema.toJson()},
+                              {"width", schema.width()},
+                              {"train_rows", train.rows},
+                              {"test_rows", test.rows},
+                              {"train_labelled", train.labelled},
+                              {"test_labelled", test.labelled},
+                              {"total_train_rows", totalTrain},
+                              {"total_test_rows", totalTest},
+                              {"crc32", crc}};
+  std::string text = header.dump();
+  if (text.size() < minLength) text.resize(minLength, ' ');
+  const uint64_t length = text.size();
+  std::string prefix(kMagic, 8);
+  prefix.append(reinterpret_cast<const char*>(&kVersion), 4);
+  prefix.append(reinterpret_cast<const char*>(&length), 8);
+  prefix += text;
+  prefix.resize(padded(prefix.size()), '\0');
+  return prefix;
+}
+
+// Renames the finished temporary file over `path` (a reader sees a whole cache or none).
+void publish(const std::string& temporary, const std::string& path) {
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    std::remove(temporary.c_str());
+    throw OutputError(path + ": cannot write the table cache: " + ec.message());
+  }
+}
+
+std::string temporaryFor(const std::string& path) { return path + ".tmp" + std::to_string(::getpid()); }
+
+}  // namespace
 
 void writeTableCache(const std::string& path, const nlohmann::json& key, const CachedTable& table) {
   const int64_t width = table.schema.width();
@@ -66,24 +130,10 @@ void writeTableCache(const std::string& path, const nlohmann::json& key, const C
     part(floatsOf(*table.test), static_cast<size_t>(testRows * width) * sizeof(float));
     part(table.test->labels().data(), table.test->labels().size() * sizeof(int32_t));
   }
-  const nlohmann::json header{{"key", key},
-                              {"schema", table.schema.toJson()},
-                              {"width", width},
-                              {"train_rows", trainRows},
-                              {"test_rows", testRows},
-                              {"train_labelled", table.train.hasLabels()},
-                              {"test_labelled", table.test && table.test->hasLabels()},
-                              {"total_train_rows", table.trainRows},
-                              {"total_test_rows", table.testRows},
-                              {"crc32", crc}};
-  const std::string text = header.dump();
-  const uint64_t length = text.size();
-  std::string prefix(kMagic, 8);
-  prefix.append(reinterpret_cast<const char*>(&kVersion), 4);
-  prefix.append(reinterpret_cast<const char*>(&length), 8);
-  prefix += text;
-  prefix.resize(padded(prefix.size()), '\0');
-  const std::string temporary = path + ".tmp" + std::to_string(::getpid());
+  const std::string prefix = prefixOf(key, table.schema, {trainRows, table.train.hasLabels()},
+                                      {testRows, table.test && table.test->hasLabels()}, table.trainRows,
+                                      table.testRows, crc);
+  const std::string temporary = temporaryFor(path);
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     auto write = [&](const void* data, size_t bytes) { out.write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes)); };
@@ -100,12 +150,77 @@ void writeTableCache(const std::string& path, const nlohmann::json& key, const C
       throw OutputError(path + ": cannot write the table cache");
     }
   }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) {
+  publish(temporary, path);
+}
+
+void writeTableCache(const std::string& path, const nlohmann::json& key, const TableSchema& schema, RawSet train,
+                     std::optional<RawSet> test, int64_t totalTrainRows, int64_t totalTestRows) {
+  const int64_t width = schema.width();
+  auto sizes = [](const RawSet& set) {
+    const int64_t rows = set.limit > 0 ? std::min(set.limit, set.rows.rows) : set.rows.rows;
+    return SetSizes{rows, set.layout.keepLabels && !set.rows.labels.empty()};
+  };
+  const SetSizes trainSizes = sizes(train), testSizes = test ? sizes(*test) : SetSizes{};
+  // The header's length is fixed first, with the largest checksum; the real one replaces it at the end.
+  const std::string draft = prefixOf(key, schema, trainSizes, testSizes, totalTrainRows, totalTestRows, 0xFFFFFFFFu);
+  uint64_t headerLength;
+  std::memcpy(&headerLength, draft.data() + 12, 8);
+  auto setBytes = [&](SetSizes z) {
+    return static_cast<size_t>(z.rows) * (static_cast<size_t>(width) * sizeof(float) + (z.labelled ? sizeof(int32_t) : 0));
+  };
+  const size_t total = draft.size() + setBytes(trainSizes) + setBytes(testSizes);
+  const std::string temporary = temporaryFor(path);
+  const int fd = ::open(temporary.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  auto fail = [&](const std::string& what) {
+    const std::string why = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
     std::remove(temporary.c_str());
-    throw OutputError(path + ": cannot write the table cache: " + ec.message());
+    throw OutputError(path + ": cannot write the table cache: " + what + ": " + why);
+  };
+  if (fd < 0) fail("create");
+  // Blocks reserved up front: a full disk is this error, not a SIGBUS while writing the mapping.
+  if (const int e = ::posix_fallocate(fd, 0, static_cast<off_t>(total)); e != 0) {
+    errno = e;
+    fail("reserve " + std::to_string(total) + " bytes");
   }
+  void* map = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) fail("map");
+  auto* bytes = static_cast<char*>(map);
+  static const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  // Lets go of the mapping's whole pages in [begin, end): written, they stay in the page cache
+  // (and go to the file) without counting in this process's memory.
+  auto release = [&](size_t begin, size_t end) {
+    const size_t first = (begin + page - 1) / page * page, last = end / page * page;
+    if (first < last) ::madvise(bytes + first, last - first, MADV_DONTNEED);
+  };
+  uint32_t crc = 0;
+  size_t at = draft.size();
+  auto encode = [&](RawSet& set, SetSizes z) {
+    auto* values = reinterpret_cast<float*>(bytes + at);
+    const size_t rowBytes = static_cast<size_t>(width) * sizeof(float);
+    const std::vector<int32_t> labels =
+        encodeTableInto(std::move(set.rows), set.layout, schema, z.rows, values, [&](int64_t begin, int64_t end) {
+          const size_t from = at + static_cast<size_t>(begin) * rowBytes, to = at + static_cast<size_t>(end) * rowBytes;
+          crc = crcUpdate(crc, bytes + from, to - from);
+          release(from, to);
+        });
+    at += static_cast<size_t>(z.rows) * rowBytes;
+    if (z.labelled) {
+      std::memcpy(bytes + at, labels.data(), labels.size() * sizeof(int32_t));
+      crc = crcUpdate(crc, bytes + at, labels.size() * sizeof(int32_t));
+      at += labels.size() * sizeof(int32_t);
+    }
+  };
+  encode(train, trainSizes);
+  if (test) encode(*test, testSizes);
+  const std::string prefix =
+      prefixOf(key, schema, trainSizes, testSizes, totalTrainRows, totalTestRows, crc, static_cast<size_t>(headerLength));
+  std::memcpy(bytes, prefix.data(), prefix.size());
+  const bool synced = ::msync(map, total, MS_SYNC) == 0;
+  ::munmap(map, total);
+  if (!synced) fail("write back");
+  ::close(fd);
+  publish(temporary, path);
 }
 
 std::optional<CachedTable> openTableCache(const std::string& path, const nlohmann::json& key, std::string& why) {
@@ -157,7 +272,16 @@ std::optional<CachedTable> openTableCache(const std::string& path, const nlohman
   if (static_cast<size_t>(trainRows) > bytes.size() / rowBytes || static_cast<size_t>(testRows) > bytes.size() / rowBytes ||
       start + setBytes(trainRows, trainLabelled) + setBytes(testRows, testLabelled) != bytes.size())
     return damaged("its size does not match its header");
-  if (crcUpdate(0, bytes.data() + start, bytes.size() - start) != crc) return damaged("checksum mismatch");
+  // Checked 4 MiB at a time, each piece's pages let go after it: the check reads the whole file
+  // without making it resident in this process (training maps back what it touches).
+  uint32_t sum = 0;
+  constexpr size_t kPiece = 4 << 20;
+  for (size_t at = start; at < bytes.size(); at += kPiece) {
+    const size_t piece = std::min(kPiece, bytes.size() - at);
+    sum = crcUpdate(sum, bytes.data() + at, piece);
+    file->release(at, at + piece);
+  }
+  if (sum != crc) return damaged("checksum mismatch");
   size_t at = start;
   auto take = [&](int64_t rows, bool labelled) {
     const auto* values = reinterpret_cast<const float*>(bytes.data() + at);

@@ -2,6 +2,7 @@
 #include "shoal/data/table_reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <deque>
 #include <cmath>
@@ -9,6 +10,10 @@
 #include <thread>
 #include <unordered_map>
 
+#include <malloc.h>
+#include <omp.h>
+
+#include "code_map.hpp"
 #include "shoal/data/file_bytes.hpp"
 #include "shoal/error.hpp"
 
@@ -43,6 +48,13 @@ struct Record {
   std::deque<std::string> unescaped;
   bool blank = false;  // an empty line
 };
+
+// The bytes that end an unquoted field's scan: a comma, a line break, and a quote (an error there).
+constexpr auto kFieldEnd = [] {
+  std::array<bool, 256> end{};
+  end[','] = end['\n'] = end['"'] = true;
+  return end;
+}();
 
 // Parses the record at `pos` (a row start) into `r`; returns the position after it and adds the
 // line breaks inside quoted fields to `line`. `line` is the record's first line, for errors.
@@ -89,10 +101,8 @@ size_t parseRecord(std::string_view text, size_t pos, Record& r, const std::stri
         fail("unexpected text after the closing quote, expected a comma");
     } else {
       const size_t start = pos;
-      while (pos < text.size() && text[pos] != ',' && text[pos] != '\n') {
-        if (text[pos] == '"') fail("a quote inside an unquoted field (quote the whole field)");
-        ++pos;
-      }
+      while (pos < text.size() && !kFieldEnd[static_cast<unsigned char>(text[pos])]) ++pos;
+      if (pos < text.size() && text[pos] == '"') fail("a quote inside an unquoted field (quote the whole field)");
       r.fields.push_back(trim(text.substr(start, pos - start)));
     }
     if (pos >= text.size()) break;
@@ -141,9 +151,10 @@ bool parseFloat(std::string_view s, float& value) {
   return ec == std::errc() && end == s.data() + s.size() && std::isfinite(value);
 }
 
-bool equalsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+// ASCII letters compared without case (`lower`: a lowercase word); other bytes exactly.
+bool equalsNoCase(std::string_view a, std::string_view lower) {
+  return a.size() == lower.size() && std::equal(a.begin(), a.end(), lower.begin(), [](char x, char y) {
+           return (x >= 'A' && x <= 'Z' ? static_cast<char>(x | 0x20) : x) == y;
          });
 }
 
@@ -157,6 +168,27 @@ int parseBoolean(std::string_view s) {
 bool isMissing(std::string_view s, const std::vector<std::string>& tokens) {
   return std::any_of(tokens.begin(), tokens.end(), [&](const std::string& t) { return s == t; });
 }
+
+// The missing-value tokens with a filter on their lengths and first bytes, so that most cells
+// (a number never starts like "NA" or "null") are told apart without a compare.
+class MissingTokens {
+ public:
+  explicit MissingTokens(const std::vector<std::string>& tokens) : tokens_(tokens) {
+    for (const std::string& t : tokens) {
+      if (t.empty()) empty_ = true;
+      else first_[static_cast<unsigned char>(t[0])] = true;
+    }
+  }
+  bool operator()(std::string_view s) const {
+    if (s.empty()) return empty_;
+    return first_[static_cast<unsigned char>(s[0])] && isMissing(s, tokens_);
+  }
+
+ private:
+  const std::vector<std::string>& tokens_;
+  bool empty_ = false;
+  bool first_[256] = {};
+};
 
 // The file column a selector names: a header name, else a 0-based index.
 int64_t resolveColumn(const std::string& selector, const std::vector<std::string>& names, bool header,
@@ -179,11 +211,6 @@ int64_t resolveColumn(const std::string& selector, const std::vector<std::string
                                          std::to_string(names.size())));
 }
 
-struct TransparentHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using CodeMap = std::unordered_map<std::string, int32_t, TransparentHash, std::equal_to<>>;
 
 // What one thread parses: the raw columns of its rows, with its own vocabularies.
 struct Part {
@@ -198,6 +225,8 @@ struct ParseContext {
   const TableSchema* schema;
   std::vector<CodeMap> frozenMaps;  // with a schema: category -> code
   CodeMap classMap;                 // with a schema of string labels: name -> class
+  const FileBytes& file;            // the text's file: pages already parsed are released
+  size_t textOffset = 0;            // the text's start in file.view() (after a BOM)
 };
 
 [[noreturn]] void typeError(const ParseContext& ctx, int64_t line, size_t column, std::string_view cell) {
@@ -214,21 +243,42 @@ struct ParseContext {
                            "missing (\"data.type_errors\": \"missing\")");
 }
 
-void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& part) {
-  const TableLayout& layout = ctx.layout;
+// A part's columns reserved for `capacity` rows (at least its range's line breaks + 1), so none
+// grows by copying. Called on the thread that joins the parts: the memory then comes from its
+// malloc arena, which malloc_trim can hand back once the joined parts are freed (a parse
+// thread's arena would keep it).
+void reserveColumns(const TableLayout& layout, Part& part, size_t capacity) {
   const size_t columns = layout.names.size();
   RawTable& t = part.table;
   t.numbers.resize(columns);
   t.codes.resize(columns);
   t.vocabulary.resize(columns);
   part.maps.resize(columns);
+  for (size_t c = 0; c < columns; ++c) {
+    if (layout.types[c] == ColumnType::Categorical) t.codes[c].reserve(capacity);
+    else if (layout.types[c] != ColumnType::Ignored) t.numbers[c].reserve(capacity);
+  }
+  if (layout.keepLabels) t.labels.reserve(capacity);
+}
+
+// Parses the rows of `range` into `part` (its columns reserved by reserveColumns).
+void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& part) {
+  const TableLayout& layout = ctx.layout;
+  const size_t columns = layout.names.size();
+  RawTable& t = part.table;
   Record r;
   int64_t line = range.firstLine;
   size_t pos = range.begin;
-  const auto& missing = ctx.schema ? ctx.schema->missing : ctx.options.missing;
+  constexpr size_t kReleaseEvery = 4 << 20;  // bytes parsed between releases of their pages
+  size_t released = range.begin;
+  const MissingTokens isMissingCell(ctx.schema ? ctx.schema->missing : ctx.options.missing);
   const bool typeErrorsAsMissing = ctx.schema ? ctx.schema->typeErrorsAsMissing : ctx.options.typeErrorsAsMissing;
   const int64_t maxCategories = ctx.options.maxCategories;
   while (pos < range.end) {
+    if (pos - released >= kReleaseEvery) {
+      ctx.file.release(ctx.textOffset + released, ctx.textOffset + pos);
+      released = pos;
+    }
     const int64_t recordLine = line;
     pos = parseRecord(text.substr(0, range.end), pos, r, layout.path, line);
     if (r.blank && columns > 1) continue;
@@ -240,26 +290,27 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
       const std::string_view cell = r.fields[c];
       if (static_cast<int64_t>(c) == layout.labelIndex) {
         if (!layout.keepLabels) continue;
-        if (cell.empty() || isMissing(cell, missing))
+        if (cell.empty() || isMissingCell(cell))
           throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
                                "the label is missing (" + shown(cell) + "); every row needs one");
         if (!ctx.schema) {
-          auto it = part.labelMap.find(cell);
-          if (it == part.labelMap.end()) {
-            it = part.labelMap.emplace(std::string(cell), static_cast<int32_t>(t.labelVocabulary.size())).first;
+          int32_t label = part.labelMap.find(cell);
+          if (label == CodeMap::kAbsent) {
+            label = static_cast<int32_t>(t.labelVocabulary.size());
+            part.labelMap.insert(cell, label);
             t.labelVocabulary.emplace_back(cell);
           }
-          t.labels.push_back(it->second);
+          t.labels.push_back(label);
         } else if (!ctx.schema->classNames.empty()) {
-          auto it = ctx.classMap.find(cell);
-          if (it == ctx.classMap.end()) {
+          const int32_t label = ctx.classMap.find(cell);
+          if (label == CodeMap::kAbsent) {
             std::string names;
             for (size_t i = 0; i < ctx.schema->classNames.size() && i < 20; ++i)
               names += (i ? ", " : "") + shown(ctx.schema->classNames[i]);
             throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
                                  "label " + shown(cell) + " is not one of the model's classes (" + names + ")");
           }
-          t.labels.push_back(it->second);
+          t.labels.push_back(label);
         } else {
           int64_t value = -1;
           if (!parseIntegerLabel(cell, value) || value >= ctx.schema->classes)
@@ -272,33 +323,34 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
       }
       const ColumnType type = layout.types[c];
       if (type == ColumnType::Ignored) continue;
-      const bool isMissingCell = isMissing(cell, missing);
+      const bool missing = isMissingCell(cell);
       if (type == ColumnType::Categorical) {
         std::vector<int32_t>& codes = t.codes[c];
-        if (isMissingCell) {
+        if (missing) {
           codes.push_back(ctx.schema ? 0 : -1);
         } else if (ctx.schema) {
-          auto it = ctx.frozenMaps[c].find(cell);
-          codes.push_back(it == ctx.frozenMaps[c].end() ? 1 : it->second);
+          const int32_t code = ctx.frozenMaps[c].find(cell);
+          codes.push_back(code == CodeMap::kAbsent ? 1 : code);
         } else {
           CodeMap& map = part.maps[c];
-          auto it = map.find(cell);
-          if (it == map.end()) {
+          int32_t code = map.find(cell);
+          if (code == CodeMap::kAbsent) {
             if (static_cast<int64_t>(map.size()) >= maxCategories)
               throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
                                    "column " + shown(layout.names[c]) + " has more than " +
                                        std::to_string(maxCategories) +
                                        " distinct values (an identifier? ignore it with \"data.ignore\", or raise "
                                        "\"data.max_categories\")");
-            it = map.emplace(std::string(cell), static_cast<int32_t>(t.vocabulary[c].size())).first;
+            code = static_cast<int32_t>(t.vocabulary[c].size());
+            map.insert(cell, code);
             t.vocabulary[c].emplace_back(cell);
           }
-          codes.push_back(it->second);
+          codes.push_back(code);
         }
         continue;
       }
       float value = std::numeric_limits<float>::quiet_NaN();
-      if (!isMissingCell) {
+      if (!missing) {
         const bool ok = type == ColumnType::Numeric ? parseFloat(cell, value)
                                                     : (value = static_cast<float>(parseBoolean(cell))) >= 0;
         if (!ok) {
@@ -313,24 +365,32 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
 }
 
 // Appends `part` to `out`, mapping its vocabulary indices to `out`'s (training reads).
-void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Part& part, bool frozen) {
+// `totalRows`: the rows of all the parts, reserved in `out`'s columns with the first part.
+void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Part& part, bool frozen,
+                int64_t totalRows) {
   RawTable& p = part.table;
   const size_t columns = p.numbers.size();
   if (out.numbers.empty()) {  // the first part: taken as it is, its vocabularies' order is the merged order
     out = std::move(p);
     maps = std::move(part.maps);
     labelMap = std::move(part.labelMap);
+    for (auto& column : out.numbers)
+      if (!column.empty()) column.reserve(static_cast<size_t>(totalRows));
+    for (auto& column : out.codes)
+      if (!column.empty()) column.reserve(static_cast<size_t>(totalRows));
+    if (!out.labels.empty()) out.labels.reserve(static_cast<size_t>(totalRows));
     return;
   }
   auto remapped = [&](std::vector<std::string>& vocabulary, CodeMap& map, const std::vector<std::string>& partVocabulary) {
     std::vector<int32_t> to(partVocabulary.size());
     for (size_t i = 0; i < partVocabulary.size(); ++i) {
-      auto it = map.find(partVocabulary[i]);
-      if (it == map.end()) {
-        it = map.emplace(partVocabulary[i], static_cast<int32_t>(vocabulary.size())).first;
+      int32_t code = map.find(partVocabulary[i]);
+      if (code == CodeMap::kAbsent) {
+        code = static_cast<int32_t>(vocabulary.size());
+        map.insert(partVocabulary[i], code);
         vocabulary.push_back(partVocabulary[i]);
       }
-      to[i] = it->second;
+      to[i] = code;
     }
     return to;
   };
@@ -339,8 +399,9 @@ void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Pa
     std::vector<int32_t> to;
     if (!frozen) to = remapped(out.vocabulary[c], maps[c], p.vocabulary[c]);
     for (int32_t code : p.codes[c]) out.codes[c].push_back(frozen || code < 0 ? code : to[static_cast<size_t>(code)]);
-    p.numbers[c] = {};
-    p.codes[c] = {};
+    p.numbers[c] = std::vector<float>();  // (not `= {}`: that clears and keeps the memory)
+    p.codes[c] = std::vector<int32_t>();
+    ::malloc_trim(0);  // the part's column, freed into its thread's malloc arena, goes back to the system
   }
   std::vector<int32_t> to;
   if (!frozen) to = remapped(out.labelVocabulary, labelMap, p.labelVocabulary);
@@ -349,17 +410,18 @@ void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Pa
 }
 
 // This rank's whole rows of text[dataStart, end): an equal share of the bytes, moved to row
-// boundaries with the quote parity and line count of the shares before it.
-RowRange rankRows(std::string_view text, size_t dataStart, int64_t dataLine, dist::Communicator& comm) {
+// boundaries with the quote parity and line count of the shares before it; the share's text
+// goes to `counted` as it is counted.
+RowRange rankRows(std::string_view text, size_t dataStart, int64_t dataLine, dist::Communicator& comm,
+                  const CountedPieces& counted) {
   const size_t length = text.size() - dataStart;
   const auto rank = static_cast<size_t>(comm.rank()), ranks = static_cast<size_t>(comm.size());
+  if (ranks == 1) return {dataStart, text.size(), dataLine};
   const size_t shareBegin = dataStart + length * rank / ranks, shareEnd = dataStart + length * (rank + 1) / ranks;
-  const ChunkCounts own = countChunk(text.substr(shareBegin, shareEnd - shareBegin));
+  const ChunkCounts own = countRange(text, shareBegin, shareEnd, counted);
   int64_t quotesBefore = 0, linesBefore = 0;
-  if (ranks > 1) {
-    const std::vector<int64_t> quotes = comm.allGather(own.quotes), lines = comm.allGather(own.lines);
-    for (size_t r = 0; r < rank; ++r) quotesBefore += quotes[r], linesBefore += lines[r];
-  }
+  const std::vector<int64_t> quotes = comm.allGather(own.quotes), lines = comm.allGather(own.lines);
+  for (size_t r = 0; r < rank; ++r) quotesBefore += quotes[r], linesBefore += lines[r];
   const size_t begin = nextRowStart(text, shareBegin, (quotesBefore & 1) != 0);
   const size_t end = rank + 1 == ranks ? text.size() : nextRowStart(text, shareEnd, ((quotesBefore + own.quotes) & 1) != 0);
   const int64_t line = dataLine + linesBefore + countChunk(text.substr(shareBegin, begin - shareBegin)).lines;
@@ -407,21 +469,32 @@ std::string columnTypeName(ColumnType type) {
   return "?";
 }
 
-RawTable RawTable::take(const std::vector<int64_t>& indices) const {
+RawTable RawTable::extract(const std::vector<int64_t>& indices) {
   RawTable out;
   out.rows = static_cast<int64_t>(indices.size());
   out.vocabulary = vocabulary;
   out.labelVocabulary = labelVocabulary;
   out.numbers.resize(numbers.size());
   out.codes.resize(codes.size());
-  for (size_t c = 0; c < numbers.size(); ++c) {
-    for (int64_t i : indices) {
-      if (!numbers[c].empty()) out.numbers[c].push_back(numbers[c][static_cast<size_t>(i)]);
-      if (!codes[c].empty()) out.codes[c].push_back(codes[c][static_cast<size_t>(i)]);
+  // Walks the rows once: a row at the next index goes out, any other moves down to `kept`.
+  auto split = [&](auto& column, auto& moved) {
+    if (column.empty()) return;
+    moved.reserve(indices.size());
+    size_t next = 0, kept = 0;
+    for (size_t i = 0; i < column.size(); ++i) {
+      if (next < indices.size() && static_cast<size_t>(indices[next]) == i) {
+        moved.push_back(column[i]);
+        ++next;
+      } else {
+        column[kept++] = column[i];
+      }
     }
-  }
-  if (!labels.empty())
-    for (int64_t i : indices) out.labels.push_back(labels[static_cast<size_t>(i)]);
+    column.resize(kept);
+  };
+  for (size_t c = 0; c < numbers.size(); ++c) split(numbers[c], out.numbers[c]);
+  for (size_t c = 0; c < codes.size(); ++c) split(codes[c], out.codes[c]);
+  split(labels, out.labels);
+  rows -= out.rows;
   return out;
 }
 
@@ -512,26 +585,38 @@ TableLayout inspectTable(const std::string& path, const TableSchema& schema, boo
 
 RawTable readTableRows(const TableLayout& layout, const TableOptions& options, const TableSchema* schema,
                        dist::Communicator& comm) {
-  ParseContext ctx{layout, options, schema, {}, {}};
+  FileBytes file(layout.path);
+  const std::string_view text = afterBom(file.view());
+  ParseContext ctx{layout, options, schema, {}, {}, file, static_cast<size_t>(text.data() - file.view().data())};
   if (schema) {
     ctx.frozenMaps.resize(layout.names.size());
     for (size_t c = 0; c < layout.names.size(); ++c) {
       if (layout.types[c] != ColumnType::Categorical) continue;
       const int64_t s = schema->find(layout.names[c]);
       const auto& categories = schema->columns[static_cast<size_t>(s)].categories;
-      for (size_t i = 0; i < categories.size(); ++i) ctx.frozenMaps[c].emplace(categories[i], static_cast<int32_t>(i + 2));
+      for (size_t i = 0; i < categories.size(); ++i) ctx.frozenMaps[c].insert(categories[i], static_cast<int32_t>(i + 2));
     }
-    for (size_t i = 0; i < schema->classNames.size(); ++i) ctx.classMap.emplace(schema->classNames[i], static_cast<int32_t>(i));
+    for (size_t i = 0; i < schema->classNames.size(); ++i) ctx.classMap.insert(schema->classNames[i], static_cast<int32_t>(i));
   }
   std::vector<Part> parts;
-  {  // the file's pages are let go before the parts are joined
-    FileBytes file(layout.path);
-    const std::string_view text = afterBom(file.view());
-    const RowRange mine = rankRows(text, layout.dataStart, layout.header ? 2 : 1, comm);
-    const int threads = options.threads > 0 ? options.threads
-                                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    const std::vector<RowRange> ranges = splitRows(text, mine, mine.end - mine.begin < (1u << 20) ? 1 : threads);
+  {
+    // Counting reads the whole range before parsing does: its pages are let go piece by piece,
+    // and the threads map back what they parse.
+    const size_t offset = ctx.textOffset;
+    const CountedPieces release = [&](size_t begin, size_t end) { file.release(offset + begin, offset + end); };
+    const RowRange mine = rankRows(text, layout.dataStart, layout.header ? 2 : 1, comm, release);
+    const int threads = options.threads > 0 ? options.threads : std::max(1, omp_get_max_threads());
+    const std::vector<RowRange> ranges =
+        splitRows(text, mine, mine.end - mine.begin < (1u << 20) ? 1 : threads, release);
+    // The first part (the calling thread's) is reserved for the rows of every part, so joining
+    // the others appends to it without moving it; each row needs at least one line break but the last.
+    auto rowsOf = [&](const RowRange& r) {
+      return static_cast<size_t>(r.lines >= 0 ? r.lines : countChunk(text.substr(r.begin, r.end - r.begin)).lines) + 1;
+    };
+    size_t allRows = 0;
+    for (const RowRange& r : ranges) allRows += rowsOf(r);
     parts.resize(ranges.size());
+    for (size_t i = 0; i < parts.size(); ++i) reserveColumns(layout, parts[i], i == 0 ? allRows : rowsOf(ranges[i]));
     std::vector<std::exception_ptr> errors(ranges.size());
     auto work = [&](size_t i) {
       try {
@@ -550,7 +635,11 @@ RawTable readTableRows(const TableLayout& layout, const TableOptions& options, c
   RawTable out;
   std::vector<CodeMap> maps;
   CodeMap labelMap;
-  for (Part& p : parts) appendPart(out, maps, labelMap, p, schema != nullptr);
+  file.release(0, file.view().size());  // the parts hold everything from here on
+  int64_t totalRows = 0;
+  for (const Part& p : parts) totalRows += p.table.rows;
+  for (Part& p : parts) appendPart(out, maps, labelMap, p, schema != nullptr, totalRows);
+  parts.clear();
   if (out.numbers.empty()) {
     out.numbers.resize(layout.names.size());
     out.codes.resize(layout.names.size());

@@ -1,8 +1,13 @@
 // TableSchema: fitting it on every rank's training rows (sums, a median bisection, merged vocabularies), its JSON form, and encoding rows with it.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <functional>
+#include <memory>
 #include <set>
 
 #include "shoal/data/table_reader.hpp"
@@ -194,20 +199,28 @@ TableSchema fitTableSchema(const RawTable& raw, const TableLayout& layout, const
   const size_t columns = layout.names.size();
   // Per numeric column: count, sum, sum of squares, missing; per categorical: values, missing.
   std::vector<double> sums(columns * 4, 0.0);
+  // Columns in parallel, each summed in registers (the shared array is written once per column).
+#pragma omp parallel for schedule(dynamic)
   for (size_t c = 0; c < columns; ++c) {
+    int64_t present = 0, absent = 0;
+    double sum = 0, squares = 0;
     if (layout.types[c] == ColumnType::Categorical) {
-      for (int32_t code : raw.codes[c]) (code < 0 ? sums[c * 4 + 3] : sums[c * 4]) += 1;
+      for (int32_t code : raw.codes[c]) absent += code < 0;
+      present = static_cast<int64_t>(raw.codes[c].size()) - absent;
     } else {
       for (float v : raw.numbers[c]) {
-        if (std::isnan(v)) {
-          sums[c * 4 + 3] += 1;
-          continue;
-        }
-        sums[c * 4] += 1;
-        sums[c * 4 + 1] += v;
-        sums[c * 4 + 2] += static_cast<double>(v) * v;
+        const bool missing = std::isnan(v);
+        absent += missing;
+        const double x = missing ? 0.0 : v;
+        sum += x;
+        squares += x * x;
       }
+      present = static_cast<int64_t>(raw.numbers[c].size()) - absent;
     }
+    sums[c * 4] = static_cast<double>(present);
+    sums[c * 4 + 1] = sum;
+    sums[c * 4 + 2] = squares;
+    sums[c * 4 + 3] = static_cast<double>(absent);
   }
   comm.allReduce(std::span<double>(sums), dist::ReduceOp::Sum);
   std::vector<const std::vector<float>*> medianColumns;
@@ -358,7 +371,25 @@ void encodeRows(const RawTable& raw, const TableSchema& schema, const std::vecto
 
 }  // namespace
 
-Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableSchema& schema) {
+namespace {
+
+// Lets go of the whole pages of v[from, to) (madvise MADV_DONTNEED: they read as zeros
+// afterwards), for raw columns already encoded.
+template <typename T>
+void releaseValues(const std::vector<T>& v, size_t from, size_t to) {
+  if (to <= from || v.empty()) return;
+  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<uintptr_t>(v.data() + from) + page - 1) / page * page;
+  const auto end = reinterpret_cast<uintptr_t>(v.data() + to) / page * page;
+  if (begin < end) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+// Encodes rows [0, rows) of `raw` into out [rows, width], 65,536 rows at a time (blocks of a chunk
+// in parallel); with `consumed` (== &raw), the pages of the raw columns are released after each
+// chunk, so the raw and the encoded rows are not both whole in memory. `chunkDone(begin, end)`
+// follows each chunk.
+void encodeChunks(const RawTable& raw, const TableLayout& layout, const TableSchema& schema, int64_t rows, float* out,
+                  RawTable* consumed, const std::function<void(int64_t, int64_t)>& chunkDone) {
   // The file column of each schema column (matched by name: a file read with a fitted schema may
   // order its columns differently).
   std::vector<int64_t> fileColumn(schema.columns.size(), -1);
@@ -366,18 +397,66 @@ Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableS
     auto it = std::find(layout.names.begin(), layout.names.end(), schema.columns[s].name);
     if (it != layout.names.end()) fileColumn[s] = it - layout.names.begin();
   }
-  const int64_t width = schema.width(), rows = raw.rows;
-  std::vector<float> out(static_cast<size_t>(rows * width), 0.0f);
-  // Rows are encoded a block at a time (its output stays in cache through the column passes),
-  // blocks in parallel.
-  constexpr int64_t kBlock = 1024;
+  const int64_t width = schema.width();
+  // Each block is zeroed (the one-hot columns' zeros) by the thread that encodes it, so fresh
+  // pages are first touched, once, in parallel, and its output stays in cache through the
+  // column passes.
+  constexpr int64_t kBlock = 1024, kChunk = 64 * kBlock;
+  for (int64_t chunk = 0; chunk < rows; chunk += kChunk) {
+    const int64_t chunkEnd = std::min(rows, chunk + kChunk);
 #pragma omp parallel for schedule(static)
-  for (int64_t begin = 0; begin < rows; begin += kBlock) {
-    const int64_t end = std::min(rows, begin + kBlock);
-    encodeRows(raw, schema, fileColumn, begin, end, out.data() + begin * width, width);
+    for (int64_t begin = chunk; begin < chunkEnd; begin += kBlock) {
+      const int64_t end = std::min(chunkEnd, begin + kBlock);
+      float* block = out + begin * width;
+      std::fill(block, block + (end - begin) * width, 0.0f);
+      encodeRows(raw, schema, fileColumn, begin, end, block, width);
+    }
+    if (consumed) {
+      for (const auto& column : consumed->numbers)
+        releaseValues(column, static_cast<size_t>(chunk), static_cast<size_t>(chunkEnd));
+      for (const auto& column : consumed->codes)
+        releaseValues(column, static_cast<size_t>(chunk), static_cast<size_t>(chunkEnd));
+    }
+    if (chunkDone) chunkDone(chunk, chunkEnd);
   }
-  std::vector<int32_t> labels = layout.keepLabels ? raw.labels : std::vector<int32_t>{};
-  return Dataset::fromFloats(Shape{width}, std::move(out), std::move(labels), static_cast<int>(schema.classes));
+}
+
+// The first `rows` labels of `raw` (moved out when `consumed`), none when the layout drops them.
+std::vector<int32_t> labelsOf(const RawTable& raw, const TableLayout& layout, int64_t rows, RawTable* consumed) {
+  if (!layout.keepLabels) return {};
+  std::vector<int32_t> labels = consumed ? std::move(consumed->labels) : raw.labels;
+  labels.resize(std::min(labels.size(), static_cast<size_t>(rows)));
+  return labels;
+}
+
+Dataset encodeRowsOf(const RawTable& raw, const TableLayout& layout, const TableSchema& schema, RawTable* consumed) {
+  const int64_t width = schema.width(), rows = raw.rows;
+  std::shared_ptr<float[]> out(new float[static_cast<size_t>(std::max<int64_t>(1, rows * width))]);  // uninitialised
+  encodeChunks(raw, layout, schema, rows, out.get(), consumed, nullptr);
+  std::vector<int32_t> labels = labelsOf(raw, layout, rows, consumed);
+  if (consumed) *consumed = RawTable{};
+  const float* values = out.get();
+  return Dataset::borrowFloats(Shape{width}, values, rows, std::move(labels), static_cast<int>(schema.classes),
+                               std::shared_ptr<const void>(std::move(out), values));
+}
+
+}  // namespace
+
+Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableSchema& schema) {
+  return encodeRowsOf(raw, layout, schema, nullptr);
+}
+
+Dataset encodeTable(RawTable&& raw, const TableLayout& layout, const TableSchema& schema) {
+  return encodeRowsOf(raw, layout, schema, &raw);
+}
+
+std::vector<int32_t> encodeTableInto(RawTable&& raw, const TableLayout& layout, const TableSchema& schema,
+                                     int64_t rows, float* out, const std::function<void(int64_t, int64_t)>& chunkDone) {
+  rows = std::clamp<int64_t>(rows, 0, raw.rows);
+  encodeChunks(raw, layout, schema, rows, out, &raw, chunkDone);
+  std::vector<int32_t> labels = labelsOf(raw, layout, rows, &raw);
+  raw = RawTable{};
+  return labels;
 }
 
 }  // namespace shoal::data

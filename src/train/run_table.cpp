@@ -26,12 +26,14 @@ int64_t total(int64_t value, dist::Communicator& comm) {
   return sum;
 }
 
-// Everything that decides a rank's encoded rows: the sources, the reading settings, the rank.
+// Everything that decides a rank's encoded rows: the sources (this rank's share of each file's
+// bytes, by content), the reading settings, the rank.
 nlohmann::json cacheKey(const DataConfig& c, bool allOneHot, uint64_t seed,
                         const std::optional<data::TableSchema>& given, const dist::Communicator& comm) {
   const bool holdout = c.testCsv.empty() && c.holdout > 0;
-  return {{"train", data::sourceFingerprint(c.trainCsv)},
-          {"test", c.testCsv.empty() ? nlohmann::json() : data::sourceFingerprint(c.testCsv)},
+  const int rank = comm.rank(), ranks = comm.size();
+  return {{"train", data::sourceFingerprint(c.trainCsv, rank, ranks)},
+          {"test", c.testCsv.empty() ? nlohmann::json() : data::sourceFingerprint(c.testCsv, rank, ranks)},
           {"label", c.labelColumn},
           {"categorical", c.categorical},
           {"numeric", c.numeric},
@@ -81,28 +83,50 @@ TableSets fromCache(data::CachedTable cached) {
   return sets;
 }
 
-TableSets readTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
-                        const std::optional<data::TableSchema>& given, dist::Communicator& comm);
+// A table read and its schema fitted (or given), its rows not yet encoded.
+struct RawSets {
+  data::TableSchema schema;
+  data::RawSet train;
+  std::optional<data::RawSet> test;  // the held-out rows, or the test file's
+};
+
+RawSets readRawSets(const DataConfig& config, bool allOneHot, uint64_t seed,
+                    const std::optional<data::TableSchema>& given, dist::Communicator& comm);
+int64_t keptRows(const data::RawSet& set);
+TableSets encoded(RawSets raw, dist::Communicator& comm);
 
 }  // namespace
 
 TableSets loadTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
                         const std::optional<data::TableSchema>& given, dist::Communicator& comm) {
-  if (config.cache.empty()) return readTableSets(config, allOneHot, seed, given, comm);
+  if (config.cache.empty()) return encoded(readRawSets(config, allOneHot, seed, given, comm), comm);
   const nlohmann::json key = cacheKey(config, allOneHot, seed, given, comm);
   const std::string path = cacheFile(config, comm);
   std::string why;
-  if (auto cached = data::openTableCache(path, key, why)) {
+  std::optional<data::CachedTable> cached = data::openTableCache(path, key, why);
+  // Every rank maps its cache or every rank rebuilds: the schema is fitted over all the ranks'
+  // rows, so one rank's changed share (or missing cache) makes every rank's stale.
+  if (comm.size() > 1) {
+    const std::vector<int64_t> usable = comm.allGather(int64_t{cached.has_value()});
+    for (size_t r = 0; r < usable.size() && cached; ++r)
+      if (usable[r] == 0) {
+        cached.reset();
+        why = "rank " + std::to_string(r) + "'s cache is missing or stale";
+      }
+  }
+  if (cached) {
     TableSets sets = fromCache(std::move(*cached));
     sets.cacheNote = "table cache: mapped " + path;
     return sets;
   }
-  {
-    TableSets read = readTableSets(config, allOneHot, seed, given, comm);
-    data::writeTableCache(path, key, {read.schema, *read.data.train, read.data.test, read.trainRows, read.testRows});
-  }  // the rows in memory go; training reads them from the file as every later run does
+  {  // encoded straight into the file; training reads the rows from it as every later run does
+    RawSets read = readRawSets(config, allOneHot, seed, given, comm);
+    const int64_t trainRows = total(keptRows(read.train), comm);
+    const int64_t testRows = read.test ? total(keptRows(*read.test), comm) : 0;
+    data::writeTableCache(path, key, read.schema, std::move(read.train), std::move(read.test), trainRows, testRows);
+  }
   std::string reopened;
-  auto cached = data::openTableCache(path, key, reopened);
+  cached = data::openTableCache(path, key, reopened);
   if (!cached) throw OutputError(path + ": the table cache just written does not read back: " + reopened);
   TableSets sets = fromCache(std::move(*cached));
   sets.cacheNote = "table cache: wrote " + path + " (" + why + ")";
@@ -132,37 +156,48 @@ data::TableOptions tableOptions(const DataConfig& c, bool allOneHot) {
 
 namespace {
 
-TableSets readTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
-                        const std::optional<data::TableSchema>& given, dist::Communicator& comm) {
+RawSets readRawSets(const DataConfig& config, bool allOneHot, uint64_t seed,
+                    const std::optional<data::TableSchema>& given, dist::Communicator& comm) {
   if (config.noLabel) throw ConfigError("data.no_label", "training needs labels (drop \"data.no_label\")");
   const data::TableOptions options = tableOptions(config, allOneHot);
-  const data::TableLayout layout = given ? data::inspectTable(config.trainCsv, *given, true)
-                                         : data::inspectTable(config.trainCsv, options);
-  data::RawTable rows = data::readTableRows(layout, options, given ? &*given : nullptr, comm);
+  RawSets sets;
+  data::RawSet& train = sets.train;
+  train.layout = given ? data::inspectTable(config.trainCsv, *given, true) : data::inspectTable(config.trainCsv, options);
+  train.rows = data::readTableRows(train.layout, options, given ? &*given : nullptr, comm);
+  train.limit = config.trainLimit;
   std::optional<data::RawTable> heldOutRows;
   if (config.testCsv.empty() && config.holdout > 0) {
     int64_t first = 0;  // this rank's first row in the file
     if (comm.size() > 1) {
-      const std::vector<int64_t> counts = comm.allGather(rows.rows);
+      const std::vector<int64_t> counts = comm.allGather(train.rows.rows);
       for (int r = 0; r < comm.rank(); ++r) first += counts[static_cast<size_t>(r)];
     }
-    std::vector<int64_t> keep, hold;
-    for (int64_t i = 0; i < rows.rows; ++i) (heldOut(seed, first + i, config.holdout) ? hold : keep).push_back(i);
-    heldOutRows = rows.take(hold);
-    rows = rows.take(keep);
+    std::vector<int64_t> hold;
+    for (int64_t i = 0; i < train.rows.rows; ++i)
+      if (heldOut(seed, first + i, config.holdout)) hold.push_back(i);
+    heldOutRows = train.rows.extract(hold);
   }
-  TableSets sets;
-  sets.schema = given ? *given : data::fitTableSchema(rows, layout, options, comm);
-  if (!given) data::mapToSchema(rows, layout, sets.schema);
-  sets.data.train = limited(data::encodeTable(rows, layout, sets.schema), config.trainLimit);
+  sets.schema = given ? *given : data::fitTableSchema(train.rows, train.layout, options, comm);
+  if (!given) data::mapToSchema(train.rows, train.layout, sets.schema);
   if (heldOutRows) {
-    if (!given) data::mapToSchema(*heldOutRows, layout, sets.schema);
-    sets.data.test = limited(data::encodeTable(*heldOutRows, layout, sets.schema), config.testLimit);
+    if (!given) data::mapToSchema(*heldOutRows, train.layout, sets.schema);
+    sets.test = data::RawSet{std::move(*heldOutRows), train.layout, config.testLimit};
   } else if (!config.testCsv.empty()) {
-    const data::TableLayout testLayout = data::inspectTable(config.testCsv, sets.schema, true);
-    const data::RawTable test = data::readTableRows(testLayout, options, &sets.schema, comm);
-    sets.data.test = limited(data::encodeTable(test, testLayout, sets.schema), config.testLimit);
+    data::TableLayout testLayout = data::inspectTable(config.testCsv, sets.schema, true);
+    data::RawTable testRows = data::readTableRows(testLayout, options, &sets.schema, comm);
+    sets.test = data::RawSet{std::move(testRows), std::move(testLayout), config.testLimit};
   }
+  return sets;
+}
+
+int64_t keptRows(const data::RawSet& set) { return set.limit > 0 ? std::min(set.limit, set.rows.rows) : set.rows.rows; }
+
+TableSets encoded(RawSets raw, dist::Communicator& comm) {
+  TableSets sets;
+  sets.schema = std::move(raw.schema);
+  sets.data.train = limited(data::encodeTable(std::move(raw.train.rows), raw.train.layout, sets.schema), raw.train.limit);
+  if (raw.test)
+    sets.data.test = limited(data::encodeTable(std::move(raw.test->rows), raw.test->layout, sets.schema), raw.test->limit);
   sets.data.numClasses = static_cast<int>(sets.schema.classes);
   sets.data.description = "CSV table";
   sets.trainRows = total(sets.data.train->size(), comm);
@@ -176,8 +211,8 @@ data::Dataset readTableWithSchema(const std::string& path, const data::TableSche
                                   int64_t limit) {
   const data::TableLayout layout = data::inspectTable(path, schema, keepLabels);
   auto single = dist::singleProcess();
-  const data::RawTable rows = data::readTableRows(layout, data::TableOptions{}, &schema, *single);
-  return limited(data::encodeTable(rows, layout, schema), limit);
+  return limited(data::encodeTable(data::readTableRows(layout, data::TableOptions{}, &schema, *single), layout, schema),
+                 limit);
 }
 
 nn::TableInput tableInput(const data::TableSchema& schema) {

@@ -247,6 +247,69 @@ TEST(TableReader, ThreadsReadTheSameRowsAsOne) {
   EXPECT_EQ(a.vocabulary[1], (std::vector<std::string>{"multi\nline, \"quoted\"", "plain", "last"}));
 }
 
+// Over 4 MiB and 150,000 rows: the reader releases the pages it has parsed as it goes, and
+// encoding that consumes the raw rows (releasing them chunk by chunk of 65,536 rows) gives the
+// same rows as encoding that keeps them; 3,000 categories grow the category table many times.
+TEST(TableReader, ReleasingParsedPagesAndConsumedRowsChangesNoValue) {
+  shoal::testing::TempDir dir;
+  std::string text = "y,x,city,flag,z\n";
+  for (int i = 0; i < 150000; ++i)
+    text += std::to_string(i % 2) + "," + (i % 11 ? std::to_string(i % 977) + ".25" : "") + ",c" +
+            std::to_string(i * 7919 % 3000) + (i % 3 ? ",true," : ",false,") + std::to_string(i) + ".125\n";
+  ASSERT_GT(text.size(), 4u << 20);
+  const std::string path = dir.write("t.csv", text);
+  auto single = dist::singleProcess();
+  data::TableOptions one = labelled("y"), many = labelled("y");
+  one.threads = 1;
+  many.threads = 3;
+  const data::TableLayout l = data::inspectTable(path, one);
+  data::RawTable a = data::readTableRows(l, one, nullptr, *single);
+  data::RawTable b = data::readTableRows(l, many, nullptr, *single);
+  ASSERT_EQ(a.rows, 150000);
+  auto bits = [](const std::vector<std::vector<float>>& columns) {  // NaN (missing) equals NaN here
+    std::vector<std::vector<uint32_t>> out;
+    for (const auto& c : columns) {
+      out.emplace_back();
+      for (float v : c) out.back().push_back(std::bit_cast<uint32_t>(v));
+    }
+    return out;
+  };
+  EXPECT_EQ(bits(a.numbers), bits(b.numbers));
+  EXPECT_EQ(a.codes, b.codes);
+  EXPECT_EQ(a.vocabulary, b.vocabulary);
+  EXPECT_EQ(a.vocabulary[2].size(), 3000u);
+  EXPECT_FLOAT_EQ(a.numbers[1][12], 12.25f);
+  EXPECT_TRUE(std::isnan(a.numbers[1][11]));
+  const data::TableSchema schema = data::fitTableSchema(a, l, one, *single);
+  data::mapToSchema(a, l, schema);
+  data::mapToSchema(b, l, schema);
+  const data::Dataset kept = data::encodeTable(a, l, schema);
+  const data::Dataset consumed = data::encodeTable(std::move(b), l, schema);
+  EXPECT_EQ(b.rows, 0);
+  ASSERT_EQ(consumed.size(), kept.size());
+  const auto values = static_cast<size_t>(kept.size() * schema.width());
+  const auto* x = static_cast<const float*>(kept.sampleMemory());
+  const auto* y = static_cast<const float*>(consumed.sampleMemory());
+  EXPECT_TRUE(std::equal(x, x + values, y));
+  EXPECT_EQ(kept.labels(), consumed.labels());
+  EXPECT_EQ(kept.labels(), a.labels);
+}
+
+// The quote and line-break counts (8 bytes at a time) agree with a byte-by-byte count at every
+// length and alignment.
+TEST(RowRanges, CountsAgreeWithAByteByByteCount) {
+  std::mt19937 random(3);
+  std::string text(300, ' ');
+  for (char& c : text) c = "ab\"\n,\x80\xff"[random() % 7];
+  for (size_t begin = 0; begin < 9; ++begin)
+    for (size_t length = 0; length + begin <= text.size(); length += 7) {
+      const std::string_view part = std::string_view(text).substr(begin, length);
+      const data::ChunkCounts counts = data::countChunk(part);
+      EXPECT_EQ(counts.quotes, std::count(part.begin(), part.end(), '"'));
+      EXPECT_EQ(counts.lines, std::count(part.begin(), part.end(), '\n'));
+    }
+}
+
 TEST(TableReader, BadInputIsOneClearError) {
   shoal::testing::TempDir dir;
   data::TableOptions o = labelled("y");

@@ -18,6 +18,10 @@ class FileBytes {
   std::string_view view() const { return {data_, size_}; }
   // True when the bytes are a map of the file (pages read on first touch), false when inflated.
   bool mapped() const { return mapped_; }
+  // Lets go of the whole pages of a mapped file inside view()[begin, end) (madvise
+  // MADV_DONTNEED), so the bytes already read stop counting in the process's memory; touched
+  // again, they are read back from the file. Does nothing for inflated bytes.
+  void release(size_t begin, size_t end) const;
 
  private:
   const char* data_ = nullptr;

@@ -1,6 +1,7 @@
 // Reading typed CSV tables: each rank its own byte range of whole rows, parsed on its threads, encoded by a schema fitted across ranks.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,10 +13,12 @@
 
 namespace shoal::data {
 
-// Rows text[begin, end): `begin` is the start of a row (or end), `firstLine` its 1-based line.
+// Rows text[begin, end): `begin` is the start of a row (or end), `firstLine` its 1-based line;
+// `lines` the line breaks inside (quoted ones included) when counted, else -1.
 struct RowRange {
   size_t begin = 0, end = 0;
   int64_t firstLine = 1;
+  int64_t lines = -1;
 };
 
 // Quote characters and line breaks in `text`: the quote parity tells whether a position is
@@ -24,6 +27,11 @@ struct ChunkCounts {
   int64_t quotes = 0, lines = 0;
 };
 ChunkCounts countChunk(std::string_view text);
+// Pieces of text a reader is done with (offsets into the text): a caller that maps a file lets
+// go of their pages, so counting a range does not make it all resident at once.
+using CountedPieces = std::function<void(size_t begin, size_t end)>;
+// countChunk(text[begin, end)) in pieces of 4 MiB, each passed to `counted` (when set) once counted.
+ChunkCounts countRange(std::string_view text, size_t begin, size_t end, const CountedPieces& counted);
 
 // The first row start at or after `from` in `text`, where the position `from` is inside a
 // quoted field when `inQuotes`: `from` itself when it follows a line break outside quotes (or is
@@ -31,8 +39,9 @@ ChunkCounts countChunk(std::string_view text);
 size_t nextRowStart(std::string_view text, size_t from, bool inQuotes);
 
 // Splits the rows of text[range.begin, range.end) into `parts` ranges of whole rows that cover
-// each row exactly once (a quoted field may hold line breaks), each with its first line number.
-std::vector<RowRange> splitRows(std::string_view text, RowRange range, int parts);
+// each row exactly once (a quoted field may hold line breaks), each with its first line number
+// and its count of line breaks; the text it counts goes to `counted` piece by piece.
+std::vector<RowRange> splitRows(std::string_view text, RowRange range, int parts, const CountedPieces& counted = {});
 
 // Whole non-negative numbers below 2^31 ("3", "+3", "3.0"): how integer class labels are read.
 bool parseIntegerLabel(std::string_view text, int64_t& value);
@@ -60,8 +69,9 @@ struct RawTable {
   std::vector<int32_t> labels;  // index into labelVocabulary as read; the class once fitted
   std::vector<std::string> labelVocabulary;
 
-  // The rows at `indices` (ascending), with the same vocabularies.
-  RawTable take(const std::vector<int64_t>& indices) const;
+  // Moves the rows at `indices` (ascending) out into the table returned (with the same
+  // vocabularies); the other rows stay here, in order, compacted in place (no second copy of them).
+  RawTable extract(const std::vector<int64_t>& indices);
 };
 
 // The file's layout for training: the header, the label column and each column's type, from
@@ -96,5 +106,14 @@ void mapToSchema(RawTable& raw, const TableLayout& layout, const TableSchema& sc
 
 // The encoded rows [rows, schema.width()] with their labels (none when `raw` has none).
 Dataset encodeTable(const RawTable& raw, const TableLayout& layout, const TableSchema& schema);
+// The same, consuming `raw`: its columns' memory is released as their rows are encoded (the
+// encoded rows and the raw ones are never both whole in memory), and `raw` is left empty.
+Dataset encodeTable(RawTable&& raw, const TableLayout& layout, const TableSchema& schema);
+// Encodes the first `rows` rows of `raw` (all, when it has fewer) into `out` [rows,
+// schema.width()] as encodeTable does, consuming `raw`; `chunkDone(begin, end)` is called after
+// each chunk of rows [begin, end) is written (65,536 rows), in order, on the calling thread.
+// Returns their labels (none when the layout drops them).
+std::vector<int32_t> encodeTableInto(RawTable&& raw, const TableLayout& layout, const TableSchema& schema, int64_t rows,
+                                     float* out, const std::function<void(int64_t, int64_t)>& chunkDone);
 
 }  // namespace shoal::data

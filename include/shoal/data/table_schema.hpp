@@ -36,7 +36,8 @@ struct TableOptions {
   bool typeErrorsAsMissing = false;
   // Types are inferred from the first `inferRows` data rows of the file.
   int64_t inferRows = 1000;
-  // Parsing threads per process; 0: all cores.
+  // Parsing threads per process; 0: the process's OpenMP thread count (a run sets it per rank:
+  // the cores shared out among the ranks on the machine; else all cores).
   int threads = 0;
 };
 

@@ -113,12 +113,15 @@ class Module:
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int = 128, metrics: Optional[Sequence[Any]] = None) -> Any:
         """Without arguments: evaluation mode (BigDL's evaluate()). With ``x`` and ``y``: Keras'
-        evaluate, the metrics over the data ({"Top1Accuracy": ..., "Loss": ...})."""
+        evaluate, the metrics over the data ({"Top1Accuracy": ..., "Loss": ...}); ``x`` may be a
+        CSV file's path, read with the model's table schema (see ``fit``)."""
         if x is None:
             self._built("evaluate").set_training(False)
             return self
         from shoal import _training
         from shoal.data import DataSet
+        if isinstance(x, (str, os.PathLike)):
+            x, y = self._table_rows(x, "evaluate")
         return _training.evaluate_model(self, DataSet(x, y), batch_size, metrics or self._compiled.get("metrics"),
                                         self._compiled.get("loss"))
 
@@ -131,8 +134,11 @@ class Module:
         """Outputs for every sample of ``x`` in evaluation mode, with the model's preprocessing.
 
         ``x`` may also be shoal.compat.bigdl's stand-in for an RDD of Samples (the answer is then
-        one of output rows, as BigDL's predict gives)."""
+        one of output rows, as BigDL's predict gives). A CSV file's path is read with the model's
+        table schema (see ``fit``); its label column, if any, is not used."""
         from shoal import _training
+        if isinstance(x, (str, os.PathLike)):
+            x = self._table_rows(x, "predict", labelled=False)[0]
         samples = getattr(x, "to_arrays", None)
         if samples is not None:
             return x.rows_from(self.predict(samples()[0], batch_size))
@@ -243,9 +249,19 @@ class Module:
         shoal.optim.Callback objects (or any with on_iteration_end/on_epoch_end). ``settings``
         takes further run-configuration keys (checkpoint, dist, output, threads). Returns the
         summary: epochs, iterations, loss, samples_per_sec, validation metrics.
+
+        ``x`` may also be a CSV file's path (and ``validation_data`` another) when the model has a
+        table schema (``shoal.nn.zoo.tabular(schema)``, or ``model.table = schema``): the file is
+        read with that schema as ``shoal.data.read_table(x, schema=model.table)`` reads it (the
+        label column is the schema's; ``y`` is then unused), so ``save`` stores the schema and
+        ``shoal predict``/``shoal eval`` read new CSVs exactly as training did.
         """
         from shoal import _training
         from shoal.data import DataSet, as_dataset
+        if isinstance(x, (str, os.PathLike)):
+            x, y = self._table_rows(x, "fit")
+        if isinstance(validation_data, (str, os.PathLike)):
+            validation_data = self._table_rows(validation_data, "fit: validation_data")
         val = as_dataset(validation_data, "validation_data") if validation_data is not None else None
         if y is None and not isinstance(x, (DataSet, np.ndarray)) and (callable(x) or hasattr(x, "__iter__")):
             if settings:
@@ -267,6 +283,18 @@ class Module:
                                       batch_size=batch_size, validation=val,
                                       validation_methods=metrics, callbacks=callbacks,
                                       settings=_merge(base, settings), command="python: Module.fit")
+
+    def _table_rows(self, path: Any, what: str, labelled: bool = True) -> tuple:
+        """The encoded rows and labels (None unless ``labelled``) of the CSV at ``path``, read with
+        the model's table schema."""
+        if self._table is None:
+            from shoal.errors import UsageError
+            raise UsageError(f"{what}: {os.fspath(path)} is a CSV file, but the model has no table schema: build it "
+                             "with shoal.nn.zoo.tabular(schema) (the schema from shoal.data.read_table) or assign "
+                             "model.table")
+        from shoal.data import read_table
+        x, y, _ = read_table(path, has_label=labelled, schema=self._table)
+        return x, y
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({json.dumps(self.to_spec())})"
