@@ -364,6 +364,6 @@ def test_set_num_threads_sets_the_engines_compute_threads():
 def test_class_metrics_are_refused_for_numeric_targets():
     x = np.random.RandomState(5).randn(64, 3).astype(np.float32)
     model = Sequential().add(Linear(3, 1)).compile(optimizer=SGD(lr=0.05), loss="mse", metrics=["accuracy"])
-    with pytest.raises(shoal.ConfigError, match=r'"validation.methods": Top1Accuracy needs class labels; numeric '
-                                                r'targets are validated by Loss and MAE'):
+    with pytest.raises(shoal.ConfigError, match=r'"validation.methods": \'Top1Accuracy\' needs class labels; with '
+                                                r'"loss" mse give loss and/or mae'):
         model.fit(x, x.sum(axis=1), batch_size=16, epochs=1, validation_data=(x, x.sum(axis=1)), verbose=False)
