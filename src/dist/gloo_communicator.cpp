@@ -80,6 +80,7 @@ class GlooCommunicator final : public Communicator {
         timeoutName_(std::move(timeoutName)), rank_(context_->rank), size_(context_->size) {
     arrivedOut_.assign(size_, 0);
     arrivedIn_.assign(size_, 0);
+    gatherCounts_.assign(size_, 0);
     for (int peer = 0; peer < size_; ++peer) {
       sendArrival_.push_back(context_->createUnboundBuffer(&arrivedOut_[peer], sizeof(int64_t)));
       recvArrival_.push_back(context_->createUnboundBuffer(&arrivedIn_[peer], sizeof(int64_t)));
@@ -128,28 +129,30 @@ class GlooCommunicator final : public Communicator {
     return all;
   }
 
-  std::vector<std::vector<std::byte>> allGatherBytes(std::span<const std::byte> data) override {
-    std::vector<int64_t> lengths = allGather(static_cast<int64_t>(data.size()));
-    std::vector<size_t> counts(lengths.begin(), lengths.end());
-    size_t total = 0;
-    for (size_t n : counts) total += n;
-    std::vector<std::byte> all(total);
+  void allGatherBytesInto(std::span<const std::byte> data, std::span<std::byte> gathered,
+                          std::span<int64_t> lengths) override {
+    requireOneLengthPerRank(lengths);
+    int64_t length = static_cast<int64_t>(data.size()), total = 0;
     run("an all-gather of bytes", data.size(), static_cast<double>(data.size()) * (size_ - 1), [&] {
-      if (total == 0) return;
+      gloo::AllgatherOptions sizes(context_);
+      sizes.setInput(&length, 1);
+      sizes.setOutput(lengths.data(), lengths.size());
+      sizes.setTimeout(millis(timeout_));
+      gloo::allgather(sizes);
+      for (int q = 0; q < size_; ++q) {
+        gatherCounts_[q] = static_cast<size_t>(lengths[q]);
+        total += lengths[q];
+      }
+      // every rank sees the same lengths: all gather, or all refuse after the collective
+      if (total == 0 || total > static_cast<int64_t>(gathered.size())) return;
       gloo::AllgathervOptions opts(context_);
       // Gloo reads the input only; its API takes a non-const pointer
       opts.setInput(const_cast<std::byte*>(data.data()), data.size());
-      opts.setOutput(all.data(), counts);
+      opts.setOutput(gathered.data(), gatherCounts_);
       opts.setTimeout(millis(timeout_));
       gloo::allgatherv(opts);
     });
-    std::vector<std::vector<std::byte>> out(size_);
-    size_t at = 0;
-    for (int q = 0; q < size_; ++q) {
-      out[q].assign(all.begin() + static_cast<long>(at), all.begin() + static_cast<long>(at + counts[q]));
-      at += counts[q];
-    }
-    return out;
+    requireRoom(lengths, gathered.size());
   }
 
   void barrier() override {
@@ -284,6 +287,7 @@ class GlooCommunicator final : public Communicator {
   int rank_, size_, localSize_ = 0;
   int64_t sequence_ = 0;
   std::vector<int64_t> arrivedOut_, arrivedIn_;  // per peer: the collective number sent and received
+  std::vector<size_t> gatherCounts_;  // an all-gather of bytes: every rank's length, as Gloo takes it
   std::vector<std::unique_ptr<gloo::transport::UnboundBuffer>> sendArrival_, recvArrival_;
 };
 

@@ -156,30 +156,30 @@ class MpiCommunicator final : public Communicator {
     });
   }
 
-  std::vector<std::vector<std::byte>> allGatherBytes(std::span<const std::byte> data) override {
+  void allGatherBytesInto(std::span<const std::byte> data, std::span<std::byte> gathered,
+                          std::span<int64_t> lengths) override {
+    requireOneLengthPerRank(lengths);
     if (data.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
       throw UsageError("allGatherBytes: " + std::to_string(data.size()) + " bytes, at most " +
                        std::to_string(std::numeric_limits<int>::max()) + " per rank");
-    std::vector<std::vector<std::byte>> all(size_);
+    int64_t total = 0;
     run("an all-gather of bytes", data.size(), static_cast<double>(data.size()) * (size_ - 1), [&] {
       const int length = static_cast<int>(data.size());
-      std::vector<int> lengths(size_), offsets(size_);
-      MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, collectives_);
-      int64_t total = 0;
+      MPI_Allgather(&length, 1, MPI_INT, gatherLengths_.data(), 1, MPI_INT, collectives_);
       for (int q = 0; q < size_; ++q) {
-        offsets[q] = static_cast<int>(total);
-        total += lengths[q];
+        lengths[q] = gatherLengths_[q];
+        gatherOffsets_[q] = static_cast<int>(std::min<int64_t>(total, std::numeric_limits<int>::max()));
+        total += gatherLengths_[q];
       }
-      if (total > std::numeric_limits<int>::max())
-        throw UsageError("allGatherBytes: " + std::to_string(total) + " bytes from all ranks, at most " +
-                         std::to_string(std::numeric_limits<int>::max()));
-      std::vector<std::byte> gathered(static_cast<size_t>(total));
-      MPI_Allgatherv(data.data(), length, MPI_BYTE, gathered.data(), lengths.data(), offsets.data(),
-                     MPI_BYTE, collectives_);
-      for (int q = 0; q < size_; ++q)
-        all[q].assign(gathered.begin() + offsets[q], gathered.begin() + offsets[q] + lengths[q]);
+      // every rank sees the same lengths: all gather, or all refuse after the collective
+      if (total <= std::numeric_limits<int>::max() && total <= static_cast<int64_t>(gathered.size()))
+        MPI_Allgatherv(data.data(), length, MPI_BYTE, gathered.data(), gatherLengths_.data(),
+                       gatherOffsets_.data(), MPI_BYTE, collectives_);
     });
-    return all;
+    requireRoom(lengths, gathered.size());
+    if (total > std::numeric_limits<int>::max())
+      throw UsageError("allGatherBytes: " + std::to_string(total) + " bytes from all ranks, at most " +
+                       std::to_string(std::numeric_limits<int>::max()));
   }
 
   void broadcast(std::span<float> data, int root) override {
@@ -228,6 +228,8 @@ class MpiCommunicator final : public Communicator {
     transferWatch_ = std::make_unique<TransferWatch>(jobRanks_[rank_], peers, timeout_, timeoutName_);
     arrivedIn_.assign(size_, 0);
     arrivalRequests_.assign(2 * size_, MPI_REQUEST_NULL);
+    gatherLengths_.assign(size_, 0);
+    gatherOffsets_.assign(size_, 0);
   }
 
   // Rank r of `comm` is rank result[r] of the job.
@@ -385,6 +387,7 @@ class MpiCommunicator final : public Communicator {
   double timeout_;
   std::string timeoutName_;
   std::vector<bfloat16> ringScratch_;  // the chunk a bf16 ring hop receives
+  std::vector<int> gatherLengths_, gatherOffsets_;  // an all-gather of bytes: per rank, MPI's ints
   bool ownsMpi_ = false;
   MPI_Comm collectives_ = MPI_COMM_NULL;
   MPI_Comm arrivals_ = MPI_COMM_NULL;

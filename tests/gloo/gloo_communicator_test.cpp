@@ -76,6 +76,12 @@ TEST(GlooCommunicator, ReducesBroadcastsAndGathers) {
     ASSERT_EQ(all.size(), 3u);
     for (int q = 0; q < 3; ++q)
       EXPECT_EQ(all[q], std::vector<std::byte>(static_cast<size_t>(q), std::byte{static_cast<unsigned char>(q)}));
+    std::vector<std::byte> gathered(3), tooSmall(2);  // 0 + 1 + 2 bytes come
+    std::vector<int64_t> lengths(3);
+    comm.allGatherBytesInto(mine, gathered, lengths);
+    EXPECT_EQ(lengths, (std::vector<int64_t>{0, 1, 2}));
+    EXPECT_EQ(gathered, (std::vector<std::byte>{std::byte{1}, std::byte{2}, std::byte{2}}));
+    EXPECT_THROW(comm.allGatherBytesInto(mine, tooSmall, lengths), shoal::UsageError);
     comm.barrier();
     EXPECT_GT(comm.stats().collectives, 0);
   });
