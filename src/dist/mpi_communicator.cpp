@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "mpi_shared_segments.hpp"
 #include "shared_memory_reducer.hpp"
 #include "transfer_watch.hpp"
 #include "shoal/dist/communicator.hpp"
@@ -63,7 +64,7 @@ class MpiCommunicator final : public Communicator {
     const bool everyoneWants = sumOver(collectives_, sharedMemory, MPI_MIN) != 0;
     if (!everyoneWants || size_ == 1) return;
     if (hosts_ == 1) {
-      sharedMemory_ = SharedMemoryReducer::create(local_);
+      sharedMemory_ = SharedMemoryReducer::create(mpiSharedSegments(local_));
     } else if (hierarchy == Hierarchy::On ||
                (hierarchy == Hierarchy::Auto && sumOver(collectives_, localSize_, MPI_MAX) > 1)) {
       splitByHost(localRank, timeoutSeconds);
@@ -251,7 +252,7 @@ class MpiCommunicator final : public Communicator {
   // communicator of the hosts' leaders. The leaders wait a little longer than the ranks of a
   // host, so that when a rank stalls, its own host's leader names it first.
   void splitByHost(int localRank, double timeoutSeconds) {
-    sharedMemory_ = SharedMemoryReducer::create(local_);
+    sharedMemory_ = SharedMemoryReducer::create(mpiSharedSegments(local_));
     if (sumOver(collectives_, sharedMemory_ != nullptr, MPI_MIN) == 0) {
       sharedMemory_.reset();
       return;

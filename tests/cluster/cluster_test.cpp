@@ -12,7 +12,10 @@
 
 #include <gtest/gtest.h>
 
+#include "shoal/io/model_file.hpp"
+#include "shoal/nn/flat_parameters.hpp"
 #include "support/cli_runner.hpp"
+#include "support/fixtures.hpp"
 #include "support/fashion_mnist_test.hpp"
 
 using shoal::testing::CliResult;
@@ -120,6 +123,29 @@ TEST_F(AcrossHosts, HierarchicalTrainingGivesTheFlatWeights) {
   EXPECT_NE(off.out.find("gradients: Open MPI messages"), std::string::npos) << off.out;
   EXPECT_TRUE(readText(path("on/model.shoal")) == readText(path("off/model.shoal")))
       << "hierarchical and flat all-reduce trained different weights";
+}
+
+// Gloo's hierarchical route (POSIX shared memory per host, a Gloo mesh of the hosts' leaders)
+// adds in the same order as Open MPI's (rank order on a host, then two leaders' sums): the same bits.
+TEST_F(AcrossHosts, GlooHierarchicalTrainingGivesOpenMpisHierarchicalWeights) {
+  if (!commSelected("gloo")) GTEST_SKIP() << "SHOAL_TEST_COMMS leaves out gloo";
+  up(2);
+  const std::string flags = "--dist allreduce --epochs 2 --batch 32 --lr 0.05 --momentum 0.9 --hierarchical on";
+  auto gloo = runShell(job("gloo", 2, 2, trainArgs(path("gloo"), flags)), 300);
+  ASSERT_EQ(gloo.exitCode, 0) << gloo.err;
+  EXPECT_NE(gloo.out.find("gradients: hierarchical: shared memory within each of 2 hosts, Gloo between one leader "
+                          "per host"), std::string::npos) << gloo.out;
+  auto mpi = runShell(job("mpi", 2, 2, trainArgs(path("mpi"), flags)), 300);
+  ASSERT_EQ(mpi.exitCode, 0) << mpi.err;
+  auto weights = [&](const std::string& run) {
+    return shoal::io::loadModel(path(run + "/model.shoal")).model->flatParameters().values();
+  };
+  shoal::testing::expectNear(weights("gloo"), weights("mpi"), 0, 0,
+                             "Gloo's hierarchical all-reduce against Open MPI's (bit for bit)");
+  auto flat = runShell(job("gloo", 2, 2, trainArgs(path("flat"), "--dist allreduce --epochs 2 --batch 32 --lr 0.05 "
+                                                                  "--momentum 0.9 --hierarchical off")), 300);
+  ASSERT_EQ(flat.exitCode, 0) << flat.err;
+  EXPECT_NE(flat.out.find("gradients: Gloo messages"), std::string::npos) << flat.out;
 }
 
 // Faults and resumption, for every communicator.
