@@ -1,6 +1,8 @@
 // The Gloo communicator (TCP transport), joined through the authenticated rendezvous. Like the
 // Open MPI one, every collective starts with the ranks telling each other they arrived, within
-// the deadline, so a stalled or dead rank ends the job with a message naming it. Gloo's TCP
+// the deadline, so a stalled or dead rank ends the job with a message naming it; all-reduces and
+// all-gathers of at most 256 bytes travel inside those arrival messages (one message to each
+// peer, instead of an arrival and then Gloo's ring). Gloo's TCP
 // transport waits on an epoll thread and condition variables: no busy-polling. When the ranks
 // span several hosts with more than one rank on some (or --hierarchical on), the gradient buffer
 // is reduced hierarchically: in POSIX shared memory on each host, then over a Gloo mesh of one
@@ -24,6 +26,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <random>
@@ -43,6 +46,26 @@ using ReduceFunction = void (*)(void*, const void*, const void*, size_t);
 
 // The slot of the arrival messages: apart from the slots of Gloo's own collectives.
 constexpr uint64_t kArrivalSlot = uint64_t{0x53} << 56;
+// The most bytes of values an arrival message carries: all-reduces and all-gathers this small
+// travel inside it, so they take one message to every peer instead of an arrival then Gloo's
+// collective (whose ring takes 2 (p - 1) steps more).
+constexpr size_t kSmallBytes = 256;
+
+// What a rank sends each peer at the start of every collective: its number, then (small
+// collectives) this rank's values. Always the same size, so that a rank at a different
+// collective is recognised by its number rather than by a mismatched message.
+struct Arrival {
+  int64_t sequence = 0;
+  uint64_t kind = 0;  // which collective (a hash of its name): the ranks must agree on it too
+  alignas(16) std::byte values[kSmallBytes];
+};
+
+// FNV-1a of a collective's name.
+uint64_t kindOf(const char* what) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *what; ++what) h = (h ^ static_cast<unsigned char>(*what)) * 1099511628211ull;
+  return h;
+}
 constexpr uint64_t kProbeSlot = kArrivalSlot + 1;
 
 template <class T>
@@ -107,12 +130,12 @@ class GlooCommunicator final : public Communicator {
         jobRanks_(std::move(jobRanks)), hostRanks_(std::move(layout.hostRanks)), hosts_(layout.hosts) {
     if (jobRanks_.empty())
       for (int r = 0; r < size_; ++r) jobRanks_.push_back(r);
-    arrivedOut_.assign(size_, 0);
-    arrivedIn_.assign(size_, 0);
+    outbox_.assign(size_, Arrival{});
+    inbox_.assign(size_, Arrival{});
     gatherCounts_.assign(size_, 0);
     for (int peer = 0; peer < size_; ++peer) {
-      sendArrival_.push_back(context_->createUnboundBuffer(&arrivedOut_[peer], sizeof(int64_t)));
-      recvArrival_.push_back(context_->createUnboundBuffer(&arrivedIn_[peer], sizeof(int64_t)));
+      sendArrival_.push_back(context_->createUnboundBuffer(&outbox_[peer], sizeof(Arrival)));
+      recvArrival_.push_back(context_->createUnboundBuffer(&inbox_[peer], sizeof(Arrival)));
     }
     const int64_t here = static_cast<int64_t>(std::hash<std::string>{}(machineId()));
     for (int64_t other : allGather(here)) localSize_ += other == here;
@@ -169,26 +192,18 @@ class GlooCommunicator final : public Communicator {
 
   std::vector<int64_t> allGather(int64_t value) override {
     std::vector<int64_t> all(size_);
-    run("an all-gather of values", 1, static_cast<double>(sizeof value) * (size_ - 1), [&] {
-      gloo::AllgatherOptions opts(context_);
-      opts.setInput(&value, 1);
-      opts.setOutput(all.data(), all.size());
-      opts.setTimeout(millis(timeout_));
-      gloo::allgather(opts);
-    });
+    run("an all-gather of values", 1, static_cast<double>(sizeof value) * (size_ - 1),
+        [&] { gatherArrivedValue(value, all); }, std::as_bytes(std::span<const int64_t>(&value, 1)));
     return all;
   }
 
   void allGatherBytesInto(std::span<const std::byte> data, std::span<std::byte> gathered,
                           std::span<int64_t> lengths) override {
     requireOneLengthPerRank(lengths);
-    int64_t length = static_cast<int64_t>(data.size()), total = 0;
+    const int64_t length = static_cast<int64_t>(data.size());
+    int64_t total = 0;
     run("an all-gather of bytes", data.size(), static_cast<double>(data.size()) * (size_ - 1), [&] {
-      gloo::AllgatherOptions sizes(context_);
-      sizes.setInput(&length, 1);
-      sizes.setOutput(lengths.data(), lengths.size());
-      sizes.setTimeout(millis(timeout_));
-      gloo::allgather(sizes);
+      gatherArrivedValue(length, lengths);  // the lengths came with the arrival
       for (int q = 0; q < size_; ++q) {
         gatherCounts_[q] = static_cast<size_t>(lengths[q]);
         total += lengths[q];
@@ -219,6 +234,22 @@ class GlooCommunicator final : public Communicator {
  private:
   double ringBytes(size_t bytes) const { return 2.0 * (size_ - 1) / size_ * static_cast<double>(bytes); }
 
+  // An all-reduce inside the arrival messages: every rank combines every rank's values in rank
+  // order, so every rank gets the same bits (bf16: rounded once per addition, as per hop).
+  template <class T>
+  void reduceSmall(T* data, size_t count, ReduceFunction fn, const char* what) {
+    const size_t bytes = count * sizeof(T);
+    run(what, count, static_cast<double>(bytes) * (size_ - 1), [&] {
+      if (size_ == 1 || count == 0) return;
+      // this rank's values go to their place in the order; the others' come from the inbox
+      alignas(16) std::byte mine[kSmallBytes];
+      std::memcpy(mine, data, bytes);
+      auto valuesOf = [&](int q) -> const void* { return q == rank_ ? mine : inbox_[q].values; };
+      std::memcpy(data, valuesOf(0), bytes);
+      for (int q = 1; q < size_; ++q) fn(data, data, valuesOf(q), count);
+    }, std::as_bytes(std::span<const T>(data, count)));
+  }
+
   // The sum of a range of the gradient buffer over all ranks: summed within the host through
   // shared memory, then over the hosts by their leaders (identical bits on every leader), then
   // copied from the leader's buffer by the host's other ranks.
@@ -245,6 +276,13 @@ class GlooCommunicator final : public Communicator {
     ++stats_.collectives;
   }
 
+  // Every rank's value, sent in its arrival message (this rank's is `mine`), into `all`.
+  void gatherArrivedValue(int64_t mine, std::span<int64_t> all) const {
+    for (int q = 0; q < size_; ++q)
+      if (q == rank_) all[q] = mine;
+      else std::memcpy(&all[q], inbox_[q].values, sizeof(int64_t));
+  }
+
   // Every rank of this host arrives within `patience` x the timeout after `begin`.
   void awaitShared(const char* what, size_t count, Clock::time_point begin, double patience = 1) {
     if (!sharedMemory_->arrive(timeout_ * patience, begin))
@@ -253,6 +291,7 @@ class GlooCommunicator final : public Communicator {
 
   template <class T>
   void reduce(T* data, size_t count, ReduceFunction fn, const char* what) {
+    if (count * sizeof(T) <= kSmallBytes) return reduceSmall(data, count, fn, what);
     run(what, count, ringBytes(count * sizeof(T)), [&] {
       if (count == 0 || size_ == 1) return;
       gloo::AllreduceOptions opts(context_);
@@ -264,12 +303,14 @@ class GlooCommunicator final : public Communicator {
   }
 
   // Collective number `sequence_`: the arrival exchange within the deadline (the time spent
-  // waiting for slower ranks), then `collective` with everyone present (the transfer).
+  // waiting for slower ranks), carrying `values` (at most kSmallBytes: every peer's are in
+  // inbox_ then), then `collective` with everyone present (the transfer).
   template <class Collective>
-  void run(const char* what, size_t count, double bytes, Collective collective) {
+  void run(const char* what, size_t count, double bytes, Collective collective,
+           std::span<const std::byte> values = {}) {
     const auto begin = Clock::now();
     ++sequence_;
-    if (size_ > 1) arrive(what, count, begin);
+    if (size_ > 1) arrive(what, count, begin, values);
     const auto everyone = Clock::now();
     try {
       collective();
@@ -283,7 +324,7 @@ class GlooCommunicator final : public Communicator {
     ++stats_.collectives;
   }
 
-  void arrive(const char* what, size_t count, Clock::time_point begin) {
+  void arrive(const char* what, size_t count, Clock::time_point begin, std::span<const std::byte> values) {
     std::string missing, gone, disordered;
     auto add = [this](std::string& list, int peer) {
       list += (list.empty() ? "" : ", ") + std::to_string(jobRanks_[peer]);
@@ -291,7 +332,9 @@ class GlooCommunicator final : public Communicator {
     std::vector<bool> posted(size_, false);
     for (int peer = 0; peer < size_; ++peer) {
       if (peer == rank_) continue;
-      arrivedOut_[peer] = sequence_;
+      outbox_[peer].sequence = sequence_;
+      outbox_[peer].kind = kindOf(what);
+      std::copy(values.begin(), values.end(), outbox_[peer].values);
       try {  // a connection that already failed throws here
         recvArrival_[peer]->recv(peer, kArrivalSlot);
         sendArrival_[peer]->send(peer, kArrivalSlot);
@@ -307,7 +350,7 @@ class GlooCommunicator final : public Communicator {
                                  std::chrono::milliseconds(1));
       try {
         recvArrival_[peer]->waitRecv(left);
-        if (arrivedIn_[peer] != sequence_) add(disordered, peer);
+        if (inbox_[peer].sequence != sequence_ || inbox_[peer].kind != outbox_[peer].kind) add(disordered, peer);
       } catch (const gloo::Exception& e) {
         add(std::string(e.what()).find("Timed out") != std::string::npos ? missing : gone, peer);
       }
@@ -347,7 +390,7 @@ class GlooCommunicator final : public Communicator {
     for (int peer = 0; peer < size_; ++peer) {
       if (peer == rank_) continue;
       try {
-        auto probe = context_->createUnboundBuffer(&arrivedOut_[peer], sizeof(int64_t));
+        auto probe = context_->createUnboundBuffer(&outbox_[peer].sequence, sizeof(int64_t));
         probe->send(peer, kProbeSlot);
       } catch (const gloo::Exception&) {
         gone += (gone.empty() ? "" : ", ") + std::to_string(jobRanks_[peer]);
@@ -374,7 +417,7 @@ class GlooCommunicator final : public Communicator {
   std::string timeoutName_;
   int rank_, size_, localSize_ = 0;
   int64_t sequence_ = 0;
-  std::vector<int64_t> arrivedOut_, arrivedIn_;  // per peer: the collective number sent and received
+  std::vector<Arrival> outbox_, inbox_;  // per peer: the arrival message sent and received
   std::vector<size_t> gatherCounts_;  // an all-gather of bytes: every rank's length, as Gloo takes it
   std::vector<int> jobRanks_;   // rank r of this communicator is rank jobRanks_[r] of the job
   std::vector<int> hostRanks_;  // hierarchical: the job's ranks on this host
