@@ -60,17 +60,17 @@ void GradientReducer::reduceBf16(std::span<float> grads) {
 
 void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset) {
   ThresholdEncoder& encoder = *encoder_;
+  codes_.clear();
   if (encoder.threshold() == 0) {
     // first step: the mean over ranks of each rank's choice for the target density
     double proposed = encoder.addAndProposeThreshold(grads, offset);
     comm_.allReduce(std::span<double>(&proposed, 1), ReduceOp::Sum);
     encoder.setThreshold(std::max(std::numeric_limits<float>::min(),
                                   static_cast<float>(proposed / comm_.size())));
+    encoder.encode(offset, static_cast<int64_t>(grads.size()), codes_);
   } else {
-    encoder.add(grads, offset);
+    encoder.addAndEncode(grads, offset, codes_);
   }
-  codes_.clear();
-  encoder.encode(offset, static_cast<int64_t>(grads.size()), codes_);
   comm_.allGatherBytesInto(std::as_bytes(std::span<const int32_t>(codes_)),
                            std::as_writable_bytes(std::span<int32_t>(gathered_)), lengths_);
   std::fill(grads.begin(), grads.end(), 0.0f);

@@ -177,6 +177,32 @@ TEST(ThresholdEncoder, SentPlusResidualIsExactlyTheSumOfGradients) {
   for (size_t i = 0; i < 64; ++i) EXPECT_EQ(sentSum[i] + encoder.residual()[i], gradientSum[i]) << i;
 }
 
+TEST(ThresholdEncoder, AddAndEncodeInOnePassEqualsAddThenEncode) {
+  dist::ThresholdEncoder twoPasses(1000, 0.05), onePass(1000, 0.05);
+  for (dist::ThresholdEncoder* e : {&twoPasses, &onePass}) {
+    e->setThreshold(0.7f);
+    e->setAdaptive(false);
+  }
+  std::mt19937 gen(9);
+  std::normal_distribution<float> normal(0.0f, 0.5f);
+  std::vector<float> grads(1000);
+  std::vector<int32_t> a, b;
+  for (int step = 0; step < 20; ++step) {
+    for (float& g : grads) g = normal(gen);
+    a.clear();
+    b.clear();
+    twoPasses.add(grads, 0);
+    twoPasses.encode(0, 600, a);
+    twoPasses.encode(600, 400, a);
+    onePass.addAndEncode(std::span<const float>(grads).first(600), 0, b);
+    onePass.addAndEncode(std::span<const float>(grads).subspan(600), 600, b);
+    ASSERT_EQ(a, b) << "step " << step;
+    ASSERT_EQ(std::memcmp(twoPasses.residual().data(), onePass.residual().data(), 1000 * sizeof(float)), 0)
+        << "step " << step;
+  }
+  EXPECT_GT(a.size(), 0u);
+}
+
 TEST(ThresholdEncoder, RejectsADensityOutsideZeroToOne) {
   EXPECT_THROW(dist::ThresholdEncoder(8, 0.0), ConfigError);
   EXPECT_THROW(dist::ThresholdEncoder(8, 1.5), ConfigError);
