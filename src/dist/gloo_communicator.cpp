@@ -141,8 +141,9 @@ class GlooCommunicator final : public Communicator {
     for (int64_t other : allGather(here)) localSize_ += other == here;
     if (layout.hierarchical) {
       // one name for this job's shared-memory objects: rank 0's random tag
-      const uint64_t tag = static_cast<uint64_t>(allGather(static_cast<int64_t>(std::random_device{}()) << 32 |
-                                                           std::random_device{}())[0]);
+      std::random_device random;
+      const uint64_t mine = uint64_t{random()} << 32 | random();
+      const uint64_t tag = static_cast<uint64_t>(allGather(static_cast<int64_t>(mine))[0]);
       sharedMemory_ = SharedMemoryReducer::create(posixSharedSegments(*this, hostRanks_, tag));
       if (sharedMemory_ && layout.leaders)
         leaders_ = std::make_unique<GlooCommunicator>(layout.leaders, nullptr, timeout_ * kLeaderPatience,
