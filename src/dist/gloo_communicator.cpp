@@ -217,7 +217,7 @@ class GlooCommunicator final : public Communicator {
       opts.setOutput(gathered.data(), gatherCounts_);
       opts.setTimeout(millis(timeout_));
       gloo::allgatherv(opts);
-    });
+    }, std::as_bytes(std::span<const int64_t>(&length, 1)));
     requireRoom(lengths, gathered.size());
   }
 

@@ -78,10 +78,17 @@ TEST(GlooCommunicator, ReducesBroadcastsAndGathers) {
       EXPECT_EQ(all[q], std::vector<std::byte>(static_cast<size_t>(q), std::byte{static_cast<unsigned char>(q)}));
     std::vector<std::byte> gathered(3), tooSmall(2);  // 0 + 1 + 2 bytes come
     std::vector<int64_t> lengths(3);
+    comm.barrier();  // the collective before says nothing of the lengths
     comm.allGatherBytesInto(mine, gathered, lengths);
     EXPECT_EQ(lengths, (std::vector<int64_t>{0, 1, 2}));
     EXPECT_EQ(gathered, (std::vector<std::byte>{std::byte{1}, std::byte{2}, std::byte{2}}));
     EXPECT_THROW(comm.allGatherBytesInto(mine, tooSmall, lengths), shoal::UsageError);
+    std::vector<std::byte> twice(2 * static_cast<size_t>(r) + 1, std::byte{7}), all3(9);  // 1 + 3 + 5
+    std::vector<float> unrelated(2, 1e30f);
+    comm.allReduce(std::span<float>(unrelated), ReduceOp::Sum);  // other values in the arrival before
+    comm.allGatherBytesInto(twice, all3, lengths);
+    EXPECT_EQ(lengths, (std::vector<int64_t>{1, 3, 5}));
+    EXPECT_EQ(all3, std::vector<std::byte>(9, std::byte{7}));
     comm.barrier();
     EXPECT_GT(comm.stats().collectives, 0);
   });
