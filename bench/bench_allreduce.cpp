@@ -4,6 +4,8 @@
 // bench/gloo_wait_cpu.py, in processes without MPI, whose own threads would count here.)
 // usage: mpirun -np 2 bench_allreduce [COUNT] [REPEATS]   (default: the MLP's 795010 floats, 400)
 //        SHOAL_RENDEZVOUS=127.0.0.1:29500 SHOAL_JOB_SECRET=x mpirun -np 2 bench_allreduce
+// Gloo alone, in processes without MPI (no MPI thread polls beside it), one command per rank:
+//        SHOAL_RENDEZVOUS=127.0.0.1:29500 SHOAL_JOB_SECRET=x SHOAL_WORLD_SIZE=2 SHOAL_RANK=R bench_allreduce 16 2000
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -37,6 +39,32 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
+// Gloo's all-reduce alone, ranks started without mpirun (rank, size and rendezvous from the
+// environment), a Gloo barrier before each timed round.
+int glooAlone(long count, int repeats) {
+  dist::ConnectOptions options;
+  options.comm = "gloo";
+  options.timeoutSeconds = 60;
+  auto gloo = dist::connect(options);
+  std::vector<float> buffer(count);
+  Timings t;
+  for (int r = 0; r < repeats + 10; ++r) {  // 10 untimed rounds first
+    std::fill(buffer.begin(), buffer.end(), 1.0f);
+    gloo->barrier();
+    t.time(*gloo, buffer, r >= 10);
+  }
+  if (buffer[count - 1] != static_cast<float>(gloo->size())) {
+    std::fprintf(stderr, "bench_allreduce: wrong sums\n");
+    return 1;
+  }
+  if (gloo->rank() == 0)
+    std::printf("all-reduce of %ld floats on %d Gloo ranks, %d repeats: median %.3f ms (fastest %.3f)\n"
+                "RESULT gloo_alone_ms=%.3f\n",
+                count, gloo->size(), repeats, median(t.wall), *std::min_element(t.wall.begin(), t.wall.end()),
+                median(t.wall));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,6 +74,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: mpirun -np N bench_allreduce [COUNT > 0] [REPEATS > 0]\n");
     return 2;
   }
+  if (!dist::launchedByMpirun() && std::getenv("SHOAL_RENDEZVOUS")) return glooAlone(count, repeats);
   auto shared = dist::connect(/*timeoutSeconds=*/60, /*sharedMemory=*/true);
   auto messages = dist::connect(/*timeoutSeconds=*/60, /*sharedMemory=*/false);
   float* memory = shared->reducibleMemory(count);

@@ -1,7 +1,12 @@
 // The Gloo communicator (TCP transport), joined through the authenticated rendezvous. Like the
 // Open MPI one, every collective starts with the ranks telling each other they arrived, within
-// the deadline, so a stalled or dead rank ends the job with a message naming it. Gloo's TCP
-// transport waits on an epoll thread and condition variables: no busy-polling.
+// the deadline, so a stalled or dead rank ends the job with a message naming it; all-reduces and
+// all-gathers of at most 256 bytes travel inside those arrival messages (one message to each
+// peer, instead of an arrival and then Gloo's ring). Gloo's TCP
+// transport waits on an epoll thread and condition variables: no busy-polling. When the ranks
+// span several hosts with more than one rank on some (or --hierarchical on), the gradient buffer
+// is reduced hierarchically: in POSIX shared memory on each host, then over a Gloo mesh of one
+// leader per host, then shared back through memory.
 #include <gloo/allgather.h>
 #include <gloo/allgatherv.h>
 #include <gloo/allreduce.h>
@@ -16,16 +21,20 @@
 #include <gloo/transport/unbound_buffer.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
+#include <random>
 
 #include "rendezvous_client.hpp"
 #include "rendezvous_directory.hpp"
 #include "rendezvous_server.hpp"
+#include "shared_memory_reducer.hpp"
 #include "shoal/dist/connect.hpp"
 #include "shoal/error.hpp"
 
@@ -37,6 +46,26 @@ using ReduceFunction = void (*)(void*, const void*, const void*, size_t);
 
 // The slot of the arrival messages: apart from the slots of Gloo's own collectives.
 constexpr uint64_t kArrivalSlot = uint64_t{0x53} << 56;
+// The most bytes of values an arrival message carries: all-reduces and all-gathers this small
+// travel inside it, so they take one message to every peer instead of an arrival then Gloo's
+// collective (whose ring takes 2 (p - 1) steps more).
+constexpr size_t kSmallBytes = 256;
+
+// What a rank sends each peer at the start of every collective: its number, then (small
+// collectives) this rank's values. Always the same size, so that a rank at a different
+// collective is recognised by its number rather than by a mismatched message.
+struct Arrival {
+  int64_t sequence = 0;
+  uint64_t kind = 0;  // which collective (a hash of its name): the ranks must agree on it too
+  alignas(16) std::byte values[kSmallBytes];
+};
+
+// FNV-1a of a collective's name.
+uint64_t kindOf(const char* what) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *what; ++what) h = (h ^ static_cast<unsigned char>(*what)) * 1099511628211ull;
+  return h;
+}
 constexpr uint64_t kProbeSlot = kArrivalSlot + 1;
 
 template <class T>
@@ -67,6 +96,24 @@ std::string machineId() {
   return host;
 }
 
+// Identifies the host for the hierarchical all-reduce: the machine and its host name (simulated
+// hosts are network and UTS namespaces of one kernel; containers have host names of their own).
+std::string hostId() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return machineId() + "/" + host;
+}
+
+// Which ranks share this rank's host, and on a host's leader (its lowest rank) in a job that
+// reduces gradients hierarchically, the leaders' own mesh.
+struct HostLayout {
+  std::vector<int> hostRanks;  // the job's ranks on this host, ascending
+  int hosts = 1;
+  bool hierarchical = false;
+  std::shared_ptr<gloo::Context> leaders;  // on a leader, when hierarchical
+  std::vector<int> leaderRanks;            // leader i is rank leaderRanks[i] of the job
+};
+
 std::chrono::milliseconds millis(double seconds) {
   // 0: no deadline; a year stands for forever without overflowing Gloo's deadline arithmetic
   return std::chrono::milliseconds(seconds > 0 ? static_cast<int64_t>(seconds * 1000) : int64_t{365} * 24 * 3600 * 1000);
@@ -74,19 +121,46 @@ std::chrono::milliseconds millis(double seconds) {
 
 class GlooCommunicator final : public Communicator {
  public:
+  // `jobRanks[r]`: rank r of `context` in the job (messages name job ranks); empty: the same.
   GlooCommunicator(std::shared_ptr<gloo::Context> context, std::unique_ptr<rendezvous::StoreServer> store,
-                   double timeoutSeconds, std::string timeoutName)
+                   double timeoutSeconds, std::string timeoutName, HostLayout layout = {},
+                   std::vector<int> jobRanks = {})
       : store_(std::move(store)), context_(std::move(context)), timeout_(timeoutSeconds),
-        timeoutName_(std::move(timeoutName)), rank_(context_->rank), size_(context_->size) {
-    arrivedOut_.assign(size_, 0);
-    arrivedIn_.assign(size_, 0);
+        timeoutName_(std::move(timeoutName)), rank_(context_->rank), size_(context_->size),
+        jobRanks_(std::move(jobRanks)), hostRanks_(std::move(layout.hostRanks)), hosts_(layout.hosts) {
+    if (jobRanks_.empty())
+      for (int r = 0; r < size_; ++r) jobRanks_.push_back(r);
+    outbox_.assign(size_, Arrival{});
+    inbox_.assign(size_, Arrival{});
+    gatherCounts_.assign(size_, 0);
     for (int peer = 0; peer < size_; ++peer) {
-      sendArrival_.push_back(context_->createUnboundBuffer(&arrivedOut_[peer], sizeof(int64_t)));
-      recvArrival_.push_back(context_->createUnboundBuffer(&arrivedIn_[peer], sizeof(int64_t)));
+      sendArrival_.push_back(context_->createUnboundBuffer(&outbox_[peer], sizeof(Arrival)));
+      recvArrival_.push_back(context_->createUnboundBuffer(&inbox_[peer], sizeof(Arrival)));
     }
     const int64_t here = static_cast<int64_t>(std::hash<std::string>{}(machineId()));
     for (int64_t other : allGather(here)) localSize_ += other == here;
+    if (layout.hierarchical) {
+      // one name for this job's shared-memory objects: rank 0's random tag
+      std::random_device random;
+      const uint64_t mine = uint64_t{random()} << 32 | random();
+      const uint64_t tag = static_cast<uint64_t>(allGather(static_cast<int64_t>(mine))[0]);
+      sharedMemory_ = SharedMemoryReducer::create(posixSharedSegments(*this, hostRanks_, tag));
+      if (sharedMemory_ && layout.leaders)
+        leaders_ = std::make_unique<GlooCommunicator>(layout.leaders, nullptr, timeout_ * kLeaderPatience,
+                                                      timeoutName_, HostLayout{}, layout.leaderRanks);
+    }
     stats_ = CommStats{};
+  }
+
+  float* reducibleMemory(int64_t count) override {
+    return sharedMemory_ ? sharedMemory_->buffer(count) : nullptr;  // agreed over the job
+  }
+
+  std::string gradientRoute() const override {
+    if (sharedMemory_)
+      return "hierarchical: shared memory within each of " + std::to_string(hosts_) +
+             " hosts, Gloo between one leader per host";
+    return size_ > 1 ? "Gloo messages" : "";
   }
 
   int rank() const override { return rank_; }
@@ -94,6 +168,7 @@ class GlooCommunicator final : public Communicator {
   int localSize() const override { return localSize_; }
 
   void allReduce(std::span<float> data, ReduceOp op) override {
+    if (sharedMemory_ && op == ReduceOp::Sum && sharedMemory_->holds(data)) return reduceAcrossHosts(data);
     reduce(data.data(), data.size(), reduceFunction<float>(op), "an all-reduce of floats");
   }
 
@@ -118,38 +193,32 @@ class GlooCommunicator final : public Communicator {
 
   std::vector<int64_t> allGather(int64_t value) override {
     std::vector<int64_t> all(size_);
-    run("an all-gather of values", 1, static_cast<double>(sizeof value) * (size_ - 1), [&] {
-      gloo::AllgatherOptions opts(context_);
-      opts.setInput(&value, 1);
-      opts.setOutput(all.data(), all.size());
-      opts.setTimeout(millis(timeout_));
-      gloo::allgather(opts);
-    });
+    run("an all-gather of values", 1, static_cast<double>(sizeof value) * (size_ - 1),
+        [&] { gatherArrivedValue(value, all); }, std::as_bytes(std::span<const int64_t>(&value, 1)));
     return all;
   }
 
-  std::vector<std::vector<std::byte>> allGatherBytes(std::span<const std::byte> data) override {
-    std::vector<int64_t> lengths = allGather(static_cast<int64_t>(data.size()));
-    std::vector<size_t> counts(lengths.begin(), lengths.end());
-    size_t total = 0;
-    for (size_t n : counts) total += n;
-    std::vector<std::byte> all(total);
+  void allGatherBytesInto(std::span<const std::byte> data, std::span<std::byte> gathered,
+                          std::span<int64_t> lengths) override {
+    requireOneLengthPerRank(lengths);
+    const int64_t length = static_cast<int64_t>(data.size());
+    int64_t total = 0;
     run("an all-gather of bytes", data.size(), static_cast<double>(data.size()) * (size_ - 1), [&] {
-      if (total == 0) return;
+      gatherArrivedValue(length, lengths);  // the lengths came with the arrival
+      for (int q = 0; q < size_; ++q) {
+        gatherCounts_[q] = static_cast<size_t>(lengths[q]);
+        total += lengths[q];
+      }
+      // every rank sees the same lengths: all gather, or all refuse after the collective
+      if (total == 0 || total > static_cast<int64_t>(gathered.size())) return;
       gloo::AllgathervOptions opts(context_);
       // Gloo reads the input only; its API takes a non-const pointer
       opts.setInput(const_cast<std::byte*>(data.data()), data.size());
-      opts.setOutput(all.data(), counts);
+      opts.setOutput(gathered.data(), gatherCounts_);
       opts.setTimeout(millis(timeout_));
       gloo::allgatherv(opts);
-    });
-    std::vector<std::vector<std::byte>> out(size_);
-    size_t at = 0;
-    for (int q = 0; q < size_; ++q) {
-      out[q].assign(all.begin() + static_cast<long>(at), all.begin() + static_cast<long>(at + counts[q]));
-      at += counts[q];
-    }
-    return out;
+    }, std::as_bytes(std::span<const int64_t>(&length, 1)));
+    requireRoom(lengths, gathered.size());
   }
 
   void barrier() override {
@@ -166,8 +235,64 @@ class GlooCommunicator final : public Communicator {
  private:
   double ringBytes(size_t bytes) const { return 2.0 * (size_ - 1) / size_ * static_cast<double>(bytes); }
 
+  // An all-reduce inside the arrival messages: every rank combines every rank's values in rank
+  // order, so every rank gets the same bits (bf16: rounded once per addition, as per hop).
+  template <class T>
+  void reduceSmall(T* data, size_t count, ReduceFunction fn, const char* what) {
+    const size_t bytes = count * sizeof(T);
+    run(what, count, static_cast<double>(bytes) * (size_ - 1), [&] {
+      if (size_ == 1 || count == 0) return;
+      // this rank's values go to their place in the order; the others' come from the inbox
+      alignas(16) std::byte mine[kSmallBytes];
+      std::memcpy(mine, data, bytes);
+      auto valuesOf = [&](int q) -> const void* { return q == rank_ ? mine : inbox_[q].values; };
+      std::memcpy(data, valuesOf(0), bytes);
+      for (int q = 1; q < size_; ++q) fn(data, data, valuesOf(q), count);
+    }, std::as_bytes(std::span<const T>(data, count)));
+  }
+
+  // The sum of a range of the gradient buffer over all ranks: summed within the host through
+  // shared memory, then over the hosts by their leaders (identical bits on every leader), then
+  // copied from the leader's buffer by the host's other ranks.
+  void reduceAcrossHosts(std::span<float> data) {
+    const char* what = "an all-reduce of floats";
+    const size_t n = data.size();
+    const double local = (hostRanks_.size() - 1.0) / hostRanks_.size() * static_cast<double>(data.size_bytes());
+    const double across = leaders_ ? 2.0 * (hosts_ - 1) / hosts_ * static_cast<double>(data.size_bytes()) : 0;
+    const auto begin = Clock::now();
+    ++sequence_;
+    awaitShared(what, n, begin);
+    const auto everyone = Clock::now();
+    sharedMemory_->sumSlice(data);
+    awaitShared(what, n, begin);
+    if (leaders_) leaders_->allReduce(data, ReduceOp::Sum);
+    // the others wait for the leader's exchange, which has its own (longer) deadline
+    awaitShared(what, n, Clock::now(), 2 * kLeaderPatience);
+    if (!leaders_) sharedMemory_->copyFrom(0, data);
+    awaitShared(what, n, Clock::now());  // the leader's buffer is read
+    const auto end = Clock::now();
+    stats_.waitSeconds += std::chrono::duration<double>(everyone - begin).count();
+    stats_.seconds += std::chrono::duration<double>(end - begin).count();
+    stats_.bytesSent += 2 * local + across;
+    ++stats_.collectives;
+  }
+
+  // Every rank's value, sent in its arrival message (this rank's is `mine`), into `all`.
+  void gatherArrivedValue(int64_t mine, std::span<int64_t> all) const {
+    for (int q = 0; q < size_; ++q)
+      if (q == rank_) all[q] = mine;
+      else std::memcpy(&all[q], inbox_[q].values, sizeof(int64_t));
+  }
+
+  // Every rank of this host arrives within `patience` x the timeout after `begin`.
+  void awaitShared(const char* what, size_t count, Clock::time_point begin, double patience = 1) {
+    if (!sharedMemory_->arrive(timeout_ * patience, begin))
+      fail(what, count, "rank " + sharedMemory_->missingRanks(hostRanks_) + " did not arrive (stalled or dead)");
+  }
+
   template <class T>
   void reduce(T* data, size_t count, ReduceFunction fn, const char* what) {
+    if (count * sizeof(T) <= kSmallBytes) return reduceSmall(data, count, fn, what);
     run(what, count, ringBytes(count * sizeof(T)), [&] {
       if (count == 0 || size_ == 1) return;
       gloo::AllreduceOptions opts(context_);
@@ -179,12 +304,14 @@ class GlooCommunicator final : public Communicator {
   }
 
   // Collective number `sequence_`: the arrival exchange within the deadline (the time spent
-  // waiting for slower ranks), then `collective` with everyone present (the transfer).
+  // waiting for slower ranks), carrying `values` (at most kSmallBytes: every peer's are in
+  // inbox_ then), then `collective` with everyone present (the transfer).
   template <class Collective>
-  void run(const char* what, size_t count, double bytes, Collective collective) {
+  void run(const char* what, size_t count, double bytes, Collective collective,
+           std::span<const std::byte> values = {}) {
     const auto begin = Clock::now();
     ++sequence_;
-    if (size_ > 1) arrive(what, count, begin);
+    if (size_ > 1) arrive(what, count, begin, values);
     const auto everyone = Clock::now();
     try {
       collective();
@@ -198,13 +325,17 @@ class GlooCommunicator final : public Communicator {
     ++stats_.collectives;
   }
 
-  void arrive(const char* what, size_t count, Clock::time_point begin) {
+  void arrive(const char* what, size_t count, Clock::time_point begin, std::span<const std::byte> values) {
     std::string missing, gone, disordered;
-    auto add = [](std::string& list, int peer) { list += (list.empty() ? "" : ", ") + std::to_string(peer); };
+    auto add = [this](std::string& list, int peer) {
+      list += (list.empty() ? "" : ", ") + std::to_string(jobRanks_[peer]);
+    };
     std::vector<bool> posted(size_, false);
     for (int peer = 0; peer < size_; ++peer) {
       if (peer == rank_) continue;
-      arrivedOut_[peer] = sequence_;
+      outbox_[peer].sequence = sequence_;
+      outbox_[peer].kind = kindOf(what);
+      std::copy(values.begin(), values.end(), outbox_[peer].values);
       try {  // a connection that already failed throws here
         recvArrival_[peer]->recv(peer, kArrivalSlot);
         sendArrival_[peer]->send(peer, kArrivalSlot);
@@ -220,7 +351,7 @@ class GlooCommunicator final : public Communicator {
                                  std::chrono::milliseconds(1));
       try {
         recvArrival_[peer]->waitRecv(left);
-        if (arrivedIn_[peer] != sequence_) add(disordered, peer);
+        if (inbox_[peer].sequence != sequence_ || inbox_[peer].kind != outbox_[peer].kind) add(disordered, peer);
       } catch (const gloo::Exception& e) {
         add(std::string(e.what()).find("Timed out") != std::string::npos ? missing : gone, peer);
       }
@@ -249,7 +380,7 @@ class GlooCommunicator final : public Communicator {
   // one peer) or a connection failed (those peers named: posting on a failed one throws at once).
   std::string interrupted(const std::string& glooMessage) {
     if (glooMessage.find("Timed out") != std::string::npos)
-      return (size_ == 2 ? "rank " + std::to_string(1 - rank_) : std::string("a rank")) +
+      return (size_ == 2 ? "rank " + std::to_string(jobRanks_[1 - rank_]) : std::string("a rank")) +
              " stopped responding during it (stalled or dead): " + glooMessage;
     return "it did not complete" + closedPeers() + ": " + glooMessage;
   }
@@ -260,10 +391,10 @@ class GlooCommunicator final : public Communicator {
     for (int peer = 0; peer < size_; ++peer) {
       if (peer == rank_) continue;
       try {
-        auto probe = context_->createUnboundBuffer(&arrivedOut_[peer], sizeof(int64_t));
+        auto probe = context_->createUnboundBuffer(&outbox_[peer].sequence, sizeof(int64_t));
         probe->send(peer, kProbeSlot);
       } catch (const gloo::Exception&) {
-        gone += (gone.empty() ? "" : ", ") + std::to_string(peer);
+        gone += (gone.empty() ? "" : ", ") + std::to_string(jobRanks_[peer]);
       }
     }
     return gone.empty() ? "" : " (rank " + gone + " closed its connection: it ended, or its host is unreachable)";
@@ -273,9 +404,13 @@ class GlooCommunicator final : public Communicator {
     std::fprintf(stderr,
                  "shoal: error: rank %d: waited %g s (%s) for the other ranks at collective #%lld (%s, %zu "
                  "values): %s\n",
-                 rank_, timeout_, timeoutName_.c_str(), static_cast<long long>(sequence_), what, count, cause.c_str());
+                 jobRanks_[rank_], timeout_, timeoutName_.c_str(), static_cast<long long>(sequence_), what, count,
+                 cause.c_str());
     abort(1);
   }
+
+  // The leaders' deadline, as a multiple of the timeout: a host's own ranks name a stalled rank first.
+  static constexpr double kLeaderPatience = 1.25;
 
   std::unique_ptr<rendezvous::StoreServer> store_;  // on rank 0: refuses late and stray connections
   std::shared_ptr<gloo::Context> context_;
@@ -283,7 +418,14 @@ class GlooCommunicator final : public Communicator {
   std::string timeoutName_;
   int rank_, size_, localSize_ = 0;
   int64_t sequence_ = 0;
-  std::vector<int64_t> arrivedOut_, arrivedIn_;  // per peer: the collective number sent and received
+  std::vector<Arrival> outbox_, inbox_;  // per peer: the arrival message sent and received
+  std::vector<size_t> gatherCounts_;  // an all-gather of bytes: every rank's length, as Gloo takes it
+  std::vector<int> jobRanks_;   // rank r of this communicator is rank jobRanks_[r] of the job
+  std::vector<int> hostRanks_;  // hierarchical: the job's ranks on this host
+  int hosts_ = 1;
+  // hierarchical: the gradient buffer in shared memory on each host; on a host's leader, the leaders
+  std::unique_ptr<SharedMemoryReducer> sharedMemory_;
+  std::unique_ptr<Communicator> leaders_;
   std::vector<std::unique_ptr<gloo::transport::UnboundBuffer>> sendArrival_, recvArrival_;
 };
 
@@ -291,13 +433,13 @@ rendezvous::JobIdentity identity(const ConnectOptions& o) {
   return {o.jobSecret, o.worldSize, o.attempt, sha256(o.configuration)};
 }
 
-// Gloo's full mesh over `store`, listening on `address` (one peers can reach).
-std::shared_ptr<gloo::Context> connectMesh(gloo::rendezvous::Store& store, const std::string& address,
-                                           const ConnectOptions& o) {
+// Gloo's full mesh of `size` ranks over `store`, listening on `address` (one peers can reach).
+std::shared_ptr<gloo::Context> connectMesh(gloo::rendezvous::Store& store, const std::string& address, int rank,
+                                           int size, const ConnectOptions& o) {
   gloo::transport::tcp::attr attr;
   attr.hostname = address;
   auto device = gloo::transport::tcp::CreateDevice(attr);
-  auto context = std::make_shared<gloo::rendezvous::Context>(o.rank, o.worldSize);
+  auto context = std::make_shared<gloo::rendezvous::Context>(rank, size);
   context->setTimeout(millis(o.timeoutSeconds));
   try {
     context->connectFullMesh(store, device);
@@ -305,6 +447,42 @@ std::shared_ptr<gloo::Context> connectMesh(gloo::rendezvous::Store& store, const
     throw Error("rank " + std::to_string(o.rank) + ": connecting to the other ranks over TCP failed: " + e.what());
   }
   return context;
+}
+
+// The hosts of the job's ranks (gathered over `context`) and whether gradients go hierarchically:
+// with shared memory allowed, several hosts, and --hierarchical on or (auto) a host with more
+// than one rank; then the hosts' leaders connect a mesh of their own through `store`.
+HostLayout layOutHosts(const std::shared_ptr<gloo::Context>& context, gloo::rendezvous::Store& store,
+                       const std::string& address, const ConnectOptions& o) {
+  std::vector<int64_t> hostOf(static_cast<size_t>(context->size));
+  int64_t here = static_cast<int64_t>(std::hash<std::string>{}(hostId()));
+  gloo::AllgatherOptions opts(context);
+  opts.setInput(&here, 1);
+  opts.setOutput(hostOf.data(), hostOf.size());
+  opts.setTimeout(millis(o.timeoutSeconds));
+  gloo::allgather(opts);
+  HostLayout layout;
+  std::vector<int64_t> seen;
+  size_t mostOnOneHost = 0;
+  for (int r = 0; r < context->size; ++r) {
+    if (std::find(seen.begin(), seen.end(), hostOf[r]) == seen.end()) {
+      seen.push_back(hostOf[r]);
+      layout.leaderRanks.push_back(r);  // a host's lowest rank leads it
+    }
+    if (hostOf[r] == here) layout.hostRanks.push_back(r);
+    mostOnOneHost = std::max<size_t>(mostOnOneHost, std::count(hostOf.begin(), hostOf.end(), hostOf[r]));
+  }
+  layout.hosts = static_cast<int>(seen.size());
+  layout.hierarchical = o.sharedMemory && layout.hosts > 1 &&
+                        (o.hierarchy == Hierarchy::On || (o.hierarchy == Hierarchy::Auto && mostOnOneHost > 1));
+  if (!layout.hierarchical) return layout;
+  const auto leader = std::find(layout.leaderRanks.begin(), layout.leaderRanks.end(), context->rank);
+  if (leader != layout.leaderRanks.end()) {
+    gloo::rendezvous::PrefixStore leadersStore("leaders", store);
+    layout.leaders = connectMesh(leadersStore, address, static_cast<int>(leader - layout.leaderRanks.begin()),
+                                 layout.hosts, o);
+  }
+  return layout;
 }
 
 }  // namespace
@@ -320,26 +498,32 @@ std::unique_ptr<Communicator> connectGloo(const ConnectOptions& o) {
   const char* hostOverride = std::getenv("SHOAL_GLOO_HOST");
   std::shared_ptr<gloo::Context> context;
   std::unique_ptr<rendezvous::StoreServer> server;
+  HostLayout layout;
   if (o.rendezvous.rfind("file:", 0) == 0) {
     const std::string dir = rendezvous::joinThroughDirectory(o.rendezvous.substr(5), job, o.rank, o.timeoutSeconds,
                                                              o.timeoutName);
     gloo::rendezvous::FileStore store(dir);
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
-    context = connectMesh(store, hostOverride ? hostOverride : host, o);
+    const std::string address = hostOverride ? hostOverride : host;
+    context = connectMesh(store, address, o.rank, o.worldSize, o);
+    layout = layOutHosts(context, store, address, o);
   } else {
     const auto at = rendezvous::parseEndpoint(o.rendezvous, "dist.rendezvous");
     if (o.rank == 0) server = std::make_unique<rendezvous::StoreServer>(at.host, at.port, job, std::min(o.timeoutSeconds > 0 ? o.timeoutSeconds : 10.0, 10.0));
     rendezvous::StoreClient client(at, job, o.rank, o.timeoutSeconds, o.timeoutName);
     client.awaitEveryRank(o.worldSize);
     gloo::rendezvous::PrefixStore store(prefix, client);
-    context = connectMesh(store, hostOverride ? hostOverride : client.localAddress(), o);
+    const std::string address = hostOverride ? hostOverride : client.localAddress();
+    context = connectMesh(store, address, o.rank, o.worldSize, o);
+    layout = layOutHosts(context, store, address, o);
     // Everyone is through the rendezvous before rank 0's store may go.
     gloo::BarrierOptions opts(context);
     opts.setTimeout(millis(o.timeoutSeconds));
     gloo::barrier(opts);
   }
-  return std::make_unique<GlooCommunicator>(std::move(context), std::move(server), o.timeoutSeconds, o.timeoutName);
+  return std::make_unique<GlooCommunicator>(std::move(context), std::move(server), o.timeoutSeconds, o.timeoutName,
+                                            std::move(layout));
 }
 
 }  // namespace shoal::dist

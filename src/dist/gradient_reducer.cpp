@@ -1,7 +1,6 @@
 // Summing gradient ranges over ranks uncompressed, in bf16 or threshold-encoded (codes gathered from every rank).
 #include "shoal/dist/gradient_reducer.hpp"
 
-#include <cstring>
 #include <limits>
 
 #include "shoal/error.hpp"
@@ -27,7 +26,13 @@ std::string compressionName(Compression c) {
 GradientReducer::GradientReducer(Communicator& comm, Compression compression, int64_t count,
                                  double density)
     : comm_(comm), compression_(compression) {
-  if (compression_ == Compression::Threshold) encoder_.emplace(count, density);
+  if (compression_ == Compression::Threshold) {
+    encoder_.emplace(count, density);
+    // room for the worst case (every element of a range sent, by every rank), so no step allocates
+    codes_.reserve(static_cast<size_t>(count));
+    gathered_.resize(static_cast<size_t>(count) * static_cast<size_t>(comm.size()));
+    lengths_.resize(static_cast<size_t>(comm.size()));
+  }
   if (compression_ == Compression::Bf16) bf16_.resize(static_cast<size_t>(count));
 }
 
@@ -55,29 +60,29 @@ void GradientReducer::reduceBf16(std::span<float> grads) {
 
 void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset) {
   ThresholdEncoder& encoder = *encoder_;
+  codes_.clear();
   if (encoder.threshold() == 0) {
     // first step: the mean over ranks of each rank's choice for the target density
     double proposed = encoder.addAndProposeThreshold(grads, offset);
     comm_.allReduce(std::span<double>(&proposed, 1), ReduceOp::Sum);
     encoder.setThreshold(std::max(std::numeric_limits<float>::min(),
                                   static_cast<float>(proposed / comm_.size())));
+    encoder.encode(offset, static_cast<int64_t>(grads.size()), codes_);
   } else {
-    encoder.add(grads, offset);
+    encoder.addAndEncode(grads, offset, codes_);
   }
-  codes_.clear();
-  encoder.encode(offset, static_cast<int64_t>(grads.size()), codes_);
-  std::vector<std::vector<std::byte>> all =
-      comm_.allGatherBytes(std::as_bytes(std::span<const int32_t>(codes_)));
+  comm_.allGatherBytesInto(std::as_bytes(std::span<const int32_t>(codes_)),
+                           std::as_writable_bytes(std::span<int32_t>(gathered_)), lengths_);
   std::fill(grads.begin(), grads.end(), 0.0f);
-  std::vector<int32_t>& received = codes_;  // this rank's codes are in `all` now
-  for (const std::vector<std::byte>& bytes : all) {
-    if (bytes.size() % sizeof(int32_t) != 0)
-      throw Error("threshold decoding: a rank sent " + std::to_string(bytes.size()) +
+  size_t at = 0;  // in codes: every rank's bytes are whole codes
+  for (int64_t bytes : lengths_) {
+    if (bytes % static_cast<int64_t>(sizeof(int32_t)) != 0)
+      throw Error("threshold decoding: a rank sent " + std::to_string(bytes) +
                   " bytes, not a whole number of codes");
-    received.resize(bytes.size() / sizeof(int32_t));
-    if (!bytes.empty()) std::memcpy(received.data(), bytes.data(), bytes.size());
-    encoder.decodeAdd(received, grads);
-    stepSent_ += static_cast<double>(received.size());
+    const size_t n = static_cast<size_t>(bytes) / sizeof(int32_t);
+    encoder.decodeAdd(std::span<const int32_t>(gathered_).subspan(at, n), grads);
+    stepSent_ += static_cast<double>(n);
+    at += n;
   }
 }
 

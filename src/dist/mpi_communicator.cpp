@@ -1,5 +1,6 @@
 // The Open MPI communicator: before each collective the ranks tell each other they arrived, and
-// that wait has a deadline, so a stalled rank ends the job with a message naming it. When all
+// that wait has a deadline, so a stalled rank ends the job with a message naming it (an all-gather
+// of one value per rank travels inside those messages). When all
 // ranks run on one machine, all-reduces of the gradient buffer and of small values go through
 // shared memory (SharedMemoryReducer) instead of messages; when they span several machines with
 // more than one rank on some, the gradient buffer is reduced hierarchically: in shared memory on
@@ -14,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "mpi_shared_segments.hpp"
 #include "shared_memory_reducer.hpp"
 #include "transfer_watch.hpp"
 #include "shoal/dist/communicator.hpp"
@@ -63,7 +65,7 @@ class MpiCommunicator final : public Communicator {
     const bool everyoneWants = sumOver(collectives_, sharedMemory, MPI_MIN) != 0;
     if (!everyoneWants || size_ == 1) return;
     if (hosts_ == 1) {
-      sharedMemory_ = SharedMemoryReducer::create(local_);
+      sharedMemory_ = SharedMemoryReducer::create(mpiSharedSegments(local_));
     } else if (hierarchy == Hierarchy::On ||
                (hierarchy == Hierarchy::Auto && sumOver(collectives_, localSize_, MPI_MAX) > 1)) {
       splitByHost(localRank, timeoutSeconds);
@@ -156,30 +158,30 @@ class MpiCommunicator final : public Communicator {
     });
   }
 
-  std::vector<std::vector<std::byte>> allGatherBytes(std::span<const std::byte> data) override {
+  void allGatherBytesInto(std::span<const std::byte> data, std::span<std::byte> gathered,
+                          std::span<int64_t> lengths) override {
+    requireOneLengthPerRank(lengths);
     if (data.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
       throw UsageError("allGatherBytes: " + std::to_string(data.size()) + " bytes, at most " +
                        std::to_string(std::numeric_limits<int>::max()) + " per rank");
-    std::vector<std::vector<std::byte>> all(size_);
+    int64_t total = 0;
     run("an all-gather of bytes", data.size(), static_cast<double>(data.size()) * (size_ - 1), [&] {
       const int length = static_cast<int>(data.size());
-      std::vector<int> lengths(size_), offsets(size_);
-      MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, collectives_);
-      int64_t total = 0;
-      for (int q = 0; q < size_; ++q) {
-        offsets[q] = static_cast<int>(total);
-        total += lengths[q];
+      for (int q = 0; q < size_; ++q) {  // the lengths came with the arrival
+        lengths[q] = q == rank_ ? length : arrivedIn_[q].value;
+        gatherLengths_[q] = static_cast<int>(lengths[q]);
+        gatherOffsets_[q] = static_cast<int>(std::min<int64_t>(total, std::numeric_limits<int>::max()));
+        total += gatherLengths_[q];
       }
-      if (total > std::numeric_limits<int>::max())
-        throw UsageError("allGatherBytes: " + std::to_string(total) + " bytes from all ranks, at most " +
-                         std::to_string(std::numeric_limits<int>::max()));
-      std::vector<std::byte> gathered(static_cast<size_t>(total));
-      MPI_Allgatherv(data.data(), length, MPI_BYTE, gathered.data(), lengths.data(), offsets.data(),
-                     MPI_BYTE, collectives_);
-      for (int q = 0; q < size_; ++q)
-        all[q].assign(gathered.begin() + offsets[q], gathered.begin() + offsets[q] + lengths[q]);
-    });
-    return all;
+      // every rank sees the same lengths: all gather, or all refuse after the collective
+      if (total <= std::numeric_limits<int>::max() && total <= static_cast<int64_t>(gathered.size()))
+        MPI_Allgatherv(data.data(), length, MPI_BYTE, gathered.data(), gatherLengths_.data(),
+                       gatherOffsets_.data(), MPI_BYTE, collectives_);
+    }, static_cast<int64_t>(data.size()));
+    requireRoom(lengths, gathered.size());
+    if (total > std::numeric_limits<int>::max())
+      throw UsageError("allGatherBytes: " + std::to_string(total) + " bytes from all ranks, at most " +
+                       std::to_string(std::numeric_limits<int>::max()));
   }
 
   void broadcast(std::span<float> data, int root) override {
@@ -190,8 +192,8 @@ class MpiCommunicator final : public Communicator {
   std::vector<int64_t> allGather(int64_t value) override {
     std::vector<int64_t> all(size_);
     run("an all-gather of values", 1, static_cast<double>(sizeof value) * (size_ - 1), [&] {
-      MPI_Allgather(&value, 1, MPI_INT64_T, all.data(), 1, MPI_INT64_T, collectives_);
-    });
+      for (int q = 0; q < size_; ++q) all[q] = q == rank_ ? value : arrivedIn_[q].value;  // came with the arrival
+    }, value);
     return all;
   }
 
@@ -226,8 +228,10 @@ class MpiCommunicator final : public Communicator {
     for (int r = 0; r < size_; ++r)
       if (r != rank_) peers.push_back(jobRanks_[r]);
     transferWatch_ = std::make_unique<TransferWatch>(jobRanks_[rank_], peers, timeout_, timeoutName_);
-    arrivedIn_.assign(size_, 0);
+    arrivedIn_.assign(size_, Arrival{});
     arrivalRequests_.assign(2 * size_, MPI_REQUEST_NULL);
+    gatherLengths_.assign(size_, 0);
+    gatherOffsets_.assign(size_, 0);
   }
 
   // Rank r of `comm` is rank result[r] of the job.
@@ -249,7 +253,7 @@ class MpiCommunicator final : public Communicator {
   // communicator of the hosts' leaders. The leaders wait a little longer than the ranks of a
   // host, so that when a rank stalls, its own host's leader names it first.
   void splitByHost(int localRank, double timeoutSeconds) {
-    sharedMemory_ = SharedMemoryReducer::create(local_);
+    sharedMemory_ = SharedMemoryReducer::create(mpiSharedSegments(local_));
     if (sumOver(collectives_, sharedMemory_ != nullptr, MPI_MIN) == 0) {
       sharedMemory_.reset();
       return;
@@ -324,18 +328,19 @@ class MpiCommunicator final : public Communicator {
     ++stats_.collectives;
   }
 
-  // Collective number `sequence_`: every rank tells every peer it arrived and waits for theirs
-  // within the deadline (the time spent waiting for slower ranks), then `collective` runs with
-  // everyone present (the transfer). `what` and `count` name it in a timeout message.
+  // Collective number `sequence_`: every rank tells every peer it arrived, sending `value` along
+  // (every peer's is in arrivedIn_ then), and waits for theirs within the deadline (the time
+  // spent waiting for slower ranks), then `collective` runs with everyone present (the
+  // transfer). `what` and `count` name it in a timeout message.
   template <class Collective>
-  void run(const char* what, size_t count, double bytes, Collective collective) {
+  void run(const char* what, size_t count, double bytes, Collective collective, int64_t value = 0) {
     auto begin = Clock::now();
     ++sequence_;
-    arrivedOut_ = sequence_;
+    arrivedOut_ = Arrival{sequence_, value};
     for (int peer = 0; peer < size_; ++peer) {
       if (peer == rank_) continue;
-      MPI_Isend(&arrivedOut_, 1, MPI_INT64_T, peer, 0, arrivals_, &arrivalRequests_[2 * peer]);
-      MPI_Irecv(&arrivedIn_[peer], 1, MPI_INT64_T, peer, 0, arrivals_, &arrivalRequests_[2 * peer + 1]);
+      MPI_Isend(&arrivedOut_, 2, MPI_INT64_T, peer, 0, arrivals_, &arrivalRequests_[2 * peer]);
+      MPI_Irecv(&arrivedIn_[peer], 2, MPI_INT64_T, peer, 0, arrivals_, &arrivalRequests_[2 * peer + 1]);
     }
     for (auto& r : arrivalRequests_) waitFor(r, what, count, begin);
     auto everyone = Clock::now();
@@ -385,6 +390,7 @@ class MpiCommunicator final : public Communicator {
   double timeout_;
   std::string timeoutName_;
   std::vector<bfloat16> ringScratch_;  // the chunk a bf16 ring hop receives
+  std::vector<int> gatherLengths_, gatherOffsets_;  // an all-gather of bytes: per rank, MPI's ints
   bool ownsMpi_ = false;
   MPI_Comm collectives_ = MPI_COMM_NULL;
   MPI_Comm arrivals_ = MPI_COMM_NULL;
@@ -399,8 +405,15 @@ class MpiCommunicator final : public Communicator {
   std::unique_ptr<TransferWatch> transferWatch_;  // the deadline of a transfer once everyone arrived
   int rank_ = 0, size_ = 1, localSize_ = 1, hosts_ = 1;
   int64_t sequence_ = 0;
-  int64_t arrivedOut_ = 0;
-  std::vector<int64_t> arrivedIn_;
+  // An arrival message: the collective's number and a value that travels with it (an
+  // all-gather's value, an all-gather of bytes' length), so those need no collective of their own.
+  struct Arrival {
+    int64_t sequence = 0;
+    int64_t value = 0;
+  };
+  static_assert(sizeof(Arrival) == 2 * sizeof(int64_t));
+  Arrival arrivedOut_;
+  std::vector<Arrival> arrivedIn_;
   std::vector<MPI_Request> arrivalRequests_;
 };
 

@@ -1,4 +1,4 @@
-// Collectives through memory that the ranks of one machine share (MPI-3 shared-memory windows).
+// Collectives through memory that the ranks of one machine share (segments mapped by every rank).
 #include "shared_memory_reducer.hpp"
 
 #include <sched.h>
@@ -22,15 +22,6 @@ void cpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
   _mm_pause();
 #endif
-}
-
-constexpr uintptr_t kAlignment = 64;
-
-// The first 64-byte boundary at or after `p` (the same memory in every process: mappings of a
-// shared segment start on pages).
-unsigned char* alignUp(unsigned char* p) {
-  const uintptr_t address = reinterpret_cast<uintptr_t>(p);
-  return p + ((kAlignment - address % kAlignment) % kAlignment);
 }
 
 int64_t roundUp(int64_t value, int64_t multiple) { return (value + multiple - 1) / multiple * multiple; }
@@ -71,88 +62,46 @@ struct SharedMemoryReducer::ControlBlock {
   alignas(64) unsigned char scratch[2][kSmallBytes];
 };
 
-SharedMemoryReducer::Window SharedMemoryReducer::allocate(MPI_Comm comm, size_t bytes) {
-  MPI_Info info;
-  MPI_Info_create(&info);
-  MPI_Info_set(info, "alloc_shared_noncontig", "true");  // a segment per rank, on pages of its own
-  Window window;
-  void* base = nullptr;
-  MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
-  // Open MPI's segments start 8 bytes past a page; each rank's use starts at the next 64 bytes.
-  int rc = MPI_Win_allocate_shared(static_cast<MPI_Aint>(bytes + kAlignment), 1, info, comm,
-                                   &base, &window.handle);
-  MPI_Info_free(&info);
-  int ok = rc == MPI_SUCCESS;
-  int everyone = 0;
-  MPI_Allreduce(&ok, &everyone, 1, MPI_INT, MPI_MIN, comm);
-  if (!everyone) {
-    if (rc == MPI_SUCCESS) MPI_Win_free(&window.handle);
-    return {};
-  }
-  int size = 0;
-  MPI_Comm_size(comm, &size);
-  for (int q = 0; q < size; ++q) {
-    MPI_Aint segmentBytes = 0;
-    int unit = 0;
-    void* segment = nullptr;
-    MPI_Win_shared_query(window.handle, q, &segmentBytes, &unit, &segment);
-    window.bases.push_back(alignUp(static_cast<unsigned char*>(segment)));
-  }
-  MPI_Win_lock_all(MPI_MODE_NOCHECK, window.handle);  // one passive epoch: plain loads and stores
-  return window;
+std::unique_ptr<SharedMemoryReducer> SharedMemoryReducer::create(std::unique_ptr<SharedSegments> segments) {
+  std::unique_ptr<SharedSegments::Mapping> control = segments->map(sizeof(ControlBlock));
+  if (!control) return nullptr;
+  return std::unique_ptr<SharedMemoryReducer>(new SharedMemoryReducer(std::move(segments), std::move(control)));
 }
 
-void SharedMemoryReducer::release(Window& window) {
-  if (window.handle == MPI_WIN_NULL) return;
-  MPI_Win_unlock_all(window.handle);
-  MPI_Win_free(&window.handle);
-  window = {};
-}
-
-std::unique_ptr<SharedMemoryReducer> SharedMemoryReducer::create(MPI_Comm comm) {
-  Window control = allocate(comm, sizeof(ControlBlock));
-  if (control.handle == MPI_WIN_NULL) return nullptr;
-  return std::unique_ptr<SharedMemoryReducer>(new SharedMemoryReducer(comm, std::move(control)));
-}
-
-SharedMemoryReducer::SharedMemoryReducer(MPI_Comm comm, Window control)
-    : comm_(comm), control_(std::move(control)) {
-  MPI_Comm_rank(comm_, &rank_);
-  MPI_Comm_size(comm_, &size_);
-  new (control_.bases[rank_]) ControlBlock();
+SharedMemoryReducer::SharedMemoryReducer(std::unique_ptr<SharedSegments> segments,
+                                         std::unique_ptr<SharedSegments::Mapping> control)
+    : segments_(std::move(segments)), rank_(segments_->rank()), size_(segments_->size()), control_(std::move(control)) {
+  new (control_->bases[rank_]) ControlBlock();
   peers_.resize(size_);
-  MPI_Barrier(comm_);  // every control block is initialised before anyone reads it
+  segments_->barrier();  // every control block is initialised before anyone reads it
 }
 
-SharedMemoryReducer::~SharedMemoryReducer() {
-  release(data_);
-  release(control_);
-}
+SharedMemoryReducer::~SharedMemoryReducer() = default;  // the data segments first, then the control blocks
 
 SharedMemoryReducer::ControlBlock& SharedMemoryReducer::control(int rank) const {
-  return *std::launder(reinterpret_cast<ControlBlock*>(control_.bases[rank]));
+  return *std::launder(reinterpret_cast<ControlBlock*>(control_->bases[rank]));
 }
 
 float* SharedMemoryReducer::buffer(int64_t count) {
   if (count > dataCapacity_) {
-    release(data_);
+    data_.reset();
     dataCapacity_ = 0;
-    data_ = allocate(comm_, static_cast<size_t>(roundUp(count * sizeof(float), 4096)));
-    if (data_.handle == MPI_WIN_NULL) return nullptr;
+    data_ = segments_->map(static_cast<size_t>(roundUp(count * sizeof(float), 4096)));
+    if (!data_) return nullptr;
     dataCapacity_ = count;
   }
-  return reinterpret_cast<float*>(data_.bases[rank_]);
+  return reinterpret_cast<float*>(data_->bases[rank_]);
 }
 
 bool SharedMemoryReducer::holds(std::span<const float> data) const {
   if (dataCapacity_ == 0 || data.empty()) return false;
-  const float* base = reinterpret_cast<const float*>(data_.bases[rank_]);
+  const float* base = reinterpret_cast<const float*>(data_->bases[rank_]);
   return data.data() >= base && data.data() + data.size() <= base + dataCapacity_;
 }
 
 float* SharedMemoryReducer::peerBuffer(int rank, std::span<const float> data) const {
-  const float* base = reinterpret_cast<const float*>(data_.bases[rank_]);
-  return reinterpret_cast<float*>(data_.bases[rank]) + (data.data() - base);
+  const float* base = reinterpret_cast<const float*>(data_->bases[rank_]);
+  return reinterpret_cast<float*>(data_->bases[rank]) + (data.data() - base);
 }
 
 bool SharedMemoryReducer::arrive(double timeoutSeconds, Clock::time_point begin) {

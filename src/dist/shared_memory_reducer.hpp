@@ -1,8 +1,6 @@
 // Collectives through memory that the ranks of one machine share: arrival counters, small
 // reductions in a scratch area, and a gradient buffer that every rank sums in place.
 #pragma once
-#include <mpi.h>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -10,14 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "shared_segments.hpp"
 #include "shoal/dist/communicator.hpp"
 
 namespace shoal::dist {
 
-// Over an MPI communicator whose ranks all run on one machine. Every rank owns a control block
-// (an arrival counter and a double-buffered scratch area) and, once buffer() was called, a data
-// buffer; every rank reads and writes the others' through MPI shared-memory windows, so a
-// reduction is loads and stores, without the copies into and out of message buffers.
+// Over the ranks of one machine. Every rank owns a control block (an arrival counter and a
+// double-buffered scratch area) and, once buffer() was called, a data buffer; every rank reads
+// and writes the others' through shared segments (Open MPI's windows or POSIX shared memory),
+// so a reduction is loads and stores, without the copies into and out of message buffers.
 // Every call is collective: all ranks make the same calls in the same order.
 class SharedMemoryReducer {
  public:
@@ -25,16 +24,16 @@ class SharedMemoryReducer {
   // The most bytes a small reduction carries (it goes through the scratch area).
   static constexpr size_t kSmallBytes = 256;
 
-  // Null on every rank when the windows cannot be had on some rank (the caller then keeps to
-  // MPI's own collectives).
-  static std::unique_ptr<SharedMemoryReducer> create(MPI_Comm comm);
+  // Null on every rank when the segments cannot be had on some rank (the caller then keeps to
+  // messages).
+  static std::unique_ptr<SharedMemoryReducer> create(std::unique_ptr<SharedSegments> segments);
   ~SharedMemoryReducer();
   SharedMemoryReducer(const SharedMemoryReducer&) = delete;
   SharedMemoryReducer& operator=(const SharedMemoryReducer&) = delete;
 
   // This rank's data buffer of at least `count` floats (64-byte aligned); the memory of the last
   // call when that is large enough, else new memory (the old one is freed). Null when the
-  // shared window cannot be had on some rank.
+  // shared segments cannot be had on some rank.
   float* buffer(int64_t count);
   // True when `data` lies inside this rank's data buffer.
   bool holds(std::span<const float> data) const;
@@ -42,7 +41,7 @@ class SharedMemoryReducer {
   // Waits until every rank arrived here, or until `timeoutSeconds` after `begin` (0: forever);
   // false on timeout, with the ranks that did not arrive in missingRanks().
   bool arrive(double timeoutSeconds, Clock::time_point begin);
-  // The ranks that did not arrive, as "2, 3": `names[q]` for rank q of this reducer's communicator
+  // The ranks that did not arrive, as "2, 3": `names[q]` for rank q of this machine's ranks
   // (their ranks in the whole job).
   std::string missingRanks(std::span<const int> names) const;
 
@@ -64,23 +63,15 @@ class SharedMemoryReducer {
 
  private:
   struct ControlBlock;
-  struct Window {
-    MPI_Win handle = MPI_WIN_NULL;
-    std::vector<unsigned char*> bases;  // every rank's segment, from its first 64-byte boundary
-  };
-  SharedMemoryReducer(MPI_Comm comm, Window control);
-  // Collective: a window with `bytes` per rank; an empty one (null handle) on every rank when
-  // some rank could not have it.
-  static Window allocate(MPI_Comm comm, size_t bytes);
-  static void release(Window& window);
+  SharedMemoryReducer(std::unique_ptr<SharedSegments> segments, std::unique_ptr<SharedSegments::Mapping> control);
   ControlBlock& control(int rank) const;
   // Buffer of `rank` at the element offset of `data` in this rank's buffer.
   float* peerBuffer(int rank, std::span<const float> data) const;
 
-  MPI_Comm comm_;
+  std::unique_ptr<SharedSegments> segments_;
   int rank_ = 0, size_ = 1;
-  Window control_;
-  Window data_;
+  std::unique_ptr<SharedSegments::Mapping> control_;
+  std::unique_ptr<SharedSegments::Mapping> data_;
   std::vector<float*> peers_;  // every rank's buffer at the offset of the range being summed
   int64_t dataCapacity_ = 0;
   int64_t epoch_ = 0;  // arrivals so far

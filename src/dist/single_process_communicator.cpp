@@ -1,4 +1,5 @@
 // The communicator of a job with one process: every collective leaves its input as it is.
+#include <algorithm>
 #include <cstdlib>
 
 #include "shoal/dist/communicator.hpp"
@@ -14,8 +15,12 @@ class SingleProcessCommunicator final : public Communicator {
   void allReduce(std::span<float>, ReduceOp) override {}
   void allReduce(std::span<double>, ReduceOp) override {}
   void allReduceBf16(std::span<bfloat16>) override {}
-  std::vector<std::vector<std::byte>> allGatherBytes(std::span<const std::byte> data) override {
-    return {std::vector<std::byte>(data.begin(), data.end())};
+  void allGatherBytesInto(std::span<const std::byte> data, std::span<std::byte> gathered,
+                          std::span<int64_t> lengths) override {
+    requireOneLengthPerRank(lengths);
+    lengths[0] = static_cast<int64_t>(data.size());
+    requireRoom(lengths, gathered.size());
+    std::copy(data.begin(), data.end(), gathered.begin());
   }
   void broadcast(std::span<float>, int) override {}
   std::vector<int64_t> allGather(int64_t value) override { return {value}; }

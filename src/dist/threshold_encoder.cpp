@@ -51,6 +51,23 @@ void ThresholdEncoder::encode(int64_t offset, int64_t length, std::vector<int32_
   }
 }
 
+void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes) {
+  const float t = threshold_;
+  float* r = residual_.data() + offset;
+  for (size_t i = 0; i < grads.size(); ++i) {
+    const float value = r[i] + grads[i];
+    if (value >= t) {
+      codes.push_back(static_cast<int32_t>(i + 1));
+      r[i] = value - t;
+    } else if (value <= -t) {
+      codes.push_back(static_cast<int32_t>(-static_cast<int64_t>(i + 1)));
+      r[i] = value + t;
+    } else {
+      r[i] = value;
+    }
+  }
+}
+
 void ThresholdEncoder::decodeAdd(std::span<const int32_t> codes, std::span<float> sums) const {
   const float t = threshold_;
   for (int32_t code : codes) {

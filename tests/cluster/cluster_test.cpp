@@ -12,7 +12,10 @@
 
 #include <gtest/gtest.h>
 
+#include "shoal/io/model_file.hpp"
+#include "shoal/nn/flat_parameters.hpp"
 #include "support/cli_runner.hpp"
+#include "support/fixtures.hpp"
 #include "support/fashion_mnist_test.hpp"
 
 using shoal::testing::CliResult;
@@ -120,6 +123,55 @@ TEST_F(AcrossHosts, HierarchicalTrainingGivesTheFlatWeights) {
   EXPECT_NE(off.out.find("gradients: Open MPI messages"), std::string::npos) << off.out;
   EXPECT_TRUE(readText(path("on/model.shoal")) == readText(path("off/model.shoal")))
       << "hierarchical and flat all-reduce trained different weights";
+}
+
+// Gloo's hierarchical route (POSIX shared memory per host, a Gloo mesh of the hosts' leaders)
+// adds in the same order as Open MPI's (rank order on a host, then two leaders' sums): the same bits.
+TEST_F(AcrossHosts, GlooHierarchicalTrainingGivesOpenMpisHierarchicalWeights) {
+  if (!commSelected("gloo")) GTEST_SKIP() << "SHOAL_TEST_COMMS leaves out gloo";
+  up(2);
+  const std::string flags = "--dist allreduce --epochs 2 --batch 32 --lr 0.05 --momentum 0.9 --hierarchical on";
+  auto gloo = runShell(job("gloo", 2, 2, trainArgs(path("gloo"), flags)), 300);
+  ASSERT_EQ(gloo.exitCode, 0) << gloo.err;
+  EXPECT_NE(gloo.out.find("gradients: hierarchical: shared memory within each of 2 hosts, Gloo between one leader "
+                          "per host"), std::string::npos) << gloo.out;
+  auto mpi = runShell(job("mpi", 2, 2, trainArgs(path("mpi"), flags)), 300);
+  ASSERT_EQ(mpi.exitCode, 0) << mpi.err;
+  auto weights = [&](const std::string& run) {
+    return shoal::io::loadModel(path(run + "/model.shoal")).model->flatParameters().values();
+  };
+  shoal::testing::expectNear(weights("gloo"), weights("mpi"), 0, 0,
+                             "Gloo's hierarchical all-reduce against Open MPI's (bit for bit)");
+  auto flat = runShell(job("gloo", 2, 2, trainArgs(path("flat"), "--dist allreduce --epochs 2 --batch 32 --lr 0.05 "
+                                                                  "--momentum 0.9 --hierarchical off")), 300);
+  ASSERT_EQ(flat.exitCode, 0) << flat.err;
+  EXPECT_NE(flat.out.find("gradients: Gloo messages"), std::string::npos) << flat.out;
+}
+
+// In Gloo's hierarchical route a stopped rank that is not its host's leader is named by the ranks
+// that wait for it in shared memory (its host's) or at the next collective over all ranks.
+TEST_F(AcrossHosts, GlooHierarchicalJobNamesAStoppedRankWithinTheTimeout) {
+  if (!commSelected("gloo")) GTEST_SKIP() << "SHOAL_TEST_COMMS leaves out gloo";
+  up(2);
+  const std::string log = path("job");
+  const std::string stopRank3 =
+      "for p in $(ip netns pids " + bed_ + "-h1); do [ \"$(cat /proc/$p/comm)\" = shoal ] && "
+      "tr '\\0' ' ' </proc/$p/cmdline | grep -q -- '--rank 3 $' && kill -STOP $p; done";
+  const std::string command =
+      "(" + job("gloo", 2, 2, trainArgs(path("run"), "--epochs 500 --batch 32 --comm-timeout 3 --hierarchical on")) +
+      ") >" + log + ".out 2>" + log + ".err & job=$!; "
+      "for i in $(seq 600); do grep -q '^epoch 2 ' " + log + ".out && break; sleep 0.1; done; "
+      "start=$(date +%s%N); " + stopRank3 + "; wait $job; rc=$?; "
+      "echo \"elapsed_ms=$((($(date +%s%N) - start) / 1000000))\"; cat " + log + ".out; cat " + log + ".err >&2; exit $rc";
+  auto r = runShell(command, 180);
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_NE(r.out.find("gradients: hierarchical: shared memory within each of 2 hosts, Gloo"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("rank 3 did not arrive (stalled or dead)"), std::string::npos) << r.err;
+  const auto at = r.out.find("elapsed_ms=");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const double seconds = std::stod(r.out.substr(at + 11)) / 1000;
+  EXPECT_GT(seconds, 2.5) << "ended before the 3 s deadline: " << r.err;
+  EXPECT_LT(seconds, 20) << r.err;
 }
 
 // Faults and resumption, for every communicator.

@@ -112,13 +112,38 @@ TEST(AllGatherBytes, GivesEveryRanksBytesOfAnyLength) {
   const int r = world().rank();
   std::vector<std::byte> mine(r == 0 ? 0 : 5);
   for (size_t i = 0; i < mine.size(); ++i) mine[i] = std::byte(10 * r + i);
-  const double bytesBefore = world().stats().bytesSent;
   auto all = world().allGatherBytes(mine);
   ASSERT_EQ(all.size(), 2u);
   EXPECT_TRUE(all[0].empty());
   ASSERT_EQ(all[1].size(), 5u);
   for (size_t i = 0; i < 5; ++i) EXPECT_EQ(all[1][i], std::byte(10 + i));
+}
+
+TEST(AllGatherBytes, IntoCallersMemoryConcatenatesInRankOrder) {
+  const int r = world().rank();
+  std::vector<std::byte> mine(r == 0 ? 3 : 5), gathered(16, std::byte(0xEE));
+  for (size_t i = 0; i < mine.size(); ++i) mine[i] = std::byte(10 * r + i);
+  std::vector<int64_t> lengths(2, -1);
+  const double bytesBefore = world().stats().bytesSent;
+  world().allGatherBytesInto(mine, gathered, lengths);
+  EXPECT_EQ(lengths, (std::vector<int64_t>{3, 5}));
+  const std::vector<int> expected{0, 1, 2, 10, 11, 12, 13, 14, 0xEE};
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(gathered[i], std::byte(expected[i])) << i;
   EXPECT_EQ(world().stats().bytesSent - bytesBefore, static_cast<double>(mine.size()));
+}
+
+TEST(AllGatherBytes, RefusesOnEveryRankABufferTooSmallForTheSum) {
+  std::vector<std::byte> mine(4), gathered(7);  // 8 bytes come
+  std::vector<int64_t> lengths(2);
+  try {
+    world().allGatherBytesInto(mine, gathered, lengths);
+    ADD_FAILURE() << "no error";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "allGatherBytesInto: the ranks gave 8 bytes, the buffer holds 7");
+  }
+  std::vector<int64_t> oneLength(1);
+  EXPECT_THROW(world().allGatherBytesInto(mine, gathered, oneLength), UsageError);
+  world().barrier();  // both ranks are still in step
 }
 
 TEST(ThresholdEncoder, SentPlusResidualIsExactlyTheSumOfGradients) {
@@ -150,6 +175,32 @@ TEST(ThresholdEncoder, SentPlusResidualIsExactlyTheSumOfGradients) {
     }
   }
   for (size_t i = 0; i < 64; ++i) EXPECT_EQ(sentSum[i] + encoder.residual()[i], gradientSum[i]) << i;
+}
+
+TEST(ThresholdEncoder, AddAndEncodeInOnePassEqualsAddThenEncode) {
+  dist::ThresholdEncoder twoPasses(1000, 0.05), onePass(1000, 0.05);
+  for (dist::ThresholdEncoder* e : {&twoPasses, &onePass}) {
+    e->setThreshold(0.7f);
+    e->setAdaptive(false);
+  }
+  std::mt19937 gen(9);
+  std::normal_distribution<float> normal(0.0f, 0.5f);
+  std::vector<float> grads(1000);
+  std::vector<int32_t> a, b;
+  for (int step = 0; step < 20; ++step) {
+    for (float& g : grads) g = normal(gen);
+    a.clear();
+    b.clear();
+    twoPasses.add(grads, 0);
+    twoPasses.encode(0, 600, a);
+    twoPasses.encode(600, 400, a);
+    onePass.addAndEncode(std::span<const float>(grads).first(600), 0, b);
+    onePass.addAndEncode(std::span<const float>(grads).subspan(600), 600, b);
+    ASSERT_EQ(a, b) << "step " << step;
+    ASSERT_EQ(std::memcmp(twoPasses.residual().data(), onePass.residual().data(), 1000 * sizeof(float)), 0)
+        << "step " << step;
+  }
+  EXPECT_GT(a.size(), 0u);
 }
 
 TEST(ThresholdEncoder, RejectsADensityOutsideZeroToOne) {

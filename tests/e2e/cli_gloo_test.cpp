@@ -135,6 +135,20 @@ TEST_F(Gloo, ParameterAveragingMatchesOpenMpi) {
   shoal::testing::expectNear(weights("gloo2"), weights("mpi2"), 0, 1e-5, "2 Gloo ranks against 2 MPI ranks");
 }
 
+// Compressed exchanges on Gloo: bf16 rings and threshold codes gathered through the byte
+// all-gather (its lengths travel with the arrival) train Open MPI's weights.
+TEST_F(Gloo, CompressedAllReduceMatchesOpenMpi) {
+  for (const std::string compress : {"bf16", "threshold"}) {
+    SCOPED_TRACE(compress);
+    const std::string flags = "--dist allreduce --compress " + compress +
+                              " --overlap on --bucket-mb 0.05 --batch 16 --epochs 1 --lr 0.05 --momentum 0.9";
+    expectAllSucceeded(glooJob(2, "gloo-" + compress, flags));
+    ASSERT_EQ(mpiJob(2, "mpi-" + compress, flags).exitCode, 0);
+    shoal::testing::expectNear(weights("gloo-" + compress), weights("mpi-" + compress), 0, 1e-5,
+                               "2 Gloo ranks against 2 MPI ranks, --compress " + compress);
+  }
+}
+
 TEST_F(Gloo, FullBatchLbfgsMatchesOpenMpiAndOneProcess) {
   const std::string flags = "--dist lbfgs --optim lbfgs --lbfgs-iterations 1 --epochs 3 --batch 480";
   expectAllSucceeded(glooJob(2, "gloo2", flags));

@@ -76,6 +76,19 @@ TEST(GlooCommunicator, ReducesBroadcastsAndGathers) {
     ASSERT_EQ(all.size(), 3u);
     for (int q = 0; q < 3; ++q)
       EXPECT_EQ(all[q], std::vector<std::byte>(static_cast<size_t>(q), std::byte{static_cast<unsigned char>(q)}));
+    std::vector<std::byte> gathered(3), tooSmall(2);  // 0 + 1 + 2 bytes come
+    std::vector<int64_t> lengths(3);
+    comm.barrier();  // the collective before says nothing of the lengths
+    comm.allGatherBytesInto(mine, gathered, lengths);
+    EXPECT_EQ(lengths, (std::vector<int64_t>{0, 1, 2}));
+    EXPECT_EQ(gathered, (std::vector<std::byte>{std::byte{1}, std::byte{2}, std::byte{2}}));
+    EXPECT_THROW(comm.allGatherBytesInto(mine, tooSmall, lengths), shoal::UsageError);
+    std::vector<std::byte> twice(2 * static_cast<size_t>(r) + 1, std::byte{7}), all3(9);  // 1 + 3 + 5
+    std::vector<float> unrelated(2, 1e30f);
+    comm.allReduce(std::span<float>(unrelated), ReduceOp::Sum);  // other values in the arrival before
+    comm.allGatherBytesInto(twice, all3, lengths);
+    EXPECT_EQ(lengths, (std::vector<int64_t>{1, 3, 5}));
+    EXPECT_EQ(all3, std::vector<std::byte>(9, std::byte{7}));
     comm.barrier();
     EXPECT_GT(comm.stats().collectives, 0);
   });
@@ -93,6 +106,51 @@ TEST(GlooCommunicator, Bf16SumsAreRoundedOncePerHopAndIdenticalOnEveryRank) {
     EXPECT_EQ(static_cast<float>(v[1]), 256.0f);  // bf16(257) = 256
     EXPECT_EQ(static_cast<float>(v[2]), 0.75f);
   });
+}
+
+// Up to 256 bytes travel inside the arrival messages and are combined in rank order on every
+// rank; larger ones go through Gloo's ring. Both give every rank the same bits.
+TEST(GlooCommunicator, SmallAndLargeAllReducesGiveTheSameBitsOnEveryRank) {
+  onRanks(3, loopback(), [](Communicator& comm) {
+    const int r = comm.rank();
+    for (size_t n : {size_t{1}, size_t{3}, size_t{64}, size_t{65}, size_t{1000}}) {
+      std::vector<float> v(n);
+      for (size_t i = 0; i < n; ++i) v[i] = 0.1f * static_cast<float>((r + 1) * (i + 1)) + 1e-3f * r;
+      std::vector<float> sum = v;
+      comm.allReduce(std::span<float>(sum), ReduceOp::Sum);
+      std::vector<float> mx = v;
+      comm.allReduce(std::span<float>(mx), ReduceOp::Max);
+      for (size_t i = 0; i < n; ++i) {
+        auto value = [&](int q) { return 0.1f * static_cast<float>((q + 1) * (i + 1)) + 1e-3f * q; };
+        EXPECT_NEAR(sum[i], value(0) + value(1) + value(2), 1e-5f * sum[i]) << "n " << n << " element " << i;
+        EXPECT_EQ(mx[i], value(2)) << "n " << n << " element " << i;
+      }
+      const auto bits = comm.allGatherBytes(std::as_bytes(std::span<const float>(sum)));
+      EXPECT_EQ(bits[0], bits[1]) << n;
+      EXPECT_EQ(bits[0], bits[2]) << n;
+    }
+    std::vector<double> d(32, 1.0 + r);  // 256 bytes: the largest that travels with the arrival
+    comm.allReduce(std::span<double>(d), ReduceOp::Sum);
+    EXPECT_EQ(d, std::vector<double>(32, 6.0));
+    std::vector<bfloat16> b{bfloat16(1.0f), bfloat16(0.00390625f)};
+    if (r != 0) b = {bfloat16(0.00390625f), bfloat16(0.00390625f)};
+    comm.allReduceBf16(b);  // rank order, rounded per addition: (1 + 2^-8) + 2^-8 -> 1 -> 1
+    EXPECT_EQ(static_cast<float>(b[0]), 1.0f);
+    EXPECT_EQ(static_cast<float>(b[1]), static_cast<float>(bfloat16(0.01171875f)));
+  });
+}
+
+// A rank that calls another collective than the others ends the job naming it, whether or not
+// the collectives' numbers agree.
+TEST(GlooCommunicatorDeathTest, RanksAtDifferentCollectivesAreNamed) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(onRanks(2, loopback(),
+                      [](Communicator& comm) {
+                        std::vector<float> v(4, 1.0f);
+                        if (comm.rank() == 0) comm.allReduce(std::span<float>(v), ReduceOp::Sum);
+                        else comm.allGather(7);
+                      }),
+              ::testing::ExitedWithCode(1), "is at a different collective");
 }
 
 TEST(GlooCommunicator, JoinsThroughADirectory) {

@@ -1,13 +1,7 @@
 // Steady-state training steps allocate nothing on the heap: counted by replacing the global operator new.
-#include <dlfcn.h>
-#include <execinfo.h>
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <cstring>
 #include <iostream>
-#include <new>
 
 #include "shoal/data/dataset.hpp"
 #include "shoal/nn/class_nll_criterion.hpp"
@@ -15,55 +9,11 @@
 #include "shoal/nn/zoo.hpp"
 #include "shoal/optim/sgd.hpp"
 #include "shoal/train/optimizer.hpp"
+#include "support/allocation_counting.hpp"
 
-namespace {
-
-// Counts the allocations of this test binary while `counting` is set, apart those made inside
-// oneDNN: its primitive_execute builds a small map of the arguments on every call, which its API
-// offers no way to avoid (counted separately in oneDnnAllocations).
-std::atomic<bool> counting{false};
-std::atomic<long> allocations{0};
-std::atomic<long> oneDnnAllocations{0};
-
-bool calledFromOneDnn() {
-  void* frames[48];
-  int n = backtrace(frames, 48);
-  for (int i = 0; i < n; ++i) {
-    Dl_info info;
-    if (dladdr(frames[i], &info) && info.dli_fname && std::strstr(info.dli_fname, "libdnnl"))
-      return true;
-  }
-  return false;
-}
-
-void* allocate(std::size_t size, std::size_t alignment) {
-  if (counting.load(std::memory_order_relaxed)) {
-    counting = false;  // backtrace and dladdr below must not count themselves
-    (calledFromOneDnn() ? oneDnnAllocations : allocations).fetch_add(1);
-    counting = true;
-  }
-  if (size == 0) size = 1;
-  void* p = alignment > alignof(std::max_align_t)
-                ? std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment)
-                : std::malloc(size);
-  if (!p) throw std::bad_alloc();
-  return p;
-}
-
-}  // namespace
-
-void* operator new(std::size_t size) { return allocate(size, 0); }
-void* operator new[](std::size_t size) { return allocate(size, 0); }
-void* operator new(std::size_t size, std::align_val_t a) { return allocate(size, static_cast<std::size_t>(a)); }
-void* operator new[](std::size_t size, std::align_val_t a) { return allocate(size, static_cast<std::size_t>(a)); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+using shoal::testing::allocations;
+using shoal::testing::countingAllocations;
+using shoal::testing::oneDnnAllocations;
 
 namespace shoal {
 namespace {
@@ -84,9 +34,9 @@ class AllocationCounter : public train::StepObserver {
  public:
   explicit AllocationCounter(int64_t warmup) : warmup_(warmup) {}
   void beforeStep(const train::TrainState& state) override {
-    counting = state.iteration >= warmup_;
+    countingAllocations = state.iteration >= warmup_;
   }
-  void afterStep(const train::TrainState&, train::RunLog&) override { counting = false; }
+  void afterStep(const train::TrainState&, train::RunLog&) override { countingAllocations = false; }
 
  private:
   int64_t warmup_;
@@ -105,12 +55,11 @@ long allocationsWhileTraining(const std::string& model, const Shape& sampleShape
   train::Optimizer opt(*net, train, nn::ClassNLLCriterion(),
                        optim::SGD({.lr = 0.01, .momentum = 0.9}), train::MaxEpoch(1), batch);
   opt.setRunLog(&quiet).addObserver(&counter);
-  void* frames[4];
-  backtrace(frames, 4);  // loads what backtrace needs before anything is counted
+  shoal::testing::prepareAllocationCounting();
   allocations = 0;
   oneDnnAllocations = 0;
   train::TrainSummary summary = opt.optimize();
-  counting = false;
+  countingAllocations = false;
   EXPECT_EQ(summary.iterations, warmup + steps);
   std::cout << model << ": " << allocations << " allocations by shoal, " << oneDnnAllocations
             << " inside oneDNN's primitive execution, over " << steps << " steps\n";
@@ -142,10 +91,10 @@ TEST(Allocation, Bf16LeNet5TrainingStepsAllocateNothing) {
 std::vector<float> kept;  // global, so the allocation cannot be optimised away
 
 TEST(Allocation, CounterSeesAllocations) {
-  counting = true;
+  countingAllocations = true;
   allocations = 0;
   kept.resize(100);
-  counting = false;
+  countingAllocations = false;
   EXPECT_EQ(allocations.load(), 1);
 }
 

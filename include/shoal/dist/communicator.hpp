@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "shoal/error.hpp"
 #include "shoal/tensor/bfloat16.hpp"
 
 namespace shoal::dist {
@@ -44,8 +45,28 @@ class Communicator {
   virtual void allReduce(std::span<double> data, ReduceOp op) = 0;
   // Sum of bf16 values in place (accumulated in float, rounded to bf16 once per hop); every rank ends with identical values.
   virtual void allReduceBf16(std::span<bfloat16> data) = 0;
-  // Every rank's bytes, indexed by rank; lengths may differ between ranks.
-  virtual std::vector<std::vector<std::byte>> allGatherBytes(std::span<const std::byte> data) = 0;
+  // Every rank's bytes, concatenated in rank order into caller-owned memory: `lengths` (one
+  // entry per rank) receives how many bytes each rank gave, `gathered` must hold their sum
+  // (UsageError on every rank when it does not, before anything is gathered). A caller that
+  // keeps both between calls makes the collective allocate nothing of shoal's.
+  virtual void allGatherBytesInto(std::span<const std::byte> data, std::span<std::byte> gathered,
+                                  std::span<int64_t> lengths) = 0;
+  // Every rank's bytes, indexed by rank; lengths may differ between ranks (allocates: for
+  // seldom, small exchanges; two collectives, the lengths first).
+  std::vector<std::vector<std::byte>> allGatherBytes(std::span<const std::byte> data) {
+    std::vector<int64_t> lengths = allGather(static_cast<int64_t>(data.size()));
+    int64_t total = 0;
+    for (int64_t n : lengths) total += n;
+    std::vector<std::byte> gathered(static_cast<size_t>(total));
+    allGatherBytesInto(data, gathered, lengths);
+    std::vector<std::vector<std::byte>> all;
+    auto at = gathered.begin();
+    for (int64_t n : lengths) {
+      all.emplace_back(at, at + n);
+      at += n;
+    }
+    return all;
+  }
   // `root`'s values to every rank.
   virtual void broadcast(std::span<float> data, int root) = 0;
   // One value from every rank, indexed by rank.
@@ -73,6 +94,22 @@ class Communicator {
   const CommStats& stats() const { return stats_; }
 
  protected:
+  // allGatherBytesInto's checks: one length per rank (before the collective), and room for
+  // every rank's bytes (once the lengths are known: the same on every rank).
+  void requireOneLengthPerRank(std::span<const int64_t> lengths) const {
+    if (lengths.size() != static_cast<size_t>(size()))
+      throw UsageError("allGatherBytesInto: " + std::to_string(lengths.size()) + " lengths for " +
+                       std::to_string(size()) + " ranks");
+  }
+  // allGatherBytesInto's check, once every rank's length is known (the same on every rank).
+  static void requireRoom(std::span<const int64_t> lengths, size_t gatheredBytes) {
+    int64_t total = 0;
+    for (int64_t n : lengths) total += n;
+    if (total > static_cast<int64_t>(gatheredBytes))
+      throw UsageError("allGatherBytesInto: the ranks gave " + std::to_string(total) +
+                       " bytes, the buffer holds " + std::to_string(gatheredBytes));
+  }
+
   CommStats stats_;
 };
 

@@ -11,8 +11,10 @@ namespace shoal::dist {
 struct ConnectOptions {
   std::string comm = "auto";  // auto (mpi under mpirun, gloo with a rendezvous, else one process), mpi, gloo
   double timeoutSeconds = 120;  // bounds every collective and the rendezvous (0: forever)
-  bool sharedMemory = true;     // Open MPI: reduce through shared memory when all ranks share a machine
-  Hierarchy hierarchy = Hierarchy::Auto;  // Open MPI across machines: per machine first (see Hierarchy)
+  // Open MPI: reduce through shared memory when all ranks share a machine; both communicators:
+  // allow the hierarchical route across machines
+  bool sharedMemory = true;
+  Hierarchy hierarchy = Hierarchy::Auto;  // across machines: per machine first (see Hierarchy)
   std::string timeoutName = "\"dist.comm_timeout\"";  // what messages call the timeout setting
   // Gloo: "HOST:PORT" (rank 0 hosts the store there) or "file:DIR" (a directory every rank sees);
   // empty: SHOAL_RENDEZVOUS, else MASTER_ADDR:MASTER_PORT.

@@ -17,7 +17,7 @@ namespace shoal::dist {
 enum class Compression {
   None,       // floats (allReduce)
   Bf16,       // rounded to bf16, summed as bf16 (allReduceBf16): half the bytes
-  Threshold,  // DL4J's threshold encoding with error feedback (allGatherBytes of codes)
+  Threshold,  // DL4J's threshold encoding with error feedback (allGatherBytesInto of codes)
 };
 
 // "none", "bf16", "threshold"; ConfigError ("dist.compress") for anything else.
@@ -59,6 +59,8 @@ class GradientReducer {
   std::optional<ThresholdEncoder> encoder_;
   std::vector<bfloat16> bf16_;        // Bf16: the range on the wire
   std::vector<int32_t> codes_;        // Threshold: this rank's codes of the range
+  std::vector<int32_t> gathered_;     // Threshold: every rank's codes, in rank order
+  std::vector<int64_t> lengths_;      // Threshold: the bytes of codes each rank sent
   double stepOffered_ = 0, stepSent_ = 0;
   CompressionStats stats_;
 };

@@ -36,6 +36,9 @@ class ThresholdEncoder {
   float addAndProposeThreshold(std::span<const float> grads, int64_t offset);
   // Adds `grads` into the residual (when addAndProposeThreshold did not).
   void add(std::span<const float> grads, int64_t offset);
+  // add() then encode() of the same range in one pass over the residual (the same bits as the
+  // two calls, with half the memory traffic).
+  void addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes);
   // Codes of the residual elements [offset, offset + length) at or above the threshold,
   // appended to `codes`; those elements of the residual lose sign * threshold.
   void encode(int64_t offset, int64_t length, std::vector<int32_t>& codes);
