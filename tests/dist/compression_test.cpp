@@ -103,7 +103,9 @@ TEST(Bf16AllReduce, IsTheFloatSumRoundedOnceAndTheSameOnEveryRank) {
           bfloat16(static_cast<float>(mine[i]) + static_cast<float>(other[i])));
       EXPECT_EQ(static_cast<float>(sum[i]), expected) << "n " << n << " element " << i;
     }
-    if (n >= 2) EXPECT_EQ(static_cast<float>(sum[1]), 1.0f);
+    if (n >= 2) {
+      EXPECT_EQ(static_cast<float>(sum[1]), 1.0f);
+    }
     EXPECT_TRUE(sameBitsOnAllRanks(std::span<const bfloat16>(sum))) << n;
   }
 }

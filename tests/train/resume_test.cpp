@@ -43,7 +43,7 @@ void trainUntil(nn::Sequential& model, const data::Dataset& data, train::Trigger
   train::Optimizer opt(model, data, std::make_shared<nn::ClassNLLCriterion>(), adam, end, 16);
   train::RunLog quiet("", true);
   opt.setSeed(9).setRunLog(&quiet);
-  io::ModelInfo info{Shape{5}, 3, {}};
+  io::ModelInfo info{Shape{5}, 3, {}, {}};
   if (!dir.empty()) opt.setCheckpointing({dir, every, 2}, info);
   if (resume) opt.resumeFrom(*resume);
   opt.optimize();
@@ -124,7 +124,7 @@ TEST(Resume, GraphModelContinuesBitIdentically) {
     train::Optimizer opt(model, data, std::make_shared<nn::ClassNLLCriterion>(), sgd, end, 16);
     train::RunLog quiet("", true);
     opt.setSeed(5).setRunLog(&quiet);
-    if (!dir.empty()) opt.setCheckpointing({dir, 4, 1}, io::ModelInfo{Shape{1, 8, 8}, 3, {}});
+    if (!dir.empty()) opt.setCheckpointing({dir, 4, 1}, io::ModelInfo{Shape{1, 8, 8}, 3, {}, {}});
     if (resume) opt.resumeFrom(*resume);
     opt.optimize();
   };
