@@ -5,7 +5,7 @@ for regression), and the checks made before training."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from pyspark.ml.functions import vector_to_array
 from pyspark.ml.linalg import VectorUDT
@@ -34,14 +34,21 @@ def features_column(df: DataFrame, features_col: str, features_cols: list[str]) 
                 raise InputError(f"featuresCols: column {name!r} is {field.dataType.simpleString()}, "
                                  "expected a number")
         return F.array(*[F.col(c).cast("float") for c in features_cols])
-    field = _field(df, features_col, "featuresCol")
-    kind = field.dataType
-    if isinstance(kind, VectorUDT):
-        return vector_to_array(F.col(features_col), dtype="float32")
-    if isinstance(kind, T.ArrayType) and isinstance(kind.elementType, NUMERIC):
-        return F.col(features_col).cast("array<float>")
+    kind = _field(df, features_col, "featuresCol").dataType
+    values = _float_array(features_col, kind)
+    if values is not None:
+        return values
     raise InputError(f"featuresCol {features_col!r} is {kind.simpleString()}: expected a Vector or an array "
                      "of numbers (or give numeric columns with featuresCols, or assemble them with VectorAssembler)")
+
+
+def _float_array(name: str, kind: Any) -> Optional[Column]:
+    """Column ``name`` of type ``kind`` as array<float> when it is a Vector or an array of numbers, else None."""
+    if isinstance(kind, VectorUDT):
+        return vector_to_array(F.col(name), dtype="float32")
+    if isinstance(kind, T.ArrayType) and isinstance(kind.elementType, NUMERIC):
+        return F.col(name).cast("array<float>")
+    return None
 
 
 def label_column(df: DataFrame, label_col: str) -> Column:
@@ -58,10 +65,9 @@ def target_column(df: DataFrame, label_col: str) -> Column:
     kind = _field(df, label_col, "labelCol").dataType
     if isinstance(kind, NUMERIC):
         return F.array(F.col(label_col).cast("float"))
-    if isinstance(kind, VectorUDT):
-        return vector_to_array(F.col(label_col), dtype="float32")
-    if isinstance(kind, T.ArrayType) and isinstance(kind.elementType, NUMERIC):
-        return F.col(label_col).cast("array<float>")
+    values = _float_array(label_col, kind)
+    if values is not None:
+        return values
     raise InputError(f"labelCol {label_col!r} is {kind.simpleString()}: loss mse takes numeric targets "
                      "(a number, a Vector or an array of numbers per row)")
 
