@@ -269,6 +269,6 @@ TEST_P(Faults, ACheckpointedRunResumesOnAClusterOfTheSameSize) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Comm, Faults, ::testing::Values("mpi", "gloo"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param) { return param.param; });
 
 }  // namespace

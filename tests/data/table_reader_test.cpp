@@ -211,9 +211,12 @@ TEST(RowRanges, CoverEveryRowExactlyOnce) {
     EXPECT_EQ(ranges.back().end, text.size());
     size_t rows = 0;
     for (size_t i = 0; i < ranges.size(); ++i) {
-      if (i > 0) EXPECT_EQ(ranges[i].begin, ranges[i - 1].end);
-      if (ranges[i].begin < text.size())
+      if (i > 0) {
+        EXPECT_EQ(ranges[i].begin, ranges[i - 1].end);
+      }
+      if (ranges[i].begin < text.size()) {
         EXPECT_NE(std::find(starts.begin(), starts.end(), ranges[i].begin), starts.end()) << parts << " " << i;
+      }
       rows += static_cast<size_t>(std::count_if(starts.begin(), starts.end(), [&](size_t s) {
         return s >= ranges[i].begin && s < ranges[i].end;
       }));
