@@ -8,10 +8,12 @@ One run, in this order (every figure from this run, on this machine):
 1. The table: `shoal make-data risk --rows N --test-rows M --seed 1` (cached under --bench-dir; its
    truth.json gives the achievable test AUC, that of the true default probabilities).
 2. Reading the training CSV: pandas' read_csv (rows/s, peak resident memory of its process) against
-   shoal with 1 and 2 ranks. shoal has no read-only command in this build, so shoal's figure is a
-   `shoal train --model tabular --iterations 1` run: read, schema fit, encoding, one step and exit,
-   an upper bound on the read time (the step is milliseconds). Peak memory is GNU time's %M of the
-   launched process (with mpirun: the largest of mpirun and its ranks).
+   shoal's reader with 1 and 2 ranks (build/bench_table_read: parse, infer the types, fit and agree
+   the schema, encode every row; the whole command timed, mpirun included), whose peak is set
+   against the encoded rows it reports; then, for reference, `shoal train --model tabular
+   --iterations 1` (the reader plus the model, one step, validating the 20% it holds out and writing
+   the run directory). Peak memory is GNU time's %M of the launched process (with mpirun: the
+   largest of mpirun and its ranks).
 3. Training `tabular` for --epochs epochs on --ranks ranks (samples/s from metrics.jsonl, test ROC
    AUC, wall time of the whole run: read + train + evaluate) against scikit-learn's
    HistGradientBoostingClassifier (native missing values; low-cardinality columns as categorical,
@@ -32,6 +34,7 @@ rows say so and the comparison runs for the other side only.
 """
 import argparse
 import datetime
+import re
 import json
 import os
 import platform
@@ -54,6 +57,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHOAL = os.path.join(ROOT, os.environ.get("SHOAL_BUILD_DIR", "build"), "shoal")
+READER = os.path.join(ROOT, os.environ.get("SHOAL_BUILD_DIR", "build"), "bench_table_read")
 PYTHON = "/usr/bin/python3"
 TIME = "/usr/bin/time"  # GNU time (Debian's time package)
 MLBENCH = {"BreastCancer": "Class", "PimaIndiansDiabetes2": "diabetes", "HouseVotes84": "Class"}
@@ -98,6 +102,16 @@ def mpirun(ranks):
         return []
     flags = ["--oversubscribe", "--mca", "mpi_yield_when_idle", "1"]
     return ["mpirun", "-np", str(ranks)] + (["--allow-run-as-root"] if os.getuid() == 0 else []) + flags
+
+
+def shoal_read(train_csv, ranks):
+    """shoal's table reader alone (bench_table_read: parse, infer the types, fit and agree the schema,
+    encode the rows) on `ranks` processes: wall seconds of the whole command, the largest rank's
+    peak, and the largest rank's encoded rows (MiB) as the reader reports them."""
+    r = measure(mpirun(ranks) + [READER, train_csv, "default"])
+    encoded = [float(v) for v in re.findall(r"encoded ([0-9.]+) MiB", r.out)]
+    return {"rc": r.rc, "seconds": r.seconds, "peak": r.peak_bytes, "error": r.first_error() if r.rc else "",
+            "encoded": max(encoded) * 2**20 if encoded else None}
 
 
 def shoal_features():
@@ -299,18 +313,33 @@ def main():
               "|---|---|---|---|---|",
               f"| pandas read_csv | 1 | {pandas['seconds']:.1f} | {pandas_rate:,.0f} | {mb(pandas['peak'])} |"]
     read = {}
-    for ranks in (1, 2):
-        if not features["tabular"]:
-            lines.append(f"| shoal (read + 1 step) | {ranks} | - | - | - |")
-            continue
-        r = shoal_train(train_csv, None, "default", os.path.join(work, f"read-{ranks}"), ranks, 0, args.batch)
+    for ranks in (1, 2):  # the reader: what the targets are about
+        r = shoal_read(train_csv, ranks)
         read[ranks] = r
         if r["rc"] != 0:
-            lines.append(f"| shoal (read + 1 step) | {ranks} | failed: {r['error']} | | |")
+            lines.append(f"| shoal reader (parse, types, schema, encode) | {ranks} | failed: {r['error']} | | |")
             continue
         r["rate"] = args.rows / r["seconds"] / ranks
-        lines.append(f"| shoal (read + 1 step) | {ranks} | {r['seconds']:.1f} | {r['rate']:,.0f} | {mb(r['peak'])} |")
-    print("\n".join(lines[-4:]), flush=True)
+        shown = f"{mb(r['peak'])} ({r['peak'] / r['encoded']:.2f}x its {mb(r['encoded'])} of encoded rows)" \
+            if r["encoded"] else mb(r["peak"])
+        lines.append(f"| shoal reader (parse, types, schema, encode) | {ranks} | {r['seconds']:.1f} | "
+                     f"{r['rate']:,.0f} | {shown} |")
+    for ranks in (1, 2):  # the CLI around it: one step, the held-out 20% validated, files written
+        if not features["tabular"]:
+            lines.append(f"| shoal train --iterations 1 | {ranks} | - | - | - |")
+            continue
+        r = shoal_train(train_csv, None, "default", os.path.join(work, f"read-{ranks}"), ranks, 0, args.batch)
+        if r["rc"] != 0:
+            lines.append(f"| shoal train --iterations 1 | {ranks} | failed: {r['error']} | | |")
+            continue
+        lines.append(f"| shoal train --iterations 1 | {ranks} | {r['seconds']:.1f} | "
+                     f"{args.rows / r['seconds'] / ranks:,.0f} | {mb(r['peak'])} |")
+    lines += ["", "The reader rows time `bench_table_read` (the whole command, mpirun included): the CSV parsed, "
+              "the types inferred, the schema fitted and agreed across ranks and every row encoded, more than "
+              "pandas' read_csv does; their memory is set against the encoded rows the reader reports (one-hot "
+              "columns included). `shoal train --iterations 1` adds the model, one step, validating the 20% it "
+              "holds out and writing the run directory."]
+    print("\n".join(lines[-6:]), flush=True)
 
     # Training.
     base = pd.read_csv(train_csv), pd.read_csv(test_csv)
@@ -380,11 +409,13 @@ def main():
     # Targets.
     best_sk = max(r["auc"] for r in sk.values())
     ok = shoal_run is not None and shoal_run["rc"] == 0
-    per_rank_memory = [read[k]["peak"] <= 1.5 * encoded / k for k in read if read[k]["rc"] == 0 and read[k]["peak"]]
+    per_rank_memory = [read[k]["peak"] <= 1.5 * (read[k]["encoded"] or encoded / k)
+                       for k in read if read[k]["rc"] == 0 and read[k]["peak"]]
     targets = [
         ("shoal reads at least 3x pandas' rows/s per process",
          None if not read or any(r["rc"] for r in read.values()) else all(r["rate"] >= 3 * pandas_rate for r in read.values())),
-        ("peak memory per rank at most 1.5x the encoded table's share", all(per_rank_memory) if per_rank_memory else None),
+        ("peak memory per rank at most 1.5x the encoded table's share (the reader's encoded rows)",
+         all(per_rank_memory) if per_rank_memory else None),
         ("shoal's test AUC at least the best scikit-learn model's", (shoal_run["auc"] >= best_sk) if ok else None),
         ("shoal's whole run faster than HistGradientBoosting's",
          (shoal_run["seconds"] < read_seconds + sk["HistGradientBoosting"]["seconds"]) if ok else None),
