@@ -99,9 +99,6 @@ def result(cmd, env=None):
     return dict(kv.split("=", 1) for kv in line.split()[1:])
 
 
-NOT_RUN = {}  # the shoal (Python) column's place when --no-python-column leaves it out
-
-
 def cpu_model():
     """The processor's name as /proc/cpuinfo gives it."""
     with open("/proc/cpuinfo") as f:
@@ -164,7 +161,7 @@ def main():
             for _ in range(args.repeats):
                 sgemms.append(float(result([os.path.join(build, "bench_sgemm")])["sgemm_gflops"]))
                 shoal = result([os.path.join(build, "bench_train")] + same)
-                python = NOT_RUN if args.no_python_column else result(
+                python = {} if args.no_python_column else result(
                     [TORCH_PYTHON, "bench/python_train.py"] + same,
                     dict(os.environ, PYTHONPATH=os.path.join(build, "python")))
                 torch = {label: result([TORCH_PYTHON, "bench/pytorch_train.py"] + same, env)
@@ -180,7 +177,7 @@ def main():
                 rounds = [({k: v for k, v in sh.items() if k != "bf16"},
                            {k: v for k, v in th.items() if k != "autocast"}, py) for sh, th, py in rounds]
             shoal = medians([r[0] for r in rounds])
-            python = NOT_RUN if args.no_python_column else medians([r[2] for r in rounds])
+            python = {} if args.no_python_column else medians([r[2] for r in rounds])
             torch = {label: medians([r[1][label] for r in rounds]) for label in rounds[0][1]}
             ratios = {f"{mode}_sps": statistics.median(
                 float(sh[f"{mode}_sps"]) / max(float(t[f"{mode}_sps"]) for t in th.values())
@@ -192,7 +189,7 @@ def main():
                 d, b = float(torch["default"][key]), float(torch["best"][key])
                 gflops = s * flops(model)[mode] / 1e9
                 rows.append([model, batch, "training" if mode == "train" else "inference",
-                             f"{s:,.0f}", "not run" if python is NOT_RUN else f"{float(python[key]):,.0f}", f"{d:,.0f}", f"{b:,.0f}", f"{ratios[key]:.2f}x",
+                             f"{s:,.0f}", "not run" if args.no_python_column else f"{float(python[key]):,.0f}", f"{d:,.0f}", f"{b:,.0f}", f"{ratios[key]:.2f}x",
                              gflops,
                              f"{float(shoal['test_accuracy']):.4f} / {float(torch['best']['test_accuracy']):.4f}",
                              f"{float(shoal['peak_rss_mb']):.0f} / {float(torch['best']['peak_rss_mb']):.0f}"])

@@ -56,8 +56,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHOAL = os.path.join(ROOT, os.environ.get("SHOAL_BUILD_DIR", "build"), "shoal")
-READER = os.path.join(ROOT, os.environ.get("SHOAL_BUILD_DIR", "build"), "bench_table_read")
+BUILD = os.path.join(ROOT, os.environ.get("SHOAL_BUILD_DIR", "build"))
+SHOAL = os.path.join(BUILD, "shoal")
+READER = os.path.join(BUILD, "bench_table_read")
 PYTHON = "/usr/bin/python3"
 TIME = "/usr/bin/time"  # GNU time (Debian's time package)
 MLBENCH = {"BreastCancer": "Class", "PimaIndiansDiabetes2": "diabetes", "HouseVotes84": "Class"}

@@ -125,14 +125,15 @@ def run_training(model: Any, train: DataSet, *, criterion: Any = None, optim_met
     if methods:  # what the run computes, as the configuration's checks and config.json see it
         config["validation"]["methods"] = [name.split("@")[0] for name in methods]
     stoppers = [c for c in callbacks if isinstance(c, EarlyStopping)]
+    others = [c for c in callbacks if not isinstance(c, EarlyStopping)]
     if len(stoppers) > 1:
         raise ValueError("give at most one EarlyStopping callback")
-    for stopper in stoppers:
+    if stoppers:
         if validation is None:
             raise ValueError("EarlyStopping needs validation data held out from training (validation_data, "
                              "set_validation): it never chooses on the test set")
-        config = deep_merge(config, stopper.settings())
-    on_iteration, on_epoch = _callback_functions([c for c in callbacks if not isinstance(c, EarlyStopping)])
+        config = deep_merge(config, stoppers[0].settings())
+    on_iteration, on_epoch = _callback_functions(others)
     main_thread = threading.current_thread() is threading.main_thread()
     return _core.train(json.dumps(config), model._handle, json.dumps(info), train_handle, val_handle, crit, methods,
                        on_iteration, on_epoch, getattr(model, "_source", type(model).__name__), "arrays", command,

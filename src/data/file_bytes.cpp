@@ -42,12 +42,15 @@ FileBytes::FileBytes(const std::string& path) {
   mapped_ = true;
 }
 
+void releasePages(const void* begin, const void* end) {
+  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (reinterpret_cast<uintptr_t>(begin) + page - 1) / page * page;
+  const uintptr_t last = reinterpret_cast<uintptr_t>(end) / page * page;
+  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 void FileBytes::release(size_t begin, size_t end) const {
-  if (!mapped_) return;
-  static const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-  const auto base = reinterpret_cast<uintptr_t>(data_);  // page-aligned: the map's start
-  const size_t first = (begin + page - 1) / page * page, last = std::min(end, size_) / page * page;
-  if (first < last) ::madvise(reinterpret_cast<void*>(base + first), last - first, MADV_DONTNEED);
+  if (mapped_ && begin < size_) releasePages(data_ + begin, data_ + std::min(end, size_));
 }
 
 FileBytes::~FileBytes() {

@@ -157,7 +157,7 @@ void writeTableCache(const std::string& path, const nlohmann::json& key, const T
                      std::optional<RawSet> test, int64_t totalTrainRows, int64_t totalTestRows) {
   const int64_t width = schema.width();
   auto sizes = [](const RawSet& set) {
-    const int64_t rows = set.limit > 0 ? std::min(set.limit, set.rows.rows) : set.rows.rows;
+    const int64_t rows = set.kept();
     return SetSizes{rows, set.layout.keepLabels && !set.rows.labels.empty()};
   };
   const SetSizes trainSizes = sizes(train), testSizes = test ? sizes(*test) : SetSizes{};
@@ -186,13 +186,9 @@ void writeTableCache(const std::string& path, const nlohmann::json& key, const T
   void* map = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED) fail("map");
   auto* bytes = static_cast<char*>(map);
-  static const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   // Lets go of the mapping's whole pages in [begin, end): written, they stay in the page cache
   // (and go to the file) without counting in this process's memory.
-  auto release = [&](size_t begin, size_t end) {
-    const size_t first = (begin + page - 1) / page * page, last = end / page * page;
-    if (first < last) ::madvise(bytes + first, last - first, MADV_DONTNEED);
-  };
+  auto release = [&](size_t begin, size_t end) { releasePages(bytes + begin, bytes + end); };
   uint32_t crc = 0;
   size_t at = draft.size();
   auto encode = [&](RawSet& set, SetSizes z) {

@@ -365,20 +365,14 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
 }
 
 // Appends `part` to `out`, mapping its vocabulary indices to `out`'s (training reads).
-// `totalRows`: the rows of all the parts, reserved in `out`'s columns with the first part.
-void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Part& part, bool frozen,
-                int64_t totalRows) {
+// The first part's columns were reserved for every part's rows (reserveColumns), so nothing moves.
+void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Part& part, bool frozen) {
   RawTable& p = part.table;
   const size_t columns = p.numbers.size();
   if (out.numbers.empty()) {  // the first part: taken as it is, its vocabularies' order is the merged order
     out = std::move(p);
     maps = std::move(part.maps);
     labelMap = std::move(part.labelMap);
-    for (auto& column : out.numbers)
-      if (!column.empty()) column.reserve(static_cast<size_t>(totalRows));
-    for (auto& column : out.codes)
-      if (!column.empty()) column.reserve(static_cast<size_t>(totalRows));
-    if (!out.labels.empty()) out.labels.reserve(static_cast<size_t>(totalRows));
     return;
   }
   auto remapped = [&](std::vector<std::string>& vocabulary, CodeMap& map, const std::vector<std::string>& partVocabulary) {
@@ -401,12 +395,12 @@ void appendPart(RawTable& out, std::vector<CodeMap>& maps, CodeMap& labelMap, Pa
     for (int32_t code : p.codes[c]) out.codes[c].push_back(frozen || code < 0 ? code : to[static_cast<size_t>(code)]);
     p.numbers[c] = std::vector<float>();  // (not `= {}`: that clears and keeps the memory)
     p.codes[c] = std::vector<int32_t>();
-    ::malloc_trim(0);  // the part's column, freed into its thread's malloc arena, goes back to the system
   }
   std::vector<int32_t> to;
   if (!frozen) to = remapped(out.labelVocabulary, labelMap, p.labelVocabulary);
   for (int32_t l : p.labels) out.labels.push_back(frozen ? l : to[static_cast<size_t>(l)]);
   out.rows += p.rows;
+  ::malloc_trim(0);  // the part's freed columns (reserved on this thread: its arena) go back to the system
 }
 
 // This rank's whole rows of text[dataStart, end): an equal share of the bytes, moved to row
@@ -610,9 +604,7 @@ RawTable readTableRows(const TableLayout& layout, const TableOptions& options, c
         splitRows(text, mine, mine.end - mine.begin < (1u << 20) ? 1 : threads, release);
     // The first part (the calling thread's) is reserved for the rows of every part, so joining
     // the others appends to it without moving it; each row needs at least one line break but the last.
-    auto rowsOf = [&](const RowRange& r) {
-      return static_cast<size_t>(r.lines >= 0 ? r.lines : countChunk(text.substr(r.begin, r.end - r.begin)).lines) + 1;
-    };
+    auto rowsOf = [](const RowRange& r) { return static_cast<size_t>(r.lines) + 1; };
     size_t allRows = 0;
     for (const RowRange& r : ranges) allRows += rowsOf(r);
     parts.resize(ranges.size());
@@ -636,9 +628,7 @@ RawTable readTableRows(const TableLayout& layout, const TableOptions& options, c
   std::vector<CodeMap> maps;
   CodeMap labelMap;
   file.release(0, file.view().size());  // the parts hold everything from here on
-  int64_t totalRows = 0;
-  for (const Part& p : parts) totalRows += p.table.rows;
-  for (Part& p : parts) appendPart(out, maps, labelMap, p, schema != nullptr, totalRows);
+  for (Part& p : parts) appendPart(out, maps, labelMap, p, schema != nullptr);
   parts.clear();
   if (out.numbers.empty()) {
     out.numbers.resize(layout.names.size());

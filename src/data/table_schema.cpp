@@ -1,7 +1,4 @@
 // TableSchema: fitting it on every rank's training rows (sums, a median bisection, merged vocabularies), its JSON form, and encoding rows with it.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
 #include <charconv>
@@ -10,6 +7,7 @@
 #include <memory>
 #include <set>
 
+#include "shoal/data/file_bytes.hpp"
 #include "shoal/data/table_reader.hpp"
 #include "shoal/error.hpp"
 
@@ -377,11 +375,7 @@ namespace {
 // afterwards), for raw columns already encoded.
 template <typename T>
 void releaseValues(const std::vector<T>& v, size_t from, size_t to) {
-  if (to <= from || v.empty()) return;
-  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto begin = (reinterpret_cast<uintptr_t>(v.data() + from) + page - 1) / page * page;
-  const auto end = reinterpret_cast<uintptr_t>(v.data() + to) / page * page;
-  if (begin < end) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+  if (to > from && !v.empty()) releasePages(v.data() + from, v.data() + to);
 }
 
 // Encodes rows [0, rows) of `raw` into out [rows, width], 65,536 rows at a time (blocks of a chunk

@@ -132,6 +132,7 @@ class GlooCommunicator final : public Communicator {
       for (int r = 0; r < size_; ++r) jobRanks_.push_back(r);
     outbox_.assign(size_, Arrival{});
     inbox_.assign(size_, Arrival{});
+    posted_.assign(size_, false);
     gatherCounts_.assign(size_, 0);
     for (int peer = 0; peer < size_; ++peer) {
       sendArrival_.push_back(context_->createUnboundBuffer(&outbox_[peer], sizeof(Arrival)));
@@ -330,34 +331,35 @@ class GlooCommunicator final : public Communicator {
     auto add = [this](std::string& list, int peer) {
       list += (list.empty() ? "" : ", ") + std::to_string(jobRanks_[peer]);
     };
-    std::vector<bool> posted(size_, false);
+    std::fill(posted_.begin(), posted_.end(), false);
+    const uint64_t kind = kindOf(what);
     for (int peer = 0; peer < size_; ++peer) {
       if (peer == rank_) continue;
       outbox_[peer].sequence = sequence_;
-      outbox_[peer].kind = kindOf(what);
+      outbox_[peer].kind = kind;
       std::copy(values.begin(), values.end(), outbox_[peer].values);
       try {  // a connection that already failed throws here
         recvArrival_[peer]->recv(peer, kArrivalSlot);
         sendArrival_[peer]->send(peer, kArrivalSlot);
-        posted[peer] = true;
+        posted_[peer] = true;
       } catch (const gloo::Exception&) {
         add(gone, peer);
       }
     }
     const auto deadline = begin + millis(timeout_);
     for (int peer = 0; peer < size_; ++peer) {
-      if (peer == rank_ || !posted[peer]) continue;
+      if (peer == rank_ || !posted_[peer]) continue;
       const auto left = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()),
                                  std::chrono::milliseconds(1));
       try {
         recvArrival_[peer]->waitRecv(left);
-        if (inbox_[peer].sequence != sequence_ || inbox_[peer].kind != outbox_[peer].kind) add(disordered, peer);
+        if (inbox_[peer].sequence != sequence_ || inbox_[peer].kind != kind) add(disordered, peer);
       } catch (const gloo::Exception& e) {
         add(std::string(e.what()).find("Timed out") != std::string::npos ? missing : gone, peer);
       }
     }
     for (int peer = 0; peer < size_ && missing.empty() && gone.empty(); ++peer) {
-      if (peer == rank_ || !posted[peer]) continue;
+      if (peer == rank_ || !posted_[peer]) continue;
       try {
         sendArrival_[peer]->waitSend(millis(timeout_));
       } catch (const gloo::Exception&) {
@@ -419,6 +421,7 @@ class GlooCommunicator final : public Communicator {
   int rank_, size_, localSize_ = 0;
   int64_t sequence_ = 0;
   std::vector<Arrival> outbox_, inbox_;  // per peer: the arrival message sent and received
+  std::vector<bool> posted_;              // per peer: this collective's arrival was posted
   std::vector<size_t> gatherCounts_;  // an all-gather of bytes: every rank's length, as Gloo takes it
   std::vector<int> jobRanks_;   // rank r of this communicator is rank jobRanks_[r] of the job
   std::vector<int> hostRanks_;  // hierarchical: the job's ranks on this host
@@ -463,18 +466,16 @@ HostLayout layOutHosts(const std::shared_ptr<gloo::Context>& context, gloo::rend
   gloo::allgather(opts);
   HostLayout layout;
   std::vector<int64_t> seen;
-  size_t mostOnOneHost = 0;
   for (int r = 0; r < context->size; ++r) {
     if (std::find(seen.begin(), seen.end(), hostOf[r]) == seen.end()) {
       seen.push_back(hostOf[r]);
       layout.leaderRanks.push_back(r);  // a host's lowest rank leads it
     }
     if (hostOf[r] == here) layout.hostRanks.push_back(r);
-    mostOnOneHost = std::max<size_t>(mostOnOneHost, std::count(hostOf.begin(), hostOf.end(), hostOf[r]));
   }
   layout.hosts = static_cast<int>(seen.size());
   layout.hierarchical = o.sharedMemory && layout.hosts > 1 &&
-                        (o.hierarchy == Hierarchy::On || (o.hierarchy == Hierarchy::Auto && mostOnOneHost > 1));
+                        (o.hierarchy == Hierarchy::On || (o.hierarchy == Hierarchy::Auto && layout.hosts < context->size));
   if (!layout.hierarchical) return layout;
   const auto leader = std::find(layout.leaderRanks.begin(), layout.leaderRanks.end(), context->rank);
   if (leader != layout.leaderRanks.end()) {

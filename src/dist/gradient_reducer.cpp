@@ -28,9 +28,6 @@ GradientReducer::GradientReducer(Communicator& comm, Compression compression, in
     : comm_(comm), compression_(compression) {
   if (compression_ == Compression::Threshold) {
     encoder_.emplace(count, density);
-    // room for the worst case (every element of a range sent, by every rank), so no step allocates
-    codes_.reserve(static_cast<size_t>(count));
-    gathered_.resize(static_cast<size_t>(count) * static_cast<size_t>(comm.size()));
     lengths_.resize(static_cast<size_t>(comm.size()));
   }
   if (compression_ == Compression::Bf16) bf16_.resize(static_cast<size_t>(count));
@@ -60,6 +57,11 @@ void GradientReducer::reduceBf16(std::span<float> grads) {
 
 void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset) {
   ThresholdEncoder& encoder = *encoder_;
+  // room for this range's worst case (every element sent, by every rank): only the first step
+  // with the largest range grows it, so steady-state steps allocate nothing
+  const size_t room = grads.size() * static_cast<size_t>(comm_.size());
+  if (gathered_.size() < room) gathered_.resize(room);
+  codes_.reserve(grads.size());
   codes_.clear();
   if (encoder.threshold() == 0) {
     // first step: the mean over ranks of each rank's choice for the target density

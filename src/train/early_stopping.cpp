@@ -23,12 +23,11 @@ EarlyStopping::EarlyStopping(EarlyStoppingSettings settings, const std::vector<V
     if (!chosen) throw UsageError("early stopping watches " + wanted + ", which validation does not compute");
   }
   metric_ = chosen->name();
-  lowerIsBetter_ = chosen->kind() == ValidationMethod::Kind::Loss || chosen->kind() == ValidationMethod::Kind::MAE ||
-                   chosen->kind() == ValidationMethod::Kind::LogLoss;
+  lowerIsBetter_ = chosen->lowerIsBetter();
 }
 
 bool EarlyStopping::improves(double value) const {
-  if (!seen_) return true;
+  if (!seen()) return true;
   return lowerIsBetter_ ? value < best_ : value > best_;
 }
 
@@ -54,7 +53,6 @@ bool EarlyStopping::observe(const std::vector<ValidationResult>& results, int64_
   const double value = r->value();
   latestIsBest_ = std::isfinite(value) && improves(value);
   if (latestIsBest_) {
-    seen_ = true;
     best_ = value;
     bestEpoch_ = epoch;
     bestIteration_ = iteration;
@@ -66,7 +64,7 @@ bool EarlyStopping::observe(const std::vector<ValidationResult>& results, int64_
 }
 
 bool EarlyStopping::restoreBest(nn::Module& model) const {
-  if (!seen_ || latestIsBest_) return false;
+  if (!seen() || latestIsBest_) return false;
   nn::FlatParameters& flat = model.flatParameters();
   flat.values().copyFrom(bestParameters_);
   flat.refreshLowPrecisionCopy();
@@ -83,28 +81,26 @@ std::string EarlyStopping::describeStop() const {
   return buf;
 }
 
-nlohmann::json EarlyStopping::state() const {
-  return {{"metric", metric_},         {"seen", seen_},   {"best", best_},
-          {"best_epoch", bestEpoch_},   {"best_iteration", bestIteration_},
-          {"stale", stale_},            {"latest_is_best", latestIsBest_}};
-}
-
-std::vector<std::pair<std::string, Tensor>> EarlyStopping::tensors() const {
-  std::vector<std::pair<std::string, Tensor>> out;
-  if (!seen_) return out;
-  out.emplace_back("early_stopping.parameters", bestParameters_);
+EarlyStopping::Saved EarlyStopping::save() const {
+  Saved saved{{{"metric", metric_},         {"seen", seen()},  {"best", best_},
+               {"best_epoch", bestEpoch_},   {"best_iteration", bestIteration_},
+               {"stale", stale_},            {"latest_is_best", latestIsBest_}},
+              {}};
+  if (!seen()) return saved;
+  saved.tensors.emplace_back("early_stopping.parameters", bestParameters_);
   for (size_t i = 0; i < bestBuffers_.size(); ++i)
-    out.emplace_back("early_stopping.buffer." + std::to_string(i), bestBuffers_[i]);
-  return out;
+    saved.tensors.emplace_back("early_stopping.buffer." + std::to_string(i), bestBuffers_[i]);
+  return saved;
 }
 
-void EarlyStopping::restore(const nlohmann::json& state, const std::vector<std::pair<std::string, Tensor>>& tensors,
-                            nn::Module& model, const std::string& source) {
+void EarlyStopping::restore(const Saved& saved, nn::Module& model, const std::string& source) {
+  const nlohmann::json& state = saved.state;
+  bool kept = false;
   try {
     if (state.at("metric").get<std::string>() != metric_)
       throw InputError(source + ": its early stopping watched " + state.at("metric").get<std::string>() +
                        ", this run watches " + metric_);
-    seen_ = state.at("seen").get<bool>();
+    kept = state.at("seen").get<bool>();
     best_ = state.at("best").get<double>();
     bestEpoch_ = state.at("best_epoch").get<int64_t>();
     bestIteration_ = state.at("best_iteration").get<int64_t>();
@@ -113,15 +109,16 @@ void EarlyStopping::restore(const nlohmann::json& state, const std::vector<std::
   } catch (const nlohmann::json::exception& e) {
     throw InputError(source + ": invalid early stopping state: " + e.what());
   }
-  if (!seen_) return;
+  bestParameters_ = Tensor();
+  bestBuffers_.clear();
+  if (!kept) return;
   auto named = [&](const std::string& name, const Tensor& like) {
-    for (const auto& [n, t] : tensors)
+    for (const auto& [n, t] : saved.tensors)
       if (n == name && t.defined() && t.numel() == like.numel()) return t;
     throw InputError(source + ": early stopping's " + name + " is missing or does not fit the model");
   };
   bestParameters_ = named("early_stopping.parameters", model.flatParameters().values()).clone();
   std::vector<nn::NamedBuffer> buffers = model.stateBuffers();
-  bestBuffers_.clear();
   for (size_t i = 0; i < buffers.size(); ++i)
     bestBuffers_.push_back(named("early_stopping.buffer." + std::to_string(i), *buffers[i].value).clone());
 }

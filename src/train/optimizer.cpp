@@ -57,11 +57,8 @@ Optimizer& Optimizer::resumeFrom(const io::Checkpoint& checkpoint, const std::st
   start_ = TrainPosition::fromJson(checkpoint.trainer);
   seed_ = start_.seed;
   resumedEarly_.reset();
-  if (checkpoint.trainer.contains("early_stopping")) {
-    resumedEarly_.emplace();
-    resumedEarly_->trainer = checkpoint.trainer;
-    resumedEarly_->trainerTensors = checkpoint.trainerTensors;
-  }
+  if (checkpoint.trainer.contains("early_stopping"))
+    resumedEarly_ = EarlyStopping::Saved{checkpoint.trainer.at("early_stopping"), checkpoint.trainerTensors};
   resumedFrom_ = path;
   return *this;
 }
@@ -86,8 +83,9 @@ std::string Optimizer::writeCheckpoint(const TrainPosition& position) {
   c.optim = method_->saveState();
   c.trainer = position.toJson();
   if (early_) {
-    c.trainer["early_stopping"] = early_->state();
-    c.trainerTensors = early_->tensors();
+    EarlyStopping::Saved saved = early_->save();
+    c.trainer["early_stopping"] = std::move(saved.state);
+    c.trainerTensors = std::move(saved.tensors);
   }
   return io::writeCheckpoint(checkpointing_->dir, position.iteration, c, checkpointing_->keep);
 }

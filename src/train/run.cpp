@@ -172,7 +172,7 @@ void Run::prepare() {
                                         " needs numeric targets, but the training data has class labels");
   if (numericTargets)
     for (const ValidationMethod& m : p.methods)
-      if (m.kind() != ValidationMethod::Kind::Loss && m.kind() != ValidationMethod::Kind::MAE)
+      if (!m.takesNumericTargets())
         throw ConfigError("validation.methods", "\"validation.methods\": " + m.name() +
                                                     " needs class labels; numeric targets are validated by Loss and MAE");
   p.method = makeOptimMethod(c.optim);

@@ -1,4 +1,5 @@
 // Checking a RunConfig's values and combinations, naming the configuration keys at fault.
+#include <algorithm>
 #include <charconv>
 #include <initializer_list>
 #include <sstream>
@@ -56,19 +57,21 @@ void RunConfig::check() const {
   if (loss == "mse" && classWeight != "none")
     throw ConfigError("class_weight", "\"class_weight\" weights classes: \"loss\" mse has numeric targets, not classes");
   checkClassWeightSpec(classWeight);
-  for (const std::string& name : validation.methods) {
+  // A validation method by name, its UsageError a ConfigError naming `key`.
+  auto methodNamed = [](const char* key, const std::string& name) {
     try {
-      validationMethodNamed(name);
+      return validationMethodNamed(name);
     } catch (const UsageError& e) {
-      throw ConfigError("validation.methods", "\"validation.methods\": " + std::string(e.what()));
+      throw ConfigError(key, "\"" + std::string(key) + "\": " + e.what());
     }
-  }
+  };
+  std::vector<ValidationMethod> methods;
+  for (const std::string& name : validation.methods) methods.push_back(methodNamed("validation.methods", name));
   if (loss == "mse")
-    for (const std::string& name : validation.methods)
-      if (const auto kind = validationMethodNamed(name).kind();
-          kind != ValidationMethod::Kind::Loss && kind != ValidationMethod::Kind::MAE)
-        throw ConfigError("validation.methods", "\"validation.methods\": '" + name + "' needs class labels; with "
-                                                "\"loss\" mse give loss and/or mae");
+    for (size_t i = 0; i < methods.size(); ++i)
+      if (!methods[i].takesNumericTargets())
+        throw ConfigError("validation.methods", "\"validation.methods\": '" + validation.methods[i] +
+                                                "' needs class labels; with \"loss\" mse give loss and/or mae");
   expectOneOf("precision", precision, {"fp32", "bf16", "auto"});
   if (!(validation.threshold >= 0 && validation.threshold <= 1))
     throw ConfigError("validation.threshold", "\"validation.threshold\" must be in [0, 1]");
@@ -85,14 +88,9 @@ void RunConfig::check() const {
     if (validation.earlyStop == 0)
       throw ConfigError("validation.early_stop_metric",
                         "\"validation.early_stop_metric\" applies to early stopping: give \"validation.early_stop\" a patience");
-    std::string wanted;
-    try {
-      wanted = validationMethodNamed(validation.earlyStopMetric).name();
-    } catch (const UsageError& e) {
-      throw ConfigError("validation.early_stop_metric", "\"validation.early_stop_metric\": " + std::string(e.what()));
-    }
-    bool computed = false;
-    for (const std::string& name : validation.methods) computed = computed || validationMethodNamed(name).name() == wanted;
+    const std::string wanted = methodNamed("validation.early_stop_metric", validation.earlyStopMetric).name();
+    const bool computed = std::any_of(methods.begin(), methods.end(),
+                                      [&](const ValidationMethod& m) { return m.name() == wanted; });
     if (!computed)
       throw ConfigError("validation.early_stop_metric", "\"validation.early_stop_metric\" " + wanted +
                                                             " is not among \"validation.methods\"");

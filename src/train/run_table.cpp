@@ -92,7 +92,6 @@ struct RawSets {
 
 RawSets readRawSets(const DataConfig& config, bool allOneHot, uint64_t seed,
                     const std::optional<data::TableSchema>& given, dist::Communicator& comm);
-int64_t keptRows(const data::RawSet& set);
 TableSets encoded(RawSets raw, dist::Communicator& comm);
 
 }  // namespace
@@ -121,8 +120,8 @@ TableSets loadTableSets(const DataConfig& config, bool allOneHot, uint64_t seed,
   }
   {  // encoded straight into the file; training reads the rows from it as every later run does
     RawSets read = readRawSets(config, allOneHot, seed, given, comm);
-    const int64_t trainRows = total(keptRows(read.train), comm);
-    const int64_t testRows = read.test ? total(keptRows(*read.test), comm) : 0;
+    const int64_t trainRows = total(read.train.kept(), comm);
+    const int64_t testRows = read.test ? total(read.test->kept(), comm) : 0;
     data::writeTableCache(path, key, read.schema, std::move(read.train), std::move(read.test), trainRows, testRows);
   }
   std::string reopened;
@@ -189,8 +188,6 @@ RawSets readRawSets(const DataConfig& config, bool allOneHot, uint64_t seed,
   }
   return sets;
 }
-
-int64_t keptRows(const data::RawSet& set) { return set.limit > 0 ? std::min(set.limit, set.rows.rows) : set.rows.rows; }
 
 TableSets encoded(RawSets raw, dist::Communicator& comm) {
   TableSets sets;

@@ -111,8 +111,7 @@ TrainSummary Optimizer::optimize() {
     if (!validation_) throw UsageError("early stopping needs a validation set (setValidation)");
     early_.emplace(*earlySettings_, validation_->methods);
     if (resumedEarly_)
-      early_->restore(resumedEarly_->trainer.at("early_stopping"), resumedEarly_->trainerTensors, model_,
-                      resumedFrom_ && !resumedFrom_->empty() ? *resumedFrom_ : "the checkpoint");
+      early_->restore(*resumedEarly_, model_, resumedFrom_ && !resumedFrom_->empty() ? *resumedFrom_ : "the checkpoint");
   }
   recordResume();
   model_.train();

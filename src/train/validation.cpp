@@ -79,8 +79,12 @@ std::string ValidationMethod::name() const {
 }
 
 bool ValidationMethod::needsScores() const {
-  return kind_ != Kind::Top1Accuracy && kind_ != Kind::Top5Accuracy && kind_ != Kind::Loss && kind_ != Kind::MAE;
+  return kind_ != Kind::Top1Accuracy && kind_ != Kind::Top5Accuracy && !takesNumericTargets();
 }
+
+bool ValidationMethod::lowerIsBetter() const { return takesNumericTargets() || kind_ == Kind::LogLoss; }
+
+bool ValidationMethod::takesNumericTargets() const { return kind_ == Kind::Loss || kind_ == Kind::MAE; }
 
 void ValidationMethod::accumulate(const Tensor& output, const Tensor& target,
                                   nn::Criterion& criterion, double& sum, double& count) const {

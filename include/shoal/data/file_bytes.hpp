@@ -30,4 +30,8 @@ class FileBytes {
   std::string inflated_;
 };
 
+// Lets go of the whole memory pages inside [begin, end) (madvise MADV_DONTNEED): a file's mapped
+// pages are read back from it when touched again, anonymous ones read as zeros.
+void releasePages(const void* begin, const void* end);
+
 }  // namespace shoal::data

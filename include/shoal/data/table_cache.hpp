@@ -1,5 +1,6 @@
 // The table cache: a rank's encoded rows of a typed table in a binary file that later runs map (mmap) instead of parsing the CSV.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -41,6 +42,8 @@ struct RawSet {
   RawTable rows;
   TableLayout layout;
   int64_t limit = 0;
+  // The rows kept: all of them, or the first `limit` when it is positive.
+  int64_t kept() const { return limit > 0 ? std::min(limit, rows.rows) : rows.rows; }
 };
 
 // The same cache, encoded straight into the file: the temporary file is sized (its blocks

@@ -45,21 +45,24 @@ class EarlyStopping {
   // "AUC did not improve on 0.8561 (epoch 7) for 5 validations"
   std::string describeStop() const;
 
-  // For checkpoints: the scalars, and the copy of the best weights (named tensors).
-  nlohmann::json state() const;
-  std::vector<std::pair<std::string, Tensor>> tensors() const;
-  // Restores what state() and tensors() saved; InputError naming `source` when it does not fit.
-  void restore(const nlohmann::json& state, const std::vector<std::pair<std::string, Tensor>>& tensors,
-               nn::Module& model, const std::string& source);
+  // What a checkpoint keeps of it: the scalars, and the copy of the best weights (named tensors).
+  struct Saved {
+    nlohmann::json state;
+    std::vector<std::pair<std::string, Tensor>> tensors;
+  };
+  Saved save() const;
+  // Restores what save() gave; InputError naming `source` when it does not fit.
+  void restore(const Saved& saved, nn::Module& model, const std::string& source);
 
  private:
+  // Whether a validation was kept (its weights copied).
+  bool seen() const { return bestParameters_.defined(); }
   bool improves(double value) const;
   void keep(nn::Module& model);
 
   EarlyStoppingSettings settings_;
   std::string metric_;  // the result's name, "AUC"
   bool lowerIsBetter_ = false;
-  bool seen_ = false;
   double best_ = 0;
   int64_t bestEpoch_ = 0, bestIteration_ = 0, stale_ = 0;
   bool latestIsBest_ = false;  // the model's weights are the kept ones

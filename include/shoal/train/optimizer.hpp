@@ -186,7 +186,7 @@ class Optimizer {
   std::optional<Validation> validation_;
   std::optional<EarlyStoppingSettings> earlySettings_;
   std::optional<EarlyStopping> early_;  // made by optimize() from earlySettings_ and the methods
-  std::optional<io::Checkpoint> resumedEarly_;  // early stopping's state in the resumed checkpoint
+  std::optional<EarlyStopping::Saved> resumedEarly_;  // early stopping's state in the resumed checkpoint
   std::optional<CheckpointSettings> checkpointing_;
   io::ModelInfo checkpointInfo_;
   TrainPosition start_;

@@ -27,6 +27,10 @@ class ValidationMethod {
   std::string name() const;
   // True for the methods computed from all samples' probabilities rather than summed per batch.
   bool needsScores() const;
+  // True for Loss, MAE and LogLoss (smaller is better), false for the others.
+  bool lowerIsBetter() const;
+  // True for the methods that apply to numeric targets (regression): Loss and MAE.
+  bool takesNumericTargets() const;
   // Adds one batch (sum and count methods): `output` [N, C] scores, `target` [N] class indices
   // (or like output for Loss and MAE).
   void accumulate(const Tensor& output, const Tensor& target, nn::Criterion& criterion,

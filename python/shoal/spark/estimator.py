@@ -17,6 +17,7 @@ from pyspark.ml import Estimator
 from pyspark.ml.util import DefaultParamsReadable, DefaultParamsWritable
 from pyspark.sql import DataFrame
 
+from shoal._training import EarlyStopping
 from shoal.errors import ShoalError, UsageError
 from shoal.spark import cluster
 from shoal.spark.arrow_data import hand_over
@@ -146,13 +147,8 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
             dist["average_every"] = self.getAverageEvery()
         settings = {"optim": optim, "dist": dist, "loss": self.getLoss()}
         if self.getEarlyStopping() > 0:
-            if self._validation_df is None:
-                raise UsageError("earlyStopping needs validationDf: it stops on held-out data, never on the "
-                                 "training set")
-            settings["validation"] = {"early_stop": self.getEarlyStopping(),
-                                      "early_stop_metric": self.getEarlyStoppingMetric()}
-        elif self.getEarlyStopping() < 0:
-            raise UsageError(f"earlyStopping must not be negative, got {self.getEarlyStopping()}")
+            stopper = EarlyStopping(self.getEarlyStopping(), self.getEarlyStoppingMetric() or None)
+            settings.update(stopper.settings())
         return settings
 
     def _validation(self, sc: Any, width: int, feature_size: list[int]) -> Any:
@@ -181,6 +177,10 @@ class ShoalEstimator(Estimator, TrainingParams, DefaultParamsReadable, DefaultPa
                 raise UsageError(f"{name} must be at least 1, got {self.getOrDefault(name)}")
         if self.getCommTimeout() < 0:
             raise UsageError(f"commTimeout must not be negative (0: wait forever), got {self.getCommTimeout()}")
+        if self.getEarlyStopping() < 0:
+            raise UsageError(f"earlyStopping must not be negative, got {self.getEarlyStopping()}")
+        if self.getEarlyStopping() > 0 and self._validation_df is None:
+            raise UsageError("earlyStopping needs validationDf: it stops on held-out data, never on the training set")
 
     def _fit(self, df: DataFrame) -> ShoalModel:
         sc = df.sparkSession.sparkContext

@@ -59,8 +59,8 @@ class NNClassifier(_BigDLSetters, ShoalClassifier):
     def __init__(self, model: Any, criterion: Any = None, feature_size: Optional[Sequence[int]] = None) -> None:
         loss = "auto"
         if criterion is not None:
-            loss = {"ClassNLLCriterion": "nll", "CrossEntropyCriterion": "ce"}.get(type(criterion).__name__)
-            if loss is None:
+            loss = LOSSES.get(type(criterion).__name__)
+            if loss in (None, "mse"):
                 raise ValueError(f"NNClassifier: {type(criterion).__name__} cannot train a classifier here; "
                                  "use ClassNLLCriterion or CrossEntropyCriterion (NNEstimator takes MSECriterion)")
         super().__init__(model=model, loss=loss, featureSize=list(feature_size or []), labelBase=label_base())
