@@ -22,18 +22,6 @@ using shoal::testing::world;
 
 namespace {
 
-// Counts from the step numbered `warmup` on (the first steps size buffers and primitives, and
-// threshold's first step agrees on the threshold).
-class CountAfterWarmup : public train::StepObserver {
- public:
-  explicit CountAfterWarmup(int64_t warmup) : warmup_(warmup) {}
-  void beforeStep(const train::TrainState& state) override { countingAllocations = state.iteration >= warmup_; }
-  void afterStep(const train::TrainState&, train::RunLog&) override { countingAllocations = false; }
-
- private:
-  int64_t warmup_;
-};
-
 // Allocations of this rank over the steady-state steps of the zoo MLP trained on 2 ranks with
 // `exchange`; the count is summed over the ranks.
 long allocationsOfDistributedSteps(dist::ExchangeOptions exchange, const char* name) {
@@ -46,7 +34,7 @@ long allocationsOfDistributedSteps(dist::ExchangeOptions exchange, const char* n
   exchange.bucketBytes = 400'000;  // several buckets: the first layer's weight gradient spans some
   dist::Synchronizer sync(world(), dist::Strategy::AllReduce, 1, exchange);
   train::RunLog quiet("", /*quiet=*/true);
-  CountAfterWarmup counter(warmup);
+  shoal::testing::AllocationCounter counter(warmup);
   train::Optimizer opt(*net, train, nn::ClassNLLCriterion(), optim::SGD({.lr = 0.01, .momentum = 0.9}),
                        train::MaxIteration(warmup + steps), batch);
   opt.setShuffle(false).setRunLog(&quiet).setStrategy(&sync).addObserver(&counter);

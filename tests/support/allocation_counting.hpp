@@ -8,6 +8,8 @@
 #include <cstring>
 #include <new>
 
+#include "shoal/train/optimizer.hpp"
+
 namespace shoal::testing {
 
 // Every thread's allocations while `countingAllocations` is set, apart from those made inside
@@ -50,6 +52,18 @@ inline void* countedAllocation(std::size_t size, std::size_t alignment) {
   if (!p) throw std::bad_alloc();
   return p;
 }
+
+// Counts the allocations of the steps after the first `warmup` ones (the first steps size
+// buffers and primitives; threshold's first step agrees on the threshold).
+class AllocationCounter : public train::StepObserver {
+ public:
+  explicit AllocationCounter(int64_t warmup) : warmup_(warmup) {}
+  void beforeStep(const train::TrainState& state) override { countingAllocations = state.iteration >= warmup_; }
+  void afterStep(const train::TrainState&, train::RunLog&) override { countingAllocations = false; }
+
+ private:
+  int64_t warmup_;
+};
 
 }  // namespace shoal::testing
 

@@ -29,19 +29,6 @@ data::Dataset syntheticImages(const Shape& sampleShape, int64_t count) {
   return d;
 }
 
-// Counts the allocations of the steps after the first `warmup` ones (buffers, primitives).
-class AllocationCounter : public train::StepObserver {
- public:
-  explicit AllocationCounter(int64_t warmup) : warmup_(warmup) {}
-  void beforeStep(const train::TrainState& state) override {
-    countingAllocations = state.iteration >= warmup_;
-  }
-  void afterStep(const train::TrainState&, train::RunLog&) override { countingAllocations = false; }
-
- private:
-  int64_t warmup_;
-};
-
 // The heap allocations of `steps` steady-state SGD steps (momentum) of a zoo model in `precision`.
 long allocationsWhileTraining(const std::string& model, const Shape& sampleShape, int64_t batch,
                               nn::Precision precision = nn::Precision::F32) {
@@ -51,7 +38,7 @@ long allocationsWhileTraining(const std::string& model, const Shape& sampleShape
   auto net = nn::buildModel(nn::zooSpec(model, sampleShape, 10), sampleShape, model);
   net->setPrecision(precision);
   train::RunLog quiet("", true);
-  AllocationCounter counter(warmup);
+  shoal::testing::AllocationCounter counter(warmup);
   train::Optimizer opt(*net, train, nn::ClassNLLCriterion(),
                        optim::SGD({.lr = 0.01, .momentum = 0.9}), train::MaxEpoch(1), batch);
   opt.setRunLog(&quiet).addObserver(&counter);
