@@ -114,7 +114,9 @@ def run_training(model: Any, train: DataSet, *, criterion: Any = None, optim_met
     if regression:
         config["validation"].setdefault("methods", ["loss", "mae"])
         for name, data in (("training set", train), ("validation set", validation)):
-            width = 1 if data is None or data.y is None or data.y.ndim == 1 else int(np.prod(data.y.shape[1:]))
+            if data is None:  # no validation set: nothing to check
+                continue
+            width = 1 if data.y is None or data.y.ndim == 1 else int(np.prod(data.y.shape[1:]))
             if width != classes:
                 from shoal.errors import ShapeError
                 raise ShapeError(f"the {name}'s numeric targets have {width} value(s) per sample but the model "

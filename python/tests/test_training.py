@@ -350,6 +350,19 @@ def test_regression_with_mse_fits_numeric_targets_and_validates_by_loss_and_mae(
         Optimizer(model, DataSet(x, y[:, 0]), criterion=MSECriterion(), end_trigger=MaxEpoch(1)).optimize()
 
 
+def test_regression_with_several_outputs_trains_without_a_validation_set():
+    from shoal.nn import MSECriterion
+    rng = np.random.RandomState(4)
+    x = rng.randn(64, 4).astype(np.float32)
+    y = (x @ rng.randn(4, 2)).astype(np.float32)
+    shoal.manual_seed(1)
+    model = Sequential().add(Linear(4, 2))
+    opt = Optimizer(model, DataSet(x, y), criterion=MSECriterion(), end_trigger=MaxEpoch(5), batch_size=16,
+                    optim_method=SGD(lr=0.05))
+    opt.optimize()
+    assert opt.summary["epochs"] == 5 and opt.summary["loss"] < float(y.var())
+
+
 def test_set_num_threads_sets_the_engines_compute_threads():
     before = shoal.get_num_threads()
     try:
