@@ -6,7 +6,7 @@ namespace shoal::backend {
 
 // Tensors are [N, C, H, W] (a [N, C] batch is [N, C, 1, 1]); weight (scale), bias (shift),
 // mean and variance are [C]. Without `affine` the weight and bias arguments are ignored.
-// Primitives are made once per shape and mode and reused.
+// A backend may prepare its work once per shape and mode and reuse it.
 class BatchNormOp {
  public:
   BatchNormOp() = default;

@@ -1,16 +1,15 @@
-// BatchNormOp on oneDNN batch normalisation over NCHW tensors: training, inference and backward.
+// BatchNormOp over plain NCHW tensors with shoal's own passes: training, inference and backward.
 #pragma once
-#include <memory>
-
 #include "shoal/backend/batch_norm_op.hpp"
 
 namespace shoal::backend::cpu {
 
-// Primitives are made once per shape and mode and reused (see BatchNormOp).
+struct BatchNormPass;
+
+// Nothing is kept between calls but eps and whether the layer is affine (see BatchNormOp).
 class BatchNorm final : public BatchNormOp {
  public:
   BatchNorm(double eps, bool affine);
-  ~BatchNorm() override;
 
   void forwardTraining(const Tensor& src, const Tensor& weight, const Tensor& bias, Tensor& dst,
                        Tensor& mean, Tensor& variance) override;
@@ -21,8 +20,10 @@ class BatchNorm final : public BatchNormOp {
                 Tensor& gradWeight, Tensor& gradBias) override;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  BatchNormPass pass(const Tensor& src, const Tensor& weight, const Tensor& bias) const;
+
+  float eps_;
+  bool affine_;
 };
 
 }  // namespace shoal::backend::cpu
