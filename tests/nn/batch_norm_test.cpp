@@ -1,6 +1,7 @@
 // Batch normalisation tests: golden values (training, running stats, eval), gradients, shapes.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "shoal/error.hpp"
@@ -101,6 +102,42 @@ TEST(SpatialBatchNormalization, BackwardAccumulatesAndBuffersAreReused) {
     EXPECT_NEAR(bn.gradBias()[i], 2 * onceBias[i], 1e-4);
   }
   EXPECT_EQ(bn.forward(x).data(), out);
+}
+
+// Training forward and backward on a shape past the kernels' vector width and their parallel
+// threshold (odd plane size), with a mean far from zero, against the formulas in double.
+TEST(SpatialBatchNormalization, LargeOddShapeMatchesTheFormulasInDouble) {
+  const int64_t n = 8, c = 5, h = 23, w = 29, s = h * w;
+  SpatialBatchNormalization bn(c);
+  randomiseAffine(bn);
+  Tensor x = randomTensor({n, c, h, w}, 11, 99.0f, 101.0f), gy = randomTensor({n, c, h, w}, 12);
+  Tensor y = bn.forward(x).clone();
+  Tensor gx = bn.backward(x, gy).clone();
+  for (int64_t ch = 0; ch < c; ++ch) {
+    double mean = 0, var = 0, sumGy = 0, sumGyXhat = 0;
+    auto at = [&](int64_t i, int64_t k) { return (i * c + ch) * s + k; };
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t k = 0; k < s; ++k) mean += x[at(i, k)];
+    mean /= n * s;
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t k = 0; k < s; ++k) var += (x[at(i, k)] - mean) * (x[at(i, k)] - mean);
+    var /= n * s;
+    const double inv = 1 / std::sqrt(var + 1e-5), g = bn.weight()[ch], b = bn.bias()[ch];
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t k = 0; k < s; ++k) {
+        sumGy += gy[at(i, k)];
+        sumGyXhat += gy[at(i, k)] * (x[at(i, k)] - mean) * inv;
+      }
+    EXPECT_NEAR(bn.gradBias()[ch], sumGy, 1e-2 + 1e-4 * std::abs(sumGy));
+    EXPECT_NEAR(bn.gradWeight()[ch], sumGyXhat, 1e-2 + 1e-4 * std::abs(sumGyXhat));
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t k = 0; k < s; k += 7) {
+        const double xhat = (x[at(i, k)] - mean) * inv;
+        ASSERT_NEAR(y[at(i, k)], g * xhat + b, 2e-3) << "channel " << ch << " value " << at(i, k);
+        const double want = g * inv * (gy[at(i, k)] - sumGy / (n * s) - xhat * sumGyXhat / (n * s));
+        ASSERT_NEAR(gx[at(i, k)], want, 2e-3) << "channel " << ch << " value " << at(i, k);
+      }
+  }
 }
 
 TEST(SpatialBatchNormalization, InitialStateSpecAndStateBuffers) {
