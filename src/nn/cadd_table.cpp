@@ -1,6 +1,7 @@
 // CAddTable: element-wise sum of the inputs; the gradient passes unchanged to each.
 #include "shoal/nn/cadd_table.hpp"
 
+#include "shoal/backend/vector_kernels.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/layer_registry.hpp"
 
@@ -18,16 +19,9 @@ Shape CAddTable::tableOutputShape(std::span<const Shape> in) const {
 void CAddTable::updateTableOutput(std::span<const Tensor* const> inputs) {
   output_.resize(inputs[0]->shape());
   float* out = output_.data();
-  const float* a = inputs[0]->data();
-  const float* b = inputs[1]->data();
   const int64_t n = output_.numel();
-#pragma omp simd
-  for (int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
-  for (size_t k = 2; k < inputs.size(); ++k) {
-    const float* c = inputs[k]->data();
-#pragma omp simd
-    for (int64_t i = 0; i < n; ++i) out[i] += c[i];
-  }
+  backend::add(inputs[0]->data(), inputs[1]->data(), out, n);
+  for (size_t k = 2; k < inputs.size(); ++k) backend::add(out, inputs[k]->data(), out, n);
 }
 
 void CAddTable::updateTableGradInputs(std::span<const Tensor* const>, const Tensor& gradOutput) {

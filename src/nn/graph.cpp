@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "shoal/backend/vector_kernels.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::nn {
@@ -195,16 +196,11 @@ void Graph::accumulate(Node n, const Tensor& grad) {
     pending = &grad;
     return;
   }
+  // sum [shape] = pending [shape] + grad [shape]; pending is the sum itself from the third on
   Tensor& sum = gradSums_[static_cast<size_t>(n)];
-  if (pending != &sum) {
-    sum.resize(grad.shape());
-    sum.copyFrom(*pending);
-    pending = &sum;
-  }
-  // sum [shape] += grad [shape]
-  float* s = sum.data();
-  const float* g = grad.data();
-  for (int64_t i = 0; i < sum.numel(); ++i) s[i] += g[i];
+  if (pending != &sum) sum.resize(grad.shape());
+  backend::add(pending->data(), grad.data(), sum.data(), sum.numel());
+  pending = &sum;
 }
 
 void Graph::runBackward(std::span<const Tensor* const> inputs, const Tensor& gradOutput,

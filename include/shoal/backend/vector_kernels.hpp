@@ -10,6 +10,8 @@ namespace shoal::backend {
 bool allFinite(const float* values, int64_t count);
 // values[0, count) = 0.
 void zero(float* values, int64_t count);
+// sum[0, count) = a + b, element by element (sum may be a or b).
+void add(const float* a, const float* b, float* sum, int64_t count);
 // dst = src rounded to bf16 (nearest even); src f32 or bf16 (copied), dst bf16, both of one
 // element count (dst sized by the caller).
 void toBf16(const Tensor& src, Tensor& dst);

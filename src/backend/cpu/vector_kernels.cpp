@@ -44,6 +44,11 @@ void zero(float* values, int64_t count) {
   for (int64_t i = 0; i < count; ++i) values[i] = 0.0f;
 }
 
+void add(const float* a, const float* b, float* sum, int64_t count) {
+#pragma omp parallel for simd if (count >= kParallelFrom)
+  for (int64_t i = 0; i < count; ++i) sum[i] = a[i] + b[i];
+}
+
 void roundToBf16(const float* src, bfloat16* dst, int64_t count) {
   static const bool avx512 = cpu::hasAvx512Bf16();
   if (avx512) return cpu::roundToBf16Avx512(src, reinterpret_cast<uint16_t*>(dst), count);
