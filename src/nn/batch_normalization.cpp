@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "batch_norm_relu_step.hpp"
 #include "shoal/backend/backend.hpp"
 #include "shoal/error.hpp"
 
@@ -89,19 +90,22 @@ void BatchNormalization::resetOwn(Generator&) {
 }
 
 // input [N, C] or [N, C, H, W] -> output of the same shape
-void BatchNormalization::updateOutput(const Tensor& input) {
+void BatchNormalization::updateOutput(const Tensor& input) { normalise(input, output_, false); }
+
+void BatchNormalization::normalise(const Tensor& input, Tensor& output, bool relu) {
   const Shape shape4 = as4d(input.shape());
-  output_.resize(input.shape());
-  Tensor x = input.view(shape4), y = output_.view(shape4);
+  output.resize(input.shape());
+  Tensor x = input.view(shape4), y = output.view(shape4);
   forwardUsedBatchStatistics_ = training_;
-  if (!training_) return bn_->forwardInference(x, weight_, bias_, runningMean_, runningVar_, y);
+  if (!training_)
+    return bn_->forwardInference(x, weight_, bias_, runningMean_, runningVar_, y, relu);
 
   int64_t count = shape4[0] * shape4[2] * shape4[3];  // values per channel
   if (count < 2)
     throw ShapeError(label() +
                      ": training needs more than one value per channel, got input shape " +
                      input.shape().str());
-  bn_->forwardTraining(x, weight_, bias_, y, batchMean_, batchVar_);
+  bn_->forwardTraining(x, weight_, bias_, y, batchMean_, batchVar_, relu);
   // running = (1 - momentum) running + momentum batch, with the unbiased batch variance
   float m = static_cast<float>(momentum_);
   float unbias = static_cast<float>(count) / static_cast<float>(count - 1);
@@ -113,13 +117,24 @@ void BatchNormalization::updateOutput(const Tensor& input) {
 
 // gradOutput -> gradInput; gradWeight += dL/dweight, gradBias += dL/dbias
 void BatchNormalization::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
+  normaliseBackward(input, gradOutput, nullptr, gradInput_);
+}
+
+void BatchNormalization::normaliseBackward(const Tensor& input, const Tensor& gradOutput,
+                                           const Tensor* reluOutput, Tensor& gradInput) {
   const Shape shape4 = as4d(input.shape());
-  gradInput_.resize(input.shape());
-  Tensor gradIn = gradInput_.view(shape4);
+  gradInput.resize(input.shape());
+  Tensor gradIn = gradInput.view(shape4);
+  Tensor reluOut = reluOutput ? reluOutput->view(shape4) : Tensor();
   bool batch = forwardUsedBatchStatistics_;
-  bn_->backward(input.view(shape4), gradOutput.view(shape4), weight_, bias_,
-               batch ? batchMean_ : runningMean_, batch ? batchVar_ : runningVar_, batch, gradIn,
-               gradWeight_, gradBias_);
+  bn_->backward(input.view(shape4), gradOutput.view(shape4), reluOutput ? &reluOut : nullptr,
+                weight_, bias_, batch ? batchMean_ : runningMean_, batch ? batchVar_ : runningVar_,
+                batch, gradIn, gradWeight_, gradBias_);
+}
+
+std::unique_ptr<PlanStep> BatchNormalization::fuse(std::span<const Epilogue> following) {
+  if (following.empty() || following[0].kind != Epilogue::Kind::Relu) return nullptr;
+  return std::make_unique<BatchNormReluStep>(*this);
 }
 
 SHOAL_REGISTER_LAYER(BatchNormalization, {"BatchNormalization", {"n", "eps", "momentum", "affine"},

@@ -80,18 +80,46 @@ void Graph::prepare() {
                        nodeName(outputNode_) + "\")");
     for (Node in : moduleNode(n).inputs) leads[static_cast<size_t>(in)] = true;
   }
+  std::vector<int> readers(nodes, 0);  // per node, how many module nodes read its output
   for (auto& m : modules_) {
+    for (Node in : m.inputs) ++readers[static_cast<size_t>(in)];
     m.inputValues.assign(m.inputs.size(), nullptr);
     m.learnableUpstream = m.module->parameterCount() > 0;
     m.inputsLearnable = false;
     for (Node in : m.inputs)
       if (!isInput(in) && moduleNode(in).learnableUpstream) m.learnableUpstream = m.inputsLearnable = true;
   }
+  fusePairs(readers);
   values_.assign(nodes, nullptr);
   pending_.assign(nodes, nullptr);
   gradSums_.resize(nodes);
   gradInputs_.resize(inputNames_.size());
   prepared_ = true;
+}
+
+void Graph::setFusion(bool fuse) {
+  fuse_ = fuse;
+  prepared_ = false;
+}
+
+void Graph::fusePairs(const std::vector<int>& readers) {
+  for (auto& m : modules_) {
+    m.fused.reset();
+    m.absorbed = false;
+  }
+  for (size_t i = 0; fuse_ && i + 1 < modules_.size(); ++i) {
+    ModuleNode &first = modules_[i], &second = modules_[i + 1];
+    const Node firstNode = static_cast<Node>(inputNames_.size() + i);
+    if (first.absorbed || first.inputs.size() != 1 || second.inputs.size() != 1 ||
+        second.inputs[0] != firstNode || readers[static_cast<size_t>(firstNode)] != 1 ||
+        firstNode == outputNode_)
+      continue;
+    Module* pair[] = {first.module.get(), second.module.get()};
+    auto plan = std::make_unique<ExecutionPlan>(pair, true);
+    if (plan->size() != 1) continue;
+    first.fused = std::move(plan);
+    second.absorbed = true;
+  }
 }
 
 void Graph::checkInputCount(size_t given) const {
@@ -181,9 +209,13 @@ void Graph::runForward(std::span<const Tensor* const> inputs) {
   for (size_t i = 0; i < inputs.size(); ++i) values_[i] = inputs[i];
   for (size_t i = 0; i < modules_.size(); ++i) {
     ModuleNode& m = modules_[i];
+    if (m.absorbed) continue;  // the node before computed it
     for (size_t k = 0; k < m.inputs.size(); ++k) m.inputValues[k] = values_[static_cast<size_t>(m.inputs[k])];
     Clock::time_point start = times_ ? Clock::now() : Clock::time_point{};
-    values_[inputNames_.size() + i] = &m.module->forwardInputs(m.inputValues);
+    if (m.fused)  // this node's output is read only by the next node, whose output this computes
+      values_[inputNames_.size() + i + 1] = &m.fused->step(0).forward(*m.inputValues[0]);
+    else
+      values_[inputNames_.size() + i] = &m.module->forwardInputs(m.inputValues);
     if (times_) times_->forwardSeconds[i] += secondsSince(start);
   }
   output_ = *values_[static_cast<size_t>(outputNode_)];
@@ -213,11 +245,18 @@ void Graph::runBackward(std::span<const Tensor* const> inputs, const Tensor& gra
   accumulate(outputNode_, gradOutput);
   for (size_t i = modules_.size(); i-- > 0;) {
     ModuleNode& m = modules_[i];
-    const Tensor* grad = pending_[inputNames_.size() + i];
+    if (m.absorbed) continue;  // its gradient goes to the node before, which computed it
+    const Tensor* grad = pending_[inputNames_.size() + i + (m.fused ? 1 : 0)];
     if (!grad || (!inputGradients && !m.learnableUpstream)) continue;
     Clock::time_point start = times_ ? Clock::now() : Clock::time_point{};
     const bool upstreamNeedsGradient = inputGradients || m.inputsLearnable;
-    if (!upstreamNeedsGradient && m.inputs.size() == 1) {
+    if (m.fused) {
+      PlanStep& step = m.fused->step(0);
+      if (upstreamNeedsGradient)
+        accumulate(m.inputs[0], step.backward(*m.inputValues[0], *grad));
+      else
+        step.backwardParameters(*m.inputValues[0], *grad);
+    } else if (!upstreamNeedsGradient && m.inputs.size() == 1) {
       m.module->backwardParameters(*m.inputValues[0], *grad);
     } else {
       std::span<const Tensor> grads = m.module->backwardInputs(m.inputValues, *grad);

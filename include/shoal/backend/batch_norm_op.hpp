@@ -15,19 +15,22 @@ class BatchNormOp {
   virtual ~BatchNormOp() = default;
 
   // dst = weight * (src - mean) / sqrt(var + eps) + bias with the batch's mean and biased
-  // variance, which are written to `mean` and `variance`.
+  // variance, which are written to `mean` and `variance`; with `relu`, max(0, .) of that (a
+  // ReLU after the layer, fused).
   virtual void forwardTraining(const Tensor& src, const Tensor& weight, const Tensor& bias,
-                               Tensor& dst, Tensor& mean, Tensor& variance) = 0;
+                               Tensor& dst, Tensor& mean, Tensor& variance, bool relu) = 0;
   // The same with the given statistics (running estimates).
   virtual void forwardInference(const Tensor& src, const Tensor& weight, const Tensor& bias,
-                                const Tensor& mean, const Tensor& variance, Tensor& dst) = 0;
+                                const Tensor& mean, const Tensor& variance, Tensor& dst,
+                                bool relu) = 0;
   // gradSrc from gradDst, adding the weight and bias gradients into gradWeight and gradBias.
   // `mean`/`variance` are the statistics the forward pass used: the batch's (batchStatistics)
-  // or given ones, which are then constants.
-  virtual void backward(const Tensor& src, const Tensor& gradDst, const Tensor& weight,
-                        const Tensor& bias, const Tensor& mean, const Tensor& variance,
-                        bool batchStatistics, Tensor& gradSrc, Tensor& gradWeight,
-                        Tensor& gradBias) = 0;
+  // or given ones, which are then constants. reluDst: the output of a forward pass with `relu`
+  // (gradDst is then the ReLU's output gradient), or nullptr.
+  virtual void backward(const Tensor& src, const Tensor& gradDst, const Tensor* reluDst,
+                        const Tensor& weight, const Tensor& bias, const Tensor& mean,
+                        const Tensor& variance, bool batchStatistics, Tensor& gradSrc,
+                        Tensor& gradWeight, Tensor& gradBias) = 0;
 };
 
 }  // namespace shoal::backend

@@ -34,6 +34,17 @@ class BatchNormalization : public Module {
   Tensor& runningMean() { return runningMean_; }
   Tensor& runningVar() { return runningVar_; }
 
+  // A ReLU right after this layer runs in the same passes (BatchNormReluStep).
+  std::unique_ptr<PlanStep> fuse(std::span<const Epilogue> following) override;
+  // The layer's forward into `output` (resized), with max(0, .) on the result when `relu`;
+  // updates the running statistics in training, as forward does.
+  void normalise(const Tensor& input, Tensor& output, bool relu);
+  // The layer's backward into `gradInput` (resized), adding the parameter gradients. reluOutput:
+  // the output of normalise(..., relu = true), gradOutput then being the ReLU's output gradient;
+  // nullptr otherwise.
+  void normaliseBackward(const Tensor& input, const Tensor& gradOutput, const Tensor* reluOutput,
+                         Tensor& gradInput);
+
  protected:
   std::vector<Parameter> ownParameters() override;
   std::vector<NamedBuffer> ownStateBuffers() override {

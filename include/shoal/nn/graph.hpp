@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "shoal/nn/execution_plan.hpp"
 #include "shoal/nn/layer_times.hpp"
 #include "shoal/nn/module.hpp"
 
@@ -39,6 +40,11 @@ class Graph : public Module {
   void setOutput(Node node);
   // The module of node `name`; UsageError when there is none.
   Module& node(const std::string& name);
+  // Whether a node and the node after it run as one fused step where the first can absorb the
+  // second (nn::ExecutionPlan; default true): the second must take only the first's output and
+  // be its only reader (a batch normalisation and its ReLU, a Linear or convolution and its
+  // ReLU). false runs every node on its own (for comparing fused and unfused execution).
+  void setFusion(bool fuse);
 
   Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "Graph"; }
@@ -70,14 +76,19 @@ class Graph : public Module {
     std::vector<const Tensor*> inputValues;  // this pass's inputs, in order
     bool learnableUpstream = false;          // it or a node before it has parameters
     bool inputsLearnable = false;            // some input node has learnableUpstream
+    std::unique_ptr<ExecutionPlan> fused;    // this node and the next as one step, or null
+    bool absorbed = false;                   // computed by the node before it (its `fused`)
   };
   // Node ids: 0 .. inputs-1 are the graph inputs, then the modules in order.
   bool isInput(Node n) const { return n < static_cast<Node>(inputNames_.size()); }
   ModuleNode& moduleNode(Node n) { return modules_[static_cast<size_t>(n) - inputNames_.size()]; }
   const ModuleNode& moduleNode(Node n) const { return modules_[static_cast<size_t>(n) - inputNames_.size()]; }
   std::string nodeName(Node n) const;
-  // Checks the output is set and every module leads to it; sizes the per-pass tables.
+  // Checks the output is set and every module leads to it; sizes the per-pass tables; fuses
+  // pairs of nodes.
   void prepare();
+  // Node i (a module index) and node i + 1 as one step, where they can be (see setFusion).
+  void fusePairs(const std::vector<int>& readers);
   void checkInputCount(size_t given) const;
   // The shape of every node for per-sample input shapes.
   std::vector<Shape> nodeShapes(std::span<const Shape> inputShapes) const;
@@ -92,6 +103,7 @@ class Graph : public Module {
   std::vector<ModuleNode> modules_;
   Node outputNode_ = -1;
   bool prepared_ = false;
+  bool fuse_ = true;
   std::vector<const Tensor*> values_;   // per node, this pass's output
   std::vector<const Tensor*> pending_;  // per node, its gradient so far (null: none)
   std::vector<Tensor> gradSums_;        // per node, where fanned-out gradients are summed

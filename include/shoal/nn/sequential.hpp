@@ -12,7 +12,8 @@
 namespace shoal::nn {
 
 // Runs its modules through an ExecutionPlan made on the first forward after the chain changed:
-// a Linear or convolution with the ReLU (and max pooling) after it runs as one fused step.
+// a Linear or convolution with the ReLU (and max pooling) after it, or a batch normalisation with
+// the ReLU after it, runs as one fused step.
 // Children are named "0", "1", ... in parameter paths ("3.weight"); labels count from 1
 // ("layer 4 (Linear(...))").
 class Sequential : public Module {

@@ -12,15 +12,17 @@ class BatchNorm final : public BatchNormOp {
   BatchNorm(double eps, bool affine);
 
   void forwardTraining(const Tensor& src, const Tensor& weight, const Tensor& bias, Tensor& dst,
-                       Tensor& mean, Tensor& variance) override;
+                       Tensor& mean, Tensor& variance, bool relu) override;
   void forwardInference(const Tensor& src, const Tensor& weight, const Tensor& bias,
-                        const Tensor& mean, const Tensor& variance, Tensor& dst) override;
-  void backward(const Tensor& src, const Tensor& gradDst, const Tensor& weight, const Tensor& bias,
-                const Tensor& mean, const Tensor& variance, bool batchStatistics, Tensor& gradSrc,
-                Tensor& gradWeight, Tensor& gradBias) override;
+                        const Tensor& mean, const Tensor& variance, Tensor& dst,
+                        bool relu) override;
+  void backward(const Tensor& src, const Tensor& gradDst, const Tensor* reluDst,
+                const Tensor& weight, const Tensor& bias, const Tensor& mean,
+                const Tensor& variance, bool batchStatistics, Tensor& gradSrc, Tensor& gradWeight,
+                Tensor& gradBias) override;
 
  private:
-  BatchNormPass pass(const Tensor& src, const Tensor& weight, const Tensor& bias) const;
+  BatchNormPass pass(const Tensor& src, const Tensor& weight, const Tensor& bias, bool relu) const;
 
   float eps_;
   bool affine_;

@@ -14,9 +14,11 @@ void normaliseWithGivenStatisticsAvx512(const BatchNormPass& p, const float* src
 }
 
 void batchNormBackwardAvx512(const BatchNormPass& p, const float* src, const float* gradDst,
-                             const float* mean, const float* variance, bool batchStatistics,
-                             float* gradSrc, float* gradWeight, float* gradBias) {
-  batchNormBackward(p, src, gradDst, mean, variance, batchStatistics, gradSrc, gradWeight, gradBias);
+                             const float* reluDst, const float* mean, const float* variance,
+                             bool batchStatistics, float* gradSrc, float* gradWeight,
+                             float* gradBias) {
+  batchNormBackward(p, src, gradDst, reluDst, mean, variance, batchStatistics, gradSrc, gradWeight,
+                    gradBias);
 }
 
 }  // namespace shoal::backend::cpu

@@ -7,6 +7,7 @@
 // first pass they come from the core's cache (a channel of 128 x 28 x 28 floats is 400 KB), and
 // every channel's sums are taken in the same order whatever the thread count (deterministic).
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -18,6 +19,7 @@ struct BatchNormPass {
   float eps = 1e-5f;
   const float* weight = nullptr;  // scale; nullptr: 1 (no affine)
   const float* bias = nullptr;    // shift; nullptr: 0
+  bool relu = false;              // forward: max(0, .) on the result (a ReLU after the layer)
 };
 
 // The AVX-512 builds of the passes below; only for CPUs with AVX-512F.
@@ -26,8 +28,9 @@ void normaliseWithBatchStatisticsAvx512(const BatchNormPass& p, const float* src
 void normaliseWithGivenStatisticsAvx512(const BatchNormPass& p, const float* src, const float* mean,
                                         const float* variance, float* dst);
 void batchNormBackwardAvx512(const BatchNormPass& p, const float* src, const float* gradDst,
-                             const float* mean, const float* variance, bool batchStatistics,
-                             float* gradSrc, float* gradWeight, float* gradBias);
+                             const float* reluDst, const float* mean, const float* variance,
+                             bool batchStatistics, float* gradSrc, float* gradWeight,
+                             float* gradBias);
 
 namespace {
 
@@ -41,15 +44,28 @@ inline int64_t planeStart(const BatchNormPass& p, int64_t i, int64_t ch) {
   return (i * p.c + ch) * p.s;
 }
 
-// dst[i, ch, :] = src[i, ch, :] * a + b for every plane of channel `ch`.
+// dst[i, ch, :] = src[i, ch, :] * a + b (then max(0, .) with p.relu) for every plane of channel `ch`.
 inline void scaleChannel(const BatchNormPass& p, int64_t ch, const float* src, float a, float b,
                          float* dst) {
   for (int64_t i = 0; i < p.n; ++i) {
     const float* x = src + planeStart(p, i, ch);
     float* y = dst + planeStart(p, i, ch);
+    if (p.relu) {
 #pragma omp simd
-    for (int64_t k = 0; k < p.s; ++k) y[k] = x[k] * a + b;
+      for (int64_t k = 0; k < p.s; ++k) y[k] = std::max(x[k] * a + b, 0.0f);
+    } else {
+#pragma omp simd
+      for (int64_t k = 0; k < p.s; ++k) y[k] = x[k] * a + b;
+    }
   }
+}
+
+// The gradient reaching the normalisation: gradDst, or where a fused ReLU passed nothing
+// (its output reluDst is not positive) zero.
+template <bool kRelu>
+inline float reaching(const float* gradDst, const float* reluDst, int64_t k) {
+  if constexpr (kRelu) return reluDst[k] > 0.0f ? gradDst[k] : 0.0f;
+  return gradDst[k];
 }
 
 // Training: the batch's mean and biased variance (two passes: exact also where the mean is large
@@ -94,27 +110,33 @@ inline void normaliseWithGivenStatistics(const BatchNormPass& p, const float* sr
   }
 }
 
-// gradSrc from gradDst; gradWeight += sum(gradDst * xhat), gradBias += sum(gradDst) per channel
-// (nullptr: not affine), xhat = (src - mean) / sqrt(variance + eps). With batch statistics the
-// mean and variance depend on src: gradSrc = a * (gradDst - mean(gradDst) - xhat * mean(gradDst * xhat))
-// with a = scale / sqrt(variance + eps); with given statistics gradSrc = a * gradDst.
-inline void batchNormBackward(const BatchNormPass& p, const float* src, const float* gradDst,
-                              const float* mean, const float* variance, bool batchStatistics,
-                              float* gradSrc, float* gradWeight, float* gradBias) {
+// gradSrc from gradDst; gradWeight += sum(g * xhat), gradBias += sum(g) per channel (nullptr: not
+// affine), xhat = (src - mean) / sqrt(variance + eps), g = the gradient reaching the normalisation
+// (gradDst masked by a fused ReLU's output with kRelu). With batch statistics the mean and
+// variance depend on src: gradSrc = a * (g - mean(g) - xhat * mean(g * xhat)) with
+// a = scale / sqrt(variance + eps); with given statistics gradSrc = a * g.
+template <bool kRelu>
+inline void backwardPass(const BatchNormPass& p, const float* src, const float* gradDst,
+                         const float* reluDst, const float* mean, const float* variance,
+                         bool batchStatistics, float* gradSrc, float* gradWeight,
+                         float* gradBias) {
   const double count = static_cast<double>(p.n * p.s);
 #pragma omp parallel for schedule(static) if (p.n * p.c * p.s >= kBatchNormParallelFrom)
   for (int64_t ch = 0; ch < p.c; ++ch) {
     const float m = mean[ch];
     const float inverse = 1.0f / std::sqrt(variance[ch] + p.eps);
-    double sumGrad = 0, sumGradCentred = 0;  // sum(gradDst), sum(gradDst * (src - mean))
+    double sumGrad = 0, sumGradCentred = 0;  // sum(g), sum(g * (src - mean))
     for (int64_t i = 0; i < p.n; ++i) {
-      const float* x = src + planeStart(p, i, ch);
-      const float* dy = gradDst + planeStart(p, i, ch);
+      const int64_t start = planeStart(p, i, ch);
+      const float* x = src + start;
+      const float* dy = gradDst + start;
+      const float* y = kRelu ? reluDst + start : nullptr;
       float plane = 0, planeCentred = 0;
 #pragma omp simd reduction(+ : plane, planeCentred)
       for (int64_t k = 0; k < p.s; ++k) {
-        plane += dy[k];
-        planeCentred += dy[k] * (x[k] - m);
+        const float g = reaching<kRelu>(dy, y, k);
+        plane += g;
+        planeCentred += g * (x[k] - m);
       }
       sumGrad += plane;
       sumGradCentred += planeCentred;
@@ -125,21 +147,35 @@ inline void batchNormBackward(const BatchNormPass& p, const float* src, const fl
       gradBias[ch] += static_cast<float>(sumGrad);
     }
     const float a = scaleOf(p, ch) * inverse;
-    if (!batchStatistics) {
-      scaleChannel(p, ch, gradDst, a, 0.0f, gradSrc);
-      continue;
-    }
-    // gradSrc = a * gradDst - a * mean(gradDst) - (src - mean) * a * inverse * mean(gradDst * xhat)
-    const float offset = -a * static_cast<float>(sumGrad / count);
-    const float slope = a * inverse * static_cast<float>(sumGradXhat / count);
+    // gradSrc = a * g - a * mean(g) - (src - mean) * a * inverse * mean(g * xhat); with given
+    // statistics only a * g
+    const float offset = batchStatistics ? -a * static_cast<float>(sumGrad / count) : 0.0f;
+    const float slope =
+        batchStatistics ? a * inverse * static_cast<float>(sumGradXhat / count) : 0.0f;
     for (int64_t i = 0; i < p.n; ++i) {
-      const float* x = src + planeStart(p, i, ch);
-      const float* dy = gradDst + planeStart(p, i, ch);
-      float* dx = gradSrc + planeStart(p, i, ch);
+      const int64_t start = planeStart(p, i, ch);
+      const float* x = src + start;
+      const float* dy = gradDst + start;
+      const float* y = kRelu ? reluDst + start : nullptr;
+      float* dx = gradSrc + start;
 #pragma omp simd
-      for (int64_t k = 0; k < p.s; ++k) dx[k] = a * dy[k] + offset - (x[k] - m) * slope;
+      for (int64_t k = 0; k < p.s; ++k)
+        dx[k] = a * reaching<kRelu>(dy, y, k) + offset - (x[k] - m) * slope;
     }
   }
+}
+
+// backwardPass with reluDst the output of a fused ReLU, or nullptr without one.
+inline void batchNormBackward(const BatchNormPass& p, const float* src, const float* gradDst,
+                              const float* reluDst, const float* mean, const float* variance,
+                              bool batchStatistics, float* gradSrc, float* gradWeight,
+                              float* gradBias) {
+  if (reluDst)
+    backwardPass<true>(p, src, gradDst, reluDst, mean, variance, batchStatistics, gradSrc,
+                       gradWeight, gradBias);
+  else
+    backwardPass<false>(p, src, gradDst, nullptr, mean, variance, batchStatistics, gradSrc,
+                        gradWeight, gradBias);
 }
 
 }  // namespace
