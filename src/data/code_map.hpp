@@ -19,15 +19,17 @@ class CodeMap {
   static constexpr int32_t kAbsent = -1;
 
   // The code of `key`, or kAbsent.
-  int32_t find(std::string_view key) const {
-    if (slots_.empty()) return kAbsent;
-    const uint64_t word = wordOf(key), h = hashOf(word, key);
-    for (size_t s = h >> shift_;; s = (s + 1) & mask_) {
-      const Slot& slot = slots_[s];
-      if (slot.entry == 0) return kAbsent;
-      if (slot.word != word) continue;
-      if (key.size() <= kShort || equal(keys_[slot.entry - 1], key)) return slot.code;
-    }
+  int32_t find(std::string_view key) const { return findWord(key, wordOf(key)); }
+
+  // The same, for a key inside a buffer that can be read up to `readableEnd` (null: unknown): a
+  // short key with 8 readable bytes from its start is packed by one load and a mask instead of
+  // byte by byte.
+  int32_t find(std::string_view key, const char* readableEnd) const {
+    if (!readableEnd || key.empty() || key.size() > kShort || readableEnd - key.data() < 8) return find(key);
+    uint64_t bytes;
+    std::memcpy(&bytes, key.data(), 8);
+    const uint64_t lengthBits = 8 * key.size();  // below 64
+    return findWord(key, (bytes & ((uint64_t{1} << lengthBits) - 1)) | static_cast<uint64_t>(key.size()) << 56);
   }
 
   // Adds `key` (not yet present) with `code`.
@@ -44,6 +46,18 @@ class CodeMap {
   static constexpr size_t kShort = 7;  // longest key packed whole into a word
   static constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
   static constexpr uint64_t kLongMark = 0xFFull << 56;  // a length byte no short key has
+
+  // The code of `key` whose word (wordOf) is `word`.
+  int32_t findWord(std::string_view key, uint64_t word) const {
+    if (slots_.empty()) return kAbsent;
+    const uint64_t h = hashOf(word, key);
+    for (size_t s = h >> shift_;; s = (s + 1) & mask_) {
+      const Slot& slot = slots_[s];
+      if (slot.entry == 0) return kAbsent;
+      if (slot.word != word) continue;
+      if (key.size() <= kShort || equal(keys_[slot.entry - 1], key)) return slot.code;
+    }
+  }
 
   struct Slot {
     uint64_t word = 0;   // a short key's bytes and length, or kLongMark | 56 bits of a long key's hash

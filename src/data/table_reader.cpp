@@ -14,6 +14,7 @@
 #include <omp.h>
 
 #include "code_map.hpp"
+#include "row_fields.hpp"
 #include "shoal/data/file_bytes.hpp"
 #include "shoal/error.hpp"
 
@@ -274,20 +275,37 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
   const MissingTokens isMissingCell(ctx.schema ? ctx.schema->missing : ctx.options.missing);
   const bool typeErrorsAsMissing = ctx.schema ? ctx.schema->typeErrorsAsMissing : ctx.options.typeErrorsAsMissing;
   const int64_t maxCategories = ctx.options.maxCategories;
+  std::vector<size_t> ends(columns);              // a plain row's field ends
+  std::vector<std::string_view> plain(columns);  // a plain row's cells
+  const char* const textEnd = text.data() + text.size();  // cells before it can be read 8 bytes at a time
   while (pos < range.end) {
     if (pos - released >= kReleaseEvery) {
       ctx.file.release(ctx.textOffset + released, ctx.textOffset + pos);
       released = pos;
     }
     const int64_t recordLine = line;
-    pos = parseRecord(text.substr(0, range.end), pos, r, layout.path, line);
-    if (r.blank && columns > 1) continue;
-    if (r.fields.size() != columns)
-      throw InputError::at(layout.path, static_cast<long>(recordLine), 0,
-                           "expected " + std::to_string(columns) + " fields as in the first line, found " +
-                               std::to_string(r.fields.size()));
+    // A row without quotes and with every field (nearly all rows) is split here; any other goes
+    // to the record parser, which also reports what is wrong with it.
+    size_t fields = 0;
+    const size_t next = plainRowFields(text.data(), range.end, pos, ends.data(), columns, fields);
+    const std::string_view* cells = plain.data();
+    if (next != kNotPlain && fields == columns) {
+      for (size_t c = 0, start = pos; c < columns; start = ends[c++] + 1)
+        plain[c] = trim(text.substr(start, ends[c] - start));
+      pos = next;
+      ++line;
+    } else {
+      pos = parseRecord(text.substr(0, range.end), pos, r, layout.path, line);
+      if (r.blank && columns > 1) continue;
+      if (r.fields.size() != columns)
+        throw InputError::at(layout.path, static_cast<long>(recordLine), 0,
+                             "expected " + std::to_string(columns) + " fields as in the first line, found " +
+                                 std::to_string(r.fields.size()));
+      cells = r.fields.data();
+    }
+    const char* const readableEnd = cells == plain.data() ? textEnd : nullptr;  // null: cells may be unescaped copies
     for (size_t c = 0; c < columns; ++c) {
-      const std::string_view cell = r.fields[c];
+      const std::string_view cell = cells[c];
       if (static_cast<int64_t>(c) == layout.labelIndex) {
         if (!layout.keepLabels) continue;
         if (cell.empty() || isMissingCell(cell))
@@ -329,11 +347,11 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
         if (missing) {
           codes.push_back(ctx.schema ? 0 : -1);
         } else if (ctx.schema) {
-          const int32_t code = ctx.frozenMaps[c].find(cell);
+          const int32_t code = ctx.frozenMaps[c].find(cell, readableEnd);
           codes.push_back(code == CodeMap::kAbsent ? 1 : code);
         } else {
           CodeMap& map = part.maps[c];
-          int32_t code = map.find(cell);
+          int32_t code = map.find(cell, readableEnd);
           if (code == CodeMap::kAbsent) {
             if (static_cast<int64_t>(map.size()) >= maxCategories)
               throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
