@@ -14,6 +14,7 @@
 #include <omp.h>
 
 #include "code_map.hpp"
+#include "decimal_cell.hpp"
 #include "row_fields.hpp"
 #include "shoal/data/file_bytes.hpp"
 #include "shoal/error.hpp"
@@ -119,39 +120,6 @@ size_t parseRecord(std::string_view text, size_t pos, Record& r, const std::stri
   return pos;
 }
 
-// A number cell. Plain decimals of up to 7 digits ("138", "-0.1234", "12.5") are read without
-// from_chars: their digits m and 10^k are exact floats, so the one float division m / 10^k is
-// the correctly rounded value, which is what from_chars gives; every other form goes to it.
-bool parseFloat(std::string_view s, float& value) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return false;
-  static constexpr float kPowers[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f};
-  const bool negative = s.front() == '-';
-  const std::string_view body = negative ? s.substr(1) : s;
-  if (!body.empty() && body.size() <= 8) {
-    int32_t m = 0, digits = 0, decimals = -1;  // decimals: digits after the point, -1 without one
-    bool plain = true;
-    for (char c : body) {
-      if (c == '.' && decimals < 0) {
-        decimals = 0;
-        continue;
-      }
-      const unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
-      plain = plain && d <= 9;
-      m = m * 10 + static_cast<int32_t>(d & 15);
-      ++digits;
-      if (decimals >= 0) ++decimals;
-    }
-    if (plain && digits > 0 && digits <= 7) {
-      const float magnitude = static_cast<float>(m) / kPowers[decimals > 0 ? decimals : 0];
-      value = negative ? -magnitude : magnitude;
-      return true;
-    }
-  }
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  return ec == std::errc() && end == s.data() + s.size() && std::isfinite(value);
-}
-
 // ASCII letters compared without case (`lower`: a lowercase word); other bytes exactly.
 bool equalsNoCase(std::string_view a, std::string_view lower) {
   return a.size() == lower.size() && std::equal(a.begin(), a.end(), lower.begin(), [](char x, char y) {
@@ -234,7 +202,7 @@ struct ParseContext {
   const ColumnType type = ctx.layout.types[column];
   const std::string found = parseBoolean(cell) >= 0 ? "a boolean" : [&] {
     float v;
-    return parseFloat(cell, v) ? "a number" : "a string";
+    return parseDecimalCell(cell, v) ? "a number" : "a string";
   }();
   throw InputError::at(ctx.layout.path, static_cast<long>(line), static_cast<long>(column + 1),
                        "column " + shown(ctx.layout.names[column]) + " is " + columnTypeName(type) +
@@ -290,8 +258,13 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
     const size_t next = plainRowFields(text.data(), range.end, pos, ends.data(), columns, fields);
     const std::string_view* cells = plain.data();
     if (next != kNotPlain && fields == columns) {
-      for (size_t c = 0, start = pos; c < columns; start = ends[c++] + 1)
-        plain[c] = trim(text.substr(start, ends[c] - start));
+      for (size_t c = 0, start = pos; c < columns; start = ends[c++] + 1) {
+        const char* first = text.data() + start;
+        const char* last = text.data() + ends[c];
+        while (first < last && isBlank(*first)) ++first;
+        while (last > first && isBlank(last[-1])) --last;
+        plain[c] = std::string_view(first, static_cast<size_t>(last - first));
+      }
       pos = next;
       ++line;
     } else {
@@ -369,7 +342,7 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
       }
       float value = std::numeric_limits<float>::quiet_NaN();
       if (!missing) {
-        const bool ok = type == ColumnType::Numeric ? parseFloat(cell, value)
+        const bool ok = type == ColumnType::Numeric ? parseDecimalCell(cell, value, readableEnd)
                                                     : (value = static_cast<float>(parseBoolean(cell))) >= 0;
         if (!ok) {
           if (!typeErrorsAsMissing) typeError(ctx, recordLine, c, cell);
@@ -455,7 +428,7 @@ Head readHead(std::string_view text, const std::string& path) {
   Head h;
   float v;
   h.header = std::none_of(r.fields.begin(), r.fields.end(),
-                          [&](std::string_view f) { return f.empty() || parseFloat(f, v); });
+                          [&](std::string_view f) { return f.empty() || parseDecimalCell(f, v); });
   std::unordered_map<std::string, size_t> seen;
   for (size_t i = 0; i < r.fields.size(); ++i) {
     h.names.push_back(h.header ? std::string(r.fields[i]) : std::to_string(i));
@@ -540,7 +513,7 @@ TableLayout inspectTable(const std::string& path, const TableOptions& options) {
       if (isMissing(r.fields[c], options.missing)) continue;
       float v;
       anyValue[c] = true;
-      allNumbers[c] = allNumbers[c] && parseFloat(r.fields[c], v);
+      allNumbers[c] = allNumbers[c] && parseDecimalCell(r.fields[c], v);
       allBooleans[c] = allBooleans[c] && parseBoolean(r.fields[c]) >= 0;
     }
     ++row;
