@@ -1,4 +1,4 @@
-// RowFields: where the fields of an unquoted CSV row end, found 64 bytes at a time (AVX-512) or byte by byte.
+// The CSV scans with an AVX-512 build: where an unquoted row's fields end, and counts of quotes and line breaks.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -19,5 +19,8 @@ size_t plainRowFieldsBytewise(const char* text, size_t size, size_t pos, size_t*
 size_t plainRowFieldsAvx512(const char* text, size_t size, size_t pos, size_t* ends, size_t maxFields,
                             size_t& count);
 bool hasAvx512Bw();
+
+// The quotes and line breaks in text[0, size) (countChunk's AVX-512 build; AVX-512BW CPUs only).
+void countQuotesAndLinesAvx512(const char* text, size_t size, int64_t& quotes, int64_t& lines);
 
 }  // namespace shoal::data

@@ -409,8 +409,11 @@ RowRange rankRows(std::string_view text, size_t dataStart, int64_t dataLine, dis
   for (size_t r = 0; r < rank; ++r) quotesBefore += quotes[r], linesBefore += lines[r];
   const size_t begin = nextRowStart(text, shareBegin, (quotesBefore & 1) != 0);
   const size_t end = rank + 1 == ranks ? text.size() : nextRowStart(text, shareEnd, ((quotesBefore + own.quotes) & 1) != 0);
-  const int64_t line = dataLine + linesBefore + countChunk(text.substr(shareBegin, begin - shareBegin)).lines;
-  return {begin, std::max(begin, end), line};
+  const int64_t skipped = countChunk(text.substr(shareBegin, begin - shareBegin)).lines;
+  // The range's line breaks from the share's, so that splitting it needs no second count: a range
+  // that holds a row starts inside the share and ends at or after the share's end.
+  const int64_t inRange = begin < end ? own.lines - skipped + countChunk(text.substr(shareEnd, end - shareEnd)).lines : 0;
+  return {begin, std::max(begin, end), dataLine + linesBefore + skipped, inRange};
 }
 
 struct Head {
