@@ -285,7 +285,7 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
           throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
                                "the label is missing (" + shown(cell) + "); every row needs one");
         if (!ctx.schema) {
-          int32_t label = part.labelMap.find(cell);
+          int32_t label = part.labelMap.find(cell, readableEnd);
           if (label == CodeMap::kAbsent) {
             label = static_cast<int32_t>(t.labelVocabulary.size());
             part.labelMap.insert(cell, label);
@@ -293,7 +293,7 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
           }
           t.labels.push_back(label);
         } else if (!ctx.schema->classNames.empty()) {
-          const int32_t label = ctx.classMap.find(cell);
+          const int32_t label = ctx.classMap.find(cell, readableEnd);
           if (label == CodeMap::kAbsent) {
             std::string names;
             for (size_t i = 0; i < ctx.schema->classNames.size() && i < 20; ++i)
