@@ -255,14 +255,17 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
     // A row without quotes and with every field (nearly all rows) is split here; any other goes
     // to the record parser, which also reports what is wrong with it.
     size_t fields = 0;
-    const size_t next = plainRowFields(text.data(), range.end, pos, ends.data(), columns, fields);
+    bool blanks = false;
+    const size_t next = plainRowFields(text.data(), range.end, pos, ends.data(), columns, fields, blanks);
     const std::string_view* cells = plain.data();
     if (next != kNotPlain && fields == columns) {
       for (size_t c = 0, start = pos; c < columns; start = ends[c++] + 1) {
         const char* first = text.data() + start;
         const char* last = text.data() + ends[c];
-        while (first < last && isBlank(*first)) ++first;
-        while (last > first && isBlank(last[-1])) --last;
+        if (blanks) {
+          while (first < last && isBlank(*first)) ++first;
+          while (last > first && isBlank(last[-1])) --last;
+        }
         plain[c] = std::string_view(first, static_cast<size_t>(last - first));
       }
       pos = next;
