@@ -19,15 +19,17 @@ class CodeMap {
   static constexpr int32_t kAbsent = -1;
 
   // The code of `key`, or kAbsent.
-  int32_t find(std::string_view key) const {
-    if (slots_.empty()) return kAbsent;
-    const uint64_t word = wordOf(key), h = hashOf(word, key);
-    for (size_t s = h >> shift_;; s = (s + 1) & mask_) {
-      const Slot& slot = slots_[s];
-      if (slot.entry == 0) return kAbsent;
-      if (slot.word != word) continue;
-      if (key.size() <= kShort || equal(keys_[slot.entry - 1], key)) return slot.code;
-    }
+  int32_t find(std::string_view key) const { return findWord(key, wordOf(key)); }
+
+  // The same, for a key inside a buffer that can be read up to `readableEnd` (null: unknown): a
+  // short key with 8 readable bytes from its start is packed by one load and a mask instead of
+  // byte by byte.
+  int32_t find(std::string_view key, const char* readableEnd) const {
+    if (!readableEnd || key.empty() || key.size() > kShort || readableEnd - key.data() < 8) return find(key);
+    uint64_t bytes;
+    std::memcpy(&bytes, key.data(), 8);
+    const uint64_t lengthBits = 8 * key.size();  // below 64
+    return findWord(key, (bytes & ((uint64_t{1} << lengthBits) - 1)) | static_cast<uint64_t>(key.size()) << 56);
   }
 
   // Adds `key` (not yet present) with `code`.
@@ -44,6 +46,18 @@ class CodeMap {
   static constexpr size_t kShort = 7;  // longest key packed whole into a word
   static constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
   static constexpr uint64_t kLongMark = 0xFFull << 56;  // a length byte no short key has
+
+  // The code of `key` whose word (wordOf) is `word`.
+  int32_t findWord(std::string_view key, uint64_t word) const {
+    if (slots_.empty()) return kAbsent;
+    const uint64_t h = hashOf(word, key);
+    for (size_t s = h >> shift_;; s = (s + 1) & mask_) {
+      const Slot& slot = slots_[s];
+      if (slot.entry == 0) return kAbsent;
+      if (slot.word != word) continue;
+      if (key.size() <= kShort || equal(keys_[slot.entry - 1], key)) return slot.code;
+    }
+  }
 
   struct Slot {
     uint64_t word = 0;   // a short key's bytes and length, or kLongMark | 56 bits of a long key's hash
@@ -66,28 +80,35 @@ class CodeMap {
   // short key's word times an odd constant, or a long key's hash of its bytes.
   static uint64_t hashOf(uint64_t word, std::string_view key) { return key.size() > kShort ? longHash(key) : word * kMul; }
 
-  // 8 bytes at a time, each word mixed by a multiply and a shift; the length seeds it.
+  static uint64_t load(const char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  }
+
+  // A key longer than kShort, 8 bytes at a time, each word mixed by a multiply and a shift; the
+  // length seeds it. The last 1-7 bytes (little-endian) come from the key's last 8 bytes shifted
+  // down, so no byte past the key is read.
   static uint64_t longHash(std::string_view key) {
     uint64_t h = key.size() * kMul;
     size_t i = 0;
     for (; i + 8 <= key.size(); i += 8) {
-      uint64_t w;
-      std::memcpy(&w, key.data() + i, 8);
-      h = (h ^ w) * kMul;
+      h = (h ^ load(key.data() + i)) * kMul;
       h ^= h >> 29;
     }
-    uint64_t tail = 0;
-    for (size_t j = key.size(); j > i; --j) tail = tail << 8 | static_cast<unsigned char>(key[j - 1]);
+    const size_t rest = key.size() - i;
+    const uint64_t tail = rest ? load(key.data() + key.size() - 8) >> (8 * (8 - rest)) : 0;
     h = (h ^ tail) * kMul;
     return h ^ (h >> 32);
   }
 
-  // Byte by byte: a call to memcmp costs more than the loop for keys this short.
+  // Keys longer than kShort, 8 bytes at a time, the last word overlapping the one before (a call
+  // to memcmp costs more than this for keys this short).
   static bool equal(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-      if (a[i] != b[i]) return false;
-    return true;
+    for (size_t i = 0; i + 8 <= a.size(); i += 8)
+      if (load(a.data() + i) != load(b.data() + i)) return false;
+    return load(a.data() + a.size() - 8) == load(b.data() + b.size() - 8);
   }
 
   void place(size_t index) {

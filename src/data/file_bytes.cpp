@@ -49,6 +49,13 @@ void releasePages(const void* begin, const void* end) {
   if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
+void populatePages(const void* begin, const void* end) {
+  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t first = reinterpret_cast<uintptr_t>(begin) / page * page;
+  const uintptr_t last = (reinterpret_cast<uintptr_t>(end) + page - 1) / page * page;
+  if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE);
+}
+
 void FileBytes::release(size_t begin, size_t end) const {
   if (mapped_ && begin < size_) releasePages(data_ + begin, data_ + std::min(end, size_));
 }

@@ -14,6 +14,8 @@
 #include <omp.h>
 
 #include "code_map.hpp"
+#include "decimal_cell.hpp"
+#include "row_fields.hpp"
 #include "shoal/data/file_bytes.hpp"
 #include "shoal/error.hpp"
 
@@ -118,39 +120,6 @@ size_t parseRecord(std::string_view text, size_t pos, Record& r, const std::stri
   return pos;
 }
 
-// A number cell. Plain decimals of up to 7 digits ("138", "-0.1234", "12.5") are read without
-// from_chars: their digits m and 10^k are exact floats, so the one float division m / 10^k is
-// the correctly rounded value, which is what from_chars gives; every other form goes to it.
-bool parseFloat(std::string_view s, float& value) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return false;
-  static constexpr float kPowers[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f};
-  const bool negative = s.front() == '-';
-  const std::string_view body = negative ? s.substr(1) : s;
-  if (!body.empty() && body.size() <= 8) {
-    int32_t m = 0, digits = 0, decimals = -1;  // decimals: digits after the point, -1 without one
-    bool plain = true;
-    for (char c : body) {
-      if (c == '.' && decimals < 0) {
-        decimals = 0;
-        continue;
-      }
-      const unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
-      plain = plain && d <= 9;
-      m = m * 10 + static_cast<int32_t>(d & 15);
-      ++digits;
-      if (decimals >= 0) ++decimals;
-    }
-    if (plain && digits > 0 && digits <= 7) {
-      const float magnitude = static_cast<float>(m) / kPowers[decimals > 0 ? decimals : 0];
-      value = negative ? -magnitude : magnitude;
-      return true;
-    }
-  }
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  return ec == std::errc() && end == s.data() + s.size() && std::isfinite(value);
-}
-
 // ASCII letters compared without case (`lower`: a lowercase word); other bytes exactly.
 bool equalsNoCase(std::string_view a, std::string_view lower) {
   return a.size() == lower.size() && std::equal(a.begin(), a.end(), lower.begin(), [](char x, char y) {
@@ -233,7 +202,7 @@ struct ParseContext {
   const ColumnType type = ctx.layout.types[column];
   const std::string found = parseBoolean(cell) >= 0 ? "a boolean" : [&] {
     float v;
-    return parseFloat(cell, v) ? "a number" : "a string";
+    return parseDecimalCell(cell, v) ? "a number" : "a string";
   }();
   throw InputError::at(ctx.layout.path, static_cast<long>(line), static_cast<long>(column + 1),
                        "column " + shown(ctx.layout.names[column]) + " is " + columnTypeName(type) +
@@ -274,27 +243,52 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
   const MissingTokens isMissingCell(ctx.schema ? ctx.schema->missing : ctx.options.missing);
   const bool typeErrorsAsMissing = ctx.schema ? ctx.schema->typeErrorsAsMissing : ctx.options.typeErrorsAsMissing;
   const int64_t maxCategories = ctx.options.maxCategories;
+  std::vector<size_t> ends(columns);              // a plain row's field ends
+  std::vector<std::string_view> plain(columns);  // a plain row's cells
+  const char* const textEnd = text.data() + text.size();  // cells before it can be read 8 bytes at a time
   while (pos < range.end) {
     if (pos - released >= kReleaseEvery) {
       ctx.file.release(ctx.textOffset + released, ctx.textOffset + pos);
       released = pos;
     }
     const int64_t recordLine = line;
-    pos = parseRecord(text.substr(0, range.end), pos, r, layout.path, line);
-    if (r.blank && columns > 1) continue;
-    if (r.fields.size() != columns)
-      throw InputError::at(layout.path, static_cast<long>(recordLine), 0,
-                           "expected " + std::to_string(columns) + " fields as in the first line, found " +
-                               std::to_string(r.fields.size()));
+    // A row without quotes and with every field (nearly all rows) is split here; any other goes
+    // to the record parser, which also reports what is wrong with it.
+    size_t fields = 0;
+    bool blanks = false;
+    const size_t next = plainRowFields(text.data(), range.end, pos, ends.data(), columns, fields, blanks);
+    const std::string_view* cells = plain.data();
+    if (next != kNotPlain && fields == columns) {
+      for (size_t c = 0, start = pos; c < columns; start = ends[c++] + 1) {
+        const char* first = text.data() + start;
+        const char* last = text.data() + ends[c];
+        if (blanks) {
+          while (first < last && isBlank(*first)) ++first;
+          while (last > first && isBlank(last[-1])) --last;
+        }
+        plain[c] = std::string_view(first, static_cast<size_t>(last - first));
+      }
+      pos = next;
+      ++line;
+    } else {
+      pos = parseRecord(text.substr(0, range.end), pos, r, layout.path, line);
+      if (r.blank && columns > 1) continue;
+      if (r.fields.size() != columns)
+        throw InputError::at(layout.path, static_cast<long>(recordLine), 0,
+                             "expected " + std::to_string(columns) + " fields as in the first line, found " +
+                                 std::to_string(r.fields.size()));
+      cells = r.fields.data();
+    }
+    const char* const readableEnd = cells == plain.data() ? textEnd : nullptr;  // null: cells may be unescaped copies
     for (size_t c = 0; c < columns; ++c) {
-      const std::string_view cell = r.fields[c];
+      const std::string_view cell = cells[c];
       if (static_cast<int64_t>(c) == layout.labelIndex) {
         if (!layout.keepLabels) continue;
         if (cell.empty() || isMissingCell(cell))
           throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
                                "the label is missing (" + shown(cell) + "); every row needs one");
         if (!ctx.schema) {
-          int32_t label = part.labelMap.find(cell);
+          int32_t label = part.labelMap.find(cell, readableEnd);
           if (label == CodeMap::kAbsent) {
             label = static_cast<int32_t>(t.labelVocabulary.size());
             part.labelMap.insert(cell, label);
@@ -302,7 +296,7 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
           }
           t.labels.push_back(label);
         } else if (!ctx.schema->classNames.empty()) {
-          const int32_t label = ctx.classMap.find(cell);
+          const int32_t label = ctx.classMap.find(cell, readableEnd);
           if (label == CodeMap::kAbsent) {
             std::string names;
             for (size_t i = 0; i < ctx.schema->classNames.size() && i < 20; ++i)
@@ -329,11 +323,11 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
         if (missing) {
           codes.push_back(ctx.schema ? 0 : -1);
         } else if (ctx.schema) {
-          const int32_t code = ctx.frozenMaps[c].find(cell);
+          const int32_t code = ctx.frozenMaps[c].find(cell, readableEnd);
           codes.push_back(code == CodeMap::kAbsent ? 1 : code);
         } else {
           CodeMap& map = part.maps[c];
-          int32_t code = map.find(cell);
+          int32_t code = map.find(cell, readableEnd);
           if (code == CodeMap::kAbsent) {
             if (static_cast<int64_t>(map.size()) >= maxCategories)
               throw InputError::at(layout.path, static_cast<long>(recordLine), static_cast<long>(c + 1),
@@ -351,7 +345,7 @@ void parseRows(std::string_view text, RowRange range, ParseContext& ctx, Part& p
       }
       float value = std::numeric_limits<float>::quiet_NaN();
       if (!missing) {
-        const bool ok = type == ColumnType::Numeric ? parseFloat(cell, value)
+        const bool ok = type == ColumnType::Numeric ? parseDecimalCell(cell, value, readableEnd)
                                                     : (value = static_cast<float>(parseBoolean(cell))) >= 0;
         if (!ok) {
           if (!typeErrorsAsMissing) typeError(ctx, recordLine, c, cell);
@@ -418,8 +412,11 @@ RowRange rankRows(std::string_view text, size_t dataStart, int64_t dataLine, dis
   for (size_t r = 0; r < rank; ++r) quotesBefore += quotes[r], linesBefore += lines[r];
   const size_t begin = nextRowStart(text, shareBegin, (quotesBefore & 1) != 0);
   const size_t end = rank + 1 == ranks ? text.size() : nextRowStart(text, shareEnd, ((quotesBefore + own.quotes) & 1) != 0);
-  const int64_t line = dataLine + linesBefore + countChunk(text.substr(shareBegin, begin - shareBegin)).lines;
-  return {begin, std::max(begin, end), line};
+  const int64_t skipped = countChunk(text.substr(shareBegin, begin - shareBegin)).lines;
+  // The range's line breaks from the share's, so that splitting it needs no second count: a range
+  // that holds a row starts inside the share and ends at or after the share's end.
+  const int64_t inRange = begin < end ? own.lines - skipped + countChunk(text.substr(shareEnd, end - shareEnd)).lines : 0;
+  return {begin, std::max(begin, end), dataLine + linesBefore + skipped, inRange};
 }
 
 struct Head {
@@ -437,7 +434,7 @@ Head readHead(std::string_view text, const std::string& path) {
   Head h;
   float v;
   h.header = std::none_of(r.fields.begin(), r.fields.end(),
-                          [&](std::string_view f) { return f.empty() || parseFloat(f, v); });
+                          [&](std::string_view f) { return f.empty() || parseDecimalCell(f, v); });
   std::unordered_map<std::string, size_t> seen;
   for (size_t i = 0; i < r.fields.size(); ++i) {
     h.names.push_back(h.header ? std::string(r.fields[i]) : std::to_string(i));
@@ -522,7 +519,7 @@ TableLayout inspectTable(const std::string& path, const TableOptions& options) {
       if (isMissing(r.fields[c], options.missing)) continue;
       float v;
       anyValue[c] = true;
-      allNumbers[c] = allNumbers[c] && parseFloat(r.fields[c], v);
+      allNumbers[c] = allNumbers[c] && parseDecimalCell(r.fields[c], v);
       allBooleans[c] = allBooleans[c] && parseBoolean(r.fields[c]) >= 0;
     }
     ++row;

@@ -398,6 +398,7 @@ void encodeChunks(const RawTable& raw, const TableLayout& layout, const TableSch
   constexpr int64_t kBlock = 1024, kChunk = 64 * kBlock;
   for (int64_t chunk = 0; chunk < rows; chunk += kChunk) {
     const int64_t chunkEnd = std::min(rows, chunk + kChunk);
+    populatePages(out + chunk * width, out + chunkEnd * width);
 #pragma omp parallel for schedule(static)
     for (int64_t begin = chunk; begin < chunkEnd; begin += kBlock) {
       const int64_t end = std::min(chunkEnd, begin + kBlock);

@@ -34,4 +34,9 @@ class FileBytes {
 // pages are read back from it when touched again, anonymous ones read as zeros.
 void releasePages(const void* begin, const void* end);
 
+// Makes the pages of [begin, end) resident and writable in one call (madvise MADV_POPULATE_WRITE:
+// one system call instead of a fault per page); a kernel without it (before Linux 5.14) leaves
+// them to be faulted in when written.
+void populatePages(const void* begin, const void* end);
+
 }  // namespace shoal::data
