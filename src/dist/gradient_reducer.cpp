@@ -57,11 +57,11 @@ void GradientReducer::reduceBf16(std::span<float> grads) {
 
 void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset) {
   ThresholdEncoder& encoder = *encoder_;
-  // room for this range's worst case (every element sent, by every rank): only the first step
+  // room for this range's worst case (every element sent kMaxQuanta times, by every rank): only the first step
   // with the largest range grows it, so steady-state steps allocate nothing
-  const size_t room = grads.size() * static_cast<size_t>(comm_.size());
+  const size_t room = grads.size() * static_cast<size_t>(comm_.size()) * ThresholdEncoder::kMaxQuanta;
   if (gathered_.size() < room) gathered_.resize(room);
-  codes_.reserve(grads.size());
+  codes_.reserve(grads.size() * ThresholdEncoder::kMaxQuanta);
   codes_.clear();
   if (encoder.threshold() == 0) {
     // first step: the mean over ranks of each rank's choice for the target density

@@ -38,34 +38,25 @@ float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int
 }
 
 void ThresholdEncoder::encode(int64_t offset, int64_t length, std::vector<int32_t>& codes) {
-  const float t = threshold_;
   float* r = residual_.data() + offset;
-  for (int64_t i = 0; i < length; ++i) {
-    if (r[i] >= t) {
-      codes.push_back(static_cast<int32_t>(i + 1));
-      r[i] -= t;
-    } else if (r[i] <= -t) {
-      codes.push_back(static_cast<int32_t>(-(i + 1)));
-      r[i] += t;
-    }
-  }
+  for (int64_t i = 0; i < length; ++i)
+    if (std::fabs(r[i]) >= threshold_) encodeElement(r[i], static_cast<int32_t>(i + 1), codes);
 }
 
 void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes) {
-  const float t = threshold_;
   float* r = residual_.data() + offset;
   for (size_t i = 0; i < grads.size(); ++i) {
-    const float value = r[i] + grads[i];
-    if (value >= t) {
-      codes.push_back(static_cast<int32_t>(i + 1));
-      r[i] = value - t;
-    } else if (value <= -t) {
-      codes.push_back(static_cast<int32_t>(-static_cast<int64_t>(i + 1)));
-      r[i] = value + t;
-    } else {
-      r[i] = value;
-    }
+    r[i] += grads[i];
+    if (std::fabs(r[i]) >= threshold_) encodeElement(r[i], static_cast<int32_t>(i + 1), codes);
   }
+}
+
+void ThresholdEncoder::encodeElement(float& r, int32_t code, std::vector<int32_t>& codes) const {
+  const float t = threshold_;
+  const int quanta = static_cast<int>(std::min(static_cast<float>(kMaxQuanta), std::fabs(r) / t));
+  const int32_t signedCode = r > 0 ? code : -code;
+  for (int q = 0; q < quanta; ++q) codes.push_back(signedCode);
+  r -= r > 0 ? static_cast<float>(quanta) * t : -static_cast<float>(quanta) * t;
 }
 
 void ThresholdEncoder::decodeAdd(std::span<const int32_t> codes, std::span<float> sums) const {

@@ -170,13 +170,29 @@ TEST(ThresholdEncoder, SentPlusResidualIsExactlyTheSumOfGradients) {
     encoder.encode(40, 24, codes);
     encoder.decodeAdd(codes, std::span<float>(sent).subspan(40));
     for (size_t i = 0; i < 64; ++i) {
-      // one quantum per element and step, for exactly the elements that reached the threshold
-      EXPECT_EQ(sent[i], std::fabs(before[i]) >= 0.25f ? std::copysign(0.25f, before[i]) : 0.0f)
-          << "step " << step << " element " << i;
+      // the whole thresholds each element holds (at most kMaxQuanta), with its sign
+      const float quanta = std::min<float>(dist::ThresholdEncoder::kMaxQuanta, std::floor(std::fabs(before[i]) / 0.25f));
+      EXPECT_EQ(sent[i], std::copysign(quanta * 0.25f, before[i])) << "step " << step << " element " << i;
       sentSum[i] += sent[i];
     }
   }
   for (size_t i = 0; i < 64; ++i) EXPECT_EQ(sentSum[i] + encoder.residual()[i], gradientSum[i]) << i;
+}
+
+TEST(ThresholdEncoder, AnElementSendsOneCodePerWholeThresholdUpToTheMost) {
+  dist::ThresholdEncoder encoder(4, 0.5);
+  encoder.setThreshold(0.5f);
+  encoder.setAdaptive(false);
+  const std::vector<float> grads{0.25f, -1.25f, 1.0f, 10.0f};
+  std::vector<int32_t> codes;
+  encoder.addAndEncode(grads, 0, codes);
+  // element 0 stays below, element 1 holds 2.5 thresholds, element 2 exactly 2, element 3 twenty
+  EXPECT_EQ(codes, (std::vector<int32_t>{-2, -2, 3, 3, 4, 4, 4, 4}));
+  EXPECT_EQ(std::vector<float>(encoder.residual().begin(), encoder.residual().end()),
+            (std::vector<float>{0.25f, -0.25f, 0.0f, 10.0f - 0.5f * dist::ThresholdEncoder::kMaxQuanta}));
+  std::vector<float> sums(4, 0.0f);
+  encoder.decodeAdd(codes, sums);
+  EXPECT_EQ(sums, (std::vector<float>{0.0f, -1.0f, 1.0f, 2.0f}));
 }
 
 TEST(ThresholdEncoder, AddAndEncodeInOnePassEqualsAddThenEncode) {
