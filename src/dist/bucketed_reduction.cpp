@@ -18,9 +18,10 @@ double secondsSince(Clock::time_point t) {
 }  // namespace
 
 BucketedReduction::BucketedReduction(Communicator& comm, nn::Module& model, Compression compression,
-                                     double thresholdDensity, int64_t bucketBytes, bool overlap)
+                                     double thresholdDensity, int64_t bucketBytes, bool overlap,
+                                     double momentumCorrection)
     : comm_(comm), model_(model), flat_(model.flatParameters()),
-      reducer_(comm, compression, flat_.count(), thresholdDensity), overlap_(overlap) {
+      reducer_(comm, compression, flat_.count(), thresholdDensity, momentumCorrection), overlap_(overlap) {
   if (bucketBytes <= 0) throw ConfigError("dist.bucket_mb", "\"dist.bucket_mb\" must be positive");
   bucketElements_ = std::max<int64_t>(1, bucketBytes / static_cast<int64_t>(sizeof(float)));
   for (int64_t end = flat_.count(); end > 0; end -= bucketElements_)

@@ -2,6 +2,7 @@
 #include "shoal/dist/gradient_reducer.hpp"
 
 #include <limits>
+#include <string>
 
 #include "shoal/error.hpp"
 
@@ -24,11 +25,19 @@ std::string compressionName(Compression c) {
 }
 
 GradientReducer::GradientReducer(Communicator& comm, Compression compression, int64_t count,
-                                 double density)
+                                 double density, double momentum)
     : comm_(comm), compression_(compression) {
+  if (!(momentum >= 0 && momentum < 1))
+    throw ConfigError("optim.momentum", "threshold compression's momentum correction: \"optim.momentum\" "
+                                        "must be in [0, 1), got " + std::to_string(momentum));
   if (compression_ == Compression::Threshold) {
     encoder_.emplace(count, density);
     lengths_.resize(static_cast<size_t>(comm.size()));
+    if (momentum > 0) {
+      momentum_ = momentum;
+      velocity_.assign(static_cast<size_t>(count), 0.0f);
+      lastSum_.assign(static_cast<size_t>(count), 0.0f);
+    }
   }
   if (compression_ == Compression::Bf16) bf16_.resize(static_cast<size_t>(count));
 }
@@ -63,6 +72,7 @@ void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset) {
   if (gathered_.size() < room) gathered_.resize(room);
   codes_.reserve(grads.size() * ThresholdEncoder::kMaxQuanta);
   codes_.clear();
+  if (momentum_ > 0) accumulateVelocity(grads, offset);
   if (encoder.threshold() == 0) {
     // first step: the mean over ranks of each rank's choice for the target density
     double proposed = encoder.addAndProposeThreshold(grads, offset);
@@ -85,6 +95,26 @@ void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset) {
     encoder.decodeAdd(std::span<const int32_t>(gathered_).subspan(at, n), grads);
     stepSent_ += static_cast<double>(n);
     at += n;
+  }
+  if (momentum_ > 0) compensateOptimiserMomentum(grads, offset);
+}
+
+void GradientReducer::accumulateVelocity(std::span<float> grads, int64_t offset) {
+  const float m = static_cast<float>(momentum_);
+  float* u = velocity_.data() + offset;
+  for (size_t i = 0; i < grads.size(); ++i) {
+    u[i] = m * u[i] + grads[i];
+    grads[i] = u[i];
+  }
+}
+
+void GradientReducer::compensateOptimiserMomentum(std::span<float> sums, int64_t offset) {
+  const float m = static_cast<float>(momentum_);
+  float* last = lastSum_.data() + offset;
+  for (size_t i = 0; i < sums.size(); ++i) {
+    const float sum = sums[i];
+    sums[i] = sum - m * last[i];
+    last[i] = sum;
   }
 }
 

@@ -267,6 +267,45 @@ TEST(ThresholdReduction, KeepsTheBooksOverRanksAndConvergesToTheTargetDensity) {
   EXPECT_LT(density, target * 2) << "achieved density over the last 50 steps";
 }
 
+TEST(ThresholdReduction, MomentumCorrectionMakesSgdStepByTheSumOfVelocitiesSent) {
+  // each rank's velocity u = m u + g goes into the residual; SGD with momentum m applied to what
+  // the reducer returns then moves by exactly the decoded sums: over ranks, the steps taken plus
+  // the residuals left are the velocities given
+  const int r = world().rank();
+  const int64_t n = 4000;
+  const float m = 0.9f;
+  dist::GradientReducer reducer(world(), dist::Compression::Threshold, n, 0.02, m);
+  optim::SGD sgd({.lr = 1.0, .momentum = m});
+  Tensor params(Shape{n}), grads(Shape{n});
+  std::fill(params.data(), params.data() + n, 0.0f);
+  std::mt19937 gen(200 + r);
+  std::normal_distribution<float> normal(0.0f, 1e-3f);
+  std::vector<double> velocitySum(n, 0);
+  std::vector<float> velocity(n, 0.0f);
+  for (int step = 0; step < 100; ++step) {
+    for (int64_t i = 0; i < n; ++i) {
+      grads.data()[i] = normal(gen) + (i % 50 == 0 ? 3e-3f : 0.0f);
+      velocity[i] = m * velocity[i] + grads.data()[i];
+      velocitySum[i] += velocity[i];
+    }
+    reducer.reduce(std::span<float>(grads.data(), n), 0);
+    reducer.finishStep();
+    EXPECT_TRUE(sameBitsOnAllRanks(std::span<const float>(grads.data(), n))) << "step " << step;
+    sgd.step(params, grads, [] { return 0.0f; });
+  }
+  std::vector<double> residual(reducer.encoder()->residual().begin(), reducer.encoder()->residual().end());
+  world().allReduce(std::span<double>(residual), dist::ReduceOp::Sum);
+  world().allReduce(std::span<double>(velocitySum), dist::ReduceOp::Sum);
+  double worst = 0, largest = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    worst = std::max(worst, std::fabs(-params.data()[i] + residual[i] - velocitySum[i]));
+    largest = std::max(largest, std::fabs(velocitySum[i]));
+  }
+  EXPECT_GT(largest, 0.1);
+  EXPECT_LT(worst, 1e-4 * largest) << "float rounding over 100 steps only";
+  EXPECT_THROW(dist::GradientReducer(world(), dist::Compression::Threshold, n, 0.02, 1.0), ConfigError);
+}
+
 TEST(CompressedTraining, LeavesBitIdenticalReplicasAndLearnsAsUncompressed) {
   data::Dataset full = blobs(1024);
   data::Dataset shard = myShard(full);
