@@ -27,17 +27,10 @@ std::string compressionName(Compression c) {
 GradientReducer::GradientReducer(Communicator& comm, Compression compression, int64_t count,
                                  double density, double momentum)
     : comm_(comm), compression_(compression) {
-  if (!(momentum >= 0 && momentum < 1))
-    throw ConfigError("optim.momentum", "threshold compression's momentum correction: \"optim.momentum\" "
-                                        "must be in [0, 1), got " + std::to_string(momentum));
   if (compression_ == Compression::Threshold) {
-    encoder_.emplace(count, density);
+    encoder_.emplace(count, density, momentum);
     lengths_.resize(static_cast<size_t>(comm.size()));
-    if (momentum > 0) {
-      momentum_ = momentum;
-      velocity_.assign(static_cast<size_t>(count), 0.0f);
-      lastSum_.assign(static_cast<size_t>(count), 0.0f);
-    }
+    if (momentum > 0) lastSum_.assign(static_cast<size_t>(count), 0.0f);
   }
   if (compression_ == Compression::Bf16) bf16_.resize(static_cast<size_t>(count));
 }
@@ -66,13 +59,12 @@ void GradientReducer::reduceBf16(std::span<float> grads) {
 
 void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset) {
   ThresholdEncoder& encoder = *encoder_;
-  // room for this range's worst case (every element sent kMaxQuanta times, by every rank): only the first step
-  // with the largest range grows it, so steady-state steps allocate nothing
+  // room for this range's worst case (every element sent kMaxQuanta times, by every rank): only
+  // the first step with the largest range grows it, so steady-state steps allocate nothing
   const size_t room = grads.size() * static_cast<size_t>(comm_.size()) * ThresholdEncoder::kMaxQuanta;
   if (gathered_.size() < room) gathered_.resize(room);
   codes_.reserve(grads.size() * ThresholdEncoder::kMaxQuanta);
   codes_.clear();
-  if (momentum_ > 0) accumulateVelocity(grads, offset);
   if (encoder.threshold() == 0) {
     // first step: the mean over ranks of each rank's choice for the target density
     double proposed = encoder.addAndProposeThreshold(grads, offset);
@@ -85,36 +77,28 @@ void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset) {
   }
   comm_.allGatherBytesInto(std::as_bytes(std::span<const int32_t>(codes_)),
                            std::as_writable_bytes(std::span<int32_t>(gathered_)), lengths_);
-  std::fill(grads.begin(), grads.end(), 0.0f);
+  std::span<float> lastSum;  // momentum correction: G_{t-1} of the range, to become G_t
+  if (lastSum_.empty()) {
+    std::fill(grads.begin(), grads.end(), 0.0f);
+  } else {
+    lastSum = std::span<float>(lastSum_).subspan(static_cast<size_t>(offset), grads.size());
+    const float m = static_cast<float>(encoder.momentum());
+    for (size_t i = 0; i < grads.size(); ++i) {
+      grads[i] = -m * lastSum[i];
+      lastSum[i] = 0.0f;
+    }
+  }
   size_t at = 0;  // in codes: every rank's bytes are whole codes
   for (int64_t bytes : lengths_) {
     if (bytes % static_cast<int64_t>(sizeof(int32_t)) != 0)
       throw Error("threshold decoding: a rank sent " + std::to_string(bytes) +
                   " bytes, not a whole number of codes");
     const size_t n = static_cast<size_t>(bytes) / sizeof(int32_t);
-    encoder.decodeAdd(std::span<const int32_t>(gathered_).subspan(at, n), grads);
+    const std::span<const int32_t> codes = std::span<const int32_t>(gathered_).subspan(at, n);
+    encoder.decodeAdd(codes, grads);
+    if (!lastSum.empty()) encoder.decodeAdd(codes, lastSum);
     stepSent_ += static_cast<double>(n);
     at += n;
-  }
-  if (momentum_ > 0) compensateOptimiserMomentum(grads, offset);
-}
-
-void GradientReducer::accumulateVelocity(std::span<float> grads, int64_t offset) {
-  const float m = static_cast<float>(momentum_);
-  float* u = velocity_.data() + offset;
-  for (size_t i = 0; i < grads.size(); ++i) {
-    u[i] = m * u[i] + grads[i];
-    grads[i] = u[i];
-  }
-}
-
-void GradientReducer::compensateOptimiserMomentum(std::span<float> sums, int64_t offset) {
-  const float m = static_cast<float>(momentum_);
-  float* last = lastSum_.data() + offset;
-  for (size_t i = 0; i < sums.size(); ++i) {
-    const float sum = sums[i];
-    sums[i] = sum - m * last[i];
-    last[i] = sum;
   }
 }
 

@@ -57,10 +57,6 @@ class GradientReducer {
  private:
   void reduceBf16(std::span<float> grads);
   void reduceThreshold(std::span<float> grads, int64_t offset);
-  // Momentum correction: the range's gradient becomes this rank's velocity u = m u + g.
-  void accumulateVelocity(std::span<float> grads, int64_t offset);
-  // Momentum correction: the decoded sum G_t of the range becomes G_t - m G_{t-1}.
-  void compensateOptimiserMomentum(std::span<float> sums, int64_t offset);
 
   Communicator& comm_;
   Compression compression_;
@@ -71,16 +67,16 @@ class GradientReducer {
   std::vector<int64_t> lengths_;      // Threshold: the bytes of codes each rank sent
   // Momentum correction (Deep Gradient Compression, Lin et al. 2018): momentum is applied on
   // each rank before sparsification instead of to the sparse sum. Each rank keeps a velocity
-  // u = m u + g of its own gradient and feeds u (not g) into the threshold encoder's residual,
-  // so the sum G_t decoded from every rank's codes is the step itself (w -= lr G_t). The
-  // optimiser (SGD, momentum m, buffer b = m b + g') still applies momentum, so the reducer
-  // returns g' = G_t - m G_{t-1}: then b = G_t on every step and SGD moves by lr G_t (weight
-  // decay, which SGD adds, still goes through its momentum). DGC also clears the velocity of
-  // the elements sent (momentum factor masking); with threshold codes, which leave the
-  // remainder in the residual, that lost 3.6 points of accuracy on the MLP, so it is not done.
-  double momentum_ = 0;
-  std::vector<float> velocity_;  // this rank's u, per element
-  std::vector<float> lastSum_;   // G_{t-1}, per element (the same bits on every rank)
+  // u = m u + g of its own gradient and the encoder adds u (not g) into its residual, so the
+  // sum G_t decoded from every rank's codes is the step itself (w -= lr G_t). The optimiser
+  // (SGD, momentum m, buffer b = m b + g') still applies momentum, so the reducer returns
+  // g' = G_t - m G_{t-1}: then b = G_t on every step and SGD moves by lr G_t (weight decay,
+  // which SGD adds, still goes through its momentum). The range starts as -m G_{t-1} in the
+  // pass that used to zero it and the codes are added into it and into G_t's copy. DGC also
+  // clears the velocity of the elements sent (momentum factor masking); with threshold codes,
+  // which leave the remainder in the residual, that lost 3.6 points of accuracy on the MLP, so
+  // it is not done.
+  std::vector<float> lastSum_;  // G_{t-1}, per element (the same bits on every rank); empty without momentum
   double stepOffered_ = 0, stepSent_ = 0;
   CompressionStats stats_;
 };

@@ -26,8 +26,10 @@ class ThresholdEncoder {
   // The most codes one element sends in one step.
   static constexpr int kMaxQuanta = 4;
 
-  // `count` elements (the flat gradient); `targetDensity` in (0, 1].
-  ThresholdEncoder(int64_t count, double targetDensity);
+  // `count` elements (the flat gradient); `targetDensity` in (0, 1]; `momentum` m > 0: what is
+  // added into the residual is this rank's velocity u = m u + g instead of the gradient g
+  // (momentum correction, see GradientReducer).
+  ThresholdEncoder(int64_t count, double targetDensity, double momentum = 0);
 
   double targetDensity() const { return target_; }
   // 0 until the first step chose one.
@@ -36,7 +38,8 @@ class ThresholdEncoder {
   // Turns adaptation off (tests of the bookkeeping with a fixed threshold).
   void setAdaptive(bool adaptive) { adaptive_ = adaptive; }
 
-  // Adds `grads` (elements [offset, offset + size) of the flat gradient) into the residual;
+  // Adds `grads` (elements [offset, offset + size) of the flat gradient; with momentum, their
+  // velocity) into the residual;
   // the magnitude this rank would pick as threshold for the target density over that range
   // (the caller agrees on one value between the ranks and calls setThreshold before encode).
   float addAndProposeThreshold(std::span<const float> grads, int64_t offset);
@@ -56,6 +59,7 @@ class ThresholdEncoder {
   void adapt(double sentElements, double offeredElements);
 
   std::span<const float> residual() const { return residual_; }
+  double momentum() const { return momentum_; }
 
  private:
   // Appends element `code`'s codes for its residual `r` (at or above the threshold) and takes
@@ -66,6 +70,8 @@ class ThresholdEncoder {
   float threshold_ = 0;
   bool adaptive_ = true;
   std::vector<float> residual_;
+  float momentum_ = 0;
+  std::vector<float> velocity_;  // with momentum: u per element; empty otherwise
   std::vector<float> magnitudes_;  // scratch of the first step's threshold choice
 };
 
