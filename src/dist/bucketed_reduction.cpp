@@ -99,7 +99,8 @@ void BucketedReduction::enqueue(int job) {
   wake_.notify_one();
 }
 
-// One job: the totals, or bucket `job` scaled by this rank's share of the samples and summed.
+// One job: the totals, or bucket `job` scaled by this rank's share of the samples (in the
+// compression's first pass over it) and summed.
 void BucketedReduction::run(int job) {
   const auto start = Clock::now();
   if (job == kTotals) {
@@ -107,9 +108,7 @@ void BucketedReduction::run(int job) {
   } else {
     const Bucket& b = buckets_[static_cast<size_t>(job)];
     std::span<float> grads(flat_.grads().data() + b.begin, static_cast<size_t>(b.end - b.begin));
-    const float share = static_cast<float>(localSamples_ / totals_[1]);
-    for (float& g : grads) g *= share;
-    reducer_.reduce(grads, b.begin);
+    reducer_.reduce(grads, b.begin, static_cast<float>(localSamples_ / totals_[1]));
   }
   stats_.commSeconds += secondsSince(start);
 }

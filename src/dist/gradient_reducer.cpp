@@ -35,29 +35,31 @@ GradientReducer::GradientReducer(Communicator& comm, Compression compression, in
   if (compression_ == Compression::Bf16) bf16_.resize(static_cast<size_t>(count));
 }
 
-void GradientReducer::reduce(std::span<float> grads, int64_t offset) {
+void GradientReducer::reduce(std::span<float> grads, int64_t offset, float scale) {
   stepOffered_ += static_cast<double>(grads.size()) * comm_.size();
   switch (compression_) {
     case Compression::None:
+      if (scale != 1.0f)
+        for (float& g : grads) g *= scale;
       comm_.allReduce(grads, ReduceOp::Sum);
       stepSent_ += static_cast<double>(grads.size()) * comm_.size();
       return;
     case Compression::Bf16:
-      reduceBf16(grads);
+      reduceBf16(grads, scale);
       stepSent_ += static_cast<double>(grads.size()) * comm_.size();
       return;
-    case Compression::Threshold: return reduceThreshold(grads, offset);
+    case Compression::Threshold: return reduceThreshold(grads, offset, scale);
   }
 }
 
-void GradientReducer::reduceBf16(std::span<float> grads) {
+void GradientReducer::reduceBf16(std::span<float> grads, float scale) {
   std::span<bfloat16> wire(bf16_.data(), grads.size());
-  for (size_t i = 0; i < grads.size(); ++i) wire[i] = bfloat16(grads[i]);
+  for (size_t i = 0; i < grads.size(); ++i) wire[i] = bfloat16(scale * grads[i]);
   comm_.allReduceBf16(wire);
   for (size_t i = 0; i < grads.size(); ++i) grads[i] = static_cast<float>(wire[i]);
 }
 
-void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset) {
+void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, float scale) {
   ThresholdEncoder& encoder = *encoder_;
   // room for this range's worst case (every element sent kMaxQuanta times, by every rank): only
   // the first step with the largest range grows it, so steady-state steps allocate nothing
@@ -67,13 +69,13 @@ void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset) {
   codes_.clear();
   if (encoder.threshold() == 0) {
     // first step: the mean over ranks of each rank's choice for the target density
-    double proposed = encoder.addAndProposeThreshold(grads, offset);
+    double proposed = encoder.addAndProposeThreshold(grads, offset, scale);
     comm_.allReduce(std::span<double>(&proposed, 1), ReduceOp::Sum);
     encoder.setThreshold(std::max(std::numeric_limits<float>::min(),
                                   static_cast<float>(proposed / comm_.size())));
     encoder.encode(offset, static_cast<int64_t>(grads.size()), codes_);
   } else {
-    encoder.addAndEncode(grads, offset, codes_);
+    encoder.addAndEncode(grads, offset, codes_, scale);
   }
   comm_.allGatherBytesInto(std::as_bytes(std::span<const int32_t>(codes_)),
                            std::as_writable_bytes(std::span<int32_t>(gathered_)), lengths_);

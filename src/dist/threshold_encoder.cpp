@@ -27,21 +27,21 @@ ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity, double m
   }
 }
 
-void ThresholdEncoder::add(std::span<const float> grads, int64_t offset) {
+void ThresholdEncoder::add(std::span<const float> grads, int64_t offset, float scale) {
   float* r = residual_.data() + offset;
   if (velocity_.empty()) {
-    for (size_t i = 0; i < grads.size(); ++i) r[i] += grads[i];
+    for (size_t i = 0; i < grads.size(); ++i) r[i] += scale * grads[i];
     return;
   }
   float* u = velocity_.data() + offset;
   for (size_t i = 0; i < grads.size(); ++i) {
-    u[i] = momentum_ * u[i] + grads[i];
+    u[i] = momentum_ * u[i] + scale * grads[i];
     r[i] += u[i];
   }
 }
 
-float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int64_t offset) {
-  add(grads, offset);
+float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale) {
+  add(grads, offset, scale);
   if (grads.empty()) return 0;
   const float* r = residual_.data() + offset;
   magnitudes_.resize(grads.size());
@@ -59,8 +59,9 @@ void ThresholdEncoder::encode(int64_t offset, int64_t length, std::vector<int32_
     if (std::fabs(r[i]) >= threshold_) encodeElement(r[i], static_cast<int32_t>(i + 1), codes);
 }
 
-void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes) {
-  // r, g (and u): [n], in stretches of kStretch: the additions and the largest magnitude of a
+void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
+                                    float scale) {
+  // r, g (and u): [n], r += scale g (or u = m u + scale g, r += u), in stretches of kStretch: the additions and the largest magnitude of a
   // stretch vectorise; only a stretch that reaches the threshold is scanned for its codes (at a
   // density of 1%, most are not)
   constexpr size_t kStretch = 16;
@@ -75,14 +76,14 @@ void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset
     if (u) {
 #pragma omp simd reduction(max : largest)
       for (size_t i = begin; i < end; ++i) {
-        u[i] = m * u[i] + g[i];
+        u[i] = m * u[i] + scale * g[i];
         r[i] += u[i];
         largest = std::max(largest, std::fabs(r[i]));
       }
     } else {
 #pragma omp simd reduction(max : largest)
       for (size_t i = begin; i < end; ++i) {
-        r[i] += g[i];
+        r[i] += scale * g[i];
         largest = std::max(largest, std::fabs(r[i]));
       }
     }

@@ -43,10 +43,11 @@ class GradientReducer {
                   double momentum = 0);
 
   Compression compression() const { return compression_; }
-  // Replaces `grads` (elements [offset, offset + size) of the flat gradient) by its sum over
-  // ranks: exactly (None), rounded to bf16 before and after (Bf16), or what the threshold
-  // encoding sends this step (Threshold; the rest stays in the residual).
-  void reduce(std::span<float> grads, int64_t offset);
+  // Replaces `grads` (elements [offset, offset + size) of the flat gradient), times `scale`, by
+  // its sum over ranks: exactly (None), rounded to bf16 before and after (Bf16), or what the
+  // threshold encoding sends this step (Threshold; the rest stays in the residual). The scale is
+  // applied in the compression's first pass over the range (None: a pass of its own).
+  void reduce(std::span<float> grads, int64_t offset, float scale = 1.0f);
   // After the step's last range: threshold adapts toward its target density.
   void finishStep();
 
@@ -55,8 +56,8 @@ class GradientReducer {
   const ThresholdEncoder* encoder() const { return encoder_ ? &*encoder_ : nullptr; }
 
  private:
-  void reduceBf16(std::span<float> grads);
-  void reduceThreshold(std::span<float> grads, int64_t offset);
+  void reduceBf16(std::span<float> grads, float scale);
+  void reduceThreshold(std::span<float> grads, int64_t offset, float scale);
 
   Communicator& comm_;
   Compression compression_;

@@ -38,16 +38,17 @@ class ThresholdEncoder {
   // Turns adaptation off (tests of the bookkeeping with a fixed threshold).
   void setAdaptive(bool adaptive) { adaptive_ = adaptive; }
 
-  // Adds `grads` (elements [offset, offset + size) of the flat gradient; with momentum, their
-  // velocity) into the residual;
+  // Adds `scale` x `grads` (elements [offset, offset + size) of the flat gradient; with
+  // momentum, their velocity) into the residual;
   // the magnitude this rank would pick as threshold for the target density over that range
   // (the caller agrees on one value between the ranks and calls setThreshold before encode).
-  float addAndProposeThreshold(std::span<const float> grads, int64_t offset);
-  // Adds `grads` into the residual (when addAndProposeThreshold did not).
-  void add(std::span<const float> grads, int64_t offset);
+  float addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale = 1.0f);
+  // Adds `scale` x `grads` into the residual (when addAndProposeThreshold did not).
+  void add(std::span<const float> grads, int64_t offset, float scale = 1.0f);
   // add() then encode() of the same range in one pass over the residual (the same bits as the
   // two calls, with half the memory traffic).
-  void addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes);
+  void addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
+                    float scale = 1.0f);
   // Codes of the residual elements [offset, offset + length) at or above the threshold,
   // appended to `codes`; such an element holding k thresholds gives min(k, kMaxQuanta) equal
   // codes and loses sign * threshold for each.
