@@ -40,8 +40,9 @@ class ThresholdEncoder {
 
   // Adds `scale` x `grads` (elements [offset, offset + size) of the flat gradient; with
   // momentum, their velocity) into the residual;
-  // the magnitude this rank would pick as threshold for the target density over that range
-  // (the caller agrees on one value between the ranks and calls setThreshold before encode).
+  // the magnitude this rank would pick as threshold for the target density over that range,
+  // with momentum m divided by 1 - m (what a steady velocity grows to) (the caller agrees on one
+  // value between the ranks and calls setThreshold before encode).
   float addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale = 1.0f);
   // Adds `scale` x `grads` into the residual (when addAndProposeThreshold did not).
   void add(std::span<const float> grads, int64_t offset, float scale = 1.0f);
