@@ -77,7 +77,8 @@ class GradientReducer {
   // clears the velocity of the elements sent (momentum factor masking); with threshold codes,
   // which leave the remainder in the residual, that lost 3.6 points of accuracy on the MLP, so
   // it is not done.
-  std::vector<float> lastSum_;  // G_{t-1}, per element (the same bits on every rank); empty without momentum
+  // G_{t-1}, per element (the same bits on every rank); empty without momentum correction
+  std::vector<float> lastSum_;
   double stepOffered_ = 0, stepSent_ = 0;
   CompressionStats stats_;
 };
