@@ -24,7 +24,7 @@ namespace shoal::dist {
 class ThresholdEncoder {
  public:
   // The most codes one element sends in one step.
-  static constexpr int kMaxQuanta = 4;
+  static constexpr int kMaxQuanta = 8;
 
   // `count` elements (the flat gradient); `targetDensity` in (0, 1]; `momentum` m > 0: what is
   // added into the residual is this rank's velocity u = m u + g instead of the gradient g
