@@ -18,9 +18,10 @@ double secondsSince(Clock::time_point t) {
 }  // namespace
 
 BucketedReduction::BucketedReduction(Communicator& comm, nn::Module& model, Compression compression,
-                                     double thresholdDensity, int64_t bucketBytes, bool overlap)
+                                     double thresholdDensity, int64_t bucketBytes, bool overlap,
+                                     double momentumCorrection)
     : comm_(comm), model_(model), flat_(model.flatParameters()),
-      reducer_(comm, compression, flat_.count(), thresholdDensity), overlap_(overlap) {
+      reducer_(comm, compression, flat_.count(), thresholdDensity, momentumCorrection), overlap_(overlap) {
   if (bucketBytes <= 0) throw ConfigError("dist.bucket_mb", "\"dist.bucket_mb\" must be positive");
   bucketElements_ = std::max<int64_t>(1, bucketBytes / static_cast<int64_t>(sizeof(float)));
   for (int64_t end = flat_.count(); end > 0; end -= bucketElements_)
@@ -98,7 +99,8 @@ void BucketedReduction::enqueue(int job) {
   wake_.notify_one();
 }
 
-// One job: the totals, or bucket `job` scaled by this rank's share of the samples and summed.
+// One job: the totals, or bucket `job` scaled by this rank's share of the samples (in the
+// compression's first pass over it) and summed.
 void BucketedReduction::run(int job) {
   const auto start = Clock::now();
   if (job == kTotals) {
@@ -106,9 +108,7 @@ void BucketedReduction::run(int job) {
   } else {
     const Bucket& b = buckets_[static_cast<size_t>(job)];
     std::span<float> grads(flat_.grads().data() + b.begin, static_cast<size_t>(b.end - b.begin));
-    const float share = static_cast<float>(localSamples_ / totals_[1]);
-    for (float& g : grads) g *= share;
-    reducer_.reduce(grads, b.begin);
+    reducer_.reduce(grads, b.begin, static_cast<float>(localSamples_ / totals_[1]));
   }
   stats_.commSeconds += secondsSince(start);
 }

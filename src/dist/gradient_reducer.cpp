@@ -2,6 +2,7 @@
 #include "shoal/dist/gradient_reducer.hpp"
 
 #include <limits>
+#include <string>
 
 #include "shoal/error.hpp"
 
@@ -24,65 +25,80 @@ std::string compressionName(Compression c) {
 }
 
 GradientReducer::GradientReducer(Communicator& comm, Compression compression, int64_t count,
-                                 double density)
+                                 double density, double momentum)
     : comm_(comm), compression_(compression) {
   if (compression_ == Compression::Threshold) {
-    encoder_.emplace(count, density);
+    encoder_.emplace(count, density, momentum);
     lengths_.resize(static_cast<size_t>(comm.size()));
+    if (momentum > 0) lastSum_.assign(static_cast<size_t>(count), 0.0f);
   }
   if (compression_ == Compression::Bf16) bf16_.resize(static_cast<size_t>(count));
 }
 
-void GradientReducer::reduce(std::span<float> grads, int64_t offset) {
+void GradientReducer::reduce(std::span<float> grads, int64_t offset, float scale) {
   stepOffered_ += static_cast<double>(grads.size()) * comm_.size();
   switch (compression_) {
     case Compression::None:
+      if (scale != 1.0f)
+        for (float& g : grads) g *= scale;
       comm_.allReduce(grads, ReduceOp::Sum);
       stepSent_ += static_cast<double>(grads.size()) * comm_.size();
       return;
     case Compression::Bf16:
-      reduceBf16(grads);
+      reduceBf16(grads, scale);
       stepSent_ += static_cast<double>(grads.size()) * comm_.size();
       return;
-    case Compression::Threshold: return reduceThreshold(grads, offset);
+    case Compression::Threshold: return reduceThreshold(grads, offset, scale);
   }
 }
 
-void GradientReducer::reduceBf16(std::span<float> grads) {
+void GradientReducer::reduceBf16(std::span<float> grads, float scale) {
   std::span<bfloat16> wire(bf16_.data(), grads.size());
-  for (size_t i = 0; i < grads.size(); ++i) wire[i] = bfloat16(grads[i]);
+  for (size_t i = 0; i < grads.size(); ++i) wire[i] = bfloat16(scale * grads[i]);
   comm_.allReduceBf16(wire);
   for (size_t i = 0; i < grads.size(); ++i) grads[i] = static_cast<float>(wire[i]);
 }
 
-void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset) {
+void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, float scale) {
   ThresholdEncoder& encoder = *encoder_;
-  // room for this range's worst case (every element sent, by every rank): only the first step
-  // with the largest range grows it, so steady-state steps allocate nothing
-  const size_t room = grads.size() * static_cast<size_t>(comm_.size());
+  // room for this range's worst case (every element sent kMaxQuanta times, by every rank): only
+  // the first step with the largest range grows it, so steady-state steps allocate nothing
+  const size_t room = grads.size() * static_cast<size_t>(comm_.size()) * ThresholdEncoder::kMaxQuanta;
   if (gathered_.size() < room) gathered_.resize(room);
-  codes_.reserve(grads.size());
+  codes_.reserve(grads.size() * ThresholdEncoder::kMaxQuanta);
   codes_.clear();
   if (encoder.threshold() == 0) {
     // first step: the mean over ranks of each rank's choice for the target density
-    double proposed = encoder.addAndProposeThreshold(grads, offset);
+    double proposed = encoder.addAndProposeThreshold(grads, offset, scale);
     comm_.allReduce(std::span<double>(&proposed, 1), ReduceOp::Sum);
     encoder.setThreshold(std::max(std::numeric_limits<float>::min(),
                                   static_cast<float>(proposed / comm_.size())));
     encoder.encode(offset, static_cast<int64_t>(grads.size()), codes_);
   } else {
-    encoder.addAndEncode(grads, offset, codes_);
+    encoder.addAndEncode(grads, offset, codes_, scale);
   }
   comm_.allGatherBytesInto(std::as_bytes(std::span<const int32_t>(codes_)),
                            std::as_writable_bytes(std::span<int32_t>(gathered_)), lengths_);
-  std::fill(grads.begin(), grads.end(), 0.0f);
+  std::span<float> lastSum;  // momentum correction: G_{t-1} of the range, to become G_t
+  if (lastSum_.empty()) {
+    std::fill(grads.begin(), grads.end(), 0.0f);
+  } else {
+    lastSum = std::span<float>(lastSum_).subspan(static_cast<size_t>(offset), grads.size());
+    const float m = static_cast<float>(encoder.momentum());
+    for (size_t i = 0; i < grads.size(); ++i) {
+      grads[i] = -m * lastSum[i];
+      lastSum[i] = 0.0f;
+    }
+  }
   size_t at = 0;  // in codes: every rank's bytes are whole codes
   for (int64_t bytes : lengths_) {
     if (bytes % static_cast<int64_t>(sizeof(int32_t)) != 0)
       throw Error("threshold decoding: a rank sent " + std::to_string(bytes) +
                   " bytes, not a whole number of codes");
     const size_t n = static_cast<size_t>(bytes) / sizeof(int32_t);
-    encoder.decodeAdd(std::span<const int32_t>(gathered_).subspan(at, n), grads);
+    const std::span<const int32_t> codes = std::span<const int32_t>(gathered_).subspan(at, n);
+    encoder.decodeAdd(codes, grads);
+    if (!lastSum.empty()) encoder.decodeAdd(codes, lastSum);
     stepSent_ += static_cast<double>(n);
     at += n;
   }

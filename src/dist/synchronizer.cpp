@@ -63,7 +63,8 @@ void Synchronizer::watchBackward(nn::Module& model) {
     return;
   exchange_ = std::make_unique<BucketedReduction>(comm_, model, exchangeOptions_.compression,
                                                   exchangeOptions_.thresholdDensity,
-                                                  exchangeOptions_.bucketBytes, exchangeOptions_.overlap);
+                                                  exchangeOptions_.bucketBytes, exchangeOptions_.overlap,
+                                                  exchangeOptions_.momentumCorrection);
 }
 
 void Synchronizer::unwatchBackward() {

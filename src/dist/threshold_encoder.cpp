@@ -6,26 +6,42 @@
 #include <cstdlib>
 #include <limits>
 #include <sstream>
+#include <string>
 
 #include "shoal/error.hpp"
 
 namespace shoal::dist {
 
-ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity)
+ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity, double momentum)
     : target_(targetDensity), residual_(static_cast<size_t>(count), 0.0f) {
   if (!(targetDensity > 0 && targetDensity <= 1))
     throw ConfigError("dist.threshold_density",
                       "\"dist.threshold_density\" must be in (0, 1], got " +
                           (std::ostringstream() << targetDensity).str());
+  if (!(momentum >= 0 && momentum < 1))
+    throw ConfigError("optim.momentum", "threshold compression's momentum correction: \"optim.momentum\" "
+                                        "must be in [0, 1), got " + std::to_string(momentum));
+  if (momentum > 0) {
+    momentum_ = static_cast<float>(momentum);
+    velocity_.assign(static_cast<size_t>(count), 0.0f);
+  }
 }
 
-void ThresholdEncoder::add(std::span<const float> grads, int64_t offset) {
+void ThresholdEncoder::add(std::span<const float> grads, int64_t offset, float scale) {
   float* r = residual_.data() + offset;
-  for (size_t i = 0; i < grads.size(); ++i) r[i] += grads[i];
+  if (velocity_.empty()) {
+    for (size_t i = 0; i < grads.size(); ++i) r[i] += scale * grads[i];
+    return;
+  }
+  float* u = velocity_.data() + offset;
+  for (size_t i = 0; i < grads.size(); ++i) {
+    u[i] = momentum_ * u[i] + scale * grads[i];
+    r[i] += u[i];
+  }
 }
 
-float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int64_t offset) {
-  add(grads, offset);
+float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale) {
+  add(grads, offset, scale);
   if (grads.empty()) return 0;
   const float* r = residual_.data() + offset;
   magnitudes_.resize(grads.size());
@@ -34,38 +50,58 @@ float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int
   const size_t sent = std::max<size_t>(1, static_cast<size_t>(target_ * static_cast<double>(grads.size())));
   auto kth = magnitudes_.begin() + static_cast<std::ptrdiff_t>(grads.size() - sent);
   std::nth_element(magnitudes_.begin(), kth, magnitudes_.end());
-  return *kth;
+  // with momentum, the first velocity is the gradient, and a steady gradient's velocity grows
+  // to 1 / (1 - m) times it: a threshold for the first velocity sent 4.6 times the target in the
+  // first epoch of the MLP (4.6% for 1%), one for the grown velocity 1.5%
+  return *kth / (1.0f - momentum_);
 }
 
 void ThresholdEncoder::encode(int64_t offset, int64_t length, std::vector<int32_t>& codes) {
-  const float t = threshold_;
   float* r = residual_.data() + offset;
-  for (int64_t i = 0; i < length; ++i) {
-    if (r[i] >= t) {
-      codes.push_back(static_cast<int32_t>(i + 1));
-      r[i] -= t;
-    } else if (r[i] <= -t) {
-      codes.push_back(static_cast<int32_t>(-(i + 1)));
-      r[i] += t;
+  for (int64_t i = 0; i < length; ++i)
+    if (std::fabs(r[i]) >= threshold_) encodeElement(r[i], static_cast<int32_t>(i + 1), codes);
+}
+
+void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
+                                    float scale) {
+  // r, g (and u): [n]; r += scale g (with momentum u = m u + scale g, r += u) in stretches of
+  // kStretch, whose additions and largest magnitude vectorise; only a stretch that reaches the
+  // threshold is scanned for its codes (at a density of 1%, most are not)
+  constexpr size_t kStretch = 16;
+  float* r = residual_.data() + offset;
+  float* u = velocity_.empty() ? nullptr : velocity_.data() + offset;
+  const float* g = grads.data();
+  const float m = momentum_, t = threshold_;
+  const size_t n = grads.size();
+  for (size_t begin = 0; begin < n; begin += kStretch) {
+    const size_t end = std::min(n, begin + kStretch);
+    float largest = 0.0f;
+    if (u) {
+#pragma omp simd reduction(max : largest)
+      for (size_t i = begin; i < end; ++i) {
+        u[i] = m * u[i] + scale * g[i];
+        r[i] += u[i];
+        largest = std::max(largest, std::fabs(r[i]));
+      }
+    } else {
+#pragma omp simd reduction(max : largest)
+      for (size_t i = begin; i < end; ++i) {
+        r[i] += scale * g[i];
+        largest = std::max(largest, std::fabs(r[i]));
+      }
     }
+    if (largest < t) continue;
+    for (size_t i = begin; i < end; ++i)
+      if (std::fabs(r[i]) >= t) encodeElement(r[i], static_cast<int32_t>(i + 1), codes);
   }
 }
 
-void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes) {
+void ThresholdEncoder::encodeElement(float& r, int32_t code, std::vector<int32_t>& codes) const {
   const float t = threshold_;
-  float* r = residual_.data() + offset;
-  for (size_t i = 0; i < grads.size(); ++i) {
-    const float value = r[i] + grads[i];
-    if (value >= t) {
-      codes.push_back(static_cast<int32_t>(i + 1));
-      r[i] = value - t;
-    } else if (value <= -t) {
-      codes.push_back(static_cast<int32_t>(-static_cast<int64_t>(i + 1)));
-      r[i] = value + t;
-    } else {
-      r[i] = value;
-    }
-  }
+  const int quanta = static_cast<int>(std::min(static_cast<float>(kMaxQuanta), std::fabs(r) / t));
+  const int32_t signedCode = r > 0 ? code : -code;
+  for (int q = 0; q < quanta; ++q) codes.push_back(signedCode);
+  r -= r > 0 ? static_cast<float>(quanta) * t : -static_cast<float>(quanta) * t;
 }
 
 void ThresholdEncoder::decodeAdd(std::span<const int32_t> codes, std::span<float> sums) const {

@@ -36,6 +36,15 @@ std::vector<ValidationMethod> configuredMethods(const ValidationConfig& v) {
   return methods;
 }
 
+// Threshold compression with plain SGD momentum: that momentum is applied on each rank before
+// sparsification (dist::GradientReducer's momentum correction); 0 otherwise (with Nesterov or
+// dampening the optimiser's momentum stays as it is).
+double thresholdMomentumCorrection(const RunConfig& c) {
+  const bool plainMomentum =
+      c.optim.method == "sgd" && c.optim.momentum > 0 && c.optim.dampening == 0 && !c.optim.nesterov;
+  return c.dist.compress == "threshold" && plainMomentum ? c.optim.momentum : 0;
+}
+
 std::string writeReport(const std::string& dir) {
   std::string path = dir + "/report.html";
   report::writeReport({dir}, path, [](const std::string& warning) {
@@ -136,7 +145,8 @@ void Run::prepare() {
         dist::ExchangeOptions{.compression = dist::parseCompression(c.dist.compress),
                               .thresholdDensity = c.dist.thresholdDensity,
                               .overlap = c.dist.overlap,
-                              .bucketBytes = static_cast<int64_t>(c.dist.bucketMb * 1e6)});
+                              .bucketBytes = static_cast<int64_t>(c.dist.bucketMb * 1e6),
+                              .momentumCorrection = thresholdMomentumCorrection(c)});
   const std::string name = inputs_ ? inputs_->modelName : modelName(c);
   if (inputs_) {
     p.criterion = inputs_->criterion;

@@ -170,13 +170,34 @@ TEST(ThresholdEncoder, SentPlusResidualIsExactlyTheSumOfGradients) {
     encoder.encode(40, 24, codes);
     encoder.decodeAdd(codes, std::span<float>(sent).subspan(40));
     for (size_t i = 0; i < 64; ++i) {
-      // one quantum per element and step, for exactly the elements that reached the threshold
-      EXPECT_EQ(sent[i], std::fabs(before[i]) >= 0.25f ? std::copysign(0.25f, before[i]) : 0.0f)
-          << "step " << step << " element " << i;
+      // the whole thresholds each element holds (at most kMaxQuanta), with its sign
+      const float quanta = std::min<float>(dist::ThresholdEncoder::kMaxQuanta, std::floor(std::fabs(before[i]) / 0.25f));
+      EXPECT_EQ(sent[i], std::copysign(quanta * 0.25f, before[i])) << "step " << step << " element " << i;
       sentSum[i] += sent[i];
     }
   }
   for (size_t i = 0; i < 64; ++i) EXPECT_EQ(sentSum[i] + encoder.residual()[i], gradientSum[i]) << i;
+}
+
+TEST(ThresholdEncoder, AnElementSendsOneCodePerWholeThresholdUpToTheMost) {
+  dist::ThresholdEncoder encoder(4, 0.5);
+  encoder.setThreshold(0.5f);
+  encoder.setAdaptive(false);
+  const std::vector<float> grads{0.25f, -1.25f, 1.0f, 10.0f};
+  std::vector<int32_t> codes;
+  encoder.addAndEncode(grads, 0, codes);
+  // element 0 stays below, element 1 holds 2.5 thresholds, element 2 exactly 2, element 3 twenty
+  // (more than the most an element sends)
+  const int most = dist::ThresholdEncoder::kMaxQuanta;
+  ASSERT_LT(most, 20);
+  std::vector<int32_t> expected{-2, -2, 3, 3};
+  expected.insert(expected.end(), static_cast<size_t>(most), 4);
+  EXPECT_EQ(codes, expected);
+  EXPECT_EQ(std::vector<float>(encoder.residual().begin(), encoder.residual().end()),
+            (std::vector<float>{0.25f, -0.25f, 0.0f, 10.0f - 0.5f * static_cast<float>(most)}));
+  std::vector<float> sums(4, 0.0f);
+  encoder.decodeAdd(codes, sums);
+  EXPECT_EQ(sums, (std::vector<float>{0.0f, -1.0f, 1.0f, 0.5f * static_cast<float>(most)}));
 }
 
 TEST(ThresholdEncoder, AddAndEncodeInOnePassEqualsAddThenEncode) {
@@ -249,6 +270,45 @@ TEST(ThresholdReduction, KeepsTheBooksOverRanksAndConvergesToTheTargetDensity) {
   const double density = lateSent / lateOffered;
   EXPECT_GT(density, target / 2) << "achieved density over the last 50 steps";
   EXPECT_LT(density, target * 2) << "achieved density over the last 50 steps";
+}
+
+TEST(ThresholdReduction, MomentumCorrectionMakesSgdStepByTheSumOfVelocitiesSent) {
+  // each rank's velocity u = m u + g goes into the residual; SGD with momentum m applied to what
+  // the reducer returns then moves by exactly the decoded sums: over ranks, the steps taken plus
+  // the residuals left are the velocities given
+  const int r = world().rank();
+  const int64_t n = 4000;
+  const float m = 0.9f;
+  dist::GradientReducer reducer(world(), dist::Compression::Threshold, n, 0.02, m);
+  optim::SGD sgd({.lr = 1.0, .momentum = m});
+  Tensor params(Shape{n}), grads(Shape{n});
+  std::fill(params.data(), params.data() + n, 0.0f);
+  std::mt19937 gen(200 + r);
+  std::normal_distribution<float> normal(0.0f, 1e-3f);
+  std::vector<double> velocitySum(n, 0);
+  std::vector<float> velocity(n, 0.0f);
+  for (int step = 0; step < 100; ++step) {
+    for (int64_t i = 0; i < n; ++i) {
+      grads.data()[i] = normal(gen) + (i % 50 == 0 ? 3e-3f : 0.0f);
+      velocity[i] = m * velocity[i] + grads.data()[i];
+      velocitySum[i] += velocity[i];
+    }
+    reducer.reduce(std::span<float>(grads.data(), n), 0);
+    reducer.finishStep();
+    EXPECT_TRUE(sameBitsOnAllRanks(std::span<const float>(grads.data(), n))) << "step " << step;
+    sgd.step(params, grads, [] { return 0.0f; });
+  }
+  std::vector<double> residual(reducer.encoder()->residual().begin(), reducer.encoder()->residual().end());
+  world().allReduce(std::span<double>(residual), dist::ReduceOp::Sum);
+  world().allReduce(std::span<double>(velocitySum), dist::ReduceOp::Sum);
+  double worst = 0, largest = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    worst = std::max(worst, std::fabs(-params.data()[i] + residual[i] - velocitySum[i]));
+    largest = std::max(largest, std::fabs(velocitySum[i]));
+  }
+  EXPECT_GT(largest, 0.1);
+  EXPECT_LT(worst, 1e-4 * largest) << "float rounding over 100 steps only";
+  EXPECT_THROW(dist::GradientReducer(world(), dist::Compression::Threshold, n, 0.02, 1.0), ConfigError);
 }
 
 TEST(CompressedTraining, LeavesBitIdenticalReplicasAndLearnsAsUncompressed) {

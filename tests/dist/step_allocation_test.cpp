@@ -61,6 +61,12 @@ TEST(DistributedStepAllocation, ThresholdCompressedOverlappedStepsAllocateNothin
                 "threshold + overlap"), 0);
 }
 
+TEST(DistributedStepAllocation, ThresholdWithMomentumCorrectionAllocatesNothing) {
+  EXPECT_EQ(allocationsOfDistributedSteps({.compression = dist::Compression::Threshold, .thresholdDensity = 0.01,
+                                           .overlap = true, .momentumCorrection = 0.9},
+                                          "threshold + overlap + momentum correction"), 0);
+}
+
 TEST(DistributedStepAllocation, Bf16OverlappedStepsAllocateNothing) {
   EXPECT_EQ(allocationsOfDistributedSteps({.compression = dist::Compression::Bf16, .overlap = true}, "bf16 + overlap"),
             0);

@@ -59,9 +59,10 @@ TEST_F(Compression, CompressedAndOverlappedTrainingStaysWithinTheBandOfUncompres
   const double reference = testAccuracy(path("none"));
   EXPECT_GT(reference, 0.75);
   // {flags, the band docs/distributed-compression.md states for this short run (189 steps):
-  // threshold encoding lags early in training}
+  // threshold encoding lags early in training (this seed: 1.3 points, seeds 1-5 at most 1.8;
+  // 4.1 before quanta and momentum correction)}
   for (const auto& [flags, band] : {std::pair{std::string("--compress bf16 --overlap on --bucket-mb 0.05"), 0.01},
-                                    std::pair{std::string("--compress threshold --threshold-density 0.01"), 0.06}}) {
+                                    std::pair{std::string("--compress threshold --threshold-density 0.01"), 0.02}}) {
     const std::string dir = path(flags.find("bf16") != std::string::npos ? "bf16" : "threshold");
     auto r = mpirun2(trainArgs(dir, flags));
     ASSERT_EQ(r.exitCode, 0) << flags << "\n" << r.err;

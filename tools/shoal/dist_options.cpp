@@ -58,12 +58,13 @@ void addDistOptions(CLI::App& app, train::DistConfig& o) {
   app.add_option("--compress", o.compress,
                  "--dist allreduce: how gradients travel: none (floats), bf16 (rounded to bf16, half "
                  "the bytes), threshold (DL4J's threshold encoding: only elements whose accumulated "
-                 "magnitude reaches an adaptive threshold, as index and sign; the rest is kept and "
-                 "sent later)")
+                 "magnitude reaches an adaptive threshold, as index and sign, one code per whole "
+                 "threshold up to 8; the rest is kept and sent later; with --optim sgd --momentum, "
+                 "the momentum is applied on each rank before encoding)")
       ->check(CLI::IsMember({"none", "bf16", "threshold"}))
       ->capture_default_str();
   app.add_option("--threshold-density", o.thresholdDensity,
-                 "--compress threshold: target fraction of gradient elements sent per step, in (0, 1]")
+                 "--compress threshold: target codes sent per gradient element and step, in (0, 1]")
       ->check(CLI::Range(0.0, 1.0))  // and not 0: RunConfig::check
       ->capture_default_str();
   app.add_option_function<std::string>(

@@ -35,6 +35,9 @@ struct ExchangeOptions {
   double thresholdDensity = 0.01;  // Compression::Threshold: target fraction of elements sent
   bool overlap = false;            // reduce buckets on a communication thread during backward
   int64_t bucketBytes = 1'000'000;
+  // Compression::Threshold with SGD momentum (dampening 0, not Nesterov): that momentum, to be
+  // applied on each rank before sparsification (GradientReducer's momentum correction); 0: off.
+  double momentumCorrection = 0;
 };
 
 class Synchronizer final : public TrainingStrategy {

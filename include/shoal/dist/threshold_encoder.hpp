@@ -7,10 +7,13 @@
 namespace shoal::dist {
 
 // Error feedback: every gradient element is added to this rank's residual; each residual element
-// whose magnitude reaches the threshold t is sent as (index, sign) and stands for sign * t,
-// which is taken out of the residual; the rest stays and is sent once it has grown (DL4J's
-// EncodedGradientsAccumulator). So over any number of steps, what was sent plus the residual
-// left is the sum of the gradients given.
+// whose magnitude reaches the threshold t is sent as (index, sign) codes, each standing for
+// sign * t and taken out of the residual; the rest stays and is sent once it has grown (DL4J's
+// EncodedGradientsAccumulator). An element holding k whole thresholds sends min(k, kMaxQuanta)
+// codes (DL4J sends one): with one, an element whose gradient stays above t per step could move
+// by t at most, and its residual kept growing (the MLP with SGD momentum lost 4 points of test
+// accuracy that way). So over any number of steps, what was sent plus the residual left is the
+// sum of the gradients given.
 // The threshold is the same on every rank: chosen on the first step so that the target
 // fraction of elements would be sent (agreed between the ranks by the caller), then adapted
 // after each step from the density all ranks achieved together: multiplied by
@@ -20,8 +23,13 @@ namespace shoal::dist {
 // A code is an int32: +(i + 1) for +t at element i of the range, -(i + 1) for -t.
 class ThresholdEncoder {
  public:
-  // `count` elements (the flat gradient); `targetDensity` in (0, 1].
-  ThresholdEncoder(int64_t count, double targetDensity);
+  // The most codes one element sends in one step.
+  static constexpr int kMaxQuanta = 8;
+
+  // `count` elements (the flat gradient); `targetDensity` in (0, 1]; `momentum` m > 0: what is
+  // added into the residual is this rank's velocity u = m u + g instead of the gradient g
+  // (momentum correction, see GradientReducer).
+  ThresholdEncoder(int64_t count, double targetDensity, double momentum = 0);
 
   double targetDensity() const { return target_; }
   // 0 until the first step chose one.
@@ -30,17 +38,21 @@ class ThresholdEncoder {
   // Turns adaptation off (tests of the bookkeeping with a fixed threshold).
   void setAdaptive(bool adaptive) { adaptive_ = adaptive; }
 
-  // Adds `grads` (elements [offset, offset + size) of the flat gradient) into the residual;
-  // the magnitude this rank would pick as threshold for the target density over that range
-  // (the caller agrees on one value between the ranks and calls setThreshold before encode).
-  float addAndProposeThreshold(std::span<const float> grads, int64_t offset);
-  // Adds `grads` into the residual (when addAndProposeThreshold did not).
-  void add(std::span<const float> grads, int64_t offset);
+  // Adds `scale` x `grads` (elements [offset, offset + size) of the flat gradient; with
+  // momentum, their velocity) into the residual;
+  // the magnitude this rank would pick as threshold for the target density over that range,
+  // with momentum m divided by 1 - m (what a steady velocity grows to) (the caller agrees on one
+  // value between the ranks and calls setThreshold before encode).
+  float addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale = 1.0f);
+  // Adds `scale` x `grads` into the residual (when addAndProposeThreshold did not).
+  void add(std::span<const float> grads, int64_t offset, float scale = 1.0f);
   // add() then encode() of the same range in one pass over the residual (the same bits as the
   // two calls, with half the memory traffic).
-  void addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes);
+  void addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
+                    float scale = 1.0f);
   // Codes of the residual elements [offset, offset + length) at or above the threshold,
-  // appended to `codes`; those elements of the residual lose sign * threshold.
+  // appended to `codes`; such an element holding k thresholds gives min(k, kMaxQuanta) equal
+  // codes and loses sign * threshold for each.
   void encode(int64_t offset, int64_t length, std::vector<int32_t>& codes);
   // Adds sign * threshold into `sums` (a range of `length` elements) for each code.
   void decodeAdd(std::span<const int32_t> codes, std::span<float> sums) const;
@@ -49,12 +61,19 @@ class ThresholdEncoder {
   void adapt(double sentElements, double offeredElements);
 
   std::span<const float> residual() const { return residual_; }
+  double momentum() const { return momentum_; }
 
  private:
+  // Appends element `code`'s codes for its residual `r` (at or above the threshold) and takes
+  // them out of it.
+  void encodeElement(float& r, int32_t code, std::vector<int32_t>& codes) const;
+
   double target_;
   float threshold_ = 0;
   bool adaptive_ = true;
   std::vector<float> residual_;
+  float momentum_ = 0;
+  std::vector<float> velocity_;  // with momentum: u per element; empty otherwise
   std::vector<float> magnitudes_;  // scratch of the first step's threshold choice
 };
 
