@@ -1,5 +1,6 @@
 // Jobs across simulated hosts (tools/cluster/hosts): hierarchical all-reduce equals the flat one,
-// compressed training stays within its documented band of uncompressed, a cut link, a killed rank and a stopped rank end the job in bounded time naming what happened,
+// compressed training stays within its documented band of uncompressed, a cut link, a killed rank
+// and a stopped rank end the job in bounded time naming what happened,
 // and a checkpointed run resumes on a cluster of the same size. Needs root (network namespaces);
 // skipped otherwise. SHOAL_TEST_COMMS (default "mpi,gloo") picks the communicators; one that this
 // build's `shoal train --help` does not offer is skipped.
