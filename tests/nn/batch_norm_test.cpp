@@ -104,13 +104,11 @@ TEST(SpatialBatchNormalization, BackwardAccumulatesAndBuffersAreReused) {
   EXPECT_EQ(bn.forward(x).data(), out);
 }
 
-// Training forward and backward on a shape past the kernels' vector width and their parallel
-// threshold (odd plane size), with a mean far from zero, against the formulas in double.
-TEST(SpatialBatchNormalization, LargeOddShapeMatchesTheFormulasInDouble) {
-  const int64_t n = 8, c = 5, h = 23, w = 29, s = h * w;
-  SpatialBatchNormalization bn(c);
+// Training forward and backward against the formulas in double, per channel: x [N, C] or
+// [N, C, H, W] with S = H x W values per plane.
+void expectTheFormulasInDouble(BatchNormalization& bn, const Tensor& x, const Tensor& gy) {
+  const int64_t n = x.shape()[0], c = x.shape()[1], s = x.numel() / (n * c);
   randomiseAffine(bn);
-  Tensor x = randomTensor({n, c, h, w}, 11, 99.0f, 101.0f), gy = randomTensor({n, c, h, w}, 12);
   Tensor y = bn.forward(x).clone();
   Tensor gx = bn.backward(x, gy).clone();
   for (int64_t ch = 0; ch < c; ++ch) {
@@ -138,6 +136,20 @@ TEST(SpatialBatchNormalization, LargeOddShapeMatchesTheFormulasInDouble) {
         ASSERT_NEAR(gx[at(i, k)], want, 2e-3) << "channel " << ch << " value " << at(i, k);
       }
   }
+}
+
+// Shapes past the kernels' vector width and their parallel threshold (odd sizes), with a mean far
+// from zero: planes of 23 x 29 values, and [N, C] batches whose channels go in blocks of 64.
+TEST(SpatialBatchNormalization, LargeOddShapeMatchesTheFormulasInDouble) {
+  SpatialBatchNormalization bn(5);
+  expectTheFormulasInDouble(bn, randomTensor({8, 5, 23, 29}, 11, 99.0f, 101.0f),
+                            randomTensor({8, 5, 23, 29}, 12));
+}
+
+TEST(BatchNormalization, LargeOddShapeMatchesTheFormulasInDouble) {
+  BatchNormalization bn(131);
+  expectTheFormulasInDouble(bn, randomTensor({203, 131}, 13, 99.0f, 101.0f),
+                            randomTensor({203, 131}, 14));
 }
 
 TEST(SpatialBatchNormalization, InitialStateSpecAndStateBuffers) {

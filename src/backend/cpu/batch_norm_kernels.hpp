@@ -68,10 +68,152 @@ inline float reaching(const float* gradDst, const float* reluDst, int64_t k) {
   return gradDst[k];
 }
 
+// Channel ch's normalisation as y = x * a + b.
+struct ChannelAffine {
+  float a, b;
+};
+inline ChannelAffine affineOf(const BatchNormPass& p, int64_t ch, float mean, float variance) {
+  const float a = scaleOf(p, ch) / std::sqrt(variance + p.eps);
+  return {a, shiftOf(p, ch) - mean * a};
+}
+
+// Channel ch's input gradient as gradSrc = a * g + offset - (src - mean) * slope, from the sums
+// sum(g) and sum(g * (src - mean)) over its `count` values (see backwardPass); adds the weight
+// and bias gradients (when affine).
+struct GradientLine {
+  float a, offset, slope;
+};
+inline GradientLine gradientLineOf(const BatchNormPass& p, int64_t ch, float inverse, double sumGrad,
+                                   double sumGradCentred, double count, bool batchStatistics,
+                                   float* gradWeight, float* gradBias) {
+  const float sumGradXhat = static_cast<float>(sumGradCentred) * inverse;
+  if (gradWeight) {
+    gradWeight[ch] += sumGradXhat;
+    gradBias[ch] += static_cast<float>(sumGrad);
+  }
+  const float a = scaleOf(p, ch) * inverse;
+  if (!batchStatistics) return {a, 0.0f, 0.0f};  // given statistics: only a * g
+  return {a, -a * static_cast<float>(sumGrad / count),
+          a * inverse * static_cast<float>(sumGradXhat / count)};
+}
+
+// ---- [N, C] batches (S = 1): a channel's values are a column, so channels go in blocks of
+// kRowBlock per task and each pass runs along the rows, vectorised across the block's channels.
+constexpr int64_t kRowBlock = 64;
+
+inline int64_t rowBlocks(const BatchNormPass& p) { return (p.c + kRowBlock - 1) / kRowBlock; }
+
+// dst[i, c0 + j] = src[i, c0 + j] * a[j] + b[j] (then max(0, .) with p.relu), j < width.
+inline void scaleRows(const BatchNormPass& p, int64_t c0, int64_t width, const float* src,
+                      const float* a, const float* b, float* dst) {
+  for (int64_t i = 0; i < p.n; ++i) {
+    const float* x = src + i * p.c + c0;
+    float* y = dst + i * p.c + c0;
+    if (p.relu) {
+#pragma omp simd
+      for (int64_t j = 0; j < width; ++j) y[j] = std::max(x[j] * a[j] + b[j], 0.0f);
+    } else {
+#pragma omp simd
+      for (int64_t j = 0; j < width; ++j) y[j] = x[j] * a[j] + b[j];
+    }
+  }
+}
+
+inline void rowsWithBatchStatistics(const BatchNormPass& p, const float* src, float* dst,
+                                    float* mean, float* variance) {
+#pragma omp parallel for schedule(static) if (p.n * p.c >= kBatchNormParallelFrom)
+  for (int64_t block = 0; block < rowBlocks(p); ++block) {
+    const int64_t c0 = block * kRowBlock, width = std::min(kRowBlock, p.c - c0);
+    double sum[kRowBlock] = {}, squares[kRowBlock] = {};
+    float m[kRowBlock], a[kRowBlock], b[kRowBlock];
+    for (int64_t i = 0; i < p.n; ++i) {
+      const float* x = src + i * p.c + c0;
+#pragma omp simd
+      for (int64_t j = 0; j < width; ++j) sum[j] += x[j];
+    }
+    for (int64_t j = 0; j < width; ++j) m[j] = static_cast<float>(sum[j] / static_cast<double>(p.n));
+    for (int64_t i = 0; i < p.n; ++i) {
+      const float* x = src + i * p.c + c0;
+#pragma omp simd
+      for (int64_t j = 0; j < width; ++j) squares[j] += (x[j] - m[j]) * (x[j] - m[j]);
+    }
+    for (int64_t j = 0; j < width; ++j) {
+      const float v = static_cast<float>(squares[j] / static_cast<double>(p.n));
+      mean[c0 + j] = m[j];
+      variance[c0 + j] = v;
+      const ChannelAffine f = affineOf(p, c0 + j, m[j], v);
+      a[j] = f.a;
+      b[j] = f.b;
+    }
+    scaleRows(p, c0, width, src, a, b, dst);
+  }
+}
+
+inline void rowsWithGivenStatistics(const BatchNormPass& p, const float* src, const float* mean,
+                                    const float* variance, float* dst) {
+#pragma omp parallel for schedule(static) if (p.n * p.c >= kBatchNormParallelFrom)
+  for (int64_t block = 0; block < rowBlocks(p); ++block) {
+    const int64_t c0 = block * kRowBlock, width = std::min(kRowBlock, p.c - c0);
+    float a[kRowBlock], b[kRowBlock];
+    for (int64_t j = 0; j < width; ++j) {
+      const ChannelAffine f = affineOf(p, c0 + j, mean[c0 + j], variance[c0 + j]);
+      a[j] = f.a;
+      b[j] = f.b;
+    }
+    scaleRows(p, c0, width, src, a, b, dst);
+  }
+}
+
+template <bool kRelu>
+inline void rowsBackward(const BatchNormPass& p, const float* src, const float* gradDst,
+                         const float* reluDst, const float* mean, const float* variance,
+                         bool batchStatistics, float* gradSrc, float* gradWeight, float* gradBias) {
+#pragma omp parallel for schedule(static) if (p.n * p.c >= kBatchNormParallelFrom)
+  for (int64_t block = 0; block < rowBlocks(p); ++block) {
+    const int64_t c0 = block * kRowBlock, width = std::min(kRowBlock, p.c - c0);
+    const float* m = mean + c0;
+    double sumGrad[kRowBlock] = {}, sumGradCentred[kRowBlock] = {};
+    for (int64_t i = 0; i < p.n; ++i) {
+      const int64_t start = i * p.c + c0;
+      const float* x = src + start;
+      const float* dy = gradDst + start;
+      const float* y = kRelu ? reluDst + start : nullptr;
+#pragma omp simd
+      for (int64_t j = 0; j < width; ++j) {
+        const float g = reaching<kRelu>(dy, y, j);
+        sumGrad[j] += g;
+        sumGradCentred[j] += g * (x[j] - m[j]);
+      }
+    }
+    float a[kRowBlock], offset[kRowBlock], slope[kRowBlock];
+    for (int64_t j = 0; j < width; ++j) {
+      const GradientLine line = gradientLineOf(
+          p, c0 + j, 1.0f / std::sqrt(variance[c0 + j] + p.eps), sumGrad[j], sumGradCentred[j],
+          static_cast<double>(p.n), batchStatistics, gradWeight, gradBias);
+      a[j] = line.a;
+      offset[j] = line.offset;
+      slope[j] = line.slope;
+    }
+    for (int64_t i = 0; i < p.n; ++i) {
+      const int64_t start = i * p.c + c0;
+      const float* x = src + start;
+      const float* dy = gradDst + start;
+      const float* y = kRelu ? reluDst + start : nullptr;
+      float* dx = gradSrc + start;
+#pragma omp simd
+      for (int64_t j = 0; j < width; ++j)
+        dx[j] = a[j] * reaching<kRelu>(dy, y, j) + offset[j] - (x[j] - m[j]) * slope[j];
+    }
+  }
+}
+
+// ---- [N, C, S] with S > 1: one channel per task, its planes read in turn.
+
 // Training: the batch's mean and biased variance (two passes: exact also where the mean is large
 // against the spread) into mean/variance [C], then dst = scale * (src - mean) / sqrt(var + eps) + shift.
 inline void normaliseWithBatchStatistics(const BatchNormPass& p, const float* src, float* dst,
                                          float* mean, float* variance) {
+  if (p.s == 1) return rowsWithBatchStatistics(p, src, dst, mean, variance);
   const double count = static_cast<double>(p.n * p.s);
 #pragma omp parallel for schedule(static) if (p.n * p.c * p.s >= kBatchNormParallelFrom)
   for (int64_t ch = 0; ch < p.c; ++ch) {
@@ -95,18 +237,19 @@ inline void normaliseWithBatchStatistics(const BatchNormPass& p, const float* sr
     const float v = static_cast<float>(squares / count);
     mean[ch] = m;
     variance[ch] = v;
-    const float a = scaleOf(p, ch) / std::sqrt(v + p.eps);
-    scaleChannel(p, ch, src, a, shiftOf(p, ch) - m * a, dst);
+    const ChannelAffine f = affineOf(p, ch, m, v);
+    scaleChannel(p, ch, src, f.a, f.b, dst);
   }
 }
 
 // Inference: dst = scale * (src - mean) / sqrt(variance + eps) + shift with the given statistics.
 inline void normaliseWithGivenStatistics(const BatchNormPass& p, const float* src,
                                          const float* mean, const float* variance, float* dst) {
+  if (p.s == 1) return rowsWithGivenStatistics(p, src, mean, variance, dst);
 #pragma omp parallel for schedule(static) if (p.n * p.c * p.s >= kBatchNormParallelFrom)
   for (int64_t ch = 0; ch < p.c; ++ch) {
-    const float a = scaleOf(p, ch) / std::sqrt(variance[ch] + p.eps);
-    scaleChannel(p, ch, src, a, shiftOf(p, ch) - mean[ch] * a, dst);
+    const ChannelAffine f = affineOf(p, ch, mean[ch], variance[ch]);
+    scaleChannel(p, ch, src, f.a, f.b, dst);
   }
 }
 
@@ -120,6 +263,9 @@ inline void backwardPass(const BatchNormPass& p, const float* src, const float* 
                          const float* reluDst, const float* mean, const float* variance,
                          bool batchStatistics, float* gradSrc, float* gradWeight,
                          float* gradBias) {
+  if (p.s == 1)
+    return rowsBackward<kRelu>(p, src, gradDst, reluDst, mean, variance, batchStatistics, gradSrc,
+                               gradWeight, gradBias);
   const double count = static_cast<double>(p.n * p.s);
 #pragma omp parallel for schedule(static) if (p.n * p.c * p.s >= kBatchNormParallelFrom)
   for (int64_t ch = 0; ch < p.c; ++ch) {
@@ -141,17 +287,8 @@ inline void backwardPass(const BatchNormPass& p, const float* src, const float* 
       sumGrad += plane;
       sumGradCentred += planeCentred;
     }
-    const float sumGradXhat = static_cast<float>(sumGradCentred) * inverse;
-    if (gradWeight) {
-      gradWeight[ch] += sumGradXhat;
-      gradBias[ch] += static_cast<float>(sumGrad);
-    }
-    const float a = scaleOf(p, ch) * inverse;
-    // gradSrc = a * g - a * mean(g) - (src - mean) * a * inverse * mean(g * xhat); with given
-    // statistics only a * g
-    const float offset = batchStatistics ? -a * static_cast<float>(sumGrad / count) : 0.0f;
-    const float slope =
-        batchStatistics ? a * inverse * static_cast<float>(sumGradXhat / count) : 0.0f;
+    const GradientLine line = gradientLineOf(p, ch, inverse, sumGrad, sumGradCentred, count,
+                                             batchStatistics, gradWeight, gradBias);
     for (int64_t i = 0; i < p.n; ++i) {
       const int64_t start = planeStart(p, i, ch);
       const float* x = src + start;
@@ -160,7 +297,7 @@ inline void backwardPass(const BatchNormPass& p, const float* src, const float* 
       float* dx = gradSrc + start;
 #pragma omp simd
       for (int64_t k = 0; k < p.s; ++k)
-        dx[k] = a * reaching<kRelu>(dy, y, k) + offset - (x[k] - m) * slope;
+        dx[k] = line.a * reaching<kRelu>(dy, y, k) + line.offset - (x[k] - m) * line.slope;
     }
   }
 }
