@@ -64,8 +64,9 @@ inline void scaleChannel(const BatchNormPass& p, int64_t ch, const float* src, f
 // (its output reluDst is not positive) zero.
 template <bool kRelu>
 inline float reaching(const float* gradDst, const float* reluDst, int64_t k) {
-  if constexpr (kRelu) return reluDst[k] > 0.0f ? gradDst[k] : 0.0f;
-  return gradDst[k];
+  const float g = gradDst[k];  // read whatever the mask says, so that the loops vectorise
+  if constexpr (kRelu) return reluDst[k] > 0.0f ? g : 0.0f;
+  return g;
 }
 
 // Channel ch's normalisation as y = x * a + b.
@@ -100,6 +101,7 @@ inline GradientLine gradientLineOf(const BatchNormPass& p, int64_t ch, float inv
 // ---- [N, C] batches (S = 1): a channel's values are a column, so channels go in blocks of
 // kRowBlock per task and each pass runs along the rows, vectorised across the block's channels.
 constexpr int64_t kRowBlock = 64;
+constexpr int64_t kRowRun = 64;  // rows summed in float before their sum is added in double
 
 inline int64_t rowBlocks(const BatchNormPass& p) { return (p.c + kRowBlock - 1) / kRowBlock; }
 
@@ -172,17 +174,25 @@ inline void rowsBackward(const BatchNormPass& p, const float* src, const float* 
   for (int64_t block = 0; block < rowBlocks(p); ++block) {
     const int64_t c0 = block * kRowBlock, width = std::min(kRowBlock, p.c - c0);
     const float* m = mean + c0;
+    // sums in float over runs of kRowRun rows (vectorised), the runs added in double
     double sumGrad[kRowBlock] = {}, sumGradCentred[kRowBlock] = {};
-    for (int64_t i = 0; i < p.n; ++i) {
-      const int64_t start = i * p.c + c0;
-      const float* x = src + start;
-      const float* dy = gradDst + start;
-      const float* y = kRelu ? reluDst + start : nullptr;
+    for (int64_t run = 0; run < p.n; run += kRowRun) {
+      float grad[kRowBlock] = {}, centred[kRowBlock] = {};
+      for (int64_t i = run; i < std::min(run + kRowRun, p.n); ++i) {
+        const int64_t start = i * p.c + c0;
+        const float* x = src + start;
+        const float* dy = gradDst + start;
+        const float* y = kRelu ? reluDst + start : nullptr;
 #pragma omp simd
+        for (int64_t j = 0; j < width; ++j) {
+          const float g = reaching<kRelu>(dy, y, j);
+          grad[j] += g;
+          centred[j] += g * (x[j] - m[j]);
+        }
+      }
       for (int64_t j = 0; j < width; ++j) {
-        const float g = reaching<kRelu>(dy, y, j);
-        sumGrad[j] += g;
-        sumGradCentred[j] += g * (x[j] - m[j]);
+        sumGrad[j] += grad[j];
+        sumGradCentred[j] += centred[j];
       }
     }
     float a[kRowBlock], offset[kRowBlock], slope[kRowBlock];
