@@ -16,7 +16,9 @@ struct Coefficients {
   float lr, momentum, dampened, weightDecay;  // dampened = 1 - dampening
 };
 
-// The passes return whether every g[i] was finite: g - g is 0 for a finite g, NaN otherwise,
+// The passes' updates read their coefficients from locals and their arrays through restrict
+// pointers: otherwise the compiler reloads the coefficients after every store (they might alias
+// the parameters) and runs the loop's scalar version. The passes return whether every g[i] was finite: g - g is 0 for a finite g, NaN otherwise,
 // summed on the way (no second pass over the gradients). They run over stretches of kChunk
 // parameters; with a bf16 copy `low`, each stretch is rounded into it right after its update,
 // while it is still in cache (the same pass over memory, on AVX512-BF16's conversion).
@@ -38,12 +40,15 @@ bool stretches(float* p, bfloat16* low, int64_t count, Update update) {
 
 // p, g: [count]; p -= lr * (g + wd * p)
 bool plainPass(float* p, const float* g, bfloat16* low, int64_t count, Coefficients k) {
-  return stretches(p, low, count, [&](int64_t begin, int64_t end) {
+  return stretches(p, low, count, [=](int64_t begin, int64_t end) {
+    float* __restrict params = p;
+    const float* __restrict grads = g;
+    const float lr = k.lr, weightDecay = k.weightDecay;
     float nonFinite = 0.0f;
 #pragma omp simd reduction(+ : nonFinite)
     for (int64_t i = begin; i < end; ++i) {
-      nonFinite += g[i] - g[i];
-      p[i] -= k.lr * (g[i] + k.weightDecay * p[i]);
+      nonFinite += grads[i] - grads[i];
+      params[i] -= lr * (grads[i] + weightDecay * params[i]);
     }
     return nonFinite;
   });
@@ -53,15 +58,19 @@ bool plainPass(float* p, const float* g, bfloat16* low, int64_t count, Coefficie
 template <bool kFirst, bool kNesterov>
 bool momentumPass(float* p, const float* g, float* b, bfloat16* low, int64_t count,
                   Coefficients k) {
-  return stretches(p, low, count, [&](int64_t begin, int64_t end) {
+  return stretches(p, low, count, [=](int64_t begin, int64_t end) {
+    float* __restrict params = p;
+    const float* __restrict grads = g;
+    float* __restrict buffer = b;
+    const float lr = k.lr, momentum = k.momentum, dampened = k.dampened, weightDecay = k.weightDecay;
     float nonFinite = 0.0f;
 #pragma omp simd reduction(+ : nonFinite)
     for (int64_t i = begin; i < end; ++i) {
-      nonFinite += g[i] - g[i];
-      float d = g[i] + k.weightDecay * p[i];
-      float buf = kFirst ? d : k.momentum * b[i] + k.dampened * d;
-      b[i] = buf;
-      p[i] -= k.lr * (kNesterov ? d + k.momentum * buf : buf);
+      nonFinite += grads[i] - grads[i];
+      float d = grads[i] + weightDecay * params[i];
+      float buf = kFirst ? d : momentum * buffer[i] + dampened * d;
+      buffer[i] = buf;
+      params[i] -= lr * (kNesterov ? d + momentum * buf : buf);
     }
     return nonFinite;
   });
