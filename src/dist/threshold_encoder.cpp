@@ -28,16 +28,30 @@ ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity, double m
 }
 
 void ThresholdEncoder::add(std::span<const float> grads, int64_t offset, float scale) {
+  addStretch(grads.data(), offset, 0, grads.size(), scale);
+}
+
+float ThresholdEncoder::addStretch(const float* g, int64_t offset, size_t begin, size_t end,
+                                   float scale) {
   float* r = residual_.data() + offset;
-  if (velocity_.empty()) {
-    for (size_t i = 0; i < grads.size(); ++i) r[i] += scale * grads[i];
-    return;
+  const float m = momentum_;
+  float largest = 0.0f;
+  if (!velocity_.empty()) {
+    float* u = velocity_.data() + offset;
+#pragma omp simd reduction(max : largest)
+    for (size_t i = begin; i < end; ++i) {
+      u[i] = m * u[i] + scale * g[i];
+      r[i] += u[i];
+      largest = std::max(largest, std::fabs(r[i]));
+    }
+  } else {
+#pragma omp simd reduction(max : largest)
+    for (size_t i = begin; i < end; ++i) {
+      r[i] += scale * g[i];
+      largest = std::max(largest, std::fabs(r[i]));
+    }
   }
-  float* u = velocity_.data() + offset;
-  for (size_t i = 0; i < grads.size(); ++i) {
-    u[i] = momentum_ * u[i] + scale * grads[i];
-    r[i] += u[i];
-  }
+  return largest;
 }
 
 float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale) {
@@ -69,28 +83,11 @@ void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset
   // threshold is scanned for its codes (at a density of 1%, most are not)
   constexpr size_t kStretch = 16;
   float* r = residual_.data() + offset;
-  float* u = velocity_.empty() ? nullptr : velocity_.data() + offset;
-  const float* g = grads.data();
-  const float m = momentum_, t = threshold_;
+  const float t = threshold_;
   const size_t n = grads.size();
   for (size_t begin = 0; begin < n; begin += kStretch) {
     const size_t end = std::min(n, begin + kStretch);
-    float largest = 0.0f;
-    if (u) {
-#pragma omp simd reduction(max : largest)
-      for (size_t i = begin; i < end; ++i) {
-        u[i] = m * u[i] + scale * g[i];
-        r[i] += u[i];
-        largest = std::max(largest, std::fabs(r[i]));
-      }
-    } else {
-#pragma omp simd reduction(max : largest)
-      for (size_t i = begin; i < end; ++i) {
-        r[i] += scale * g[i];
-        largest = std::max(largest, std::fabs(r[i]));
-      }
-    }
-    if (largest < t) continue;
+    if (addStretch(grads.data(), offset, begin, end, scale) < t) continue;
     for (size_t i = begin; i < end; ++i)
       if (std::fabs(r[i]) >= t) encodeElement(r[i], static_cast<int32_t>(i + 1), codes);
   }

@@ -67,6 +67,9 @@ class ThresholdEncoder {
   // Appends element `code`'s codes for its residual `r` (at or above the threshold) and takes
   // them out of it.
   void encodeElement(float& r, int32_t code, std::vector<int32_t>& codes) const;
+  // r += scale g over elements [begin, end) of the range at `offset` (with momentum u = m u +
+  // scale g, r += u); returns the largest |r| there.
+  float addStretch(const float* g, int64_t offset, size_t begin, size_t end, float scale);
 
   double target_;
   float threshold_ = 0;

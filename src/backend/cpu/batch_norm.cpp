@@ -3,17 +3,9 @@
 #include "batch_norm.hpp"
 
 #include "batch_norm_kernels.hpp"
+#include "cpu_features.hpp"
 
 namespace shoal::backend::cpu {
-namespace {
-
-bool hasAvx512() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
-
-}  // namespace
-
 BatchNorm::BatchNorm(double eps, bool affine) : eps_(static_cast<float>(eps)), affine_(affine) {}
 
 // src [N, C, H, W] -> the pass over [N, C, H x W] with this layer's scale and shift.

@@ -2,18 +2,10 @@
 #include "blocked_max_pooling.hpp"
 
 #include "blocked_max_pooling_kernels.hpp"
+#include "cpu_features.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::backend::cpu {
-namespace {
-
-bool hasAvx512() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
-
-}  // namespace
-
 bool BlockedMaxPooling::supports(int64_t block) {
   return block == 1 || block == 2 || block == 4 || block == 8 || block == 16;
 }
