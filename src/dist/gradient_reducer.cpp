@@ -1,6 +1,7 @@
 // Summing gradient ranges over ranks uncompressed, in bf16 or threshold-encoded (codes gathered from every rank).
 #include "shoal/dist/gradient_reducer.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -102,6 +103,17 @@ void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, fl
     stepSent_ += static_cast<double>(n);
     at += n;
   }
+}
+
+void GradientReducer::restoreThreshold(std::span<const float> residual, std::span<const float> velocity,
+                                       float threshold, std::span<const float> lastSum) {
+  if (!encoder_) throw UsageError("GradientReducer::restoreThreshold: the compression is " +
+                                  compressionName(compression_) + ", not threshold");
+  if (lastSum.size() != lastSum_.size())
+    throw UsageError("GradientReducer::restoreThreshold: " + std::to_string(lastSum.size()) +
+                     " elements of the last sum for a reducer of " + std::to_string(lastSum_.size()));
+  encoder_->restore(residual, velocity, threshold);
+  std::copy(lastSum.begin(), lastSum.end(), lastSum_.begin());
 }
 
 void GradientReducer::finishStep() {

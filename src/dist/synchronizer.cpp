@@ -77,6 +77,14 @@ void Synchronizer::beginBackward(float loss, int64_t samples, int stopSignal) {
   if (exchange_) exchange_->begin(loss, samples, stopSignal);
 }
 
+ExchangeState Synchronizer::saveExchangeState() {
+  return gatherExchangeState(comm_, exchange_ ? &exchange_->reducer() : nullptr);
+}
+
+std::string Synchronizer::restoreExchangeState(const ExchangeState& saved, const std::string& path) {
+  return dist::restoreExchangeState(saved, path, comm_, exchange_ ? &exchange_->reducer() : nullptr);
+}
+
 ExchangeStats Synchronizer::exchangeStats() const {
   ExchangeStats s = finishedExchanges_;
   if (!exchange_) return s;

@@ -27,6 +27,18 @@ ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity, double m
   }
 }
 
+void ThresholdEncoder::restore(std::span<const float> residual, std::span<const float> velocity,
+                               float threshold) {
+  if (residual.size() != residual_.size() || velocity.size() != velocity_.size())
+    throw UsageError("ThresholdEncoder::restore: " + std::to_string(residual.size()) + " residual and " +
+                     std::to_string(velocity.size()) + " velocity elements for an encoder of " +
+                     std::to_string(residual_.size()) + " and " + std::to_string(velocity_.size()));
+  if (!(threshold >= 0)) throw UsageError("ThresholdEncoder::restore: a negative or NaN threshold");
+  std::copy(residual.begin(), residual.end(), residual_.begin());
+  std::copy(velocity.begin(), velocity.end(), velocity_.begin());
+  threshold_ = threshold;
+}
+
 void ThresholdEncoder::add(std::span<const float> grads, int64_t offset, float scale) {
   addStretch(grads.data(), offset, 0, grads.size(), scale);
 }

@@ -113,9 +113,11 @@ std::string writeCheckpoint(const std::string& dir, int64_t iteration, const Che
   if (iteration < 0) throw UsageError("writeCheckpoint: negative iteration " + std::to_string(iteration));
   if (keep < 1) throw UsageError("writeCheckpoint: keep must be at least 1, got " + std::to_string(keep));
   Container box;
-  nlohmann::json optimNames = nlohmann::json::array(), trainerNames = nlohmann::json::array();
+  nlohmann::json optimNames = nlohmann::json::array(), trainerNames = nlohmann::json::array(),
+                 exchangeNames = nlohmann::json::array();
   for (const auto& [name, t] : c.optim.tensors) optimNames.push_back(name);
   for (const auto& [name, t] : c.trainerTensors) trainerNames.push_back(name);
+  for (const auto& [name, t] : c.exchangeTensors) exchangeNames.push_back(name);
   box.header = {{"spec", c.modelSpec},
                 {"info", modelInfoToJson(c.info)},
                 {"generators", c.generators},
@@ -123,6 +125,10 @@ std::string writeCheckpoint(const std::string& dir, int64_t iteration, const Che
                 {"optim", {{"scalars", c.optim.scalars}, {"tensors", optimNames}}},
                 {"trainer", c.trainer},
                 {"trainer_tensors", trainerNames}};
+  if (!c.exchange.is_null()) {
+    box.header["exchange"] = c.exchange;
+    box.header["exchange_tensors"] = exchangeNames;
+  }
   requireDefined(c.parameters, "the parameters");
   box.blocks.emplace_back("parameters", c.parameters);
   for (size_t i = 0; i < c.buffers.size(); ++i) {
@@ -136,6 +142,10 @@ std::string writeCheckpoint(const std::string& dir, int64_t iteration, const Che
   for (const auto& [name, t] : c.trainerTensors) {
     requireDefined(t, "trainer tensor " + name);
     box.blocks.emplace_back("trainer." + name, t);
+  }
+  for (const auto& [name, t] : c.exchangeTensors) {
+    requireDefined(t, "exchange tensor " + name);
+    box.blocks.emplace_back("exchange." + name, t);
   }
   std::string bytes = encodeContainer(kMagic, kCheckpointFormatVersion, box);
 
@@ -155,7 +165,7 @@ Checkpoint readCheckpoint(const std::string& path) {
   const std::string corruptHeader = path + ": corrupt checkpoint header";
   Checkpoint c;
   size_t bufferCount = 0;
-  std::vector<std::string> optimNames, trainerNames;
+  std::vector<std::string> optimNames, trainerNames, exchangeNames;
   try {
     const nlohmann::json& h = box.header;
     c.modelSpec = h.at("spec");
@@ -166,19 +176,26 @@ Checkpoint readCheckpoint(const std::string& path) {
     optimNames = h.at("optim").at("tensors").get<std::vector<std::string>>();
     c.trainer = h.at("trainer");
     if (h.contains("trainer_tensors")) trainerNames = h.at("trainer_tensors").get<std::vector<std::string>>();
+    if (h.contains("exchange")) {
+      c.exchange = h.at("exchange");
+      exchangeNames = h.at("exchange_tensors").get<std::vector<std::string>>();
+    }
   } catch (const nlohmann::json::exception& e) {
     throw InputError(corruptHeader + ": " + e.what());
   }
   if (bufferCount > box.blocks.size() ||
-      box.blocks.size() != 1 + bufferCount + optimNames.size() + trainerNames.size())
+      box.blocks.size() != 1 + bufferCount + optimNames.size() + trainerNames.size() + exchangeNames.size())
     throw InputError(path + ": corrupt checkpoint: " + std::to_string(box.blocks.size()) +
                      " blocks where the header lists the parameters, " + std::to_string(bufferCount) +
-                     " state buffers, " + std::to_string(optimNames.size()) + " optimiser tensors and " +
-                     std::to_string(trainerNames.size()) + " trainer tensors");
+                     " state buffers, " + std::to_string(optimNames.size()) + " optimiser tensors, " +
+                     std::to_string(trainerNames.size()) + " trainer tensors and " +
+                     std::to_string(exchangeNames.size()) + " exchange tensors");
   c.parameters = block(box, "parameters", path);
   for (size_t i = 0; i < bufferCount; ++i) c.buffers.push_back(block(box, "buffer." + std::to_string(i), path));
   for (const std::string& name : optimNames) c.optim.tensors.emplace_back(name, block(box, "optim." + name, path));
   for (const std::string& name : trainerNames) c.trainerTensors.emplace_back(name, block(box, "trainer." + name, path));
+  for (const std::string& name : exchangeNames)
+    c.exchangeTensors.emplace_back(name, block(box, "exchange." + name, path));
   return c;
 }
 

@@ -59,6 +59,7 @@ Optimizer& Optimizer::resumeFrom(const io::Checkpoint& checkpoint, const std::st
   resumedEarly_.reset();
   if (checkpoint.trainer.contains("early_stopping"))
     resumedEarly_ = EarlyStopping::Saved{checkpoint.trainer.at("early_stopping"), checkpoint.trainerTensors};
+  resumedExchange_ = dist::ExchangeState{checkpoint.exchange, checkpoint.exchangeTensors};
   resumedFrom_ = path;
   return *this;
 }
@@ -78,7 +79,7 @@ Optimizer& Optimizer::addObserver(StepObserver* observer) {
   return *this;
 }
 
-std::string Optimizer::writeCheckpoint(const TrainPosition& position) {
+std::string Optimizer::writeCheckpoint(const TrainPosition& position, dist::ExchangeState exchange) {
   io::Checkpoint c = io::captureModel(model_, checkpointInfo_);
   c.optim = method_->saveState();
   c.trainer = position.toJson();
@@ -87,6 +88,8 @@ std::string Optimizer::writeCheckpoint(const TrainPosition& position) {
     c.trainer["early_stopping"] = std::move(saved.state);
     c.trainerTensors = std::move(saved.tensors);
   }
+  c.exchange = std::move(exchange.description);
+  c.exchangeTensors = std::move(exchange.tensors);
   return io::writeCheckpoint(checkpointing_->dir, position.iteration, c, checkpointing_->keep);
 }
 

@@ -63,12 +63,21 @@ struct Optimizer::Loop {
     input = o.model_.inputBuffer();
     sharedGradients = o.strategy_->shareGradients(flat);
     if (!fullBatch) watch.watch(*o.strategy_, o.model_);
+    restoreExchange(o);
     closure = [&o, this] { return fullBatch ? o.fullBatchLoss(*this) : o.miniBatchLoss(*this); };
     at = o.start_;
     at.seed = o.seed_;
     state = TrainState{.epoch = at.epoch, .iteration = at.iteration};
   }
   double elapsed() const { return at.elapsedSeconds + secondsSince(started); }
+
+  // The resumed checkpoint's gradient exchange state (threshold's residuals) back, once.
+  void restoreExchange(Optimizer& o) const {
+    const std::string note =
+        o.strategy_->restoreExchangeState(o.resumedExchange_, o.resumedFrom_ ? *o.resumedFrom_ : "the checkpoint");
+    o.resumedExchange_ = {};
+    if (!note.empty() && rank == 0) std::fprintf(stderr, "shoal: warning: %s\n", note.c_str());
+  }
 
   // The strategy listens to backward (overlap) while the loop runs.
   struct BackwardWatch {
@@ -362,7 +371,8 @@ void Optimizer::checkpoint(Loop& l, TrainPosition position) {
   strategy_->synchronize(model_, *method_);
   if (!std::isfinite(l.flat.values().sum())) diverged(l, "a weight became infinite or NaN");
   position.elapsedSeconds = l.elapsed();
-  if (l.rank == 0) l.summary.lastCheckpoint = writeCheckpoint(position);
+  dist::ExchangeState exchange = strategy_->saveExchangeState();  // collective
+  if (l.rank == 0) l.summary.lastCheckpoint = writeCheckpoint(position, std::move(exchange));
   l.checkpointedAt = position.iteration;
 }
 

@@ -90,6 +90,29 @@ TEST_F(Compression, CompressedAndOverlappedTrainingStaysWithinTheBandOfUncompres
   }
 }
 
+// Threshold's residuals, velocities, threshold and last sum are in the checkpoint: the resumed run
+// is the run that continued (without them its weights differ from byte 480 on).
+TEST_F(Compression, AThresholdRunResumesBitIdenticallyOnTwoRanks) {
+  const std::string flags = "--compress threshold";
+  auto full = mpirun2(trainArgs(path("full"), flags));
+  ASSERT_EQ(full.exitCode, 0) << full.err;
+  auto first = mpirun2(trainArgs(path("part"), flags + " --iterations 47 --checkpoint " + path("ckpt") +
+                                                   " --checkpoint-every 20"));
+  ASSERT_EQ(first.exitCode, 0) << first.err;
+  auto second = mpirun2(trainArgs(path("part"), flags + " --resume " + path("ckpt")));
+  ASSERT_EQ(second.exitCode, 0) << second.err;
+  EXPECT_EQ(second.err.find("dropped"), std::string::npos) << second.err;
+  EXPECT_TRUE(shoal::testing::readText(path("part/model.shoal")) == shoal::testing::readText(path("full/model.shoal")))
+      << "the resumed threshold run's weights differ from the uninterrupted run's";
+  // another compression cannot use the residuals: it starts without them and says so
+  auto other = mpirun2(trainArgs(path("other"), "--compress bf16 --resume " + path("ckpt")));
+  ASSERT_EQ(other.exitCode, 0) << other.err;
+  EXPECT_NE(other.err.find("shoal: warning: threshold compression's unsent residuals and velocities of 2 ranks in " +
+                           path("ckpt")),
+            std::string::npos) << other.err;
+  EXPECT_NE(other.err.find("are dropped: this run's compression is bf16"), std::string::npos) << other.err;
+}
+
 TEST_F(Compression, BadValuesAreRejectedNamingTheFlag) {
   auto r = runCli(trainArgs(path("a"), "--compress foo"));
   EXPECT_EQ(r.exitCode, 2);

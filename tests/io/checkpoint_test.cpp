@@ -172,6 +172,23 @@ TEST_F(CheckpointFile, DoublesOfOptimiserStateSurviveTheFile) {
   EXPECT_EQ(fresh.functionEvaluations(), lbfgs.functionEvaluations());
 }
 
+TEST_F(CheckpointFile, TheGradientExchangesStateSurvivesTheFile) {
+  io::Checkpoint plain = checkpoint();
+  EXPECT_TRUE(io::readCheckpoint(io::writeCheckpoint(dir_, 1, plain, 3)).exchange.is_null());
+  io::Checkpoint c = checkpoint();
+  c.exchange = {{"compression", "threshold"}, {"ranks", 2}, {"threshold", 0.25}};
+  c.exchangeTensors = {{"rank0.residual", Tensor::fromVector({3}, {1.5f, -2.0f, 0.0f})},
+                       {"rank1.residual", Tensor::fromVector({3}, {0.0f, 3.0f, -1e-30f})}};
+  io::Checkpoint r = io::readCheckpoint(io::writeCheckpoint(dir_, 2, c, 3));
+  EXPECT_EQ(r.exchange, c.exchange);
+  ASSERT_EQ(r.exchangeTensors.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(r.exchangeTensors[i].first, c.exchangeTensors[i].first);
+    EXPECT_EQ(r.exchangeTensors[i].second.toVector(), c.exchangeTensors[i].second.toVector());
+  }
+  EXPECT_EQ(r.optim.tensors.size(), c.optim.tensors.size());
+}
+
 TEST_F(CheckpointFile, KeepsOnlyTheNewestK) {
   for (int64_t i = 1; i <= 5; ++i) write(i * 100, 2);
   EXPECT_EQ(names(), (std::vector<std::string>{"checkpoint-0000000500.shoalckpt", "checkpoint-0000000400.shoalckpt"}));

@@ -56,6 +56,8 @@ class BucketedReduction final : public nn::GradientListener {
   size_t bucketCount() const { return buckets_.size(); }
   const OverlapStats& stats() const { return stats_; }
   const GradientReducer& reducer() const { return reducer_; }
+  // Between steps only (the communication thread is idle then).
+  GradientReducer& reducer() { return reducer_; }
 
  private:
   struct Bucket {

@@ -54,6 +54,12 @@ class GradientReducer {
   const CompressionStats& stats() const { return stats_; }
   // Threshold's encoder (null for the other compressions).
   const ThresholdEncoder* encoder() const { return encoder_ ? &*encoder_ : nullptr; }
+  // Momentum correction's G_{t-1} (the same bits on every rank); empty without it.
+  std::span<const float> lastSum() const { return lastSum_; }
+  // Puts back threshold's saved state (ThresholdEncoder::restore, then G_{t-1}); UsageError
+  // when this reducer does not encode thresholds or a size does not fit.
+  void restoreThreshold(std::span<const float> residual, std::span<const float> velocity, float threshold,
+                        std::span<const float> lastSum);
 
  private:
   void reduceBf16(std::span<float> grads, float scale);

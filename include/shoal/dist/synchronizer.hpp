@@ -70,6 +70,8 @@ class Synchronizer final : public TrainingStrategy {
   void unwatchBackward() override;
   void beginBackward(float loss, int64_t samples, int stopSignal) override;
   ExchangeStats exchangeStats() const override;
+  ExchangeState saveExchangeState() override;
+  std::string restoreExchangeState(const ExchangeState& saved, const std::string& path) override;
   // After the optimiser took step number `iteration` (from 1): Average averages parameters and
   // optimiser state when `iteration` is a multiple of K, and agrees on stopping there.
   void afterStep(nn::FlatParameters& flat, optim::OptimMethod& method, int64_t iteration,

@@ -61,7 +61,13 @@ class ThresholdEncoder {
   void adapt(double sentElements, double offeredElements);
 
   std::span<const float> residual() const { return residual_; }
+  // With momentum: the velocity u per element; empty otherwise.
+  std::span<const float> velocity() const { return velocity_; }
   double momentum() const { return momentum_; }
+  // Puts back a saved residual, velocity (as many elements as the residual with momentum, none
+  // without) and threshold (a resumed run continues where the saved one was); UsageError when
+  // the sizes do not fit this encoder.
+  void restore(std::span<const float> residual, std::span<const float> velocity, float threshold);
 
  private:
   // Appends element `code`'s codes for its residual `r` (at or above the threshold) and takes

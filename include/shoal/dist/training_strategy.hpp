@@ -2,8 +2,10 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "shoal/dist/communicator.hpp"
+#include "shoal/dist/exchange_state.hpp"
 #include "shoal/dist/shared_gradients.hpp"
 #include "shoal/nn/flat_parameters.hpp"
 #include "shoal/nn/module.hpp"
@@ -48,6 +50,14 @@ class TrainingStrategy {
   // loss `loss`; reduceGradients follows the backward pass.
   virtual void beginBackward(float loss, int64_t samples, int stopSignal) {}
   virtual ExchangeStats exchangeStats() const { return {}; }
+  // While watching backward, between steps, collective: the exchange's own state for a
+  // checkpoint, complete on rank 0 (see ExchangeState); none for strategies without one.
+  virtual ExchangeState saveExchangeState() { return {}; }
+  // While watching backward, before the first step: puts back a state saved in checkpoint
+  // `path`; a note when it could not (restoreExchangeState), else "".
+  virtual std::string restoreExchangeState(const ExchangeState& saved, const std::string& path) {
+    return dist::restoreExchangeState(saved, path, comm(), nullptr);
+  }
   // In the closure, after a backward pass over `samples` local samples with mean loss `loss`:
   // the loss the step reports (the gradient may be replaced by the mean over all ranks).
   // `stopSignal` (0 or a signal number) travels with it (see agreedStopSignal()).

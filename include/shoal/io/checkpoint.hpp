@@ -16,8 +16,9 @@ namespace shoal::io {
 
 // A binary container (binary_container.hpp) with the magic "SHOALCKP", version
 // kCheckpointFormatVersion, the header {"spec", "info", "generators", "buffers": count,
-// "optim": {"scalars", "tensors": [names]}, "trainer"} and the blocks "parameters",
-// "buffer.<i>" and "optim.<name>".
+// "optim": {"scalars", "tensors": [names]}, "trainer", "trainer_tensors": [names]} and, when
+// the gradient exchange keeps state, "exchange" and "exchange_tensors": [names]; the blocks
+// "parameters", "buffer.<i>", "optim.<name>", "trainer.<name>" and "exchange.<name>".
 inline constexpr uint32_t kCheckpointFormatVersion = 1;
 
 struct Checkpoint {
@@ -29,6 +30,10 @@ struct Checkpoint {
   optim::OptimState optim;
   nlohmann::json trainer;  // free-form trainer position (epoch, iteration, batch, sums)
   std::vector<std::pair<std::string, Tensor>> trainerTensors;  // the trainer's own (early stopping's copy)
+  // the gradient exchange's own state (dist::ExchangeState: threshold compression's per-rank
+  // residuals); null and empty when it keeps none
+  nlohmann::json exchange;
+  std::vector<std::pair<std::string, Tensor>> exchangeTensors;
 };
 
 // Captures a model's current state (everything but optim and trainer, which the caller sets).

@@ -162,7 +162,7 @@ class Optimizer {
   // At the end of training: the best validation's weights back, when early stopping kept them.
   void restoreBestWeights(Loop& loop);
   void checkpoint(Loop& loop, TrainPosition position);
-  std::string writeCheckpoint(const TrainPosition& position);
+  std::string writeCheckpoint(const TrainPosition& position, dist::ExchangeState exchange);
   [[noreturn]] void diverged(const Loop& loop, const std::string& what) const;
   int stopRequested() const { return stopRequested_ ? stopRequested_() : 0; }
 
@@ -191,6 +191,7 @@ class Optimizer {
   io::ModelInfo checkpointInfo_;
   TrainPosition start_;
   std::optional<std::string> resumedFrom_;  // the checkpoint's path until optimize() records it
+  dist::ExchangeState resumedExchange_;     // the gradient exchange's state in the resumed checkpoint
   std::function<int()> stopRequested_;
   std::vector<StepObserver*> observers_;
   std::unique_ptr<dist::TrainingStrategy> singleProcess_ = dist::singleProcessTraining();
