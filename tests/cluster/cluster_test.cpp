@@ -291,19 +291,25 @@ TEST_P(Faults, AStoppedRankIsNamedAfterTheCommTimeout) {
   EXPECT_LT(o.secondsAfterFault, kBound) << o.result.err;
 }
 
+// Uncompressed, and with threshold compression, whose per-rank residuals the checkpoint keeps.
 TEST_P(Faults, ACheckpointedRunResumesOnAClusterOfTheSameSize) {
   up(2);
-  const std::string flags = "--dist allreduce --batch 50 --lr 0.05 --momentum 0.9 --epochs 3 --quiet";
-  auto full = runShell(job(GetParam(), 2, 1, trainArgs(path("full"), flags)), 300);
-  ASSERT_EQ(full.exitCode, 0) << full.err;
-  auto first = runShell(job(GetParam(), 2, 1, trainArgs(path("part"), flags + " --iterations 47 --checkpoint " +
-                                                                          path("ckpt") + " --checkpoint-every 20")),
-                        300);
-  ASSERT_EQ(first.exitCode, 0) << first.err;
-  auto second = runShell(job(GetParam(), 2, 1, trainArgs(path("part"), flags + " --resume " + path("ckpt"))), 300);
-  ASSERT_EQ(second.exitCode, 0) << second.err;
-  EXPECT_TRUE(readText(path("part/model.shoal")) == readText(path("full/model.shoal")))
-      << "the resumed run's weights differ from the uninterrupted run's";
+  for (const std::string compress : {"none", "threshold"}) {
+    SCOPED_TRACE("--compress " + compress);
+    const std::string flags =
+        "--dist allreduce --batch 50 --lr 0.05 --momentum 0.9 --epochs 3 --quiet --compress " + compress;
+    const std::string full = path(compress + "-full"), part = path(compress + "-part"), ckpt = path(compress + "-ckpt");
+    auto whole = runShell(job(GetParam(), 2, 1, trainArgs(full, flags)), 300);
+    ASSERT_EQ(whole.exitCode, 0) << whole.err;
+    auto first = runShell(
+        job(GetParam(), 2, 1, trainArgs(part, flags + " --iterations 47 --checkpoint " + ckpt + " --checkpoint-every 20")),
+        300);
+    ASSERT_EQ(first.exitCode, 0) << first.err;
+    auto second = runShell(job(GetParam(), 2, 1, trainArgs(part, flags + " --resume " + ckpt)), 300);
+    ASSERT_EQ(second.exitCode, 0) << second.err;
+    EXPECT_TRUE(readText(part + "/model.shoal") == readText(full + "/model.shoal"))
+        << "the resumed run's weights differ from the uninterrupted run's";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Comm, Faults, ::testing::Values("mpi", "gloo"),
