@@ -134,6 +134,28 @@ TEST(AllGatherBytes, IntoCallersMemoryConcatenatesInRankOrder) {
   EXPECT_EQ(world().stats().bytesSent - bytesBefore, static_cast<double>(mine.size()));
 }
 
+// Open MPI's communicator carries up to 48 KiB per rank inside the arrival messages and sends
+// longer gathers with MPI_Allgatherv: both give the same concatenation, also when one rank's
+// bytes fit and another's do not, and gathers of each kind may follow one another.
+TEST(AllGatherBytes, ShortAndLongGathersConcatenateTheSame) {
+  const int r = world().rank();
+  for (const auto& [first, second] : {std::pair<size_t, size_t>{1000, 40'000}, std::pair<size_t, size_t>{49'000, 10},
+                                      std::pair<size_t, size_t>{200'000, 300'000}, std::pair<size_t, size_t>{49'152, 49'153}}) {
+    SCOPED_TRACE(std::to_string(first) + " and " + std::to_string(second) + " bytes");
+    std::vector<std::byte> mine(r == 0 ? first : second);
+    for (size_t i = 0; i < mine.size(); ++i) mine[i] = std::byte((7 * i + 31 * r) & 0xFF);
+    std::vector<std::byte> gathered(first + second + 3, std::byte(0xEE));
+    std::vector<int64_t> lengths(2, -1);
+    world().allGatherBytesInto(mine, gathered, lengths);
+    ASSERT_EQ(lengths, (std::vector<int64_t>{static_cast<int64_t>(first), static_cast<int64_t>(second)}));
+    size_t wrong = 0;
+    for (size_t i = 0; i < first; ++i) wrong += gathered[i] != std::byte((7 * i) & 0xFF);
+    for (size_t i = 0; i < second; ++i) wrong += gathered[first + i] != std::byte((7 * i + 31) & 0xFF);
+    EXPECT_EQ(wrong, 0u);
+    EXPECT_EQ(gathered[first + second], std::byte(0xEE));
+  }
+}
+
 TEST(AllGatherBytes, RefusesOnEveryRankABufferTooSmallForTheSum) {
   std::vector<std::byte> mine(4), gathered(7);  // 8 bytes come
   std::vector<int64_t> lengths(2);
