@@ -75,6 +75,8 @@ std::string restoreExchangeState(const ExchangeState& saved, const std::string& 
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path + ": corrupt checkpoint header: the gradient exchange's state: " + e.what());
   }
+  if (!(threshold >= 0) || !(momentum >= 0 && momentum < 1) || ranks < 1 || elements < 0)
+    throw InputError(path + ": corrupt checkpoint header: the gradient exchange's state " + saved.description.dump());
   const std::string dropped = "threshold compression's unsent residuals" +
                               std::string(momentum > 0 ? " and velocities" : "") + " of " +
                               std::to_string(ranks) + " ranks in " + path + " are dropped";
@@ -90,8 +92,13 @@ std::string restoreExchangeState(const ExchangeState& saved, const std::string& 
     differs = "this run's momentum correction is " + std::to_string(encoder->momentum()) + ", the checkpoint's " +
               std::to_string(momentum);
   if (!differs.empty()) return dropped + " (" + differs + "): they start from zero";
-  const int r = comm.rank();
   const bool withVelocity = momentum > 0;
+  // every rank checks every rank's tensors, so that a damaged file stops them all alike
+  for (int q = 0; q < ranks; ++q) {
+    savedFloats(saved, rankTensor(q, "residual"), elements, path);
+    if (withVelocity) savedFloats(saved, rankTensor(q, "velocity"), elements, path);
+  }
+  const int r = comm.rank();
   reducer->restoreThreshold(savedFloats(saved, rankTensor(r, "residual"), elements, path),
                             withVelocity ? savedFloats(saved, rankTensor(r, "velocity"), elements, path)
                                          : std::span<const float>(),
