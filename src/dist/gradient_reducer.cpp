@@ -68,6 +68,9 @@ void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, fl
   if (gathered_.size() < room) gathered_.resize(room);
   codes_.reserve(grads.size() * ThresholdEncoder::kMaxQuanta);
   codes_.clear();
+  std::span<float> lastSum;  // momentum correction: G_{t-1} of the range, to become G_t
+  if (!lastSum_.empty()) lastSum = std::span<float>(lastSum_).subspan(static_cast<size_t>(offset), grads.size());
+  // the range starts over as -m G_{t-1} (0 without momentum correction) for the decoded sum
   if (encoder.threshold() == 0) {
     // first step: the mean over ranks of each rank's choice for the target density
     double proposed = encoder.addAndProposeThreshold(grads, offset, scale);
@@ -75,22 +78,14 @@ void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, fl
     encoder.setThreshold(std::max(std::numeric_limits<float>::min(),
                                   static_cast<float>(proposed / comm_.size())));
     encoder.encode(offset, static_cast<int64_t>(grads.size()), codes_);
+    const float m = static_cast<float>(encoder.momentum());
+    for (size_t i = 0; i < grads.size(); ++i) grads[i] = lastSum.empty() ? 0.0f : -m * lastSum[i];
+    std::fill(lastSum.begin(), lastSum.end(), 0.0f);
   } else {
-    encoder.addAndEncode(grads, offset, codes_, scale);
+    encoder.addEncodeAndRestart(grads, offset, codes_, scale, lastSum);
   }
   comm_.allGatherBytesInto(std::as_bytes(std::span<const int32_t>(codes_)),
                            std::as_writable_bytes(std::span<int32_t>(gathered_)), lengths_);
-  std::span<float> lastSum;  // momentum correction: G_{t-1} of the range, to become G_t
-  if (lastSum_.empty()) {
-    std::fill(grads.begin(), grads.end(), 0.0f);
-  } else {
-    lastSum = std::span<float>(lastSum_).subspan(static_cast<size_t>(offset), grads.size());
-    const float m = static_cast<float>(encoder.momentum());
-    for (size_t i = 0; i < grads.size(); ++i) {
-      grads[i] = -m * lastSum[i];
-      lastSum[i] = 0.0f;
-    }
-  }
   size_t at = 0;  // in codes: every rank's bytes are whole codes
   for (int64_t bytes : lengths_) {
     if (bytes % static_cast<int64_t>(sizeof(int32_t)) != 0)

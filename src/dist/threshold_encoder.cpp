@@ -88,21 +88,45 @@ void ThresholdEncoder::encode(int64_t offset, int64_t length, std::vector<int32_
     if (std::fabs(r[i]) >= threshold_) encodeElement(r[i], static_cast<int32_t>(i + 1), codes);
 }
 
-void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
-                                    float scale) {
-  // r, g (and u): [n]; r += scale g (with momentum u = m u + scale g, r += u) in stretches of
-  // kStretch, whose additions and largest magnitude vectorise; only a stretch that reaches the
-  // threshold is scanned for its codes (at a density of 1%, most are not)
+template <class AfterAdd>
+void ThresholdEncoder::addEncodeStretches(const float* g, int64_t offset, size_t n, std::vector<int32_t>& codes,
+                                          float scale, AfterAdd afterAdd) {
   constexpr size_t kStretch = 16;
   float* r = residual_.data() + offset;
   const float t = threshold_;
-  const size_t n = grads.size();
   for (size_t begin = 0; begin < n; begin += kStretch) {
     const size_t end = std::min(n, begin + kStretch);
-    if (addStretch(grads.data(), offset, begin, end, scale) < t) continue;
+    const float largest = addStretch(g, offset, begin, end, scale);
+    afterAdd(begin, end);
+    if (largest < t) continue;
     for (size_t i = begin; i < end; ++i)
       if (std::fabs(r[i]) >= t) encodeElement(r[i], static_cast<int32_t>(i + 1), codes);
   }
+}
+
+void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
+                                    float scale) {
+  addEncodeStretches(grads.data(), offset, grads.size(), codes, scale, [](size_t, size_t) {});
+}
+
+void ThresholdEncoder::addEncodeAndRestart(std::span<float> grads, int64_t offset, std::vector<int32_t>& codes,
+                                           float scale, std::span<float> lastSum) {
+  float* g = grads.data();
+  if (lastSum.empty()) {
+    addEncodeStretches(g, offset, grads.size(), codes, scale, [g](size_t begin, size_t end) {
+      std::fill(g + begin, g + end, 0.0f);
+    });
+    return;
+  }
+  float* last = lastSum.data();
+  const float m = momentum_;
+  addEncodeStretches(g, offset, grads.size(), codes, scale, [g, last, m](size_t begin, size_t end) {
+#pragma omp simd
+    for (size_t i = begin; i < end; ++i) {
+      g[i] = -m * last[i];
+      last[i] = 0.0f;
+    }
+  });
 }
 
 void ThresholdEncoder::encodeElement(float& r, int32_t code, std::vector<int32_t>& codes) const {

@@ -50,6 +50,11 @@ class ThresholdEncoder {
   // two calls, with half the memory traffic).
   void addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
                     float scale = 1.0f);
+  // addAndEncode, and in the same pass (each stretch while it is in cache) the range is started
+  // over for the sum the caller decodes into it: grads[i] = -momentum() x lastSum[i] and
+  // lastSum[i] = 0 (momentum correction's -m G_{t-1}), or grads[i] = 0 when lastSum is empty.
+  void addEncodeAndRestart(std::span<float> grads, int64_t offset, std::vector<int32_t>& codes, float scale,
+                           std::span<float> lastSum);
   // Codes of the residual elements [offset, offset + length) at or above the threshold,
   // appended to `codes`; such an element holding k thresholds gives min(k, kMaxQuanta) equal
   // codes and loses sign * threshold for each.
@@ -76,6 +81,13 @@ class ThresholdEncoder {
   // r += scale g over elements [begin, end) of the range at `offset` (with momentum u = m u +
   // scale g, r += u); returns the largest |r| there.
   float addStretch(const float* g, int64_t offset, size_t begin, size_t end, float scale);
+  // r, g (and u): [n]; r += scale g (with momentum u = m u + scale g, r += u) in stretches of
+  // kStretch, whose additions and largest magnitude vectorise; `afterAdd(begin, end)` runs on
+  // each stretch once it has been added; only a stretch that reaches the threshold is scanned
+  // for its codes (at a density of 1%, most are not).
+  template <class AfterAdd>
+  void addEncodeStretches(const float* g, int64_t offset, size_t n, std::vector<int32_t>& codes, float scale,
+                          AfterAdd afterAdd);
 
   double target_;
   float threshold_ = 0;
