@@ -93,8 +93,7 @@ void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, fl
                   " bytes, not a whole number of codes");
     const size_t n = static_cast<size_t>(bytes) / sizeof(int32_t);
     const std::span<const int32_t> codes = std::span<const int32_t>(gathered_).subspan(at, n);
-    encoder.decodeAdd(codes, grads);
-    if (!lastSum.empty()) encoder.decodeAdd(codes, lastSum);
+    encoder.decodeAdd(codes, grads, lastSum);
     stepSent_ += static_cast<double>(n);
     at += n;
   }
