@@ -35,6 +35,7 @@
 #include "rendezvous_directory.hpp"
 #include "rendezvous_server.hpp"
 #include "shared_memory_reducer.hpp"
+#include "shoal/backend/vector_kernels.hpp"
 #include "shoal/dist/connect.hpp"
 #include "shoal/error.hpp"
 
@@ -80,10 +81,8 @@ ReduceFunction reduceFunction(ReduceOp op) {
 
 // c = bf16(float(a) + float(b)): one rounding per hop of the ring.
 void sumBf16(void* c, const void* a, const void* b, size_t n) {
-  auto* out = static_cast<bfloat16*>(c);
-  const auto* x = static_cast<const bfloat16*>(a);
-  const auto* y = static_cast<const bfloat16*>(b);
-  for (size_t i = 0; i < n; ++i) out[i] = bfloat16(static_cast<float>(x[i]) + static_cast<float>(y[i]));
+  backend::addBf16(static_cast<const bfloat16*>(a), static_cast<const bfloat16*>(b), static_cast<bfloat16*>(c),
+                   static_cast<int64_t>(n));
 }
 
 // Identifies the machine (kernel) this rank runs on: ranks with the same share its cores.

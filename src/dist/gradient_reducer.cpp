@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "shoal/backend/vector_kernels.hpp"
 #include "shoal/error.hpp"
 
 namespace shoal::dist {
@@ -54,10 +55,16 @@ void GradientReducer::reduce(std::span<float> grads, int64_t offset, float scale
 }
 
 void GradientReducer::reduceBf16(std::span<float> grads, float scale) {
-  std::span<bfloat16> wire(bf16_.data(), grads.size());
-  for (size_t i = 0; i < grads.size(); ++i) wire[i] = bfloat16(scale * grads[i]);
-  comm_.allReduceBf16(wire);
-  for (size_t i = 0; i < grads.size(); ++i) grads[i] = static_cast<float>(wire[i]);
+  bfloat16* wire = bf16_.data();
+  float* g = grads.data();
+  const size_t n = grads.size();
+  if (scale != 1.0f)
+#pragma omp simd
+    for (size_t i = 0; i < n; ++i) g[i] *= scale;
+  backend::roundToBf16(g, wire, static_cast<int64_t>(n));
+  comm_.allReduceBf16(std::span<bfloat16>(wire, n));
+#pragma omp simd
+  for (size_t i = 0; i < n; ++i) g[i] = bfloat16ToFloat(wire[i].bits);
 }
 
 void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, float scale) {

@@ -20,6 +20,7 @@
 #include "mpi_shared_segments.hpp"
 #include "shared_memory_reducer.hpp"
 #include "transfer_watch.hpp"
+#include "shoal/backend/vector_kernels.hpp"
 #include "shoal/dist/communicator.hpp"
 #include "shoal/error.hpp"
 
@@ -161,8 +162,7 @@ class MpiCommunicator final : public Communicator {
         MPI_Sendrecv(out.data(), static_cast<int>(out.size_bytes()), MPI_BYTE, right, kRingTag,
                      ringScratch_.data(), static_cast<int>(in.size_bytes()), MPI_BYTE, left,
                      kRingTag, collectives_, MPI_STATUS_IGNORE);
-        for (size_t i = 0; i < in.size(); ++i)
-          in[i] = bfloat16(static_cast<float>(ringScratch_[i]) + static_cast<float>(in[i]));
+        backend::addBf16(ringScratch_.data(), in.data(), in.data(), static_cast<int64_t>(in.size()));
       }
       for (int hop = 0; hop < size_ - 1; ++hop) {
         std::span<bfloat16> out = chunk(rank_ + 1 - hop), in = chunk(rank_ - hop);

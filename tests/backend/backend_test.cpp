@@ -1,11 +1,14 @@
 // The backend seam: current() makes working operations of every family behind their interfaces.
 #include "shoal/backend/backend.hpp"
 #include "shoal/backend/cpu_info.hpp"
+#include "shoal/backend/vector_kernels.hpp"
 
 #include <sched.h>
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
 #include <vector>
 
 using shoal::Shape;
@@ -63,4 +66,31 @@ TEST(Backend, UsableCoresFollowTheAffinity) {
   int bound = shoal::backend::usableCores();
   ASSERT_EQ(sched_setaffinity(0, sizeof(before), &before), 0);
   EXPECT_EQ(bound, 1);
+}
+
+// The bf16 all-reduce's addition: each sum is the float sum of the two bf16 values rounded to the
+// nearest bf16 (ties to even), as bfloat16(float) rounds it, on odd lengths and in place.
+TEST(Backend, AddBf16RoundsTheFloatSumToTheNearestBf16) {
+  std::mt19937 gen(5);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  for (const int64_t n : {int64_t{1}, int64_t{17}, int64_t{1000}}) {
+    std::vector<shoal::bfloat16> a(static_cast<size_t>(n)), b(a.size()), sum(a.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      a[i] = shoal::bfloat16(normal(gen));
+      b[i] = shoal::bfloat16(normal(gen));
+      if (i % 4 == 0) {
+        // a tie: a positive a plus half of its bf16 spacing (2^(e - 8) for a in [2^e, 2^(e+1)))
+        a[i] = shoal::bfloat16(std::fabs(static_cast<float>(a[i])));
+        int exponent = 0;
+        std::frexp(static_cast<float>(a[i]), &exponent);  // a in [2^(exponent-1), 2^exponent)
+        b[i] = shoal::bfloat16(std::ldexp(1.0f, exponent - 9));
+      }
+    }
+    backend::addBf16(a.data(), b.data(), sum.data(), n);
+    for (size_t i = 0; i < a.size(); ++i)
+      ASSERT_EQ(sum[i].bits, shoal::bfloat16(static_cast<float>(a[i]) + static_cast<float>(b[i])).bits)
+          << "element " << i << " of " << n;
+    backend::addBf16(a.data(), b.data(), a.data(), n);  // in place
+    for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i].bits, sum[i].bits) << "in place, element " << i;
+  }
 }

@@ -18,6 +18,9 @@ void toBf16(const Tensor& src, Tensor& dst);
 // dst[0, count) = src rounded to bf16, on the calling thread (an optimiser's pass calls it on the
 // stretch of parameters it has just updated, still in cache).
 void roundToBf16(const float* src, bfloat16* dst, int64_t count);
+// sum[0, count) = a + b added in f32 and rounded to bf16 (nearest even), on the calling thread
+// (sum may be a or b): a bf16 all-reduce's addition.
+void addBf16(const bfloat16* a, const bfloat16* b, bfloat16* sum, int64_t count);
 // The ReLU's backward pass in bf16: masked = grad where output > 0, else 0. output and grad are
 // f32 or bf16, masked is bf16; all of one element count (masked sized by the caller).
 void reluMaskToBf16(const Tensor& output, const Tensor& grad, Tensor& masked);

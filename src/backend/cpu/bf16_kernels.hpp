@@ -8,6 +8,8 @@ namespace shoal::backend::cpu {
 bool hasAvx512Bf16();
 // dst [count] = src rounded to bf16 bits, nearest even.
 void roundToBf16Avx512(const float* src, uint16_t* dst, int64_t count);
+// sum [count] = a + b added in f32 and rounded to bf16 bits, nearest even (sum may be a or b).
+void addBf16Avx512(const uint16_t* a, const uint16_t* b, uint16_t* sum, int64_t count);
 // masked [count] = grad where output > 0, else 0; bf16 bits throughout.
 void reluMaskBf16Avx512(const uint16_t* output, const uint16_t* grad, uint16_t* masked, int64_t count);
 

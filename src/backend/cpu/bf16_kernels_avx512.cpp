@@ -1,4 +1,4 @@
-// The AVX512-BF16 builds of the bf16 conversion and ReLU-mask passes (compiled with -mavx512f -mavx512bw -mavx512vl -mavx512bf16).
+// The AVX512-BF16 builds of the bf16 conversion, addition and ReLU-mask passes (compiled with -mavx512f -mavx512bw -mavx512vl -mavx512bf16).
 #include "bf16_kernels.hpp"
 
 #include <immintrin.h>
@@ -16,6 +16,17 @@ void roundToBf16Avx512(const float* src, uint16_t* dst, int64_t count) {
     const __mmask16 tail = static_cast<__mmask16>((1u << (count - i)) - 1);
     __m256bh packed = _mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(tail, src + i));
     _mm256_mask_storeu_epi16(dst + i, tail, reinterpret_cast<__m256i&>(packed));
+  }
+}
+
+// sum [count] = bf16(f32(a) + f32(b)): 16 elements widened (bits << 16), added, rounded
+void addBf16Avx512(const uint16_t* a, const uint16_t* b, uint16_t* sum, int64_t count) {
+  for (int64_t i = 0; i < count; i += 16) {
+    const __mmask16 live = count - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (count - i)) - 1);
+    const __m512 x = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(live, a + i)), 16));
+    const __m512 y = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(live, b + i)), 16));
+    __m256bh packed = _mm512_cvtneps_pbh(_mm512_add_ps(x, y));
+    _mm256_mask_storeu_epi16(sum + i, live, reinterpret_cast<__m256i&>(packed));
   }
 }
 

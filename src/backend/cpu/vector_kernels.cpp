@@ -55,6 +55,14 @@ void roundToBf16(const float* src, bfloat16* dst, int64_t count) {
   for (int64_t i = 0; i < count; ++i) dst[i] = bfloat16(src[i]);
 }
 
+void addBf16(const bfloat16* a, const bfloat16* b, bfloat16* sum, int64_t count) {
+  static const bool avx512 = cpu::hasAvx512Bf16();
+  if (avx512)
+    return cpu::addBf16Avx512(reinterpret_cast<const uint16_t*>(a), reinterpret_cast<const uint16_t*>(b),
+                              reinterpret_cast<uint16_t*>(sum), count);
+  for (int64_t i = 0; i < count; ++i) sum[i] = bfloat16(static_cast<float>(a[i]) + static_cast<float>(b[i]));
+}
+
 void toBf16(const Tensor& src, Tensor& dst) {
   expectSameCount(src, dst, "toBf16");
   if (src.dtype() == DType::BF16) return dst.copyFrom(src);
