@@ -16,6 +16,11 @@ namespace shoal::nn {
 // An index outside [0, count), or a float that is not a whole number, throws InputError naming
 // the layer, the position in the batch, the value and the valid range, before anything is written.
 // FLOPs: 0 — a gather copies rows and computes nothing.
+// In bf16 precision the output is bf16 when the container asks (setOutputBf16: the consumer
+// reads bf16): rows are gathered from the weights' slice of the flat bf16 copy the optimiser
+// writes in its update pass (rounded from the f32 rows when the model has none), the same values
+// the consumer would round them to. The output gradient may then be bf16; the scatter-add into
+// the f32 weight gradient widens it. Otherwise the output stays f32, as in f32 precision.
 class Embedding : public Module {
  public:
   // count > 0 rows of dim > 0 elements; paddingIndex in [0, count), or -1 for none.
@@ -27,6 +32,10 @@ class Embedding : public Module {
   int64_t paddingIndex() const { return padding_; }  // -1: none
   Tensor& weight() { return weight_; }
   Tensor& gradWeight() { return gradWeight_; }
+
+  bool hasBf16Path() const override { return true; }
+  bool canOutputBf16() const override { return precision_ == Precision::BF16; }
+  void setOutputBf16(bool bf16) override { outputBf16_ = bf16; }
 
   Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "Embedding"; }
@@ -47,7 +56,10 @@ class Embedding : public Module {
   void checkIndices(const Tensor& input) const;
 
   int64_t count_, dim_, padding_;
+  bool outputBf16_ = false;  // bf16 precision: the output is bf16
   Tensor weight_, gradWeight_;
+  Tensor weightBf16_;  // the weights' slice of the flat bf16 copy (Parameter::lowPrecision)
+  Tensor rowsF32_;     // bf16 output without a flat copy: the f32 rows before rounding
 };
 
 }  // namespace shoal::nn
