@@ -27,18 +27,26 @@ BlockedMaxPooling::BlockedMaxPooling(const std::vector<int64_t>& dims, const Cha
   selected_.resize(static_cast<size_t>(p.n * p.blocks * p.ph * p.pw * layout.block));
 }
 
-void BlockedMaxPooling::forward(const float* src, float* dst) {
+template <class S, class D>
+void BlockedMaxPooling::forward(const S* src, D* dst) {
   if (hasAvx512())
     forwardPassAvx512(pass_, src, dst, selected_.data());
   else
     forwardPass(pass_, src, dst, selected_.data());
 }
 
-void BlockedMaxPooling::backward(const float* gradDst, float* gradSrc) const {
+template <class G>
+void BlockedMaxPooling::backward(const G* gradDst, float* gradSrc) const {
   if (hasAvx512())
     backwardPassAvx512(pass_, gradDst, selected_.data(), gradSrc);
   else
     backwardPass(pass_, gradDst, selected_.data(), gradSrc);
 }
+
+template void BlockedMaxPooling::forward(const float*, float*);
+template void BlockedMaxPooling::forward(const bfloat16*, float*);
+template void BlockedMaxPooling::forward(const bfloat16*, bfloat16*);
+template void BlockedMaxPooling::backward(const float*, float*) const;
+template void BlockedMaxPooling::backward(const bfloat16*, float*) const;
 
 }  // namespace shoal::backend::cpu
