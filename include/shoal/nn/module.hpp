@@ -56,6 +56,11 @@ struct ChildRun {
   Child child;
   std::vector<Shape> inputShapes;
   Shape outputShape;
+  // The plan the container runs it in: the index among the children of the one whose step
+  // computes this child as its epilogue (-1: a step of its own), and the element types of what
+  // it reads and writes (bf16 between bf16 steps, else f32; an epilogue's are its step's).
+  int64_t fusedInto = -1;
+  DType reads = DType::F32, writes = DType::F32;
 };
 
 // Inputs and outputs are batches: the first extent is N, the rest is the per-sample shape.
