@@ -135,7 +135,7 @@ TEST(Bf16, ThinConvolutionStaysF32AndSaysSo) {
   EXPECT_FALSE(s.acceptsBf16Input()) << "the first convolution reads f32 batches";
   shoal::nn::ModelSummary summary = shoal::nn::summarize(s, Shape{1, 20, 20});
   EXPECT_EQ(summary.layers[0].precision, "fp32 (bf16 does not pay here)");
-  EXPECT_EQ(summary.layers[2].precision, "bf16");
+  EXPECT_EQ(summary.layers[2].precision, "bf16, rounds its fp32 input, writes fp32");
 }
 
 TEST(Bf16, FusedConvolutionBlock) {
@@ -158,7 +158,7 @@ TEST(Bf16, LayersWithoutPathStayF32) {
   EXPECT_EQ(s.at(0).precision(), Precision::BF16);
   EXPECT_EQ(s.at(1).precision(), Precision::F32);
   shoal::nn::ModelSummary summary = shoal::nn::summarize(s, Shape{8, 6, 6});
-  EXPECT_EQ(summary.layers[0].precision, "bf16");
+  EXPECT_EQ(summary.layers[0].precision, "bf16, writes fp32");
   EXPECT_EQ(summary.layers[1].precision, "fp32 (no bf16 path)");
   EXPECT_NE(summary.table().find("fp32 (no bf16 path)"), std::string::npos);
 }
