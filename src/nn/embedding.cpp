@@ -9,7 +9,6 @@
 #include <string>
 #include <type_traits>
 
-#include "shoal/backend/vector_kernels.hpp"
 #include "shoal/error.hpp"
 #include "shoal/nn/init.hpp"
 #include "shoal/nn/layer_registry.hpp"
@@ -62,22 +61,21 @@ int64_t firstInvalid(const T* idx, int64_t m, int64_t count) {
   return first;
 }
 
-// indices [M], weight [count, dim] -> out [M, dim]: out[i, :] = weight[idx[i], :]; E is the
-// element type of weight and out (float or bfloat16).
-template <class T, class E>
-void gatherRows(const T* idx, int64_t m, const E* weight, int64_t dim, E* out) {
+// indices [M], weight [count, dim] -> out [M, dim]: out[i, :] = weight[idx[i], :].
+template <class T>
+void gatherRows(const T* idx, int64_t m, const float* weight, int64_t dim, float* out) {
 #pragma omp parallel for if (m * dim > kParallelElements)
   for (int64_t i = 0; i < m; ++i)
     std::memcpy(out + i * dim, weight + static_cast<int64_t>(idx[i]) * dim,
-                static_cast<size_t>(dim) * sizeof(E));
+                static_cast<size_t>(dim) * sizeof(float));
 }
 
-// indices [M], gradOutput [M, dim] (G: float or bfloat16) -> gradWeight [count, dim] (f32) +=
-// gradOutput[i, :] at row idx[i], except the padding row. Each thread owns a contiguous range of rows and scans every index, so
+// indices [M], gradOutput [M, dim] -> gradWeight [count, dim] += gradOutput[i, :] at row idx[i],
+// except the padding row. Each thread owns a contiguous range of rows and scans every index, so
 // repeated indices never race and each row adds its gradients in index order: the same sums on
 // any number of threads.
-template <class T, class G>
-void scatterAddRows(const T* idx, int64_t m, const G* gradOut, int64_t dim, int64_t count,
+template <class T>
+void scatterAddRows(const T* idx, int64_t m, const float* gradOut, int64_t dim, int64_t count,
                     int64_t padding, float* gradWeight) {
 #pragma omp parallel if (m * dim > kParallelElements)
   {
@@ -87,9 +85,9 @@ void scatterAddRows(const T* idx, int64_t m, const G* gradOut, int64_t dim, int6
       const int64_t row = static_cast<int64_t>(idx[i]);
       if (row < lo || row >= hi || row == padding) continue;
       float* dst = gradWeight + row * dim;
-      const G* src = gradOut + i * dim;
+      const float* src = gradOut + i * dim;
 #pragma omp simd
-      for (int64_t j = 0; j < dim; ++j) dst[j] += static_cast<float>(src[j]);
+      for (int64_t j = 0; j < dim; ++j) dst[j] += src[j];
     }
   }
 }
@@ -164,9 +162,7 @@ std::string Embedding::describe() const {
   return s + ")";
 }
 
-std::vector<Parameter> Embedding::ownParameters() {
-  return {{"weight", &weight_, &gradWeight_, nullptr, &weightBf16_}};
-}
+std::vector<Parameter> Embedding::ownParameters() { return {{"weight", &weight_, &gradWeight_}}; }
 
 void Embedding::resetOwn(Generator& gen) {
   normal(weight_, 1.0, gen);
@@ -187,24 +183,13 @@ void Embedding::checkIndices(const Tensor& input) const {
   });
 }
 
-// input [N, ...] indices -> output [N, ..., dim] (bf16 when asked in bf16 precision)
+// input [N, ...] indices -> output [N, ..., dim]
 void Embedding::updateOutput(const Tensor& input) {
   checkIndices(input);  // before anything is written
-  const bool bf16 = precision_ == Precision::BF16 && outputBf16_;
-  const Shape shape = appended(input.shape(), dim_);
-  output_.resize(shape, bf16 ? DType::BF16 : DType::F32);
-  if (bf16 && weightBf16_.defined()) {
-    withIndices(input, *this, [&](const auto* idx) {
-      gatherRows(idx, input.numel(), weightBf16_.data<bfloat16>(), dim_, output_.data<bfloat16>());
-    });
-    return;
-  }
-  Tensor& rows = bf16 ? rowsF32_ : output_;  // a bf16 model without a flat copy rounds them after
-  rows.resize(shape);
+  output_.resize(appended(input.shape(), dim_));
   withIndices(input, *this, [&](const auto* idx) {
-    gatherRows(idx, input.numel(), weight_.data(), dim_, rows.data());
+    gatherRows(idx, input.numel(), weight_.data(), dim_, output_.data());
   });
-  if (bf16) backend::toBf16(rows, output_);
 }
 
 // input [N, ...] -> gradInput [N, ...] of zeros: indices have no gradient.
@@ -217,12 +202,8 @@ void Embedding::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
 void Embedding::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
   checkIndices(input);  // a backward with another input than forward's must not write astray
   withIndices(input, *this, [&](const auto* idx) {
-    if (gradOutput.dtype() == DType::BF16)
-      scatterAddRows(idx, input.numel(), gradOutput.data<bfloat16>(), dim_, count_, padding_,
-                     gradWeight_.data());
-    else
-      scatterAddRows(idx, input.numel(), gradOutput.data(), dim_, count_, padding_,
-                     gradWeight_.data());
+    scatterAddRows(idx, input.numel(), gradOutput.data(), dim_, count_, padding_,
+                   gradWeight_.data());
   });
 }
 

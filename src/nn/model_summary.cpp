@@ -26,8 +26,6 @@ std::string precisionInPlan(const ChildRun& run, const ChildRun* owner, int64_t 
   if (!layer.children().empty()) return precisionLabel(layer);  // a container within the model
   if (layer.passesElementType()) return std::string(typeText(run.writes));
   if (layer.precision() == Precision::BF16) {
-    if (flops == 0)  // a gather (Embedding): bf16 rows only for a reader that takes bf16
-      return run.writes == DType::BF16 ? "bf16" : "fp32 (its reader takes fp32)";
     std::string s = "bf16";
     if (layer.acceptsBf16Input() && run.reads == DType::F32) s += ", rounds its fp32 input";
     if (run.writes == DType::F32) s += ", writes fp32";

@@ -78,7 +78,7 @@ TEST(CliPrecisionColumn, TabularEmbeddingsAndTheirReaders) {
   ASSERT_EQ(train.exitCode, 0) << train.err;
   auto r = runCli("summary --model-file " + dir + "/run/model.shoal --precision bf16");
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_EQ(precisionOf(r.out, "embedding0 = "), "fp32 (its reader takes fp32)") << r.out;
+  EXPECT_EQ(precisionOf(r.out, "embedding0 = "), "fp32 (bf16 does not pay here)") << r.out;
   EXPECT_EQ(precisionOf(r.out, "features = "), "fp32") << r.out;
   EXPECT_EQ(precisionOf(r.out, "fc1 = "), "bf16, rounds its fp32 input, writes fp32") << r.out;
   EXPECT_EQ(precisionOf(r.out, "relu1 = "), "bf16 (fused into #12)") << r.out;

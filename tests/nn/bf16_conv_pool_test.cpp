@@ -6,6 +6,7 @@
 #include "shoal/nn/flat_parameters.hpp"
 #include "shoal/nn/flatten.hpp"
 #include "shoal/nn/linear.hpp"
+#include "shoal/nn/random.hpp"
 #include "shoal/nn/relu.hpp"
 #include "shoal/nn/sequential.hpp"
 #include "shoal/nn/spatial_convolution.hpp"
@@ -72,6 +73,7 @@ shoal::nn::Sequential block() {
 // to one bf16 value: the gradient then goes to the other one, a few percent of it overall).
 // Weights, input and output gradient are bf16 numbers, so the products multiply the same values.
 TEST(Bf16ConvPool, PoolingReadsAndWritesBf16WithinTolerance) {
+  shoal::nn::manualSeed(1);
   shoal::nn::Sequential bf16 = block(), first = head(), rest = tail();
   roundToBf16(bf16.flatParameters().values());
   auto pb = bf16.parameters(), pf = first.parameters(), pr = rest.parameters();
@@ -105,6 +107,7 @@ TEST(Bf16ConvPool, PoolingReadsAndWritesBf16WithinTolerance) {
 }
 
 TEST(Bf16ConvPool, FusedAndUnfusedBf16AgreeAndTheFusedStepWritesBf16) {
+  shoal::nn::manualSeed(2);
   shoal::nn::Sequential fused = block(), unfused = block();
   unfused.flatParameters().values().copyFrom(fused.flatParameters().values());
   unfused.setFusion(false);

@@ -140,7 +140,9 @@ class Module {
   void setPrecision(Precision precision);
   // What this module's products read: bf16 only for a module with a bf16 path set to bf16.
   Precision precision() const { return precision_; }
-  // Whether this module computes in bf16 when asked (Linear, SpatialConvolution).
+  // Whether bf16 applies to this module: it computes in bf16 when asked (Linear,
+  // SpatialConvolution), or keeps f32 where bf16 was measured not to pay (precisionChanged:
+  // thin convolutions, Embedding), which summaries then say.
   virtual bool hasBf16Path() const { return false; }
   // Whether forward takes a bf16 input (its input gradient is then bf16 too). Containers answer
   // for their first module.

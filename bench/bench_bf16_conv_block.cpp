@@ -1,19 +1,15 @@
-// Times the bf16 paths that hang on what the neighbouring layers read and write, forward +
-// backward against float32: Embedding rows gathered in bf16 for a bf16 Linear, and the fused
-// convolution + ReLU + max-pooling block with its pooling reading bf16. Variants alternate
-// round by round (A B C A B C ...) because the shared host's speed drifts; medians are printed.
+// Times the fused convolution + ReLU + max-pooling block, forward + backward: float32, bf16 fused
+// (the pooling reads the convolution's bf16 result) and bf16 unfused (oneDNN's f32 pooling after
+// a bf16 convolution that writes f32). Variants alternate round by round (A B C A B C ...)
+// because the shared host's speed drifts; medians are printed.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "shoal/backend/cpu_info.hpp"
-#include "shoal/nn/embedding.hpp"
-#include "shoal/nn/flatten.hpp"
-#include "shoal/nn/linear.hpp"
 #include "shoal/nn/relu.hpp"
 #include "shoal/nn/sequential.hpp"
 #include "shoal/nn/spatial_convolution.hpp"
@@ -31,28 +27,16 @@ Tensor randomTensor(const Shape& shape, uint64_t seed) {
   return t;
 }
 
-// indices [n, length] in [0, count)
-Tensor randomIndices(int64_t n, int64_t length, int64_t count, uint64_t seed) {
-  std::mt19937_64 gen(seed);
-  std::uniform_int_distribution<int64_t> dist(0, count - 1);
-  Tensor t(Shape{n, length}, DType::I64);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<int64_t>()[i] = dist(gen);
-  return t;
-}
-
 struct Variant {
   std::string name;
   nn::Sequential model;
   Tensor input, gradOutput;
-  std::function<void(nn::Sequential&)> afterPlan;  // adjusts the plan's choices, once
-  std::vector<double> ms;                          // per forward + backward, one per round
+  std::vector<double> ms;  // per forward + backward, one per round
 };
 
 // Each round times `steps` forward + backward passes of every variant in turn.
 void compare(const std::string& title, std::vector<Variant>& variants, int rounds, int steps) {
   for (auto& v : variants) {
-    v.model.forward(v.input);
-    if (v.afterPlan) v.afterPlan(v.model);
     for (int i = 0; i < 3; ++i) {
       v.model.forward(v.input);
       v.model.backward(v.input, v.gradOutput);
@@ -82,29 +66,6 @@ void compare(const std::string& title, std::vector<Variant>& variants, int round
   }
 }
 
-// Embedding(count -> dim) over `length` indices per sample, Flatten, Linear(length * dim -> 512).
-nn::Sequential embeddingModel(int64_t count, int64_t dim, int64_t length, nn::Precision precision) {
-  nn::Sequential s;
-  s.add(nn::Embedding(count, dim)).add(nn::Flatten()).add(nn::Linear(length * dim, 512));
-  s.setPrecision(precision);
-  return s;
-}
-
-void embeddingCase(int64_t count, int64_t dim, int64_t length, int64_t n, int rounds, int steps) {
-  Tensor idx = randomIndices(n, length, count, 1), gy = randomTensor({n, 512}, 2);
-  std::vector<Variant> variants;
-  variants.push_back({"fp32", embeddingModel(count, dim, length, nn::Precision::F32), idx, gy, {}, {}});
-  variants.push_back({"bf16, Embedding writes fp32 (Linear rounds)",
-                      embeddingModel(count, dim, length, nn::Precision::BF16), idx, gy,
-                      [](nn::Sequential& s) { s.at(0).setOutputBf16(false); }, {}});
-  variants.push_back({"bf16, Embedding writes bf16 rows",
-                      embeddingModel(count, dim, length, nn::Precision::BF16), idx, gy, {}, {}});
-  compare("Embedding(" + std::to_string(count) + " -> " + std::to_string(dim) + ") x " +
-              std::to_string(length) + " per sample -> Linear(" + std::to_string(length * dim) +
-              " -> 512), batch " + std::to_string(n),
-          variants, rounds, steps);
-}
-
 // SpatialConvolution(in -> out, 3x3, pad 1), ReLU, 2x2 max pooling
 nn::Sequential convBlock(int64_t in, int64_t out, nn::Precision precision, bool fuse) {
   nn::Sequential s;
@@ -117,9 +78,9 @@ nn::Sequential convBlock(int64_t in, int64_t out, nn::Precision precision, bool 
 void convCase(int64_t in, int64_t out, int64_t size, int64_t n, int rounds, int steps) {
   Tensor x = randomTensor({n, in, size, size}, 3), gy = randomTensor({n, out, size / 2, size / 2}, 4);
   std::vector<Variant> variants;
-  variants.push_back({"fp32 fused", convBlock(in, out, nn::Precision::F32, true), x, gy, {}, {}});
-  variants.push_back({"bf16 fused", convBlock(in, out, nn::Precision::BF16, true), x, gy, {}, {}});
-  variants.push_back({"bf16 unfused", convBlock(in, out, nn::Precision::BF16, false), x, gy, {}, {}});
+  variants.push_back({"fp32 fused", convBlock(in, out, nn::Precision::F32, true), x, gy, {}});
+  variants.push_back({"bf16 fused", convBlock(in, out, nn::Precision::BF16, true), x, gy, {}});
+  variants.push_back({"bf16 unfused", convBlock(in, out, nn::Precision::BF16, false), x, gy, {}});
   compare("SpatialConvolution(" + std::to_string(in) + " -> " + std::to_string(out) +
               ", 3x3, pad 1) + ReLU + 2x2 max pooling on " + std::to_string(size) + "x" +
               std::to_string(size) + ", batch " + std::to_string(n),
@@ -132,9 +93,6 @@ int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::stoi(argv[1]) : 7;
   std::printf("oneDNN %s, %s, %d threads, median of %d rounds\n", backend::oneDnnVersion().c_str(),
               backend::instructionSet().c_str(), backend::threadCount(), rounds);
-  embeddingCase(302, 39, 3, 128, rounds, 50);  // the tabular model's largest embedding, batch 128
-  embeddingCase(100000, 64, 16, 256, rounds, 20);
-  embeddingCase(100000, 256, 16, 256, rounds, 10);
   convCase(32, 64, 28, 32, rounds, 5);
   return 0;
 }
