@@ -31,10 +31,15 @@ struct Variant {
   std::string name;
   nn::Sequential model;
   Tensor input, gradOutput;
-  std::vector<double> ms;  // per forward + backward, one per round
+  std::vector<double> forward, backward;  // ms per pass, one per round
 };
 
-// Each round times `steps` forward + backward passes of every variant in turn.
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Each round times `steps` forward and backward passes of every variant in turn.
 void compare(const std::string& title, std::vector<Variant>& variants, int rounds, int steps) {
   for (auto& v : variants) {
     for (int i = 0; i < 3; ++i) {
@@ -44,25 +49,30 @@ void compare(const std::string& title, std::vector<Variant>& variants, int round
   }
   for (int r = 0; r < rounds; ++r)
     for (auto& v : variants) {
-      auto start = std::chrono::steady_clock::now();
+      double forward = 0, backward = 0;
       for (int i = 0; i < steps; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
         v.model.forward(v.input);
+        auto t1 = std::chrono::steady_clock::now();
         v.model.backward(v.input, v.gradOutput);
+        auto t2 = std::chrono::steady_clock::now();
+        forward += std::chrono::duration<double, std::milli>(t1 - t0).count();
+        backward += std::chrono::duration<double, std::milli>(t2 - t1).count();
       }
-      v.ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
-                     steps);
+      v.forward.push_back(forward / steps);
+      v.backward.push_back(backward / steps);
     }
   std::printf("%s\n", title.c_str());
-  const double base = [&] {
-    std::vector<double> m = variants[0].ms;
-    std::sort(m.begin(), m.end());
-    return m[m.size() / 2];
-  }();
+  std::vector<double> total0;
+  for (size_t r = 0; r < variants[0].forward.size(); ++r) total0.push_back(variants[0].forward[r] + variants[0].backward[r]);
+  const double base = median(total0);
   for (auto& v : variants) {
-    std::sort(v.ms.begin(), v.ms.end());
-    double median = v.ms[v.ms.size() / 2];
-    std::printf("  %-44s %8.3f ms  (%.2fx the first; min %.3f, max %.3f)\n", v.name.c_str(), median,
-                base / median, v.ms.front(), v.ms.back());
+    std::vector<double> total;
+    for (size_t r = 0; r < v.forward.size(); ++r) total.push_back(v.forward[r] + v.backward[r]);
+    const double t = median(total);
+    std::printf("  %-30s forward %7.3f ms  backward %7.3f ms  total %7.3f ms (%.2fx the first; min %.3f)\n",
+                v.name.c_str(), median(v.forward), median(v.backward), t, base / t,
+                *std::min_element(total.begin(), total.end()));
   }
 }
 

@@ -209,7 +209,8 @@ TEST(BlockedMaxPooling, BaselineAndAvx512BuildsAgree) {
 
 // A bf16 convolution's result read as bf16: the same maxima and selections as the f32 pass over
 // the same (bf16-representable) values, the output written as f32 or bf16 (exactly: a maximum
-// of bf16 values is one), a bf16 pooled gradient routed as its f32 widening; both builds agree.
+// of bf16 values is one), a bf16 pooled gradient routed as its f32 widening, into f32 or (tiling
+// windows) bf16; both builds agree.
 TEST(BlockedMaxPooling, ReadsAndWritesBf16AsItsF32PassOnTheSameValues) {
   using shoal::bfloat16;
   for (const Case& c : cases()) {
@@ -235,6 +236,16 @@ TEST(BlockedMaxPooling, ReadsAndWritesBf16AsItsF32PassOnTheSameValues) {
       f32.backward(grad.toType(shoal::DType::F32).data(), expectedGrad.data.data());
       bf16.backward(grad.data<bfloat16>(), actualGrad.data.data());
       EXPECT_EQ(actualGrad.data, expectedGrad.data) << "the same selections route the same values";
+      // Into a bf16 gradient (for bf16 products) where the windows tile the input: the f32
+      // gradient rounded, element by element; overlapping windows, which add up, are refused.
+      std::vector<bfloat16> routedBf16(expectedGrad.data.size());
+      if (bf16.tiles()) {
+        bf16.backward(grad.data<bfloat16>(), routedBf16.data());
+        for (size_t i = 0; i < routedBf16.size(); ++i)
+          ASSERT_EQ(routedBf16[i].bits, bfloat16(expectedGrad.data[i]).bits) << "element " << i;
+      } else {
+        EXPECT_THROW(bf16.backward(grad.data<bfloat16>(), routedBf16.data()), shoal::Error);
+      }
 
       if (!__builtin_cpu_supports("avx512f")) continue;
       size_t selections = static_cast<size_t>(c.src[0] * pass.blocks * pass.ph * pass.pw * c.block);
@@ -248,6 +259,10 @@ TEST(BlockedMaxPooling, ReadsAndWritesBf16AsItsF32PassOnTheSameValues) {
       cpu::backwardPass(pass, grad.data<bfloat16>(), selBase.data(), gradBase.data.data());
       cpu::backwardPassAvx512(pass, grad.data<bfloat16>(), selAvx.data(), gradAvx.data.data());
       EXPECT_EQ(gradAvx.data, gradBase.data);
+      std::vector<bfloat16> bf16Base(gradBase.data.size()), bf16Avx(gradBase.data.size());
+      cpu::backwardPass(pass, grad.data<bfloat16>(), selBase.data(), bf16Base.data());
+      cpu::backwardPassAvx512(pass, grad.data<bfloat16>(), selAvx.data(), bf16Avx.data());
+      for (size_t i = 0; i < bf16Base.size(); ++i) ASSERT_EQ(bf16Avx[i].bits, bf16Base[i].bits) << i;
     }
   }
 }

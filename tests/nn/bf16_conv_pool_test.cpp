@@ -39,6 +39,14 @@ constexpr double kBf16Tolerance = 1e-2;
 // `t` with every element rounded to bf16 (still f32).
 void roundToBf16(Tensor& t) { t.copyFrom(t.toType(DType::BF16)); }
 
+// A max pooling's window: kernel, stride and padding in both directions.
+struct Window {
+  int64_t kernel, stride, pad;
+  int64_t pooled(int64_t size) const { return (size + 2 * pad - kernel) / stride + 1; }
+};
+// Overlapping windows (the routed gradient adds up in f32) and tiling ones (routed into bf16).
+constexpr Window kOverlapping{3, 2, 1}, kTiling{2, 2, 0};
+
 // conv(9 -> 12, 3x3, pad 1) + ReLU, the head of block()
 shoal::nn::Sequential head() {
   shoal::nn::Sequential s;
@@ -46,35 +54,32 @@ shoal::nn::Sequential head() {
   return s;
 }
 
-// 3x3 max pooling, stride 2, pad 1 (overlapping windows), then conv(12 -> 10, 3x3), Flatten,
-// Linear(10 * 2 * 4 -> 7): the tail of block()
-shoal::nn::Sequential tail() {
+// On 7x11 images: max pooling through `w`, then conv(12 -> 10, 3x3), Flatten, Linear(-> 7): the
+// tail of block()
+shoal::nn::Sequential tail(Window w) {
   shoal::nn::Sequential s;
-  s.add(shoal::nn::SpatialMaxPooling(3, 3, 2, 2, 1, 1));
+  s.add(shoal::nn::SpatialMaxPooling(w.kernel, w.kernel, w.stride, w.stride, w.pad, w.pad));
   s.add(shoal::nn::SpatialConvolution(12, 10, 3, 3)).add(shoal::nn::Flatten());
-  s.add(shoal::nn::Linear(10 * 2 * 4, 7));
+  s.add(shoal::nn::Linear(10 * (w.pooled(7) - 2) * (w.pooled(11) - 2), 7));
   return s;
 }
 
-// head() then tail() in one chain: the second convolution reads the fused block's output
-shoal::nn::Sequential block() {
-  shoal::nn::Sequential s;
-  s.add(shoal::nn::SpatialConvolution(9, 12, 3, 3, 1, 1, 1, 1)).add(shoal::nn::ReLU());
-  s.add(shoal::nn::SpatialMaxPooling(3, 3, 2, 2, 1, 1));
+// head() then tail(w) in one chain: the second convolution reads the fused block's output
+shoal::nn::Sequential block(Window w) {
+  shoal::nn::Sequential s = head();
+  s.add(shoal::nn::SpatialMaxPooling(w.kernel, w.kernel, w.stride, w.stride, w.pad, w.pad));
   s.add(shoal::nn::SpatialConvolution(12, 10, 3, 3)).add(shoal::nn::Flatten());
-  s.add(shoal::nn::Linear(10 * 2 * 4, 7));
+  s.add(shoal::nn::Linear(10 * (w.pooled(7) - 2) * (w.pooled(11) - 2), 7));
   return s;
 }
-
-}  // namespace
 
 // Against float32 layers that pool the convolution's result rounded to bf16, as the bf16 block
 // does (pooling f32 values instead moves the selection wherever two elements of a window round
 // to one bf16 value: the gradient then goes to the other one, a few percent of it overall).
 // Weights, input and output gradient are bf16 numbers, so the products multiply the same values.
-TEST(Bf16ConvPool, PoolingReadsAndWritesBf16WithinTolerance) {
+void expectCloseToRoundedF32(Window w) {
   shoal::nn::manualSeed(1);
-  shoal::nn::Sequential bf16 = block(), first = head(), rest = tail();
+  shoal::nn::Sequential bf16 = block(w), first = head(), rest = tail(w);
   roundToBf16(bf16.flatParameters().values());
   auto pb = bf16.parameters(), pf = first.parameters(), pr = rest.parameters();
   pf.insert(pf.end(), pr.begin(), pr.end());
@@ -82,7 +87,7 @@ TEST(Bf16ConvPool, PoolingReadsAndWritesBf16WithinTolerance) {
   for (size_t i = 0; i < pb.size(); ++i) pf[i].value->copyFrom(*pb[i].value);
   bf16.setPrecision(Precision::BF16);
   ASSERT_EQ(bf16.plan().size(), 4u) << "conv + ReLU + pooling fused, conv, Flatten, Linear";
-  Tensor x = randomTensor(Shape{3, 9, 7, 11}, 1);  // pooled to [12, 4, 6]
+  Tensor x = randomTensor(Shape{3, 9, 7, 11}, 1);
   roundToBf16(x);
 
   Tensor conv = first.forward(x).clone();
@@ -106,9 +111,15 @@ TEST(Bf16ConvPool, PoolingReadsAndWritesBf16WithinTolerance) {
     EXPECT_LT(relativeError(*pb[i].grad, *pf[i].grad), kBf16Tolerance) << pb[i].name;
 }
 
+}  // namespace
+
+TEST(Bf16ConvPool, OverlappingWindowsWithinTolerance) { expectCloseToRoundedF32(kOverlapping); }
+
+TEST(Bf16ConvPool, TilingWindowsRouteIntoBf16WithinTolerance) { expectCloseToRoundedF32(kTiling); }
+
 TEST(Bf16ConvPool, FusedAndUnfusedBf16AgreeAndTheFusedStepWritesBf16) {
   shoal::nn::manualSeed(2);
-  shoal::nn::Sequential fused = block(), unfused = block();
+  shoal::nn::Sequential fused = block(kOverlapping), unfused = block(kOverlapping);
   unfused.flatParameters().values().copyFrom(fused.flatParameters().values());
   unfused.setFusion(false);
   fused.setPrecision(Precision::BF16);
@@ -128,7 +139,7 @@ TEST(Bf16ConvPool, FusedAndUnfusedBf16AgreeAndTheFusedStepWritesBf16) {
 }
 
 TEST(Bf16ConvPool, Fp32BlockWritesF32) {
-  shoal::nn::Sequential s = block();
+  shoal::nn::Sequential s = block(kTiling);
   const Tensor x = randomTensor(Shape{1, 9, 7, 11}, 4);
   s.forward(x);
   s.backward(x, randomTensor(Shape{1, 7}, 5));

@@ -52,10 +52,15 @@ class BlockedMaxPooling {
   // convolution's result (bfloat16, float) or (bfloat16, bfloat16) when the next layer reads bf16.
   template <class S, class D>
   void forward(const S* src, D* dst);
-  // gradDst [N, C, PH, PW] (float or bfloat16) -> gradSrc (in layout, f32, padded lanes 0)
-  // through the last forward's selections: every element of gradSrc is written.
-  template <class G>
-  void backward(const G* gradDst, float* gradSrc) const;
+  // Whether the windows tile the input (stride = kernel, no padding): each input element is in
+  // at most one window.
+  bool tiles() const;
+  // gradDst [N, C, PH, PW] (float or bfloat16) -> gradSrc (in layout, padded lanes 0) through the
+  // last forward's selections: every element of gradSrc is written. gradSrc is float, or
+  // bfloat16 (rounded to nearest even, once per element) when the windows tile the input;
+  // overlapping windows add into f32.
+  template <class G, class T>
+  void backward(const G* gradDst, T* gradSrc) const;
 
  private:
   PoolingPass pass_;

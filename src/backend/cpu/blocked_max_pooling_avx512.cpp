@@ -25,4 +25,14 @@ void backwardPassAvx512(const PoolingPass& p, const bfloat16* gradDst, const uin
   backwardPass(p, gradDst, selected, gradSrc);
 }
 
+void backwardPassAvx512(const PoolingPass& p, const float* gradDst, const uint8_t* selected,
+                        bfloat16* gradSrc) {
+  backwardPass(p, gradDst, selected, gradSrc);
+}
+
+void backwardPassAvx512(const PoolingPass& p, const bfloat16* gradDst, const uint8_t* selected,
+                        bfloat16* gradSrc) {
+  backwardPass(p, gradDst, selected, gradSrc);
+}
+
 }  // namespace shoal::backend::cpu

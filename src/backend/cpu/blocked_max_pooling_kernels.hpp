@@ -24,6 +24,10 @@ void backwardPassAvx512(const PoolingPass& p, const float* gradDst, const uint8_
                         float* gradSrc);
 void backwardPassAvx512(const PoolingPass& p, const bfloat16* gradDst, const uint8_t* selected,
                         float* gradSrc);
+void backwardPassAvx512(const PoolingPass& p, const float* gradDst, const uint8_t* selected,
+                        bfloat16* gradSrc);
+void backwardPassAvx512(const PoolingPass& p, const bfloat16* gradDst, const uint8_t* selected,
+                        bfloat16* gradSrc);
 
 namespace {
 
@@ -76,6 +80,22 @@ inline void loadLanes(Floats<B>& v, const bfloat16* p) {
   std::memcpy(&v, &bits, sizeof v);
 }
 
+// The B lanes of v stored at p: f32 as they are, bf16 rounded to nearest even (a NaN stays a
+// quiet NaN), as bfloat16Bits does one value.
+template <int B>
+inline void storeLanes(float* p, const Floats<B>& v) {
+  store(p, v);
+}
+template <int B>
+inline void storeLanes(bfloat16* p, const Floats<B>& v) {
+  Words<B> bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  Words<B> rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
+  Words<B> quiet = (bits >> 16) | 0x40u;
+  Words<B> isNaN = reinterpret_cast<Words<B>>(v != v);
+  store(p, __builtin_convertvector(isNaN ? quiet : rounded, Halves<B>));
+}
+
 // The rows (or columns) [begin, end) of the input that window `o` covers.
 struct Span {
   int64_t first, begin, end;  // first: the window's first row or column, maybe in the padding
@@ -120,23 +140,24 @@ inline void forwardBlock(const PoolingPass& p, const S* src, int64_t lanes, D* d
   }
 }
 
-// gradSrc rows [y0, y1) x columns [x0, x1) of one channel block = 0
-template <int B>
-inline void zeroBlock(const PoolingPass& p, float* gradSrc, int64_t y0, int64_t y1, int64_t x0,
+// gradSrc rows [y0, y1) x columns [x0, x1) of one channel block = 0 (T = float or bfloat16)
+template <int B, class T>
+inline void zeroBlock(const PoolingPass& p, T* gradSrc, int64_t y0, int64_t y1, int64_t x0,
                       int64_t x1) {
   for (int64_t y = y0; y < y1; ++y)
     for (int64_t x = x0; x < x1; ++x)
-      store(gradSrc + y * p.layout.row + x * p.layout.column, Floats<B>{});
+      storeLanes<B>(gradSrc + y * p.layout.row + x * p.layout.column, Floats<B>{});
 }
 
 // One image's channel block: gradDst planes [lanes, PH, PW] (G = float or bfloat16) -> gradSrc
-// block (in layout, f32).
+// block (in layout; T = float, or bfloat16 where the windows tile the input, so that each
+// element is written once and rounded once).
 // When the windows tile the input (stride = kernel, no padding) every covered element is
 // written once and only the uncovered rest is zeroed; otherwise the whole block is zeroed and
 // the windows add into it.
-template <int B, class G>
+template <int B, class G, class T>
 inline void backwardBlock(const PoolingPass& p, const G* gradDst, int64_t lanes,
-                          const uint8_t* selected, float* gradSrc) {
+                          const uint8_t* selected, T* gradSrc) {
   const PoolingGeometry& g = p.g;
   const bool tiled =
       g.strideH == g.kernelH && g.strideW == g.kernelW && g.padH == 0 && g.padW == 0;
@@ -160,14 +181,14 @@ inline void backwardBlock(const PoolingPass& p, const G* gradDst, int64_t lanes,
       auto at = __builtin_convertvector(selectedHere, Ints<B>);
       for (int64_t y = rows.begin; y < rows.end; ++y)
         for (int64_t x = cols.begin; x < cols.end; ++x) {
-          float* d = gradSrc + y * p.layout.row + x * p.layout.column;
+          T* d = gradSrc + y * p.layout.row + x * p.layout.column;
           Floats<B> here = at == position(g, rows, cols, y, x) ? routed : Floats<B>{};
           if (!tiled) {
             Floats<B> before;
-            load(before, d);
+            loadLanes<B>(before, d);
             here += before;
           }
-          store(d, here);
+          storeLanes<B>(d, here);
         }
     }
   }
@@ -209,9 +230,9 @@ inline void forwardPass(const PoolingPass& p, const S* src, D* dst, uint8_t* sel
 }
 
 // gradDst [N, C, PH, PW] -> gradSrc (in layout) through `selected`.
-template <class G>
+template <class G, class T>
 inline void backwardPass(const PoolingPass& p, const G* gradDst, const uint8_t* selected,
-                         float* gradSrc) {
+                         T* gradSrc) {
   const int64_t block = p.layout.block, items = p.n * p.blocks, pooled = p.ph * p.pw;
 #pragma omp parallel for if (items * pooled * block >= kParallelFrom)
   for (int64_t item = 0; item < items; ++item) {

@@ -99,7 +99,9 @@ struct Convolution::Impl {
     // With a fused max pooling: the convolution's (ReLU'd) result and its gradient stay in
     // forwardPd.dst_desc()'s layout; only the pooled [N, Out, PH, PW] crosses to plain tensors.
     // The result is of the compute type (a bf16 convolution writes bf16, which the pooling
-    // reads); the routed gradient is f32, rounded for bf16 products by the relayout after.
+    // reads). The routed gradient is bf16 for bf16 products where the pooling windows tile (each
+    // element written once: the rounding a reorder would do, without the reorder), else f32
+    // (overlapping windows add up; the relayout after rounds it for bf16 products).
     memory convDst, gradConvDst;
     BlockedMaxPooling pool;
     Relayout dataGradConvDst, weightsGradConvDst;  // gradConvDst as the backward passes want it
@@ -180,17 +182,26 @@ struct Convolution::Impl {
   // Fills gradConvDst from the pooled gradient (f32 or bf16) once per backward pass.
   void routeGradient(Entry& e, const Tensor& gradDst) const {
     if (e.routedGrad == gradDst.bytes()) return;
-    auto* routed = static_cast<float*>(e.gradConvDst.get_data_handle());
-    if (gradDst.dtype() == DType::BF16)
-      e.pool.backward(gradDst.data<bfloat16>(), routed);
+    void* routed = e.gradConvDst.get_data_handle();
+    auto routeInto = [&](auto* into) {
+      if (gradDst.dtype() == DType::BF16)
+        e.pool.backward(gradDst.data<bfloat16>(), into);
+      else
+        e.pool.backward(gradDst.data(), into);
+    };
+    if (e.gradConvDst.get_desc().data_type() == memory::data_type::bf16)
+      routeInto(static_cast<bfloat16*>(routed));
     else
-      e.pool.backward(gradDst.data(), routed);
+      routeInto(static_cast<float*>(routed));
     e.routedGrad = gradDst.bytes();
   }
 
   // gradConvDst as a backward pass wants it (`desc`), kept in `relayout`.
   memory routedGradientAs(Entry& e, const memory::desc& desc, Relayout& relayout) const {
-    if (!e.gradConvDst) e.gradConvDst = memory(asF32(e.forwardPd.dst_desc()), engine());
+    if (!e.gradConvDst) {
+      const bool bf16 = compute == DType::BF16 && e.pool.tiles();
+      e.gradConvDst = memory(bf16 ? e.forwardPd.dst_desc() : asF32(e.forwardPd.dst_desc()), engine());
+    }
     relayout = Relayout(e.gradConvDst, desc);
     return relayout.to;
   }
