@@ -175,7 +175,11 @@ inline void backwardBlock(const PoolingPass& p, const G* gradDst, int64_t lanes,
       Span cols = span(ow, g.strideW, g.padW, g.kernelW, p.w);
       const G* grad = gradDst + oh * p.pw + ow;
       Floats<B> routed{};  // padded lanes stay 0
-      for (int64_t l = 0; l < lanes; ++l) routed[l] = static_cast<float>(grad[l * p.ph * p.pw]);
+      if (lanes == B)  // a whole block: a loop of constant length, which unrolls (bench_bf16_conv_block:
+                       // the bf16 block's backward 6.6-7.1 -> 4.9-5.2 ms)
+        for (int l = 0; l < B; ++l) routed[l] = static_cast<float>(grad[l * p.ph * p.pw]);
+      else
+        for (int64_t l = 0; l < lanes; ++l) routed[l] = static_cast<float>(grad[l * p.ph * p.pw]);
       Bytes<B> selectedHere;
       load(selectedHere, selected + (oh * p.pw + ow) * B);
       auto at = __builtin_convertvector(selectedHere, Ints<B>);
