@@ -150,7 +150,8 @@ class Module {
   // An empty batch buffer of the element type this model's first step reads (bf16 or f32).
   Tensor inputBuffer() const { return Tensor(Shape{0}, acceptsBf16Input() ? DType::BF16 : DType::F32); }
   // Whether the output is the input under another shape, in the input's element type (Flatten,
-  // Reshape): a bf16 input passes through to the next module.
+  // Reshape), or the inputs joined (JoinTable: bf16 when all of them are): a bf16 input passes
+  // through to the next module.
   virtual bool passesElementType() const { return false; }
   // Whether this module can write its output in bf16 (a bf16 module whose output feeds another
   // bf16 module), and the container's request to do so; output gradients then come in bf16.
