@@ -51,6 +51,7 @@ ExecutionPlan::ExecutionPlan(std::span<Module* const> chain, bool fuse) {
       bf16 = chain[j]->acceptsBf16Input();
     }
     steps_[s].step->setOutputBf16(bf16);
+    steps_[s].writesBf16 = bf16;
   }
 }
 

@@ -25,7 +25,8 @@ Shape FusedConvolutionStep::outputShape(const Shape& sample) const {
 // input [N, In, H, W] -> output [N, Out, OH, OW], or [N, Out, PH, PW] with a fused pooling
 const Tensor& FusedConvolutionStep::forward(const Tensor& input) {
   if (input.rank() == 0) throw ShapeError(layer_.label() + ": input must have a batch dimension");
-  output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
+  output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)),
+                 outputBf16_ && canOutputBf16() ? DType::BF16 : DType::F32);
   conv_->forward(input, layer_.weight(), layer_.bias(), output_);
   return output_;
 }

@@ -17,6 +17,9 @@ namespace shoal::nn {
 // of that last output: without a pooling it masks it by output > 0 here; with one, the pooling's
 // backward routes it (ReLU mask included) into the convolution's layout. The convolution's
 // gradients are added to the layer's.
+// In bf16 precision with a pooling, the convolution writes its result in bf16, the pooling reads
+// it, and the pooled output is bf16 when the plan asks (the next step reads bf16; its gradient
+// then comes back in bf16), else f32. Without a pooling the output stays f32.
 class FusedConvolutionStep : public PlanStep {
  public:
   struct Epilogues {
@@ -30,6 +33,10 @@ class FusedConvolutionStep : public PlanStep {
   const Tensor& forward(const Tensor& input) override;
   const Tensor& backward(const Tensor& input, const Tensor& gradOutput) override;
   void backwardParameters(const Tensor& input, const Tensor& gradOutput) override;
+  bool canOutputBf16() const override {
+    return layer_.precision() == Precision::BF16 && epilogues_.maxPooling.has_value();
+  }
+  void setOutputBf16(bool bf16) override { outputBf16_ = bf16; }
 
  private:
   // The per-sample output for a per-sample input (pooled when a pooling is fused).
@@ -42,6 +49,7 @@ class FusedConvolutionStep : public PlanStep {
   Epilogues epilogues_;
   std::unique_ptr<backend::ConvolutionOp> conv_;
   std::unique_ptr<backend::EltwiseOp> reluMask_;
+  bool outputBf16_ = false;  // the pooled output is bf16 (canOutputBf16)
   Tensor output_, maskedGrad_, gradInput_;
 };
 

@@ -187,10 +187,33 @@ const Module& Graph::outputModule() const {
 
 std::vector<ChildRun> Graph::childRuns(std::span<const Shape> in) const {
   std::vector<Shape> shapes = nodeShapes(in);
+  // The fused pairs the next forward runs (made now as forward would make them).
+  const_cast<Graph*>(this)->prepare();
+  // What each node's output holds: a graph input bf16 when every reader takes bf16 (the batch
+  // gather then writes bf16); a node f32 but for a fused pair's step writing bf16 and for a
+  // node that passes on the element type of its inputs (bf16 when all of them are).
+  std::vector<DType> types(inputNames_.size() + modules_.size(), DType::F32);
+  if (acceptsBf16Input()) types[0] = DType::BF16;
   std::vector<ChildRun> runs;
   for (size_t i = 0; i < modules_.size(); ++i) {
-    ChildRun r{{modules_[i].name, modules_[i].module.get()}, {}, shapes[inputNames_.size() + i]};
-    for (Node n : modules_[i].inputs) r.inputShapes.push_back(shapes[static_cast<size_t>(n)]);
+    const ModuleNode& m = modules_[i];
+    ChildRun r{{m.name, m.module.get()}, {}, shapes[inputNames_.size() + i]};
+    bool allBf16 = !m.inputs.empty();
+    for (Node n : m.inputs) {
+      r.inputShapes.push_back(shapes[static_cast<size_t>(n)]);
+      allBf16 = allBf16 && types[static_cast<size_t>(n)] == DType::BF16;
+    }
+    r.reads = allBf16 ? DType::BF16 : DType::F32;
+    if (m.absorbed) {
+      r.fusedInto = static_cast<int64_t>(i) - 1;
+      r.reads = runs.back().writes;
+      r.writes = r.reads;
+    } else if (m.fused) {
+      r.writes = m.fused->writesBf16(0) ? DType::BF16 : DType::F32;
+    } else if (m.module->passesElementType()) {
+      r.writes = r.reads;
+    }
+    types[inputNames_.size() + i] = r.writes;
     runs.push_back(std::move(r));
   }
   return runs;

@@ -7,6 +7,27 @@
 #include "shoal/nn/layer_registry.hpp"
 
 namespace shoal::nn {
+namespace {
+
+// dst[0, count) = src[0, count), from and to f32 or bf16 (rounded to nearest even or widened
+// exactly where the types differ).
+void copyElements(const std::byte* src, DType srcType, std::byte* dst, DType dstType, int64_t count) {
+  if (srcType == dstType) {
+    std::memcpy(dst, src, static_cast<size_t>(count) * dtypeSize(srcType));
+    return;
+  }
+  if (srcType == DType::BF16) {
+    const auto* s = reinterpret_cast<const bfloat16*>(src);
+    auto* d = reinterpret_cast<float*>(dst);
+    for (int64_t i = 0; i < count; ++i) d[i] = static_cast<float>(s[i]);
+  } else {
+    const auto* s = reinterpret_cast<const float*>(src);
+    auto* d = reinterpret_cast<bfloat16*>(dst);
+    for (int64_t i = 0; i < count; ++i) d[i] = bfloat16(s[i]);
+  }
+}
+
+}  // namespace
 
 JoinTable::JoinTable(int64_t dimension) : dimension_(dimension) {
   if (dimension < 1) throw UsageError("JoinTable: the dimension counts from 1, got " + std::to_string(dimension));
@@ -42,30 +63,43 @@ int64_t JoinTable::outerCount(const Tensor& t) const {
 
 int64_t JoinTable::innerCount(const Tensor& t) const { return t.numel() / outerCount(t); }
 
-// inputs [N, ..., d_i, ...] -> output [N, ..., sum d_i, ...]
+// inputs [N, ..., d_i, ...] -> output [N, ..., sum d_i, ...], bf16 when every input is
 void JoinTable::updateTableOutput(std::span<const Tensor* const> inputs) {
   Shape sample = inputs[0]->shape().tail();
-  for (size_t i = 1; i < inputs.size(); ++i) sample[static_cast<size_t>(dimension_ - 1)] += inputs[i]->dim(static_cast<size_t>(dimension_));
-  output_.resize(sample.withBatch(inputs[0]->dim(0)));
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i]->dtype() != DType::F32 && inputs[i]->dtype() != DType::BF16)
+      throw InputError(label() + ": input " + std::to_string(i + 1) + " is a " +
+                       std::string(dtypeName(inputs[i]->dtype())) + " tensor; it joins f32 or bf16");
+  bool allBf16 = inputs[0]->dtype() == DType::BF16;
+  for (size_t i = 1; i < inputs.size(); ++i) {
+    sample[static_cast<size_t>(dimension_ - 1)] += inputs[i]->dim(static_cast<size_t>(dimension_));
+    allBf16 = allBf16 && inputs[i]->dtype() == DType::BF16;
+  }
+  output_.resize(sample.withBatch(inputs[0]->dim(0)), allBf16 ? DType::BF16 : DType::F32);
   const int64_t outer = outerCount(output_), outInner = innerCount(output_);
+  const size_t outSize = output_.elementSize();
   int64_t offset = 0;
   for (const Tensor* in : inputs) {
     const int64_t inner = innerCount(*in);
+    const size_t inSize = in->elementSize();
     for (int64_t o = 0; o < outer; ++o)
-      std::memcpy(output_.data() + o * outInner + offset, in->data() + o * inner, sizeof(float) * inner);
+      copyElements(in->bytes() + o * inner * inSize, in->dtype(),
+                   output_.bytes() + (o * outInner + offset) * outSize, output_.dtype(), inner);
     offset += inner;
   }
 }
 
 void JoinTable::updateTableGradInputs(std::span<const Tensor* const> inputs, const Tensor& gradOutput) {
   const int64_t outer = outerCount(gradOutput), outInner = innerCount(gradOutput);
+  const size_t gradSize = gradOutput.elementSize();
   int64_t offset = 0;
   for (size_t i = 0; i < inputs.size(); ++i) {
     Tensor& g = gradInputs_[i];
-    g.resize(inputs[i]->shape());
+    g.resize(inputs[i]->shape(), inputs[i]->dtype());
     const int64_t inner = innerCount(g);
     for (int64_t o = 0; o < outer; ++o)
-      std::memcpy(g.data() + o * inner, gradOutput.data() + o * outInner + offset, sizeof(float) * inner);
+      copyElements(gradOutput.bytes() + (o * outInner + offset) * gradSize, gradOutput.dtype(),
+                   g.bytes() + o * inner * g.elementSize(), g.dtype(), inner);
     offset += inner;
   }
 }

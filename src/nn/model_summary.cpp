@@ -1,4 +1,4 @@
-// Model summary: each layer's output shape, parameter count and forward FLOPs per sample.
+// Model summary: each layer's output shape, parameter count, forward FLOPs per sample and the precision its plan runs it in.
 #include "shoal/nn/model_summary.hpp"
 
 #include <algorithm>
@@ -14,18 +14,30 @@ std::string padded(const std::string& s, size_t width, bool right) {
   return right ? fill + s : s + fill;
 }
 
-// The precision of `layer` in a model with bf16 layers or not, noting a computing layer that
-// has no bf16 path.
-std::string precisionOf(Module& layer, int64_t flops, bool modelHasBf16) {
-  std::string label = precisionLabel(layer);
-  if (label != "fp32" || !modelHasBf16 || flops == 0) return label;
-  bool withoutPath = false, declined = false;
-  layer.apply([&](const std::string&, Module& m) {
-    if (!m.children().empty()) return;
-    (m.hasBf16Path() ? declined : withoutPath) = true;
-  });
-  if (declined) return "fp32 (bf16 does not pay here)";
-  return withoutPath ? "fp32 (no bf16 path)" : label;
+std::string_view typeText(DType t) { return t == DType::BF16 ? "bf16" : "fp32"; }
+
+// What the plan runs `run` in, in a model with bf16 layers (see LayerSummary::precision);
+// `owner` is the child whose step computes it when it is an epilogue.
+std::string precisionInPlan(const ChildRun& run, const ChildRun* owner, int64_t flops) {
+  Module& layer = *run.child.module;
+  if (owner)
+    return precisionLabel(*owner->child.module) + " (fused into #" +
+           std::to_string(run.fusedInto + 1) + ")";
+  if (!layer.children().empty()) return precisionLabel(layer);  // a container within the model
+  if (layer.passesElementType()) return std::string(typeText(run.writes));
+  if (layer.precision() == Precision::BF16) {
+    std::string s = "bf16";
+    if (layer.acceptsBf16Input() && run.reads == DType::F32) s += ", rounds its fp32 input";
+    if (run.writes == DType::F32) s += ", writes fp32";
+    return s;
+  }
+  std::string s = "fp32";
+  if (layer.hasBf16Path())
+    s += " (bf16 does not pay here)";
+  else if (flops > 0)
+    s += " (no bf16 path)";
+  if (run.reads == DType::BF16) s += ", widens its bf16 input";
+  return s;
 }
 
 }  // namespace
@@ -69,7 +81,8 @@ ModelSummary summarize(Module& model, const Shape& inputShape) {
     row.outputShape = run.outputShape;
     row.parameters = layer.parameterCount();
     row.flops = layer.flops(run.inputShapes, run.outputShape);
-    row.precision = precisionOf(layer, row.flops, modelHasBf16);
+    const ChildRun* owner = run.fusedInto >= 0 ? &runs[static_cast<size_t>(run.fusedInto)] : nullptr;
+    row.precision = modelHasBf16 ? precisionInPlan(run, owner, row.flops) : precisionLabel(layer);
     s.parameters += row.parameters;
     s.flops += row.flops;
     s.layers.push_back(std::move(row));

@@ -71,6 +71,21 @@ std::vector<ChildRun> Sequential::childRuns(std::span<const Shape> in) const {
     runs.push_back({{std::to_string(i), modules_[i].get()}, {shape}, next});
     shape = next;
   }
+  // The plan the next forward runs (a cache of the chain, made now as forward would make it).
+  const ExecutionPlan& p = const_cast<Sequential*>(this)->plan();
+  DType carried = acceptsBf16Input() ? DType::BF16 : DType::F32;  // batches gathered as bf16
+  for (size_t s = 0; s < p.size(); ++s) {
+    const size_t first = p.firstModule(s), end = first + p.step(s).modules();
+    const DType reads = carried;
+    carried = modules_[first]->passesElementType() ? reads
+              : p.writesBf16(s)                     ? DType::BF16
+                                                    : DType::F32;
+    for (size_t m = first; m < end; ++m) {
+      runs[m].fusedInto = m == first ? -1 : static_cast<int64_t>(first);
+      runs[m].reads = m == first ? reads : carried;
+      runs[m].writes = carried;
+    }
+  }
   return runs;
 }
 

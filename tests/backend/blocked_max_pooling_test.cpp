@@ -1,4 +1,4 @@
-// BlockedMaxPooling against oneDNN's plain max pooling, in every block size and with both builds.
+// BlockedMaxPooling against oneDNN's plain max pooling, in every block size, with both builds, f32 and bf16.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -204,6 +204,66 @@ TEST(BlockedMaxPooling, BaselineAndAvx512BuildsAgree) {
     cpu::backwardPass(pass, grad.data(), selBase.data(), gradBase.data.data());
     cpu::backwardPassAvx512(pass, grad.data(), selAvx.data(), gradAvx.data.data());
     EXPECT_EQ(gradAvx.data, gradBase.data);
+  }
+}
+
+// A bf16 convolution's result read as bf16: the same maxima and selections as the f32 pass over
+// the same (bf16-representable) values, the output written as f32 or bf16 (exactly: a maximum
+// of bf16 values is one), a bf16 pooled gradient routed as its f32 widening, into f32 or (tiling
+// windows) bf16; both builds agree.
+TEST(BlockedMaxPooling, ReadsAndWritesBf16AsItsF32PassOnTheSameValues) {
+  using shoal::bfloat16;
+  for (const Case& c : cases()) {
+    for (bool mask : {false, true}) {
+      SCOPED_TRACE(c.name + (mask ? ", ReLU mask" : ""));
+      Tensor x = randomTensor(c.src, 31).toType(shoal::DType::BF16).toType(shoal::DType::F32);
+      Blocked src(c.src, c.block, c.nhwc);
+      src.fill(x);
+      std::vector<bfloat16> srcBf16(src.data.size());
+      for (size_t i = 0; i < src.data.size(); ++i) srcBf16[i] = bfloat16(src.data[i]);
+      cpu::BlockedMaxPooling f32 = poolingFor(c, src, mask), bf16 = poolingFor(c, src, mask);
+      const cpu::PoolingPass& pass = f32.pass();
+      Shape pooled{c.src[0], c.src[1], pass.ph, pass.pw};
+      Tensor expected(pooled), widened(pooled), narrow(pooled, shoal::DType::BF16);
+      f32.forward(src.data.data(), expected.data());
+      bf16.forward(srcBf16.data(), widened.data());
+      expectSame(widened, expected, 0.0f, "bf16 read, f32 written");
+      bf16.forward(srcBf16.data(), narrow.data<bfloat16>());
+      expectSame(narrow.toType(shoal::DType::F32), expected, 0.0f, "bf16 read, bf16 written");
+
+      Tensor grad = randomTensor(pooled, 32).toType(shoal::DType::BF16);
+      Blocked expectedGrad(c.src, c.block, c.nhwc), actualGrad(c.src, c.block, c.nhwc);
+      f32.backward(grad.toType(shoal::DType::F32).data(), expectedGrad.data.data());
+      bf16.backward(grad.data<bfloat16>(), actualGrad.data.data());
+      EXPECT_EQ(actualGrad.data, expectedGrad.data) << "the same selections route the same values";
+      // Into a bf16 gradient (for bf16 products) where the windows tile the input: the f32
+      // gradient rounded, element by element; overlapping windows, which add up, are refused.
+      std::vector<bfloat16> routedBf16(expectedGrad.data.size());
+      if (bf16.tiles()) {
+        bf16.backward(grad.data<bfloat16>(), routedBf16.data());
+        for (size_t i = 0; i < routedBf16.size(); ++i)
+          ASSERT_EQ(routedBf16[i].bits, bfloat16(expectedGrad.data[i]).bits) << "element " << i;
+      } else {
+        EXPECT_THROW(bf16.backward(grad.data<bfloat16>(), routedBf16.data()), shoal::Error);
+      }
+
+      if (!__builtin_cpu_supports("avx512f")) continue;
+      size_t selections = static_cast<size_t>(c.src[0] * pass.blocks * pass.ph * pass.pw * c.block);
+      std::vector<uint8_t> selBase(selections), selAvx(selections);
+      Tensor outBase(pooled, shoal::DType::BF16), outAvx(pooled, shoal::DType::BF16);
+      cpu::forwardPass(pass, srcBf16.data(), outBase.data<bfloat16>(), selBase.data());
+      cpu::forwardPassAvx512(pass, srcBf16.data(), outAvx.data<bfloat16>(), selAvx.data());
+      EXPECT_EQ(outAvx.toVector(), outBase.toVector());
+      EXPECT_EQ(selAvx, selBase);
+      Blocked gradBase(c.src, c.block, c.nhwc), gradAvx(c.src, c.block, c.nhwc);
+      cpu::backwardPass(pass, grad.data<bfloat16>(), selBase.data(), gradBase.data.data());
+      cpu::backwardPassAvx512(pass, grad.data<bfloat16>(), selAvx.data(), gradAvx.data.data());
+      EXPECT_EQ(gradAvx.data, gradBase.data);
+      std::vector<bfloat16> bf16Base(gradBase.data.size()), bf16Avx(gradBase.data.size());
+      cpu::backwardPass(pass, grad.data<bfloat16>(), selBase.data(), bf16Base.data());
+      cpu::backwardPassAvx512(pass, grad.data<bfloat16>(), selAvx.data(), bf16Avx.data());
+      for (size_t i = 0; i < bf16Base.size(); ++i) ASSERT_EQ(bf16Avx[i].bits, bf16Base[i].bits) << i;
+    }
   }
 }
 

@@ -29,13 +29,14 @@ data::Dataset syntheticImages(const Shape& sampleShape, int64_t count) {
   return d;
 }
 
-// The heap allocations of `steps` steady-state SGD steps (momentum) of a zoo model in `precision`.
-long allocationsWhileTraining(const std::string& model, const Shape& sampleShape, int64_t batch,
-                              nn::Precision precision = nn::Precision::F32) {
+// The heap allocations of `steps` steady-state SGD steps (momentum) of the model `spec`
+// (named `model`) in `precision`.
+long allocationsWhileTraining(const nlohmann::json& spec, const std::string& model,
+                              const Shape& sampleShape, int64_t batch, nn::Precision precision) {
   const int64_t warmup = 3, steps = 5;
   data::Dataset train = syntheticImages(sampleShape, batch * (warmup + steps));
   nn::manualSeed(1);
-  auto net = nn::buildModel(nn::zooSpec(model, sampleShape, 10), sampleShape, model);
+  auto net = nn::buildModel(spec, sampleShape, model);
   net->setPrecision(precision);
   train::RunLog quiet("", true);
   shoal::testing::AllocationCounter counter(warmup);
@@ -51,6 +52,13 @@ long allocationsWhileTraining(const std::string& model, const Shape& sampleShape
   std::cout << model << ": " << allocations << " allocations by shoal, " << oneDnnAllocations
             << " inside oneDNN's primitive execution, over " << steps << " steps\n";
   return allocations.load();
+}
+
+// The same for a zoo model.
+long allocationsWhileTraining(const std::string& model, const Shape& sampleShape, int64_t batch,
+                              nn::Precision precision = nn::Precision::F32) {
+  return allocationsWhileTraining(nn::zooSpec(model, sampleShape, 10), model, sampleShape, batch,
+                                  precision);
 }
 
 TEST(Allocation, MlpTrainingStepsAllocateNothing) {
@@ -73,6 +81,20 @@ TEST(Allocation, Bf16MlpTrainingStepsAllocateNothing) {
 
 TEST(Allocation, Bf16LeNet5TrainingStepsAllocateNothing) {
   EXPECT_EQ(allocationsWhileTraining("lenet5", Shape{1, 28, 28}, 16, nn::Precision::BF16), 0);
+}
+
+// A bf16 convolution (8 -> 16 planes) fused with its ReLU and pooling, whose pooled bf16 output
+// a bf16 convolution reads.
+TEST(Allocation, Bf16FusedConvolutionPoolingStepsAllocateNothing) {
+  auto layer = [](const char* type) { return nlohmann::json{{"type", type}}; };
+  nlohmann::json layers = nlohmann::json::array(
+      {nlohmann::json{{"type", "SpatialConvolution"}, {"in", 8}, {"out", 16}, {"kernel", {3, 3}}, {"pad", {1, 1}}},
+       layer("ReLU"), nlohmann::json{{"type", "SpatialMaxPooling"}, {"kernel", {2, 2}}, {"stride", {2, 2}}},
+       nlohmann::json{{"type", "SpatialConvolution"}, {"in", 16}, {"out", 8}, {"kernel", {3, 3}}},
+       layer("Flatten"), nlohmann::json{{"type", "Linear"}, {"in", 8 * 3 * 3}, {"out", 10}},
+       layer("LogSoftMax")});
+  nlohmann::json spec{{"type", "Sequential"}, {"layers", layers}};
+  EXPECT_EQ(allocationsWhileTraining(spec, "conv-pool", Shape{8, 10, 10}, 16, nn::Precision::BF16), 0);
 }
 
 std::vector<float> kept;  // global, so the allocation cannot be optimised away

@@ -146,3 +146,50 @@ TEST(Resume, GraphModelContinuesBitIdentically) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].value->toVector(), b[i].value->toVector()) << a[i].name;
   std::filesystem::remove_all(dir);
 }
+
+// A bf16 convolution fused with its ReLU and pooling, whose pooled bf16 output a bf16
+// convolution reads: resumed mid-run, it continues bit for bit, and bf16 really ran.
+TEST(Resume, Bf16FusedConvolutionBlockContinuesBitIdentically) {
+  data::Dataset data = shoal::testing::gaussianClasses(96, 3, 128, /*period=*/5, /*shift=*/2.0f,
+                                                       /*noise=*/1.0f, /*seed=*/6);
+  data.reshapeSamples(Shape{8, 4, 4});
+  const nlohmann::json spec = nlohmann::json::parse(R"({"type": "Sequential", "layers": [
+    {"type": "SpatialConvolution", "in": 8, "out": 16, "kernel": [3, 3], "pad": [1, 1]},
+    {"type": "ReLU"}, {"type": "SpatialMaxPooling", "kernel": [2, 2], "stride": [2, 2]},
+    {"type": "SpatialConvolution", "in": 16, "out": 8, "kernel": [1, 1]}, {"type": "Flatten"},
+    {"type": "Linear", "in": 32, "out": 3}, {"type": "LogSoftMax"}]})");
+  auto build = [&](uint64_t seed, nn::Precision precision) {
+    nn::manualSeed(seed);
+    auto model = nn::buildModel(spec, Shape{8, 4, 4});
+    model->setPrecision(precision);
+    return model;
+  };
+  auto train = [&](nn::Module& model, train::Trigger end, const io::Checkpoint* resume,
+                   const std::string& dir) {
+    auto sgd = std::make_shared<optim::SGD>(optim::SGD::Options{.lr = 0.05, .momentum = 0.9});
+    train::Optimizer opt(model, data, std::make_shared<nn::ClassNLLCriterion>(), sgd, end, 16);
+    train::RunLog quiet("", true);
+    opt.setSeed(5).setRunLog(&quiet);
+    if (!dir.empty()) opt.setCheckpointing({dir, 4, 1}, io::ModelInfo{Shape{8, 4, 4}, 3, {}, {}});
+    if (resume) opt.resumeFrom(*resume);
+    opt.optimize();
+  };
+  auto uninterrupted = build(1, nn::Precision::BF16);
+  train(*uninterrupted, train::MaxIteration(10), nullptr, "");
+  std::string dir = shoal::testing::makeTempDir("resume-bf16-conv");
+  auto first = build(1, nn::Precision::BF16);
+  train(*first, train::MaxIteration(6), nullptr, dir);
+  io::LoadedCheckpoint loaded = io::loadNewestCheckpoint(dir, [](const std::string& w) {
+    ADD_FAILURE() << "unexpected warning: " << w;
+  });
+  auto resumed = build(99, nn::Precision::BF16);
+  io::restoreInto(*resumed, loaded.checkpoint, loaded.path);
+  train(*resumed, train::MaxIteration(10), &loaded.checkpoint, "");
+  EXPECT_EQ(resumed->flatParameters().values().toVector(),
+            uninterrupted->flatParameters().values().toVector());
+  auto f32 = build(1, nn::Precision::F32);
+  train(*f32, train::MaxIteration(10), nullptr, "");
+  EXPECT_NE(f32->flatParameters().values().toVector(),
+            uninterrupted->flatParameters().values().toVector());
+  std::filesystem::remove_all(dir);
+}

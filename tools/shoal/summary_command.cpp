@@ -60,8 +60,9 @@ Subcommand addSummaryCommand(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   sub->add_option("--precision", o->precision,
-                  "Show each layer's precision when the model runs in fp32, bf16 or auto (as for "
-                  "train); layers without a bf16 path say so")
+                  "Show the precision each layer runs in when the model runs in fp32, bf16 or auto "
+                  "(as for train): fused steps, where a bf16 layer rounds its input or writes fp32, "
+                  "and layers without a bf16 path or where it does not pay")
       ->check(CLI::IsMember({"fp32", "bf16", "auto"}))
       ->capture_default_str();
   return {sub, [o] { return run(*o); }};

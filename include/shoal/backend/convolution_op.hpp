@@ -21,8 +21,9 @@ class ConvolutionOp {
 
   // The element type the products read: f32 (default) or bf16, where src, the weights and the
   // output gradient are rounded to bf16 on their way into the primitives and the products
-  // accumulate in f32. Outputs, weight gradients and the input gradient's accumulation stay
-  // f32 either way. Set before the first forward.
+  // accumulate in f32. Weight gradients and the input gradient's accumulation stay f32 either
+  // way, and so do outputs, but for a fused pooling's (fuseMaxPooling). Set before the first
+  // forward.
   virtual void setComputeType(DType type) = 0;
   // Applies max(0, .) to the forward result inside the convolution (an eltwise post-op);
   // set before the first forward.
@@ -31,12 +32,14 @@ class ConvolutionOp {
   // elements) before it leaves the convolution: the pooling reads the result in the layout the
   // backend chose for the convolution and writes plain NCHW, and its backward pass writes the
   // gradient straight into that layout. dst and gradDst are then the pooled [N, Out, PH, PW].
+  // In bf16 computation the convolution writes its result in bf16 for the pooling to read, and
+  // dst and gradDst may be f32 or bf16 (bf16 for a next layer that reads bf16).
   // Set before the first forward.
   virtual void fuseMaxPooling(const PoolingGeometry& pooling) = 0;
 
   // src [N, C, H, W] (f32 or bf16), weight [Out, C/groups, kH, kW], bias [Out] (ignored
-  // without bias) -> dst [N, Out, OH, OW] (f32) (through the fused ReLU and pooling, if any), already sized by the
-  // caller.
+  // without bias) -> dst [N, Out, OH, OW] (f32; f32 or bf16 with a fused pooling in bf16
+  // computation) (through the fused ReLU and pooling, if any), already sized by the caller.
   virtual void forward(const Tensor& src, const Tensor& weight, const Tensor& bias,
                        Tensor& dst) = 0;
   // gradDst [N, Out, OH, OW], weight -> gradSrc [N, C, H, W] (of src's element type), already

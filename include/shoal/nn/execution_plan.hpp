@@ -29,12 +29,15 @@ class ExecutionPlan {
   size_t firstModule(size_t i) const { return steps_[i].first; }
   // "layer 1 (SpatialConvolution(...)) + ReLU + SpatialMaxPooling(2x2)".
   std::string describe(size_t i) const { return steps_[i].description; }
+  // Whether step i writes its output in bf16 (the plan asked it to: the next step reads bf16).
+  bool writesBf16(size_t i) const { return steps_[i].writesBf16; }
 
  private:
   struct Entry {
     std::unique_ptr<PlanStep> step;
     size_t first;
     std::string description;
+    bool writesBf16 = false;
   };
   std::vector<Entry> steps_;
 };

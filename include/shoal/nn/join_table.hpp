@@ -7,6 +7,9 @@ namespace shoal::nn {
 // `dimension` counts from 1 over the per-sample shape (1: the channels of [C, H, W] samples or
 // the features of [F] samples). Inputs must agree on every other extent; the output's extent
 // along `dimension` is the sum of theirs. Backward copies each input's slice of the gradient.
+// Element types: the output is bf16 when every input is (bf16 Embedding rows feeding a bf16
+// Linear), else f32 (a bf16 input widened); each input's gradient has that input's element type
+// (its slice of the output gradient rounded or widened where the two differ).
 class JoinTable : public TableModule {
  public:
   explicit JoinTable(int64_t dimension = 1);
@@ -17,6 +20,8 @@ class JoinTable : public TableModule {
   nlohmann::json spec() const override;
   std::string describe() const override;
   int64_t flops(std::span<const Shape>, const Shape&) const override { return 0; }
+  // bf16 inputs come out bf16: a bf16 producer before it writes bf16 for a bf16 reader after it.
+  bool passesElementType() const override { return true; }
 
  protected:
   Shape tableOutputShape(std::span<const Shape> inputShapes) const override;

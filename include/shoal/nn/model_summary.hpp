@@ -16,9 +16,14 @@ struct LayerSummary {
   Shape outputShape;         // per sample
   int64_t parameters = 0;
   int64_t flops = 0;         // forward pass, per sample
-  // What the layer's computation reads: "fp32", "bf16", "mixed" (a container of both), or in a
-  // model with bf16 layers "fp32 (no bf16 path)" for a computing layer without one and
-  // "fp32 (bf16 does not pay here)" for one that keeps f32 (a convolution of few input planes).
+  // What the plan runs the layer in. In an fp32 model "fp32". In a model with bf16 layers:
+  // "bf16" for a bf16 layer reading and writing bf16, with ", rounds its fp32 input" where its
+  // input arrives in f32 and ", writes fp32" where its reader takes f32; "fp32 (no bf16 path)"
+  // for a computing layer without one, "fp32 (bf16 does not pay here)" for one that keeps f32
+  // (a convolution of few input planes, an Embedding), with ", widens its bf16 input" where that arrives in
+  // bf16; "bf16 (fused into #2)" (or fp32) for an epilogue computed in row 2's step (a ReLU or
+  // a pooling); the element type carried for a layer that passes it on (Flatten, JoinTable);
+  // "mixed" for a container of bf16 and fp32 layers.
   std::string precision = "fp32";
 };
 

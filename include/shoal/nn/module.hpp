@@ -56,6 +56,11 @@ struct ChildRun {
   Child child;
   std::vector<Shape> inputShapes;
   Shape outputShape;
+  // The plan the container runs it in: the index among the children of the one whose step
+  // computes this child as its epilogue (-1: a step of its own), and the element types of what
+  // it reads and writes (bf16 between bf16 steps, else f32; an epilogue's are its step's).
+  int64_t fusedInto = -1;
+  DType reads = DType::F32, writes = DType::F32;
 };
 
 // Inputs and outputs are batches: the first extent is N, the rest is the per-sample shape.
@@ -135,7 +140,9 @@ class Module {
   void setPrecision(Precision precision);
   // What this module's products read: bf16 only for a module with a bf16 path set to bf16.
   Precision precision() const { return precision_; }
-  // Whether this module computes in bf16 when asked (Linear, SpatialConvolution).
+  // Whether bf16 applies to this module: it computes in bf16 when asked (Linear,
+  // SpatialConvolution), or keeps f32 where bf16 was measured not to pay (precisionChanged:
+  // thin convolutions, Embedding), which summaries then say.
   virtual bool hasBf16Path() const { return false; }
   // Whether forward takes a bf16 input (its input gradient is then bf16 too). Containers answer
   // for their first module.
@@ -143,7 +150,8 @@ class Module {
   // An empty batch buffer of the element type this model's first step reads (bf16 or f32).
   Tensor inputBuffer() const { return Tensor(Shape{0}, acceptsBf16Input() ? DType::BF16 : DType::F32); }
   // Whether the output is the input under another shape, in the input's element type (Flatten,
-  // Reshape): a bf16 input passes through to the next module.
+  // Reshape), or the inputs joined (JoinTable: bf16 when all of them are): a bf16 input passes
+  // through to the next module.
   virtual bool passesElementType() const { return false; }
   // Whether this module can write its output in bf16 (a bf16 module whose output feeds another
   // bf16 module), and the container's request to do so; output gradients then come in bf16.

@@ -1,6 +1,8 @@
 // Max pooling over channel blocks in vector registers: checks, and the choice of instruction set.
 #include "blocked_max_pooling.hpp"
 
+#include <type_traits>
+
 #include "blocked_max_pooling_kernels.hpp"
 #include "cpu_features.hpp"
 #include "shoal/error.hpp"
@@ -27,18 +29,35 @@ BlockedMaxPooling::BlockedMaxPooling(const std::vector<int64_t>& dims, const Cha
   selected_.resize(static_cast<size_t>(p.n * p.blocks * p.ph * p.pw * layout.block));
 }
 
-void BlockedMaxPooling::forward(const float* src, float* dst) {
+template <class S, class D>
+void BlockedMaxPooling::forward(const S* src, D* dst) {
   if (hasAvx512())
     forwardPassAvx512(pass_, src, dst, selected_.data());
   else
     forwardPass(pass_, src, dst, selected_.data());
 }
 
-void BlockedMaxPooling::backward(const float* gradDst, float* gradSrc) const {
+bool BlockedMaxPooling::tiles() const {
+  const PoolingGeometry& g = pass_.g;
+  return g.strideH == g.kernelH && g.strideW == g.kernelW && g.padH == 0 && g.padW == 0;
+}
+
+template <class G, class T>
+void BlockedMaxPooling::backward(const G* gradDst, T* gradSrc) const {
+  if constexpr (std::is_same_v<T, bfloat16>)
+    if (!tiles()) throw Error("BlockedMaxPooling: a bf16 gradient needs windows that tile the input");
   if (hasAvx512())
     backwardPassAvx512(pass_, gradDst, selected_.data(), gradSrc);
   else
     backwardPass(pass_, gradDst, selected_.data(), gradSrc);
 }
+
+template void BlockedMaxPooling::forward(const float*, float*);
+template void BlockedMaxPooling::forward(const bfloat16*, float*);
+template void BlockedMaxPooling::forward(const bfloat16*, bfloat16*);
+template void BlockedMaxPooling::backward(const float*, float*) const;
+template void BlockedMaxPooling::backward(const bfloat16*, float*) const;
+template void BlockedMaxPooling::backward(const float*, bfloat16*) const;
+template void BlockedMaxPooling::backward(const bfloat16*, bfloat16*) const;
 
 }  // namespace shoal::backend::cpu

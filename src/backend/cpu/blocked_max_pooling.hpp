@@ -4,10 +4,11 @@
 #include <vector>
 
 #include "shoal/backend/pooling_geometry.hpp"
+#include "shoal/tensor/bfloat16.hpp"
 
 namespace shoal::backend::cpu {
 
-// Where element (n, c, h, w) of a [N, C, H, W] tensor lies, in floats from the first:
+// Where element (n, c, h, w) of a [N, C, H, W] tensor lies, in elements from the first:
 // n * batch + (c / block) * channelBlock + h * row + w * column + c % block. oneDNN's nChw16c and
 // nChw8c are blocks of 16 and 8 channels, plain NCHW is blocks of 1.
 // Blocks are padded: the last one has `block` lanes even when C is not a multiple of it. NHWC and
@@ -47,11 +48,19 @@ class BlockedMaxPooling {
 
   const PoolingPass& pass() const { return pass_; }
 
-  // src (in layout) -> dst [N, C, PH, PW]
-  void forward(const float* src, float* dst);
-  // gradDst [N, C, PH, PW] -> gradSrc (in layout, padded lanes 0) through the last forward's
-  // selections: every element of gradSrc is written.
-  void backward(const float* gradDst, float* gradSrc) const;
+  // src (in layout) -> dst [N, C, PH, PW]. Element types (S, D): (float, float), and for a bf16
+  // convolution's result (bfloat16, float) or (bfloat16, bfloat16) when the next layer reads bf16.
+  template <class S, class D>
+  void forward(const S* src, D* dst);
+  // Whether the windows tile the input (stride = kernel, no padding): each input element is in
+  // at most one window.
+  bool tiles() const;
+  // gradDst [N, C, PH, PW] (float or bfloat16) -> gradSrc (in layout, padded lanes 0) through the
+  // last forward's selections: every element of gradSrc is written. gradSrc is float, or
+  // bfloat16 (rounded to nearest even, once per element) when the windows tile the input;
+  // overlapping windows add into f32.
+  template <class G, class T>
+  void backward(const G* gradDst, T* gradSrc) const;
 
  private:
   PoolingPass pass_;

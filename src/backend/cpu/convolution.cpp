@@ -74,6 +74,13 @@ memory::desc channelsLastDesc(const memory::dims& dims, DType dtype) {
   return memory::desc(dims, dnnlType(dtype), memory::format_tag::nhwc);
 }
 
+// `desc`'s layout (strides count elements, so they stay) holding f32 elements.
+memory::desc asF32(const memory::desc& desc) {
+  dnnl_memory_desc_t d = desc.data;
+  d.data_type = dnnl_f32;
+  return memory::desc(d);
+}
+
 }  // namespace
 
 struct Convolution::Impl {
@@ -90,11 +97,15 @@ struct Convolution::Impl {
     Staged weightsSrc, weightsGradDst, gradWeight, gradBias;
     BoundPrimitive backwardWeights;
     // With a fused max pooling: the convolution's (ReLU'd) result and its gradient stay in
-    // forwardPd.dst_desc(); only the pooled [N, Out, PH, PW] crosses to plain tensors.
+    // forwardPd.dst_desc()'s layout; only the pooled [N, Out, PH, PW] crosses to plain tensors.
+    // The result is of the compute type (a bf16 convolution writes bf16, which the pooling
+    // reads). The routed gradient is bf16 for bf16 products where the pooling windows tile (each
+    // element written once: the rounding a reorder would do, without the reorder), else f32
+    // (overlapping windows add up; the relayout after rounds it for bf16 products).
     memory convDst, gradConvDst;
     BlockedMaxPooling pool;
     Relayout dataGradConvDst, weightsGradConvDst;  // gradConvDst as the backward passes want it
-    const float* routedGrad = nullptr;  // the pooled gradient gradConvDst holds this pass
+    const std::byte* routedGrad = nullptr;  // the pooled gradient gradConvDst holds this pass
   };
 
   explicit Impl(const ConvolutionGeometry& geometry) : g(geometry) {}
@@ -142,10 +153,12 @@ struct Convolution::Impl {
                                    e.padding);
       return dnnl::convolution_forward::primitive_desc(desc, attr, engine());
     };
-    e.forwardPd = primitiveFor(anyDesc(e.dstDims));
+    // A fused pooling reads the result in the compute type; alone, the result leaves as f32.
+    const DType result = pooling ? compute : DType::F32;
+    e.forwardPd = primitiveFor(anyDesc(e.dstDims, result));
     // The fused pooling reads channel blocks of 1 to 16 lanes; in any other layout, plain.
     if (pooling && !channelBlocks(e.forwardPd.dst_desc()))
-      e.forwardPd = primitiveFor(plainDesc(e.dstDims));
+      e.forwardPd = primitiveFor(plainDesc(e.dstDims, result));
     e.src = Staged(plainDesc(e.srcDims, srcType), e.forwardPd.src_desc(), Direction::In);
     e.weight = Staged(plainDesc(e.weightDims), e.forwardPd.weights_desc(), Direction::In);
     if (pooling) {
@@ -166,16 +179,29 @@ struct Convolution::Impl {
     return e;
   }
 
-  // Fills gradConvDst from the pooled gradient once per backward pass.
+  // Fills gradConvDst from the pooled gradient (f32 or bf16) once per backward pass.
   void routeGradient(Entry& e, const Tensor& gradDst) const {
-    if (e.routedGrad == gradDst.data()) return;
-    e.pool.backward(gradDst.data(), static_cast<float*>(e.gradConvDst.get_data_handle()));
-    e.routedGrad = gradDst.data();
+    if (e.routedGrad == gradDst.bytes()) return;
+    void* routed = e.gradConvDst.get_data_handle();
+    auto routeInto = [&](auto* into) {
+      if (gradDst.dtype() == DType::BF16)
+        e.pool.backward(gradDst.data<bfloat16>(), into);
+      else
+        e.pool.backward(gradDst.data(), into);
+    };
+    if (e.gradConvDst.get_desc().data_type() == memory::data_type::bf16)
+      routeInto(static_cast<bfloat16*>(routed));
+    else
+      routeInto(static_cast<float*>(routed));
+    e.routedGrad = gradDst.bytes();
   }
 
   // gradConvDst as a backward pass wants it (`desc`), kept in `relayout`.
   memory routedGradientAs(Entry& e, const memory::desc& desc, Relayout& relayout) const {
-    if (!e.gradConvDst) e.gradConvDst = memory(e.forwardPd.dst_desc(), engine());
+    if (!e.gradConvDst) {
+      const bool bf16 = compute == DType::BF16 && e.pool.tiles();
+      e.gradConvDst = memory(bf16 ? e.forwardPd.dst_desc() : asF32(e.forwardPd.dst_desc()), engine());
+    }
     relayout = Relayout(e.gradConvDst, desc);
     return relayout.to;
   }
@@ -309,7 +335,13 @@ void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor&
     return e.dst.flush();
   }
   e.forward.run();
-  e.pool.forward(static_cast<const float*>(e.convDst.get_data_handle()), dst.data());
+  const void* result = e.convDst.get_data_handle();
+  if (e.convDst.get_desc().data_type() == memory::data_type::f32)
+    e.pool.forward(static_cast<const float*>(result), dst.data());
+  else if (dst.dtype() == DType::BF16)
+    e.pool.forward(static_cast<const bfloat16*>(result), dst.data<bfloat16>());
+  else
+    e.pool.forward(static_cast<const bfloat16*>(result), dst.data());
 }
 
 void Convolution::backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc) {
