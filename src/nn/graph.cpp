@@ -49,7 +49,7 @@ Graph::Node Graph::add(const std::string& name, std::unique_ptr<Module> module,
                      ", got " + std::to_string(inputs.size()));
   module->setLabel("node " + name + " (" + module->describe() + ")");
   module->setTraining(training_);
-  modules_.push_back({name, std::move(module), inputs, {}, false});
+  modules_.push_back({name, std::move(module), inputs, {}, false, false, nullptr, false});
   prepared_ = false;
   return id;
 }
@@ -90,6 +90,7 @@ void Graph::prepare() {
       if (!isInput(in) && moduleNode(in).learnableUpstream) m.learnableUpstream = m.inputsLearnable = true;
   }
   fusePairs(readers);
+  planOutputTypes();
   values_.assign(nodes, nullptr);
   pending_.assign(nodes, nullptr);
   gradSums_.resize(nodes);
@@ -119,6 +120,28 @@ void Graph::fusePairs(const std::vector<int>& readers) {
     if (plan->size() != 1) continue;
     first.fused = std::move(plan);
     second.absorbed = true;
+  }
+}
+
+void Graph::planOutputTypes() {
+  const size_t nodes = inputNames_.size() + modules_.size();
+  std::vector<bool> read(nodes, false), readAsBf16(nodes, true);
+  for (const ModuleNode& m : modules_)
+    for (Node in : m.inputs) {
+      read[static_cast<size_t>(in)] = true;
+      readAsBf16[static_cast<size_t>(in)] = readAsBf16[static_cast<size_t>(in)] && m.module->acceptsBf16Input();
+    }
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    ModuleNode& m = modules_[i];
+    if (m.absorbed) continue;  // the node before writes its output
+    const Node out = static_cast<Node>(inputNames_.size() + i + (m.fused ? 1 : 0));
+    const bool bf16 = out != outputNode_ && read[static_cast<size_t>(out)] && readAsBf16[static_cast<size_t>(out)];
+    if (m.fused) {
+      PlanStep& step = m.fused->step(0);
+      step.setOutputBf16(bf16 && step.canOutputBf16());
+    } else {
+      m.module->setOutputBf16(bf16 && m.module->canOutputBf16());
+    }
   }
 }
 
@@ -228,10 +251,11 @@ void Graph::accumulate(Node n, const Tensor& grad) {
     pending = &grad;
     return;
   }
-  // sum [shape] = pending [shape] + grad [shape]; pending is the sum itself from the third on
+  // sum [shape] (f32) = pending [shape] + grad [shape], either f32 or bf16 (from a bf16 Linear);
+  // pending is the sum itself from the third on
   Tensor& sum = gradSums_[static_cast<size_t>(n)];
-  if (pending != &sum) sum.resize(grad.shape());
-  backend::add(pending->data(), grad.data(), sum.data(), sum.numel());
+  if (pending != &sum) sum.resize(grad.shape(), DType::F32);
+  backend::add(*pending, grad, sum);
   pending = &sum;
 }
 
