@@ -2,6 +2,8 @@
 // normalisation for the plain layout): checks, and the choice of instruction set.
 #include "batch_norm.hpp"
 
+#include <type_traits>
+
 #include "batch_norm_kernels.hpp"
 #include "cpu_features.hpp"
 
@@ -34,13 +36,22 @@ void withActivations(const Tensor& src, DstTensor* dst, Run run) {
   withDst(src.data());
 }
 
+// Whether this CPU runs the AVX-512 build for activations of these types (see
+// batch_norm_kernels.hpp).
+template <class X, class Y>
+bool avx512For(const X*, const Y*) {
+  if constexpr (std::is_same_v<X, float> && std::is_same_v<std::remove_const_t<Y>, float>)
+    return hasAvx512();
+  return hasAvx512Bw();
+}
+
 }  // namespace
 
 void BatchNorm::forwardTraining(const Tensor& src, const Tensor& weight, const Tensor& bias,
                                 Tensor& dst, Tensor& mean, Tensor& variance, bool relu) {
   const BatchNormPass p = pass(src, weight, bias, relu);
   withActivations(src, &dst, [&](const auto* x, auto* y) {
-    if (hasAvx512())
+    if (avx512For(x, y))
       normaliseWithBatchStatisticsAvx512(p, x, y, mean.data(), variance.data());
     else
       normaliseWithBatchStatistics(p, x, y, mean.data(), variance.data());
@@ -52,7 +63,7 @@ void BatchNorm::forwardInference(const Tensor& src, const Tensor& weight, const 
                                  bool relu) {
   const BatchNormPass p = pass(src, weight, bias, relu);
   withActivations(src, &dst, [&](const auto* x, auto* y) {
-    if (hasAvx512())
+    if (avx512For(x, y))
       normaliseWithGivenStatisticsAvx512(p, x, mean.data(), variance.data(), y);
     else
       normaliseWithGivenStatistics(p, x, mean.data(), variance.data(), y);
@@ -67,7 +78,7 @@ void BatchNorm::backward(const Tensor& src, const Tensor& gradDst, const Tensor*
   float* gw = affine_ ? gradWeight.data() : nullptr;
   float* gb = affine_ ? gradBias.data() : nullptr;
   withActivations(src, reluDst, [&](const auto* x, const auto* y) {
-    if (hasAvx512())
+    if (avx512For(x, y))
       batchNormBackwardAvx512(p, x, gradDst.data(), y, mean.data(), variance.data(),
                               batchStatistics, gradSrc.data(), gw, gb);
     else

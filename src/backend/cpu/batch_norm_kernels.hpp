@@ -28,8 +28,9 @@ struct BatchNormPass {
   bool relu = false;              // forward: max(0, .) on the result (a ReLU after the layer)
 };
 
-// The AVX-512 builds of the passes below; only for CPUs with AVX-512F. Src and Dst are float or
-// bfloat16 (batch_norm_avx512.cpp instantiates the four pairs).
+// The AVX-512 builds of the passes below (batch_norm_avx512_entries.hpp): for float activations
+// on CPUs with AVX-512F (batch_norm_avx512.cpp), where one is bfloat16 on CPUs with AVX-512BW
+// and VL too (batch_norm_bf16_avx512.cpp).
 template <class Src, class Dst>
 void normaliseWithBatchStatisticsAvx512(const BatchNormPass& p, const Src* src, Dst* dst,
                                         float* mean, float* variance);

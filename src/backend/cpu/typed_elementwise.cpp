@@ -30,7 +30,7 @@ void add(const Tensor& a, const Tensor& b, Tensor& sum) {
   withElements(a, [&](const auto* x) {
     withElements(b, [&](const auto* y) {
       withElements(sum, [&](auto* s) {
-        if (cpu::hasAvx512()) return cpu::addElementsAvx512(x, y, s, n);
+        if (cpu::hasAvx512Bw()) return cpu::addElementsAvx512(x, y, s, n);
         cpu::addElements(x, y, s, n);
       });
     });
@@ -42,7 +42,7 @@ void relu(const Tensor& src, Tensor& dst) {
   const int64_t n = src.numel();
   withElements(src, [&](const auto* x) {
     withElements(dst, [&](auto* y) {
-      if (cpu::hasAvx512()) return cpu::reluElementsAvx512(x, y, n);
+      if (cpu::hasAvx512Bw()) return cpu::reluElementsAvx512(x, y, n);
       cpu::reluElements(x, y, n);
     });
   });
@@ -55,7 +55,7 @@ void reluBackward(const Tensor& output, const Tensor& grad, Tensor& gradSrc) {
   float* dx = gradSrc.data();
   withElements(output, [&](const auto* y) {
     withElements(grad, [&](const auto* g) {
-      if (cpu::hasAvx512()) return cpu::reluGradientAvx512(y, g, dx, n);
+      if (cpu::hasAvx512Bw()) return cpu::reluGradientAvx512(y, g, dx, n);
       cpu::reluGradient(y, g, dx, n);
     });
   });

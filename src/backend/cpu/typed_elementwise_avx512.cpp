@@ -1,4 +1,4 @@
-// The AVX-512 build of the element-wise passes over float and bfloat16 activations (compiled with -mavx512f).
+// The AVX-512 build of the element-wise passes over float and bfloat16 activations (compiled with -mavx512f -mavx512bw -mavx512vl).
 #include "typed_elementwise_kernels.hpp"
 
 namespace shoal::backend::cpu {

@@ -1,7 +1,8 @@
 // Element-wise passes over float or bfloat16 activations (the residual addition, ReLU forward and backward), built twice: baseline and AVX-512.
 //
 // typed_elementwise.cpp includes this for the baseline build and picks the AVX-512 one
-// (typed_elementwise_avx512.cpp, compiled with -mavx512f) when the CPU has it. Everything but the
+// (typed_elementwise_avx512.cpp, compiled with -mavx512f -mavx512bw -mavx512vl) when the CPU has
+// those. Everything but the
 // AVX-512 entry points has internal linkage. Each element is computed in f32 and rounded once
 // where its destination is bf16; the result does not depend on the thread count.
 #pragma once
