@@ -128,14 +128,15 @@ void Graph::planOutputTypes() {
   std::vector<bool> read(nodes, false), readAsBf16(nodes, true);
   for (const ModuleNode& m : modules_)
     for (Node in : m.inputs) {
-      read[static_cast<size_t>(in)] = true;
-      readAsBf16[static_cast<size_t>(in)] = readAsBf16[static_cast<size_t>(in)] && m.module->acceptsBf16Input();
+      const auto n = static_cast<size_t>(in);
+      read[n] = true;
+      readAsBf16[n] = readAsBf16[n] && m.module->acceptsBf16Input();
     }
   for (size_t i = 0; i < modules_.size(); ++i) {
     ModuleNode& m = modules_[i];
     if (m.absorbed) continue;  // the node before writes its output
-    const Node out = static_cast<Node>(inputNames_.size() + i + (m.fused ? 1 : 0));
-    const bool bf16 = out != outputNode_ && read[static_cast<size_t>(out)] && readAsBf16[static_cast<size_t>(out)];
+    const size_t out = inputNames_.size() + i + (m.fused ? 1 : 0);
+    const bool bf16 = static_cast<Node>(out) != outputNode_ && read[out] && readAsBf16[out];
     if (m.fused) {
       PlanStep& step = m.fused->step(0);
       step.setOutputBf16(bf16 && step.canOutputBf16());

@@ -9,7 +9,8 @@ namespace shoal::nn {
 // input [...] (f32 or bf16) -> output [...] (bf16 where the container asked)
 void ReLU::updateOutput(const Tensor& input) {
   const DType type = outputBf16_ && precision_ == Precision::BF16 ? DType::BF16 : DType::F32;
-  if (input.dtype() == DType::F32 && type == DType::F32) return ElementwiseActivation::updateOutput(input);
+  if (input.dtype() == DType::F32 && type == DType::F32)
+    return ElementwiseActivation::updateOutput(input);
   output_.resize(input.shape(), type);
   backend::relu(input, output_);
 }
