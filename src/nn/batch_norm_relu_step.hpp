@@ -27,6 +27,9 @@ class BatchNormReluStep : public PlanStep {
   void backwardParameters(const Tensor& input, const Tensor& gradOutput) override {
     backward(input, gradOutput);
   }
+  // In bf16 precision the output (the ReLU's) is bf16 where the next module reads bf16.
+  bool canOutputBf16() const override { return layer_.canOutputBf16(); }
+  void setOutputBf16(bool bf16) override { layer_.setOutputBf16(bf16); }
 
  private:
   BatchNormalization& layer_;

@@ -94,7 +94,7 @@ void BatchNormalization::updateOutput(const Tensor& input) { normalise(input, ou
 
 void BatchNormalization::normalise(const Tensor& input, Tensor& output, bool relu) {
   const Shape shape4 = as4d(input.shape());
-  output.resize(input.shape());
+  output.resize(input.shape(), outputBf16_ ? DType::BF16 : DType::F32);
   Tensor x = input.view(shape4), y = output.view(shape4);
   forwardUsedBatchStatistics_ = training_;
   if (!training_)
@@ -123,11 +123,17 @@ void BatchNormalization::updateGradInput(const Tensor& input, const Tensor& grad
 void BatchNormalization::normaliseBackward(const Tensor& input, const Tensor& gradOutput,
                                            const Tensor* reluOutput, Tensor& gradInput) {
   const Shape shape4 = as4d(input.shape());
-  gradInput.resize(input.shape());
+  gradInput.resize(input.shape(), DType::F32);
   Tensor gradIn = gradInput.view(shape4);
+  const Tensor* grad = &gradOutput;
+  if (gradOutput.dtype() != DType::F32) {  // from a module that passes bf16 gradients (Linear)
+    gradOutputF32_.resize(gradOutput.shape(), DType::F32);
+    gradOutputF32_.copyFrom(gradOutput);
+    grad = &gradOutputF32_;
+  }
   Tensor reluOut = reluOutput ? reluOutput->view(shape4) : Tensor();
   bool batch = forwardUsedBatchStatistics_;
-  bn_->backward(input.view(shape4), gradOutput.view(shape4), reluOutput ? &reluOut : nullptr,
+  bn_->backward(input.view(shape4), grad->view(shape4), reluOutput ? &reluOut : nullptr,
                 weight_, bias_, batch ? batchMean_ : runningMean_, batch ? batchVar_ : runningVar_,
                 batch, gradIn, gradWeight_, gradBias_);
 }

@@ -15,9 +15,19 @@ Shape CAddTable::tableOutputShape(std::span<const Shape> in) const {
   return in[0];
 }
 
-// inputs [N, ...] x k -> output [N, ...]
+// inputs [N, ...] x k (f32 or bf16) -> output [N, ...] (bf16 where the container asked)
 void CAddTable::updateTableOutput(std::span<const Tensor* const> inputs) {
-  output_.resize(inputs[0]->shape());
+  const DType type = outputBf16_ && precision_ == Precision::BF16 ? DType::BF16 : DType::F32;
+  bool allF32 = type == DType::F32;
+  for (const Tensor* in : inputs) allF32 = allF32 && in->dtype() == DType::F32;
+  output_.resize(inputs[0]->shape(), type);
+  if (!allF32) {
+    if (inputs.size() == 2) return backend::add(*inputs[0], *inputs[1], output_);
+    partialSum_.resize(inputs[0]->shape(), DType::F32);
+    backend::add(*inputs[0], *inputs[1], partialSum_);
+    for (size_t k = 2; k + 1 < inputs.size(); ++k) backend::add(partialSum_, *inputs[k], partialSum_);
+    return backend::add(partialSum_, *inputs.back(), output_);
+  }
   float* out = output_.data();
   const int64_t n = output_.numel();
   backend::add(inputs[0]->data(), inputs[1]->data(), out, n);

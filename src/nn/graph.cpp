@@ -49,7 +49,7 @@ Graph::Node Graph::add(const std::string& name, std::unique_ptr<Module> module,
                      ", got " + std::to_string(inputs.size()));
   module->setLabel("node " + name + " (" + module->describe() + ")");
   module->setTraining(training_);
-  modules_.push_back({name, std::move(module), inputs, {}, false});
+  modules_.push_back({name, std::move(module), inputs, {}, false, false, nullptr, false});
   prepared_ = false;
   return id;
 }
@@ -90,6 +90,7 @@ void Graph::prepare() {
       if (!isInput(in) && moduleNode(in).learnableUpstream) m.learnableUpstream = m.inputsLearnable = true;
   }
   fusePairs(readers);
+  planOutputTypes();
   values_.assign(nodes, nullptr);
   pending_.assign(nodes, nullptr);
   gradSums_.resize(nodes);
@@ -119,6 +120,32 @@ void Graph::fusePairs(const std::vector<int>& readers) {
     if (plan->size() != 1) continue;
     first.fused = std::move(plan);
     second.absorbed = true;
+  }
+}
+
+void Graph::planOutputTypes() {
+  const size_t nodes = inputNames_.size() + modules_.size();
+  std::vector<bool> read(nodes, false), readAsBf16(nodes, true);
+  for (const ModuleNode& m : modules_)
+    for (Node in : m.inputs) {
+      const auto n = static_cast<size_t>(in);
+      read[n] = true;
+      readAsBf16[n] = readAsBf16[n] && m.module->acceptsBf16Input();
+    }
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    ModuleNode& m = modules_[i];
+    m.writesBf16 = false;
+    if (m.absorbed) continue;  // the node before writes its output
+    const size_t out = inputNames_.size() + i + (m.fused ? 1 : 0);
+    const bool bf16 = static_cast<Node>(out) != outputNode_ && read[out] && readAsBf16[out];
+    if (m.fused) {
+      PlanStep& step = m.fused->step(0);
+      m.writesBf16 = bf16 && step.canOutputBf16();
+      step.setOutputBf16(m.writesBf16);
+    } else {
+      m.writesBf16 = bf16 && m.module->canOutputBf16();
+      m.module->setOutputBf16(m.writesBf16);
+    }
   }
 }
 
@@ -190,8 +217,8 @@ std::vector<ChildRun> Graph::childRuns(std::span<const Shape> in) const {
   // The fused pairs the next forward runs (made now as forward would make them).
   const_cast<Graph*>(this)->prepare();
   // What each node's output holds: a graph input bf16 when every reader takes bf16 (the batch
-  // gather then writes bf16); a node f32 but for a fused pair's step writing bf16 and for a
-  // node that passes on the element type of its inputs (bf16 when all of them are).
+  // gather then writes bf16); a node (or fused pair) what planOutputTypes chose, and a node that
+  // passes on the element type of its inputs bf16 when all of them are.
   std::vector<DType> types(inputNames_.size() + modules_.size(), DType::F32);
   if (acceptsBf16Input()) types[0] = DType::BF16;
   std::vector<ChildRun> runs;
@@ -208,10 +235,10 @@ std::vector<ChildRun> Graph::childRuns(std::span<const Shape> in) const {
       r.fusedInto = static_cast<int64_t>(i) - 1;
       r.reads = runs.back().writes;
       r.writes = r.reads;
-    } else if (m.fused) {
-      r.writes = m.fused->writesBf16(0) ? DType::BF16 : DType::F32;
-    } else if (m.module->passesElementType()) {
+    } else if (m.module->passesElementType() && !m.fused) {
       r.writes = r.reads;
+    } else {
+      r.writes = m.writesBf16 ? DType::BF16 : DType::F32;
     }
     types[inputNames_.size() + i] = r.writes;
     runs.push_back(std::move(r));
@@ -251,10 +278,11 @@ void Graph::accumulate(Node n, const Tensor& grad) {
     pending = &grad;
     return;
   }
-  // sum [shape] = pending [shape] + grad [shape]; pending is the sum itself from the third on
+  // sum [shape] (f32) = pending [shape] + grad [shape], either f32 or bf16 (from a bf16 Linear);
+  // pending is the sum itself from the third on
   Tensor& sum = gradSums_[static_cast<size_t>(n)];
-  if (pending != &sum) sum.resize(grad.shape());
-  backend::add(pending->data(), grad.data(), sum.data(), sum.numel());
+  if (pending != &sum) sum.resize(grad.shape(), DType::F32);
+  backend::add(*pending, grad, sum);
   pending = &sum;
 }
 

@@ -140,23 +140,38 @@ std::unique_ptr<PlanStep> SpatialConvolution::fuse(std::span<const Epilogue> fol
 void SpatialConvolution::precisionChanged() {
   if (nInputPlane_ / geometry_.groups < kBf16MinPlanes) precision_ = Precision::F32;
   conv_->setComputeType(precision_ == Precision::BF16 ? DType::BF16 : DType::F32);
+  setOutputBf16(false);
+}
+
+void SpatialConvolution::setOutputBf16(bool bf16) {
+  const DType type = bf16 && precision_ == Precision::BF16 ? DType::BF16 : DType::F32;
+  if (type == outputType_) return;  // the primitives made stay
+  outputType_ = type;
+  conv_->setOutputType(type);
 }
 
 // input [N, In, H, W] -> output [N, Out, OH, OW]
 void SpatialConvolution::updateOutput(const Tensor& input) {
-  output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)));
+  output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)), outputType_);
   conv_->forward(input, weight_, bias_, output_);
 }
 
 // gradOutput [N, Out, OH, OW] -> gradInput [N, In, H, W]
 void SpatialConvolution::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
-  gradInput_.resize(input.shape(), input.dtype());
-  conv_->backwardData(gradOutput, weight_, gradInput_);
+  gradInput_.resize(input.shape(), DType::F32);
+  conv_->backwardData(f32Gradient(gradOutput), weight_, gradInput_);
+}
+
+const Tensor& SpatialConvolution::f32Gradient(const Tensor& gradOutput) {
+  if (gradOutput.dtype() == DType::F32) return gradOutput;
+  gradOutputF32_.resize(gradOutput.shape(), DType::F32);  // from a module passing bf16 (Linear)
+  gradOutputF32_.copyFrom(gradOutput);
+  return gradOutputF32_;
 }
 
 // gradWeight += dL/dweight, gradBias += dL/dbias
 void SpatialConvolution::accGradParameters(const Tensor& input, const Tensor& gradOutput) {
-  conv_->backwardWeights(input, gradOutput, gradWeight_, gradBias_);
+  conv_->backwardWeights(input, f32Gradient(gradOutput), gradWeight_, gradBias_);
 }
 
 SHOAL_REGISTER_LAYER(SpatialConvolution, {"SpatialConvolution",

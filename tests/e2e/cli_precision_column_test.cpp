@@ -48,10 +48,15 @@ TEST(CliPrecisionColumn, ResNetNodesSayWhatTheyConvert) {
   auto r = runCli("summary --model resnet --precision bf16");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(precisionOf(r.out, "stem_conv = "), "fp32 (bf16 does not pay here)") << r.out;
-  EXPECT_EQ(precisionOf(r.out, "stem_relu = "), "fp32 (fused into #2)") << r.out;
-  // Graph nodes pass f32 between them: each bf16 convolution rounds its input and writes f32.
-  EXPECT_EQ(precisionOf(r.out, "block1_conv1 = "), "bf16, rounds its fp32 input, writes fp32") << r.out;
-  EXPECT_EQ(precisionOf(r.out, "block1_add = "), "fp32 (no bf16 path)") << r.out;
+  // The graph keeps bf16 between nodes whose readers all read bf16: the stem's normalisation
+  // rounds the fp32 convolution's output, the blocks read and write bf16, the last ReLU writes
+  // fp32 for the average pooling (no bf16 path).
+  EXPECT_EQ(precisionOf(r.out, "stem_bn = "), "bf16, rounds its fp32 input") << r.out;
+  EXPECT_EQ(precisionOf(r.out, "stem_relu = "), "bf16 (fused into #2)") << r.out;
+  EXPECT_EQ(precisionOf(r.out, "block1_conv1 = "), "bf16") << r.out;
+  EXPECT_EQ(precisionOf(r.out, "block1_add = "), "bf16") << r.out;
+  EXPECT_EQ(precisionOf(r.out, "block3_relu2 = "), "bf16, writes fp32") << r.out;
+  EXPECT_EQ(precisionOf(r.out, "pool = "), "fp32 (no bf16 path)") << r.out;
   EXPECT_EQ(precisionOf(r.out, "flatten = "), "fp32") << r.out;
 }
 
@@ -80,7 +85,8 @@ TEST(CliPrecisionColumn, TabularEmbeddingsAndTheirReaders) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(precisionOf(r.out, "embedding0 = "), "fp32 (bf16 does not pay here)") << r.out;
   EXPECT_EQ(precisionOf(r.out, "features = "), "fp32") << r.out;
-  EXPECT_EQ(precisionOf(r.out, "fc1 = "), "bf16, rounds its fp32 input, writes fp32") << r.out;
+  // the first Linear (and its fused ReLU) writes bf16 for the bf16 Linear after it
+  EXPECT_EQ(precisionOf(r.out, "fc1 = "), "bf16, rounds its fp32 input") << r.out;
   EXPECT_EQ(precisionOf(r.out, "relu1 = "), "bf16 (fused into #12)") << r.out;
   auto f = runCli("summary --model-file " + dir + "/run/model.shoal");
   ASSERT_EQ(f.exitCode, 0) << f.err;

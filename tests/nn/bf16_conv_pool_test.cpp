@@ -132,10 +132,15 @@ TEST(Bf16ConvPool, FusedAndUnfusedBf16AgreeAndTheFusedStepWritesBf16) {
   unfused.forward(x);
   unfused.backward(x, grad);
   EXPECT_LT(relativeError(fused.output(), unfused.output()), kBf16Tolerance);
-  // The second convolution read the fused step's bf16 output: its input gradient came back bf16
-  // through the pooling's routing (the unfused pooling writes f32 for it).
-  EXPECT_EQ(fused.at(3).gradInput().dtype(), DType::BF16);
-  EXPECT_EQ(unfused.at(3).gradInput().dtype(), DType::F32);
+  // The fused convolution + ReLU + pooling step writes bf16 for the second convolution, which
+  // reads bf16; the unfused pooling, which has no bf16 path, writes f32. Gradients between
+  // layers are f32 (the second convolution's input gradient; the fused step routes it).
+  const Shape sample[] = {Shape{9, 7, 11}};
+  const std::vector<shoal::nn::ChildRun> fusedRuns = fused.childRuns(sample), unfusedRuns = unfused.childRuns(sample);
+  EXPECT_EQ(fusedRuns[0].writes, DType::BF16);
+  EXPECT_EQ(fusedRuns[3].reads, DType::BF16);
+  EXPECT_EQ(unfusedRuns[2].writes, DType::F32);
+  EXPECT_EQ(fused.at(3).gradInput().dtype(), DType::F32);
 }
 
 TEST(Bf16ConvPool, Fp32BlockWritesF32) {

@@ -97,6 +97,11 @@ TEST(Allocation, Bf16FusedConvolutionPoolingStepsAllocateNothing) {
   EXPECT_EQ(allocationsWhileTraining(spec, "conv-pool", Shape{8, 10, 10}, 16, nn::Precision::BF16), 0);
 }
 
+// bf16 activations between a graph's nodes (convolutions, batch normalisation, additions).
+TEST(Allocation, Bf16ResNetGraphTrainingStepsAllocateNothing) {
+  EXPECT_EQ(allocationsWhileTraining("resnet", Shape{1, 28, 28}, 8, nn::Precision::BF16), 0);
+}
+
 std::vector<float> kept;  // global, so the allocation cannot be optimised away
 
 TEST(Allocation, CounterSeesAllocations) {

@@ -6,6 +6,8 @@ namespace shoal::backend {
 
 // Tensors are [N, C, H, W] (a [N, C] batch is [N, C, 1, 1]); weight (scale), bias (shift),
 // mean and variance are [C]. Without `affine` the weight and bias arguments are ignored.
+// src, dst and reluDst (the activations) are f32 or bf16, each as its dtype says (a bf16 dst is
+// the f32 result rounded once); statistics, parameters, gradDst and the gradients are f32.
 // A backend may prepare its work once per shape and mode and reuse it.
 class BatchNormOp {
  public:

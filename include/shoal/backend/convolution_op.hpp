@@ -22,9 +22,12 @@ class ConvolutionOp {
   // The element type the products read: f32 (default) or bf16, where src, the weights and the
   // output gradient are rounded to bf16 on their way into the primitives and the products
   // accumulate in f32. Weight gradients and the input gradient's accumulation stay f32 either
-  // way, and so do outputs, but for a fused pooling's (fuseMaxPooling). Set before the first
-  // forward.
+  // way. Set before the first forward.
   virtual void setComputeType(DType type) = 0;
+  // The element type of dst: f32 (default) or bf16, which needs bf16 computation and no fused
+  // pooling (the result, accumulated in f32, leaves the primitive rounded once). Set before the
+  // first forward.
+  virtual void setOutputType(DType type) = 0;
   // Applies max(0, .) to the forward result inside the convolution (an eltwise post-op);
   // set before the first forward.
   virtual void fuseRelu(bool fused) = 0;
@@ -38,12 +41,14 @@ class ConvolutionOp {
   virtual void fuseMaxPooling(const PoolingGeometry& pooling) = 0;
 
   // src [N, C, H, W] (f32 or bf16), weight [Out, C/groups, kH, kW], bias [Out] (ignored
-  // without bias) -> dst [N, Out, OH, OW] (f32; f32 or bf16 with a fused pooling in bf16
-  // computation) (through the fused ReLU and pooling, if any), already sized by the caller.
+  // without bias) -> dst [N, Out, OH, OW] of the output type, or f32 or bf16 with a fused
+  // pooling in bf16 computation (through the fused ReLU and pooling, if any), already sized by
+  // the caller.
   virtual void forward(const Tensor& src, const Tensor& weight, const Tensor& bias,
                        Tensor& dst) = 0;
-  // gradDst [N, Out, OH, OW], weight -> gradSrc [N, C, H, W] (of src's element type), already
-  // sized by the caller.
+  // gradDst [N, Out, OH, OW] (f32; f32 or bf16 with a fused pooling in bf16 computation),
+  // weight -> gradSrc [N, C, H, W] of the caller's element type (f32 or bf16), already sized by
+  // the caller.
   virtual void backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc) = 0;
   // Adds the gradients of src and gradDst into gradWeight [Out, C/groups, kH, kW] and
   // gradBias [Out] (ignored without bias). `src` is the tensor of the last forward(). With a

@@ -12,6 +12,14 @@ bool allFinite(const float* values, int64_t count);
 void zero(float* values, int64_t count);
 // sum[0, count) = a + b, element by element (sum may be a or b).
 void add(const float* a, const float* b, float* sum, int64_t count);
+// Activations of f32 or bf16 elements, each tensor as its dtype says, all of one element count
+// (outputs sized by the caller); each element computed in f32 and rounded once into a bf16
+// output. sum = a + b:
+void add(const Tensor& a, const Tensor& b, Tensor& sum);
+// dst = max(0, src):
+void relu(const Tensor& src, Tensor& dst);
+// gradSrc (f32) = grad where the ReLU's output > 0, else 0:
+void reluBackward(const Tensor& output, const Tensor& grad, Tensor& gradSrc);
 // dst = src rounded to bf16 (nearest even); src f32 or bf16 (copied), dst bf16, both of one
 // element count (dst sized by the caller).
 void toBf16(const Tensor& src, Tensor& dst);

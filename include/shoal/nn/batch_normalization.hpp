@@ -15,6 +15,10 @@ namespace shoal::nn {
 // bias (beta, init 0) scale and shift the result. The running statistics are not parameters
 // but state saved with the model (stateBuffers()). Backward computes the input gradient and
 // accumulates the parameter gradients in one pass.
+// In bf16 precision the layer reads a bf16 input as it is and writes its output in bf16 when the
+// container asks (setOutputBf16: the next module reads bf16), as PyTorch's autocast does: the
+// statistics, running estimates, parameters and their gradients stay f32, and the backward pass
+// reads the bf16 input (and a fused ReLU's bf16 output) it saved. The input gradient is f32.
 class BatchNormalization : public Module {
  public:
   explicit BatchNormalization(int64_t nOutput, double eps = 1e-5, double momentum = 0.1,
@@ -26,6 +30,10 @@ class BatchNormalization : public Module {
   nlohmann::json spec() const override;
   std::string describe() const override;
   int64_t flops(std::span<const Shape>, const Shape& out) const override { return 2 * out.numel(); }
+  bool hasBf16Path() const override { return true; }
+  bool acceptsBf16Input() const override { return precision_ == Precision::BF16; }
+  bool canOutputBf16() const override { return precision_ == Precision::BF16; }
+  void setOutputBf16(bool bf16) override { outputBf16_ = bf16; }
 
   Tensor& weight() { return weight_; }
   Tensor& bias() { return bias_; }
@@ -73,6 +81,8 @@ class BatchNormalization : public Module {
   Tensor runningMean_, runningVar_;
   Tensor batchMean_, batchVar_;  // of the last training forward
   bool forwardUsedBatchStatistics_ = true;
+  bool outputBf16_ = false;  // bf16 precision: the output is bf16
+  Tensor gradOutputF32_;     // a bf16 output gradient widened to f32
   std::unique_ptr<backend::BatchNormOp> bn_;
 };
 

@@ -5,11 +5,18 @@
 namespace shoal::nn {
 
 // Inputs [N, ...] x k (one shape) -> output [N, ...] = their sum; each input's gradient is the
-// output's gradient itself (shared, not copied).
+// output's gradient itself (shared, not copied). In bf16 precision the inputs may be bf16 and
+// the output is bf16 where the container asks (setOutputBf16); the sum is taken in f32 and
+// rounded once.
 class CAddTable : public TableModule {
  public:
   CAddTable() = default;
   CAddTable(CAddTable&&) = default;
+
+  bool hasBf16Path() const override { return true; }
+  bool acceptsBf16Input() const override { return precision_ == Precision::BF16; }
+  bool canOutputBf16() const override { return precision_ == Precision::BF16; }
+  void setOutputBf16(bool bf16) override { outputBf16_ = bf16; }
 
   std::string typeName() const override { return "CAddTable"; }
   int64_t flops(std::span<const Shape> in, const Shape& out) const override {
@@ -20,6 +27,10 @@ class CAddTable : public TableModule {
   Shape tableOutputShape(std::span<const Shape> inputShapes) const override;
   void updateTableOutput(std::span<const Tensor* const> inputs) override;
   void updateTableGradInputs(std::span<const Tensor* const> inputs, const Tensor& gradOutput) override;
+
+ private:
+  bool outputBf16_ = false;  // bf16 precision: the output is bf16
+  Tensor partialSum_;        // f32: the sum of all inputs but the last, with more than two bf16 ones
 };
 
 }  // namespace shoal::nn

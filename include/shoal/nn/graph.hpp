@@ -17,6 +17,10 @@ namespace shoal::nn {
 // sums the gradients of a node whose output feeds several nodes. In parameter paths a module is
 // named by its node ("block1.conv1.weight"). A graph of one input is used like any module; a
 // graph of several takes them through forwardInputs/backwardInputs.
+// In bf16 precision the graph decides, once per plan, which node outputs are bf16: those of a
+// node that can write bf16 (a bf16 convolution, batch normalisation, ReLU or addition) whose
+// readers all read bf16; the graph's output stays f32. Gradients between nodes are f32 (the
+// input gradients of those layers are), so the sums of fanned-out gradients are f32 too.
 //   Graph g;
 //   auto x = g.input();
 //   auto h = g.add("conv", SpatialConvolution(1, 4, 3, 3, 1, 1, 1, 1), {x});
@@ -67,6 +71,7 @@ class Graph : public Module {
   void updateOutput(const Tensor& input) override;
   void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
   void updateParameterGradients(const Tensor& input, const Tensor& gradOutput) override;
+  void precisionChanged() override { prepared_ = false; }  // the output types are planned again
 
  private:
   struct ModuleNode {
@@ -78,6 +83,7 @@ class Graph : public Module {
     bool inputsLearnable = false;            // some input node has learnableUpstream
     std::unique_ptr<ExecutionPlan> fused;    // this node and the next as one step, or null
     bool absorbed = false;                   // computed by the node before it (its `fused`)
+    bool writesBf16 = false;                 // its output (its pair's, when fused) is bf16
   };
   // Node ids: 0 .. inputs-1 are the graph inputs, then the modules in order.
   bool isInput(Node n) const { return n < static_cast<Node>(inputNames_.size()); }
@@ -89,6 +95,9 @@ class Graph : public Module {
   void prepare();
   // Node i (a module index) and node i + 1 as one step, where they can be (see setFusion).
   void fusePairs(const std::vector<int>& readers);
+  // Asks each node (or fused pair) to write bf16 where it can and every reader of its output
+  // reads bf16, f32 elsewhere.
+  void planOutputTypes();
   void checkInputCount(size_t given) const;
   // The shape of every node for per-sample input shapes.
   std::vector<Shape> nodeShapes(std::span<const Shape> inputShapes) const;

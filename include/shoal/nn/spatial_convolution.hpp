@@ -15,7 +15,8 @@ namespace shoal::nn {
 // +-1/sqrt(In/groups * kH * kW)) drawn from initGenerator().
 // In bf16 precision the convolution reads its input, weights and output gradient as bf16 (the
 // reorders into oneDNN's blocked layouts round them, so no separate conversion pass) and
-// accumulates in f32; its output and gradients are f32, its input gradient of the input's type.
+// accumulates in f32; its output is bf16 when the container asks (setOutputBf16: the next
+// module reads bf16), else f32; its gradients, the input gradient included, are f32.
 // A convolution of fewer than kBf16MinPlanes input planes per group stays f32 in a bf16 model:
 // the bf16 kernels pad so thin a reduction (pairs of planes, blocks of 16) and add a reorder of
 // the output gradient, and on the 2-core AVX512-BF16 host LeNet-5's two convolutions (1 and 6
@@ -30,6 +31,8 @@ class SpatialConvolution : public Module {
   static constexpr int64_t kBf16MinPlanes = 8;
   bool hasBf16Path() const override { return true; }
   bool acceptsBf16Input() const override { return precision_ == Precision::BF16; }
+  bool canOutputBf16() const override { return precision_ == Precision::BF16; }
+  void setOutputBf16(bool bf16) override;
 
   Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "SpatialConvolution"; }
@@ -57,12 +60,16 @@ class SpatialConvolution : public Module {
   std::vector<Parameter> ownParameters() override;
   void resetOwn(Generator& gen) override;
   void precisionChanged() override;
+  // gradOutput as f32: itself, or widened into gradOutputF32_.
+  const Tensor& f32Gradient(const Tensor& gradOutput);
 
  private:
   int64_t nInputPlane_;
   backend::ConvolutionGeometry geometry_;
   Tensor weight_, bias_, gradWeight_, gradBias_;
   std::unique_ptr<backend::ConvolutionOp> conv_;
+  DType outputType_ = DType::F32;  // bf16 where the container asked and the precision is bf16
+  Tensor gradOutputF32_;           // a bf16 output gradient widened to f32
 };
 
 }  // namespace shoal::nn

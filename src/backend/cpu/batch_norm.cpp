@@ -2,6 +2,8 @@
 // normalisation for the plain layout): checks, and the choice of instruction set.
 #include "batch_norm.hpp"
 
+#include <type_traits>
+
 #include "batch_norm_kernels.hpp"
 #include "cpu_features.hpp"
 
@@ -20,23 +22,52 @@ BatchNormPass BatchNorm::pass(const Tensor& src, const Tensor& weight, const Ten
   return p;
 }
 
+namespace {
+
+// Calls run(x, y) with the elements of src and dst (null: a null float pointer), each float or
+// bfloat16 as their dtype says.
+template <class DstTensor, class Run>
+void withActivations(const Tensor& src, DstTensor* dst, Run run) {
+  auto withDst = [&](const auto* x) {
+    if (dst && dst->dtype() == DType::BF16) return run(x, dst->template data<bfloat16>());
+    return run(x, dst ? dst->data() : decltype(dst->data())(nullptr));
+  };
+  if (src.dtype() == DType::BF16) return withDst(src.data<bfloat16>());
+  withDst(src.data());
+}
+
+// Whether this CPU runs the AVX-512 build for activations of these types (see
+// batch_norm_kernels.hpp).
+template <class X, class Y>
+bool avx512For(const X*, const Y*) {
+  if constexpr (std::is_same_v<X, float> && std::is_same_v<std::remove_const_t<Y>, float>)
+    return hasAvx512();
+  return hasAvx512Bw();
+}
+
+}  // namespace
+
 void BatchNorm::forwardTraining(const Tensor& src, const Tensor& weight, const Tensor& bias,
                                 Tensor& dst, Tensor& mean, Tensor& variance, bool relu) {
   const BatchNormPass p = pass(src, weight, bias, relu);
-  if (hasAvx512())
-    normaliseWithBatchStatisticsAvx512(p, src.data(), dst.data(), mean.data(), variance.data());
-  else
-    normaliseWithBatchStatistics(p, src.data(), dst.data(), mean.data(), variance.data());
+  withActivations(src, &dst, [&](const auto* x, auto* y) {
+    if (avx512For(x, y))
+      normaliseWithBatchStatisticsAvx512(p, x, y, mean.data(), variance.data());
+    else
+      normaliseWithBatchStatistics(p, x, y, mean.data(), variance.data());
+  });
 }
 
 void BatchNorm::forwardInference(const Tensor& src, const Tensor& weight, const Tensor& bias,
                                  const Tensor& mean, const Tensor& variance, Tensor& dst,
                                  bool relu) {
   const BatchNormPass p = pass(src, weight, bias, relu);
-  if (hasAvx512())
-    normaliseWithGivenStatisticsAvx512(p, src.data(), mean.data(), variance.data(), dst.data());
-  else
-    normaliseWithGivenStatistics(p, src.data(), mean.data(), variance.data(), dst.data());
+  withActivations(src, &dst, [&](const auto* x, auto* y) {
+    if (avx512For(x, y))
+      normaliseWithGivenStatisticsAvx512(p, x, mean.data(), variance.data(), y);
+    else
+      normaliseWithGivenStatistics(p, x, mean.data(), variance.data(), y);
+  });
 }
 
 void BatchNorm::backward(const Tensor& src, const Tensor& gradDst, const Tensor* reluDst,
@@ -44,15 +75,16 @@ void BatchNorm::backward(const Tensor& src, const Tensor& gradDst, const Tensor*
                          const Tensor& variance, bool batchStatistics, Tensor& gradSrc,
                          Tensor& gradWeight, Tensor& gradBias) {
   const BatchNormPass p = pass(src, weight, bias, false);
-  const float* y = reluDst ? reluDst->data() : nullptr;
   float* gw = affine_ ? gradWeight.data() : nullptr;
   float* gb = affine_ ? gradBias.data() : nullptr;
-  if (hasAvx512())
-    batchNormBackwardAvx512(p, src.data(), gradDst.data(), y, mean.data(), variance.data(),
-                            batchStatistics, gradSrc.data(), gw, gb);
-  else
-    batchNormBackward(p, src.data(), gradDst.data(), y, mean.data(), variance.data(),
-                      batchStatistics, gradSrc.data(), gw, gb);
+  withActivations(src, reluDst, [&](const auto* x, const auto* y) {
+    if (avx512For(x, y))
+      batchNormBackwardAvx512(p, x, gradDst.data(), y, mean.data(), variance.data(),
+                              batchStatistics, gradSrc.data(), gw, gb);
+    else
+      batchNormBackward(p, x, gradDst.data(), y, mean.data(), variance.data(), batchStatistics,
+                        gradSrc.data(), gw, gb);
+  });
 }
 
 }  // namespace shoal::backend::cpu

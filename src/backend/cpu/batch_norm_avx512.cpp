@@ -1,24 +1,8 @@
-// The AVX-512 build of BatchNorm's passes (this file is compiled with -mavx512f).
-#include "batch_norm_kernels.hpp"
+// The AVX-512 build of BatchNorm's passes for float activations (compiled with -mavx512f); the bf16 ones are batch_norm_bf16_avx512.cpp's.
+#include "batch_norm_avx512_entries.hpp"
 
 namespace shoal::backend::cpu {
 
-void normaliseWithBatchStatisticsAvx512(const BatchNormPass& p, const float* src, float* dst,
-                                        float* mean, float* variance) {
-  normaliseWithBatchStatistics(p, src, dst, mean, variance);
-}
-
-void normaliseWithGivenStatisticsAvx512(const BatchNormPass& p, const float* src, const float* mean,
-                                        const float* variance, float* dst) {
-  normaliseWithGivenStatistics(p, src, mean, variance, dst);
-}
-
-void batchNormBackwardAvx512(const BatchNormPass& p, const float* src, const float* gradDst,
-                             const float* reluDst, const float* mean, const float* variance,
-                             bool batchStatistics, float* gradSrc, float* gradWeight,
-                             float* gradBias) {
-  batchNormBackward(p, src, gradDst, reluDst, mean, variance, batchStatistics, gradSrc, gradWeight,
-                    gradBias);
-}
+SHOAL_BATCH_NORM_AVX512(float, float)
 
 }  // namespace shoal::backend::cpu

@@ -6,10 +6,17 @@
 // Each channel is one task: its N planes of S values are read a few times in a row, so after the
 // first pass they come from the core's cache (a channel of 128 x 28 x 28 floats is 400 KB), and
 // every channel's sums are taken in the same order whatever the thread count (deterministic).
+//
+// The activations (src, dst and a fused ReLU's output) are float or bfloat16 (bf16 runs keep
+// them bf16 between a graph's nodes); every sum, statistic, parameter and gradient is float, and
+// a bf16 output is the float result rounded once (nearest even).
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
+
+#include "element_access.hpp"
 
 namespace shoal::backend::cpu {
 
@@ -22,13 +29,18 @@ struct BatchNormPass {
   bool relu = false;              // forward: max(0, .) on the result (a ReLU after the layer)
 };
 
-// The AVX-512 builds of the passes below; only for CPUs with AVX-512F.
-void normaliseWithBatchStatisticsAvx512(const BatchNormPass& p, const float* src, float* dst,
+// The AVX-512 builds of the passes below (batch_norm_avx512_entries.hpp): for float activations
+// on CPUs with AVX-512F (batch_norm_avx512.cpp), where one is bfloat16 on CPUs with AVX-512BW
+// and VL too (batch_norm_bf16_avx512.cpp).
+template <class Src, class Dst>
+void normaliseWithBatchStatisticsAvx512(const BatchNormPass& p, const Src* src, Dst* dst,
                                         float* mean, float* variance);
-void normaliseWithGivenStatisticsAvx512(const BatchNormPass& p, const float* src, const float* mean,
-                                        const float* variance, float* dst);
-void batchNormBackwardAvx512(const BatchNormPass& p, const float* src, const float* gradDst,
-                             const float* reluDst, const float* mean, const float* variance,
+template <class Src, class Dst>
+void normaliseWithGivenStatisticsAvx512(const BatchNormPass& p, const Src* src, const float* mean,
+                                        const float* variance, Dst* dst);
+template <class Src, class Dst>
+void batchNormBackwardAvx512(const BatchNormPass& p, const Src* src, const float* gradDst,
+                             const Dst* reluDst, const float* mean, const float* variance,
                              bool batchStatistics, float* gradSrc, float* gradWeight,
                              float* gradBias);
 
@@ -39,33 +51,82 @@ constexpr int64_t kBatchNormParallelFrom = 1 << 14;  // fewer values stay on the
 inline float scaleOf(const BatchNormPass& p, int64_t ch) { return p.weight ? p.weight[ch] : 1.0f; }
 inline float shiftOf(const BatchNormPass& p, int64_t ch) { return p.bias ? p.bias[ch] : 0.0f; }
 
+// Where an activation is bf16, the loops along a plane run in blocks of kLanes values (one
+// AVX-512 register of floats) and a scalar remainder: GCC vectorises a loop over 2-byte elements
+// 32 lanes wide and leaves the rest of each plane (up to 31 values: 17 of each 7x7 plane) to a
+// scalar remainder that costs about ten times as much per value. The f32 loops stay as they are.
+template <class Src, class Dst>
+constexpr bool kInBlocks = !(std::is_same_v<Src, float> && std::is_same_v<Dst, float>);
+constexpr int64_t kLanes = 16;
+
+// body(k) for k in [0, count): blocks of kLanes, then the remainder.
+template <class Body>
+inline void blockedLoop(int64_t count, Body body) {
+  int64_t k = 0;
+  for (; k + kLanes <= count; k += kLanes) {
+#pragma omp simd
+    for (int64_t j = k; j < k + kLanes; ++j) body(j);
+  }
+  for (; k < count; ++k) body(k);
+}
+
+// The sums over k in [0, count) of first(k) and second(k), each summed lane by lane over the
+// blocks of kLanes, the lanes then added in order, then the remainder (a fixed order).
+template <class First, class Second>
+inline void blockedSums(int64_t count, First first, Second second, float& sumFirst, float& sumSecond) {
+  float a[kLanes] = {}, b[kLanes] = {};
+  int64_t k = 0;
+  for (; k + kLanes <= count; k += kLanes) {
+#pragma omp simd
+    for (int64_t j = 0; j < kLanes; ++j) {
+      a[j] += first(k + j);
+      b[j] += second(k + j);
+    }
+  }
+  sumFirst = sumSecond = 0;
+  for (int64_t j = 0; j < kLanes; ++j) {
+    sumFirst += a[j];
+    sumSecond += b[j];
+  }
+  for (; k < count; ++k) {
+    sumFirst += first(k);
+    sumSecond += second(k);
+  }
+}
+
 // The first value of channel `ch`'s plane `i` in a [N, C, S] tensor.
 inline int64_t planeStart(const BatchNormPass& p, int64_t i, int64_t ch) {
   return (i * p.c + ch) * p.s;
 }
 
 // dst[i, ch, :] = src[i, ch, :] * a + b (then max(0, .) with p.relu) for every plane of channel `ch`.
-inline void scaleChannel(const BatchNormPass& p, int64_t ch, const float* src, float a, float b,
-                         float* dst) {
+template <class Src, class Dst>
+inline void scaleChannel(const BatchNormPass& p, int64_t ch, const Src* src, float a, float b,
+                         Dst* dst) {
   for (int64_t i = 0; i < p.n; ++i) {
-    const float* x = src + planeStart(p, i, ch);
-    float* y = dst + planeStart(p, i, ch);
-    if (p.relu) {
+    const Src* x = src + planeStart(p, i, ch);
+    Dst* y = dst + planeStart(p, i, ch);
+    if constexpr (kInBlocks<Src, Dst>) {
+      if (p.relu)
+        blockedLoop(p.s, [&](int64_t k) { storeAt(y, k, std::max(valueAt(x, k) * a + b, 0.0f)); });
+      else
+        blockedLoop(p.s, [&](int64_t k) { storeAt(y, k, valueAt(x, k) * a + b); });
+    } else if (p.relu) {
 #pragma omp simd
-      for (int64_t k = 0; k < p.s; ++k) y[k] = std::max(x[k] * a + b, 0.0f);
+      for (int64_t k = 0; k < p.s; ++k) storeAt(y, k, std::max(valueAt(x, k) * a + b, 0.0f));
     } else {
 #pragma omp simd
-      for (int64_t k = 0; k < p.s; ++k) y[k] = x[k] * a + b;
+      for (int64_t k = 0; k < p.s; ++k) storeAt(y, k, valueAt(x, k) * a + b);
     }
   }
 }
 
 // The gradient reaching the normalisation: gradDst, or where a fused ReLU passed nothing
 // (its output reluDst is not positive) zero.
-template <bool kRelu>
-inline float reaching(const float* gradDst, const float* reluDst, int64_t k) {
+template <bool kRelu, class Dst>
+inline float reaching(const float* gradDst, const Dst* reluDst, int64_t k) {
   const float g = gradDst[k];  // read whatever the mask says, so that the loops vectorise
-  if constexpr (kRelu) return reluDst[k] > 0.0f ? g : 0.0f;
+  if constexpr (kRelu) return valueAt(reluDst, k) > 0.0f ? g : 0.0f;
   return g;
 }
 
@@ -106,22 +167,24 @@ constexpr int64_t kRowRun = 64;  // rows summed in float before their sum is add
 inline int64_t rowBlocks(const BatchNormPass& p) { return (p.c + kRowBlock - 1) / kRowBlock; }
 
 // dst[i, c0 + j] = src[i, c0 + j] * a[j] + b[j] (then max(0, .) with p.relu), j < width.
-inline void scaleRows(const BatchNormPass& p, int64_t c0, int64_t width, const float* src,
-                      const float* a, const float* b, float* dst) {
+template <class Src, class Dst>
+inline void scaleRows(const BatchNormPass& p, int64_t c0, int64_t width, const Src* src,
+                      const float* a, const float* b, Dst* dst) {
   for (int64_t i = 0; i < p.n; ++i) {
-    const float* x = src + i * p.c + c0;
-    float* y = dst + i * p.c + c0;
+    const Src* x = src + i * p.c + c0;
+    Dst* y = dst + i * p.c + c0;
     if (p.relu) {
 #pragma omp simd
-      for (int64_t j = 0; j < width; ++j) y[j] = std::max(x[j] * a[j] + b[j], 0.0f);
+      for (int64_t j = 0; j < width; ++j) storeAt(y, j, std::max(valueAt(x, j) * a[j] + b[j], 0.0f));
     } else {
 #pragma omp simd
-      for (int64_t j = 0; j < width; ++j) y[j] = x[j] * a[j] + b[j];
+      for (int64_t j = 0; j < width; ++j) storeAt(y, j, valueAt(x, j) * a[j] + b[j]);
     }
   }
 }
 
-inline void rowsWithBatchStatistics(const BatchNormPass& p, const float* src, float* dst,
+template <class Src, class Dst>
+inline void rowsWithBatchStatistics(const BatchNormPass& p, const Src* src, Dst* dst,
                                     float* mean, float* variance) {
 #pragma omp parallel for schedule(static) if (p.n * p.c >= kBatchNormParallelFrom)
   for (int64_t block = 0; block < rowBlocks(p); ++block) {
@@ -129,15 +192,16 @@ inline void rowsWithBatchStatistics(const BatchNormPass& p, const float* src, fl
     double sum[kRowBlock] = {}, squares[kRowBlock] = {};
     float m[kRowBlock], a[kRowBlock], b[kRowBlock];
     for (int64_t i = 0; i < p.n; ++i) {
-      const float* x = src + i * p.c + c0;
+      const Src* x = src + i * p.c + c0;
 #pragma omp simd
-      for (int64_t j = 0; j < width; ++j) sum[j] += x[j];
+      for (int64_t j = 0; j < width; ++j) sum[j] += valueAt(x, j);
     }
     for (int64_t j = 0; j < width; ++j) m[j] = static_cast<float>(sum[j] / static_cast<double>(p.n));
     for (int64_t i = 0; i < p.n; ++i) {
-      const float* x = src + i * p.c + c0;
+      const Src* x = src + i * p.c + c0;
 #pragma omp simd
-      for (int64_t j = 0; j < width; ++j) squares[j] += (x[j] - m[j]) * (x[j] - m[j]);
+      for (int64_t j = 0; j < width; ++j)
+        squares[j] += (valueAt(x, j) - m[j]) * (valueAt(x, j) - m[j]);
     }
     for (int64_t j = 0; j < width; ++j) {
       const float v = static_cast<float>(squares[j] / static_cast<double>(p.n));
@@ -151,8 +215,9 @@ inline void rowsWithBatchStatistics(const BatchNormPass& p, const float* src, fl
   }
 }
 
-inline void rowsWithGivenStatistics(const BatchNormPass& p, const float* src, const float* mean,
-                                    const float* variance, float* dst) {
+template <class Src, class Dst>
+inline void rowsWithGivenStatistics(const BatchNormPass& p, const Src* src, const float* mean,
+                                    const float* variance, Dst* dst) {
 #pragma omp parallel for schedule(static) if (p.n * p.c >= kBatchNormParallelFrom)
   for (int64_t block = 0; block < rowBlocks(p); ++block) {
     const int64_t c0 = block * kRowBlock, width = std::min(kRowBlock, p.c - c0);
@@ -166,9 +231,9 @@ inline void rowsWithGivenStatistics(const BatchNormPass& p, const float* src, co
   }
 }
 
-template <bool kRelu>
-inline void rowsBackward(const BatchNormPass& p, const float* src, const float* gradDst,
-                         const float* reluDst, const float* mean, const float* variance,
+template <bool kRelu, class Src, class Dst>
+inline void rowsBackward(const BatchNormPass& p, const Src* src, const float* gradDst,
+                         const Dst* reluDst, const float* mean, const float* variance,
                          bool batchStatistics, float* gradSrc, float* gradWeight, float* gradBias) {
 #pragma omp parallel for schedule(static) if (p.n * p.c >= kBatchNormParallelFrom)
   for (int64_t block = 0; block < rowBlocks(p); ++block) {
@@ -180,14 +245,14 @@ inline void rowsBackward(const BatchNormPass& p, const float* src, const float* 
       float grad[kRowBlock] = {}, centred[kRowBlock] = {};
       for (int64_t i = run; i < std::min(run + kRowRun, p.n); ++i) {
         const int64_t start = i * p.c + c0;
-        const float* x = src + start;
+        const Src* x = src + start;
         const float* dy = gradDst + start;
-        const float* y = kRelu ? reluDst + start : nullptr;
+        const Dst* y = kRelu ? reluDst + start : nullptr;
 #pragma omp simd
         for (int64_t j = 0; j < width; ++j) {
           const float g = reaching<kRelu>(dy, y, j);
           grad[j] += g;
-          centred[j] += g * (x[j] - m[j]);
+          centred[j] += g * (valueAt(x, j) - m[j]);
         }
       }
       for (int64_t j = 0; j < width; ++j) {
@@ -206,13 +271,13 @@ inline void rowsBackward(const BatchNormPass& p, const float* src, const float* 
     }
     for (int64_t i = 0; i < p.n; ++i) {
       const int64_t start = i * p.c + c0;
-      const float* x = src + start;
+      const Src* x = src + start;
       const float* dy = gradDst + start;
-      const float* y = kRelu ? reluDst + start : nullptr;
+      const Dst* y = kRelu ? reluDst + start : nullptr;
       float* dx = gradSrc + start;
 #pragma omp simd
       for (int64_t j = 0; j < width; ++j)
-        dx[j] = a[j] * reaching<kRelu>(dy, y, j) + offset[j] - (x[j] - m[j]) * slope[j];
+        dx[j] = a[j] * reaching<kRelu>(dy, y, j) + offset[j] - (valueAt(x, j) - m[j]) * slope[j];
     }
   }
 }
@@ -221,7 +286,8 @@ inline void rowsBackward(const BatchNormPass& p, const float* src, const float* 
 
 // Training: the batch's mean and biased variance (two passes: exact also where the mean is large
 // against the spread) into mean/variance [C], then dst = scale * (src - mean) / sqrt(var + eps) + shift.
-inline void normaliseWithBatchStatistics(const BatchNormPass& p, const float* src, float* dst,
+template <class Src, class Dst>
+inline void normaliseWithBatchStatistics(const BatchNormPass& p, const Src* src, Dst* dst,
                                          float* mean, float* variance) {
   if (p.s == 1) return rowsWithBatchStatistics(p, src, dst, mean, variance);
   const double count = static_cast<double>(p.n * p.s);
@@ -229,19 +295,29 @@ inline void normaliseWithBatchStatistics(const BatchNormPass& p, const float* sr
   for (int64_t ch = 0; ch < p.c; ++ch) {
     double sum = 0;
     for (int64_t i = 0; i < p.n; ++i) {
-      const float* x = src + planeStart(p, i, ch);
-      float plane = 0;
+      const Src* x = src + planeStart(p, i, ch);
+      float plane = 0, unused;
+      if constexpr (kInBlocks<Src, Dst>) {
+        blockedSums(p.s, [&](int64_t k) { return valueAt(x, k); }, [](int64_t) { return 0.0f; },
+                    plane, unused);
+      } else {
 #pragma omp simd reduction(+ : plane)
-      for (int64_t k = 0; k < p.s; ++k) plane += x[k];
+        for (int64_t k = 0; k < p.s; ++k) plane += valueAt(x, k);
+      }
       sum += plane;
     }
     const float m = static_cast<float>(sum / count);
     double squares = 0;
     for (int64_t i = 0; i < p.n; ++i) {
-      const float* x = src + planeStart(p, i, ch);
-      float plane = 0;
+      const Src* x = src + planeStart(p, i, ch);
+      float plane = 0, unused;
+      if constexpr (kInBlocks<Src, Dst>) {
+        blockedSums(p.s, [&](int64_t k) { return (valueAt(x, k) - m) * (valueAt(x, k) - m); },
+                    [](int64_t) { return 0.0f; }, plane, unused);
+      } else {
 #pragma omp simd reduction(+ : plane)
-      for (int64_t k = 0; k < p.s; ++k) plane += (x[k] - m) * (x[k] - m);
+        for (int64_t k = 0; k < p.s; ++k) plane += (valueAt(x, k) - m) * (valueAt(x, k) - m);
+      }
       squares += plane;
     }
     const float v = static_cast<float>(squares / count);
@@ -253,8 +329,9 @@ inline void normaliseWithBatchStatistics(const BatchNormPass& p, const float* sr
 }
 
 // Inference: dst = scale * (src - mean) / sqrt(variance + eps) + shift with the given statistics.
-inline void normaliseWithGivenStatistics(const BatchNormPass& p, const float* src,
-                                         const float* mean, const float* variance, float* dst) {
+template <class Src, class Dst>
+inline void normaliseWithGivenStatistics(const BatchNormPass& p, const Src* src,
+                                         const float* mean, const float* variance, Dst* dst) {
   if (p.s == 1) return rowsWithGivenStatistics(p, src, mean, variance, dst);
 #pragma omp parallel for schedule(static) if (p.n * p.c * p.s >= kBatchNormParallelFrom)
   for (int64_t ch = 0; ch < p.c; ++ch) {
@@ -268,9 +345,9 @@ inline void normaliseWithGivenStatistics(const BatchNormPass& p, const float* sr
 // (gradDst masked by a fused ReLU's output with kRelu). With batch statistics the mean and
 // variance depend on src: gradSrc = a * (g - mean(g) - xhat * mean(g * xhat)) with
 // a = scale / sqrt(variance + eps); with given statistics gradSrc = a * g.
-template <bool kRelu>
-inline void backwardPass(const BatchNormPass& p, const float* src, const float* gradDst,
-                         const float* reluDst, const float* mean, const float* variance,
+template <bool kRelu, class Src, class Dst>
+inline void backwardPass(const BatchNormPass& p, const Src* src, const float* gradDst,
+                         const Dst* reluDst, const float* mean, const float* variance,
                          bool batchStatistics, float* gradSrc, float* gradWeight,
                          float* gradBias) {
   if (p.s == 1)
@@ -284,15 +361,22 @@ inline void backwardPass(const BatchNormPass& p, const float* src, const float* 
     double sumGrad = 0, sumGradCentred = 0;  // sum(g), sum(g * (src - mean))
     for (int64_t i = 0; i < p.n; ++i) {
       const int64_t start = planeStart(p, i, ch);
-      const float* x = src + start;
+      const Src* x = src + start;
       const float* dy = gradDst + start;
-      const float* y = kRelu ? reluDst + start : nullptr;
+      const Dst* y = kRelu ? reluDst + start : nullptr;
       float plane = 0, planeCentred = 0;
+      if constexpr (kInBlocks<Src, Dst>) {
+        blockedSums(
+            p.s, [&](int64_t k) { return reaching<kRelu>(dy, y, k); },
+            [&](int64_t k) { return reaching<kRelu>(dy, y, k) * (valueAt(x, k) - m); }, plane,
+            planeCentred);
+      } else {
 #pragma omp simd reduction(+ : plane, planeCentred)
-      for (int64_t k = 0; k < p.s; ++k) {
-        const float g = reaching<kRelu>(dy, y, k);
-        plane += g;
-        planeCentred += g * (x[k] - m);
+        for (int64_t k = 0; k < p.s; ++k) {
+          const float g = reaching<kRelu>(dy, y, k);
+          plane += g;
+          planeCentred += g * (valueAt(x, k) - m);
+        }
       }
       sumGrad += plane;
       sumGradCentred += planeCentred;
@@ -301,28 +385,35 @@ inline void backwardPass(const BatchNormPass& p, const float* src, const float* 
                                              batchStatistics, gradWeight, gradBias);
     for (int64_t i = 0; i < p.n; ++i) {
       const int64_t start = planeStart(p, i, ch);
-      const float* x = src + start;
+      const Src* x = src + start;
       const float* dy = gradDst + start;
-      const float* y = kRelu ? reluDst + start : nullptr;
+      const Dst* y = kRelu ? reluDst + start : nullptr;
       float* dx = gradSrc + start;
+      auto gradientAt = [&](int64_t k) {
+        dx[k] = line.a * reaching<kRelu>(dy, y, k) + line.offset - (valueAt(x, k) - m) * line.slope;
+      };
+      if constexpr (kInBlocks<Src, Dst>) {
+        blockedLoop(p.s, gradientAt);
+      } else {
 #pragma omp simd
-      for (int64_t k = 0; k < p.s; ++k)
-        dx[k] = line.a * reaching<kRelu>(dy, y, k) + line.offset - (x[k] - m) * line.slope;
+        for (int64_t k = 0; k < p.s; ++k) gradientAt(k);
+      }
     }
   }
 }
 
 // backwardPass with reluDst the output of a fused ReLU, or nullptr without one.
-inline void batchNormBackward(const BatchNormPass& p, const float* src, const float* gradDst,
-                              const float* reluDst, const float* mean, const float* variance,
+template <class Src, class Dst>
+inline void batchNormBackward(const BatchNormPass& p, const Src* src, const float* gradDst,
+                              const Dst* reluDst, const float* mean, const float* variance,
                               bool batchStatistics, float* gradSrc, float* gradWeight,
                               float* gradBias) {
   if (reluDst)
     backwardPass<true>(p, src, gradDst, reluDst, mean, variance, batchStatistics, gradSrc,
                        gradWeight, gradBias);
   else
-    backwardPass<false>(p, src, gradDst, nullptr, mean, variance, batchStatistics, gradSrc,
-                        gradWeight, gradBias);
+    backwardPass<false, Src, Dst>(p, src, gradDst, nullptr, mean, variance, batchStatistics,
+                                  gradSrc, gradWeight, gradBias);
 }
 
 }  // namespace

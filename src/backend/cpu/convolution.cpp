@@ -93,6 +93,7 @@ struct Convolution::Impl {
     BoundPrimitive forward;
     // Made on the first backward pass at this shape.
     Staged dataGradDst, dataWeight, gradSrc;
+    DType gradSrcType = DType::F32;  // what gradSrc's staging writes
     BoundPrimitive backwardData;
     Staged weightsSrc, weightsGradDst, gradWeight, gradBias;
     BoundPrimitive backwardWeights;
@@ -117,8 +118,8 @@ struct Convolution::Impl {
   }
 
   // With bf16 computation, src, weights and the output gradient enter the primitives as bf16
-  // (the staging reorders convert them) and the products accumulate in f32; the result, the
-  // input gradient and the weight gradients leave as f32 (the input gradient as src's type).
+  // (the staging reorders convert them) and the products accumulate in f32; the result leaves as
+  // the output type, the weight gradients as f32 and the input gradient as the caller's tensor.
   Entry makeForward(const Shape& src, DType srcType) const {
     Entry e;
     e.srcType = srcType;
@@ -153,8 +154,8 @@ struct Convolution::Impl {
                                    e.padding);
       return dnnl::convolution_forward::primitive_desc(desc, attr, engine());
     };
-    // A fused pooling reads the result in the compute type; alone, the result leaves as f32.
-    const DType result = pooling ? compute : DType::F32;
+    // A fused pooling reads the result in the compute type; alone, it leaves as the output type.
+    const DType result = pooling ? compute : output;
     e.forwardPd = primitiveFor(anyDesc(e.dstDims, result));
     // The fused pooling reads channel blocks of 1 to 16 lanes; in any other layout, plain.
     if (pooling && !channelBlocks(e.forwardPd.dst_desc()))
@@ -164,7 +165,7 @@ struct Convolution::Impl {
     if (pooling) {
       e.convDst = memory(e.forwardPd.dst_desc(), engine());
     } else {
-      e.dst = Staged(plainDesc(e.dstDims), e.forwardPd.dst_desc(), Direction::Out);
+      e.dst = Staged(plainDesc(e.dstDims, output), e.forwardPd.dst_desc(), Direction::Out);
       e.convDst = e.dst.inner();
     }
     e.bias = memory(plainDesc(e.biasDims), engine(), nullptr);
@@ -206,7 +207,8 @@ struct Convolution::Impl {
     return relayout.to;
   }
 
-  void makeBackwardData(Entry& e) const {
+  // The input gradient's staging writes `gradSrcType` elements.
+  void makeBackwardData(Entry& e, DType gradSrcType) const {
     // oneDNN's blocked kernels pad the gradient's channels to 16: with the one to three planes
     // of an image input that is 5-16 times the work (LeNet-5's first layer: 10-20 ms at batch
     // 128 on one core), while the plain GEMM formulation takes 2-4 ms.
@@ -229,7 +231,8 @@ struct Convolution::Impl {
     e.dataWeight = pd.weights_desc() == e.weight.innerDesc()
                        ? e.weight
                        : Staged(plainDesc(e.weightDims), pd.weights_desc(), Direction::In);
-    e.gradSrc = Staged(plainDesc(e.srcDims, e.srcType), pd.diff_src_desc(), Direction::Out);
+    e.gradSrc = Staged(plainDesc(e.srcDims, gradSrcType), pd.diff_src_desc(), Direction::Out);
+    e.gradSrcType = gradSrcType;
     e.backwardData = BoundPrimitive(pd, {{DNNL_ARG_DIFF_DST, gradDst},
                                          {DNNL_ARG_WEIGHTS, e.dataWeight.inner()},
                                          {DNNL_ARG_DIFF_SRC, e.gradSrc.inner()}});
@@ -294,6 +297,8 @@ struct Convolution::Impl {
 
   ConvolutionGeometry g;
   DType compute = DType::F32;  // the element type the products read
+  DType output = DType::F32;   // the element type of the forward result
+  DType lastSrcType = DType::F32;  // src's element type in the last forward
   bool fusedRelu = false;
   std::optional<PoolingGeometry> pooling;
   ShapeCache<Entry> cache;
@@ -314,6 +319,12 @@ void Convolution::setComputeType(DType type) {
   impl_->cache = {};  // primitives made before read the other type
 }
 
+void Convolution::setOutputType(DType type) {
+  dnnlType(type);  // f32 or bf16
+  impl_->output = type;
+  impl_->cache = {};  // primitives made before write the other type
+}
+
 void Convolution::fuseMaxPooling(const PoolingGeometry& pooling) {
   impl_->pooling = pooling;
   impl_->cache = {};  // primitives made before have no pooling
@@ -322,6 +333,7 @@ void Convolution::fuseMaxPooling(const PoolingGeometry& pooling) {
 void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor& bias,
                           Tensor& dst) {
   Impl::Entry& e = impl_->entry(src.shape(), src.dtype());
+  impl_->lastSrcType = src.dtype();
   // New data may sit at an old address: backward reuses only what this forward reorders.
   if (!e.backwardData.empty()) e.dataWeight.forget();
   if (!e.backwardWeights.empty()) e.weightsSrc.forget();
@@ -345,8 +357,9 @@ void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor&
 }
 
 void Convolution::backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc) {
-  Impl::Entry& e = impl_->entry(gradSrc.shape(), gradSrc.dtype());
-  if (e.backwardData.empty()) impl_->makeBackwardData(e);
+  Impl::Entry& e = impl_->entry(gradSrc.shape(), impl_->lastSrcType);
+  if (e.backwardData.empty() || e.gradSrcType != gradSrc.dtype())
+    impl_->makeBackwardData(e, gradSrc.dtype());
   if (impl_->pooling) {
     impl_->routeGradient(e, gradDst);
     e.dataGradConvDst.run();

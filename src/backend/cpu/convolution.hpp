@@ -18,6 +18,7 @@ class Convolution final : public ConvolutionOp {
 
   void fuseRelu(bool fused) override;
   void setComputeType(DType type) override;
+  void setOutputType(DType type) override;
   void fuseMaxPooling(const PoolingGeometry& pooling) override;
 
   void forward(const Tensor& src, const Tensor& weight, const Tensor& bias, Tensor& dst) override;

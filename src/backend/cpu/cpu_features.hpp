@@ -9,4 +9,12 @@ inline bool hasAvx512() {
   return has;
 }
 
+// Whether it also runs the kernels built with -mavx512bw -mavx512vl (passes over 2-byte bf16
+// elements, which AVX-512F alone handles several times more slowly).
+inline bool hasAvx512Bw() {
+  static const bool has = hasAvx512() && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl");
+  return has;
+}
+
 }  // namespace shoal::backend::cpu
