@@ -15,12 +15,14 @@
 #include "shoal/nn/spatial_batch_normalization.hpp"
 #include "shoal/nn/zoo.hpp"
 #include "support/gradient_check.hpp"
+#include "support/relative_error.hpp"
 
 namespace shoal {
 namespace {
 
 using nn::Precision;
 using testing::randomTensor;
+using testing::relativeError;
 
 // `t` rounded to bf16, as a bf16 tensor.
 Tensor asBf16(const Tensor& t) { return t.toType(DType::BF16); }
@@ -155,17 +157,6 @@ std::unique_ptr<nn::Module> smallResNet(Precision precision) {
   model->setPrecision(precision);
   model->train();
   return model;
-}
-
-// ||a - b|| / ||b||
-double relativeError(const Tensor& a, const Tensor& b) {
-  double diff = 0, norm = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) {
-    const double d = static_cast<double>(a.data()[i]) - b.data()[i];
-    diff += d * d;
-    norm += static_cast<double>(b.data()[i]) * b.data()[i];
-  }
-  return std::sqrt(diff / std::max(norm, 1e-30));
 }
 
 // One training step's output and parameter gradients in bf16 against f32. The gradients of an

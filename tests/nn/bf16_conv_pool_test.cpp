@@ -12,29 +12,18 @@
 #include "shoal/nn/spatial_convolution.hpp"
 #include "shoal/nn/spatial_max_pooling.hpp"
 #include "support/gradient_check.hpp"
+#include "support/relative_error.hpp"
 
 using shoal::DType;
 using shoal::Shape;
 using shoal::Tensor;
 using shoal::nn::Precision;
+using shoal::testing::kBf16Tolerance;
 using shoal::testing::randomTensor;
+using shoal::testing::relativeError;
 
 namespace {
 
-// ||a - b|| / ||b||
-double relativeError(const Tensor& a, const Tensor& b) {
-  std::vector<float> x = a.toVector(), y = b.toVector();
-  EXPECT_EQ(x.size(), y.size());
-  double diff = 0, norm = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    diff += (static_cast<double>(x[i]) - y[i]) * (static_cast<double>(x[i]) - y[i]);
-    norm += static_cast<double>(y[i]) * y[i];
-  }
-  return std::sqrt(diff / std::max(norm, 1e-30));
-}
-
-// Products of bf16 factors summed in f32 (see bf16_test.cpp).
-constexpr double kBf16Tolerance = 1e-2;
 
 // `t` with every element rounded to bf16 (still f32).
 void roundToBf16(Tensor& t) { t.copyFrom(t.toType(DType::BF16)); }

@@ -17,30 +17,18 @@
 #include "shoal/nn/tanh.hpp"
 #include "shoal/optim/sgd.hpp"
 #include "support/gradient_check.hpp"
+#include "support/relative_error.hpp"
 
 using shoal::DType;
 using shoal::Shape;
 using shoal::Tensor;
 using shoal::nn::Precision;
+using shoal::testing::kBf16Tolerance;
 using shoal::testing::randomTensor;
+using shoal::testing::relativeError;
 
 namespace {
 
-// ||a - b|| / ||b||: the error of a bf16 result against its f32 reference, over the whole tensor.
-double relativeError(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.numel(), b.numel());
-  std::vector<float> x = a.toVector(), y = b.toVector();
-  double diff = 0, norm = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    diff += (static_cast<double>(x[i]) - y[i]) * (static_cast<double>(x[i]) - y[i]);
-    norm += static_cast<double>(y[i]) * y[i];
-  }
-  return std::sqrt(diff / std::max(norm, 1e-30));
-}
-
-// Products of bf16 factors (8 significant bits) summed in f32: relative errors of a few 1e-3,
-// well under 1e-2; an f32 path gives ~1e-7 and a wrong one ~1.
-constexpr double kBf16Tolerance = 1e-2;
 // At least this much error shows the computation really read bf16 (not f32 behind the label).
 constexpr double kBf16Floor = 1e-5;
 
