@@ -8,9 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "../backend/cpu/cpu_features.hpp"
 #include "shoal/error.hpp"
-#include "threshold_pass.hpp"
 
 namespace shoal::dist {
 
@@ -90,54 +88,53 @@ void ThresholdEncoder::encode(int64_t offset, int64_t length, std::vector<int32_
     if (std::fabs(r[i]) >= threshold_) encodeElement(r[i], static_cast<int32_t>(i + 1), codes);
 }
 
-void ThresholdEncoder::addEncodeRange(const float* g, int64_t offset, size_t n, std::vector<int32_t>& codes,
-                                      float scale, float* restart, float* last) {
-  const detail::ThresholdRange range{residual_.data() + offset,
-                                     g,
-                                     velocity_.empty() ? nullptr : velocity_.data() + offset,
-                                     restart,
-                                     last,
-                                     n,
-                                     momentum_,
-                                     scale,
-                                     threshold_};
-  if (vectorised_ && backend::cpu::hasAvx512()) return detail::addEncodeRangeAvx512(range, codes);
+template <class AfterAdd>
+void ThresholdEncoder::addEncodeStretches(const float* g, int64_t offset, size_t n, std::vector<int32_t>& codes,
+                                          float scale, AfterAdd afterAdd) {
   constexpr size_t kStretch = 16;
+  float* r = residual_.data() + offset;
   const float t = threshold_;
-  const float m = momentum_;
   for (size_t begin = 0; begin < n; begin += kStretch) {
     const size_t end = std::min(n, begin + kStretch);
     const float largest = addStretch(g, offset, begin, end, scale);
-    if (restart && last) {
-#pragma omp simd
-      for (size_t i = begin; i < end; ++i) {
-        restart[i] = -m * last[i];
-        last[i] = 0.0f;
-      }
-    } else if (restart) {
-      std::fill(restart + begin, restart + end, 0.0f);
-    }
+    afterAdd(begin, end);
     if (largest < t) continue;
     for (size_t i = begin; i < end; ++i)
-      if (std::fabs(range.r[i]) >= t) encodeElement(range.r[i], static_cast<int32_t>(i + 1), codes);
+      if (std::fabs(r[i]) >= t) encodeElement(r[i], static_cast<int32_t>(i + 1), codes);
   }
 }
 
 void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
                                     float scale) {
-  addEncodeRange(grads.data(), offset, grads.size(), codes, scale, nullptr, nullptr);
+  addEncodeStretches(grads.data(), offset, grads.size(), codes, scale, [](size_t, size_t) {});
 }
 
 void ThresholdEncoder::addEncodeAndRestart(std::span<float> grads, int64_t offset, std::vector<int32_t>& codes,
                                            float scale, std::span<float> lastSum) {
-  addEncodeRange(grads.data(), offset, grads.size(), codes, scale, grads.data(),
-                 lastSum.empty() ? nullptr : lastSum.data());
+  float* g = grads.data();
+  if (lastSum.empty()) {
+    addEncodeStretches(g, offset, grads.size(), codes, scale, [g](size_t begin, size_t end) {
+      std::fill(g + begin, g + end, 0.0f);
+    });
+    return;
+  }
+  float* last = lastSum.data();
+  const float m = momentum_;
+  addEncodeStretches(g, offset, grads.size(), codes, scale, [g, last, m](size_t begin, size_t end) {
+#pragma omp simd
+    for (size_t i = begin; i < end; ++i) {
+      g[i] = -m * last[i];
+      last[i] = 0.0f;
+    }
+  });
 }
 
 void ThresholdEncoder::encodeElement(float& r, int32_t code, std::vector<int32_t>& codes) const {
-  const int quanta = detail::quantaOf(r, threshold_);
-  codes.insert(codes.end(), static_cast<size_t>(quanta), r > 0 ? code : -code);
-  r = detail::afterSending(r, quanta, threshold_);
+  const float t = threshold_;
+  const int quanta = static_cast<int>(std::min(static_cast<float>(kMaxQuanta), std::fabs(r) / t));
+  const int32_t signedCode = r > 0 ? code : -code;
+  for (int q = 0; q < quanta; ++q) codes.push_back(signedCode);
+  r -= r > 0 ? static_cast<float>(quanta) * t : -static_cast<float>(quanta) * t;
 }
 
 void ThresholdEncoder::decodeAdd(std::span<const int32_t> codes, std::span<float> sums,

@@ -248,59 +248,6 @@ TEST(ThresholdEncoder, AddAndEncodeInOnePassEqualsAddThenEncode) {
   EXPECT_GT(a.size(), 0u);
 }
 
-// The AVX-512 pass against the portable one: the same codes, residual, velocity and restarted
-// gradient bit for bit, with and without momentum and restart, on odd lengths, with residuals
-// exactly at the threshold and elements holding several thresholds (skipped where the processor has no AVX-512F).
-TEST(ThresholdEncoder, TheVectorisedPassGivesThePortablePassBits) {
-  if (!__builtin_cpu_supports("avx512f")) GTEST_SKIP() << "no AVX-512F on this processor";
-  std::mt19937 gen(21);
-  std::normal_distribution<float> normal(0.0f, 0.3f);
-  for (const double momentum : {0.0, 0.9})
-    for (const int restartMode : {0, 1, 2})  // gradient kept, zeroed, -m G_{t-1}
-      for (const int64_t n : {int64_t{1}, int64_t{15}, int64_t{37}, int64_t{1003}}) {
-        if (restartMode == 2 && momentum == 0) continue;
-        dist::ThresholdEncoder portable(n, 0.05, momentum), vectorised(n, 0.05, momentum);
-        portable.setVectorised(false);
-        for (dist::ThresholdEncoder* e : {&portable, &vectorised}) {
-          e->setThreshold(0.25f);
-          e->setAdaptive(false);
-        }
-        std::vector<float> lastA(static_cast<size_t>(n)), lastB;
-        std::vector<int32_t> a, b;
-        size_t sent = 0;
-        for (int step = 0; step < 12; ++step) {
-          std::vector<float> gradsA(static_cast<size_t>(n));
-          // in eighths, so that residuals land on the threshold exactly; some steps send several
-          for (float& g : gradsA) g = std::round(normal(gen) * (step % 4 == 0 ? 48.0f : 8.0f)) / 8.0f;
-          for (float& x : lastA) x = normal(gen);
-          std::vector<float> gradsB = gradsA;
-          lastB = lastA;
-          a.assign(3, 7);  // codes already there stay
-          b = a;
-          const std::string where = "momentum " + std::to_string(momentum) + ", restart " +
-                                    std::to_string(restartMode) + ", n " + std::to_string(n) + ", step " +
-                                    std::to_string(step);
-          if (restartMode == 0) {
-            portable.addAndEncode(gradsA, 0, a, 0.5f);
-            vectorised.addAndEncode(gradsB, 0, b, 0.5f);
-          } else {
-            portable.addEncodeAndRestart(gradsA, 0, a, 0.5f, restartMode == 2 ? std::span<float>(lastA) : std::span<float>());
-            vectorised.addEncodeAndRestart(gradsB, 0, b, 0.5f, restartMode == 2 ? std::span<float>(lastB) : std::span<float>());
-          }
-          ASSERT_EQ(a, b) << where;
-          const auto same = [n](std::span<const float> x, std::span<const float> y) {
-            return std::memcmp(x.data(), y.data(), static_cast<size_t>(n) * sizeof(float)) == 0;
-          };
-          ASSERT_TRUE(same(portable.residual(), vectorised.residual())) << where;
-          if (momentum > 0) ASSERT_TRUE(same(portable.velocity(), vectorised.velocity())) << where;
-          ASSERT_TRUE(same(gradsA, gradsB)) << where;
-          ASSERT_TRUE(same(lastA, lastB)) << where;
-          sent += a.size() - 3;
-        }
-        EXPECT_GE(sent, static_cast<size_t>(n)) << "the test sent too little to compare";
-      }
-}
-
 TEST(ThresholdEncoder, RejectsADensityOutsideZeroToOne) {
   EXPECT_THROW(dist::ThresholdEncoder(8, 0.0), ConfigError);
   EXPECT_THROW(dist::ThresholdEncoder(8, 1.5), ConfigError);

@@ -37,8 +37,6 @@ class ThresholdEncoder {
   void setThreshold(float t) { threshold_ = t; }
   // Turns adaptation off (tests of the bookkeeping with a fixed threshold).
   void setAdaptive(bool adaptive) { adaptive_ = adaptive; }
-  // Turns the AVX-512 pass off (tests compare it with the portable one).
-  void setVectorised(bool vectorised) { vectorised_ = vectorised; }
 
   // Adds `scale` x `grads` (elements [offset, offset + size) of the flat gradient; with
   // momentum, their velocity) into the residual;
@@ -84,18 +82,17 @@ class ThresholdEncoder {
   // r += scale g over elements [begin, end) of the range at `offset` (with momentum u = m u +
   // scale g, r += u); returns the largest |r| there.
   float addStretch(const float* g, int64_t offset, size_t begin, size_t end, float scale);
-  // r, g (and u): [n] at `offset`; r += scale g (with momentum u = m u + scale g, r += u), then
-  // `restart` (g's storage; null: g is kept) starts over as -m last with last = 0, or as 0 when
-  // `last` is null; the codes of |r| >= t appended. AVX-512 where the processor has it (the same
-  // bits), else in stretches of 16 whose additions and largest magnitude vectorise; only a
-  // stretch that reaches the threshold is scanned for its codes.
-  void addEncodeRange(const float* g, int64_t offset, size_t n, std::vector<int32_t>& codes, float scale,
-                      float* restart, float* last);
+  // r, g (and u): [n]; r += scale g (with momentum u = m u + scale g, r += u) in stretches of
+  // kStretch, whose additions and largest magnitude vectorise; `afterAdd(begin, end)` runs on
+  // each stretch once it has been added; only a stretch that reaches the threshold is scanned
+  // for its codes (at a density of 1%, most are not).
+  template <class AfterAdd>
+  void addEncodeStretches(const float* g, int64_t offset, size_t n, std::vector<int32_t>& codes, float scale,
+                          AfterAdd afterAdd);
 
   double target_;
   float threshold_ = 0;
   bool adaptive_ = true;
-  bool vectorised_ = true;
   std::vector<float> residual_;
   float momentum_ = 0;
   std::vector<float> velocity_;  // with momentum: u per element; empty otherwise
