@@ -49,6 +49,19 @@ void trainUntil(nn::Sequential& model, const data::Dataset& data, train::Trigger
   opt.optimize();
 }
 
+// Trains `model` with SGD (momentum 0.9) until `end`, checkpointing every 4 steps into `dir`
+// (none when empty) for samples of shape `sample`.
+void trainWithSgd(nn::Module& model, const data::Dataset& data, train::Trigger end, const io::Checkpoint* resume,
+                  const std::string& dir, const Shape& sample) {
+  auto sgd = std::make_shared<optim::SGD>(optim::SGD::Options{.lr = 0.05, .momentum = 0.9});
+  train::Optimizer opt(model, data, std::make_shared<nn::ClassNLLCriterion>(), sgd, end, 16);
+  train::RunLog quiet("", true);
+  opt.setSeed(5).setRunLog(&quiet);
+  if (!dir.empty()) opt.setCheckpointing({dir, 4, 1}, io::ModelInfo{sample, 3, {}, {}});
+  if (resume) opt.resumeFrom(*resume);
+  opt.optimize();
+}
+
 }  // namespace
 
 TEST(Resume, ContinuesBitIdenticallyMidEpochWithDropout) {
@@ -119,15 +132,7 @@ TEST(Resume, GraphModelContinuesBitIdentically) {
     return nn::buildModel(spec, Shape{1, 8, 8});
   };
   auto train = [&](nn::Module& model, train::Trigger end, const io::Checkpoint* resume,
-                   const std::string& dir) {
-    auto sgd = std::make_shared<optim::SGD>(optim::SGD::Options{.lr = 0.05, .momentum = 0.9});
-    train::Optimizer opt(model, data, std::make_shared<nn::ClassNLLCriterion>(), sgd, end, 16);
-    train::RunLog quiet("", true);
-    opt.setSeed(5).setRunLog(&quiet);
-    if (!dir.empty()) opt.setCheckpointing({dir, 4, 1}, io::ModelInfo{Shape{1, 8, 8}, 3, {}, {}});
-    if (resume) opt.resumeFrom(*resume);
-    opt.optimize();
-  };
+                   const std::string& dir) { trainWithSgd(model, data, end, resume, dir, Shape{1, 8, 8}); };
   auto uninterrupted = build(1);
   train(*uninterrupted, train::MaxIteration(10), nullptr, "");
 
@@ -165,15 +170,7 @@ TEST(Resume, Bf16FusedConvolutionBlockContinuesBitIdentically) {
     return model;
   };
   auto train = [&](nn::Module& model, train::Trigger end, const io::Checkpoint* resume,
-                   const std::string& dir) {
-    auto sgd = std::make_shared<optim::SGD>(optim::SGD::Options{.lr = 0.05, .momentum = 0.9});
-    train::Optimizer opt(model, data, std::make_shared<nn::ClassNLLCriterion>(), sgd, end, 16);
-    train::RunLog quiet("", true);
-    opt.setSeed(5).setRunLog(&quiet);
-    if (!dir.empty()) opt.setCheckpointing({dir, 4, 1}, io::ModelInfo{Shape{8, 4, 4}, 3, {}, {}});
-    if (resume) opt.resumeFrom(*resume);
-    opt.optimize();
-  };
+                   const std::string& dir) { trainWithSgd(model, data, end, resume, dir, Shape{8, 4, 4}); };
   auto uninterrupted = build(1, nn::Precision::BF16);
   train(*uninterrupted, train::MaxIteration(10), nullptr, "");
   std::string dir = shoal::testing::makeTempDir("resume-bf16-conv");
