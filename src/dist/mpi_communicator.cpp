@@ -364,19 +364,10 @@ class MpiCommunicator final : public Communicator {
   template <class Collective>
   void run(const char* what, size_t count, double bytes, Collective collective, int64_t value = 0) {
     auto begin = Clock::now();
-    ++sequence_;
-    arrivedOut_ = Arrival{sequence_, value};
-    for (int peer = 0; peer < size_; ++peer) {
-      if (peer == rank_) continue;
-      MPI_Isend(&arrivedOut_, 2, MPI_INT64_T, peer, 0, arrivals_, &arrivalRequests_[2 * peer]);
-      MPI_Irecv(&arrivedIn_[peer], 2, MPI_INT64_T, peer, 0, arrivals_, &arrivalRequests_[2 * peer + 1]);
-    }
-    for (auto& r : arrivalRequests_) waitFor(r, what, count, begin);
-    auto everyone = Clock::now();
-    transferWatch_->start(sequence_, what, count);
-    collective();
-    transferWatch_->stop();
-    record(begin, everyone, bytes);
+    arrivedOut_ = Arrival{++sequence_, value};
+    exchangeArrivals(what, count, begin, std::as_bytes(std::span<const Arrival>(&arrivedOut_, 1)),
+                     [&](int peer) { return reinterpret_cast<std::byte*>(&arrivedIn_[peer]); }, sizeof(Arrival));
+    runArrived(what, count, bytes, begin, collective);
   }
 
   // run() for an all-gather of bytes: the arrival message is an Arrival (its value: the length
@@ -384,23 +375,35 @@ class MpiCommunicator final : public Communicator {
   template <class Collective>
   void runCarrying(const char* what, std::span<const std::byte> data, double bytes, Collective collective) {
     auto begin = Clock::now();
-    ++sequence_;
-    const Arrival header{sequence_, static_cast<int64_t>(data.size())};
+    const Arrival header{++sequence_, static_cast<int64_t>(data.size())};
     const size_t carried = std::min(data.size(), kCarriedBytes);
     std::memcpy(carryOut_.data(), &header, sizeof header);
     if (carried > 0) std::memcpy(carryOut_.data() + sizeof header, data.data(), carried);
-    for (int peer = 0; peer < size_; ++peer) {
-      if (peer == rank_) continue;
-      MPI_Isend(carryOut_.data(), static_cast<int>(sizeof header + carried), MPI_BYTE, peer, 0, arrivals_,
-                &arrivalRequests_[2 * peer]);
-      MPI_Irecv(carriedIn(peer) - sizeof(Arrival), static_cast<int>(kCarryMessageBytes), MPI_BYTE, peer, 0,
-                arrivals_, &arrivalRequests_[2 * peer + 1]);
-    }
-    for (auto& r : arrivalRequests_) waitFor(r, what, data.size(), begin);
+    exchangeArrivals(what, data.size(), begin, std::span<const std::byte>(carryOut_.data(), sizeof header + carried),
+                     [&](int peer) { return carriedIn(peer) - sizeof(Arrival); }, kCarryMessageBytes);
     for (int peer = 0; peer < size_; ++peer)
       if (peer != rank_) std::memcpy(&arrivedIn_[peer], carriedIn(peer) - sizeof(Arrival), sizeof(Arrival));
+    runArrived(what, data.size(), bytes, begin, collective);
+  }
+
+  // Sends `out` (an Arrival, perhaps followed by carried bytes) to every peer and receives each
+  // peer's, of at most `capacity` bytes, at in(peer); waits for all of them within the deadline.
+  template <class In>
+  void exchangeArrivals(const char* what, size_t count, Clock::time_point begin, std::span<const std::byte> out,
+                        In in, size_t capacity) {
+    for (int peer = 0; peer < size_; ++peer) {
+      if (peer == rank_) continue;
+      MPI_Isend(out.data(), static_cast<int>(out.size()), MPI_BYTE, peer, 0, arrivals_, &arrivalRequests_[2 * peer]);
+      MPI_Irecv(in(peer), static_cast<int>(capacity), MPI_BYTE, peer, 0, arrivals_, &arrivalRequests_[2 * peer + 1]);
+    }
+    for (auto& r : arrivalRequests_) waitFor(r, what, count, begin);
+  }
+
+  // Once everyone arrived: the collective itself, watched for stalls, and its time recorded.
+  template <class Collective>
+  void runArrived(const char* what, size_t count, double bytes, Clock::time_point begin, Collective collective) {
     auto everyone = Clock::now();
-    transferWatch_->start(sequence_, what, data.size());
+    transferWatch_->start(sequence_, what, count);
     collective();
     transferWatch_->stop();
     record(begin, everyone, bytes);
