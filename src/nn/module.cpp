@@ -37,6 +37,9 @@ Module& Module::operator=(Module&& other) noexcept {
 
 void Module::checkInput(const Tensor& input) {
   if (input.rank() == 0) throw ShapeError(label() + ": input must have a batch dimension");
+  if (input.layout() == Layout::ChannelsLast && !acceptsChannelsLastInput())
+    throw UsageError(label() + ": cannot read a channels-last input " + input.shape().str() +
+                     " (only convolution, batch normalisation, ReLU, addition and pooling do)");
   Shape sample = input.shape().tail();
   if (inputChecked_ && sample == checkedInput_) return;
   outputShape(sample);  // throws with the layer and both sizes

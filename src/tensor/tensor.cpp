@@ -108,9 +108,18 @@ Tensor Tensor::fromVector(const Shape& shape, const std::vector<float>& values) 
   return t;
 }
 
+void Tensor::setLayout(Layout layout) {
+  if (layout == Layout::ChannelsLast && rank() != 4)
+    throw UsageError("Tensor: only a 4-d tensor can be channels-last, not " + shape_.str());
+  layout_ = layout;
+}
+
 Tensor Tensor::view(const Shape& shape) const {
   if (shape.numel() != numel())
     throw ShapeError("view: cannot view " + shape_.str() + " as " + shape.str());
+  if (layout_ == Layout::ChannelsLast && shape != shape_)
+    throw UsageError("view: the channels-last tensor " + shape_.str() + " cannot be viewed as " +
+                     shape.str() + " (convert it with toLayout(Layout::Plain) first)");
   Tensor t = *this;
   t.shape_ = shape;
   return t;
@@ -131,7 +140,9 @@ Tensor Tensor::narrow(int64_t start, int64_t length) const {
 }
 
 Tensor Tensor::flatSlice(int64_t start, int64_t length) const {
-  return view(Shape{numel()}).narrow(start, length);
+  Tensor flat = *this;
+  flat.layout_ = Layout::Plain;
+  return flat.view(Shape{numel()}).narrow(start, length);
 }
 
 bool Tensor::fits(const Shape& shape) const { return storage_ && shape.numel() <= capacity_; }
@@ -143,6 +154,7 @@ void Tensor::resize(const Shape& shape) {
     capacity_ = shape.numel();
   }
   shape_ = shape;
+  if (shape.rank() != 4) layout_ = Layout::Plain;
 }
 
 void Tensor::resize(const Shape& shape, DType dtype) {
@@ -175,6 +187,9 @@ double Tensor::sum() const {
 void Tensor::copyFrom(const Tensor& other) {
   if (other.numel() != numel())
     throw ShapeError("copyFrom: " + other.shape_.str() + " into " + shape_.str());
+  if (other.layout_ == Layout::ChannelsLast && other.shape_ != shape_)
+    throw ShapeError("copyFrom: the channels-last " + other.shape_.str() + " into " + shape_.str());
+  layout_ = other.layout_;
   if (other.dtype_ == dtype_) {
     if (numel() > 0) std::memmove(bytes(), other.bytes(), numel() * elementSize());
     return;
@@ -203,6 +218,28 @@ Tensor Tensor::clone() const { return toType(dtype_); }
 Tensor Tensor::toType(DType dtype) const {
   Tensor t(shape_, dtype);
   t.copyFrom(*this);
+  return t;
+}
+
+Tensor Tensor::toLayout(Layout layout) const {
+  Tensor t(shape_, dtype_);
+  t.setLayout(layout);
+  if (layout == layout_) {
+    t.copyFrom(*this);
+    return t;
+  }
+  // [N, C, S] <-> [N, S, C], S = H x W
+  const int64_t n = dim(0), c = dim(1), s = dim(2) * dim(3), size = static_cast<int64_t>(elementSize());
+  const std::byte* from = bytes();
+  std::byte* to = t.bytes();
+  const bool toChannelsLast = layout == Layout::ChannelsLast;
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t k = 0; k < s; ++k) {
+        const int64_t plain = (i * c + ch) * s + k, last = (i * s + k) * c + ch;
+        std::memcpy(to + (toChannelsLast ? last : plain) * size,
+                    from + (toChannelsLast ? plain : last) * size, static_cast<size_t>(size));
+      }
   return t;
 }
 

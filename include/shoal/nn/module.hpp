@@ -158,6 +158,16 @@ class Module {
   virtual bool canOutputBf16() const { return false; }
   virtual void setOutputBf16(bool bf16) {}
 
+  // --- Layout of 4-d activations (Layout). Whether forward reads a channels-last input (its
+  // input gradient is then channels-last too; any other module gets a UsageError for one);
+  // whether the output keeps the input's layout (batch normalisation, ReLU, addition); or whether
+  // the module writes the layout its container asks for (a convolution), the output gradient
+  // then coming in that layout. Containers plan the layouts between their modules.
+  virtual bool acceptsChannelsLastInput() const { return false; }
+  virtual bool outputFollowsInputLayout() const { return false; }
+  virtual bool canOutputChannelsLast() const { return false; }
+  virtual void setOutputChannelsLast(bool channelsLast) {}
+
   // --- Fusion (nn::ExecutionPlan decides it; layers only describe what they can do).
   // What this module computes when it can run as the epilogue of the module before it.
   virtual std::optional<Epilogue> asEpilogue() const { return std::nullopt; }

@@ -23,6 +23,9 @@ class PlanStep {
   // so when the next step reads bf16; the output gradient then comes in bf16 too.
   virtual bool canOutputBf16() const { return false; }
   virtual void setOutputBf16(bool bf16) {}
+  // Whether the step can write its output channels-last (a convolution's), and the request to.
+  virtual bool canOutputChannelsLast() const { return false; }
+  virtual void setOutputChannelsLast(bool channelsLast) {}
 };
 
 }  // namespace shoal::nn

@@ -1,4 +1,4 @@
-// Tensor: typed (float32 by default), n-d, row-major, contiguous, on 64-byte-aligned shared storage; views share it.
+// Tensor: typed (float32 by default), n-d, contiguous (row-major or channels-last), on 64-byte-aligned shared storage; views share it.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +9,7 @@
 
 #include "shoal/tensor/device.hpp"
 #include "shoal/tensor/dtype.hpp"
+#include "shoal/tensor/layout.hpp"
 #include "shoal/tensor/shape.hpp"
 
 namespace shoal {
@@ -35,6 +36,11 @@ class Tensor {
   DType dtype() const { return dtype_; }
   Device device() const { return device_; }
   size_t elementSize() const { return dtypeSize(dtype_); }
+  // The order of the elements in memory: plain (row-major) unless set channels-last, which only a
+  // 4-d tensor can be (UsageError otherwise). Views of the same shape, rows (narrow), copies and
+  // resizes to another 4-d shape keep it; a resize to another rank makes the tensor plain.
+  Layout layout() const { return layout_; }
+  void setLayout(Layout layout);
 
   // The float32 elements; throws UsageError when the tensor holds another element type.
   float* data() { return data<float>(); }
@@ -59,11 +65,13 @@ class Tensor {
   float& operator[](int64_t i) { return data()[i]; }
   float operator[](int64_t i) const { return data()[i]; }
 
-  // The same elements under another shape with the same element count (no copy).
+  // The same elements under another shape with the same element count (no copy); a
+  // channels-last tensor only under its own shape (UsageError otherwise: toLayout first).
   Tensor view(const Shape& shape) const;
   // Rows [start, start + length) along the first dimension (no copy).
   Tensor narrow(int64_t start, int64_t length) const;
-  // Elements [start, start + length) of the flattened tensor as a 1-d view (no copy).
+  // Elements [start, start + length) of the flattened tensor, in memory order, as a 1-d plain
+  // view (no copy).
   Tensor flatSlice(int64_t start, int64_t length) const;
 
   // Gives the tensor `shape`, reusing the storage when it is large enough: a buffer sized for
@@ -81,13 +89,17 @@ class Tensor {
   double sum() const;
   // Copies the elements of `other`, which must have the same element count, converting them:
   // any type to its own, float32 <-> bfloat16 (round to nearest even), integers -> float32.
-  // Other conversions throw UsageError.
+  // Other conversions throw UsageError. The elements are copied in memory order and the tensor
+  // takes `other`'s layout; a channels-last `other` must have the tensor's shape (ShapeError).
   void copyFrom(const Tensor& other);
   Tensor clone() const;
   // A new tensor of `dtype` with this tensor's shape and converted elements (as copyFrom does;
   // a copy even when `dtype` is the tensor's own).
   Tensor toType(DType dtype) const;
-  // The elements as floats (converted when the tensor holds another type).
+  // A new tensor with the same elements in `layout`'s order (a copy even when it is the
+  // tensor's own); channels-last needs a 4-d tensor (UsageError).
+  Tensor toLayout(Layout layout) const;
+  // The elements as floats (converted when the tensor holds another type), in memory order.
   std::vector<float> toVector() const;
   // True when both tensors view the same first element.
   bool sharesData(const Tensor& other) const { return bytes() == other.bytes(); }
@@ -104,6 +116,7 @@ class Tensor {
   int64_t capacity_ = 0;  // elements available from offset_
   Shape shape_;
   DType dtype_ = DType::F32;
+  Layout layout_ = Layout::Plain;
   Device device_ = Device::Cpu;
 };
 
