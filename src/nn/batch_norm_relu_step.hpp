@@ -29,6 +29,7 @@ class BatchNormReluStep : public PlanStep {
   }
   // In bf16 precision the output (the ReLU's) is bf16 where the next module reads bf16.
   bool canOutputBf16() const override { return layer_.canOutputBf16(); }
+  bool acceptsChannelsLastInput() const override { return layer_.acceptsChannelsLastInput(); }
   void setOutputBf16(bool bf16) override { layer_.setOutputBf16(bf16); }
 
  private:

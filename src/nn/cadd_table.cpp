@@ -21,6 +21,12 @@ void CAddTable::updateTableOutput(std::span<const Tensor* const> inputs) {
   bool allF32 = type == DType::F32;
   for (const Tensor* in : inputs) allF32 = allF32 && in->dtype() == DType::F32;
   output_.resize(inputs[0]->shape(), type);
+  for (size_t i = 1; i < inputs.size(); ++i)
+    if (inputs[i]->layout() != inputs[0]->layout())
+      throw UsageError(label() + ": input " + std::to_string(i + 1) + " is " +
+                       std::string(layoutName(inputs[i]->layout())) + ", input 1 " +
+                       std::string(layoutName(inputs[0]->layout())) + " (the inputs must share a layout)");
+  output_.setLayout(inputs[0]->layout());
   if (!allF32) {
     if (inputs.size() == 2) return backend::add(*inputs[0], *inputs[1], output_);
     partialSum_.resize(inputs[0]->shape(), DType::F32);

@@ -10,11 +10,13 @@ ElementwiseActivation::ElementwiseActivation(backend::Activation activation)
 
 void ElementwiseActivation::updateOutput(const Tensor& input) {
   output_.resize(input.shape());
+  output_.setLayout(input.layout());
   eltwise_->forward(input, output_);
 }
 
 void ElementwiseActivation::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   gradInput_.resize(input.shape());
+  gradInput_.setLayout(input.layout());
   eltwise_->backward(output_, gradOutput, gradInput_);
 }
 

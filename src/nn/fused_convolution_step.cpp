@@ -16,6 +16,13 @@ FusedConvolutionStep::FusedConvolutionStep(SpatialConvolution& layer, Epilogues 
   if (epilogues_.maxPooling) conv_->fuseMaxPooling(*epilogues_.maxPooling);
 }
 
+void FusedConvolutionStep::setOutputChannelsLast(bool channelsLast) {
+  const Layout layout = channelsLast && canOutputChannelsLast() ? Layout::ChannelsLast : Layout::Plain;
+  if (layout == outputLayout_) return;
+  outputLayout_ = layout;
+  conv_->setOutputLayout(layout);
+}
+
 Shape FusedConvolutionStep::outputShape(const Shape& sample) const {
   Shape conv = layer_.outputShape(sample);
   if (!epilogues_.maxPooling) return conv;
@@ -27,6 +34,7 @@ const Tensor& FusedConvolutionStep::forward(const Tensor& input) {
   if (input.rank() == 0) throw ShapeError(layer_.label() + ": input must have a batch dimension");
   output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)),
                  outputBf16_ && canOutputBf16() ? DType::BF16 : DType::F32);
+  output_.setLayout(outputLayout_);
   conv_->forward(input, layer_.weight(), layer_.bias(), output_);
   return output_;
 }
@@ -37,6 +45,7 @@ const Tensor& FusedConvolutionStep::productGrad(const Tensor& gradOutput) {
                      ", expected the output shape " + output_.shape().str());
   if (!epilogues_.relu || epilogues_.maxPooling) return gradOutput;
   maskedGrad_.resize(gradOutput.shape());
+  maskedGrad_.setLayout(gradOutput.layout());
   reluMask_->backward(output_, gradOutput, maskedGrad_);
   return maskedGrad_;
 }
@@ -48,6 +57,7 @@ const Tensor& FusedConvolutionStep::backward(const Tensor& input, const Tensor& 
   conv_->backwardWeights(input, grad, layer_.gradWeight(), layer_.gradBias());
   layer_.gradientsReady();
   gradInput_.resize(input.shape(), input.dtype());
+  gradInput_.setLayout(input.layout());
   conv_->backwardData(grad, layer_.weight(), gradInput_);
   return gradInput_;
 }

@@ -37,6 +37,11 @@ class FusedConvolutionStep : public PlanStep {
     return layer_.precision() == Precision::BF16 && epilogues_.maxPooling.has_value();
   }
   void setOutputBf16(bool bf16) override { outputBf16_ = bf16; }
+  // Reads plain or channels-last input (its gradient in the same layout); without a pooling,
+  // writes the layout the container asks for.
+  bool acceptsChannelsLastInput() const override { return true; }
+  bool canOutputChannelsLast() const override { return !epilogues_.maxPooling; }
+  void setOutputChannelsLast(bool channelsLast) override;
 
  private:
   // The per-sample output for a per-sample input (pooled when a pooling is fused).
@@ -50,6 +55,7 @@ class FusedConvolutionStep : public PlanStep {
   std::unique_ptr<backend::ConvolutionOp> conv_;
   std::unique_ptr<backend::EltwiseOp> reluMask_;
   bool outputBf16_ = false;  // the pooled output is bf16 (canOutputBf16)
+  Layout outputLayout_ = Layout::Plain;  // channels-last where the container asked
   Tensor output_, maskedGrad_, gradInput_;
 };
 

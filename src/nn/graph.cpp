@@ -91,6 +91,7 @@ void Graph::prepare() {
   }
   fusePairs(readers);
   planOutputTypes();
+  planLayouts(readers);
   values_.assign(nodes, nullptr);
   pending_.assign(nodes, nullptr);
   gradSums_.resize(nodes);
@@ -100,6 +101,11 @@ void Graph::prepare() {
 
 void Graph::setFusion(bool fuse) {
   fuse_ = fuse;
+  prepared_ = false;
+}
+
+void Graph::setChannelsLast(bool channelsLast) {
+  channelsLast_ = channelsLast;
   prepared_ = false;
 }
 
@@ -146,6 +152,74 @@ void Graph::planOutputTypes() {
       m.writesBf16 = bf16 && m.module->canOutputBf16();
       m.module->setOutputBf16(m.writesBf16);
     }
+  }
+}
+
+void Graph::planLayouts(const std::vector<int>& readers) {
+  // A unit is a node run on its own or a fused pair, which writes the second node's output.
+  struct Unit {
+    ModuleNode* node;
+    size_t output;  // the node whose output the unit writes
+    bool reads, follows, writes;  // reads channels-last; its output keeps its inputs' layout; can write it
+  };
+  std::vector<Unit> units;
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    ModuleNode& m = modules_[i];
+    if (m.absorbed) continue;
+    const Module& second = m.fused ? *modules_[i + 1].module : *m.module;
+    Unit u{&m, inputNames_.size() + i + (m.fused ? 1 : 0), false, false, false};
+    if (m.fused) {
+      const PlanStep& step = m.fused->step(0);
+      u.reads = step.acceptsChannelsLastInput();
+      u.follows = m.module->outputFollowsInputLayout() && second.outputFollowsInputLayout();
+      u.writes = step.canOutputChannelsLast();
+    } else {
+      u.reads = m.module->acceptsChannelsLastInput();
+      u.follows = m.module->outputFollowsInputLayout();
+      u.writes = m.module->canOutputChannelsLast();
+    }
+    units.push_back(u);
+  }
+  // Start from every writer's output channels-last, then take it back where a reader cannot
+  // read it, until nothing changes (each round only turns outputs plain, so it ends).
+  std::vector<bool> channelsLast(inputNames_.size() + modules_.size(), false);
+  std::vector<bool> readersRead(channelsLast.size(), true);  // every reader of the output reads it
+  for (const Unit& u : units)
+    for (Node in : u.node->inputs) readersRead[static_cast<size_t>(in)] = readersRead[static_cast<size_t>(in)] && u.reads;
+  for (const Unit& u : units) {
+    bool inputsChannelsLast = u.follows;
+    for (Node in : u.node->inputs) inputsChannelsLast = inputsChannelsLast && channelsLast[static_cast<size_t>(in)];
+    channelsLast[u.output] = channelsLast_ && (u.writes || inputsChannelsLast);
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const Unit& u : units) {
+      const size_t o = u.output;
+      if (channelsLast[o] && (static_cast<Node>(o) == outputNode_ || readers[o] == 0 || !readersRead[o])) {
+        channelsLast[o] = false;
+        changed = true;
+      }
+      if (!u.follows) continue;
+      bool anyPlain = false;
+      for (Node in : u.node->inputs) anyPlain = anyPlain || !channelsLast[static_cast<size_t>(in)];
+      if (channelsLast[o] && anyPlain) {  // the output would not have its inputs' layout
+        channelsLast[o] = false;
+        changed = true;
+      }
+      if (!channelsLast[o])
+        for (Node in : u.node->inputs)
+          if (channelsLast[static_cast<size_t>(in)]) {
+            channelsLast[static_cast<size_t>(in)] = false;
+            changed = true;
+          }
+    }
+  }
+  for (const Unit& u : units) {
+    if (!u.writes) continue;
+    if (u.node->fused)
+      u.node->fused->step(0).setOutputChannelsLast(channelsLast[u.output]);
+    else
+      u.node->module->setOutputChannelsLast(channelsLast[u.output]);
   }
 }
 
@@ -281,7 +355,10 @@ void Graph::accumulate(Node n, const Tensor& grad) {
   // sum [shape] (f32) = pending [shape] + grad [shape], either f32 or bf16 (from a bf16 Linear);
   // pending is the sum itself from the third on
   Tensor& sum = gradSums_[static_cast<size_t>(n)];
-  if (pending != &sum) sum.resize(grad.shape(), DType::F32);
+  if (pending != &sum) {
+    sum.resize(grad.shape(), DType::F32);
+    sum.setLayout(grad.layout());
+  }
   backend::add(*pending, grad, sum);
   pending = &sum;
 }

@@ -12,6 +12,7 @@ void ReLU::updateOutput(const Tensor& input) {
   if (input.dtype() == DType::F32 && type == DType::F32)
     return ElementwiseActivation::updateOutput(input);
   output_.resize(input.shape(), type);
+  output_.setLayout(input.layout());
   backend::relu(input, output_);
 }
 
@@ -20,6 +21,7 @@ void ReLU::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   if (output_.dtype() == DType::F32 && gradOutput.dtype() == DType::F32)
     return ElementwiseActivation::updateGradInput(input, gradOutput);
   gradInput_.resize(input.shape(), DType::F32);
+  gradInput_.setLayout(input.layout());
   backend::reluBackward(output_, gradOutput, gradInput_);
 }
 

@@ -150,15 +150,24 @@ void SpatialConvolution::setOutputBf16(bool bf16) {
   conv_->setOutputType(type);
 }
 
-// input [N, In, H, W] -> output [N, Out, OH, OW]
+void SpatialConvolution::setOutputChannelsLast(bool channelsLast) {
+  const Layout layout = channelsLast ? Layout::ChannelsLast : Layout::Plain;
+  if (layout == outputLayout_) return;  // the primitives made stay
+  outputLayout_ = layout;
+  conv_->setOutputLayout(layout);
+}
+
+// input [N, In, H, W] -> output [N, Out, OH, OW] (each plain or channels-last)
 void SpatialConvolution::updateOutput(const Tensor& input) {
   output_.resize(outputShape(input.shape().tail()).withBatch(input.dim(0)), outputType_);
+  output_.setLayout(outputLayout_);
   conv_->forward(input, weight_, bias_, output_);
 }
 
-// gradOutput [N, Out, OH, OW] -> gradInput [N, In, H, W]
+// gradOutput [N, Out, OH, OW] -> gradInput [N, In, H, W] in the input's layout
 void SpatialConvolution::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   gradInput_.resize(input.shape(), DType::F32);
+  gradInput_.setLayout(input.layout());
   conv_->backwardData(f32Gradient(gradOutput), weight_, gradInput_);
 }
 

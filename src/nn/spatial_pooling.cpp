@@ -80,6 +80,7 @@ void SpatialPooling::updateOutput(const Tensor& input) {
 // gradOutput [N, C, OH, OW] -> gradInput [N, C, H, W]
 void SpatialPooling::updateGradInput(const Tensor& input, const Tensor& gradOutput) {
   gradInput_.resize(input.shape());
+  gradInput_.setLayout(input.layout());
   pool_->backward(gradOutput, gradInput_);
 }
 

@@ -24,6 +24,10 @@ const Tensor& TableModule::forwardInputs(std::span<const Tensor* const> inputs) 
   for (size_t i = 0; same && i < inputs.size(); ++i)
     same = inputs[i]->rank() > 0 && inputs[i]->dim(0) == inputs[0]->dim(0) &&
            checkedShapes_[i] == inputs[i]->shape().tail();
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (inputs[i]->layout() == Layout::ChannelsLast && !acceptsChannelsLastInput())
+      throw UsageError(label() + ": cannot read a channels-last input (input " +
+                       std::to_string(i + 1) + ")");
   if (!same) {
     std::vector<Shape> shapes;
     for (size_t i = 0; i < inputs.size(); ++i) {

@@ -1,4 +1,4 @@
-// ConvolutionOp: 2-d convolution (forward, backward-data, accumulating backward-weights) over NCHW,
+// ConvolutionOp: 2-d convolution (forward, backward-data, accumulating backward-weights) over NCHW or NHWC,
 // optionally with a following ReLU and max pooling fused into it, as a backend does it.
 #pragma once
 #include <cstdint>
@@ -28,6 +28,11 @@ class ConvolutionOp {
   // pooling (the result, accumulated in f32, leaves the primitive rounded once). Set before the
   // first forward.
   virtual void setOutputType(DType type) = 0;
+  // The layout of dst and gradDst: plain (default) or channels-last (not with a fused pooling).
+  // src may be either (each forward says; gradSrc then has src's layout). Channels-last
+  // tensors are read and written in place where the backend has kernels for them. Set before
+  // the first forward.
+  virtual void setOutputLayout(Layout layout) = 0;
   // Applies max(0, .) to the forward result inside the convolution (an eltwise post-op);
   // set before the first forward.
   virtual void fuseRelu(bool fused) = 0;
@@ -40,15 +45,15 @@ class ConvolutionOp {
   // Set before the first forward.
   virtual void fuseMaxPooling(const PoolingGeometry& pooling) = 0;
 
-  // src [N, C, H, W] (f32 or bf16), weight [Out, C/groups, kH, kW], bias [Out] (ignored
+  // src [N, C, H, W] (f32 or bf16, plain or channels-last), weight [Out, C/groups, kH, kW], bias [Out] (ignored
   // without bias) -> dst [N, Out, OH, OW] of the output type, or f32 or bf16 with a fused
   // pooling in bf16 computation (through the fused ReLU and pooling, if any), already sized by
   // the caller.
   virtual void forward(const Tensor& src, const Tensor& weight, const Tensor& bias,
                        Tensor& dst) = 0;
   // gradDst [N, Out, OH, OW] (f32; f32 or bf16 with a fused pooling in bf16 computation),
-  // weight -> gradSrc [N, C, H, W] of the caller's element type (f32 or bf16), already sized by
-  // the caller.
+  // weight -> gradSrc [N, C, H, W] of the caller's element type (f32 or bf16) in the last
+  // forward's src layout, already sized by the caller.
   virtual void backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc) = 0;
   // Adds the gradients of src and gradDst into gradWeight [Out, C/groups, kH, kW] and
   // gradBias [Out] (ignored without bias). `src` is the tensor of the last forward(). With a

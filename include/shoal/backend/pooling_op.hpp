@@ -1,4 +1,4 @@
-// PoolingOp: 2-d max and average pooling over plain NCHW tensors with PyTorch's output sizes, as a backend does it.
+// PoolingOp: 2-d max and average pooling over NCHW or channels-last tensors with PyTorch's output sizes, as a backend does it.
 #pragma once
 #include "shoal/tensor/tensor.hpp"
 
@@ -13,9 +13,11 @@ class PoolingOp {
   PoolingOp& operator=(const PoolingOp&) = delete;
   virtual ~PoolingOp() = default;
 
-  // src [N, C, H, W] -> dst [N, C, OH, OW], already sized by the caller.
+  // src [N, C, H, W] (plain or channels-last) -> dst [N, C, OH, OW] (plain), already sized by
+  // the caller.
   virtual void forward(const Tensor& src, Tensor& dst) = 0;
-  // gradDst [N, C, OH, OW] -> gradSrc [N, C, H, W], already sized by the caller; max pooling
+  // gradDst [N, C, OH, OW] (plain) -> gradSrc [N, C, H, W] in the last forward's src layout,
+  // already sized by the caller; max pooling
   // routes through the positions the last forward() at this shape selected.
   virtual void backward(const Tensor& gradDst, Tensor& gradSrc) = 0;
 };

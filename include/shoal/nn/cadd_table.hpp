@@ -7,7 +7,7 @@ namespace shoal::nn {
 // Inputs [N, ...] x k (one shape) -> output [N, ...] = their sum; each input's gradient is the
 // output's gradient itself (shared, not copied). In bf16 precision the inputs may be bf16 and
 // the output is bf16 where the container asks (setOutputBf16); the sum is taken in f32 and
-// rounded once.
+// rounded once. The inputs share one layout, which the output and the gradients keep.
 class CAddTable : public TableModule {
  public:
   CAddTable() = default;
@@ -17,6 +17,9 @@ class CAddTable : public TableModule {
   bool acceptsBf16Input() const override { return precision_ == Precision::BF16; }
   bool canOutputBf16() const override { return precision_ == Precision::BF16; }
   void setOutputBf16(bool bf16) override { outputBf16_ = bf16; }
+  // Inputs all plain or all channels-last (UsageError otherwise); the output takes their layout.
+  bool acceptsChannelsLastInput() const override { return true; }
+  bool outputFollowsInputLayout() const override { return true; }
 
   std::string typeName() const override { return "CAddTable"; }
   int64_t flops(std::span<const Shape> in, const Shape& out) const override {

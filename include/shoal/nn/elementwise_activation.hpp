@@ -15,6 +15,9 @@ class ElementwiseActivation : public Module {
   ElementwiseActivation(ElementwiseActivation&&) = default;
 
   Shape outputShape(const Shape& inputShape) const override { return inputShape; }
+  // Element-wise: a channels-last input gives a channels-last output and input gradient.
+  bool acceptsChannelsLastInput() const override { return true; }
+  bool outputFollowsInputLayout() const override { return true; }
 
  protected:
   explicit ElementwiseActivation(backend::Activation activation);

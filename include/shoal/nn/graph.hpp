@@ -21,6 +21,9 @@ namespace shoal::nn {
 // node that can write bf16 (a bf16 convolution, batch normalisation, ReLU or addition) whose
 // readers all read bf16; the graph's output stays f32. Gradients between nodes are f32 (the
 // input gradients of those layers are), so the sums of fanned-out gradients are f32 too.
+// Activations between its convolution, batch normalisation, ReLU, addition and pooling nodes
+// are channels-last (planLayouts), which oneDNN's convolutions read and write without reordering
+// them; their gradients follow the same layout. The graph's inputs and output stay plain.
 //   Graph g;
 //   auto x = g.input();
 //   auto h = g.add("conv", SpatialConvolution(1, 4, 3, 3, 1, 1, 1, 1), {x});
@@ -49,6 +52,9 @@ class Graph : public Module {
   // be its only reader (a batch normalisation and its ReLU, a Linear or convolution and its
   // ReLU). false runs every node on its own (for comparing fused and unfused execution).
   void setFusion(bool fuse);
+  // Whether activations between nodes that read and write channels-last stay channels-last
+  // (default true); false keeps every activation plain (for comparing the two).
+  void setChannelsLast(bool channelsLast);
 
   Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "Graph"; }
@@ -98,6 +104,10 @@ class Graph : public Module {
   // Asks each node (or fused pair) to write bf16 where it can and every reader of its output
   // reads bf16, f32 elsewhere.
   void planOutputTypes();
+  // Makes the output of each convolution channels-last where every path from it, through
+  // nodes whose output keeps their input's layout, reaches only nodes that read channels-last
+  // (and not the graph's output); a node of several inputs gets them all in one layout.
+  void planLayouts(const std::vector<int>& readers);
   void checkInputCount(size_t given) const;
   // The shape of every node for per-sample input shapes.
   std::vector<Shape> nodeShapes(std::span<const Shape> inputShapes) const;
@@ -113,6 +123,7 @@ class Graph : public Module {
   Node outputNode_ = -1;
   bool prepared_ = false;
   bool fuse_ = true;
+  bool channelsLast_ = true;
   std::vector<const Tensor*> values_;   // per node, this pass's output
   std::vector<const Tensor*> pending_;  // per node, its gradient so far (null: none)
   std::vector<Tensor> gradSums_;        // per node, where fanned-out gradients are summed

@@ -23,6 +23,8 @@ class PlanStep {
   // so when the next step reads bf16; the output gradient then comes in bf16 too.
   virtual bool canOutputBf16() const { return false; }
   virtual void setOutputBf16(bool bf16) {}
+  // Whether the step reads a channels-last input (its input gradient then channels-last too).
+  virtual bool acceptsChannelsLastInput() const { return false; }
   // Whether the step can write its output channels-last (a convolution's), and the request to.
   virtual bool canOutputChannelsLast() const { return false; }
   virtual void setOutputChannelsLast(bool channelsLast) {}

@@ -33,6 +33,11 @@ class SpatialConvolution : public Module {
   bool acceptsBf16Input() const override { return precision_ == Precision::BF16; }
   bool canOutputBf16() const override { return precision_ == Precision::BF16; }
   void setOutputBf16(bool bf16) override;
+  // Reads plain or channels-last input (its gradient in the same layout) and writes the layout
+  // its container asks for.
+  bool acceptsChannelsLastInput() const override { return true; }
+  bool canOutputChannelsLast() const override { return true; }
+  void setOutputChannelsLast(bool channelsLast) override;
 
   Shape outputShape(const Shape& inputShape) const override;
   std::string typeName() const override { return "SpatialConvolution"; }
@@ -69,6 +74,7 @@ class SpatialConvolution : public Module {
   Tensor weight_, bias_, gradWeight_, gradBias_;
   std::unique_ptr<backend::ConvolutionOp> conv_;
   DType outputType_ = DType::F32;  // bf16 where the container asked and the precision is bf16
+  Layout outputLayout_ = Layout::Plain;  // channels-last where the container asked
   Tensor gradOutputF32_;           // a bf16 output gradient widened to f32
 };
 

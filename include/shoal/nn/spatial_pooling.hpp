@@ -24,6 +24,8 @@ class SpatialPooling : public Module {
   SpatialPooling(SpatialPooling&&) = default;
 
   Shape outputShape(const Shape& inputShape) const override;
+  // Reads plain or channels-last input (its gradient in the same layout); writes plain.
+  bool acceptsChannelsLastInput() const override { return true; }
   const backend::PoolingGeometry& geometry() const { return geometry_; }
   // One operation per window element.
   int64_t flops(std::span<const Shape>, const Shape& out) const override {

@@ -8,6 +8,7 @@
 #include "blocked_max_pooling.hpp"
 #include "dnnl_binding.hpp"
 #include "engine.hpp"
+#include "shoal/error.hpp"
 
 namespace shoal::backend::cpu {
 
@@ -71,7 +72,32 @@ struct Relayout {
 };
 
 memory::desc channelsLastDesc(const memory::dims& dims, DType dtype) {
-  return memory::desc(dims, dnnlType(dtype), memory::format_tag::nhwc);
+  return tensorDesc(dims, dtype, Layout::ChannelsLast);
+}
+
+// Where a tensor is channels-last, the primitive is asked for nhwc (it then reads or writes the
+// tensor in place); otherwise `otherwise`.
+memory::desc descFor(Layout layout, const memory::dims& dims, DType dtype,
+                     const memory::desc& otherwise) {
+  return layout == Layout::ChannelsLast ? channelsLastDesc(dims, dtype) : otherwise;
+}
+
+// Whether oneDNN offers only its reference kernel for a primitive descriptor.
+bool isReference(const dnnl::primitive_desc_base& pd) {
+  return std::string(pd.impl_info_str()).find("ref") != std::string::npos;
+}
+
+// make(layouts) where it has a kernel that is not the reference one, else make(fallback).
+template <class Make>
+auto withLayouts(bool channelsLast, Make make) {
+  if (channelsLast) {
+    try {
+      auto pd = make(true);
+      if (!isReference(pd)) return pd;
+    } catch (const dnnl::error&) {  // no implementation for nhwc: let oneDNN choose
+    }
+  }
+  return make(false);
 }
 
 // `desc`'s layout (strides count elements, so they stay) holding f32 elements.
@@ -87,6 +113,7 @@ struct Convolution::Impl {
   struct Entry {
     memory::dims srcDims, weightDims, biasDims, dstDims, strides, padding;
     DType srcType = DType::F32;
+    Layout srcLayout = Layout::Plain;
     dnnl::convolution_forward::primitive_desc forwardPd;
     Staged src, weight, dst;
     memory bias;
@@ -111,18 +138,28 @@ struct Convolution::Impl {
 
   explicit Impl(const ConvolutionGeometry& geometry) : g(geometry) {}
 
-  // src [N, C, H, W] of `srcType` elements
-  Entry& entry(const Shape& src, DType srcType) {
-    Shape key{src[0], src[1], src[2], src[3], static_cast<int64_t>(srcType)};
-    return cache.get(key, [&] { return makeForward(src, srcType); });
+  // src [N, C, H, W] of `srcType` elements in `srcLayout`
+  Entry& entry(const Shape& src, DType srcType, Layout srcLayout) {
+    Shape key{src[0], src[1], src[2], src[3], static_cast<int64_t>(srcType),
+              static_cast<int64_t>(srcLayout)};
+    return cache.get(key, [&] { return makeForward(src, srcType, srcLayout); });
+  }
+
+  // Whether src or the result crosses channels-last, so that primitives are asked for nhwc.
+  bool channelsLast(const Entry& e) const {
+    return e.srcLayout == Layout::ChannelsLast || outputLayout == Layout::ChannelsLast;
   }
 
   // With bf16 computation, src, weights and the output gradient enter the primitives as bf16
   // (the staging reorders convert them) and the products accumulate in f32; the result leaves as
   // the output type, the weight gradients as f32 and the input gradient as the caller's tensor.
-  Entry makeForward(const Shape& src, DType srcType) const {
+  // Channels-last src, dst and gradients meet primitives made for nhwc, which read and write them
+  // in place; where oneDNN has only its reference kernel for that, it chooses the layouts and
+  // the staging reorders.
+  Entry makeForward(const Shape& src, DType srcType, Layout srcLayout) const {
     Entry e;
     e.srcType = srcType;
+    e.srcLayout = srcLayout;
     int64_t n = src[0], c = src[1], h = src[2], w = src[3];
     int64_t oh = (h + 2 * g.padH - g.kernelH) / g.strideH + 1;
     int64_t ow = (w + 2 * g.padW - g.kernelW) / g.strideW + 1;
@@ -141,31 +178,37 @@ struct Convolution::Impl {
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
       attr.set_post_ops(ops);
     }
-    auto primitiveFor = [&](const memory::desc& dst) {
+    auto primitiveFor = [&](const memory::desc& src, const memory::desc& dst) {
       auto desc = g.withBias ? dnnl::convolution_forward::desc(
                                    dnnl::prop_kind::forward_training,
-                                   dnnl::algorithm::convolution_direct, anyDesc(e.srcDims, compute),
+                                   dnnl::algorithm::convolution_direct, src,
                                    anyDesc(e.weightDims, compute), plainDesc(e.biasDims), dst,
                                    e.strides, e.padding, e.padding)
                              : dnnl::convolution_forward::desc(
                                    dnnl::prop_kind::forward_training,
-                                   dnnl::algorithm::convolution_direct, anyDesc(e.srcDims, compute),
+                                   dnnl::algorithm::convolution_direct, src,
                                    anyDesc(e.weightDims, compute), dst, e.strides, e.padding,
                                    e.padding);
       return dnnl::convolution_forward::primitive_desc(desc, attr, engine());
     };
     // A fused pooling reads the result in the compute type; alone, it leaves as the output type.
     const DType result = pooling ? compute : output;
-    e.forwardPd = primitiveFor(anyDesc(e.dstDims, result));
+    const memory::desc anySrc = anyDesc(e.srcDims, compute), anyDst = anyDesc(e.dstDims, result);
+    e.forwardPd = withLayouts(channelsLast(e), [&](bool nhwc) {
+      return nhwc ? primitiveFor(descFor(srcLayout, e.srcDims, compute, anySrc),
+                                 descFor(outputLayout, e.dstDims, result, anyDst))
+                  : primitiveFor(anySrc, anyDst);
+    });
     // The fused pooling reads channel blocks of 1 to 16 lanes; in any other layout, plain.
     if (pooling && !channelBlocks(e.forwardPd.dst_desc()))
-      e.forwardPd = primitiveFor(plainDesc(e.dstDims, result));
-    e.src = Staged(plainDesc(e.srcDims, srcType), e.forwardPd.src_desc(), Direction::In);
+      e.forwardPd = primitiveFor(anySrc, plainDesc(e.dstDims, result));
+    e.src = Staged(tensorDesc(e.srcDims, srcType, srcLayout), e.forwardPd.src_desc(), Direction::In);
     e.weight = Staged(plainDesc(e.weightDims), e.forwardPd.weights_desc(), Direction::In);
     if (pooling) {
       e.convDst = memory(e.forwardPd.dst_desc(), engine());
     } else {
-      e.dst = Staged(plainDesc(e.dstDims, output), e.forwardPd.dst_desc(), Direction::Out);
+      e.dst = Staged(tensorDesc(e.dstDims, output, outputLayout), e.forwardPd.dst_desc(),
+                     Direction::Out);
       e.convDst = e.dst.inner();
     }
     e.bias = memory(plainDesc(e.biasDims), engine(), nullptr);
@@ -216,22 +259,30 @@ struct Convolution::Impl {
     auto layout = [&](const memory::dims& d, DType t) {
       return fewPlanes ? plainDesc(d, t) : anyDesc(d, t);
     };
-    dnnl::convolution_backward_data::desc desc(
-        dnnl::algorithm::convolution_direct, layout(e.srcDims, DType::F32),
-        layout(e.weightDims, compute), layout(e.dstDims, compute), e.strides, e.padding, e.padding);
-    dnnl::convolution_backward_data::primitive_desc pd(desc, userScratchpad(), engine(),
-                                                       e.forwardPd);
+    auto pd = withLayouts(channelsLast(e), [&](bool nhwc) {
+      const memory::desc gradSrc = layout(e.srcDims, DType::F32), gradDst = layout(e.dstDims, compute);
+      dnnl::convolution_backward_data::desc desc(
+          dnnl::algorithm::convolution_direct,
+          nhwc ? descFor(e.srcLayout, e.srcDims, DType::F32, gradSrc) : gradSrc,
+          layout(e.weightDims, compute),
+          nhwc ? descFor(outputLayout, e.dstDims, compute, gradDst) : gradDst, e.strides,
+          e.padding, e.padding);
+      return dnnl::convolution_backward_data::primitive_desc(desc, userScratchpad(), engine(),
+                                                             e.forwardPd);
+    });
     memory gradDst;
     if (pooling) {
       gradDst = routedGradientAs(e, pd.diff_dst_desc(), e.dataGradConvDst);
     } else {
-      e.dataGradDst = Staged(plainDesc(e.dstDims), pd.diff_dst_desc(), Direction::In);
+      e.dataGradDst = Staged(tensorDesc(e.dstDims, DType::F32, outputLayout), pd.diff_dst_desc(),
+                             Direction::In);
       gradDst = e.dataGradDst.inner();
     }
     e.dataWeight = pd.weights_desc() == e.weight.innerDesc()
                        ? e.weight
                        : Staged(plainDesc(e.weightDims), pd.weights_desc(), Direction::In);
-    e.gradSrc = Staged(plainDesc(e.srcDims, gradSrcType), pd.diff_src_desc(), Direction::Out);
+    e.gradSrc = Staged(tensorDesc(e.srcDims, gradSrcType, e.srcLayout), pd.diff_src_desc(),
+                       Direction::Out);
     e.gradSrcType = gradSrcType;
     e.backwardData = BoundPrimitive(pd, {{DNNL_ARG_DIFF_DST, gradDst},
                                          {DNNL_ARG_WEIGHTS, e.dataWeight.inner()},
@@ -258,7 +309,16 @@ struct Convolution::Impl {
     auto usesAvx512 = [](const dnnl::primitive_desc_base& pd) {
       return std::string(pd.impl_info_str()).find("avx512") != std::string::npos;
     };
-    auto chosen = make(anyDesc(e.srcDims, compute), anyDesc(e.dstDims, compute));
+    const memory::desc anySrc = anyDesc(e.srcDims, compute), anyDst = anyDesc(e.dstDims, compute);
+    if (channelsLast(e)) {
+      try {
+        auto inPlace = make(descFor(e.srcLayout, e.srcDims, compute, anySrc),
+                            descFor(outputLayout, e.dstDims, compute, anyDst));
+        if (usesAvx512(inPlace)) return inPlace;
+      } catch (const dnnl::error&) {  // no implementation for nhwc: as for plain tensors
+      }
+    }
+    auto chosen = make(anySrc, anyDst);
     if (usesAvx512(chosen)) return chosen;
     try {
       auto channelsLast =
@@ -273,7 +333,8 @@ struct Convolution::Impl {
     dnnl::convolution_backward_weights::primitive_desc pd = backwardWeightsPd(e);
     e.weightsSrc = pd.src_desc() == e.src.innerDesc()
                        ? e.src
-                       : Staged(plainDesc(e.srcDims, e.srcType), pd.src_desc(), Direction::In);
+                       : Staged(tensorDesc(e.srcDims, e.srcType, e.srcLayout), pd.src_desc(),
+                                Direction::In);
     memory gradDst;
     if (pooling) {
       gradDst = routedGradientAs(e, pd.diff_dst_desc(), e.weightsGradConvDst);
@@ -281,7 +342,8 @@ struct Convolution::Impl {
       e.weightsGradDst =
           !e.backwardData.empty() && pd.diff_dst_desc() == e.dataGradDst.innerDesc()
               ? e.dataGradDst
-              : Staged(plainDesc(e.dstDims), pd.diff_dst_desc(), Direction::In);
+              : Staged(tensorDesc(e.dstDims, DType::F32, outputLayout), pd.diff_dst_desc(),
+                       Direction::In);
       gradDst = e.weightsGradDst.inner();
     }
     e.gradWeight = Staged(plainDesc(e.weightDims), pd.diff_weights_desc(), Direction::Accumulate);
@@ -295,9 +357,18 @@ struct Convolution::Impl {
     e.backwardWeights = BoundPrimitive(pd, std::move(args));
   }
 
+  // UsageError unless `t` (the tensor `what`) is in `layout`.
+  static void expectLayout(const Tensor& t, Layout layout, const char* what) {
+    if (t.layout() != layout)
+      throw UsageError(std::string("Convolution: ") + what + " is " +
+                       std::string(layoutName(t.layout())) + ", expected " +
+                       std::string(layoutName(layout)));
+  }
+
   ConvolutionGeometry g;
   DType compute = DType::F32;  // the element type the products read
   DType output = DType::F32;   // the element type of the forward result
+  Layout outputLayout = Layout::Plain;  // the forward result's (and its gradient's)
   DType lastSrcType = DType::F32;  // src's element type in the last forward
   bool fusedRelu = false;
   std::optional<PoolingGeometry> pooling;
@@ -325,14 +396,24 @@ void Convolution::setOutputType(DType type) {
   impl_->cache = {};  // primitives made before write the other type
 }
 
+void Convolution::setOutputLayout(Layout layout) {
+  if (layout == Layout::ChannelsLast && impl_->pooling)
+    throw UsageError("Convolution: a fused pooling writes plain tensors, not channels-last");
+  impl_->outputLayout = layout;
+  impl_->cache = {};  // primitives made before write the other layout
+}
+
 void Convolution::fuseMaxPooling(const PoolingGeometry& pooling) {
+  if (impl_->outputLayout == Layout::ChannelsLast)
+    throw UsageError("Convolution: a fused pooling writes plain tensors, not channels-last");
   impl_->pooling = pooling;
   impl_->cache = {};  // primitives made before have no pooling
 }
 
 void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor& bias,
                           Tensor& dst) {
-  Impl::Entry& e = impl_->entry(src.shape(), src.dtype());
+  impl_->expectLayout(dst, impl_->outputLayout, "dst");
+  Impl::Entry& e = impl_->entry(src.shape(), src.dtype(), src.layout());
   impl_->lastSrcType = src.dtype();
   // New data may sit at an old address: backward reuses only what this forward reorders.
   if (!e.backwardData.empty()) e.dataWeight.forget();
@@ -357,7 +438,8 @@ void Convolution::forward(const Tensor& src, const Tensor& weight, const Tensor&
 }
 
 void Convolution::backwardData(const Tensor& gradDst, const Tensor& weight, Tensor& gradSrc) {
-  Impl::Entry& e = impl_->entry(gradSrc.shape(), impl_->lastSrcType);
+  if (!impl_->pooling) impl_->expectLayout(gradDst, impl_->outputLayout, "gradDst");
+  Impl::Entry& e = impl_->entry(gradSrc.shape(), impl_->lastSrcType, gradSrc.layout());
   if (e.backwardData.empty() || e.gradSrcType != gradSrc.dtype())
     impl_->makeBackwardData(e, gradSrc.dtype());
   if (impl_->pooling) {
@@ -374,7 +456,8 @@ void Convolution::backwardData(const Tensor& gradDst, const Tensor& weight, Tens
 
 void Convolution::backwardWeights(const Tensor& src, const Tensor& gradDst, Tensor& gradWeight,
                                   Tensor& gradBias) {
-  Impl::Entry& e = impl_->entry(src.shape(), src.dtype());
+  if (!impl_->pooling) impl_->expectLayout(gradDst, impl_->outputLayout, "gradDst");
+  Impl::Entry& e = impl_->entry(src.shape(), src.dtype(), src.layout());
   if (e.backwardWeights.empty()) impl_->makeBackwardWeights(e);
   e.weightsSrc.reuseOrLoad(src);
   if (impl_->pooling) {

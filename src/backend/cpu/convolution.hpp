@@ -1,4 +1,4 @@
-// ConvolutionOp on oneDNN convolution, NCHW, optionally with a following ReLU and max pooling
+// ConvolutionOp on oneDNN convolution, NCHW or channels-last, optionally with a following ReLU and max pooling
 // computed in oneDNN's blocked layout (BlockedMaxPooling).
 #pragma once
 #include <memory>
@@ -19,6 +19,7 @@ class Convolution final : public ConvolutionOp {
   void fuseRelu(bool fused) override;
   void setComputeType(DType type) override;
   void setOutputType(DType type) override;
+  void setOutputLayout(Layout layout) override;
   void fuseMaxPooling(const PoolingGeometry& pooling) override;
 
   void forward(const Tensor& src, const Tensor& weight, const Tensor& bias, Tensor& dst) override;

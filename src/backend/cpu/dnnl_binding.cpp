@@ -27,6 +27,11 @@ memory::desc plainDesc(const memory::dims& dims, DType dtype) {
   return memory::desc(dims, dnnlType(dtype), strides);
 }
 
+memory::desc tensorDesc(const memory::dims& dims, DType dtype, Layout layout) {
+  if (layout == Layout::ChannelsLast) return memory::desc(dims, dnnlType(dtype), memory::format_tag::nhwc);
+  return plainDesc(dims, dtype);
+}
+
 memory::desc anyDesc(const memory::dims& dims, DType dtype) {
   return memory::desc(dims, dnnlType(dtype), memory::format_tag::any);
 }

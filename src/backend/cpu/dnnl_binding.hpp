@@ -13,6 +13,9 @@ namespace shoal::backend::cpu {
 dnnl::memory::data_type dnnlType(DType dtype);
 // A row-major descriptor (nchw, oihw, x, ...) of `dtype` elements for `dims`.
 dnnl::memory::desc plainDesc(const dnnl::memory::dims& dims, DType dtype = DType::F32);
+// The descriptor of a tensor's elements in `layout` (plain, or nhwc for a channels-last
+// [N, C, H, W]).
+dnnl::memory::desc tensorDesc(const dnnl::memory::dims& dims, DType dtype, Layout layout);
 // A descriptor of `dtype` elements that lets the primitive choose the layout.
 dnnl::memory::desc anyDesc(const dnnl::memory::dims& dims, DType dtype = DType::F32);
 // Attributes with a user-provided scratchpad, so that primitives never allocate while running.

@@ -52,7 +52,10 @@ struct Pooling::Impl {
   struct Entry {
     memory::dims srcDims, dstDims, strides, kernel, padL, padR;
     dnnl::pooling_forward::primitive_desc forwardPd;
-    memory src, dst, gradSrc, gradDst, workspace;
+    Layout srcLayout = Layout::Plain;
+    memory src, gradSrc, workspace;
+    // dst and gradDst are plain; a channels-last src's primitives pool nhwc to nhwc, staged.
+    Staged dst, gradDst;
     BoundPrimitive forward, backward;     // backward made on the first backward pass
     std::vector<float> factorH, factorW;  // overhang corrections (AverageIncludePadding)
     Tensor scaledGradDst;                 // gradDst with the corrections applied
@@ -60,13 +63,20 @@ struct Pooling::Impl {
 
   Impl(PoolingAlgorithm a, const PoolingGeometry& geometry) : algorithm(a), g(geometry) {}
 
-  Entry& entry(const Shape& src) {
-    return cache.get(src, [&] { return make(src); });
+  Entry& entry(const Shape& src, Layout srcLayout) {
+    Shape key{src[0], src[1], src[2], src[3], static_cast<int64_t>(srcLayout)};
+    return cache.get(key, [&] { return make(src, srcLayout); });
   }
 
-  // src [N, C, H, W]
-  Entry make(const Shape& src) const {
+  // The primitives' layout of dst [N, C, OH, OW]: src's.
+  static memory::desc dstDesc(const Entry& e) {
+    return tensorDesc(e.dstDims, DType::F32, e.srcLayout);
+  }
+
+  // src [N, C, H, W], plain or channels-last
+  Entry make(const Shape& src, Layout srcLayout) const {
     Entry e;
+    e.srcLayout = srcLayout;
     int64_t h = src[2], w = src[3];
     int64_t oh = poolingOutputSize(h, g.kernelH, g.strideH, g.padH, g.ceilMode);
     int64_t ow = poolingOutputSize(w, g.kernelW, g.strideW, g.padW, g.ceilMode);
@@ -78,12 +88,12 @@ struct Pooling::Impl {
     e.padR = {poolingRightPadding(h, oh, g.kernelH, g.strideH, g.padH),
               poolingRightPadding(w, ow, g.kernelW, g.strideW, g.padW)};
     dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_training, toDnnl(algorithm),
-                                     plainDesc(e.srcDims), plainDesc(e.dstDims), e.strides,
-                                     e.kernel, e.padL, e.padR);
+                                     tensorDesc(e.srcDims, DType::F32, srcLayout), dstDesc(e),
+                                     e.strides, e.kernel, e.padL, e.padR);
     e.forwardPd = dnnl::pooling_forward::primitive_desc(desc, userScratchpad(), engine());
-    e.src = memory(plainDesc(e.srcDims), engine(), nullptr);
-    e.dst = memory(plainDesc(e.dstDims), engine(), nullptr);
-    std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DST, e.dst}};
+    e.src = memory(tensorDesc(e.srcDims, DType::F32, srcLayout), engine(), nullptr);
+    e.dst = Staged(plainDesc(e.dstDims), dstDesc(e), Staged::Direction::Out);
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_SRC, e.src}, {DNNL_ARG_DST, e.dst.inner()}};
     if (algorithm == PoolingAlgorithm::Max) {
       e.workspace = memory(e.forwardPd.workspace_desc(), engine());
       args.emplace_back(DNNL_ARG_WORKSPACE, e.workspace);
@@ -97,12 +107,13 @@ struct Pooling::Impl {
   }
 
   void makeBackward(Entry& e) const {
-    dnnl::pooling_backward::desc desc(toDnnl(algorithm), plainDesc(e.srcDims), plainDesc(e.dstDims),
-                                      e.strides, e.kernel, e.padL, e.padR);
+    const memory::desc src = tensorDesc(e.srcDims, DType::F32, e.srcLayout);
+    dnnl::pooling_backward::desc desc(toDnnl(algorithm), src, dstDesc(e), e.strides, e.kernel,
+                                      e.padL, e.padR);
     dnnl::pooling_backward::primitive_desc pd(desc, userScratchpad(), engine(), e.forwardPd);
-    e.gradSrc = memory(plainDesc(e.srcDims), engine(), nullptr);
-    e.gradDst = memory(plainDesc(e.dstDims), engine(), nullptr);
-    std::vector<std::pair<int, memory>> args{{DNNL_ARG_DIFF_DST, e.gradDst},
+    e.gradSrc = memory(src, engine(), nullptr);
+    e.gradDst = Staged(plainDesc(e.dstDims), dstDesc(e), Staged::Direction::In);
+    std::vector<std::pair<int, memory>> args{{DNNL_ARG_DIFF_DST, e.gradDst.inner()},
                                              {DNNL_ARG_DIFF_SRC, e.gradSrc}};
     if (algorithm == PoolingAlgorithm::Max) args.emplace_back(DNNL_ARG_WORKSPACE, e.workspace);
     e.backward = BoundPrimitive(pd, std::move(args));
@@ -129,23 +140,24 @@ Pooling::Pooling(PoolingAlgorithm algorithm, const PoolingGeometry& geometry)
 Pooling::~Pooling() = default;
 
 void Pooling::forward(const Tensor& src, Tensor& dst) {
-  Impl::Entry& e = impl_->entry(src.shape());
+  Impl::Entry& e = impl_->entry(src.shape(), src.layout());
   bind(e.src, src);
-  bind(e.dst, dst);
+  e.dst.bindOutput(dst);
   e.forward.run();
+  e.dst.flush();
   Impl::correct(e, dst);
 }
 
 void Pooling::backward(const Tensor& gradDst, Tensor& gradSrc) {
-  Impl::Entry& e = impl_->entry(gradSrc.shape());
+  Impl::Entry& e = impl_->entry(gradSrc.shape(), gradSrc.layout());
   if (e.backward.empty()) impl_->makeBackward(e);
   if (e.factorH.empty() && e.factorW.empty()) {
-    bind(e.gradDst, gradDst);
+    e.gradDst.load(gradDst);
   } else {
     e.scaledGradDst.resize(gradDst.shape());
     e.scaledGradDst.copyFrom(gradDst);
     Impl::correct(e, e.scaledGradDst);
-    bind(e.gradDst, e.scaledGradDst);
+    e.gradDst.load(e.scaledGradDst);
   }
   bind(e.gradSrc, gradSrc);
   e.backward.run();
