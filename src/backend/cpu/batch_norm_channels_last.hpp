@@ -7,10 +7,10 @@
 // chunks' sums are then added in chunk order, so the results do not depend on the thread count.
 // Each direction reads the data twice from memory: once for the sums, once to write the result.
 //
-// A span is what one vectorised loop reads: for a small C, r whole rows (r x C a multiple of
-// kLanes: C = 3 makes spans of 48 values, C = 20 of 80, C = 16 or 64 of one row), otherwise one
-// row, or blocks of kMaxLanes channels of it where C is larger. Lane k of a span belongs to
-// channel c0 + k mod C, c0 the first channel of its block.
+// A span is what one vectorised loop reads: for a small C, r whole rows, r x C a multiple of
+// kLanes and at least kMinLanes (C = 3 makes spans of 96 rows, 288 values; C = 20 of 16 rows,
+// C = 16 of 16, C = 64 of 4), otherwise one row, or blocks of kMaxLanes channels of it where C is
+// larger. Lane k of a span belongs to channel c0 + k mod C, c0 the first channel of its block.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -23,6 +23,7 @@ namespace shoal::backend::cpu {
 namespace {
 
 constexpr int64_t kChunks = 64;      // most chunks the rows go in
+constexpr int64_t kMinLanes = 256;   // values a span of a small C has at least
 constexpr int64_t kMaxLanes = 1024;  // most values (accumulator lanes) in a span
 constexpr int64_t kRunSpans = 64;    // spans summed in float lanes before the sums go to double
 
@@ -38,7 +39,9 @@ struct RowTiling {
 inline RowTiling tilingOf(const BatchNormPass& p) {
   RowTiling t;
   t.rows = p.n * p.s;
-  const int64_t group = kLanes / std::gcd(p.c, kLanes);
+  // the fewest rows whose values are a multiple of kLanes, as many of those as make kMinLanes
+  const int64_t fewest = kLanes / std::gcd(p.c, kLanes);
+  const int64_t group = fewest * std::max<int64_t>(1, (kMinLanes + fewest * p.c - 1) / (fewest * p.c));
   t.groupRows = group * p.c <= kMaxLanes ? group : 1;
   t.blockWidth = std::min(p.c, kMaxLanes);
   const int64_t groups = (t.rows + t.groupRows - 1) / t.groupRows;
