@@ -172,8 +172,8 @@ inline void channelsLastWithBatchStatistics(const BatchNormPass& p, const Src* s
           centred + chunk * p.c, squares + chunk * p.c);
     }
   }
+  // on the calling thread (C x chunks additions): one parallel region fewer to wait for
   const double count = static_cast<double>(t.rows);
-#pragma omp parallel for schedule(static) if (parallel)
   for (int64_t ch = 0; ch < p.c; ++ch) {
     double sum = 0;
     for (int64_t chunk = 0; chunk < t.chunks; ++chunk) sum += sums[chunk * p.c + ch];
