@@ -9,6 +9,8 @@
 #include "shoal/backend/backend.hpp"
 #include "shoal/backend/cpu_info.hpp"
 #include "shoal/error.hpp"
+#include "shoal/nn/epilogue.hpp"
+#include "shoal/nn/plan_step.hpp"
 #include "shoal/nn/spatial_batch_normalization.hpp"
 #include "support/fixtures.hpp"
 #include "support/gradient_check.hpp"
@@ -135,8 +137,7 @@ void randomiseAffine(SpatialBatchNormalization& bn) {
   bn.bias().copyFrom(randomTensor(bn.bias().shape(), 98));
 }
 
-// The module (and its fused ReLU: normalise/normaliseBackward, what BatchNormReluStep runs)
-// keeps the input's layout for its output and input gradient, with the plain results, in
+// The module (and the step with its fused ReLU, BatchNormReluStep) keeps the input's layout for its output and input gradient, with the plain results, in
 // training and in evaluation; the running statistics move alike.
 TEST(BatchNormChannelsLast, ModuleKeepsTheLayoutWithThePlainResults) {
   const Shape shape{3, 20, 7, 9};
@@ -168,16 +169,17 @@ TEST(BatchNormChannelsLast, ModuleKeepsTheLayoutWithThePlainResults) {
       expectNear(onLast.gradWeight(), onPlain.gradWeight(), 1e-5, 1e-4, what + " gradWeight");
       expectNear(onLast.gradBias(), onPlain.gradBias(), 1e-5, 1e-4, what + " gradBias");
 
-      Tensor yr, yrl, gxr, gxrl;
-      onPlain.normalise(x, yr, true);
-      onLast.normalise(xl, yrl, true);
-      EXPECT_EQ(yrl.layout(), Layout::ChannelsLast);
-      expectActivationsAgree(plain(yrl), yr, what + " fused ReLU output");
-      const Tensor mask = channelsLast(yr);  // the same ReLU mask for both
-      onPlain.normaliseBackward(x, g, &yr, gxr);
-      onLast.normaliseBackward(xl, gl, &mask, gxrl);
-      EXPECT_EQ(gxrl.layout(), Layout::ChannelsLast);
-      expectNear(plain(gxrl), gxr, 1e-5, 1e-5, what + " fused ReLU gradInput");
+      nn::Epilogue relu;
+      relu.kind = nn::Epilogue::Kind::Relu;
+      std::unique_ptr<nn::PlanStep> fusedPlain = onPlain.fuse({&relu, 1}),
+                                    fusedLast = onLast.fuse({&relu, 1});
+      ASSERT_TRUE(fusedPlain && fusedLast);
+      const Tensor& yr = fusedLast->forward(xl);
+      EXPECT_EQ(yr.layout(), Layout::ChannelsLast);
+      expectActivationsAgree(plain(yr), fusedPlain->forward(x), what + " fused ReLU output");
+      const Tensor& gxr = fusedLast->backward(xl, gl);
+      EXPECT_EQ(gxr.layout(), Layout::ChannelsLast);
+      expectNear(plain(gxr), fusedPlain->backward(x, g), 1e-5, 1e-5, what + " fused ReLU gradInput");
     }
     expectNear(onLast.runningMean(), onPlain.runningMean(), 1e-5, 1e-6, what + " runningMean");
     expectNear(onLast.runningVar(), onPlain.runningVar(), 1e-5, 1e-6, what + " runningVar");
