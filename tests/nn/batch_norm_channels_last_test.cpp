@@ -137,8 +137,9 @@ void randomiseAffine(SpatialBatchNormalization& bn) {
   bn.bias().copyFrom(randomTensor(bn.bias().shape(), 98));
 }
 
-// The module (and the step with its fused ReLU, BatchNormReluStep) keeps the input's layout for its output and input gradient, with the plain results, in
-// training and in evaluation; the running statistics move alike.
+// The module (and the step with its fused ReLU, BatchNormReluStep) keeps the input's layout for
+// its output and input gradient, with the plain results, in training and in evaluation; the
+// running statistics move alike.
 TEST(BatchNormChannelsLast, ModuleKeepsTheLayoutWithThePlainResults) {
   const Shape shape{3, 20, 7, 9};
   for (DType type : {DType::F32, DType::BF16}) {
