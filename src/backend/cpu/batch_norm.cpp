@@ -1,5 +1,7 @@
 // BatchNormOp on shoal's own passes over plain NCHW or channels-last tensors (oneDNN 2.6 has no
-// vectorised batch normalisation for the plain layout): checks, and the choice of instruction set.
+// vectorised batch normalisation for the plain layout; channels-last runs on shoal's passes too,
+// so that both layouts have the fused ReLU, bf16 activations and results that do not depend on
+// the thread count): checks, and the choice of instruction set.
 #include "batch_norm.hpp"
 
 #include <string>
