@@ -8,7 +8,8 @@ namespace shoal::nn {
 // Forward: output = max(0, batchnorm(input)), the ReLU's output, written in the pass that
 // normalises (no separate pass over the activations). Backward takes the gradient with respect
 // to that output and masks it by output > 0 inside the normalisation's own backward passes.
-// The results are those of the two modules run one after the other.
+// The results are those of the two modules run one after the other. A channels-last input gives
+// a channels-last output and input gradient, as the layer's own forward and backward do.
 class BatchNormReluStep : public PlanStep {
  public:
   explicit BatchNormReluStep(BatchNormalization& layer) : layer_(layer) {}

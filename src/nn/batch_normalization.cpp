@@ -92,9 +92,11 @@ void BatchNormalization::resetOwn(Generator&) {
 // input [N, C] or [N, C, H, W] -> output of the same shape
 void BatchNormalization::updateOutput(const Tensor& input) { normalise(input, output_, false); }
 
+// A channels-last input is 4-d, so the [N, C, H, W] views below keep its shape (and layout).
 void BatchNormalization::normalise(const Tensor& input, Tensor& output, bool relu) {
   const Shape shape4 = as4d(input.shape());
   output.resize(input.shape(), outputBf16_ ? DType::BF16 : DType::F32);
+  output.setLayout(input.layout());  // channels-last only where the input is 4-d
   Tensor x = input.view(shape4), y = output.view(shape4);
   forwardUsedBatchStatistics_ = training_;
   if (!training_)
@@ -123,7 +125,12 @@ void BatchNormalization::updateGradInput(const Tensor& input, const Tensor& grad
 void BatchNormalization::normaliseBackward(const Tensor& input, const Tensor& gradOutput,
                                            const Tensor* reluOutput, Tensor& gradInput) {
   const Shape shape4 = as4d(input.shape());
+  if (gradOutput.layout() != input.layout())
+    throw UsageError(label() + ": gradOutput " + gradOutput.shape().str() + " is " +
+                     std::string(layoutName(gradOutput.layout())) + " but the input is " +
+                     std::string(layoutName(input.layout())));
   gradInput.resize(input.shape(), DType::F32);
+  gradInput.setLayout(input.layout());
   Tensor gradIn = gradInput.view(shape4);
   const Tensor* grad = &gradOutput;
   if (gradOutput.dtype() != DType::F32) {  // from a module that passes bf16 gradients (Linear)

@@ -63,6 +63,7 @@ void expectModuleGradients(nn::Module& module, const Tensor& input, const GradCh
   Tensor x = input.clone();
   Tensor out = module.forward(x).clone();
   Tensor r = randomTensor(out.shape(), o.seed);
+  r.setLayout(out.layout());  // the output gradient comes in the output's layout
   module.zeroGradParameters();
   Tensor gradInput = module.backward(x, r).clone();
   std::vector<Tensor> paramGrads;

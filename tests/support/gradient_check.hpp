@@ -15,7 +15,8 @@ struct GradCheckOptions {
 };
 
 // Checks d/dx and d/dparams of L(x) = sum(r * module(x)) for a fixed random r, element by
-// element against central differences. An element whose one-sided differences disagree (a kink
+// element against central differences (in memory order: a channels-last input, output and
+// input gradient are compared as they lie). An element whose one-sided differences disagree (a kink
 // of ReLU or max-pooling inside the step) is skipped. Reports failures through GoogleTest.
 void expectModuleGradients(nn::Module& module, const Tensor& input, const GradCheckOptions& options = {});
 

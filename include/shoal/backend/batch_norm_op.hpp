@@ -1,4 +1,4 @@
-// BatchNormOp: batch normalisation over NCHW tensors (training, inference and backward), as a backend does it.
+// BatchNormOp: batch normalisation over NCHW tensors, plain or channels-last (training, inference and backward), as a backend does it.
 #pragma once
 #include "shoal/tensor/tensor.hpp"
 
@@ -8,6 +8,10 @@ namespace shoal::backend {
 // mean and variance are [C]. Without `affine` the weight and bias arguments are ignored.
 // src, dst and reluDst (the activations) are f32 or bf16, each as its dtype says (a bf16 dst is
 // the f32 result rounded once); statistics, parameters, gradDst and the gradients are f32.
+// The activation tensors (src, dst, reluDst, gradDst, gradSrc) all have src's layout: plain, or
+// channels-last when src is (shoal::Layout; a [N, C] batch viewed as [N, C, 1, 1] is plain); a
+// call with one in another layout throws UsageError naming it. Results do not depend on the
+// thread count; the two layouts give the same results up to the order of the sums.
 // A backend may prepare its work once per shape and mode and reuse it.
 class BatchNormOp {
  public:

@@ -19,6 +19,8 @@ namespace shoal::nn {
 // container asks (setOutputBf16: the next module reads bf16), as PyTorch's autocast does: the
 // statistics, running estimates, parameters and their gradients stay f32, and the backward pass
 // reads the bf16 input (and a fused ReLU's bf16 output) it saved. The input gradient is f32.
+// A 4-d input may be channels-last (NHWC in memory): the output and the input gradient then are
+// too, and the output gradient must be (UsageError otherwise).
 class BatchNormalization : public Module {
  public:
   explicit BatchNormalization(int64_t nOutput, double eps = 1e-5, double momentum = 0.1,
@@ -34,6 +36,8 @@ class BatchNormalization : public Module {
   bool acceptsBf16Input() const override { return precision_ == Precision::BF16; }
   bool canOutputBf16() const override { return precision_ == Precision::BF16; }
   void setOutputBf16(bool bf16) override { outputBf16_ = bf16; }
+  bool acceptsChannelsLastInput() const override { return true; }
+  bool outputFollowsInputLayout() const override { return true; }
 
   Tensor& weight() { return weight_; }
   Tensor& bias() { return bias_; }
@@ -44,10 +48,11 @@ class BatchNormalization : public Module {
 
   // A ReLU right after this layer runs in the same passes (BatchNormReluStep).
   std::unique_ptr<PlanStep> fuse(std::span<const Epilogue> following) override;
-  // The layer's forward into `output` (resized), with max(0, .) on the result when `relu`;
-  // updates the running statistics in training, as forward does.
+  // The layer's forward into `output` (resized, in the input's layout), with max(0, .) on the
+  // result when `relu`; updates the running statistics in training, as forward does.
   void normalise(const Tensor& input, Tensor& output, bool relu);
-  // The layer's backward into `gradInput` (resized), adding the parameter gradients. reluOutput:
+  // The layer's backward into `gradInput` (resized, in the input's layout, which gradOutput and
+  // reluOutput must have too), adding the parameter gradients. reluOutput:
   // the output of normalise(..., relu = true), gradOutput then being the ReLU's output gradient;
   // nullptr otherwise.
   void normaliseBackward(const Tensor& input, const Tensor& gradOutput, const Tensor* reluOutput,

@@ -1,5 +1,5 @@
-// The passes of BatchNorm over [N, C, S] tensors, built twice: for the baseline instruction set and
-// for AVX-512. batch_norm.cpp includes this for the baseline build and picks the AVX-512 one
+// The passes of BatchNorm over [N, C, S] tensors (plain NCHW; channels-last ones go to
+// batch_norm_channels_last.hpp), built twice: for the baseline instruction set and for AVX-512. batch_norm.cpp includes this for the baseline build and picks the AVX-512 one
 // (batch_norm_avx512.cpp, compiled with -mavx512f) when the CPU has it. Everything but the
 // AVX-512 entry points has internal linkage, so that each build keeps its own instructions.
 //
@@ -16,18 +16,11 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "batch_norm_channels_last.hpp"
+#include "batch_norm_pass.hpp"
 #include "element_access.hpp"
 
 namespace shoal::backend::cpu {
-
-// One batch normalisation call: src/dst/gradients [N, C, S]; per-channel arrays [C].
-struct BatchNormPass {
-  int64_t n = 0, c = 0, s = 0;  // batch, channels, values per plane (H x W)
-  float eps = 1e-5f;
-  const float* weight = nullptr;  // scale; nullptr: 1 (no affine)
-  const float* bias = nullptr;    // shift; nullptr: 0
-  bool relu = false;              // forward: max(0, .) on the result (a ReLU after the layer)
-};
 
 // The AVX-512 builds of the passes below (batch_norm_avx512_entries.hpp): for float activations
 // on CPUs with AVX-512F (batch_norm_avx512.cpp), where one is bfloat16 on CPUs with AVX-512BW
@@ -46,29 +39,12 @@ void batchNormBackwardAvx512(const BatchNormPass& p, const Src* src, const float
 
 namespace {
 
-constexpr int64_t kBatchNormParallelFrom = 1 << 14;  // fewer values stay on the calling thread
-
-inline float scaleOf(const BatchNormPass& p, int64_t ch) { return p.weight ? p.weight[ch] : 1.0f; }
-inline float shiftOf(const BatchNormPass& p, int64_t ch) { return p.bias ? p.bias[ch] : 0.0f; }
-
 // Where an activation is bf16, the loops along a plane run in blocks of kLanes values (one
 // AVX-512 register of floats) and a scalar remainder: GCC vectorises a loop over 2-byte elements
 // 32 lanes wide and leaves the rest of each plane (up to 31 values: 17 of each 7x7 plane) to a
 // scalar remainder that costs about ten times as much per value. The f32 loops stay as they are.
 template <class Src, class Dst>
 constexpr bool kInBlocks = !(std::is_same_v<Src, float> && std::is_same_v<Dst, float>);
-constexpr int64_t kLanes = 16;
-
-// body(k) for k in [0, count): blocks of kLanes, then the remainder.
-template <class Body>
-inline void blockedLoop(int64_t count, Body body) {
-  int64_t k = 0;
-  for (; k + kLanes <= count; k += kLanes) {
-#pragma omp simd
-    for (int64_t j = k; j < k + kLanes; ++j) body(j);
-  }
-  for (; k < count; ++k) body(k);
-}
 
 // The sums over k in [0, count) of first(k) and second(k), each summed lane by lane over the
 // blocks of kLanes, the lanes then added in order, then the remainder (a fixed order).
@@ -119,44 +95,6 @@ inline void scaleChannel(const BatchNormPass& p, int64_t ch, const Src* src, flo
       for (int64_t k = 0; k < p.s; ++k) storeAt(y, k, valueAt(x, k) * a + b);
     }
   }
-}
-
-// The gradient reaching the normalisation: gradDst, or where a fused ReLU passed nothing
-// (its output reluDst is not positive) zero.
-template <bool kRelu, class Dst>
-inline float reaching(const float* gradDst, const Dst* reluDst, int64_t k) {
-  const float g = gradDst[k];  // read whatever the mask says, so that the loops vectorise
-  if constexpr (kRelu) return valueAt(reluDst, k) > 0.0f ? g : 0.0f;
-  return g;
-}
-
-// Channel ch's normalisation as y = x * a + b.
-struct ChannelAffine {
-  float a, b;
-};
-inline ChannelAffine affineOf(const BatchNormPass& p, int64_t ch, float mean, float variance) {
-  const float a = scaleOf(p, ch) / std::sqrt(variance + p.eps);
-  return {a, shiftOf(p, ch) - mean * a};
-}
-
-// Channel ch's input gradient as gradSrc = a * g + offset - (src - mean) * slope, from the sums
-// sum(g) and sum(g * (src - mean)) over its `count` values (see backwardPass); adds the weight
-// and bias gradients (when affine).
-struct GradientLine {
-  float a, offset, slope;
-};
-inline GradientLine gradientLineOf(const BatchNormPass& p, int64_t ch, float inverse, double sumGrad,
-                                   double sumGradCentred, double count, bool batchStatistics,
-                                   float* gradWeight, float* gradBias) {
-  const float sumGradXhat = static_cast<float>(sumGradCentred) * inverse;
-  if (gradWeight) {
-    gradWeight[ch] += sumGradXhat;
-    gradBias[ch] += static_cast<float>(sumGrad);
-  }
-  const float a = scaleOf(p, ch) * inverse;
-  if (!batchStatistics) return {a, 0.0f, 0.0f};  // given statistics: only a * g
-  return {a, -a * static_cast<float>(sumGrad / count),
-          a * inverse * static_cast<float>(sumGradXhat / count)};
 }
 
 // ---- [N, C] batches (S = 1): a channel's values are a column, so channels go in blocks of
@@ -289,6 +227,7 @@ inline void rowsBackward(const BatchNormPass& p, const Src* src, const float* gr
 template <class Src, class Dst>
 inline void normaliseWithBatchStatistics(const BatchNormPass& p, const Src* src, Dst* dst,
                                          float* mean, float* variance) {
+  if (p.channelsLast) return channelsLastWithBatchStatistics(p, src, dst, mean, variance);
   if (p.s == 1) return rowsWithBatchStatistics(p, src, dst, mean, variance);
   const double count = static_cast<double>(p.n * p.s);
 #pragma omp parallel for schedule(static) if (p.n * p.c * p.s >= kBatchNormParallelFrom)
@@ -332,6 +271,7 @@ inline void normaliseWithBatchStatistics(const BatchNormPass& p, const Src* src,
 template <class Src, class Dst>
 inline void normaliseWithGivenStatistics(const BatchNormPass& p, const Src* src,
                                          const float* mean, const float* variance, Dst* dst) {
+  if (p.channelsLast) return channelsLastWithGivenStatistics(p, src, mean, variance, dst);
   if (p.s == 1) return rowsWithGivenStatistics(p, src, mean, variance, dst);
 #pragma omp parallel for schedule(static) if (p.n * p.c * p.s >= kBatchNormParallelFrom)
   for (int64_t ch = 0; ch < p.c; ++ch) {
@@ -350,6 +290,9 @@ inline void backwardPass(const BatchNormPass& p, const Src* src, const float* gr
                          const Dst* reluDst, const float* mean, const float* variance,
                          bool batchStatistics, float* gradSrc, float* gradWeight,
                          float* gradBias) {
+  if (p.channelsLast)
+    return channelsLastBackward<kRelu>(p, src, gradDst, reluDst, mean, variance, batchStatistics,
+                                       gradSrc, gradWeight, gradBias);
   if (p.s == 1)
     return rowsBackward<kRelu>(p, src, gradDst, reluDst, mean, variance, batchStatistics, gradSrc,
                                gradWeight, gradBias);

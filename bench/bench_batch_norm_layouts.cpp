@@ -1,0 +1,90 @@
+// Times batch normalisation with its fused ReLU on plain (NCHW) and on channels-last (NHWC) activations, f32 and bf16, at ResNet's shapes.
+// usage: bench_batch_norm_layouts [threads] [repetitions]; prints the fastest of the repetitions
+// per pass (ms) for each layout, the two layouts alternated, and channels-last / plain.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <random>
+
+#include "shoal/backend/cpu_info.hpp"
+#include "shoal/nn/spatial_batch_normalization.hpp"
+
+using namespace shoal;
+
+namespace {
+
+Tensor randomTensor(const Shape& shape, uint64_t seed, DType type, Layout layout) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  Tensor t(shape);
+  for (int64_t i = 0; i < t.numel(); ++i) t[i] = dist(gen);
+  return t.toType(type).toLayout(layout);
+}
+
+// A layer and its activations in one layout and precision, the buffers made by a first run.
+struct Layer {
+  nn::SpatialBatchNormalization bn;
+  Tensor x, grad, y, gradX;
+
+  Layer(const Shape& shape, DType type, Layout layout) : bn(shape[1]) {
+    bn.setPrecision(type == DType::BF16 ? nn::Precision::BF16 : nn::Precision::F32);
+    bn.setOutputBf16(type == DType::BF16);
+    x = randomTensor(shape, 1, type, layout);
+    grad = randomTensor(shape, 2, DType::F32, layout);
+    trainingForward();
+    backward();
+  }
+  void trainingForward() {
+    bn.train();
+    bn.normalise(x, y, /*relu=*/true);
+  }
+  void inferenceForward() {
+    bn.evaluate();
+    bn.normalise(x, y, /*relu=*/true);
+    bn.train();
+  }
+  void backward() { bn.normaliseBackward(x, grad, &y, gradX); }
+};
+
+double fastestMs(const std::function<void()>& pass, int repetitions) {
+  double best = 1e30;
+  for (int r = 0; r < repetitions; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    pass();
+    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  backend::setThreadCount(argc > 1 ? std::atoi(argv[1]) : 1);
+  const int repetitions = argc > 2 ? std::atoi(argv[2]) : 20;
+  std::printf("threads %d, fastest of %d (ms)\n", backend::threadCount(), repetitions);
+  std::printf("%-18s %-5s %-26s %8s %8s %6s\n", "shape", "type", "pass (with the ReLU)", "plain",
+              "NHWC", "ratio");
+  for (const Shape& shape : {Shape{128, 16, 28, 28}, Shape{128, 64, 28, 28}, Shape{128, 256, 7, 7}})
+    for (DType type : {DType::F32, DType::BF16}) {
+      Layer plain(shape, type, Layout::Plain), last(shape, type, Layout::ChannelsLast);
+      struct Pass {
+        const char* name;
+        void (Layer::*run)();
+      };
+      for (Pass p : {Pass{"forward (batch statistics)", &Layer::trainingForward},
+                     Pass{"forward (running)", &Layer::inferenceForward},
+                     Pass{"backward", &Layer::backward}}) {
+        double ms[2] = {1e30, 1e30};
+        for (int round = 0; round < 4; ++round)  // the layouts alternated
+          for (int k = 0; k < 2; ++k) {
+            Layer& l = k == 0 ? plain : last;
+            ms[k] = std::min(ms[k], fastestMs([&] { (l.*p.run)(); }, repetitions / 4 + 1));
+          }
+        std::printf("%-18s %-5s %-26s %8.3f %8.3f %6.2f\n", shape.str().c_str(),
+                    type == DType::BF16 ? "bf16" : "f32", p.name, ms[0], ms[1], ms[1] / ms[0]);
+      }
+    }
+  return 0;
+}
