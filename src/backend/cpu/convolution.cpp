@@ -289,6 +289,15 @@ struct Convolution::Impl {
                                          {DNNL_ARG_DIFF_SRC, e.gradSrc.inner()}});
   }
 
+  // Whether the convolution is 1x1 with a stride: oneDNN 2.6.3's weight-gradient kernel for
+  // those (jit_1x1) writes past its scratchpad on nhwc tensors with two or more threads (seen
+  // with 1 to 8 input and 4 to 16 output planes at stride 2, f32 and bf16, as heap corruption
+  // found by a guard page after the scratchpad), so their weight gradients take oneDNN's own
+  // layouts and the staging reorders channels-last tensors into them.
+  bool stridedPointwise() const {
+    return g.kernelH == 1 && g.kernelW == 1 && (g.strideH > 1 || g.strideW > 1);
+  }
+
   // oneDNN 2.6 computes weight gradients with AVX-512 on blocked layouts only for some plane
   // counts; for others (LeNet-5's second convolution: 6 input planes) `any` gets its AVX2
   // kernel on 8-plane blocks, while channels-last (NHWC) input and gradient get an AVX-512
@@ -310,7 +319,7 @@ struct Convolution::Impl {
       return std::string(pd.impl_info_str()).find("avx512") != std::string::npos;
     };
     const memory::desc anySrc = anyDesc(e.srcDims, compute), anyDst = anyDesc(e.dstDims, compute);
-    if (channelsLast(e)) {
+    if (channelsLast(e) && !stridedPointwise()) {
       try {
         auto inPlace = make(descFor(e.srcLayout, e.srcDims, compute, anySrc),
                             descFor(outputLayout, e.dstDims, compute, anyDst));
