@@ -10,8 +10,10 @@
 
 #include "shoal/backend/cpu_info.hpp"
 #include "shoal/nn/spatial_batch_normalization.hpp"
+#include "fastest_time.hpp"
 
 using namespace shoal;
+using shoal::bench::fastestMs;
 
 namespace {
 
@@ -47,16 +49,6 @@ struct Layer {
   }
   void backward() { bn.normaliseBackward(x, grad, &y, gradX); }
 };
-
-double fastestMs(const std::function<void()>& pass, int repetitions) {
-  double best = 1e30;
-  for (int r = 0; r < repetitions; ++r) {
-    auto start = std::chrono::steady_clock::now();
-    pass();
-    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
-  return best;
-}
 
 }  // namespace
 

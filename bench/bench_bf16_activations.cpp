@@ -12,8 +12,10 @@
 #include "shoal/nn/cadd_table.hpp"
 #include "shoal/nn/relu.hpp"
 #include "shoal/nn/spatial_batch_normalization.hpp"
+#include "fastest_time.hpp"
 
 using namespace shoal;
+using shoal::bench::fastestMs;
 
 namespace {
 
@@ -49,16 +51,6 @@ struct Nodes {
   }
   void reluBackward() { relu.backward(add.output(), grad); }
 };
-
-double fastestMs(const std::function<void()>& pass, int repetitions) {
-  double best = 1e30;
-  for (int r = 0; r < repetitions; ++r) {
-    auto start = std::chrono::steady_clock::now();
-    pass();
-    best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-  }
-  return best;
-}
 
 }  // namespace
 
