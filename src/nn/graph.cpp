@@ -160,7 +160,9 @@ void Graph::planLayouts(const std::vector<int>& readers) {
   struct Unit {
     ModuleNode* node;
     size_t output;  // the node whose output the unit writes
-    bool reads, follows, writes;  // reads channels-last; its output keeps its inputs' layout; can write it
+    bool reads;    // reads channels-last
+    bool follows;  // its output keeps its inputs' layout
+    bool writes;   // can write channels-last when asked
   };
   std::vector<Unit> units;
   for (size_t i = 0; i < modules_.size(); ++i) {
@@ -185,17 +187,20 @@ void Graph::planLayouts(const std::vector<int>& readers) {
   std::vector<bool> channelsLast(inputNames_.size() + modules_.size(), false);
   std::vector<bool> readersRead(channelsLast.size(), true);  // every reader of the output reads it
   for (const Unit& u : units)
-    for (Node in : u.node->inputs) readersRead[static_cast<size_t>(in)] = readersRead[static_cast<size_t>(in)] && u.reads;
+    for (Node in : u.node->inputs)
+      if (!u.reads) readersRead[static_cast<size_t>(in)] = false;
   for (const Unit& u : units) {
     bool inputsChannelsLast = u.follows;
-    for (Node in : u.node->inputs) inputsChannelsLast = inputsChannelsLast && channelsLast[static_cast<size_t>(in)];
+    for (Node in : u.node->inputs)
+      inputsChannelsLast = inputsChannelsLast && channelsLast[static_cast<size_t>(in)];
     channelsLast[u.output] = channelsLast_ && (u.writes || inputsChannelsLast);
   }
   for (bool changed = true; changed;) {
     changed = false;
     for (const Unit& u : units) {
       const size_t o = u.output;
-      if (channelsLast[o] && (static_cast<Node>(o) == outputNode_ || readers[o] == 0 || !readersRead[o])) {
+      const bool unread = static_cast<Node>(o) == outputNode_ || readers[o] == 0 || !readersRead[o];
+      if (channelsLast[o] && unread) {
         channelsLast[o] = false;
         changed = true;
       }

@@ -45,10 +45,10 @@ class ConvolutionOp {
   // Set before the first forward.
   virtual void fuseMaxPooling(const PoolingGeometry& pooling) = 0;
 
-  // src [N, C, H, W] (f32 or bf16, plain or channels-last), weight [Out, C/groups, kH, kW], bias [Out] (ignored
-  // without bias) -> dst [N, Out, OH, OW] of the output type, or f32 or bf16 with a fused
-  // pooling in bf16 computation (through the fused ReLU and pooling, if any), already sized by
-  // the caller.
+  // src [N, C, H, W] (f32 or bf16, plain or channels-last), weight [Out, C/groups, kH, kW],
+  // bias [Out] (ignored without bias) -> dst [N, Out, OH, OW] of the output type in the output
+  // layout, or f32 or bf16 with a fused pooling in bf16 computation (through the fused ReLU and
+  // pooling, if any), already sized by the caller.
   virtual void forward(const Tensor& src, const Tensor& weight, const Tensor& bias,
                        Tensor& dst) = 0;
   // gradDst [N, Out, OH, OW] (f32; f32 or bf16 with a fused pooling in bf16 computation),

@@ -1,6 +1,7 @@
-// The passes of BatchNorm over [N, C, S] tensors (plain NCHW; channels-last ones go to
-// batch_norm_channels_last.hpp), built twice: for the baseline instruction set and for AVX-512. batch_norm.cpp includes this for the baseline build and picks the AVX-512 one
-// (batch_norm_avx512.cpp, compiled with -mavx512f) when the CPU has it. Everything but the
+// The passes of BatchNorm over [N, C, S] tensors (plain NCHW; channels-last ones go to batch_norm_channels_last.hpp), built twice.
+// For the baseline instruction set and for AVX-512: batch_norm.cpp includes this for the
+// baseline build and picks the AVX-512 one (batch_norm_avx512.cpp, compiled with -mavx512f) when
+// the CPU has it. Everything but the
 // AVX-512 entry points has internal linkage, so that each build keeps its own instructions.
 //
 // Each channel is one task: its N planes of S values are read a few times in a row, so after the
