@@ -15,7 +15,6 @@
 #include <cstring>
 #include <limits>
 #include <string>
-#include <type_traits>
 #include <thread>
 
 #include "mpi_shared_segments.hpp"
@@ -151,7 +150,6 @@ class MpiCommunicator final : public Communicator {
   // all-gather then copies the finished chunks, so every rank holds the same bits.
   void allReduceBf16(std::span<bfloat16> data) override {
     if (size_ == 1 || data.empty()) return;
-    if (size_ == 2) return sumWithPartner(data, "an all-reduce of bf16 values");
     run("an all-reduce of bf16 values", data.size(), ringBytes(data.size_bytes()), [&] {
       const int64_t n = static_cast<int64_t>(data.size());
       auto chunkBegin = [&](int c) { return n * c / size_; };
@@ -179,10 +177,11 @@ class MpiCommunicator final : public Communicator {
 
   // Two ranks: each sends its whole buffer to the other in one exchange (both directions of the
   // link busy at once) and adds what it received: x_0 + x_1 on one, x_1 + x_0 on the other, the
-  // same bits (for bf16, each sum rounded once, as the ring's). Open MPI's choices for a large
-  // float all-reduce and the bf16 ring move the same bytes in two dependent halves; between two
-  // simulated hosts at 1 Gbit/s, Open MPI's all-reduce of 3.18 MB took 26 ms in some runs and a
-  // median of 30-38 ms in others, one exchange 26 ms in every run.
+  // same bits. Between two simulated hosts at 1 Gbit/s, Open MPI's own all-reduce of 3.18 MB took
+  // 26 ms in some runs and a median of 30-38 ms in others (its ring variants; its recursive
+  // doubling, which is this exchange, 26 ms in every run). bf16 keeps its ring, which adds only
+  // half the buffer on each rank: with one exchange, MLP training with bf16 compression at
+  // 10 Gbit/s was 3-8% slower.
   template <class T>
   void sumWithPartner(std::span<T> data, const char* what) {
     run(what, data.size(), static_cast<double>(data.size_bytes()), [&] {
@@ -193,12 +192,8 @@ class MpiCommunicator final : public Communicator {
                    kRingTag, collectives_, MPI_STATUS_IGNORE);
       const T* theirs = reinterpret_cast<const T*>(partnerScratch_.data());
       const auto n = static_cast<int64_t>(data.size());
-      if constexpr (std::is_same_v<T, bfloat16>) {
-        backend::addBf16(data.data(), theirs, data.data(), n);
-      } else {
 #pragma omp simd
-        for (int64_t i = 0; i < n; ++i) data[static_cast<size_t>(i)] += theirs[i];
-      }
+      for (int64_t i = 0; i < n; ++i) data[static_cast<size_t>(i)] += theirs[i];
     });
   }
 
