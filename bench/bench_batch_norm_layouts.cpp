@@ -6,24 +6,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <random>
 
 #include "shoal/backend/cpu_info.hpp"
 #include "shoal/nn/spatial_batch_normalization.hpp"
 #include "fastest_time.hpp"
+#include "random_tensor.hpp"
 
 using namespace shoal;
+using shoal::bench::randomTensor;
 using shoal::bench::fastestMs;
 
 namespace {
-
-Tensor randomTensor(const Shape& shape, uint64_t seed, DType type, Layout layout) {
-  std::mt19937_64 gen(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  Tensor t(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t[i] = dist(gen);
-  return t.toType(type).toLayout(layout);
-}
 
 // A layer and its activations in one layout and precision, the buffers made by a first run.
 struct Layer {
@@ -33,8 +26,8 @@ struct Layer {
   Layer(const Shape& shape, DType type, Layout layout) : bn(shape[1]) {
     bn.setPrecision(type == DType::BF16 ? nn::Precision::BF16 : nn::Precision::F32);
     bn.setOutputBf16(type == DType::BF16);
-    x = randomTensor(shape, 1, type, layout);
-    grad = randomTensor(shape, 2, DType::F32, layout);
+    x = randomTensor(shape, 1).toType(type).toLayout(layout);
+    grad = randomTensor(shape, 2).toLayout(layout);
     trainingForward();
     backward();
   }

@@ -6,26 +6,19 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <random>
 
 #include "shoal/backend/cpu_info.hpp"
 #include "shoal/nn/cadd_table.hpp"
 #include "shoal/nn/relu.hpp"
 #include "shoal/nn/spatial_batch_normalization.hpp"
 #include "fastest_time.hpp"
+#include "random_tensor.hpp"
 
 using namespace shoal;
+using shoal::bench::randomTensor;
 using shoal::bench::fastestMs;
 
 namespace {
-
-Tensor randomTensor(const Shape& shape, uint64_t seed, DType type) {
-  std::mt19937_64 gen(seed);
-  std::normal_distribution<float> dist(0.0f, 1.0f);
-  Tensor t(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t[i] = dist(gen);
-  return t.toType(type);
-}
 
 // The element-wise nodes of one precision at one shape, their buffers made by a first run.
 struct Nodes {
@@ -39,9 +32,9 @@ struct Nodes {
       m->setPrecision(type == DType::BF16 ? nn::Precision::BF16 : nn::Precision::F32);
       m->setOutputBf16(type == DType::BF16);
     }
-    x = randomTensor(shape, 1, type);
-    shortcut = randomTensor(shape, 2, type);
-    grad = randomTensor(shape, 3, DType::F32);
+    x = randomTensor(shape, 1).toType(type);
+    shortcut = randomTensor(shape, 2).toType(type);
+    grad = randomTensor(shape, 3);
   }
   void normalise() { bn.normalise(x, y, /*relu=*/true); }
   void normaliseBackward() { bn.normaliseBackward(x, grad, &y, gradX); }

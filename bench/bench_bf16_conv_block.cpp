@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -14,18 +13,12 @@
 #include "shoal/nn/sequential.hpp"
 #include "shoal/nn/spatial_convolution.hpp"
 #include "shoal/nn/spatial_max_pooling.hpp"
+#include "random_tensor.hpp"
 
 using namespace shoal;
+using shoal::bench::randomTensor;
 
 namespace {
-
-Tensor randomTensor(const Shape& shape, uint64_t seed) {
-  std::mt19937_64 gen(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  Tensor t(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t[i] = dist(gen);
-  return t;
-}
 
 struct Variant {
   std::string name;

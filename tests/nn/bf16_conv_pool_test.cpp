@@ -24,7 +24,6 @@ using shoal::testing::relativeError;
 
 namespace {
 
-
 // `t` with every element rounded to bf16 (still f32).
 void roundToBf16(Tensor& t) { t.copyFrom(t.toType(DType::BF16)); }
 

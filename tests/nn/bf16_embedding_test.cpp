@@ -26,7 +26,6 @@ using shoal::testing::relativeError;
 
 namespace {
 
-
 // indices [3, 5] into 13 rows, with repeats and the padding row 2
 Tensor oddIndices() {
   Tensor idx(Shape{3, 5}, DType::I64);

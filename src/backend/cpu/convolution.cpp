@@ -82,21 +82,33 @@ memory::desc descFor(Layout layout, const memory::dims& dims, DType dtype,
   return layout == Layout::ChannelsLast ? channelsLastDesc(dims, dtype) : otherwise;
 }
 
-// Whether oneDNN offers only its reference kernel for a primitive descriptor.
-bool isReference(const dnnl::primitive_desc_base& pd) {
-  return std::string(pd.impl_info_str()).find("ref") != std::string::npos;
+// Whether oneDNN's implementation for a primitive descriptor is more than its reference kernel.
+bool notReference(const dnnl::primitive_desc_base& pd) {
+  return std::string(pd.impl_info_str()).find("ref") == std::string::npos;
 }
 
-// make(layouts) where it has a kernel that is not the reference one, else make(fallback).
-template <class Make>
-auto withLayouts(bool channelsLast, Make make) {
-  if (channelsLast) {
-    try {
-      auto pd = make(true);
-      if (!isReference(pd)) return pd;
-    } catch (const dnnl::error&) {  // no implementation for nhwc: let oneDNN choose
-    }
+bool usesAvx512(const dnnl::primitive_desc_base& pd) {
+  return std::string(pd.impl_info_str()).find("avx512") != std::string::npos;
+}
+
+// make()'s primitive descriptor where oneDNN has an implementation for its layouts that
+// `accept`s, else nothing.
+template <class Make, class Accept>
+auto madeIf(Make make, Accept accept) -> std::optional<decltype(make())> {
+  try {
+    auto pd = make();
+    if (accept(pd)) return pd;
+  } catch (const dnnl::error&) {  // no implementation for these layouts
   }
+  return std::nullopt;
+}
+
+// make(true) (nhwc for channels-last tensors) where that has more than the reference kernel,
+// else make(false) (oneDNN chooses the layouts and the staging reorders).
+template <class Make>
+auto inPlaceOr(bool channelsLast, Make make) {
+  if (channelsLast)
+    if (auto pd = madeIf([&] { return make(true); }, notReference)) return *pd;
   return make(false);
 }
 
@@ -194,7 +206,7 @@ struct Convolution::Impl {
     // A fused pooling reads the result in the compute type; alone, it leaves as the output type.
     const DType result = pooling ? compute : output;
     const memory::desc anySrc = anyDesc(e.srcDims, compute), anyDst = anyDesc(e.dstDims, result);
-    e.forwardPd = withLayouts(channelsLast(e), [&](bool nhwc) {
+    e.forwardPd = inPlaceOr(channelsLast(e), [&](bool nhwc) {
       return nhwc ? primitiveFor(descFor(srcLayout, e.srcDims, compute, anySrc),
                                  descFor(outputLayout, e.dstDims, result, anyDst))
                   : primitiveFor(anySrc, anyDst);
@@ -259,7 +271,7 @@ struct Convolution::Impl {
     auto layout = [&](const memory::dims& d, DType t) {
       return fewPlanes ? plainDesc(d, t) : anyDesc(d, t);
     };
-    auto pd = withLayouts(channelsLast(e), [&](bool nhwc) {
+    auto pd = inPlaceOr(channelsLast(e), [&](bool nhwc) {
       const memory::desc gradSrc = layout(e.srcDims, DType::F32), gradDst = layout(e.dstDims, compute);
       dnnl::convolution_backward_data::desc desc(
           dnnl::algorithm::convolution_direct,
@@ -315,27 +327,19 @@ struct Convolution::Impl {
       return dnnl::convolution_backward_weights::primitive_desc(desc, userScratchpad(), engine(),
                                                                 e.forwardPd);
     };
-    auto usesAvx512 = [](const dnnl::primitive_desc_base& pd) {
-      return std::string(pd.impl_info_str()).find("avx512") != std::string::npos;
-    };
     const memory::desc anySrc = anyDesc(e.srcDims, compute), anyDst = anyDesc(e.dstDims, compute);
-    if (channelsLast(e) && !stridedPointwise()) {
-      try {
-        auto inPlace = make(descFor(e.srcLayout, e.srcDims, compute, anySrc),
-                            descFor(outputLayout, e.dstDims, compute, anyDst));
-        if (usesAvx512(inPlace)) return inPlace;
-      } catch (const dnnl::error&) {  // no implementation for nhwc: as for plain tensors
-      }
-    }
+    auto inPlace = [&] {
+      return make(descFor(e.srcLayout, e.srcDims, compute, anySrc),
+                  descFor(outputLayout, e.dstDims, compute, anyDst));
+    };
+    auto allChannelsLast = [&] {
+      return make(channelsLastDesc(e.srcDims, compute), channelsLastDesc(e.dstDims, compute));
+    };
+    if (channelsLast(e) && !stridedPointwise())
+      if (auto pd = madeIf(inPlace, usesAvx512)) return *pd;
     auto chosen = make(anySrc, anyDst);
     if (usesAvx512(chosen)) return chosen;
-    try {
-      auto channelsLast =
-          make(channelsLastDesc(e.srcDims, compute), channelsLastDesc(e.dstDims, compute));
-      if (usesAvx512(channelsLast)) return channelsLast;
-    } catch (const dnnl::error&) {  // no implementation at all for channels-last: keep `any`
-    }
-    return chosen;
+    return madeIf(allChannelsLast, usesAvx512).value_or(chosen);
   }
 
   void makeBackwardWeights(Entry& e) const {
