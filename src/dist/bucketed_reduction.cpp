@@ -19,9 +19,10 @@ double secondsSince(Clock::time_point t) {
 
 BucketedReduction::BucketedReduction(Communicator& comm, nn::Module& model, Compression compression,
                                      double thresholdDensity, int64_t bucketBytes, bool overlap,
-                                     double momentumCorrection)
+                                     double momentumCorrection, double weightDecay)
     : comm_(comm), model_(model), flat_(model.flatParameters()),
-      reducer_(comm, compression, flat_.count(), thresholdDensity, momentumCorrection), overlap_(overlap) {
+      reducer_(comm, compression, flat_.count(), thresholdDensity, momentumCorrection, weightDecay),
+      overlap_(overlap) {
   if (bucketBytes <= 0) throw ConfigError("dist.bucket_mb", "\"dist.bucket_mb\" must be positive");
   bucketElements_ = std::max<int64_t>(1, bucketBytes / static_cast<int64_t>(sizeof(float)));
   for (int64_t end = flat_.count(); end > 0; end -= bucketElements_)
@@ -49,6 +50,7 @@ void BucketedReduction::begin(float loss, int64_t samples, int stopSignal) {
   for (Bucket& b : buckets_) b.pending = b.end - b.begin;
   nextBucket_ = 0;
   stepActive_ = true;
+  reducer_.startStep();
   if (overlap_) enqueue(kTotals);
 }
 
@@ -107,8 +109,10 @@ void BucketedReduction::run(int job) {
     comm_.allReduce(std::span<double>(totals_), ReduceOp::Sum);
   } else {
     const Bucket& b = buckets_[static_cast<size_t>(job)];
-    std::span<float> grads(flat_.grads().data() + b.begin, static_cast<size_t>(b.end - b.begin));
-    reducer_.reduce(grads, b.begin, static_cast<float>(localSamples_ / totals_[1]));
+    const auto length = static_cast<size_t>(b.end - b.begin);
+    std::span<float> grads(flat_.grads().data() + b.begin, length);
+    std::span<const float> params(flat_.values().data() + b.begin, length);
+    reducer_.reduce(grads, b.begin, static_cast<float>(localSamples_ / totals_[1]), params);
   }
   stats_.commSeconds += secondsSince(start);
 }

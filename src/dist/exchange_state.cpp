@@ -47,7 +47,6 @@ ExchangeState gatherExchangeState(Communicator& comm, const GradientReducer* red
   mine.insert(mine.end(), velocity.begin(), velocity.end());
   std::vector<std::vector<std::byte>> all = comm.allGatherBytes(std::as_bytes(std::span<const float>(mine)));
   if (comm.rank() != 0) return state;
-  if (!velocity.empty()) state.tensors.emplace_back("last_sum", copyOf(reducer->lastSum()));
   for (int r = 0; r < comm.size(); ++r) {
     const auto* floats = reinterpret_cast<const float*>(all[static_cast<size_t>(r)].data());
     state.tensors.emplace_back(rankTensor(r, "residual"), copyOf({floats, residual.size()}));
@@ -102,8 +101,7 @@ std::string restoreExchangeState(const ExchangeState& saved, const std::string& 
   reducer->restoreThreshold(savedFloats(saved, rankTensor(r, "residual"), elements, path),
                             withVelocity ? savedFloats(saved, rankTensor(r, "velocity"), elements, path)
                                          : std::span<const float>(),
-                            static_cast<float>(threshold),
-                            withVelocity ? savedFloats(saved, "last_sum", elements, path) : std::span<const float>());
+                            static_cast<float>(threshold));
   return "";
 }
 

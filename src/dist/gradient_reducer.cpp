@@ -2,6 +2,7 @@
 #include "shoal/dist/gradient_reducer.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <string>
 
@@ -27,17 +28,31 @@ std::string compressionName(Compression c) {
 }
 
 GradientReducer::GradientReducer(Communicator& comm, Compression compression, int64_t count,
-                                 double density, double momentum)
+                                 double density, double momentum, double weightDecay)
     : comm_(comm), compression_(compression) {
   if (compression_ == Compression::Threshold) {
-    encoder_.emplace(count, density, momentum);
+    encoder_.emplace(count, density, momentum, weightDecay);
     lengths_.resize(static_cast<size_t>(comm.size()));
-    if (momentum > 0) lastSum_.assign(static_cast<size_t>(count), 0.0f);
+    if (momentum > 0) {
+      if (count >= std::numeric_limits<int32_t>::max())
+        throw UsageError("threshold compression's momentum correction: " + std::to_string(count) +
+                         " parameters, at most 2^31 - 2 (its codes are int32)");
+      correctsMomentum_ = true;
+      update_.momentum = momentum;
+      update_.weightDecay = weightDecay;
+      // a code per element and rank: more than the densities used (steady steps allocate nothing)
+      update_.codes.reserve(static_cast<size_t>(count) * static_cast<size_t>(comm.size()));
+    }
   }
   if (compression_ == Compression::Bf16) bf16_.resize(static_cast<size_t>(count));
 }
 
-void GradientReducer::reduce(std::span<float> grads, int64_t offset, float scale) {
+void GradientReducer::startStep() {
+  update_.codes.clear();
+  if (encoder_) encoder_->resetFiniteCheck();
+}
+
+void GradientReducer::reduce(std::span<float> grads, int64_t offset, float scale, std::span<const float> params) {
   stepOffered_ += static_cast<double>(grads.size()) * comm_.size();
   switch (compression_) {
     case Compression::None:
@@ -50,7 +65,7 @@ void GradientReducer::reduce(std::span<float> grads, int64_t offset, float scale
       reduceBf16(grads, scale);
       stepSent_ += static_cast<double>(grads.size()) * comm_.size();
       return;
-    case Compression::Threshold: return reduceThreshold(grads, offset, scale);
+    case Compression::Threshold: return reduceThreshold(grads, offset, scale, params);
   }
 }
 
@@ -67,7 +82,8 @@ void GradientReducer::reduceBf16(std::span<float> grads, float scale) {
   for (size_t i = 0; i < n; ++i) g[i] = bfloat16ToFloat(wire[i].bits);
 }
 
-void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, float scale) {
+void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, float scale,
+                                      std::span<const float> params) {
   ThresholdEncoder& encoder = *encoder_;
   // room for this range's worst case (every element sent kMaxQuanta times, by every rank): only
   // the first step with the largest range grows it, so steady-state steps allocate nothing
@@ -75,21 +91,19 @@ void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, fl
   if (gathered_.size() < room) gathered_.resize(room);
   codes_.reserve(grads.size() * ThresholdEncoder::kMaxQuanta);
   codes_.clear();
-  std::span<float> lastSum;  // momentum correction: G_{t-1} of the range, to become G_t
-  if (!lastSum_.empty()) lastSum = std::span<float>(lastSum_).subspan(static_cast<size_t>(offset), grads.size());
-  // the range starts over as -m G_{t-1} (0 without momentum correction) for the decoded sum
+  // without momentum correction the range starts over at 0 for the decoded sum
   if (encoder.threshold() == 0) {
     // first step: the mean over ranks of each rank's choice for the target density
-    double proposed = encoder.addAndProposeThreshold(grads, offset, scale);
+    double proposed = encoder.addAndProposeThreshold(grads, offset, scale, params);
     comm_.allReduce(std::span<double>(&proposed, 1), ReduceOp::Sum);
     encoder.setThreshold(std::max(std::numeric_limits<float>::min(),
                                   static_cast<float>(proposed / comm_.size())));
     encoder.encode(offset, static_cast<int64_t>(grads.size()), codes_);
-    const float m = static_cast<float>(encoder.momentum());
-    for (size_t i = 0; i < grads.size(); ++i) grads[i] = lastSum.empty() ? 0.0f : -m * lastSum[i];
-    std::fill(lastSum.begin(), lastSum.end(), 0.0f);
+    if (!correctsMomentum_) std::fill(grads.begin(), grads.end(), 0.0f);
+  } else if (correctsMomentum_) {
+    encoder.addAndEncode(grads, offset, codes_, scale, params);
   } else {
-    encoder.addEncodeAndRestart(grads, offset, codes_, scale, lastSum);
+    encoder.addEncodeAndRestart(grads, offset, codes_, scale);
   }
   comm_.allGatherBytesInto(std::as_bytes(std::span<const int32_t>(codes_)),
                            std::as_writable_bytes(std::span<int32_t>(gathered_)), lengths_);
@@ -100,25 +114,38 @@ void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, fl
                   " bytes, not a whole number of codes");
     const size_t n = static_cast<size_t>(bytes) / sizeof(int32_t);
     const std::span<const int32_t> codes = std::span<const int32_t>(gathered_).subspan(at, n);
-    encoder.decodeAdd(codes, grads, lastSum);
+    if (correctsMomentum_)
+      appendToUpdate(codes, offset, static_cast<int64_t>(grads.size()));
+    else
+      encoder.decodeAdd(codes, grads);
     stepSent_ += static_cast<double>(n);
     at += n;
+  }
+  update_.unit = encoder.threshold();
+}
+
+void GradientReducer::appendToUpdate(std::span<const int32_t> codes, int64_t offset, int64_t length) {
+  const auto shift = static_cast<int32_t>(offset);
+  for (int32_t code : codes) {
+    if (code == 0 || std::abs(static_cast<int64_t>(code)) > length)
+      throw Error("threshold decoding: code " + std::to_string(code) + " outside a range of " +
+                  std::to_string(length) + " elements");
+    update_.codes.push_back(code > 0 ? code + shift : code - shift);
   }
 }
 
 void GradientReducer::restoreThreshold(std::span<const float> residual, std::span<const float> velocity,
-                                       float threshold, std::span<const float> lastSum) {
+                                       float threshold) {
   if (!encoder_) throw UsageError("GradientReducer::restoreThreshold: the compression is " +
                                   compressionName(compression_) + ", not threshold");
-  if (lastSum.size() != lastSum_.size())
-    throw UsageError("GradientReducer::restoreThreshold: " + std::to_string(lastSum.size()) +
-                     " elements of the last sum for a reducer of " + std::to_string(lastSum_.size()));
   encoder_->restore(residual, velocity, threshold);
-  std::copy(lastSum.begin(), lastSum.end(), lastSum_.begin());
 }
 
 void GradientReducer::finishStep() {
-  if (encoder_) encoder_->adapt(stepSent_, stepOffered_);
+  if (encoder_) {
+    update_.finite = encoder_->addedFinite();
+    encoder_->adapt(stepSent_, stepOffered_);
+  }
   stats_.offeredElements += stepOffered_;
   stats_.sentElements += stepSent_;
   stepOffered_ = stepSent_ = 0;

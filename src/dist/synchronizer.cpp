@@ -64,7 +64,7 @@ void Synchronizer::watchBackward(nn::Module& model) {
   exchange_ = std::make_unique<BucketedReduction>(comm_, model, exchangeOptions_.compression,
                                                   exchangeOptions_.thresholdDensity,
                                                   exchangeOptions_.bucketBytes, exchangeOptions_.overlap,
-                                                  exchangeOptions_.momentumCorrection);
+                                                  exchangeOptions_.momentumCorrection, exchangeOptions_.weightDecay);
 }
 
 void Synchronizer::unwatchBackward() {
@@ -122,6 +122,11 @@ float Synchronizer::reduceGradients(nn::FlatParameters& flat, float loss, int64_
   scale(valuesOf(flat.grads()), static_cast<float>(samples / totals[1]));
   comm_.allReduce(valuesOf(flat.grads()), ReduceOp::Sum);
   return static_cast<float>(totals[0] / totals[1]);
+}
+
+float Synchronizer::step(optim::OptimMethod& method, nn::FlatParameters& flat, const optim::Closure& closure) {
+  if (!exchange_ || !exchange_->reducer().correctsMomentum()) return method.step(flat.values(), flat.grads(), closure);
+  return method.stepBySparseUpdate(flat.values(), closure, exchange_->reducer().sparseUpdate());
 }
 
 void Synchronizer::afterStep(nn::FlatParameters& flat, optim::OptimMethod& method,

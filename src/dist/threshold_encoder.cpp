@@ -12,7 +12,7 @@
 
 namespace shoal::dist {
 
-ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity, double momentum)
+ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity, double momentum, double weightDecay)
     : target_(targetDensity), residual_(static_cast<size_t>(count), 0.0f) {
   if (!(targetDensity > 0 && targetDensity <= 1))
     throw ConfigError("dist.threshold_density",
@@ -21,10 +21,22 @@ ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity, double m
   if (!(momentum >= 0 && momentum < 1))
     throw ConfigError("optim.momentum", "threshold compression's momentum correction: \"optim.momentum\" "
                                         "must be in [0, 1), got " + std::to_string(momentum));
+  if (!(weightDecay >= 0) || (weightDecay > 0 && momentum == 0))
+    throw UsageError("ThresholdEncoder: weight decay " + std::to_string(weightDecay) +
+                     ": it goes into momentum correction's velocity, so it needs momentum and must be non-negative");
   if (momentum > 0) {
     momentum_ = static_cast<float>(momentum);
+    weightDecay_ = static_cast<float>(weightDecay);
     velocity_.assign(static_cast<size_t>(count), 0.0f);
   }
+}
+
+const float* ThresholdEncoder::decayedParams(std::span<const float> params, size_t size) const {
+  if (weightDecay_ == 0.0f) return nullptr;
+  if (params.size() != size)
+    throw UsageError("ThresholdEncoder: weight decay needs the " + std::to_string(size) +
+                     " parameters of the range, got " + std::to_string(params.size()));
+  return params.data();
 }
 
 void ThresholdEncoder::restore(std::span<const float> residual, std::span<const float> velocity,
@@ -39,35 +51,49 @@ void ThresholdEncoder::restore(std::span<const float> residual, std::span<const 
   threshold_ = threshold;
 }
 
-void ThresholdEncoder::add(std::span<const float> grads, int64_t offset, float scale) {
-  addStretch(grads.data(), offset, 0, grads.size(), scale);
+void ThresholdEncoder::add(std::span<const float> grads, int64_t offset, float scale, std::span<const float> params) {
+  addStretch(grads.data(), decayedParams(params, grads.size()), offset, 0, grads.size(), scale);
 }
 
-float ThresholdEncoder::addStretch(const float* g, int64_t offset, size_t begin, size_t end,
+float ThresholdEncoder::addStretch(const float* g, const float* p, int64_t offset, size_t begin, size_t end,
                                    float scale) {
   float* r = residual_.data() + offset;
-  const float m = momentum_;
-  float largest = 0.0f;
-  if (!velocity_.empty()) {
+  const float m = momentum_, decay = scale * weightDecay_;
+  float largest = 0.0f, nonFinite = 0.0f;
+  if (p) {
     float* u = velocity_.data() + offset;
-#pragma omp simd reduction(max : largest)
+    const float* w = p;
+#pragma omp simd reduction(max : largest) reduction(+ : nonFinite)
     for (size_t i = begin; i < end; ++i) {
+      nonFinite += g[i] - g[i];
+      u[i] = m * u[i] + (scale * g[i] + decay * w[i]);
+      r[i] += u[i];
+      largest = std::max(largest, std::fabs(r[i]));
+    }
+  } else if (!velocity_.empty()) {
+    float* u = velocity_.data() + offset;
+#pragma omp simd reduction(max : largest) reduction(+ : nonFinite)
+    for (size_t i = begin; i < end; ++i) {
+      nonFinite += g[i] - g[i];
       u[i] = m * u[i] + scale * g[i];
       r[i] += u[i];
       largest = std::max(largest, std::fabs(r[i]));
     }
   } else {
-#pragma omp simd reduction(max : largest)
+#pragma omp simd reduction(max : largest) reduction(+ : nonFinite)
     for (size_t i = begin; i < end; ++i) {
+      nonFinite += g[i] - g[i];
       r[i] += scale * g[i];
       largest = std::max(largest, std::fabs(r[i]));
     }
   }
+  nonFinite_ += nonFinite;
   return largest;
 }
 
-float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale) {
-  add(grads, offset, scale);
+float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale,
+                                               std::span<const float> params) {
+  add(grads, offset, scale, params);
   if (grads.empty()) return 0;
   const float* r = residual_.data() + offset;
   magnitudes_.resize(grads.size());
@@ -89,14 +115,14 @@ void ThresholdEncoder::encode(int64_t offset, int64_t length, std::vector<int32_
 }
 
 template <class AfterAdd>
-void ThresholdEncoder::addEncodeStretches(const float* g, int64_t offset, size_t n, std::vector<int32_t>& codes,
-                                          float scale, AfterAdd afterAdd) {
+void ThresholdEncoder::addEncodeStretches(const float* g, const float* p, int64_t offset, size_t n,
+                                          std::vector<int32_t>& codes, float scale, AfterAdd afterAdd) {
   constexpr size_t kStretch = 16;
   float* r = residual_.data() + offset;
   const float t = threshold_;
   for (size_t begin = 0; begin < n; begin += kStretch) {
     const size_t end = std::min(n, begin + kStretch);
-    const float largest = addStretch(g, offset, begin, end, scale);
+    const float largest = addStretch(g, p, offset, begin, end, scale);
     afterAdd(begin, end);
     if (largest < t) continue;
     for (size_t i = begin; i < end; ++i)
@@ -105,27 +131,18 @@ void ThresholdEncoder::addEncodeStretches(const float* g, int64_t offset, size_t
 }
 
 void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
-                                    float scale) {
-  addEncodeStretches(grads.data(), offset, grads.size(), codes, scale, [](size_t, size_t) {});
+                                    float scale, std::span<const float> params) {
+  addEncodeStretches(grads.data(), decayedParams(params, grads.size()), offset, grads.size(), codes, scale,
+                     [](size_t, size_t) {});
 }
 
 void ThresholdEncoder::addEncodeAndRestart(std::span<float> grads, int64_t offset, std::vector<int32_t>& codes,
-                                           float scale, std::span<float> lastSum) {
+                                           float scale) {
+  if (weightDecay_ != 0.0f)
+    throw UsageError("ThresholdEncoder::addEncodeAndRestart: with weight decay the parameters are needed (addAndEncode)");
   float* g = grads.data();
-  if (lastSum.empty()) {
-    addEncodeStretches(g, offset, grads.size(), codes, scale, [g](size_t begin, size_t end) {
-      std::fill(g + begin, g + end, 0.0f);
-    });
-    return;
-  }
-  float* last = lastSum.data();
-  const float m = momentum_;
-  addEncodeStretches(g, offset, grads.size(), codes, scale, [g, last, m](size_t begin, size_t end) {
-#pragma omp simd
-    for (size_t i = begin; i < end; ++i) {
-      g[i] = -m * last[i];
-      last[i] = 0.0f;
-    }
+  addEncodeStretches(g, nullptr, offset, grads.size(), codes, scale, [g](size_t begin, size_t end) {
+    std::fill(g + begin, g + end, 0.0f);
   });
 }
 
@@ -137,11 +154,9 @@ void ThresholdEncoder::encodeElement(float& r, int32_t code, std::vector<int32_t
   r -= r > 0 ? static_cast<float>(quanta) * t : -static_cast<float>(quanta) * t;
 }
 
-void ThresholdEncoder::decodeAdd(std::span<const int32_t> codes, std::span<float> sums,
-                                 std::span<float> sameSums) const {
+void ThresholdEncoder::decodeAdd(std::span<const int32_t> codes, std::span<float> sums) const {
   const float t = threshold_;
   const int64_t length = static_cast<int64_t>(sums.size());
-  const bool both = !sameSums.empty();
   for (int32_t code : codes) {
     const int64_t i = std::abs(static_cast<int64_t>(code)) - 1;
     if (i < 0 || i >= length)
@@ -149,7 +164,6 @@ void ThresholdEncoder::decodeAdd(std::span<const int32_t> codes, std::span<float
                   std::to_string(sums.size()) + " elements");
     const float sent = code > 0 ? t : -t;
     sums[static_cast<size_t>(i)] += sent;
-    if (both) sameSums[static_cast<size_t>(i)] += sent;
   }
 }
 

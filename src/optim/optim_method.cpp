@@ -10,6 +10,11 @@ bool OptimMethod::lastGradientsFinite(const Tensor& grads) const {
   return backend::allFinite(grads.data(), grads.numel());
 }
 
+float OptimMethod::stepBySparseUpdate(Tensor&, const Closure&, const SparseUpdate&) {
+  throw UsageError(name() + " cannot step by a sparse update (threshold compression's momentum correction is for "
+                   "SGD with momentum)");
+}
+
 OptimState OptimMethod::saveState() const {
   OptimState state;
   state.scalars = {{"method", name()}, {"iteration", iteration_}, {"epoch", epoch_}};

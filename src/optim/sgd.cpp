@@ -2,6 +2,7 @@
 #include "shoal/optim/sgd.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 
 #include "shoal/backend/vector_kernels.hpp"
@@ -121,6 +122,53 @@ float SGD::step(Tensor& params, Tensor& grads, const Closure& closure) {
                       : (options_.nesterov ? momentumPass<false, true> : momentumPass<false, false>);
     gradientsFinite_ = pass(p, g, b, low, count, k);
   }
+  bufferSparse_ = false;
+  ++iteration_;
+  return loss;
+}
+
+float SGD::stepBySparseUpdate(Tensor& params, const Closure& closure, const SparseUpdate& update) {
+  if (!(options_.momentum > 0) || options_.dampening != 0 || options_.nesterov)
+    throw UsageError("SGD: a sparse update is the step of momentum correction, which needs momentum > 0, "
+                     "dampening 0 and no Nesterov");
+  if (update.momentum != options_.momentum || update.weightDecay != options_.weightDecay)
+    throw UsageError("SGD: the sparse update applied momentum " + std::to_string(update.momentum) +
+                     " and weight decay " + std::to_string(update.weightDecay) + ", this SGD's are " +
+                     std::to_string(options_.momentum) + " and " + std::to_string(options_.weightDecay));
+  float loss = closure();
+  const int64_t count = params.numel();
+  for (int32_t code : update.codes)
+    if (code == 0 || std::abs(static_cast<int64_t>(code)) > count)
+      throw UsageError("SGD: sparse update code " + std::to_string(code) + " outside " + std::to_string(count) +
+                       " parameters");
+  if (!momentumBuffer_.defined()) {
+    momentumBuffer_ = Tensor(params.shape());
+    bufferSparse_ = false;
+  }
+  if (momentumBuffer_.numel() != count)
+    throw ShapeError("SGD: momentum buffer holds " + std::to_string(momentumBuffer_.numel()) +
+                     " values but the parameters " + std::to_string(count));
+  const float lr = static_cast<float>(currentLearningRate());
+  float* p = params.data();
+  float* b = momentumBuffer_.data();
+  bfloat16* low = lowPrecisionFor(count);
+  // the buffer becomes the update: the last sparse step's elements (or all) back to 0 first
+  if (bufferSparse_)
+    for (int32_t code : bufferCodes_) b[std::abs(code) - 1] = 0.0f;
+  else
+    std::fill(b, b + count, 0.0f);
+  for (int32_t code : update.codes) {
+    const int32_t i = std::abs(code) - 1;
+    const float delta = code > 0 ? update.unit : -update.unit;
+    b[i] += delta;
+    p[i] -= lr * delta;
+    if (low) low[i] = bfloat16(p[i]);
+  }
+  // as much room as the update's (steady steps allocate nothing)
+  if (bufferCodes_.capacity() < update.codes.capacity()) bufferCodes_.reserve(update.codes.capacity());
+  bufferCodes_.assign(update.codes.begin(), update.codes.end());
+  bufferSparse_ = true;
+  gradientsFinite_ = update.finite;
   ++iteration_;
   return loss;
 }
@@ -153,6 +201,7 @@ void SGD::restoreState(const OptimState& state) {
     momentumBuffer_ = stateTensor(state, "momentum_buffer", stateScalar<int64_t>(state, "parameters")).clone();
   else
     momentumBuffer_ = Tensor();
+  bufferSparse_ = false;
 }
 
 }  // namespace shoal::optim

@@ -146,7 +146,8 @@ void Run::prepare() {
                               .thresholdDensity = c.dist.thresholdDensity,
                               .overlap = c.dist.overlap,
                               .bucketBytes = static_cast<int64_t>(c.dist.bucketMb * 1e6),
-                              .momentumCorrection = thresholdMomentumCorrection(c)});
+                              .momentumCorrection = thresholdMomentumCorrection(c),
+                              .weightDecay = thresholdMomentumCorrection(c) > 0 ? c.optim.weightDecay : 0});
   const std::string name = inputs_ ? inputs_->modelName : modelName(c);
   if (inputs_) {
     p.criterion = inputs_->criterion;

@@ -170,7 +170,7 @@ void Optimizer::takeStep(Loop& l) {
   auto stepStart = Clock::now();
   if (!l.fullBatch) trainSet_.gather(l.order.batch(at.batch, batchSize_), l.input, l.target);
   double lr = method_->currentLearningRate();
-  float loss = method_->step(l.flat.values(), l.flat.grads(), l.closure);
+  float loss = strategy_->step(*method_, l.flat, l.closure);
   strategy_->afterStep(l.flat, *method_, at.iteration + 1, stopRequested());
   at.epochSeconds += secondsSince(stepStart);
   if (!std::isfinite(loss)) diverged(l, "the loss became " + std::to_string(loss));

@@ -13,11 +13,13 @@
 namespace shoal::dist {
 
 // Threshold compression leaves on every rank what it has not sent yet (its residual, and with
-// momentum correction its velocity) and, the same on every rank, the threshold and G_{t-1}: a
-// resumed run continues exactly only with all of it. `description` is null when there is
+// momentum correction its velocity) and, the same on every rank, the threshold: a resumed run
+// continues exactly only with all of it (momentum correction's last step, G_{t-1}, is SGD's
+// momentum buffer, which the optimiser's state keeps). `description` is null when there is
 // nothing to keep (the other compressions), else {"compression": "threshold", "ranks",
-// "elements", "momentum", "threshold"}; `tensors` are "last_sum" (with momentum), then
-// "rank<r>.residual" and (with momentum) "rank<r>.velocity" for every rank r in order.
+// "elements", "momentum", "threshold"}; `tensors` are "rank<r>.residual" and (with momentum)
+// "rank<r>.velocity" for every rank r in order (checkpoints written before held a "last_sum"
+// too, which is not read).
 struct ExchangeState {
   nlohmann::json description;
   std::vector<std::pair<std::string, Tensor>> tensors;

@@ -9,6 +9,7 @@
 
 #include "shoal/dist/communicator.hpp"
 #include "shoal/dist/threshold_encoder.hpp"
+#include "shoal/optim/sparse_update.hpp"
 #include "shoal/tensor/bfloat16.hpp"
 
 namespace shoal::dist {
@@ -36,34 +37,41 @@ struct CompressionStats {
 class GradientReducer {
  public:
   // `count`: the flat gradient's elements; `density`: threshold's target (in (0, 1]);
-  // `momentum`: threshold only, the SGD momentum (dampening 0, not Nesterov) that the optimiser
-  // applies to what reduce() returns, moved before sparsification (momentum correction, below);
-  // 0: off.
+  // `momentum`: threshold only, the SGD momentum (dampening 0, not Nesterov) moved before
+  // sparsification (momentum correction, below), with SGD's `weightDecay`; 0: off.
   GradientReducer(Communicator& comm, Compression compression, int64_t count, double density,
-                  double momentum = 0);
+                  double momentum = 0, double weightDecay = 0);
 
   Compression compression() const { return compression_; }
+  // Before the step's first range (clears the last step's sparse update).
+  void startStep();
   // Replaces `grads` (elements [offset, offset + size) of the flat gradient), times `scale`, by
   // its sum over ranks: exactly (None), rounded to bf16 before and after (Bf16), or what the
   // threshold encoding sends this step (Threshold; the rest stays in the residual). The scale is
-  // applied in the compression's first pass over the range (None: a pass of its own).
-  void reduce(std::span<float> grads, int64_t offset, float scale = 1.0f);
+  // applied in the compression's first pass over the range (None: a pass of its own). With
+  // momentum correction `grads` is left as it is and the sum goes into sparseUpdate() instead;
+  // `params` (the same range of the parameters) are read for its weight decay.
+  void reduce(std::span<float> grads, int64_t offset, float scale = 1.0f, std::span<const float> params = {});
   // After the step's last range: threshold adapts toward its target density.
   void finishStep();
+  // Momentum correction: the step's update over the flat parameters, complete after
+  // finishStep() (an optimiser takes it with OptimMethod::stepBySparseUpdate).
+  bool correctsMomentum() const { return correctsMomentum_; }
+  const optim::SparseUpdate& sparseUpdate() const { return update_; }
 
   const CompressionStats& stats() const { return stats_; }
   // Threshold's encoder (null for the other compressions).
   const ThresholdEncoder* encoder() const { return encoder_ ? &*encoder_ : nullptr; }
-  // Momentum correction's G_{t-1} (the same bits on every rank); empty without it.
-  std::span<const float> lastSum() const { return lastSum_; }
-  // Puts back threshold's saved state (ThresholdEncoder::restore, then G_{t-1}); UsageError
-  // when this reducer does not encode thresholds or a size does not fit.
-  void restoreThreshold(std::span<const float> residual, std::span<const float> velocity, float threshold,
-                        std::span<const float> lastSum);
+  // Puts back threshold's saved state (ThresholdEncoder::restore); UsageError when this reducer
+  // does not encode thresholds or a size does not fit.
+  void restoreThreshold(std::span<const float> residual, std::span<const float> velocity, float threshold);
 
  private:
   void reduceBf16(std::span<float> grads, float scale);
-  void reduceThreshold(std::span<float> grads, int64_t offset, float scale);
+  void reduceThreshold(std::span<float> grads, int64_t offset, float scale, std::span<const float> params);
+  // Momentum correction: a rank's `codes` of the range [offset, offset + length) into the update,
+  // as codes over the flat gradient; Error for a code outside the range.
+  void appendToUpdate(std::span<const int32_t> codes, int64_t offset, int64_t length);
 
   Communicator& comm_;
   Compression compression_;
@@ -74,17 +82,16 @@ class GradientReducer {
   std::vector<int64_t> lengths_;      // Threshold: the bytes of codes each rank sent
   // Momentum correction (Deep Gradient Compression, Lin et al. 2018): momentum is applied on
   // each rank before sparsification instead of to the sparse sum. Each rank keeps a velocity
-  // u = m u + g of its own gradient and the encoder adds u (not g) into its residual, so the
-  // sum G_t decoded from every rank's codes is the step itself (w -= lr G_t). The optimiser
-  // (SGD, momentum m, buffer b = m b + g') still applies momentum, so the reducer returns
-  // g' = G_t - m G_{t-1}: then b = G_t on every step and SGD moves by lr G_t (weight decay,
-  // which SGD adds, still goes through its momentum). The range starts as -m G_{t-1} in the
-  // pass that used to zero it and the codes are added into it and into G_t's copy. DGC also
-  // clears the velocity of the elements sent (momentum factor masking); with threshold codes,
-  // which leave the remainder in the residual, that lost 3.6 points of accuracy on the MLP, so
-  // it is not done.
-  // G_{t-1}, per element (the same bits on every rank); empty without momentum correction
-  std::vector<float> lastSum_;
+  // u = m u + g (+ wd p: SGD's weight decay, added before the momentum as SGD does) of its own
+  // gradient and the encoder adds u (not g) into its residual, so the sum G_t decoded from every
+  // rank's codes is the step itself: SGD's momentum buffer becomes G_t and the parameters move
+  // by -lr G_t. Both are sparse, so the optimiser takes the codes (sparseUpdate(), codes over
+  // the flat gradient) and touches only their elements: no pass over all parameters, and none
+  // to decode into the gradient. DGC also clears the velocity of the elements sent (momentum
+  // factor masking); with threshold codes, which leave the remainder in the residual, that lost
+  // 3.6 points of accuracy on the MLP, so it is not done.
+  bool correctsMomentum_ = false;
+  optim::SparseUpdate update_;
   double stepOffered_ = 0, stepSent_ = 0;
   CompressionStats stats_;
 };

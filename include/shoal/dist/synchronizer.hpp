@@ -36,8 +36,11 @@ struct ExchangeOptions {
   bool overlap = false;            // reduce buckets on a communication thread during backward
   int64_t bucketBytes = 1'000'000;
   // Compression::Threshold with SGD momentum (dampening 0, not Nesterov): that momentum, to be
-  // applied on each rank before sparsification (GradientReducer's momentum correction); 0: off.
+  // applied on each rank before sparsification (GradientReducer's momentum correction), and
+  // SGD's weight decay with it; the optimiser then takes sparse steps (OptimMethod::
+  // stepBySparseUpdate). 0: off.
   double momentumCorrection = 0;
+  double weightDecay = 0;
 };
 
 class Synchronizer final : public TrainingStrategy {
@@ -65,6 +68,8 @@ class Synchronizer final : public TrainingStrategy {
   // return the global mean loss; Average leaves both local. `stopSignal` (0 or a signal number)
   // travels with the loss; agreedStopSignal() then says whether any rank asked to stop.
   float reduceGradients(nn::FlatParameters& flat, float loss, int64_t samples, int stopSignal) override;
+  // With momentum correction, the optimiser's sparse step by what the exchange decoded.
+  float step(optim::OptimMethod& method, nn::FlatParameters& flat, const optim::Closure& closure) override;
   // With compression or overlap: the BucketedReduction of `model`'s gradients, until unwatched.
   void watchBackward(nn::Module& model) override;
   void unwatchBackward() override;

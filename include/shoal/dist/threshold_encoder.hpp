@@ -28,8 +28,9 @@ class ThresholdEncoder {
 
   // `count` elements (the flat gradient); `targetDensity` in (0, 1]; `momentum` m > 0: what is
   // added into the residual is this rank's velocity u = m u + g instead of the gradient g
-  // (momentum correction, see GradientReducer).
-  ThresholdEncoder(int64_t count, double targetDensity, double momentum = 0);
+  // (momentum correction, see GradientReducer); `weightDecay` wd with it: u = m u + g + wd p for
+  // the parameters p given with the gradients.
+  ThresholdEncoder(int64_t count, double targetDensity, double momentum = 0, double weightDecay = 0);
 
   double targetDensity() const { return target_; }
   // 0 until the first step chose one.
@@ -39,29 +40,32 @@ class ThresholdEncoder {
   void setAdaptive(bool adaptive) { adaptive_ = adaptive; }
 
   // Adds `scale` x `grads` (elements [offset, offset + size) of the flat gradient; with
-  // momentum, their velocity) into the residual;
+  // momentum, their velocity, and with weight decay scale x wd x `params`, the same range of the
+  // parameters) into the residual;
   // the magnitude this rank would pick as threshold for the target density over that range,
   // with momentum m divided by 1 - m (what a steady velocity grows to) (the caller agrees on one
   // value between the ranks and calls setThreshold before encode).
-  float addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale = 1.0f);
+  float addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale = 1.0f,
+                               std::span<const float> params = {});
   // Adds `scale` x `grads` into the residual (when addAndProposeThreshold did not).
-  void add(std::span<const float> grads, int64_t offset, float scale = 1.0f);
+  void add(std::span<const float> grads, int64_t offset, float scale = 1.0f, std::span<const float> params = {});
   // add() then encode() of the same range in one pass over the residual (the same bits as the
   // two calls, with half the memory traffic).
   void addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
-                    float scale = 1.0f);
-  // addAndEncode, and in the same pass (each stretch while it is in cache) the range is started
-  // over for the sum the caller decodes into it: grads[i] = -momentum() x lastSum[i] and
-  // lastSum[i] = 0 (momentum correction's -m G_{t-1}), or grads[i] = 0 when lastSum is empty.
-  void addEncodeAndRestart(std::span<float> grads, int64_t offset, std::vector<int32_t>& codes, float scale,
-                           std::span<float> lastSum);
+                    float scale = 1.0f, std::span<const float> params = {});
+  // addAndEncode, and in the same pass (each stretch while it is in cache) `grads` set to 0 for
+  // the sum the caller decodes into it (without momentum correction).
+  void addEncodeAndRestart(std::span<float> grads, int64_t offset, std::vector<int32_t>& codes, float scale);
+  // Whether every gradient added since the last resetFiniteCheck() was finite (noted in the
+  // adding pass).
+  bool addedFinite() const { return nonFinite_ == 0.0f; }
+  void resetFiniteCheck() { nonFinite_ = 0.0f; }
   // Codes of the residual elements [offset, offset + length) at or above the threshold,
   // appended to `codes`; such an element holding k thresholds gives min(k, kMaxQuanta) equal
   // codes and loses sign * threshold for each.
   void encode(int64_t offset, int64_t length, std::vector<int32_t>& codes);
-  // Adds sign * threshold into `sums` for each code, and into `sameSums` too when given (a range
-  // of as many elements).
-  void decodeAdd(std::span<const int32_t> codes, std::span<float> sums, std::span<float> sameSums = {}) const;
+  // Adds sign * threshold into `sums` for each code; Error for a code outside it.
+  void decodeAdd(std::span<const int32_t> codes, std::span<float> sums) const;
   // After a step in which all ranks together sent `sentElements` of `offeredElements`:
   // adapts the threshold toward the target density.
   void adapt(double sentElements, double offeredElements);
@@ -80,22 +84,26 @@ class ThresholdEncoder {
   // them out of it.
   void encodeElement(float& r, int32_t code, std::vector<int32_t>& codes) const;
   // r += scale g over elements [begin, end) of the range at `offset` (with momentum u = m u +
-  // scale g, r += u); returns the largest |r| there.
-  float addStretch(const float* g, int64_t offset, size_t begin, size_t end, float scale);
-  // r, g (and u): [n]; r += scale g (with momentum u = m u + scale g, r += u) in stretches of
-  // kStretch, whose additions and largest magnitude vectorise; `afterAdd(begin, end)` runs on
-  // each stretch once it has been added; only a stretch that reaches the threshold is scanned
-  // for its codes (at a density of 1%, most are not).
+  // scale (g + wd p), r += u; p may be null without weight decay); returns the largest |r| there.
+  float addStretch(const float* g, const float* p, int64_t offset, size_t begin, size_t end, float scale);
+  // r, g (and u, p): [n]; r += scale g (with momentum u = m u + scale (g + wd p), r += u) in
+  // stretches of kStretch, whose additions and largest magnitude vectorise; `afterAdd(begin,
+  // end)` runs on each stretch once it has been added; only a stretch that reaches the threshold
+  // is scanned for its codes (at a density of 1%, most are not).
   template <class AfterAdd>
-  void addEncodeStretches(const float* g, int64_t offset, size_t n, std::vector<int32_t>& codes, float scale,
-                          AfterAdd afterAdd);
+  void addEncodeStretches(const float* g, const float* p, int64_t offset, size_t n, std::vector<int32_t>& codes,
+                          float scale, AfterAdd afterAdd);
+  // The parameters of a range for the weight decay (null without it); UsageError when missing.
+  const float* decayedParams(std::span<const float> params, size_t size) const;
 
   double target_;
   float threshold_ = 0;
   bool adaptive_ = true;
   std::vector<float> residual_;
   float momentum_ = 0;
+  float weightDecay_ = 0;
   std::vector<float> velocity_;  // with momentum: u per element; empty otherwise
+  float nonFinite_ = 0;  // sum of g - g over the gradients added: 0 while all were finite
   std::vector<float> magnitudes_;  // scratch of the first step's threshold choice
 };
 

@@ -62,6 +62,12 @@ class TrainingStrategy {
   // the loss the step reports (the gradient may be replaced by the mean over all ranks).
   // `stopSignal` (0 or a signal number) travels with it (see agreedStopSignal()).
   virtual float reduceGradients(nn::FlatParameters& flat, float loss, int64_t samples, int stopSignal) = 0;
+  // One optimiser step of `method` over `flat`, whose closure evaluates the loss and gradient
+  // (and calls reduceGradients): method.step, unless the strategy's exchange hands the
+  // optimiser its update another way.
+  virtual float step(optim::OptimMethod& method, nn::FlatParameters& flat, const optim::Closure& closure) {
+    return method.step(flat.values(), flat.grads(), closure);
+  }
   // After the optimiser took step number `iteration` (from 1).
   virtual void afterStep(nn::FlatParameters& flat, optim::OptimMethod& method, int64_t iteration,
                          int stopSignal) = 0;

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "shoal/optim/sparse_update.hpp"
 #include "shoal/tensor/tensor.hpp"
 
 namespace shoal::optim {
@@ -30,6 +31,11 @@ class OptimMethod {
   // closure once, L-BFGS as often as its iterations and line search need. Returns the loss
   // the closure reported at the starting point.
   virtual float step(Tensor& params, Tensor& grads, const Closure& closure) = 0;
+  // The step of threshold compression's momentum correction (dist::GradientReducer): the
+  // exchange applied this method's momentum on every rank before compressing, so the step is the
+  // sum it decoded, `update`, which the closure fills. SGD with momentum takes it; the base throws
+  // UsageError (no other method's step is the plain sum).
+  virtual float stepBySparseUpdate(Tensor& params, const Closure& closure, const SparseUpdate& update);
   virtual std::string name() const = 0;
   // The learning rate the next step will use (after any schedule).
   virtual double currentLearningRate() const = 0;

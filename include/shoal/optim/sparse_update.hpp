@@ -1,0 +1,20 @@
+// SparseUpdate: a step's update as signed element codes of one magnitude (threshold compression's decoded sum over ranks).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace shoal::optim {
+
+// The update is, per element i, `unit` times (the number of codes +(i + 1) minus the number of
+// codes -(i + 1)); every other element's update is 0. An element may appear in many codes.
+struct SparseUpdate {
+  std::vector<int32_t> codes;
+  float unit = 0;
+  bool finite = true;  // false when a gradient that went into it was infinite or NaN
+  // What the exchange applied before compressing, which the optimiser must not apply again: its
+  // momentum and weight decay (the step refuses an optimiser configured otherwise).
+  double momentum = 0;
+  double weightDecay = 0;
+};
+
+}  // namespace shoal::optim
