@@ -19,10 +19,9 @@ double secondsSince(Clock::time_point t) {
 
 BucketedReduction::BucketedReduction(Communicator& comm, nn::Module& model, Compression compression,
                                      double thresholdDensity, int64_t bucketBytes, bool overlap,
-                                     double momentumCorrection, double weightDecay)
+                                     double momentumCorrection)
     : comm_(comm), model_(model), flat_(model.flatParameters()),
-      reducer_(comm, compression, flat_.count(), thresholdDensity, momentumCorrection, weightDecay),
-      overlap_(overlap) {
+      reducer_(comm, compression, flat_.count(), thresholdDensity, momentumCorrection), overlap_(overlap) {
   if (bucketBytes <= 0) throw ConfigError("dist.bucket_mb", "\"dist.bucket_mb\" must be positive");
   bucketElements_ = std::max<int64_t>(1, bucketBytes / static_cast<int64_t>(sizeof(float)));
   for (int64_t end = flat_.count(); end > 0; end -= bucketElements_)
@@ -109,10 +108,8 @@ void BucketedReduction::run(int job) {
     comm_.allReduce(std::span<double>(totals_), ReduceOp::Sum);
   } else {
     const Bucket& b = buckets_[static_cast<size_t>(job)];
-    const auto length = static_cast<size_t>(b.end - b.begin);
-    std::span<float> grads(flat_.grads().data() + b.begin, length);
-    std::span<const float> params(flat_.values().data() + b.begin, length);
-    reducer_.reduce(grads, b.begin, static_cast<float>(localSamples_ / totals_[1]), params);
+    std::span<float> grads(flat_.grads().data() + b.begin, static_cast<size_t>(b.end - b.begin));
+    reducer_.reduce(grads, b.begin, static_cast<float>(localSamples_ / totals_[1]));
   }
   stats_.commSeconds += secondsSince(start);
 }

@@ -28,10 +28,10 @@ std::string compressionName(Compression c) {
 }
 
 GradientReducer::GradientReducer(Communicator& comm, Compression compression, int64_t count,
-                                 double density, double momentum, double weightDecay)
+                                 double density, double momentum)
     : comm_(comm), compression_(compression) {
   if (compression_ == Compression::Threshold) {
-    encoder_.emplace(count, density, momentum, weightDecay);
+    encoder_.emplace(count, density, momentum);
     lengths_.resize(static_cast<size_t>(comm.size()));
     if (momentum > 0) {
       if (count >= std::numeric_limits<int32_t>::max())
@@ -39,7 +39,6 @@ GradientReducer::GradientReducer(Communicator& comm, Compression compression, in
                          " parameters, at most 2^31 - 2 (its codes are int32)");
       correctsMomentum_ = true;
       update_.momentum = momentum;
-      update_.weightDecay = weightDecay;
       // a code per element and rank: more than the densities used (steady steps allocate nothing)
       update_.codes.reserve(static_cast<size_t>(count) * static_cast<size_t>(comm.size()));
     }
@@ -52,7 +51,7 @@ void GradientReducer::startStep() {
   if (encoder_) encoder_->resetFiniteCheck();
 }
 
-void GradientReducer::reduce(std::span<float> grads, int64_t offset, float scale, std::span<const float> params) {
+void GradientReducer::reduce(std::span<float> grads, int64_t offset, float scale) {
   stepOffered_ += static_cast<double>(grads.size()) * comm_.size();
   switch (compression_) {
     case Compression::None:
@@ -65,7 +64,7 @@ void GradientReducer::reduce(std::span<float> grads, int64_t offset, float scale
       reduceBf16(grads, scale);
       stepSent_ += static_cast<double>(grads.size()) * comm_.size();
       return;
-    case Compression::Threshold: return reduceThreshold(grads, offset, scale, params);
+    case Compression::Threshold: return reduceThreshold(grads, offset, scale);
   }
 }
 
@@ -82,8 +81,7 @@ void GradientReducer::reduceBf16(std::span<float> grads, float scale) {
   for (size_t i = 0; i < n; ++i) g[i] = bfloat16ToFloat(wire[i].bits);
 }
 
-void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, float scale,
-                                      std::span<const float> params) {
+void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, float scale) {
   ThresholdEncoder& encoder = *encoder_;
   // room for this range's worst case (every element sent kMaxQuanta times, by every rank): only
   // the first step with the largest range grows it, so steady-state steps allocate nothing
@@ -94,14 +92,14 @@ void GradientReducer::reduceThreshold(std::span<float> grads, int64_t offset, fl
   // without momentum correction the range starts over at 0 for the decoded sum
   if (encoder.threshold() == 0) {
     // first step: the mean over ranks of each rank's choice for the target density
-    double proposed = encoder.addAndProposeThreshold(grads, offset, scale, params);
+    double proposed = encoder.addAndProposeThreshold(grads, offset, scale);
     comm_.allReduce(std::span<double>(&proposed, 1), ReduceOp::Sum);
     encoder.setThreshold(std::max(std::numeric_limits<float>::min(),
                                   static_cast<float>(proposed / comm_.size())));
     encoder.encode(offset, static_cast<int64_t>(grads.size()), codes_);
     if (!correctsMomentum_) std::fill(grads.begin(), grads.end(), 0.0f);
   } else if (correctsMomentum_) {
-    encoder.addAndEncode(grads, offset, codes_, scale, params);
+    encoder.addAndEncode(grads, offset, codes_, scale);
   } else {
     encoder.addEncodeAndRestart(grads, offset, codes_, scale);
   }

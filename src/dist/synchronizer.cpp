@@ -64,7 +64,7 @@ void Synchronizer::watchBackward(nn::Module& model) {
   exchange_ = std::make_unique<BucketedReduction>(comm_, model, exchangeOptions_.compression,
                                                   exchangeOptions_.thresholdDensity,
                                                   exchangeOptions_.bucketBytes, exchangeOptions_.overlap,
-                                                  exchangeOptions_.momentumCorrection, exchangeOptions_.weightDecay);
+                                                  exchangeOptions_.momentumCorrection);
 }
 
 void Synchronizer::unwatchBackward() {

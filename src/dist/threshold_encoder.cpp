@@ -12,7 +12,7 @@
 
 namespace shoal::dist {
 
-ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity, double momentum, double weightDecay)
+ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity, double momentum)
     : target_(targetDensity), residual_(static_cast<size_t>(count), 0.0f) {
   if (!(targetDensity > 0 && targetDensity <= 1))
     throw ConfigError("dist.threshold_density",
@@ -21,22 +21,10 @@ ThresholdEncoder::ThresholdEncoder(int64_t count, double targetDensity, double m
   if (!(momentum >= 0 && momentum < 1))
     throw ConfigError("optim.momentum", "threshold compression's momentum correction: \"optim.momentum\" "
                                         "must be in [0, 1), got " + std::to_string(momentum));
-  if (!(weightDecay >= 0) || (weightDecay > 0 && momentum == 0))
-    throw UsageError("ThresholdEncoder: weight decay " + std::to_string(weightDecay) +
-                     ": it goes into momentum correction's velocity, so it needs momentum and must be non-negative");
   if (momentum > 0) {
     momentum_ = static_cast<float>(momentum);
-    weightDecay_ = static_cast<float>(weightDecay);
     velocity_.assign(static_cast<size_t>(count), 0.0f);
   }
-}
-
-const float* ThresholdEncoder::decayedParams(std::span<const float> params, size_t size) const {
-  if (weightDecay_ == 0.0f) return nullptr;
-  if (params.size() != size)
-    throw UsageError("ThresholdEncoder: weight decay needs the " + std::to_string(size) +
-                     " parameters of the range, got " + std::to_string(params.size()));
-  return params.data();
 }
 
 void ThresholdEncoder::restore(std::span<const float> residual, std::span<const float> velocity,
@@ -51,26 +39,15 @@ void ThresholdEncoder::restore(std::span<const float> residual, std::span<const 
   threshold_ = threshold;
 }
 
-void ThresholdEncoder::add(std::span<const float> grads, int64_t offset, float scale, std::span<const float> params) {
-  addStretch(grads.data(), decayedParams(params, grads.size()), offset, 0, grads.size(), scale);
+void ThresholdEncoder::add(std::span<const float> grads, int64_t offset, float scale) {
+  addStretch(grads.data(), offset, 0, grads.size(), scale);
 }
 
-float ThresholdEncoder::addStretch(const float* g, const float* p, int64_t offset, size_t begin, size_t end,
-                                   float scale) {
+float ThresholdEncoder::addStretch(const float* g, int64_t offset, size_t begin, size_t end, float scale) {
   float* r = residual_.data() + offset;
-  const float m = momentum_, decay = scale * weightDecay_;
+  const float m = momentum_;
   float largest = 0.0f, nonFinite = 0.0f;
-  if (p) {
-    float* u = velocity_.data() + offset;
-    const float* w = p;
-#pragma omp simd reduction(max : largest) reduction(+ : nonFinite)
-    for (size_t i = begin; i < end; ++i) {
-      nonFinite += g[i] - g[i];
-      u[i] = m * u[i] + (scale * g[i] + decay * w[i]);
-      r[i] += u[i];
-      largest = std::max(largest, std::fabs(r[i]));
-    }
-  } else if (!velocity_.empty()) {
+  if (!velocity_.empty()) {
     float* u = velocity_.data() + offset;
 #pragma omp simd reduction(max : largest) reduction(+ : nonFinite)
     for (size_t i = begin; i < end; ++i) {
@@ -91,9 +68,8 @@ float ThresholdEncoder::addStretch(const float* g, const float* p, int64_t offse
   return largest;
 }
 
-float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale,
-                                               std::span<const float> params) {
-  add(grads, offset, scale, params);
+float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale) {
+  add(grads, offset, scale);
   if (grads.empty()) return 0;
   const float* r = residual_.data() + offset;
   magnitudes_.resize(grads.size());
@@ -115,14 +91,14 @@ void ThresholdEncoder::encode(int64_t offset, int64_t length, std::vector<int32_
 }
 
 template <class AfterAdd>
-void ThresholdEncoder::addEncodeStretches(const float* g, const float* p, int64_t offset, size_t n,
-                                          std::vector<int32_t>& codes, float scale, AfterAdd afterAdd) {
+void ThresholdEncoder::addEncodeStretches(const float* g, int64_t offset, size_t n, std::vector<int32_t>& codes,
+                                          float scale, AfterAdd afterAdd) {
   constexpr size_t kStretch = 16;
   float* r = residual_.data() + offset;
   const float t = threshold_;
   for (size_t begin = 0; begin < n; begin += kStretch) {
     const size_t end = std::min(n, begin + kStretch);
-    const float largest = addStretch(g, p, offset, begin, end, scale);
+    const float largest = addStretch(g, offset, begin, end, scale);
     afterAdd(begin, end);
     if (largest < t) continue;
     for (size_t i = begin; i < end; ++i)
@@ -131,17 +107,14 @@ void ThresholdEncoder::addEncodeStretches(const float* g, const float* p, int64_
 }
 
 void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
-                                    float scale, std::span<const float> params) {
-  addEncodeStretches(grads.data(), decayedParams(params, grads.size()), offset, grads.size(), codes, scale,
-                     [](size_t, size_t) {});
+                                    float scale) {
+  addEncodeStretches(grads.data(), offset, grads.size(), codes, scale, [](size_t, size_t) {});
 }
 
 void ThresholdEncoder::addEncodeAndRestart(std::span<float> grads, int64_t offset, std::vector<int32_t>& codes,
                                            float scale) {
-  if (weightDecay_ != 0.0f)
-    throw UsageError("ThresholdEncoder::addEncodeAndRestart: with weight decay the parameters are needed (addAndEncode)");
   float* g = grads.data();
-  addEncodeStretches(g, nullptr, offset, grads.size(), codes, scale, [g](size_t begin, size_t end) {
+  addEncodeStretches(g, offset, grads.size(), codes, scale, [g](size_t begin, size_t end) {
     std::fill(g + begin, g + end, 0.0f);
   });
 }

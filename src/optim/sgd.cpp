@@ -2,6 +2,7 @@
 #include "shoal/optim/sgd.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -12,6 +13,7 @@ namespace shoal::optim {
 namespace {
 
 constexpr int64_t kParallelFrom = 1 << 16;  // shorter buffers stay on the calling thread
+constexpr int32_t kCodeSplit = 4096;  // a saved sparse code's two exact floats: high x 4096 + low
 
 struct Coefficients {
   float lr, momentum, dampened, weightDecay;  // dampened = 1 - dampening
@@ -77,6 +79,22 @@ bool momentumPass(float* p, const float* g, float* b, bfloat16* low, int64_t cou
   });
 }
 
+// p, b: [count]; weight decay's part of the momentum buffer under a sparse step: b = m b + wd p,
+// p -= lr b.
+void decayPass(float* p, float* b, bfloat16* low, int64_t count, Coefficients k) {
+  stretches(p, low, count, [=](int64_t begin, int64_t end) {
+    float* __restrict params = p;
+    float* __restrict buffer = b;
+    const float lr = k.lr, momentum = k.momentum, weightDecay = k.weightDecay;
+#pragma omp simd
+    for (int64_t i = begin; i < end; ++i) {
+      buffer[i] = momentum * buffer[i] + weightDecay * params[i];
+      params[i] -= lr * buffer[i];
+    }
+    return 0.0f;
+  });
+}
+
 void requireNonNegative(double value, const char* what) {
   if (!(value >= 0)) throw UsageError(std::string("SGD: ") + what + " must be non-negative, got " + std::to_string(value));
 }
@@ -131,10 +149,9 @@ float SGD::stepBySparseUpdate(Tensor& params, const Closure& closure, const Spar
   if (!(options_.momentum > 0) || options_.dampening != 0 || options_.nesterov)
     throw UsageError("SGD: a sparse update is the step of momentum correction, which needs momentum > 0, "
                      "dampening 0 and no Nesterov");
-  if (update.momentum != options_.momentum || update.weightDecay != options_.weightDecay)
-    throw UsageError("SGD: the sparse update applied momentum " + std::to_string(update.momentum) +
-                     " and weight decay " + std::to_string(update.weightDecay) + ", this SGD's are " +
-                     std::to_string(options_.momentum) + " and " + std::to_string(options_.weightDecay));
+  if (update.momentum != options_.momentum)
+    throw UsageError("SGD: the sparse update applied momentum " + std::to_string(update.momentum) + ", this SGD's is " +
+                     std::to_string(options_.momentum));
   float loss = closure();
   const int64_t count = params.numel();
   for (int32_t code : update.codes)
@@ -143,7 +160,9 @@ float SGD::stepBySparseUpdate(Tensor& params, const Closure& closure, const Spar
                        " parameters");
   if (!momentumBuffer_.defined()) {
     momentumBuffer_ = Tensor(params.shape());
-    bufferSparse_ = false;
+    std::fill(momentumBuffer_.data(), momentumBuffer_.data() + count, 0.0f);
+    bufferCodes_.clear();
+    bufferSparse_ = true;
   }
   if (momentumBuffer_.numel() != count)
     throw ShapeError("SGD: momentum buffer holds " + std::to_string(momentumBuffer_.numel()) +
@@ -152,11 +171,21 @@ float SGD::stepBySparseUpdate(Tensor& params, const Closure& closure, const Spar
   float* p = params.data();
   float* b = momentumBuffer_.data();
   bfloat16* low = lowPrecisionFor(count);
-  // the buffer becomes the update: the last sparse step's elements (or all) back to 0 first
-  if (bufferSparse_)
-    for (int32_t code : bufferCodes_) b[std::abs(code) - 1] = 0.0f;
-  else
-    std::fill(b, b + count, 0.0f);
+  // b = G_{t-1} + D_{t-1} becomes G_t + D_t: G the update, sparse; D weight decay's part, dense,
+  // D_t = m D_{t-1} + wd p (0 without weight decay), as SGD's b = m b + g + wd p would give
+  if (options_.weightDecay == 0) {
+    if (bufferSparse_)
+      for (int32_t code : bufferCodes_) b[std::abs(code) - 1] = 0.0f;
+    else
+      std::fill(b, b + count, 0.0f);
+  } else {
+    // without the last update's codes (after a dense step, or state saved without them) all of b
+    // counts as D
+    if (bufferSparse_)
+      for (int32_t code : bufferCodes_) b[std::abs(code) - 1] -= code > 0 ? bufferUnit_ : -bufferUnit_;
+    decayPass(p, b, low, count,
+              {lr, static_cast<float>(options_.momentum), 1.0f, static_cast<float>(options_.weightDecay)});
+  }
   for (int32_t code : update.codes) {
     const int32_t i = std::abs(code) - 1;
     const float delta = code > 0 ? update.unit : -update.unit;
@@ -167,6 +196,7 @@ float SGD::stepBySparseUpdate(Tensor& params, const Closure& closure, const Spar
   // as much room as the update's (steady steps allocate nothing)
   if (bufferCodes_.capacity() < update.codes.capacity()) bufferCodes_.reserve(update.codes.capacity());
   bufferCodes_.assign(update.codes.begin(), update.codes.end());
+  bufferUnit_ = update.unit;
   bufferSparse_ = true;
   gradientsFinite_ = update.finite;
   ++iteration_;
@@ -192,6 +222,21 @@ OptimState SGD::saveState() const {
     state.scalars["parameters"] = momentumBuffer_.numel();
     state.tensors.emplace_back("momentum_buffer", momentumBuffer_.clone());
   }
+  // after a sparse step with weight decay, the next one needs the last update to tell it from
+  // the decay's part of the buffer; each code as two floats that hold it exactly (checkpoints
+  // keep float32 blocks): code = high x 4096 + low
+  state.scalars["sparse_codes"] = bufferSparse_;
+  if (bufferSparse_) {
+    state.scalars["sparse_unit"] = bufferUnit_;
+    state.scalars["sparse_code_count"] = bufferCodes_.size();
+    Tensor codes(Shape{static_cast<int64_t>(bufferCodes_.size()), 2});
+    for (size_t i = 0; i < bufferCodes_.size(); ++i) {
+      const int32_t high = bufferCodes_[i] / kCodeSplit;
+      codes.data()[2 * i] = static_cast<float>(high);
+      codes.data()[2 * i + 1] = static_cast<float>(bufferCodes_[i] - high * kCodeSplit);
+    }
+    state.tensors.emplace_back("sparse_codes", std::move(codes));
+  }
   return state;
 }
 
@@ -201,7 +246,22 @@ void SGD::restoreState(const OptimState& state) {
     momentumBuffer_ = stateTensor(state, "momentum_buffer", stateScalar<int64_t>(state, "parameters")).clone();
   else
     momentumBuffer_ = Tensor();
-  bufferSparse_ = false;
+  // state saved before sparse steps existed has no "sparse_codes": as after a dense step
+  bufferSparse_ = state.scalars.contains("sparse_codes") && stateScalar<bool>(state, "sparse_codes") &&
+                  momentumBuffer_.defined();
+  bufferCodes_.clear();
+  if (bufferSparse_) {
+    bufferUnit_ = stateScalar<float>(state, "sparse_unit");
+    const int64_t count = stateScalar<int64_t>(state, "sparse_code_count");
+    const float* codes = stateTensor(state, "sparse_codes", 2 * count).data();
+    for (int64_t i = 0; i < count; ++i) {
+      const double code = static_cast<double>(codes[2 * i]) * kCodeSplit + codes[2 * i + 1];
+      if (code != std::trunc(code) || code == 0 || std::fabs(code) > static_cast<double>(momentumBuffer_.numel()))
+        throw InputError("optimiser state: SGD's sparse code " + std::to_string(code) + " is not one of " +
+                         std::to_string(momentumBuffer_.numel()) + " parameters");
+      bufferCodes_.push_back(static_cast<int32_t>(code));
+    }
+  }
 }
 
 }  // namespace shoal::optim

@@ -146,8 +146,7 @@ void Run::prepare() {
                               .thresholdDensity = c.dist.thresholdDensity,
                               .overlap = c.dist.overlap,
                               .bucketBytes = static_cast<int64_t>(c.dist.bucketMb * 1e6),
-                              .momentumCorrection = thresholdMomentumCorrection(c),
-                              .weightDecay = thresholdMomentumCorrection(c) > 0 ? c.optim.weightDecay : 0});
+                              .momentumCorrection = thresholdMomentumCorrection(c)});
   const std::string name = inputs_ ? inputs_->modelName : modelName(c);
   if (inputs_) {
     p.criterion = inputs_->criterion;

@@ -90,25 +90,29 @@ TEST_F(Compression, CompressedAndOverlappedTrainingStaysWithinTheBandOfUncompres
   }
 }
 
-// Threshold's residuals, velocities, threshold and last sum are in the checkpoint: the resumed run
-// is the run that continued (without them its weights differ from byte 480 on).
+// Threshold's residuals, velocities and threshold are in the checkpoint, and SGD's state its last
+// sparse update: the resumed run is the run that continued (without them its weights differ from
+// byte 480 on), also with weight decay, whose part of SGD's buffer is told from the update's by it.
 TEST_F(Compression, AThresholdRunResumesBitIdenticallyOnTwoRanks) {
-  const std::string flags = "--compress threshold";
-  auto full = mpirun2(trainArgs(path("full"), flags));
-  ASSERT_EQ(full.exitCode, 0) << full.err;
-  auto first = mpirun2(trainArgs(path("part"), flags + " --iterations 47 --checkpoint " + path("ckpt") +
-                                                   " --checkpoint-every 20"));
-  ASSERT_EQ(first.exitCode, 0) << first.err;
-  auto second = mpirun2(trainArgs(path("part"), flags + " --resume " + path("ckpt")));
-  ASSERT_EQ(second.exitCode, 0) << second.err;
-  EXPECT_EQ(second.err.find("dropped"), std::string::npos) << second.err;
-  EXPECT_TRUE(shoal::testing::readText(path("part/model.shoal")) == shoal::testing::readText(path("full/model.shoal")))
-      << "the resumed threshold run's weights differ from the uninterrupted run's";
+  for (const std::string name : {"plain", "decay"}) {
+    const std::string flags = "--compress threshold" + std::string(name == "decay" ? " --weight-decay 0.001" : "");
+    auto full = mpirun2(trainArgs(path(name + "-full"), flags));
+    ASSERT_EQ(full.exitCode, 0) << full.err;
+    auto first = mpirun2(trainArgs(path(name + "-part"), flags + " --iterations 47 --checkpoint " +
+                                                             path(name + "-ckpt") + " --checkpoint-every 20"));
+    ASSERT_EQ(first.exitCode, 0) << first.err;
+    auto second = mpirun2(trainArgs(path(name + "-part"), flags + " --resume " + path(name + "-ckpt")));
+    ASSERT_EQ(second.exitCode, 0) << second.err;
+    EXPECT_EQ(second.err.find("dropped"), std::string::npos) << second.err;
+    EXPECT_TRUE(shoal::testing::readText(path(name + "-part/model.shoal")) ==
+                shoal::testing::readText(path(name + "-full/model.shoal")))
+        << name << ": the resumed threshold run's weights differ from the uninterrupted run's";
+  }
   // another compression cannot use the residuals: it starts without them and says so
-  auto other = mpirun2(trainArgs(path("other"), "--compress bf16 --resume " + path("ckpt")));
+  auto other = mpirun2(trainArgs(path("other"), "--compress bf16 --resume " + path("plain-ckpt")));
   ASSERT_EQ(other.exitCode, 0) << other.err;
   EXPECT_NE(other.err.find("shoal: warning: threshold compression's unsent residuals and velocities of 2 ranks in " +
-                           path("ckpt")),
+                           path("plain-ckpt")),
             std::string::npos) << other.err;
   EXPECT_NE(other.err.find("are dropped: this run's compression is bf16"), std::string::npos) << other.err;
 }

@@ -39,7 +39,7 @@ class BucketedReduction final : public nn::GradientListener {
  public:
   BucketedReduction(Communicator& comm, nn::Module& model, Compression compression,
                     double thresholdDensity, int64_t bucketBytes, bool overlap,
-                    double momentumCorrection = 0, double weightDecay = 0);
+                    double momentumCorrection = 0);
   // Detaches from the model and ends the communication thread.
   ~BucketedReduction() override;
   BucketedReduction(const BucketedReduction&) = delete;

@@ -38,9 +38,9 @@ class GradientReducer {
  public:
   // `count`: the flat gradient's elements; `density`: threshold's target (in (0, 1]);
   // `momentum`: threshold only, the SGD momentum (dampening 0, not Nesterov) moved before
-  // sparsification (momentum correction, below), with SGD's `weightDecay`; 0: off.
+  // sparsification (momentum correction, below); 0: off.
   GradientReducer(Communicator& comm, Compression compression, int64_t count, double density,
-                  double momentum = 0, double weightDecay = 0);
+                  double momentum = 0);
 
   Compression compression() const { return compression_; }
   // Before the step's first range (clears the last step's sparse update).
@@ -49,9 +49,8 @@ class GradientReducer {
   // its sum over ranks: exactly (None), rounded to bf16 before and after (Bf16), or what the
   // threshold encoding sends this step (Threshold; the rest stays in the residual). The scale is
   // applied in the compression's first pass over the range (None: a pass of its own). With
-  // momentum correction `grads` is left as it is and the sum goes into sparseUpdate() instead;
-  // `params` (the same range of the parameters) are read for its weight decay.
-  void reduce(std::span<float> grads, int64_t offset, float scale = 1.0f, std::span<const float> params = {});
+  // momentum correction `grads` is left as it is and the sum goes into sparseUpdate() instead.
+  void reduce(std::span<float> grads, int64_t offset, float scale = 1.0f);
   // After the step's last range: threshold adapts toward its target density.
   void finishStep();
   // Momentum correction: the step's update over the flat parameters, complete after
@@ -68,7 +67,7 @@ class GradientReducer {
 
  private:
   void reduceBf16(std::span<float> grads, float scale);
-  void reduceThreshold(std::span<float> grads, int64_t offset, float scale, std::span<const float> params);
+  void reduceThreshold(std::span<float> grads, int64_t offset, float scale);
   // Momentum correction: a rank's `codes` of the range [offset, offset + length) into the update,
   // as codes over the flat gradient; Error for a code outside the range.
   void appendToUpdate(std::span<const int32_t> codes, int64_t offset, int64_t length);
@@ -82,12 +81,12 @@ class GradientReducer {
   std::vector<int64_t> lengths_;      // Threshold: the bytes of codes each rank sent
   // Momentum correction (Deep Gradient Compression, Lin et al. 2018): momentum is applied on
   // each rank before sparsification instead of to the sparse sum. Each rank keeps a velocity
-  // u = m u + g (+ wd p: SGD's weight decay, added before the momentum as SGD does) of its own
-  // gradient and the encoder adds u (not g) into its residual, so the sum G_t decoded from every
-  // rank's codes is the step itself: SGD's momentum buffer becomes G_t and the parameters move
-  // by -lr G_t. Both are sparse, so the optimiser takes the codes (sparseUpdate(), codes over
-  // the flat gradient) and touches only their elements: no pass over all parameters, and none
-  // to decode into the gradient. DGC also clears the velocity of the elements sent (momentum
+  // u = m u + g of its own gradient and the encoder adds u (not g) into its residual, so the sum
+  // G_t decoded from every rank's codes is the step itself: SGD's momentum buffer becomes G_t
+  // and the parameters move by -lr G_t. Both are sparse, so the optimiser takes the codes
+  // (sparseUpdate(), codes over the flat gradient) and touches only their elements: no pass over
+  // all parameters (but weight decay's, SGD::stepBySparseUpdate), and none to decode into the
+  // gradient. DGC also clears the velocity of the elements sent (momentum
   // factor masking); with threshold codes, which leave the remainder in the residual, that lost
   // 3.6 points of accuracy on the MLP, so it is not done.
   bool correctsMomentum_ = false;

@@ -36,11 +36,9 @@ struct ExchangeOptions {
   bool overlap = false;            // reduce buckets on a communication thread during backward
   int64_t bucketBytes = 1'000'000;
   // Compression::Threshold with SGD momentum (dampening 0, not Nesterov): that momentum, to be
-  // applied on each rank before sparsification (GradientReducer's momentum correction), and
-  // SGD's weight decay with it; the optimiser then takes sparse steps (OptimMethod::
-  // stepBySparseUpdate). 0: off.
+  // applied on each rank before sparsification (GradientReducer's momentum correction); the
+  // optimiser then takes sparse steps (OptimMethod::stepBySparseUpdate). 0: off.
   double momentumCorrection = 0;
-  double weightDecay = 0;
 };
 
 class Synchronizer final : public TrainingStrategy {

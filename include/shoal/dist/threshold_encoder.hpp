@@ -28,9 +28,8 @@ class ThresholdEncoder {
 
   // `count` elements (the flat gradient); `targetDensity` in (0, 1]; `momentum` m > 0: what is
   // added into the residual is this rank's velocity u = m u + g instead of the gradient g
-  // (momentum correction, see GradientReducer); `weightDecay` wd with it: u = m u + g + wd p for
-  // the parameters p given with the gradients.
-  ThresholdEncoder(int64_t count, double targetDensity, double momentum = 0, double weightDecay = 0);
+  // (momentum correction, see GradientReducer).
+  ThresholdEncoder(int64_t count, double targetDensity, double momentum = 0);
 
   double targetDensity() const { return target_; }
   // 0 until the first step chose one.
@@ -40,19 +39,17 @@ class ThresholdEncoder {
   void setAdaptive(bool adaptive) { adaptive_ = adaptive; }
 
   // Adds `scale` x `grads` (elements [offset, offset + size) of the flat gradient; with
-  // momentum, their velocity, and with weight decay scale x wd x `params`, the same range of the
-  // parameters) into the residual;
+  // momentum, their velocity) into the residual;
   // the magnitude this rank would pick as threshold for the target density over that range,
   // with momentum m divided by 1 - m (what a steady velocity grows to) (the caller agrees on one
   // value between the ranks and calls setThreshold before encode).
-  float addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale = 1.0f,
-                               std::span<const float> params = {});
+  float addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale = 1.0f);
   // Adds `scale` x `grads` into the residual (when addAndProposeThreshold did not).
-  void add(std::span<const float> grads, int64_t offset, float scale = 1.0f, std::span<const float> params = {});
+  void add(std::span<const float> grads, int64_t offset, float scale = 1.0f);
   // add() then encode() of the same range in one pass over the residual (the same bits as the
   // two calls, with half the memory traffic).
   void addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
-                    float scale = 1.0f, std::span<const float> params = {});
+                    float scale = 1.0f);
   // addAndEncode, and in the same pass (each stretch while it is in cache) `grads` set to 0 for
   // the sum the caller decodes into it (without momentum correction).
   void addEncodeAndRestart(std::span<float> grads, int64_t offset, std::vector<int32_t>& codes, float scale);
@@ -84,24 +81,21 @@ class ThresholdEncoder {
   // them out of it.
   void encodeElement(float& r, int32_t code, std::vector<int32_t>& codes) const;
   // r += scale g over elements [begin, end) of the range at `offset` (with momentum u = m u +
-  // scale (g + wd p), r += u; p may be null without weight decay); returns the largest |r| there.
-  float addStretch(const float* g, const float* p, int64_t offset, size_t begin, size_t end, float scale);
-  // r, g (and u, p): [n]; r += scale g (with momentum u = m u + scale (g + wd p), r += u) in
-  // stretches of kStretch, whose additions and largest magnitude vectorise; `afterAdd(begin,
-  // end)` runs on each stretch once it has been added; only a stretch that reaches the threshold
-  // is scanned for its codes (at a density of 1%, most are not).
+  // scale g, r += u); returns the largest |r| there and adds g - g into nonFinite_.
+  float addStretch(const float* g, int64_t offset, size_t begin, size_t end, float scale);
+  // r, g (and u): [n]; r += scale g (with momentum u = m u + scale g, r += u) in stretches of
+  // kStretch, whose additions and largest magnitude vectorise; `afterAdd(begin, end)` runs on
+  // each stretch once it has been added; only a stretch that reaches the threshold is scanned
+  // for its codes (at a density of 1%, most are not).
   template <class AfterAdd>
-  void addEncodeStretches(const float* g, const float* p, int64_t offset, size_t n, std::vector<int32_t>& codes,
-                          float scale, AfterAdd afterAdd);
-  // The parameters of a range for the weight decay (null without it); UsageError when missing.
-  const float* decayedParams(std::span<const float> params, size_t size) const;
+  void addEncodeStretches(const float* g, int64_t offset, size_t n, std::vector<int32_t>& codes, float scale,
+                          AfterAdd afterAdd);
 
   double target_;
   float threshold_ = 0;
   bool adaptive_ = true;
   std::vector<float> residual_;
   float momentum_ = 0;
-  float weightDecay_ = 0;
   std::vector<float> velocity_;  // with momentum: u per element; empty otherwise
   float nonFinite_ = 0;  // sum of g - g over the gradients added: 0 while all were finite
   std::vector<float> magnitudes_;  // scratch of the first step's threshold choice

@@ -31,9 +31,11 @@ class SGD : public OptimMethod {
   float step(Tensor& params, Tensor& grads, const Closure& closure) override;
   // Momentum correction's step (see OptimMethod): the momentum buffer becomes `update` and each
   // parameter moves by -lr x unit per code of its element, the bf16 copy with it; only the
-  // elements of this step's and the last sparse step's codes are touched (no pass over all
-  // parameters). Needs momentum > 0, dampening 0, no Nesterov, and the momentum and weight decay
-  // that the update says were applied equal to this SGD's: UsageError otherwise.
+  // elements of this step's and the last sparse step's codes are touched. Weight decay keeps its
+  // own part of the buffer, D = m D + wd p, and moves every parameter by -lr D (one pass over
+  // the parameters; none without weight decay): the step is SGD's step for the gradient
+  // G_t - m G_{t-1}, G being the updates. Needs momentum > 0, dampening 0, no Nesterov, and the
+  // update's momentum equal to this SGD's: UsageError otherwise.
   float stepBySparseUpdate(Tensor& params, const Closure& closure, const SparseUpdate& update) override;
   bool writesLowPrecisionCopy() const override { return true; }
   std::string name() const override { return "SGD"; }
@@ -50,9 +52,11 @@ class SGD : public OptimMethod {
   Options options_;
   std::shared_ptr<LearningRateSchedule> schedule_;
   Tensor momentumBuffer_;  // [params]; undefined until the first step with momentum
-  // After a sparse step: its codes, the only elements where the momentum buffer is not 0;
-  // cleared (the buffer may hold anything) by a dense step or a restored state.
+  // After a sparse step: its update (codes and unit), which the momentum buffer holds besides
+  // weight decay's part (0 without weight decay); bufferSparse_ false after a dense step (the
+  // buffer may hold anything).
   std::vector<int32_t> bufferCodes_;
+  float bufferUnit_ = 0;
   bool bufferSparse_ = false;
   bool gradientsFinite_ = true;  // of the last step, noted by its update pass
 };

@@ -11,10 +11,9 @@ struct SparseUpdate {
   std::vector<int32_t> codes;
   float unit = 0;
   bool finite = true;  // false when a gradient that went into it was infinite or NaN
-  // What the exchange applied before compressing, which the optimiser must not apply again: its
-  // momentum and weight decay (the step refuses an optimiser configured otherwise).
+  // The momentum the exchange applied before compressing (the step refuses an optimiser
+  // configured with another).
   double momentum = 0;
-  double weightDecay = 0;
 };
 
 }  // namespace shoal::optim
