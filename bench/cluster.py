@@ -2,7 +2,7 @@
 """./run bench-cluster: shoal across simulated hosts (tools/cluster/hosts) with shaped links, against
 PyTorch DistributedDataParallel (gloo) on the same hosts and links.
 
-usage: bench/cluster.py [--build DIR] [--quick] [--comm mpi|gloo] [--rates 10gbit,1gbit] [--out FILE]
+usage: bench/cluster.py [--build DIR] [--quick] [--comm mpi|gloo] [--rates 10gbit,1gbit] [--repeats N] [--out FILE]
 
 1. The bare all-reduce of the MLP's gradient (795,010 floats) on 2 hosts x 1 rank at each rate and on
    4 hosts at the first: bus bandwidth (2 (p-1)/p bytes per link) as a share of the link rate.
@@ -13,6 +13,9 @@ usage: bench/cluster.py [--build DIR] [--quick] [--comm mpi|gloo] [--rates 10gbi
    test accuracy after a fixed number of epochs of a fixed slice of Fashion-MNIST; then PyTorch DDP
    (bench/cluster_ddp.py) with the same data, batch, optimiser and epochs.
 3. The MLP on 2 ranks of one host (shared memory), the yardstick of the issue's MLP targets.
+The MLP's runs, whose shares of that yardstick are targets, are repeated --repeats times (default 3)
+in rounds, each round the one-host run then every variant on the hosts, and the table gives the
+median samples/s (with the range); the other models run once.
 Results go to bench/results/<date>-cluster.md (with --quick: printed only, one rate, fewer steps)
 with the issue's targets marked met / not met. Needs root (network namespaces).
 """
@@ -115,6 +118,20 @@ class Shoal:
                      "shoal train on one host")
 
 
+def median_figures(runs):
+    """The run with the median samples/s (its other figures with it), and the samples/s range."""
+    ordered = sorted(runs, key=lambda f: f["sps"])
+    middle = dict(ordered[(len(ordered) - 1) // 2])
+    middle["range"] = (ordered[0]["sps"], ordered[-1]["sps"])
+    return middle
+
+
+def spread(f):
+    """' (a-b over N runs)' for a repeated run, '' for a single one."""
+    low, high = f.get("range", (f["sps"], f["sps"]))
+    return "" if low == high else f" ({low:,.0f}-{high:,.0f})"
+
+
 def figures(run_dir):
     """samples/s, comm share, hidden share (None when not reported), bytes/step, test accuracy."""
     records = [json.loads(line) for line in open(os.path.join(run_dir, "metrics.jsonl"))]
@@ -161,6 +178,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="smoke test: one rate, fewer steps, nothing written")
     parser.add_argument("--comm", default="mpi", choices=["mpi", "gloo"])
     parser.add_argument("--rates", default=None, help="link rates, comma-separated (default 10gbit,1gbit)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="rounds of the MLP's runs, medians reported (default 3; --quick: 1)")
     parser.add_argument("--out", default=None, help="the results file (default bench/results/<date>-cluster.md)")
     a = parser.parse_args()
     if os.geteuid() != 0:
@@ -168,6 +187,9 @@ def main():
     build = os.path.join(ROOT, a.build) if not os.path.isabs(a.build) else a.build
     rates = (a.rates or ("10gbit" if a.quick else "10gbit,1gbit")).split(",")
     limits = QUICK if a.quick else FULL
+    repeats = a.repeats or (1 if a.quick else 3)
+    if repeats < 1:
+        sys.exit("bench-cluster: --repeats must be at least 1")
     models = ["mlp"] if a.quick else ["mlp", "lenet5", "resnet"]
     shoal = Shoal(build, a.comm)
     with_torch = torch_installed()
@@ -202,13 +224,27 @@ def main():
         say()
         say("## Training, 2 hosts x 1 rank, batch 128 per rank")
         say()
-        for model in models:
-            train_limit, epochs = limits[model]
-            one = os.path.join(scratch, f"{model}-onehost")
-            shoal.on_one_host(2, shoal.args(model, limits[model], ["--dist", "allreduce"], one))
-            reference[model] = figures(one)
+        one_host_runs = {model: [] for model in models}
+
+        def one_host(model, tag):
+            out = os.path.join(scratch, f"{model}-onehost-{tag}")
+            shoal.on_one_host(2, shoal.args(model, limits[model], ["--dist", "allreduce"], out))
+            one_host_runs[model].append(figures(out))
+
+        for model in models[1:]:
+            one_host(model, "0")
         for rate in rates:
             up(2, rate)
+            # the MLP's rounds: the one-host yardstick, then every variant on the hosts
+            mlp_runs = {}
+            for round_ in range(repeats):
+                one_host("mlp", f"{rate}-{round_}")
+                for name, flags in shoal.variants():
+                    if flags is None:
+                        continue
+                    out = os.path.join(scratch, f"mlp-{rate}-{name}-{round_}")
+                    shoal.on_hosts(2, shoal.args("mlp", limits["mlp"], flags, out))
+                    mlp_runs.setdefault(name, []).append(figures(out))
             say(f"### links {rate}")
             say()
             say("| model | run | samples/s | comm share | hidden share | MB/step | test accuracy |")
@@ -218,11 +254,15 @@ def main():
                     if flags is None:
                         say(f"| {model} | shoal {name} | not available in this build | | | | |")
                         continue
-                    out = os.path.join(scratch, f"{model}-{rate}-{name}")
-                    shoal.on_hosts(2, shoal.args(model, limits[model], flags, out))
-                    f = results[(rate, model, name)] = figures(out)
+                    if model == "mlp":
+                        f = median_figures(mlp_runs[name])
+                    else:
+                        out = os.path.join(scratch, f"{model}-{rate}-{name}")
+                        shoal.on_hosts(2, shoal.args(model, limits[model], flags, out))
+                        f = figures(out)
+                    results[(rate, model, name)] = f
                     hidden = "" if f["hidden"] is None else f"{100 * f['hidden']:.0f}%"
-                    say(f"| {model} | shoal {name} | {f['sps']:,.0f} | {100 * f['comm']:.0f}% | {hidden} | "
+                    say(f"| {model} | shoal {name} | {f['sps']:,.0f}{spread(f)} | {100 * f['comm']:.0f}% | {hidden} | "
                         f"{f['bytes'] / 1e6:.2f} | {f['accuracy']:.4f} |")
                 if not with_torch:
                     say(f"| {model} | PyTorch DDP (gloo) | python3-torch not installed (./run bench-cluster installs it) | | | | |")
@@ -230,15 +270,20 @@ def main():
                 d = results[(rate, model, "ddp")] = ddp(model, limits[model], 2)
                 say(f"| {model} | PyTorch DDP (gloo) | {d['sps']:,.0f} | | | | {d['accuracy']:.4f} |")
             say()
+        for model in models:
+            reference[model] = median_figures(one_host_runs[model])
         say("### one host, 2 ranks (shared memory), --dist allreduce")
         say()
         say("| model | samples/s | test accuracy |")
         say("|---|---|---|")
         for model in models:
-            say(f"| {model} | {reference[model]['sps']:,.0f} | {reference[model]['accuracy']:.4f} |")
+            say(f"| {model} | {reference[model]['sps']:,.0f}{spread(reference[model])} | "
+                f"{reference[model]['accuracy']:.4f} |")
         say()
         say("Epochs: " + ", ".join(f"{m} {limits[m][1]} x {limits[m][0]:,} samples" for m in models) +
-            f"; samples/s from the second epoch on; test accuracy on the first {TEST_LIMIT} test samples.")
+            f"; samples/s from the second epoch on; test accuracy on the first {TEST_LIMIT} test samples." +
+            (f" The MLP: the median of {repeats} rounds (range in brackets), the one-host run "
+             f"{repeats * len(rates)} times, once in each round at each rate." if repeats > 1 else ""))
         say()
         say("## Targets (issue 16)")
         say()
@@ -276,8 +321,10 @@ def main():
                 say(f"- {model} at {rate} >= 2x PyTorch DDP: uncompressed {ratio:.2f}x, best ({best}) "
                     f"{best_ratio:.2f}x, {verdict(best_ratio >= 2)}")
         say()
-        say(f"Load average at the end: {os.getloadavg()[0]:.1f} (above {os.cpu_count()}, other work competed for the "
-            f"cores and the figures are noisy).")
+        load = os.getloadavg()[0]
+        busy = load > os.cpu_count()
+        say(f"Load average at the end: {load:.1f}" +
+            (f" (above {os.cpu_count()}, other work competed for the cores and the figures are noisy)." if busy else "."))
         say()
         say("Reproduce: `./run bench-cluster` (or `bench/cluster.py --build build`; `--quick` for a smoke run).")
     finally:
