@@ -42,16 +42,6 @@ void sumAcross(std::span<float* const> buffers, int64_t begin, int64_t end) {
   }
 }
 
-template <class T>
-T combine(T a, T b, ReduceOp op) {
-  switch (op) {
-    case ReduceOp::Sum: return a + b;
-    case ReduceOp::Max: return std::max(a, b);
-    case ReduceOp::Min: return std::min(a, b);
-  }
-  return a;
-}
-
 }  // namespace
 
 // One rank's control block: its arrival counter on a cache line of its own, then the scratch of

@@ -106,6 +106,34 @@ TEST(Communicator, SharedMemorySumsEqualMessageSums) {
       << "2 (p-1)/p of the bytes";
 }
 
+TEST(Communicator, SmallMessageReductionsCombineInRankOrderAndMatchSharedMemory) {
+  // up to 256 bytes ride on the arrival messages; longer ones go as an exchange after them
+  const int r = world().rank();
+  for (size_t n : {size_t{1}, size_t{3}, size_t{64}, size_t{65}}) {
+    std::vector<float> sum(n), max(n), min(n);
+    std::vector<double> dsum(n);
+    for (size_t i = 0; i < n; ++i) {
+      sum[i] = max[i] = min[i] = 0.1f * static_cast<float>(i) + (r == 0 ? 1e8f : -1e8f + 3.0f);
+      dsum[i] = 0.1 * static_cast<double>(i) + (r == 0 ? 1e17 : -1e17 + 3.0);
+    }
+    std::vector<float> viaMemory = sum;
+    messagesOnly().allReduce(std::span<float>(sum), dist::ReduceOp::Sum);
+    messagesOnly().allReduce(std::span<float>(max), dist::ReduceOp::Max);
+    messagesOnly().allReduce(std::span<float>(min), dist::ReduceOp::Min);
+    messagesOnly().allReduce(std::span<double>(dsum), dist::ReduceOp::Sum);
+    world().allReduce(std::span<float>(viaMemory), dist::ReduceOp::Sum);
+    for (size_t i = 0; i < n; ++i) {
+      const float mine0 = 0.1f * static_cast<float>(i) + 1e8f, mine1 = 0.1f * static_cast<float>(i) + (-1e8f + 3.0f);
+      EXPECT_EQ(sum[i], mine0 + mine1) << n << " " << i;
+      EXPECT_EQ(max[i], mine0) << n << " " << i;
+      EXPECT_EQ(min[i], mine1) << n << " " << i;
+      EXPECT_EQ(dsum[i], (0.1 * static_cast<double>(i) + 1e17) + (0.1 * static_cast<double>(i) + (-1e17 + 3.0)));
+    }
+    EXPECT_EQ(sum, viaMemory) << n;
+    EXPECT_TRUE(identicalOnAllRanks(Tensor::fromVector({static_cast<int64_t>(n)}, sum))) << n;
+  }
+}
+
 TEST(Communicator, ManyReductionsInARowStayInStep) {
   // A rank that runs ahead must not overwrite values a slower rank has yet to read.
   const int r = world().rank();

@@ -14,6 +14,17 @@ namespace shoal::dist {
 
 enum class ReduceOp { Sum, Max, Min };
 
+// a op b: the step of an all-reduce that combines the ranks' values in rank order.
+template <class T>
+T combine(T a, T b, ReduceOp op) {
+  switch (op) {
+    case ReduceOp::Sum: return a + b;
+    case ReduceOp::Max: return a < b ? b : a;
+    case ReduceOp::Min: return b < a ? b : a;
+  }
+  return a;
+}
+
 // Whether gradient all-reduces of a job whose ranks span several machines go through one leader
 // rank per machine (the others combine with it in shared memory): Auto when some machine runs
 // more than one rank.
