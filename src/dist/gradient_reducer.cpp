@@ -39,8 +39,9 @@ GradientReducer::GradientReducer(Communicator& comm, Compression compression, in
                          " parameters, at most 2^31 - 2 (its codes are int32)");
       correctsMomentum_ = true;
       update_.momentum = momentum;
-      // a code per element and rank: more than the densities used (steady steps allocate nothing)
-      update_.codes.reserve(static_cast<size_t>(count) * static_cast<size_t>(comm.size()));
+      // room for 4 times the target density's codes from every rank (steady steps allocate nothing)
+      update_.codes.reserve(static_cast<size_t>(4 * density * static_cast<double>(count)) *
+                                static_cast<size_t>(comm.size()) + 1024);
     }
   }
   if (compression_ == Compression::Bf16) bf16_.resize(static_cast<size_t>(count));

@@ -86,9 +86,9 @@ class GradientReducer {
   // and the parameters move by -lr G_t. Both are sparse, so the optimiser takes the codes
   // (sparseUpdate(), codes over the flat gradient) and touches only their elements: no pass over
   // all parameters (but weight decay's, SGD::stepBySparseUpdate), and none to decode into the
-  // gradient. DGC also clears the velocity of the elements sent (momentum
-  // factor masking); with threshold codes, which leave the remainder in the residual, that lost
-  // 3.6 points of accuracy on the MLP, so it is not done.
+  // gradient. DGC also clears the velocity of the elements sent (momentum factor masking); with
+  // threshold codes, which leave the remainder in the residual, that lost 3.6 points of accuracy
+  // on the MLP, so it is not done.
   bool correctsMomentum_ = false;
   optim::SparseUpdate update_;
   double stepOffered_ = 0, stepSent_ = 0;
