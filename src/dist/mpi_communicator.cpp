@@ -9,7 +9,6 @@
 #include <mpi.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -204,16 +203,15 @@ class MpiCommunicator final : public Communicator {
   // peer, where an arrival then the exchange took two rounds): every rank combines every rank's
   // values in rank order, so every rank gets the same bits. Each step's loss and sample totals
   // go this way.
+  // This rank's values are read back from its own arrival message, written before `data` is.
   template <class T>
   void reduceCarried(std::span<T> data, ReduceOp op, const char* what) {
-    std::array<T, kCarriedReduceBytes / sizeof(T)> mine;
-    std::copy(data.begin(), data.end(), mine.begin());
-    runCarrying(what, std::as_bytes(std::span<const T>(mine.data(), data.size())),
-                static_cast<double>(data.size_bytes()) * (size_ - 1), [&] {
+    runCarrying(what, std::as_bytes(std::span<const T>(data)), static_cast<double>(data.size_bytes()) * (size_ - 1),
+                [&] {
                   auto valueOf = [&](int q, size_t i) {
-                    if (q == rank_) return mine[i];
+                    const std::byte* carried = q == rank_ ? carryOut_.data() + sizeof(Arrival) : carriedIn(q);
                     T value;
-                    std::memcpy(&value, carriedIn(q) + i * sizeof(T), sizeof(T));
+                    std::memcpy(&value, carried + i * sizeof(T), sizeof(T));
                     return value;
                   };
                   for (size_t i = 0; i < data.size(); ++i) {

@@ -224,8 +224,7 @@ OptimState SGD::saveState() const {
   }
   // after a sparse step with weight decay, the next one needs the last update to tell it from
   // the decay's part of the buffer; each code as two floats that hold it exactly (checkpoints
-  // keep float32 blocks): code = high x 4096 + low
-  state.scalars["sparse_codes"] = bufferSparse_;
+  // keep float32 blocks): code = high x 4096 + low. Saved only after a sparse step.
   if (bufferSparse_) {
     state.scalars["sparse_unit"] = bufferUnit_;
     state.scalars["sparse_code_count"] = bufferCodes_.size();
@@ -246,9 +245,8 @@ void SGD::restoreState(const OptimState& state) {
     momentumBuffer_ = stateTensor(state, "momentum_buffer", stateScalar<int64_t>(state, "parameters")).clone();
   else
     momentumBuffer_ = Tensor();
-  // state saved before sparse steps existed has no "sparse_codes": as after a dense step
-  bufferSparse_ = state.scalars.contains("sparse_codes") && stateScalar<bool>(state, "sparse_codes") &&
-                  momentumBuffer_.defined();
+  // state saved after a dense step, or before sparse steps existed, has no sparse update
+  bufferSparse_ = state.scalars.contains("sparse_unit") && momentumBuffer_.defined();
   bufferCodes_.clear();
   if (bufferSparse_) {
     bufferUnit_ = stateScalar<float>(state, "sparse_unit");
