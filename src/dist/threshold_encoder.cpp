@@ -9,6 +9,7 @@
 #include <string>
 
 #include "shoal/error.hpp"
+#include "threshold_pass.hpp"
 
 namespace shoal::dist {
 
@@ -40,32 +41,28 @@ void ThresholdEncoder::restore(std::span<const float> residual, std::span<const 
 }
 
 void ThresholdEncoder::add(std::span<const float> grads, int64_t offset, float scale) {
-  addStretch(grads.data(), offset, 0, grads.size(), scale);
+  run(grads.data(), nullptr, offset, grads.size(), scale, nullptr);
 }
 
-float ThresholdEncoder::addStretch(const float* g, int64_t offset, size_t begin, size_t end, float scale) {
-  float* r = residual_.data() + offset;
-  const float m = momentum_;
-  float largest = 0.0f, nonFinite = 0.0f;
-  if (!velocity_.empty()) {
-    float* u = velocity_.data() + offset;
-#pragma omp simd reduction(max : largest) reduction(+ : nonFinite)
-    for (size_t i = begin; i < end; ++i) {
-      nonFinite += g[i] - g[i];
-      u[i] = m * u[i] + scale * g[i];
-      r[i] += u[i];
-      largest = std::max(largest, std::fabs(r[i]));
-    }
-  } else {
-#pragma omp simd reduction(max : largest) reduction(+ : nonFinite)
-    for (size_t i = begin; i < end; ++i) {
-      nonFinite += g[i] - g[i];
-      r[i] += scale * g[i];
-      largest = std::max(largest, std::fabs(r[i]));
-    }
-  }
-  nonFinite_ += nonFinite;
-  return largest;
+void ThresholdEncoder::run(const float* grads, float* cleared, int64_t offset, size_t n, float scale,
+                           std::vector<int32_t>* codes) {
+  const ThresholdPass pass{.grads = grads, .cleared = cleared,
+                           .velocity = velocity_.empty() ? nullptr : velocity_.data() + offset,
+                           .residual = residual_.data() + offset, .n = n, .momentum = momentum_,
+                           .scale = scale, .threshold = threshold_, .maxQuanta = kMaxQuanta,
+                           .encode = codes != nullptr};
+  // codes are written into room made at the end of `codes`, a few KB at a time
+  constexpr size_t kCodeRoom = 4096;
+  size_t done = 0;
+  do {
+    const size_t at = codes ? codes->size() : 0;
+    const size_t room = codes ? std::min(kCodeRoom, (n - done) * kMaxQuanta) : 0;
+    if (codes) codes->resize(at + room);
+    const ThresholdPassProgress progress = runThresholdPass(pass, done, codes ? codes->data() + at : nullptr, room);
+    if (codes) codes->resize(at + progress.codes);
+    nonFinite_ += progress.nonFinite;
+    done = progress.done;
+  } while (done < n);
 }
 
 float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int64_t offset, float scale) {
@@ -85,46 +82,17 @@ float ThresholdEncoder::addAndProposeThreshold(std::span<const float> grads, int
 }
 
 void ThresholdEncoder::encode(int64_t offset, int64_t length, std::vector<int32_t>& codes) {
-  float* r = residual_.data() + offset;
-  for (int64_t i = 0; i < length; ++i)
-    if (std::fabs(r[i]) >= threshold_) encodeElement(r[i], static_cast<int32_t>(i + 1), codes);
-}
-
-template <class AfterAdd>
-void ThresholdEncoder::addEncodeStretches(const float* g, int64_t offset, size_t n, std::vector<int32_t>& codes,
-                                          float scale, AfterAdd afterAdd) {
-  constexpr size_t kStretch = 16;
-  float* r = residual_.data() + offset;
-  const float t = threshold_;
-  for (size_t begin = 0; begin < n; begin += kStretch) {
-    const size_t end = std::min(n, begin + kStretch);
-    const float largest = addStretch(g, offset, begin, end, scale);
-    afterAdd(begin, end);
-    if (largest < t) continue;
-    for (size_t i = begin; i < end; ++i)
-      if (std::fabs(r[i]) >= t) encodeElement(r[i], static_cast<int32_t>(i + 1), codes);
-  }
+  run(nullptr, nullptr, offset, static_cast<size_t>(length), 1.0f, &codes);
 }
 
 void ThresholdEncoder::addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
                                     float scale) {
-  addEncodeStretches(grads.data(), offset, grads.size(), codes, scale, [](size_t, size_t) {});
+  run(grads.data(), nullptr, offset, grads.size(), scale, &codes);
 }
 
 void ThresholdEncoder::addEncodeAndRestart(std::span<float> grads, int64_t offset, std::vector<int32_t>& codes,
                                            float scale) {
-  float* g = grads.data();
-  addEncodeStretches(g, offset, grads.size(), codes, scale, [g](size_t begin, size_t end) {
-    std::fill(g + begin, g + end, 0.0f);
-  });
-}
-
-void ThresholdEncoder::encodeElement(float& r, int32_t code, std::vector<int32_t>& codes) const {
-  const float t = threshold_;
-  const int quanta = static_cast<int>(std::min(static_cast<float>(kMaxQuanta), std::fabs(r) / t));
-  const int32_t signedCode = r > 0 ? code : -code;
-  for (int q = 0; q < quanta; ++q) codes.push_back(signedCode);
-  r -= r > 0 ? static_cast<float>(quanta) * t : -static_cast<float>(quanta) * t;
+  run(grads.data(), grads.data(), offset, grads.size(), scale, &codes);
 }
 
 void ThresholdEncoder::decodeAdd(std::span<const int32_t> codes, std::span<float> sums) const {

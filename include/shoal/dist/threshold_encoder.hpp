@@ -77,19 +77,11 @@ class ThresholdEncoder {
   void restore(std::span<const float> residual, std::span<const float> velocity, float threshold);
 
  private:
-  // Appends element `code`'s codes for its residual `r` (at or above the threshold) and takes
-  // them out of it.
-  void encodeElement(float& r, int32_t code, std::vector<int32_t>& codes) const;
-  // r += scale g over elements [begin, end) of the range at `offset` (with momentum u = m u +
-  // scale g, r += u); returns the largest |r| there and adds g - g into nonFinite_.
-  float addStretch(const float* g, int64_t offset, size_t begin, size_t end, float scale);
-  // r, g (and u): [n]; r += scale g (with momentum u = m u + scale g, r += u) in stretches of
-  // kStretch, whose additions and largest magnitude vectorise; `afterAdd(begin, end)` runs on
-  // each stretch once it has been added; only a stretch that reaches the threshold is scanned
-  // for its codes (at a density of 1%, most are not).
-  template <class AfterAdd>
-  void addEncodeStretches(const float* g, int64_t offset, size_t n, std::vector<int32_t>& codes, float scale,
-                          AfterAdd afterAdd);
+  // One pass over elements [offset, offset + n): adds `grads` (nullptr: nothing) times `scale`
+  // into the residual (with momentum through the velocity), zeroing `cleared` (the same
+  // elements of the gradient, or nullptr) as it reads them; notes non-finite gradients; and
+  // with `codes`, encodes at the current threshold and appends the codes there.
+  void run(const float* grads, float* cleared, int64_t offset, size_t n, float scale, std::vector<int32_t>* codes);
 
   double target_;
   float threshold_ = 0;
