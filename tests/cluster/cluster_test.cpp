@@ -59,9 +59,9 @@ class ClusterBed : public shoal::testing::FashionMnistTest {
 
   std::string hosts(const std::string& args) const { return kHosts + " --bed " + bed_ + " " + args; }
 
-  void up(int count) {
+  void up(int count, const std::string& options = "") {
     broughtUp_ = true;
-    auto r = runShell(hosts("up " + std::to_string(count)), 60);
+    auto r = runShell(hosts("up " + std::to_string(count) + " " + options), 60);
     ASSERT_EQ(r.exitCode, 0) << r.err;
   }
 
@@ -113,6 +113,28 @@ TEST_F(AcrossHosts, HierarchicalSumsEqualFlatOnes) {
                            ": hierarchical sums equal flat ones"),
                 std::string::npos) << r.out << r.err;
   }
+}
+
+TEST_F(AcrossHosts, LinksTakeTheirRateAndMtuAndABadValueLeavesTheBedAsItWas) {
+  up(2, "--rate 1gbit --mtu 9000");
+  for (const char* host : {"h0", "h1"}) {
+    auto link = runShell("ip -n " + bed_ + "-" + host + " link show eth0", 30);
+    EXPECT_NE(link.out.find(" mtu 9000 "), std::string::npos) << link.out << link.err;
+    auto qdisc = runShell("ip netns exec " + bed_ + "-" + host + " tc qdisc show dev eth0", 30);
+    EXPECT_NE(qdisc.out.find("tbf"), std::string::npos) << qdisc.out << qdisc.err;
+    EXPECT_NE(qdisc.out.find("rate 1Gbit"), std::string::npos) << qdisc.out << qdisc.err;
+  }
+  auto job = runShell(hosts("mpirun " + std::string(SHOAL_SUM_RANKS)), 300);  // 9000-byte frames carry a job
+  EXPECT_EQ(job.exitCode, 0) << job.out << job.err;
+  for (const char* bad : {"--mtu 99999", "--mtu 9k", "--mtu"}) {
+    std::string command = "up 2 ";
+    command += bad;
+    auto r = runShell(hosts(command), 60);
+    EXPECT_EQ(r.exitCode, 2) << bad;
+    EXPECT_NE(r.err.find("--mtu"), std::string::npos) << bad << ": " << r.err;
+  }
+  auto list = runShell(hosts("list"), 30);
+  EXPECT_NE(list.out.find(bed_ + "-h1"), std::string::npos) << "the bed was taken down: " << list.out;
 }
 
 TEST_F(AcrossHosts, HierarchicalTrainingGivesTheFlatWeights) {
