@@ -14,9 +14,7 @@ usage: bench/cluster.py [--build DIR] [--quick] [--comm mpi|gloo] [--rates 10gbi
    test accuracy after a fixed number of epochs of a fixed slice of Fashion-MNIST; then PyTorch DDP
    (bench/cluster_ddp.py) with the same data, batch, optimiser and epochs.
 3. The MLP on 2 ranks of one host (shared memory), the yardstick of the issue's MLP targets.
-Links carry --mtu byte frames (default 9000: jumbo frames, as cluster networks are set up and AWS's
-networks are by default); with another MTU than 1500, each MLP round at the first rate also runs bf16
-and threshold with Ethernet's standard 1500-byte frames, reported beside the rest.
+Links carry --mtu byte frames (default 1500, Ethernet's standard; 9000 for jumbo frames).
 The MLP's runs, whose shares of that yardstick are targets, are repeated --repeats times (default 3)
 in rounds, each round the one-host run then every variant on the hosts, and the table gives the
 median samples/s (with the range); the other models run once.
@@ -182,8 +180,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="smoke test: one rate, fewer steps, nothing written")
     parser.add_argument("--comm", default="mpi", choices=["mpi", "gloo"])
     parser.add_argument("--rates", default=None, help="link rates, comma-separated (default 10gbit,1gbit)")
-    parser.add_argument("--mtu", type=int, default=9000,
-                        help="every link's MTU in bytes (default 9000, jumbo frames; 1500 is Ethernet's standard)")
+    parser.add_argument("--mtu", type=int, default=1500,
+                        help="every link's MTU in bytes (default 1500, Ethernet's standard; 9000 for jumbo frames)")
     parser.add_argument("--repeats", type=int, default=None,
                         help="rounds of the MLP's runs, medians reported (default 3; --quick: 1)")
     parser.add_argument("--out", default=None, help="the results file (default bench/results/<date>-cluster.md)")
@@ -197,8 +195,6 @@ def main():
     if repeats < 1:
         sys.exit("bench-cluster: --repeats must be at least 1")
     models = ["mlp"] if a.quick else ["mlp", "lenet5", "resnet"]
-    # bf16 and threshold with standard frames too (the MLP, first rate), when the bed's are others
-    standard_frames = [] if a.quick or a.mtu == 1500 else ["bf16", "threshold"]
     shoal = Shoal(build, a.comm)
     with_torch = torch_installed()
     if a.comm != "mpi" and not shoal.offers("--rendezvous"):
@@ -241,11 +237,9 @@ def main():
 
         for model in models[1:]:
             one_host(model, "0")
-        standard_runs = {}
         for rate in rates:
             up(2, rate, a.mtu)
-            # the MLP's rounds: the one-host yardstick, then every variant on the hosts (and at the
-            # first rate bf16 and threshold again with standard frames)
+            # the MLP's rounds: the one-host yardstick, then every variant on the hosts
             mlp_runs = {}
             for round_ in range(repeats):
                 one_host("mlp", f"{rate}-{round_}")
@@ -255,15 +249,6 @@ def main():
                     out = os.path.join(scratch, f"mlp-{rate}-{name}-{round_}")
                     shoal.on_hosts(2, shoal.args("mlp", limits["mlp"], flags, out))
                     mlp_runs.setdefault(name, []).append(figures(out))
-                variants = dict(shoal.variants())
-                again = [n for n in standard_frames if variants.get(n)] if rate == rates[0] else []
-                if again:
-                    up(2, rate, 1500)
-                    for name in again:
-                        out = os.path.join(scratch, f"mlp-{rate}-{name}-mtu1500-{round_}")
-                        shoal.on_hosts(2, shoal.args("mlp", limits["mlp"], variants[name], out))
-                        standard_runs.setdefault(name, []).append(figures(out))
-                    up(2, rate, a.mtu)
             say(f"### links {rate}")
             say()
             say("| model | run | samples/s | comm share | hidden share | MB/step | test accuracy |")
@@ -299,16 +284,6 @@ def main():
             say(f"| {model} | {reference[model]['sps']:,.0f}{spread(reference[model])} | "
                 f"{reference[model]['accuracy']:.4f} |")
         say()
-        if standard_runs:
-            say(f"### MLP at {rates[0]} with MTU 1500 (Ethernet's standard frames), in the same rounds")
-            say()
-            say("| run | samples/s | share of one host's 2 ranks | MB/step | test accuracy |")
-            say("|---|---|---|---|---|")
-            for name, runs in standard_runs.items():
-                f = results[(rates[0], "mlp", name, 1500)] = median_figures(runs)
-                say(f"| shoal {name} | {f['sps']:,.0f}{spread(f)} | {100 * f['sps'] / reference['mlp']['sps']:.0f}% | "
-                    f"{f['bytes'] / 1e6:.2f} | {f['accuracy']:.4f} |")
-            say()
         say("Epochs: " + ", ".join(f"{m} {limits[m][1]} x {limits[m][0]:,} samples" for m in models) +
             f"; samples/s from the second epoch on; test accuracy on the first {TEST_LIMIT} test samples." +
             (f" The MLP: the median of {repeats} rounds (range in brackets), the one-host run "
@@ -333,9 +308,6 @@ def main():
                 gap = 100 * (results[(rate, "mlp", "none")]["accuracy"] - f["accuracy"])
                 ok = ok and gap <= 0.5
                 note = f", accuracy {gap:+.2f} points below uncompressed (at most 0.5)"
-            standard = results.get((rate, "mlp", name, 1500))
-            if standard:
-                note += f" (MTU 1500: {100 * standard['sps'] / reference['mlp']['sps']:.0f}%)"
             say(f"- MLP at {rate}, {name} >= {100 * share:.0f}% of one host's 2 ranks: {100 * ratio:.0f}%{note}, {verdict(ok)}")
 
         mlp_target("10gbit", "bf16", 0.75)
