@@ -99,6 +99,11 @@ void requireNonNegative(double value, const char* what) {
   if (!(value >= 0)) throw UsageError(std::string("SGD: ") + what + " must be non-negative, got " + std::to_string(value));
 }
 
+// b += unit at +(i + 1) codes' element i and -unit at -(i + 1) codes' (a sparse update), in order.
+void addUpdate(const std::vector<int32_t>& codes, float unit, float* b) {
+  for (int32_t code : codes) b[std::abs(code) - 1] += code > 0 ? unit : -unit;
+}
+
 }  // namespace
 
 SGD::SGD(Options o, std::shared_ptr<LearningRateSchedule> schedule)
@@ -136,11 +141,13 @@ float SGD::step(Tensor& params, Tensor& grads, const Closure& closure) {
       throw ShapeError("SGD: momentum buffer holds " + std::to_string(momentumBuffer_.numel()) +
                        " values but the parameters " + std::to_string(count));
     float* b = momentumBuffer_.data();
+    if (bufferPending_) addUpdate(bufferCodes_, bufferUnit_, b);
     auto pass = first ? (options_.nesterov ? momentumPass<true, true> : momentumPass<true, false>)
                       : (options_.nesterov ? momentumPass<false, true> : momentumPass<false, false>);
     gradientsFinite_ = pass(p, g, b, low, count, k);
   }
   bufferSparse_ = false;
+  bufferPending_ = false;
   ++iteration_;
   return loss;
 }
@@ -163,6 +170,7 @@ float SGD::stepBySparseUpdate(Tensor& params, const Closure& closure, const Spar
     std::fill(momentumBuffer_.data(), momentumBuffer_.data() + count, 0.0f);
     bufferCodes_.clear();
     bufferSparse_ = true;
+    bufferPending_ = false;
   }
   if (momentumBuffer_.numel() != count)
     throw ShapeError("SGD: momentum buffer holds " + std::to_string(momentumBuffer_.numel()) +
@@ -172,25 +180,26 @@ float SGD::stepBySparseUpdate(Tensor& params, const Closure& closure, const Spar
   float* b = momentumBuffer_.data();
   bfloat16* low = lowPrecisionFor(count);
   // b = G_{t-1} + D_{t-1} becomes G_t + D_t: G the update, sparse; D weight decay's part, dense,
-  // D_t = m D_{t-1} + wd p (0 without weight decay), as SGD's b = m b + g + wd p would give
-  if (options_.weightDecay == 0) {
-    if (bufferSparse_)
-      for (int32_t code : bufferCodes_) b[std::abs(code) - 1] = 0.0f;
-    else
+  // D_t = m D_{t-1} + wd p (0 without weight decay), as SGD's b = m b + g + wd p would give;
+  // without weight decay b stays 0 and G_t pending in bufferCodes_
+  const bool decays = options_.weightDecay != 0;
+  if (!decays) {
+    if (!bufferSparse_)
       std::fill(b, b + count, 0.0f);
+    else if (!bufferPending_)
+      for (int32_t code : bufferCodes_) b[std::abs(code) - 1] = 0.0f;
   } else {
     // without the last update's codes (after a dense step, or state saved without them) all of b
     // counts as D
     if (bufferSparse_)
-      for (int32_t code : bufferCodes_) b[std::abs(code) - 1] -= code > 0 ? bufferUnit_ : -bufferUnit_;
+      addUpdate(bufferCodes_, -bufferUnit_, b);
     decayPass(p, b, low, count,
               {lr, static_cast<float>(options_.momentum), 1.0f, static_cast<float>(options_.weightDecay)});
   }
+  if (decays) addUpdate(update.codes, update.unit, b);
   for (int32_t code : update.codes) {
     const int32_t i = std::abs(code) - 1;
-    const float delta = code > 0 ? update.unit : -update.unit;
-    b[i] += delta;
-    p[i] -= lr * delta;
+    p[i] -= lr * (code > 0 ? update.unit : -update.unit);
     if (low) low[i] = bfloat16(p[i]);
   }
   // as much room as the update's (steady steps allocate nothing)
@@ -198,6 +207,7 @@ float SGD::stepBySparseUpdate(Tensor& params, const Closure& closure, const Spar
   bufferCodes_.assign(update.codes.begin(), update.codes.end());
   bufferUnit_ = update.unit;
   bufferSparse_ = true;
+  bufferPending_ = !decays;
   gradientsFinite_ = update.finite;
   ++iteration_;
   return loss;
@@ -220,7 +230,9 @@ OptimState SGD::saveState() const {
   state.scalars["momentum_buffer"] = momentumBuffer_.defined();
   if (momentumBuffer_.defined()) {
     state.scalars["parameters"] = momentumBuffer_.numel();
-    state.tensors.emplace_back("momentum_buffer", momentumBuffer_.clone());
+    Tensor buffer = momentumBuffer_.clone();
+    if (bufferPending_) addUpdate(bufferCodes_, bufferUnit_, buffer.data());
+    state.tensors.emplace_back("momentum_buffer", std::move(buffer));
   }
   // after a sparse step with weight decay, the next one needs the last update to tell it from
   // the decay's part of the buffer; each code as two floats that hold it exactly (checkpoints
@@ -248,6 +260,7 @@ void SGD::restoreState(const OptimState& state) {
   // state saved after a dense step, or before sparse steps existed, has no sparse update
   bufferSparse_ = state.scalars.contains("sparse_unit") && momentumBuffer_.defined();
   bufferCodes_.clear();
+  bufferPending_ = false;
   if (bufferSparse_) {
     bufferUnit_ = stateScalar<float>(state, "sparse_unit");
     const int64_t count = stateScalar<int64_t>(state, "sparse_code_count");

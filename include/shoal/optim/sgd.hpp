@@ -54,10 +54,13 @@ class SGD : public OptimMethod {
   Tensor momentumBuffer_;  // [params]; undefined until the first step with momentum
   // After a sparse step: its update (codes and unit), which the momentum buffer holds besides
   // weight decay's part (0 without weight decay); bufferSparse_ false after a dense step (the
-  // buffer may hold anything).
+  // buffer may hold anything). Without weight decay a sparse step leaves the buffer at 0 and the
+  // update only here (bufferPending_: two random accesses fewer per code), added in when a dense
+  // step or saveState needs the whole buffer.
   std::vector<int32_t> bufferCodes_;
   float bufferUnit_ = 0;
   bool bufferSparse_ = false;
+  bool bufferPending_ = false;
   bool gradientsFinite_ = true;  // of the last step, noted by its update pass
 };
 
