@@ -15,9 +15,9 @@ usage: bench/cluster.py [--build DIR] [--quick] [--comm mpi|gloo] [--rates 10gbi
    (bench/cluster_ddp.py) with the same data, batch, optimiser and epochs.
 3. The MLP on 2 ranks of one host (shared memory), the yardstick of the issue's MLP targets.
 Links carry --mtu byte frames (default 1500, Ethernet's standard; 9000 for jumbo frames).
-The MLP's runs, whose shares of that yardstick are targets, are repeated --repeats times (default 3)
-in rounds, each round the one-host run then every variant on the hosts, and the table gives the
-median samples/s (with the range); the other models run once.
+Every run is repeated --repeats times (default 3) in rounds, each round the MLP's one-host run, then
+every model's variants on the hosts and PyTorch DDP's run, and the table gives the median samples/s
+(with the range): single runs moved by 10-15% from one to the next, enough to flip a verdict.
 Results go to bench/results/<date>-cluster.md (with --quick: printed only, one rate, fewer steps)
 with the issue's targets marked met / not met. Needs root (network namespaces).
 """
@@ -183,7 +183,7 @@ def main():
     parser.add_argument("--mtu", type=int, default=1500,
                         help="every link's MTU in bytes (default 1500, Ethernet's standard; 9000 for jumbo frames)")
     parser.add_argument("--repeats", type=int, default=None,
-                        help="rounds of the MLP's runs, medians reported (default 3; --quick: 1)")
+                        help="rounds of every run, medians reported (default 3; --quick: 1)")
     parser.add_argument("--out", default=None, help="the results file (default bench/results/<date>-cluster.md)")
     a = parser.parse_args()
     if os.geteuid() != 0:
@@ -239,16 +239,20 @@ def main():
             one_host(model, "0")
         for rate in rates:
             up(2, rate, a.mtu)
-            # the MLP's rounds: the one-host yardstick, then every variant on the hosts
-            mlp_runs = {}
+            # rounds: the MLP's one-host yardstick, then every model's variants on the hosts and
+            # PyTorch DDP's run; the table gives each one's median
+            runs = {}
             for round_ in range(repeats):
                 one_host("mlp", f"{rate}-{round_}")
-                for name, flags in shoal.variants():
-                    if flags is None:
-                        continue
-                    out = os.path.join(scratch, f"mlp-{rate}-{name}-{round_}")
-                    shoal.on_hosts(2, shoal.args("mlp", limits["mlp"], flags, out))
-                    mlp_runs.setdefault(name, []).append(figures(out))
+                for model in models:
+                    for name, flags in shoal.variants():
+                        if flags is None:
+                            continue
+                        out = os.path.join(scratch, f"{model}-{rate}-{name}-{round_}")
+                        shoal.on_hosts(2, shoal.args(model, limits[model], flags, out))
+                        runs.setdefault((model, name), []).append(figures(out))
+                    if with_torch:
+                        runs.setdefault((model, "ddp"), []).append(ddp(model, limits[model], 2))
             say(f"### links {rate}")
             say()
             say("| model | run | samples/s | comm share | hidden share | MB/step | test accuracy |")
@@ -258,21 +262,15 @@ def main():
                     if flags is None:
                         say(f"| {model} | shoal {name} | not available in this build | | | | |")
                         continue
-                    if model == "mlp":
-                        f = median_figures(mlp_runs[name])
-                    else:
-                        out = os.path.join(scratch, f"{model}-{rate}-{name}")
-                        shoal.on_hosts(2, shoal.args(model, limits[model], flags, out))
-                        f = figures(out)
-                    results[(rate, model, name)] = f
+                    f = results[(rate, model, name)] = median_figures(runs[(model, name)])
                     hidden = "" if f["hidden"] is None else f"{100 * f['hidden']:.0f}%"
                     say(f"| {model} | shoal {name} | {f['sps']:,.0f}{spread(f)} | {100 * f['comm']:.0f}% | {hidden} | "
                         f"{f['bytes'] / 1e6:.2f} | {f['accuracy']:.4f} |")
                 if not with_torch:
                     say(f"| {model} | PyTorch DDP (gloo) | python3-torch not installed (./run bench-cluster installs it) | | | | |")
                     continue
-                d = results[(rate, model, "ddp")] = ddp(model, limits[model], 2)
-                say(f"| {model} | PyTorch DDP (gloo) | {d['sps']:,.0f} | | | | {d['accuracy']:.4f} |")
+                d = results[(rate, model, "ddp")] = median_figures(runs[(model, "ddp")])
+                say(f"| {model} | PyTorch DDP (gloo) | {d['sps']:,.0f}{spread(d)} | | | | {d['accuracy']:.4f} |")
             say()
         for model in models:
             reference[model] = median_figures(one_host_runs[model])
@@ -286,8 +284,9 @@ def main():
         say()
         say("Epochs: " + ", ".join(f"{m} {limits[m][1]} x {limits[m][0]:,} samples" for m in models) +
             f"; samples/s from the second epoch on; test accuracy on the first {TEST_LIMIT} test samples." +
-            (f" The MLP: the median of {repeats} rounds (range in brackets), the one-host run "
-             f"{repeats * len(rates)} times, once in each round at each rate." if repeats > 1 else ""))
+            (f" Every run on the hosts (shoal's and PyTorch DDP's): the median of {repeats} rounds (range "
+             f"in brackets); the MLP's one-host run {repeats * len(rates)} times, once in each round at each "
+             f"rate." if repeats > 1 else ""))
         say()
         say("## Targets (issue 16)")
         say()
