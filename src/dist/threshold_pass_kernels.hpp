@@ -11,12 +11,14 @@
 
 #include "threshold_pass.hpp"
 
+// The baseline build passes 64-byte vectors only between inlined functions of this file; GCC
+// warns about their ABI at the end of the including file, so the warning stays off there.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 namespace shoal::dist {
 namespace {
 
 constexpr size_t kLanes = 16;
-// (the baseline build passes these 64-byte vectors only between inlined functions of this file)
-#pragma GCC diagnostic ignored "-Wpsabi"
 using Lanes = float __attribute__((vector_size(64)));
 
 Lanes load(const float* p) {
@@ -99,15 +101,15 @@ ThresholdPassProgress thresholdPass(const ThresholdPass& p, size_t begin, int32_
       written += quantize(p.residual[k], p.threshold, p.maxQuanta, static_cast<int32_t>(k + 1), out + written);
     }
   }
-  float tail = 0.0f;
+  float nonFiniteSum = 0.0f;
   if (i + kLanes > p.n && (!p.encode || room - written >= (p.n - i) * static_cast<size_t>(p.maxQuanta)))
     for (; i < p.n; ++i) {
-      tail += addElement<Momentum>(p, i);
+      nonFiniteSum += addElement<Momentum>(p, i);
       if (p.encode && std::fabs(p.residual[i]) >= p.threshold)
         written += quantize(p.residual[i], p.threshold, p.maxQuanta, static_cast<int32_t>(i + 1), out + written);
     }
-  for (size_t k = 0; k < kLanes; ++k) tail += nonFinite[k];
-  return {i, written, tail};
+  for (size_t k = 0; k < kLanes; ++k) nonFiniteSum += nonFinite[k];
+  return {i, written, nonFiniteSum};
 }
 
 ThresholdPassProgress anyThresholdPass(const ThresholdPass& p, size_t begin, int32_t* out, size_t room) {
