@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -90,10 +91,17 @@ State start(size_t n, bool withNaN) {
   return s;
 }
 
+// The floats' bit patterns.
+std::vector<uint32_t> bits(const std::vector<float>& values) {
+  std::vector<uint32_t> out(values.size());
+  std::transform(values.begin(), values.end(), out.begin(), [](float x) { return std::bit_cast<uint32_t>(x); });
+  return out;
+}
+
 void expectSameBits(const State& a, const State& b, const std::string& what) {
   ASSERT_EQ(a.codes, b.codes) << what;
   for (auto [x, y] : {std::pair{&a.g, &b.g}, std::pair{&a.u, &b.u}, std::pair{&a.r, &b.r}})
-    EXPECT_EQ(std::memcmp(x->data(), y->data(), x->size() * sizeof(float)), 0) << what;
+    EXPECT_EQ(bits(*x), bits(*y)) << what;
   EXPECT_TRUE(std::memcmp(&a.nonFinite, &b.nonFinite, sizeof(float)) == 0 ||
               (std::isnan(a.nonFinite) && std::isnan(b.nonFinite)))
       << what << ": " << a.nonFinite << " against " << b.nonFinite;
