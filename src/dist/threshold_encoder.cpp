@@ -49,8 +49,7 @@ void ThresholdEncoder::run(const float* grads, float* cleared, int64_t offset, s
   const ThresholdPass pass{.grads = grads, .cleared = cleared,
                            .velocity = velocity_.empty() ? nullptr : velocity_.data() + offset,
                            .residual = residual_.data() + offset, .n = n, .momentum = momentum_,
-                           .scale = scale, .threshold = threshold_, .maxQuanta = kMaxQuanta,
-                           .encode = codes != nullptr};
+                           .scale = scale, .threshold = threshold_};
   // codes are written into room made at the end of `codes`, a few KB at a time
   constexpr size_t kCodeRoom = 4096;
   size_t done = 0;

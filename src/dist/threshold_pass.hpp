@@ -14,9 +14,7 @@ struct ThresholdPass {
   size_t n;
   float momentum;
   float scale;
-  float threshold;  // t > 0: codes for each r reaching it (when `encode`)
-  int maxQuanta;    // the most codes one element sends in one pass
-  bool encode;
+  float threshold;  // t > 0: codes for each r reaching it (when the pass has an output)
 };
 
 // What a call did: elements [begin, done) added (and encoded), `codes` written, the sum of g - g
@@ -28,10 +26,11 @@ struct ThresholdPassProgress {
 };
 
 // Runs the pass over elements [begin, n) of `p`, in blocks of 16 (one AVX-512 register), until
-// all are done or `out` has no room for another block's worst case (16 x maxQuanta codes; a
-// shorter last block needs only its own). Element i reaching the threshold with residual r
-// holding k whole thresholds writes min(k, maxQuanta) codes, each i + 1 for r > 0 and -(i + 1)
-// otherwise, and loses sign(r) x that many thresholds. The same bits on every instruction set:
+// all are done or `out` has no room for another block's worst case (16 x
+// ThresholdEncoder::kMaxQuanta codes; a shorter last block needs only its own); with `out`
+// nullptr it only adds. Element i reaching the threshold with residual r holding k whole
+// thresholds writes min(k, kMaxQuanta) codes, each i + 1 for r > 0 and -(i + 1) otherwise, and
+// loses sign(r) x that many thresholds. The same bits on every instruction set:
 // no fused multiply-adds, the same order of operations per element.
 ThresholdPassProgress runThresholdPass(const ThresholdPass& p, size_t begin, int32_t* out, size_t room);
 

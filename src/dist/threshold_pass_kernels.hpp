@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "shoal/dist/threshold_encoder.hpp"
 #include "threshold_pass.hpp"
 
 // The baseline build passes 64-byte vectors only between inlined functions of this file; GCC
@@ -19,6 +20,7 @@ namespace shoal::dist {
 namespace {
 
 constexpr size_t kLanes = 16;
+constexpr int kMaxQuanta = ThresholdEncoder::kMaxQuanta;
 using Lanes = float __attribute__((vector_size(64)));
 
 Lanes load(const float* p) {
@@ -49,8 +51,8 @@ unsigned reachingLanes(Lanes r, float t) {
 
 // Writes residual element `r`'s codes (it reaches t) as `code` (i + 1) with r's sign, takes them
 // out of r; returns how many.
-size_t quantize(float& r, float t, int maxQuanta, int32_t code, int32_t* out) {
-  const int quanta = static_cast<int>(std::min(static_cast<float>(maxQuanta), std::fabs(r) / t));
+size_t quantize(float& r, float t, int32_t code, int32_t* out) {
+  const int quanta = static_cast<int>(std::min(static_cast<float>(kMaxQuanta), std::fabs(r) / t));
   const int32_t signedCode = r > 0 ? code : -code;
   for (int q = 0; q < quanta; ++q) out[q] = signedCode;
   r -= r > 0 ? static_cast<float>(quanta) * t : -static_cast<float>(quanta) * t;
@@ -76,11 +78,12 @@ float addElement(const ThresholdPass& p, size_t i) {
 // each lane whose |r| reaches t is quantized (at a density of 1%, most blocks have none).
 template <bool Momentum>
 ThresholdPassProgress thresholdPass(const ThresholdPass& p, size_t begin, int32_t* out, size_t room) {
-  const size_t blockRoom = kLanes * static_cast<size_t>(p.maxQuanta);
+  const bool encode = out != nullptr;
+  const size_t blockRoom = kLanes * kMaxQuanta;
   const Lanes m = splat(p.momentum), s = splat(p.scale);
   Lanes nonFinite{};
   size_t i = begin, written = 0;
-  for (; i + kLanes <= p.n && (!p.encode || room - written >= blockRoom); i += kLanes) {
+  for (; i + kLanes <= p.n && (!encode || room - written >= blockRoom); i += kLanes) {
     Lanes r = load(p.residual + i);
     if (p.grads) {
       const Lanes g = load(p.grads + i);
@@ -95,18 +98,18 @@ ThresholdPassProgress thresholdPass(const ThresholdPass& p, size_t begin, int32_
       }
       store(p.residual + i, r);
     }
-    if (!p.encode) continue;
+    if (!encode) continue;
     for (unsigned hit = reachingLanes(r, p.threshold); hit != 0; hit &= hit - 1) {
       const size_t k = i + static_cast<size_t>(__builtin_ctz(hit));
-      written += quantize(p.residual[k], p.threshold, p.maxQuanta, static_cast<int32_t>(k + 1), out + written);
+      written += quantize(p.residual[k], p.threshold, static_cast<int32_t>(k + 1), out + written);
     }
   }
   float nonFiniteSum = 0.0f;
-  if (i + kLanes > p.n && (!p.encode || room - written >= (p.n - i) * static_cast<size_t>(p.maxQuanta)))
+  if (i + kLanes > p.n && (!encode || room - written >= (p.n - i) * kMaxQuanta))
     for (; i < p.n; ++i) {
       nonFiniteSum += addElement<Momentum>(p, i);
-      if (p.encode && std::fabs(p.residual[i]) >= p.threshold)
-        written += quantize(p.residual[i], p.threshold, p.maxQuanta, static_cast<int32_t>(i + 1), out + written);
+      if (encode && std::fabs(p.residual[i]) >= p.threshold)
+        written += quantize(p.residual[i], p.threshold, static_cast<int32_t>(i + 1), out + written);
     }
   for (size_t k = 0; k < kLanes; ++k) nonFiniteSum += nonFinite[k];
   return {i, written, nonFiniteSum};

@@ -195,8 +195,8 @@ float SGD::stepBySparseUpdate(Tensor& params, const Closure& closure, const Spar
       addUpdate(bufferCodes_, -bufferUnit_, b);
     decayPass(p, b, low, count,
               {lr, static_cast<float>(options_.momentum), 1.0f, static_cast<float>(options_.weightDecay)});
+    addUpdate(update.codes, update.unit, b);
   }
-  if (decays) addUpdate(update.codes, update.unit, b);
   for (int32_t code : update.codes) {
     const int32_t i = std::abs(code) - 1;
     p[i] -= lr * (code > 0 ? update.unit : -update.unit);

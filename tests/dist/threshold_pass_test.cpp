@@ -11,6 +11,7 @@
 
 #include "backend/cpu/cpu_features.hpp"
 #include "dist/threshold_pass.hpp"
+#include "shoal/dist/threshold_encoder.hpp"
 
 namespace {
 
@@ -18,7 +19,7 @@ using shoal::dist::ThresholdPass;
 using shoal::dist::ThresholdPassProgress;
 using PassBuild = ThresholdPassProgress (*)(const ThresholdPass&, size_t, int32_t*, size_t);
 
-constexpr int kMaxQuanta = 8;
+constexpr int kMaxQuanta = shoal::dist::ThresholdEncoder::kMaxQuanta;
 
 struct State {
   std::vector<float> g, u, r;
@@ -59,8 +60,7 @@ State plainLoop(State s, Options o) {
 State throughBuild(PassBuild build, State s, Options o, size_t room) {
   const ThresholdPass pass{.grads = o.add ? s.g.data() : nullptr, .cleared = o.clear ? s.g.data() : nullptr,
                            .velocity = o.momentum ? s.u.data() : nullptr, .residual = s.r.data(),
-                           .n = s.r.size(), .momentum = kMomentum, .scale = kScale, .threshold = kThreshold,
-                           .maxQuanta = kMaxQuanta, .encode = true};
+                           .n = s.r.size(), .momentum = kMomentum, .scale = kScale, .threshold = kThreshold};
   size_t done = 0;
   int calls = 0;
   do {

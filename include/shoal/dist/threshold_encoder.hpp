@@ -50,7 +50,7 @@ class ThresholdEncoder {
   // two calls, with half the memory traffic).
   void addAndEncode(std::span<const float> grads, int64_t offset, std::vector<int32_t>& codes,
                     float scale = 1.0f);
-  // addAndEncode, and in the same pass (each stretch while it is in cache) `grads` set to 0 for
+  // addAndEncode, and in the same pass (each block of 16 while it is in cache) `grads` set to 0 for
   // the sum the caller decodes into it (without momentum correction).
   void addEncodeAndRestart(std::span<float> grads, int64_t offset, std::vector<int32_t>& codes, float scale);
   // Whether every gradient added since the last resetFiniteCheck() was finite (noted in the
