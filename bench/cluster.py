@@ -14,6 +14,9 @@ usage: bench/cluster.py [--build DIR] [--quick] [--comm mpi|gloo] [--rates 10gbi
    test accuracy after a fixed number of epochs of a fixed slice of Fashion-MNIST; then PyTorch DDP
    (bench/cluster_ddp.py) with the same data, batch, optimiser and epochs.
 3. The MLP on 2 ranks of one host (shared memory), the yardstick of the issue's MLP targets.
+oneDNN's sgemm at the MLP's shapes (bench_sgemm, 2 threads) is measured before each round: the
+machine's compute speed in this run, which moves from day to day on a shared host and moves the
+ratios with it (a faster machine leaves the network's kernel work a larger share of each step).
 Links carry --mtu byte frames (default 1500, Ethernet's standard; 9000 for jumbo frames).
 Every run is repeated --repeats times (default 3) in rounds, each round the MLP's one-host run, then
 every model's variants on the hosts and PyTorch DDP's run, and the table gives the median samples/s
@@ -26,6 +29,7 @@ import datetime
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,6 +68,12 @@ def up(count, rate, mtu):
 def rate_gbits(rate):
     value = int(re.match(r"\d+", rate).group())
     return value * {"gbit": 1, "mbit": 1e-3, "kbit": 1e-6}[rate[len(str(value)):]]
+
+
+def sgemm_gflops(build):
+    """oneDNN's sgemm at 128x1000x784 on 2 threads (bench_sgemm): the machine's compute speed now."""
+    r = check(run([os.path.join(build, "bench_sgemm")]), "bench_sgemm")
+    return float(re.search(r"sgemm_gflops=(\S+)", r.stdout).group(1))
 
 
 def bus_bandwidth(build, count, repeats):
@@ -214,6 +224,7 @@ def main():
         f"{os.getloadavg()[0]:.1f}.")
     say()
     busbw, results, reference = {}, {}, {}
+    sgemms = [sgemm_gflops(build)]
     scratch = tempfile.mkdtemp(prefix="bench-cluster-")
     try:
         say("## Bare all-reduce of 795,010 floats (3.18 MB), Open MPI (bench_busbw)")
@@ -243,6 +254,7 @@ def main():
             # PyTorch DDP's run; the table gives each one's median
             runs = {}
             for round_ in range(repeats):
+                sgemms.append(sgemm_gflops(build))
                 one_host("mlp", f"{rate}-{round_}")
                 for model in models:
                     for name, flags in shoal.variants():
@@ -287,6 +299,12 @@ def main():
             (f" Every run on the hosts (shoal's and PyTorch DDP's): the median of {repeats} rounds (range "
              f"in brackets); the MLP's one-host run {repeats * len(rates)} times, once in each round at each "
              f"rate." if repeats > 1 else ""))
+        say()
+        say(f"Machine speed: oneDNN's sgemm (128x1000x784, 2 threads) at {statistics.median(sgemms):.0f} GFLOP/s "
+            f"(median of {len(sgemms)} measurements in this run, {min(sgemms):.0f}-{max(sgemms):.0f}). The ratios "
+            f"below depend on it: the kernel's TCP work per step is about the same on a faster machine, so "
+            f"it takes a larger share of a shorter step, while PyTorch's steps, held up by its overheads "
+            f"more than by arithmetic, gain less from it than shoal's.")
         say()
         say("## Targets (issue 16)")
         say()

@@ -73,10 +73,7 @@ void GradientReducer::reduceBf16(std::span<float> grads, float scale) {
   bfloat16* wire = bf16_.data();
   float* g = grads.data();
   const size_t n = grads.size();
-  if (scale != 1.0f)
-#pragma omp simd
-    for (size_t i = 0; i < n; ++i) g[i] *= scale;
-  backend::roundToBf16(g, wire, static_cast<int64_t>(n));
+  backend::roundToBf16(g, wire, static_cast<int64_t>(n), scale);  // this rank's share, in the same pass
   comm_.allReduceBf16(std::span<bfloat16>(wire, n));
 #pragma omp simd
   for (size_t i = 0; i < n; ++i) g[i] = bfloat16ToFloat(wire[i].bits);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -66,6 +67,26 @@ TEST(Backend, UsableCoresFollowTheAffinity) {
   int bound = shoal::backend::usableCores();
   ASSERT_EQ(sched_setaffinity(0, sizeof(before), &before), 0);
   EXPECT_EQ(bound, 1);
+}
+
+// A bf16 all-reduce's first pass: each element times the rank's share, the product rounded once
+// to the nearest bf16, as scaling the float then rounding it would (NaN stays NaN), on odd lengths.
+TEST(Backend, RoundToBf16ScalesEachElementInTheSamePass) {
+  std::mt19937 gen(7);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  for (const float scale : {1.0f, 0.5f, 1.0f / 3.0f})
+    for (const int64_t n : {int64_t{1}, int64_t{17}, int64_t{1000}}) {
+      std::vector<float> src(static_cast<size_t>(n));
+      for (float& x : src) x = normal(gen);
+      src[0] = std::numeric_limits<float>::quiet_NaN();
+      std::vector<shoal::bfloat16> dst(src.size());
+      backend::roundToBf16(src.data(), dst.data(), n, scale);
+      EXPECT_TRUE(std::isnan(static_cast<float>(dst[0])));
+      for (size_t i = 1; i < src.size(); ++i) {
+        const float product = src[i] * scale;
+        ASSERT_EQ(dst[i].bits, shoal::bfloat16(product).bits) << "element " << i << " of " << n << ", scale " << scale;
+      }
+    }
 }
 
 // The bf16 all-reduce's addition: each sum is the float sum of the two bf16 values rounded to the

@@ -23,9 +23,10 @@ void reluBackward(const Tensor& output, const Tensor& grad, Tensor& gradSrc);
 // dst = src rounded to bf16 (nearest even); src f32 or bf16 (copied), dst bf16, both of one
 // element count (dst sized by the caller).
 void toBf16(const Tensor& src, Tensor& dst);
-// dst[0, count) = src rounded to bf16, on the calling thread (an optimiser's pass calls it on the
-// stretch of parameters it has just updated, still in cache).
-void roundToBf16(const float* src, bfloat16* dst, int64_t count);
+// dst[0, count) = src x scale (one f32 product) rounded to bf16, on the calling thread (an
+// optimiser's pass calls it on the stretch of parameters it has just updated, still in cache; a
+// bf16 all-reduce on the gradients it averages, in the same pass).
+void roundToBf16(const float* src, bfloat16* dst, int64_t count, float scale = 1.0f);
 // sum[0, count) = a + b added in f32 and rounded to bf16 (nearest even), on the calling thread
 // (sum may be a or b): a bf16 all-reduce's addition.
 void addBf16(const bfloat16* a, const bfloat16* b, bfloat16* sum, int64_t count);
