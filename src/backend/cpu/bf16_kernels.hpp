@@ -6,7 +6,7 @@ namespace shoal::backend::cpu {
 
 // Whether this processor runs the *Avx512 kernels (AVX512F, AVX512BW, AVX512VL, AVX512-BF16).
 bool hasAvx512Bf16();
-// dst [count] = src x scale (one f32 product; none when scale is 1) rounded to bf16 bits, nearest even.
+// dst [count] = src x scale (one f32 product; x 1 is exact) rounded to bf16 bits, nearest even.
 void roundToBf16Avx512(const float* src, uint16_t* dst, int64_t count, float scale);
 // sum [count] = a + b added in f32 and rounded to bf16 bits, nearest even (sum may be a or b).
 void addBf16Avx512(const uint16_t* a, const uint16_t* b, uint16_t* sum, int64_t count);

@@ -4,31 +4,21 @@
 #include <immintrin.h>
 
 namespace shoal::backend::cpu {
-namespace {
 
-// dst [count] = src (x scale when Scaled: one f32 product per element) rounded to bf16
-// (vcvtneps2bf16: nearest even, NaN stays NaN)
-template <bool Scaled>
-void roundScaledToBf16(const float* src, uint16_t* dst, int64_t count, float scale) {
+// dst [count] = bf16(src x scale): one f32 product per element (x 1 is exact), rounded by
+// vcvtneps2bf16 (nearest even, NaN stays NaN)
+void roundToBf16Avx512(const float* src, uint16_t* dst, int64_t count, float scale) {
   const __m512 factor = _mm512_set1_ps(scale);
-  auto scaled = [&](__m512 x) { return Scaled ? _mm512_mul_ps(x, factor) : x; };
   int64_t i = 0;
   for (; i + 16 <= count; i += 16) {
-    __m256bh packed = _mm512_cvtneps_pbh(scaled(_mm512_loadu_ps(src + i)));
+    __m256bh packed = _mm512_cvtneps_pbh(_mm512_mul_ps(_mm512_loadu_ps(src + i), factor));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), reinterpret_cast<__m256i&>(packed));
   }
   if (i < count) {
     const __mmask16 tail = static_cast<__mmask16>((1u << (count - i)) - 1);
-    __m256bh packed = _mm512_cvtneps_pbh(scaled(_mm512_maskz_loadu_ps(tail, src + i)));
+    __m256bh packed = _mm512_cvtneps_pbh(_mm512_mul_ps(_mm512_maskz_loadu_ps(tail, src + i), factor));
     _mm256_mask_storeu_epi16(dst + i, tail, reinterpret_cast<__m256i&>(packed));
   }
-}
-
-}  // namespace
-
-void roundToBf16Avx512(const float* src, uint16_t* dst, int64_t count, float scale) {
-  if (scale == 1.0f) return roundScaledToBf16<false>(src, dst, count, scale);
-  roundScaledToBf16<true>(src, dst, count, scale);
 }
 
 // sum [count] = bf16(f32(a) + f32(b)): 16 elements widened (bits << 16), added, rounded

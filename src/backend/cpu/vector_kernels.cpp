@@ -52,10 +52,7 @@ void add(const float* a, const float* b, float* sum, int64_t count) {
 void roundToBf16(const float* src, bfloat16* dst, int64_t count, float scale) {
   static const bool avx512 = cpu::hasAvx512Bf16();
   if (avx512) return cpu::roundToBf16Avx512(src, reinterpret_cast<uint16_t*>(dst), count, scale);
-  if (scale == 1.0f)
-    for (int64_t i = 0; i < count; ++i) dst[i] = bfloat16(src[i]);
-  else
-    for (int64_t i = 0; i < count; ++i) dst[i] = bfloat16(src[i] * scale);
+  for (int64_t i = 0; i < count; ++i) dst[i] = bfloat16(src[i] * scale);  // x 1 is exact
 }
 
 void addBf16(const bfloat16* a, const bfloat16* b, bfloat16* sum, int64_t count) {
