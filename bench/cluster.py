@@ -14,9 +14,9 @@ usage: bench/cluster.py [--build DIR] [--quick] [--comm mpi|gloo] [--rates 10gbi
    test accuracy after a fixed number of epochs of a fixed slice of Fashion-MNIST; then PyTorch DDP
    (bench/cluster_ddp.py) with the same data, batch, optimiser and epochs.
 3. The MLP on 2 ranks of one host (shared memory), the yardstick of the issue's MLP targets.
-oneDNN's sgemm at the MLP's shapes (bench_sgemm, 2 threads) is measured before each round: the
-machine's compute speed in this run, which moves from day to day on a shared host and moves the
-ratios with it (a faster machine leaves the network's kernel work a larger share of each step).
+oneDNN's sgemm at the MLP's shapes (bench_sgemm, 2 threads) is measured at the start and before each
+round: the machine's compute speed in this run, which moves from day to day on a shared host and
+moves the ratios with it (docs/cluster-bed.md, "A slower machine, the opposite verdicts").
 Links carry --mtu byte frames (default 1500, Ethernet's standard; 9000 for jumbo frames).
 Every run is repeated --repeats times (default 3) in rounds, each round the MLP's one-host run, then
 every model's variants on the hosts and PyTorch DDP's run, and the table gives the median samples/s
@@ -301,10 +301,8 @@ def main():
              f"rate." if repeats > 1 else ""))
         say()
         say(f"Machine speed: oneDNN's sgemm (128x1000x784, 2 threads) at {statistics.median(sgemms):.0f} GFLOP/s "
-            f"(median of {len(sgemms)} measurements in this run, {min(sgemms):.0f}-{max(sgemms):.0f}). The ratios "
-            f"below depend on it: the kernel's TCP work per step is about the same on a faster machine, so "
-            f"it takes a larger share of a shorter step, while PyTorch's steps, held up by its overheads "
-            f"more than by arithmetic, gain less from it than shoal's.")
+            f"(median of {len(sgemms)} measurements in this run, {min(sgemms):.0f}-{max(sgemms):.0f}); the ratios "
+            f"below move with it (docs/cluster-bed.md).")
         say()
         say("## Targets (issue 16)")
         say()
