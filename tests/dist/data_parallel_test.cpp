@@ -252,7 +252,8 @@ TEST(DataParallel, ValidationCountsAddUpToTheWholeSet) {
   EXPECT_EQ(parts[2].count, 300);
   EXPECT_NEAR(parts[2].value(), whole[2].value(), 1e-12);
   EXPECT_EQ(parts[2].perClass.size(), whole[2].perClass.size());
-  EXPECT_NEAR(parts[3].value(), whole[3].value(), 1e-12);
+  // Log loss: the scores come from batches of other sizes, whose products may round differently
+  EXPECT_NEAR(parts[3].value(), whole[3].value(), 1e-6);
 }
 
 }  // namespace

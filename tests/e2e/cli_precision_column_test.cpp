@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include "support/bf16_kernels.hpp"
 #include "support/cli_runner.hpp"
 
 using shoal::testing::runCli;
@@ -24,6 +25,7 @@ std::string precisionOf(const std::string& table, const std::string& layer) {
 }  // namespace
 
 TEST(CliPrecisionColumn, MlpFusesItsReluIntoTheBf16LinearStep) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   auto r = runCli("summary --model mlp --precision bf16");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(precisionOf(r.out, "Flatten"), "bf16") << "batches are gathered as bf16\n" << r.out;
@@ -34,6 +36,7 @@ TEST(CliPrecisionColumn, MlpFusesItsReluIntoTheBf16LinearStep) {
 }
 
 TEST(CliPrecisionColumn, LeNet5KeepsThinConvolutionsInFp32AndSaysWhereBf16Begins) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   auto r = runCli("summary --model lenet5 --precision bf16");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(precisionOf(r.out, "SpatialConvolution(1 -> 6"), "fp32 (bf16 does not pay here)") << r.out;
@@ -45,6 +48,7 @@ TEST(CliPrecisionColumn, LeNet5KeepsThinConvolutionsInFp32AndSaysWhereBf16Begins
 }
 
 TEST(CliPrecisionColumn, ResNetNodesSayWhatTheyConvert) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   auto r = runCli("summary --model resnet --precision bf16");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(precisionOf(r.out, "stem_conv = "), "fp32 (bf16 does not pay here)") << r.out;
@@ -61,6 +65,7 @@ TEST(CliPrecisionColumn, ResNetNodesSayWhatTheyConvert) {
 }
 
 TEST(CliPrecisionColumn, ConvolutionBlockWritesBf16ForTheNextBf16Layer) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   const std::string dir = shoal::testing::makeTempDir("e2e-precision-column");
   shoal::testing::writeText(dir + "/block.json", R"({"type": "Sequential", "layers": [
     {"type": "SpatialConvolution", "in": 32, "out": 64, "kernel": [3, 3], "pad": [1, 1]},
@@ -75,6 +80,7 @@ TEST(CliPrecisionColumn, ConvolutionBlockWritesBf16ForTheNextBf16Layer) {
 }
 
 TEST(CliPrecisionColumn, TabularEmbeddingsAndTheirReaders) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   const std::string dir = shoal::testing::makeTempDir("e2e-precision-tabular");
   auto data = runCli("make-data risk --rows 600 --test-rows 100 --out " + dir);
   ASSERT_EQ(data.exitCode, 0) << data.err;

@@ -14,6 +14,7 @@
 #include "shoal/nn/relu.hpp"
 #include "shoal/nn/spatial_batch_normalization.hpp"
 #include "shoal/nn/zoo.hpp"
+#include "support/bf16_kernels.hpp"
 #include "support/gradient_check.hpp"
 #include "support/relative_error.hpp"
 
@@ -164,6 +165,7 @@ std::unique_ptr<nn::Module> smallResNet(Precision precision) {
 // the output: here 9% (relative, all parameters) with only the convolutions in bf16 and f32
 // activations between the nodes, 11% with bf16 activations; a wrong path gives ~100%.
 TEST(Bf16Activations, ResNetStepAgainstF32) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   auto f32 = smallResNet(Precision::F32), bf16 = smallResNet(Precision::BF16);
   Tensor x = randomTensor(Shape{9, 1, 13, 13}, 12);
   Tensor target(Shape{9});

@@ -11,6 +11,7 @@
 #include "shoal/nn/sequential.hpp"
 #include "shoal/nn/spatial_convolution.hpp"
 #include "shoal/nn/spatial_max_pooling.hpp"
+#include "support/bf16_kernels.hpp"
 #include "support/gradient_check.hpp"
 #include "support/relative_error.hpp"
 
@@ -101,11 +102,18 @@ void expectCloseToRoundedF32(Window w) {
 
 }  // namespace
 
-TEST(Bf16ConvPool, OverlappingWindowsWithinTolerance) { expectCloseToRoundedF32(kOverlapping); }
+TEST(Bf16ConvPool, OverlappingWindowsWithinTolerance) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
+  expectCloseToRoundedF32(kOverlapping);
+}
 
-TEST(Bf16ConvPool, TilingWindowsRouteIntoBf16WithinTolerance) { expectCloseToRoundedF32(kTiling); }
+TEST(Bf16ConvPool, TilingWindowsRouteIntoBf16WithinTolerance) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
+  expectCloseToRoundedF32(kTiling);
+}
 
 TEST(Bf16ConvPool, FusedAndUnfusedBf16AgreeAndTheFusedStepWritesBf16) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   shoal::nn::manualSeed(2);
   shoal::nn::Sequential fused = block(kOverlapping), unfused = block(kOverlapping);
   unfused.flatParameters().values().copyFrom(fused.flatParameters().values());

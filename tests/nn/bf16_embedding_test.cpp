@@ -12,6 +12,7 @@
 #include "shoal/nn/model_summary.hpp"
 #include "shoal/nn/random.hpp"
 #include "shoal/nn/sequential.hpp"
+#include "support/bf16_kernels.hpp"
 #include "support/gradient_check.hpp"
 #include "support/relative_error.hpp"
 
@@ -46,6 +47,7 @@ shoal::nn::Sequential embeddingChain() {
 // bf16 does not pay for Embedding (embedding.hpp): in a bf16 model it gathers f32 rows, bit for
 // bit those of an f32 model, the Linear after it rounds them, and the summary says why.
 TEST(Bf16Embedding, StaysF32InABf16ModelAndSaysSo) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   shoal::nn::manualSeed(3);
   shoal::nn::Sequential f32 = embeddingChain(), bf16 = embeddingChain();
   bf16.flatParameters().values().copyFrom(f32.flatParameters().values());

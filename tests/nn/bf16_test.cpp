@@ -16,6 +16,7 @@
 #include "shoal/nn/spatial_convolution.hpp"
 #include "shoal/nn/tanh.hpp"
 #include "shoal/optim/sgd.hpp"
+#include "support/bf16_kernels.hpp"
 #include "support/gradient_check.hpp"
 #include "support/relative_error.hpp"
 
@@ -75,17 +76,20 @@ void expectBf16Close(shoal::nn::Module& f32, shoal::nn::Module& bf16, const Tens
 }  // namespace
 
 TEST(Bf16, LinearOddSizes) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   shoal::nn::Linear f32(33, 19), bf16(33, 19);
   expectBf16Close(f32, bf16, randomTensor(Shape{7, 33}, 1));
 }
 
 TEST(Bf16, LinearTakesBf16Input) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   shoal::nn::Linear f32(21, 5), bf16(21, 5);
   Tensor input = randomTensor(Shape{3, 21}, 2).toType(DType::BF16);
   expectBf16Close(f32, bf16, input);
 }
 
 TEST(Bf16, LinearChainKeepsBf16BetweenLayers) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   // Weights of one seed, whatever ran before: in layers this small a ReLU input within bf16
   // rounding of 0 flips its mask, and some draws move a tenth of the gradient that way.
   shoal::nn::manualSeed(2);
@@ -105,11 +109,13 @@ TEST(Bf16, LinearChainKeepsBf16BetweenLayers) {
 }
 
 TEST(Bf16, ConvolutionOddSizes) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   shoal::nn::SpatialConvolution f32(9, 7, 3, 3, 1, 1, 1, 1), bf16(9, 7, 3, 3, 1, 1, 1, 1);
   expectBf16Close(f32, bf16, randomTensor(Shape{3, 9, 11, 9}, 4));
 }
 
 TEST(Bf16, StridedConvolutionWithoutBias) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   shoal::nn::SpatialConvolution f32(10, 12, 3, 3, 2, 2, 1, 1, 1, false),
       bf16(10, 12, 3, 3, 2, 2, 1, 1, 1, false);
   expectBf16Close(f32, bf16, randomTensor(Shape{2, 10, 13, 13}, 5));
@@ -142,6 +148,7 @@ TEST(Bf16, LayersWithoutPathStayF32) {
 }
 
 TEST(Bf16, SgdWritesTheCopyInItsPass) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   shoal::nn::Linear layer(9, 4);
   layer.setPrecision(Precision::BF16);
   shoal::nn::FlatParameters& flat = layer.flatParameters();
@@ -164,6 +171,7 @@ TEST(Bf16, SgdWritesTheCopyInItsPass) {
 }
 
 TEST(Bf16, DeterministicForASeed) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   auto losses = [] {
     shoal::nn::manualSeed(5);
     shoal::nn::Sequential s;

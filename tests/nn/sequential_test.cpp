@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "shoal/error.hpp"
 #include "shoal/nn/batch_normalization.hpp"
 #include "shoal/nn/dropout.hpp"
@@ -109,8 +112,13 @@ TEST(Sequential, DiscardedGradientsAreRecomputedAsIfZeroed) {
   // Without a discard the next pass adds again (Torch's accumulation).
   discarded.forward(x);
   discarded.backwardParameters(x, gradOut);
+  // Twice the gradient up to rounding: a product kernel may add into the sum as it goes (oneDNN's
+  // AVX2 kernels do), which rounds a gradient that cancels to near zero differently.
   std::vector<float> twice = marked.grads().toVector(), once = zeroed.grads().toVector();
-  for (size_t i = 0; i < once.size(); ++i) ASSERT_FLOAT_EQ(twice[i], 2 * once[i]) << i;
+  float largest = 0;
+  for (float g : once) largest = std::max(largest, std::abs(g));
+  ASSERT_GT(largest, 0.0f);
+  for (size_t i = 0; i < once.size(); ++i) ASSERT_NEAR(twice[i], 2 * once[i], 1e-6f * largest) << i;
 }
 
 TEST(Sequential, ShapeMismatchNamesTheLayerAndBothSizes) {

@@ -10,6 +10,7 @@
 #include "shoal/optim/sgd.hpp"
 #include "shoal/train/optimizer.hpp"
 #include "support/allocation_counting.hpp"
+#include "support/bf16_kernels.hpp"
 
 using shoal::testing::allocations;
 using shoal::testing::countingAllocations;
@@ -76,16 +77,19 @@ TEST(Allocation, ResNetGraphTrainingStepsAllocateNothing) {
 
 // bf16: the bf16 weight copy, the batches gathered in bf16, bf16 activations between layers.
 TEST(Allocation, Bf16MlpTrainingStepsAllocateNothing) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   EXPECT_EQ(allocationsWhileTraining("mlp", Shape{1, 28, 28}, 16, nn::Precision::BF16), 0);
 }
 
 TEST(Allocation, Bf16LeNet5TrainingStepsAllocateNothing) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   EXPECT_EQ(allocationsWhileTraining("lenet5", Shape{1, 28, 28}, 16, nn::Precision::BF16), 0);
 }
 
 // A bf16 convolution (8 -> 16 planes) fused with its ReLU and pooling, whose pooled bf16 output
 // a bf16 convolution reads.
 TEST(Allocation, Bf16FusedConvolutionPoolingStepsAllocateNothing) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   auto layer = [](const char* type) { return nlohmann::json{{"type", type}}; };
   nlohmann::json layers = nlohmann::json::array(
       {nlohmann::json{{"type", "SpatialConvolution"}, {"in", 8}, {"out", 16}, {"kernel", {3, 3}}, {"pad", {1, 1}}},
@@ -99,6 +103,7 @@ TEST(Allocation, Bf16FusedConvolutionPoolingStepsAllocateNothing) {
 
 // bf16 activations between a graph's nodes (convolutions, batch normalisation, additions).
 TEST(Allocation, Bf16ResNetGraphTrainingStepsAllocateNothing) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   EXPECT_EQ(allocationsWhileTraining("resnet", Shape{1, 28, 28}, 8, nn::Precision::BF16), 0);
 }
 

@@ -16,6 +16,7 @@
 #include "shoal/optim/adam.hpp"
 #include "shoal/optim/sgd.hpp"
 #include "shoal/train/optimizer.hpp"
+#include "support/bf16_kernels.hpp"
 #include "support/cli_runner.hpp"
 #include "support/synthetic_data.hpp"
 
@@ -96,6 +97,7 @@ TEST(Resume, ContinuesBitIdenticallyMidEpochWithDropout) {
 // bf16: the checkpoint holds the f32 master weights; the resumed run rebuilds the bf16 copy from
 // them and continues bit for bit.
 TEST(Resume, Bf16ContinuesBitIdentically) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   data::Dataset data = noisyClasses(200);
   nn::Sequential uninterrupted = net(1, nn::Precision::BF16);
   trainUntil(uninterrupted, data, train::MaxIteration(30), nullptr);
@@ -155,6 +157,7 @@ TEST(Resume, GraphModelContinuesBitIdentically) {
 // A bf16 convolution fused with its ReLU and pooling, whose pooled bf16 output a bf16
 // convolution reads: resumed mid-run, it continues bit for bit, and bf16 really ran.
 TEST(Resume, Bf16FusedConvolutionBlockContinuesBitIdentically) {
+  SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   data::Dataset data = shoal::testing::gaussianClasses(96, 3, 128, /*period=*/5, /*shift=*/2.0f,
                                                        /*noise=*/1.0f, /*seed=*/6);
   data.reshapeSamples(Shape{8, 4, 4});
