@@ -34,6 +34,8 @@ import subprocess
 import sys
 import tempfile
 
+from processor import openblas_coretype
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOSTS = os.path.join(ROOT, "tools", "cluster", "hosts")
 BED = "bench"
@@ -163,7 +165,7 @@ def figures(run_dir):
 def ddp(model, limits, count):
     train_limit, epochs = limits
     script = os.path.join(ROOT, "bench", "cluster_ddp.py")
-    env = dict(os.environ, GLOO_SOCKET_IFNAME="eth0", OPENBLAS_CORETYPE="SkylakeX")
+    env = dict(os.environ, GLOO_SOCKET_IFNAME="eth0", **openblas_coretype())
     ranks = [subprocess.Popen(hosts("run", str(r), "/usr/bin/python3", script, model, str(r), str(count),
                                     "198.18.0.1:29500", str(train_limit), str(epochs), "128", str(TEST_LIMIT)),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

@@ -15,7 +15,8 @@ may use (run it under `taskset -c 0,1` for two), for shoal and PyTorch alike. SH
 the Python with torch (default /usr/bin/python3, Debian's python3-torch). The table is saved to
 bench/results/<UTC time>.md (or --out) so that later runs can be compared.
 
-With --precisions fp32,bf16 (the default; fp32 alone leaves them out) each round also runs shoal in bf16 (--precision bf16) and PyTorch's best
+With --precisions fp32,bf16 (the default where shoal has bf16 on the processor, that is AVX-512 and
+up; fp32 alone leaves them out) each round also runs shoal in bf16 (--precision bf16) and PyTorch's best
 setting under torch.autocast("cpu", dtype=torch.bfloat16), and a second table sets them side by side
 with shoal's fp32 figures of the same rounds: bf16 / fp32 speed-ups and shoal bf16 / PyTorch autocast.
 """
@@ -26,6 +27,8 @@ import platform
 import statistics
 import subprocess
 import sys
+
+from processor import bf16_support, openblas_coretype
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Debian's python3-torch lives there; SHOAL_TORCH_PYTHON names another interpreter that has torch
@@ -80,7 +83,7 @@ def torch_settings(model):
     cores = str(usable_cores())
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("OPENBLAS_", "OMP_", "MKL_", "SHOAL_TORCH"))}
-    best = dict(clean, OPENBLAS_CORETYPE="SkylakeX")
+    best = dict(clean, **openblas_coretype())
     if model == "mlp":  # one big GEMM per layer: OpenBLAS's threads do better than torch's
         best.update(OPENBLAS_NUM_THREADS=cores, SHOAL_TORCH_THREADS="1")
     else:  # lenet5, resnet: many small kernels: torch's own threads over single-threaded OpenBLAS
@@ -133,8 +136,9 @@ def main():
     ap.add_argument("--batches", default="32,128,512")
     ap.add_argument("--epochs", default="1")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--precisions", default="fp32,bf16",
-                    help="fp32, or fp32,bf16 for the bf16 rows and the PyTorch autocast column")
+    ap.add_argument("--precisions", default=None,
+                    help="fp32, or fp32,bf16 for the bf16 rows and the PyTorch autocast column (the "
+                         "default where shoal has bf16 on this processor, fp32 elsewhere)")
     ap.add_argument("--out", default=None)
     ap.add_argument("--no-python-column", action="store_true",
                     help="leave out the shoal (Python) column (where shoal's Python package is not built "
@@ -144,9 +148,17 @@ def main():
 
     if args.repeats < 1:
         raise SystemExit("compare: --repeats must be at least 1")
+    bf16 = bf16_support(build)
+    if args.precisions is None:
+        args.precisions = "fp32" if bf16.startswith("none") else "fp32,bf16"
+        if bf16.startswith("none"):
+            print(f"compare: fp32 only: shoal has no bf16 on this processor (bf16: {bf16})", file=sys.stderr)
     precisions = args.precisions.split(",")
     if precisions not in (["fp32"], ["fp32", "bf16"]):
         raise SystemExit(f"compare: --precisions takes fp32 or fp32,bf16, got {args.precisions}")
+    if "bf16" in precisions and bf16.startswith("none"):
+        raise SystemExit(f"compare: --precisions {args.precisions}: shoal has no bf16 on this processor "
+                         f"(bf16: {bf16}); use --precisions fp32")
     with_bf16 = "bf16" in precisions
     bf16_rows, bf16_found = [], {}
     load_before = os.getloadavg()[0]
@@ -212,7 +224,7 @@ def main():
              f"(128x1000x784, median of {len(sgemms)} measurements in this run). Fashion-MNIST, SGD lr "
              f"0.01 momentum 0.9, {args.epochs} timed epoch(s) after {WARMUP_STEPS} untimed steps{limits}; "
              f"inference: the 10,000 test images, fastest of three passes. PyTorch {torch_version()}, best setting: "
-             f"OPENBLAS_CORETYPE=SkylakeX; mlp OPENBLAS_NUM_THREADS={usable_cores()} with torch threads 1, "
+             f"{''.join(f'{k}={v}; ' for k, v in openblas_coretype().items())}mlp OPENBLAS_NUM_THREADS={usable_cores()} with torch threads 1, "
              f"lenet5 and resnet OPENBLAS_NUM_THREADS=1 with torch threads {usable_cores()}. Medians of "
              f"{args.repeats} rounds (shoal, shoal from Python, PyTorch default, PyTorch best, in turn); a ratio is the median of "
              f"each round's shoal / faster PyTorch setting. "
