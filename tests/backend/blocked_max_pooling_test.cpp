@@ -1,4 +1,4 @@
-// BlockedMaxPooling against oneDNN's plain max pooling, in every block size, with both builds, f32 and bf16.
+// BlockedMaxPooling against oneDNN's plain max pooling, in every block size, with every build (baseline, AVX2, AVX-512), f32 and bf16.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -181,36 +181,50 @@ TEST(BlockedMaxPooling, TiesSelectTheFirstMaximumAndNaNPropagates) {
   EXPECT_EQ(gradSrc.at(0, 1, 1, 1), 0.0f);
 }
 
-// The baseline build and the AVX-512 build give the same bits (where the CPU has AVX-512).
-TEST(BlockedMaxPooling, BaselineAndAvx512BuildsAgree) {
-  if (!__builtin_cpu_supports("avx512f")) GTEST_SKIP() << "this CPU has no AVX-512F";
-  for (const Case& c : cases()) {
-    SCOPED_TRACE(c.name);
-    Blocked src(c.src, c.block, c.nhwc);
-    src.fill(randomTensor(c.src, 21));
-    // The baseline passes are this test's own build of the kernels, the AVX-512 ones the library's.
-    cpu::BlockedMaxPooling pooling = poolingFor(c, src, true);
-    const cpu::PoolingPass& pass = pooling.pass();
-    const int64_t ph = pass.ph, pw = pass.pw;
-    size_t selections = static_cast<size_t>(c.src[0] * pass.blocks * ph * pw * src.layout.block);
-    std::vector<uint8_t> selBase(selections), selAvx(selections);
-    Tensor outBase(Shape{c.src[0], c.src[1], ph, pw}), outAvx(outBase.shape());
-    cpu::forwardPass(pass, src.data.data(), outBase.data(), selBase.data());
-    cpu::forwardPassAvx512(pass, src.data.data(), outAvx.data(), selAvx.data());
-    expectSame(outAvx, outBase, 0.0f, "pooled");
-    EXPECT_EQ(selAvx, selBase);
-    Tensor grad = randomTensor(outBase.shape(), 22);
-    Blocked gradBase(c.src, c.block, c.nhwc), gradAvx(c.src, c.block, c.nhwc);
-    cpu::backwardPass(pass, grad.data(), selBase.data(), gradBase.data.data());
-    cpu::backwardPassAvx512(pass, grad.data(), selAvx.data(), gradAvx.data.data());
-    EXPECT_EQ(gradAvx.data, gradBase.data);
+// The AVX2 and AVX-512 builds give the baseline build's bits (each where the CPU has it).
+TEST(BlockedMaxPooling, EveryBuildAgreesWithTheBaseline) {
+  using Forward = void (*)(const cpu::PoolingPass&, const float*, float*, uint8_t*);
+  using Backward = void (*)(const cpu::PoolingPass&, const float*, const uint8_t*, float*);
+  struct Build {
+    const char* name;
+    bool available;
+    Forward forward;
+    Backward backward;
+  };
+  const Build builds[] = {
+      {"AVX2", __builtin_cpu_supports("avx2") != 0, cpu::forwardPassAvx2, cpu::backwardPassAvx2},
+      {"AVX-512", __builtin_cpu_supports("avx512f") != 0, cpu::forwardPassAvx512, cpu::backwardPassAvx512}};
+  if (!builds[0].available) GTEST_SKIP() << "this CPU has neither AVX2 nor AVX-512F";
+  for (const Build& build : builds) {
+    if (!build.available) continue;  // (AVX-512 where the CPU has only AVX2)
+    for (const Case& c : cases()) {
+      SCOPED_TRACE(std::string(build.name) + ", " + c.name);
+      Blocked src(c.src, c.block, c.nhwc);
+      src.fill(randomTensor(c.src, 21));
+      // The baseline passes are this test's own build of the kernels, the others the library's.
+      cpu::BlockedMaxPooling pooling = poolingFor(c, src, true);
+      const cpu::PoolingPass& pass = pooling.pass();
+      const int64_t ph = pass.ph, pw = pass.pw;
+      size_t selections = static_cast<size_t>(c.src[0] * pass.blocks * ph * pw * src.layout.block);
+      std::vector<uint8_t> selBase(selections), selBuild(selections);
+      Tensor outBase(Shape{c.src[0], c.src[1], ph, pw}), outBuild(outBase.shape());
+      cpu::forwardPass(pass, src.data.data(), outBase.data(), selBase.data());
+      build.forward(pass, src.data.data(), outBuild.data(), selBuild.data());
+      expectSame(outBuild, outBase, 0.0f, "pooled");
+      EXPECT_EQ(selBuild, selBase);
+      Tensor grad = randomTensor(outBase.shape(), 22);
+      Blocked gradBase(c.src, c.block, c.nhwc), gradBuild(c.src, c.block, c.nhwc);
+      cpu::backwardPass(pass, grad.data(), selBase.data(), gradBase.data.data());
+      build.backward(pass, grad.data(), selBuild.data(), gradBuild.data.data());
+      EXPECT_EQ(gradBuild.data, gradBase.data);
+    }
   }
 }
 
 // A bf16 convolution's result read as bf16: the same maxima and selections as the f32 pass over
 // the same (bf16-representable) values, the output written as f32 or bf16 (exactly: a maximum
 // of bf16 values is one), a bf16 pooled gradient routed as its f32 widening, into f32 or (tiling
-// windows) bf16; both builds agree.
+// windows) bf16; in the build this CPU runs.
 TEST(BlockedMaxPooling, ReadsAndWritesBf16AsItsF32PassOnTheSameValues) {
   using shoal::bfloat16;
   for (const Case& c : cases()) {

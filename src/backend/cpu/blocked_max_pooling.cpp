@@ -33,6 +33,8 @@ template <class S, class D>
 void BlockedMaxPooling::forward(const S* src, D* dst) {
   if (hasAvx512())
     forwardPassAvx512(pass_, src, dst, selected_.data());
+  else if (hasAvx2())
+    forwardPassAvx2(pass_, src, dst, selected_.data());
   else
     forwardPass(pass_, src, dst, selected_.data());
 }
@@ -48,6 +50,8 @@ void BlockedMaxPooling::backward(const G* gradDst, T* gradSrc) const {
     if (!tiles()) throw Error("BlockedMaxPooling: a bf16 gradient needs windows that tile the input");
   if (hasAvx512())
     backwardPassAvx512(pass_, gradDst, selected_.data(), gradSrc);
+  else if (hasAvx2())
+    backwardPassAvx2(pass_, gradDst, selected_.data(), gradSrc);
   else
     backwardPass(pass_, gradDst, selected_.data(), gradSrc);
 }

@@ -1,8 +1,10 @@
-// The passes of BlockedMaxPooling, built twice: for the baseline instruction set and for AVX-512.
-// blocked_max_pooling.cpp includes this for the baseline build and picks the AVX-512 one
-// (blocked_max_pooling_avx512.cpp, compiled with -mavx512f) when the CPU has it: 16 lanes are one
-// AVX-512 register against four SSE registers. Everything but the two AVX-512 entry points has
-// internal linkage, so that each build keeps its own instructions.
+// The passes of BlockedMaxPooling, built three times: for the baseline instruction set, AVX2 and
+// AVX-512. blocked_max_pooling.cpp includes this for the baseline build and picks the AVX-512 one
+// (blocked_max_pooling_avx512.cpp, compiled with -mavx512f) or the AVX2 one
+// (blocked_max_pooling_avx2.cpp, -mavx2) when the CPU has it: 16 lanes are one AVX-512 register,
+// 8 lanes (oneDNN's channel blocks below AVX-512) one AVX2 register, against two or four SSE
+// registers. Everything but the entry points of those builds has internal linkage, so that each
+// build keeps its own instructions.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -12,22 +14,33 @@
 #include "blocked_max_pooling.hpp"
 #include "shoal/tensor/bfloat16.hpp"
 
+// The entry points of one build (SUFFIX: Avx2 or Avx512), forwardPass and backwardPass below for
+// the element types BlockedMaxPooling takes (a bf16 convolution's result read as bf16, the
+// pooled output written as f32 or bf16, the pooled gradient read as f32 or bf16). `BODY` is `;`
+// for the declarations and the call of the pass in the file compiled for that build.
+#define SHOAL_BLOCKED_POOLING_FORWARD(SUFFIX, S, D, BODY) \
+  void forwardPass##SUFFIX(const PoolingPass& p, const S* src, D* dst, uint8_t* selected) BODY
+#define SHOAL_BLOCKED_POOLING_BACKWARD(SUFFIX, G, T, BODY)                                    \
+  void backwardPass##SUFFIX(const PoolingPass& p, const G* gradDst, const uint8_t* selected, \
+                            T* gradSrc) BODY
+#define SHOAL_BLOCKED_POOLING_ENTRIES(SUFFIX, FORWARD_BODY, BACKWARD_BODY)       \
+  SHOAL_BLOCKED_POOLING_FORWARD(SUFFIX, float, float, FORWARD_BODY)              \
+  SHOAL_BLOCKED_POOLING_FORWARD(SUFFIX, bfloat16, float, FORWARD_BODY)           \
+  SHOAL_BLOCKED_POOLING_FORWARD(SUFFIX, bfloat16, bfloat16, FORWARD_BODY)        \
+  SHOAL_BLOCKED_POOLING_BACKWARD(SUFFIX, float, float, BACKWARD_BODY)            \
+  SHOAL_BLOCKED_POOLING_BACKWARD(SUFFIX, bfloat16, float, BACKWARD_BODY)         \
+  SHOAL_BLOCKED_POOLING_BACKWARD(SUFFIX, float, bfloat16, BACKWARD_BODY)         \
+  SHOAL_BLOCKED_POOLING_BACKWARD(SUFFIX, bfloat16, bfloat16, BACKWARD_BODY)
+// The definitions, for the file compiled for the build.
+#define SHOAL_BLOCKED_POOLING_BUILD(SUFFIX)                                            \
+  SHOAL_BLOCKED_POOLING_ENTRIES(SUFFIX, { forwardPass(p, src, dst, selected); }, \
+                                { backwardPass(p, gradDst, selected, gradSrc); })
+
 namespace shoal::backend::cpu {
 
-// The AVX-512 build of forwardPass and backwardPass below, for the element types
-// BlockedMaxPooling takes (a bf16 convolution's result read as bf16, the pooled output written
-// as f32 or bf16, the pooled gradient read as f32 or bf16); only for CPUs with AVX-512F.
-void forwardPassAvx512(const PoolingPass& p, const float* src, float* dst, uint8_t* selected);
-void forwardPassAvx512(const PoolingPass& p, const bfloat16* src, float* dst, uint8_t* selected);
-void forwardPassAvx512(const PoolingPass& p, const bfloat16* src, bfloat16* dst, uint8_t* selected);
-void backwardPassAvx512(const PoolingPass& p, const float* gradDst, const uint8_t* selected,
-                        float* gradSrc);
-void backwardPassAvx512(const PoolingPass& p, const bfloat16* gradDst, const uint8_t* selected,
-                        float* gradSrc);
-void backwardPassAvx512(const PoolingPass& p, const float* gradDst, const uint8_t* selected,
-                        bfloat16* gradSrc);
-void backwardPassAvx512(const PoolingPass& p, const bfloat16* gradDst, const uint8_t* selected,
-                        bfloat16* gradSrc);
+// Only for CPUs with AVX2, and with AVX-512F.
+SHOAL_BLOCKED_POOLING_ENTRIES(Avx2, ;, ;)
+SHOAL_BLOCKED_POOLING_ENTRIES(Avx512, ;, ;)
 
 namespace {
 

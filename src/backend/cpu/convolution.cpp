@@ -339,7 +339,13 @@ struct Convolution::Impl {
       if (auto pd = madeIf(inPlace, usesAvx512)) return *pd;
     auto chosen = make(anySrc, anyDst);
     if (usesAvx512(chosen)) return chosen;
-    return madeIf(allChannelsLast, usesAvx512).value_or(chosen);
+    if (auto pd = madeIf(allChannelsLast, usesAvx512)) return *pd;
+    // Below AVX-512, oneDNN's blocked weight-gradient kernels pad the input to blocks of 8
+    // planes; with fewer planes its channels-last kernel does less: 1.4x for LeNet-5's second
+    // convolution (6 planes), 3-4x for an image's one plane (LeNet-5's first, the resnet's stem).
+    if (e.srcDims[1] / g.groups < 8 && !stridedPointwise())
+      return madeIf(allChannelsLast, notReference).value_or(chosen);
+    return chosen;
   }
 
   void makeBackwardWeights(Entry& e) const {

@@ -3,6 +3,12 @@
 
 namespace shoal::backend::cpu {
 
+// Whether this processor runs the kernels built with -mavx2 (*_avx2.cpp).
+inline bool hasAvx2() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+
 // Whether this processor runs the kernels built with -mavx512f (*_avx512.cpp).
 inline bool hasAvx512() {
   static const bool has = __builtin_cpu_supports("avx512f");
