@@ -187,7 +187,7 @@ def verdict(ok):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0].replace("\n", " "))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build", default=os.environ.get("SHOAL_BUILD_DIR", "build"))
     parser.add_argument("--quick", action="store_true", help="smoke test: one rate, fewer steps, nothing written")
     parser.add_argument("--comm", default="mpi", choices=["mpi", "gloo"])
