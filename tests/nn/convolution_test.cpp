@@ -62,6 +62,22 @@ TEST(SpatialConvolution, GradientsAsymmetricWithoutBias) {
   testing::expectModuleGradients(conv, randomTensor({3, 2, 5, 4}, 3));
 }
 
+// A 1x1 kernel with a stride (a resnet's projection) reads every sH-th row and sW-th column; the
+// other input pixels get a zero gradient.
+TEST(SpatialConvolution, GradientsStridedPointwise) {
+  SpatialConvolution square(3, 5, 1, 1, 2, 2);
+  testing::expectModuleGradients(square, randomTensor({2, 3, 7, 5}, 4));
+  // 1 wide and 3 high, grouped, without bias: 5 -> 2 rows, all 4 columns
+  SpatialConvolution tall(4, 2, 1, 1, 1, 3, 0, 0, 2, false);
+  testing::expectModuleGradients(tall, randomTensor({3, 4, 5, 4}, 5));
+  Tensor x = randomTensor({1, 4, 5, 4}, 6);
+  Tensor gx = tall.backward(x, randomTensor(tall.forward(x).shape(), 7));
+  for (int64_t c = 0; c < 4; ++c)
+    for (int64_t h : {1, 2, 4})
+      for (int64_t w = 0; w < 4; ++w)
+        EXPECT_EQ(gx[(c * 5 + h) * 4 + w], 0.0f) << "plane " << c << ", row " << h << ", column " << w;
+}
+
 // Direct double-precision convolution: x [N, C, H, W], w [Out, C/G, kH, kW] -> y [N, Out, OH, OW],
 // and the gradients of sum(y * gy).
 struct Reference {
@@ -122,6 +138,16 @@ TEST(SpatialConvolution, MatchesNaiveAtLeNetShapesAcrossBatchSizes) {
   }
   SpatialConvolution grouped(16, 32, 3, 3, 2, 2, 1, 1, 4);
   checkAgainstNaive(grouped, randomTensor({2, 16, 9, 9}, 50), 2, 1, 4, 51);
+}
+
+TEST(SpatialConvolution, MatchesNaiveAsAResnetProjectionAcrossBatchSizes) {
+  // The resnet's second block's projection (16 -> 32 planes, 28x28 -> 14x14) and an odd size.
+  SpatialConvolution projection(16, 32, 1, 1, 2, 2);
+  for (int64_t n : {3, 2, 3}) {
+    SCOPED_TRACE("batch " + std::to_string(n));
+    checkAgainstNaive(projection, randomTensor({n, 16, 28, 28}, 60 + n), 2, 0, 1, 70 + n);
+    checkAgainstNaive(projection, randomTensor({n, 16, 9, 9}, 80 + n), 2, 0, 1, 90 + n);
+  }
 }
 
 TEST(SpatialConvolution, WorksOnFlatParameterViews) {

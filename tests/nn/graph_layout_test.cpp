@@ -22,21 +22,23 @@ using shoal::testing::relativeError;
 
 namespace {
 
-// input [N, 3, 8, 8] -> conv 3->16 -> ReLU -> conv 16->16 -> + (the ReLU's output) -> ReLU
-// -> 2x2 average pooling -> Flatten -> Linear 256->5; "side" (a convolution read by the Linear
-// through a Flatten) is summed into the output too.
+// input [N, 3, 8, 8] -> conv 3->16 -> ReLU -> conv 16->16 at stride 2 -> + (the ReLU's output
+// through "proj", a 1x1 convolution at stride 2, as a resnet's downsampling block) -> ReLU -> 2x2
+// average pooling -> Flatten -> Linear 64->5; "side" (a convolution read by the Linear through a
+// Flatten) is summed into the output too.
 nn::Graph residualGraph(uint64_t seed) {
   nn::manualSeed(seed);
   nn::Graph g;
   auto x = g.input();
   auto c1 = g.add("conv1", nn::SpatialConvolution(3, 16, 3, 3, 1, 1, 1, 1), {x});
   auto r1 = g.add("relu1", nn::ReLU(), {c1});
-  auto c2 = g.add("conv2", nn::SpatialConvolution(16, 16, 3, 3, 1, 1, 1, 1), {r1});
-  auto sum = g.add("add", nn::CAddTable(), {c2, r1});
+  auto c2 = g.add("conv2", nn::SpatialConvolution(16, 16, 3, 3, 2, 2, 1, 1), {r1});
+  auto proj = g.add("proj", nn::SpatialConvolution(16, 16, 1, 1, 2, 2), {r1});
+  auto sum = g.add("add", nn::CAddTable(), {c2, proj});
   auto r2 = g.add("relu2", nn::ReLU(), {sum});
   auto pool = g.add("pool", nn::SpatialAveragePooling(2, 2), {r2});
   auto flat = g.add("flatten", nn::Flatten(), {pool});
-  auto fc = g.add("fc", nn::Linear(256, 5), {flat});
+  auto fc = g.add("fc", nn::Linear(64, 5), {flat});
   auto side = g.add("side", nn::SpatialConvolution(3, 4, 8, 8), {x});  // [N, 4, 1, 1]
   auto sideFlat = g.add("side_flatten", nn::Flatten(), {side});
   auto sideFc = g.add("side_fc", nn::Linear(4, 5), {sideFlat});
@@ -95,6 +97,7 @@ TEST(GraphLayout, ConvolutionOutputsReadOnlyByLayoutAwareNodesBecomeChannelsLast
   EXPECT_EQ(g.node("conv1").output().layout(), Layout::ChannelsLast);
   EXPECT_EQ(g.node("relu1").output().layout(), Layout::ChannelsLast);  // follows its input
   EXPECT_EQ(g.node("conv2").output().layout(), Layout::ChannelsLast);
+  EXPECT_EQ(g.node("proj").output().layout(), Layout::ChannelsLast);
   EXPECT_EQ(g.node("add").output().layout(), Layout::ChannelsLast);
   EXPECT_EQ(g.node("pool").output().layout(), Layout::Plain);  // pooling writes plain
   // Read by a Flatten, which reads plain tensors only.

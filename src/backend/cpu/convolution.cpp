@@ -301,15 +301,6 @@ struct Convolution::Impl {
                                          {DNNL_ARG_DIFF_SRC, e.gradSrc.inner()}});
   }
 
-  // Whether the convolution is 1x1 with a stride: oneDNN 2.6.3's weight-gradient kernel for
-  // those (jit_1x1) writes past its scratchpad on nhwc tensors with two or more threads (seen
-  // with 1 to 8 input and 4 to 16 output planes at stride 2, f32 and bf16, as heap corruption
-  // found by a guard page after the scratchpad), so their weight gradients take oneDNN's own
-  // layouts and the staging reorders channels-last tensors into them.
-  bool stridedPointwise() const {
-    return g.kernelH == 1 && g.kernelW == 1 && (g.strideH > 1 || g.strideW > 1);
-  }
-
   // oneDNN 2.6 computes weight gradients with AVX-512 on blocked layouts only for some plane
   // counts; for others (LeNet-5's second convolution: 6 input planes) `any` gets its AVX2
   // kernel on 8-plane blocks, while channels-last (NHWC) input and gradient get an AVX-512
@@ -335,7 +326,7 @@ struct Convolution::Impl {
     auto allChannelsLast = [&] {
       return make(channelsLastDesc(e.srcDims, compute), channelsLastDesc(e.dstDims, compute));
     };
-    if (channelsLast(e) && !stridedPointwise())
+    if (channelsLast(e))
       if (auto pd = madeIf(inPlace, usesAvx512)) return *pd;
     auto chosen = make(anySrc, anyDst);
     if (usesAvx512(chosen)) return chosen;
@@ -343,7 +334,7 @@ struct Convolution::Impl {
     // Below AVX-512, oneDNN's blocked weight-gradient kernels pad the input to blocks of 8
     // planes; with fewer planes its channels-last kernel does less: 1.4x for LeNet-5's second
     // convolution (6 planes), 3-4x for an image's one plane (LeNet-5's first, the resnet's stem).
-    if (e.srcDims[1] / g.groups < 8 && !stridedPointwise())
+    if (e.srcDims[1] / g.groups < 8)
       return madeIf(allChannelsLast, notReference).value_or(chosen);
     return chosen;
   }

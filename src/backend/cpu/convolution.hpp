@@ -10,7 +10,8 @@ namespace shoal::backend::cpu {
 
 // Primitives are made once per input shape and reused; nothing is allocated per call after (see
 // ConvolutionOp). A fused max pooling reads the result in the layout oneDNN chose for the
-// convolution and writes the gradient straight into it (BlockedMaxPooling).
+// convolution and writes the gradient straight into it (BlockedMaxPooling). The backend gives
+// strided 1x1 convolutions to SubsampledPointwiseConvolution, which runs this one unstrided.
 class Convolution final : public ConvolutionOp {
  public:
   explicit Convolution(const ConvolutionGeometry& geometry);

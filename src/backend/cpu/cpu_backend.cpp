@@ -7,6 +7,7 @@
 #include "matmul.hpp"
 #include "pooling.hpp"
 #include "softmax.hpp"
+#include "subsampled_pointwise_convolution.hpp"
 
 namespace shoal::backend::cpu {
 namespace {
@@ -15,6 +16,8 @@ class CpuBackend final : public Backend {
  public:
   std::unique_ptr<MatmulOp> makeMatmul() const override { return std::make_unique<Matmul>(); }
   std::unique_ptr<ConvolutionOp> makeConvolution(const ConvolutionGeometry& geometry) const override {
+    if (SubsampledPointwiseConvolution::handles(geometry))
+      return std::make_unique<SubsampledPointwiseConvolution>(geometry);
     return std::make_unique<Convolution>(geometry);
   }
   std::unique_ptr<EltwiseOp> makeEltwise(Activation activation) const override {
