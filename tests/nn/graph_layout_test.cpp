@@ -1,6 +1,8 @@
 // Channels-last activations inside a Graph: the plan's choices, equality with plain activations, gradients, bf16, and refusals.
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "shoal/error.hpp"
 #include "shoal/nn/cadd_table.hpp"
 #include "shoal/nn/flat_parameters.hpp"
@@ -22,15 +24,16 @@ using shoal::testing::relativeError;
 
 namespace {
 
-// input [N, 3, 8, 8] -> conv 3->16 -> ReLU -> conv 16->16 at stride 2 -> + (the ReLU's output
+// input [N, planes, 8, 8] (3 by default; 1, a grey image, is laid out alike plain and
+// channels-last) -> conv planes->16 -> ReLU -> conv 16->16 at stride 2 -> + (the ReLU's output
 // through "proj", a 1x1 convolution at stride 2, as a resnet's downsampling block) -> ReLU -> 2x2
 // average pooling -> Flatten -> Linear 64->5; "side" (a convolution read by the Linear through a
 // Flatten) is summed into the output too.
-nn::Graph residualGraph(uint64_t seed) {
+nn::Graph residualGraph(uint64_t seed, int64_t planes = 3) {
   nn::manualSeed(seed);
   nn::Graph g;
   auto x = g.input();
-  auto c1 = g.add("conv1", nn::SpatialConvolution(3, 16, 3, 3, 1, 1, 1, 1), {x});
+  auto c1 = g.add("conv1", nn::SpatialConvolution(planes, 16, 3, 3, 1, 1, 1, 1), {x});
   auto r1 = g.add("relu1", nn::ReLU(), {c1});
   auto c2 = g.add("conv2", nn::SpatialConvolution(16, 16, 3, 3, 2, 2, 1, 1), {r1});
   auto proj = g.add("proj", nn::SpatialConvolution(16, 16, 1, 1, 2, 2), {r1});
@@ -39,7 +42,7 @@ nn::Graph residualGraph(uint64_t seed) {
   auto pool = g.add("pool", nn::SpatialAveragePooling(2, 2), {r2});
   auto flat = g.add("flatten", nn::Flatten(), {pool});
   auto fc = g.add("fc", nn::Linear(64, 5), {flat});
-  auto side = g.add("side", nn::SpatialConvolution(3, 4, 8, 8), {x});  // [N, 4, 1, 1]
+  auto side = g.add("side", nn::SpatialConvolution(planes, 4, 8, 8), {x});  // [N, 4, 1, 1]
   auto sideFlat = g.add("side_flatten", nn::Flatten(), {side});
   auto sideFc = g.add("side_fc", nn::Linear(4, 5), {sideFlat});
   g.setOutput(g.add("out", nn::CAddTable(), {fc, sideFc}));
@@ -72,12 +75,12 @@ Tensor flat(const std::vector<float>& values) {
 // One training pass of residualGraph in `precision` with plain and with channels-last
 // activations: the outputs, the input gradients and the parameter gradients agree within
 // `tolerance` (relative error).
-void expectChannelsLastAsPlain(nn::Precision precision, double tolerance) {
-  nn::Graph plain = residualGraph(7), channelsLast = residualGraph(7);
+void expectChannelsLastAsPlain(nn::Precision precision, double tolerance, int64_t planes = 3) {
+  nn::Graph plain = residualGraph(7, planes), channelsLast = residualGraph(7, planes);
   plain.setChannelsLast(false);
   plain.setPrecision(precision);
   channelsLast.setPrecision(precision);
-  Tensor input = randomTensor(Shape{3, 3, 8, 8}, 8);
+  Tensor input = randomTensor(Shape{3, planes, 8, 8}, 8);
   Pass a = trainingPass(plain, input), b = trainingPass(channelsLast, input);
   EXPECT_EQ(plain.node("conv2").output().layout(), Layout::Plain);
   EXPECT_EQ(channelsLast.node("conv2").output().layout(), Layout::ChannelsLast);
@@ -120,24 +123,32 @@ TEST(GraphLayout, AnAdditionOfAChannelsLastAndAPlainInputMakesBothPlain) {
 
 TEST(GraphLayout, ChannelsLastGivesThePlainResultsAndGradients) {
   expectChannelsLastAsPlain(nn::Precision::F32, 1e-6);
+  SCOPED_TRACE("one input plane");
+  expectChannelsLastAsPlain(nn::Precision::F32, 1e-6, 1);
 }
 
 TEST(GraphLayout, GradientCheckThroughChannelsLastNodes) {
-  for (bool channelsLast : {false, true}) {
-    nn::Graph g = residualGraph(9);
-    g.setChannelsLast(channelsLast);
-    // A bias moves 128 ReLU inputs at once: a smaller step keeps kinks out of the differences.
-    shoal::testing::GradCheckOptions options;
-    options.step = 1e-3;
-    expectModuleGradients(g, randomTensor(Shape{2, 3, 8, 8}, 10), options);
-    EXPECT_EQ(g.node("conv2").output().layout(), channelsLast ? Layout::ChannelsLast : Layout::Plain);
-  }
+  for (int64_t planes : {3, 1})
+    for (bool channelsLast : {false, true}) {
+      SCOPED_TRACE(std::to_string(planes) + " input planes, channels-last " +
+                   std::to_string(channelsLast));
+      nn::Graph g = residualGraph(9, planes);
+      g.setChannelsLast(channelsLast);
+      // A bias moves 128 ReLU inputs at once: a smaller step keeps kinks out of the differences.
+      shoal::testing::GradCheckOptions options;
+      options.step = 1e-3;
+      expectModuleGradients(g, randomTensor(Shape{2, planes, 8, 8}, 10), options);
+      EXPECT_EQ(g.node("conv2").output().layout(),
+                channelsLast ? Layout::ChannelsLast : Layout::Plain);
+    }
 }
 
 // The same bf16 products summed in another order: far inside bf16's own error.
 TEST(GraphLayout, Bf16ChannelsLastGivesTheBf16PlainResults) {
   SHOAL_SKIP_WITHOUT_BF16_KERNELS();
   expectChannelsLastAsPlain(nn::Precision::BF16, 1e-3);
+  SCOPED_TRACE("one input plane");
+  expectChannelsLastAsPlain(nn::Precision::BF16, 1e-3, 1);
 }
 
 TEST(GraphLayout, ModulesThatReadOnlyPlainTensorsRefuseChannelsLast) {

@@ -170,9 +170,13 @@ struct Convolution::Impl {
   // the staging reorders.
   Entry makeForward(const Shape& src, DType srcType, Layout srcLayout) const {
     Entry e;
-    e.srcType = srcType;
-    e.srcLayout = srcLayout;
     int64_t n = src[0], c = src[1], h = src[2], w = src[3];
+    e.srcType = srcType;
+    // One plane (an image's grey values) is laid out the same plain or channels-last: read as
+    // channels-last into a channels-last result, oneDNN's nhwc kernels take it in place and the
+    // result and its gradient need no reorders (the resnet's stem, forward and backward at batch
+    // 128 on a Zen 4: 1.8-2.6 -> 1.2-1.5 ms).
+    e.srcLayout = c == 1 && outputLayout == Layout::ChannelsLast ? Layout::ChannelsLast : srcLayout;
     int64_t oh = (h + 2 * g.padH - g.kernelH) / g.strideH + 1;
     int64_t ow = (w + 2 * g.padW - g.kernelW) / g.strideW + 1;
     e.srcDims = {n, c, h, w};
@@ -207,14 +211,14 @@ struct Convolution::Impl {
     const DType result = pooling ? compute : output;
     const memory::desc anySrc = anyDesc(e.srcDims, compute), anyDst = anyDesc(e.dstDims, result);
     e.forwardPd = inPlaceOr(channelsLast(e), [&](bool nhwc) {
-      return nhwc ? primitiveFor(descFor(srcLayout, e.srcDims, compute, anySrc),
+      return nhwc ? primitiveFor(descFor(e.srcLayout, e.srcDims, compute, anySrc),
                                  descFor(outputLayout, e.dstDims, result, anyDst))
                   : primitiveFor(anySrc, anyDst);
     });
     // The fused pooling reads channel blocks of 1 to 16 lanes; in any other layout, plain.
     if (pooling && !channelBlocks(e.forwardPd.dst_desc()))
       e.forwardPd = primitiveFor(anySrc, plainDesc(e.dstDims, result));
-    e.src = Staged(tensorDesc(e.srcDims, srcType, srcLayout), e.forwardPd.src_desc(), Direction::In);
+    e.src = Staged(tensorDesc(e.srcDims, srcType, e.srcLayout), e.forwardPd.src_desc(), Direction::In);
     e.weight = Staged(plainDesc(e.weightDims), e.forwardPd.weights_desc(), Direction::In);
     if (pooling) {
       e.convDst = memory(e.forwardPd.dst_desc(), engine());
