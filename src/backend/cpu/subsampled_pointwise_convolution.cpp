@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 
 #include "shoal/error.hpp"
 
@@ -17,31 +16,49 @@ ConvolutionGeometry unstrided(ConvolutionGeometry geometry) {
 
 enum class Copy { Gather, Scatter };
 
-// Gather: sub[n, c, i, j] = full[n, c, sH*i, sW*j]; Scatter: the other way round (the rest of
-// full untouched). full [N, C, H, W] and sub [N, C, OH, OW] in `layout`, elements of Word's size.
+// Gather: sub[n, c, i, j] = full[n, c, sH*i, sW*j]; Scatter: the other way round, and every other
+// element of full zero (one pass over full, not a clearing pass and then the copy). full
+// [N, C, H, W] and sub [N, C, OH, OW] in `layout`, elements of Word's size.
 template <class Word>
 void copySampled(Word* full, Word* sub, const Shape& fullShape, const Shape& subShape,
                  int64_t sH, int64_t sW, Layout layout, Copy copy) {
   const int64_t n = fullShape[0], c = fullShape[1], h = fullShape[2], w = fullShape[3];
   const int64_t oh = subShape[2], ow = subShape[3];
-  auto move = [&](Word* f, Word* s, int64_t count) {
-    if (copy == Copy::Gather)
-      std::copy_n(f, count, s);
-    else
-      std::copy_n(s, count, f);
+  // a full row of w pixels of `pixel` elements each, its sampled pixels those of sub's row
+  auto row = [&](Word* f, Word* s, int64_t pixel, int64_t pixelStride) {
+    if (copy == Copy::Gather) {
+      for (int64_t j = 0; j < ow; ++j) std::copy_n(f + j * sW * pixelStride, pixel, s + j * pixel);
+      return;
+    }
+    for (int64_t x = 0; x < w; ++x) {
+      Word* to = f + x * pixelStride;
+      if (x % sW == 0)
+        std::copy_n(s + x / sW * pixel, pixel, to);
+      else
+        std::fill_n(to, pixel, Word{0});
+    }
+  };
+  auto unsampledRow = [&](Word* f, int64_t count) {
+    if (copy == Copy::Scatter) std::fill_n(f, count, Word{0});
   };
   if (layout == Layout::ChannelsLast) {  // [N, H, W, C]: a pixel's C planes are adjacent
     for (int64_t b = 0; b < n; ++b)
-      for (int64_t i = 0; i < oh; ++i)
-        for (int64_t j = 0; j < ow; ++j)
-          move(full + ((b * h + i * sH) * w + j * sW) * c, sub + ((b * oh + i) * ow + j) * c, c);
+      for (int64_t y = 0; y < h; ++y) {
+        Word* fullRow = full + (b * h + y) * w * c;
+        if (y % sH == 0)
+          row(fullRow, sub + (b * oh + y / sH) * ow * c, c, c);
+        else
+          unsampledRow(fullRow, w * c);
+      }
     return;
   }
   for (int64_t plane = 0; plane < n * c; ++plane)  // [N, C, H, W]: one element at a time
-    for (int64_t i = 0; i < oh; ++i) {
-      Word* fullRow = full + (plane * h + i * sH) * w;
-      Word* subRow = sub + (plane * oh + i) * ow;
-      for (int64_t j = 0; j < ow; ++j) move(fullRow + j * sW, subRow + j, 1);
+    for (int64_t y = 0; y < h; ++y) {
+      Word* fullRow = full + (plane * h + y) * w;
+      if (y % sH == 0)
+        row(fullRow, sub + (plane * oh + y / sH) * ow, 1, 1);
+      else
+        unsampledRow(fullRow, w);
     }
 }
 
@@ -95,7 +112,6 @@ void SubsampledPointwiseConvolution::backwardData(const Tensor& gradDst, const T
                                                   Tensor& gradSrc) {
   Tensor& subGrad = buffer(subsampleGrads_, gradSrc.shape(), gradSrc.dtype(), gradSrc.layout());
   unstrided_.backwardData(gradDst, weight, subGrad);
-  std::memset(gradSrc.bytes(), 0, gradSrc.numel() * gradSrc.elementSize());
   copySampled(gradSrc, subGrad, strideH_, strideW_, Copy::Scatter);
 }
 
