@@ -18,47 +18,33 @@ enum class Copy { Gather, Scatter };
 
 // Gather: sub[n, c, i, j] = full[n, c, sH*i, sW*j]; Scatter: the other way round, and every other
 // element of full zero (one pass over full, not a clearing pass and then the copy). full
-// [N, C, H, W] and sub [N, C, OH, OW] in `layout`, elements of Word's size.
+// [N, C, H, W] and sub [N, C, OH, OW] in `layout`, elements of Word's size. Both layouts are
+// images of H x W pixels: channels-last N images of C-element pixels, plain N x C of one element.
 template <class Word>
 void copySampled(Word* full, Word* sub, const Shape& fullShape, const Shape& subShape,
                  int64_t sH, int64_t sW, Layout layout, Copy copy) {
   const int64_t n = fullShape[0], c = fullShape[1], h = fullShape[2], w = fullShape[3];
   const int64_t oh = subShape[2], ow = subShape[3];
-  // a full row of w pixels of `pixel` elements each, its sampled pixels those of sub's row
-  auto row = [&](Word* f, Word* s, int64_t pixel, int64_t pixelStride) {
-    if (copy == Copy::Gather) {
-      for (int64_t j = 0; j < ow; ++j) std::copy_n(f + j * sW * pixelStride, pixel, s + j * pixel);
-      return;
-    }
-    for (int64_t x = 0; x < w; ++x) {
-      Word* to = f + x * pixelStride;
-      if (x % sW == 0)
-        std::copy_n(s + x / sW * pixel, pixel, to);
-      else
-        std::fill_n(to, pixel, Word{0});
-    }
-  };
-  auto unsampledRow = [&](Word* f, int64_t count) {
-    if (copy == Copy::Scatter) std::fill_n(f, count, Word{0});
-  };
-  if (layout == Layout::ChannelsLast) {  // [N, H, W, C]: a pixel's C planes are adjacent
-    for (int64_t b = 0; b < n; ++b)
-      for (int64_t y = 0; y < h; ++y) {
-        Word* fullRow = full + (b * h + y) * w * c;
-        if (y % sH == 0)
-          row(fullRow, sub + (b * oh + y / sH) * ow * c, c, c);
-        else
-          unsampledRow(fullRow, w * c);
-      }
-    return;
-  }
-  for (int64_t plane = 0; plane < n * c; ++plane)  // [N, C, H, W]: one element at a time
+  const bool channelsLast = layout == Layout::ChannelsLast;
+  const int64_t images = channelsLast ? n : n * c, pixel = channelsLast ? c : 1;
+  for (int64_t image = 0; image < images; ++image)
     for (int64_t y = 0; y < h; ++y) {
-      Word* fullRow = full + (plane * h + y) * w;
-      if (y % sH == 0)
-        row(fullRow, sub + (plane * oh + y / sH) * ow, 1, 1);
-      else
-        unsampledRow(fullRow, w);
+      Word* fullRow = full + (image * h + y) * w * pixel;
+      if (y % sH != 0) {
+        if (copy == Copy::Scatter) std::fill_n(fullRow, w * pixel, Word{0});
+        continue;
+      }
+      Word* subRow = sub + (image * oh + y / sH) * ow * pixel;
+      for (int64_t j = 0; j < ow; ++j) {
+        Word* sampled = fullRow + j * sW * pixel;
+        if (copy == Copy::Gather) {
+          std::copy_n(sampled, pixel, subRow + j * pixel);
+          continue;
+        }
+        std::copy_n(subRow + j * pixel, pixel, sampled);
+        // the pixels up to the next sampled one (or the row's end)
+        std::fill_n(sampled + pixel, (std::min(w, (j + 1) * sW) - j * sW - 1) * pixel, Word{0});
+      }
     }
 }
 
