@@ -93,7 +93,7 @@ void Graph::prepare() {
   planOutputTypes();
   planLayouts(readers);
   values_.assign(nodes, nullptr);
-  pending_.assign(nodes, nullptr);
+  pending_.assign(nodes, {});
   gradSums_.resize(nodes);
   gradInputs_.resize(inputNames_.size());
   prepared_ = true;
@@ -117,7 +117,7 @@ void Graph::fusePairs(const std::vector<int>& readers) {
   for (size_t i = 0; fuse_ && i + 1 < modules_.size(); ++i) {
     ModuleNode &first = modules_[i], &second = modules_[i + 1];
     const Node firstNode = static_cast<Node>(inputNames_.size() + i);
-    if (first.absorbed || first.inputs.size() != 1 || second.inputs.size() != 1 ||
+    if (first.absorbed || second.inputs.size() != 1 ||
         second.inputs[0] != firstNode || readers[static_cast<size_t>(firstNode)] != 1 ||
         firstNode == outputNode_)
       continue;
@@ -342,7 +342,7 @@ void Graph::runForward(std::span<const Tensor* const> inputs) {
     for (size_t k = 0; k < m.inputs.size(); ++k) m.inputValues[k] = values_[static_cast<size_t>(m.inputs[k])];
     Clock::time_point start = times_ ? Clock::now() : Clock::time_point{};
     if (m.fused)  // this node's output is read only by the next node, whose output this computes
-      values_[inputNames_.size() + i + 1] = &m.fused->step(0).forward(*m.inputValues[0]);
+      values_[inputNames_.size() + i + 1] = &m.fused->step(0).forwardInputs(m.inputValues);
     else
       values_[inputNames_.size() + i] = &m.module->forwardInputs(m.inputValues);
     if (times_) times_->forwardSeconds[i] += secondsSince(start);
@@ -352,20 +352,27 @@ void Graph::runForward(std::span<const Tensor* const> inputs) {
 }
 
 void Graph::accumulate(Node n, const Tensor& grad) {
-  const Tensor*& pending = pending_[static_cast<size_t>(n)];
-  if (!pending) {
-    pending = &grad;
-    return;
+  PendingGradient& pending = pending_[static_cast<size_t>(n)];
+  if (pending.count == pending.parts.size()) gradientOf(n, 1);
+  pending.parts[pending.count++] = &grad;
+}
+
+std::span<const Tensor* const> Graph::gradientOf(Node n, size_t parts) {
+  PendingGradient& pending = pending_[static_cast<size_t>(n)];
+  if (pending.count > parts) {
+    // sum [shape] (f32) = part 1 [shape] + part 2 [shape], each f32 or bf16 (from a bf16
+    // Linear); part 1 is the sum itself where a third part came
+    Tensor& sum = gradSums_[static_cast<size_t>(n)];
+    const Tensor &first = *pending.parts[0], &second = *pending.parts[1];
+    if (&first != &sum) {
+      sum.resize(second.shape(), DType::F32);
+      sum.setLayout(second.layout());
+    }
+    backend::add(first, second, sum);
+    pending.parts = {&sum, nullptr};
+    pending.count = 1;
   }
-  // sum [shape] (f32) = pending [shape] + grad [shape], either f32 or bf16 (from a bf16 Linear);
-  // pending is the sum itself from the third on
-  Tensor& sum = gradSums_[static_cast<size_t>(n)];
-  if (pending != &sum) {
-    sum.resize(grad.shape(), DType::F32);
-    sum.setLayout(grad.layout());
-  }
-  backend::add(*pending, grad, sum);
-  pending = &sum;
+  return {pending.parts.data(), pending.count};
 }
 
 void Graph::runBackward(std::span<const Tensor* const> inputs, const Tensor& gradOutput,
@@ -374,27 +381,29 @@ void Graph::runBackward(std::span<const Tensor* const> inputs, const Tensor& gra
   for (auto& m : modules_)  // the inputs backward is given, as Sequential takes them
     for (size_t k = 0; k < m.inputs.size(); ++k)
       if (isInput(m.inputs[k])) m.inputValues[k] = inputs[static_cast<size_t>(m.inputs[k])];
-  std::fill(pending_.begin(), pending_.end(), nullptr);
+  std::fill(pending_.begin(), pending_.end(), PendingGradient{});
   accumulate(outputNode_, gradOutput);
   for (size_t i = modules_.size(); i-- > 0;) {
     ModuleNode& m = modules_[i];
     if (m.absorbed) continue;  // its gradient goes to the node before, which computed it
-    const Tensor* grad = pending_[inputNames_.size() + i + (m.fused ? 1 : 0)];
-    if (!grad || (!inputGradients && !m.learnableUpstream)) continue;
+    if (!inputGradients && !m.learnableUpstream) continue;
+    PlanStep* step = m.fused ? &m.fused->step(0) : nullptr;
+    const Node out = static_cast<Node>(inputNames_.size() + i + (m.fused ? 1 : 0));
+    std::span<const Tensor* const> grad = gradientOf(out, step ? step->gradientParts() : 1);
+    if (grad.empty()) continue;
     Clock::time_point start = times_ ? Clock::now() : Clock::time_point{};
     const bool upstreamNeedsGradient = inputGradients || m.inputsLearnable;
-    if (m.fused) {
-      PlanStep& step = m.fused->step(0);
-      if (upstreamNeedsGradient)
-        accumulate(m.inputs[0], step.backward(*m.inputValues[0], *grad));
+    std::span<const Tensor> grads;  // one per input, where upstream needs them
+    if (!upstreamNeedsGradient && m.inputs.size() == 1) {
+      if (step)
+        step->backwardParameters(*m.inputValues[0], *grad[0]);
       else
-        step.backwardParameters(*m.inputValues[0], *grad);
-    } else if (!upstreamNeedsGradient && m.inputs.size() == 1) {
-      m.module->backwardParameters(*m.inputValues[0], *grad);
+        m.module->backwardParameters(*m.inputValues[0], *grad[0]);
     } else {
-      std::span<const Tensor> grads = m.module->backwardInputs(m.inputValues, *grad);
-      for (size_t k = 0; k < m.inputs.size(); ++k) accumulate(m.inputs[k], grads[k]);
+      grads = step ? step->backwardInputs(m.inputValues, grad)
+                   : m.module->backwardInputs(m.inputValues, *grad[0]);
     }
+    for (size_t k = 0; k < grads.size(); ++k) accumulate(m.inputs[k], grads[k]);
     if (times_) times_->backwardSeconds[i] += secondsSince(start);
   }
   if (times_) times_->backwardEnded = Clock::now();
@@ -432,8 +441,9 @@ std::span<const Tensor> Graph::backwardInputs(std::span<const Tensor* const> inp
                      ", expected the output shape " + output_.shape().str());
   runBackward(inputs, gradOutput, /*inputGradients=*/true);
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (pending_[i]) {
-      gradInputs_[i] = *pending_[i];
+    std::span<const Tensor* const> grad = gradientOf(static_cast<Node>(i), 1);
+    if (!grad.empty()) {
+      gradInputs_[i] = *grad[0];
     } else {  // an input no output depends on
       gradInputs_[i].resize(inputs[i]->shape());
       gradInputs_[i].fill(0.0f);

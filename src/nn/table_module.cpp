@@ -20,6 +20,12 @@ Shape TableModule::outputShapeOfInputs(std::span<const Shape> inputShapes) const
 }
 
 const Tensor& TableModule::forwardInputs(std::span<const Tensor* const> inputs) {
+  checkInputs(inputs);
+  updateTableOutput(inputs);
+  return output_;
+}
+
+void TableModule::checkInputs(std::span<const Tensor* const> inputs) {
   bool same = checkedShapes_.size() == inputs.size();
   for (size_t i = 0; same && i < inputs.size(); ++i)
     same = inputs[i]->rank() > 0 && inputs[i]->dim(0) == inputs[0]->dim(0) &&
@@ -40,18 +46,20 @@ const Tensor& TableModule::forwardInputs(std::span<const Tensor* const> inputs) 
     outputShapeOfInputs(shapes);
     checkedShapes_ = shapes;
   }
-  updateTableOutput(inputs);
-  return output_;
 }
 
 std::span<const Tensor> TableModule::backwardInputs(std::span<const Tensor* const> inputs,
                                                     const Tensor& gradOutput) {
-  if (gradOutput.shape() != output_.shape())
-    throw ShapeError(label() + ": gradOutput has shape " + gradOutput.shape().str() +
-                     ", expected the output shape " + output_.shape().str());
+  checkGradOutput(gradOutput, output_);
   gradInputs_.resize(inputs.size());
   updateTableGradInputs(inputs, gradOutput);
   return gradInputs_;
+}
+
+void TableModule::checkGradOutput(const Tensor& gradOutput, const Tensor& output) const {
+  if (gradOutput.shape() != output.shape())
+    throw ShapeError(label() + ": gradOutput has shape " + gradOutput.shape().str() +
+                     ", expected the output shape " + output.shape().str());
 }
 
 }  // namespace shoal::nn

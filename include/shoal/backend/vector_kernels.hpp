@@ -16,10 +16,15 @@ void add(const float* a, const float* b, float* sum, int64_t count);
 // (outputs sized by the caller); each element computed in f32 and rounded once into a bf16
 // output. sum = a + b:
 void add(const Tensor& a, const Tensor& b, Tensor& sum);
+// dst = max(0, a + b) (a residual addition and the ReLU after it in one pass):
+void addRelu(const Tensor& a, const Tensor& b, Tensor& dst);
 // dst = max(0, src):
 void relu(const Tensor& src, Tensor& dst);
 // gradSrc (f32) = grad where the ReLU's output > 0, else 0:
 void reluBackward(const Tensor& output, const Tensor& grad, Tensor& gradSrc);
+// gradSrc (f32) = grad + moreGrad where the ReLU's output > 0, else 0 (an output read twice,
+// its two gradients summed in the masking pass):
+void reluBackward(const Tensor& output, const Tensor& grad, const Tensor& moreGrad, Tensor& gradSrc);
 // dst = src rounded to bf16 (nearest even); src f32 or bf16 (copied), dst bf16, both of one
 // element count (dst sized by the caller).
 void toBf16(const Tensor& src, Tensor& dst);

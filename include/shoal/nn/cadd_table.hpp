@@ -22,6 +22,14 @@ class CAddTable : public TableModule {
   bool outputFollowsInputLayout() const override { return true; }
 
   std::string typeName() const override { return "CAddTable"; }
+  // A ReLU right after it runs in the pass that adds (AddReluStep).
+  std::unique_ptr<PlanStep> fuse(std::span<const Epilogue> following) override;
+  // output = max(0, the inputs' sum), typed and laid out as the layer's own output (the fused
+  // step's forward); the inputs are checked as forwardInputs checks them.
+  void sumWithRelu(std::span<const Tensor* const> inputs, Tensor& output);
+  // gradient (f32) = the sum of the 1 or 2 parts where that step's output > 0, else 0 (its
+  // backward); ShapeError for a part not of the output's shape.
+  void reluGradient(const Tensor& output, std::span<const Tensor* const> parts, Tensor& gradient) const;
   int64_t flops(std::span<const Shape> in, const Shape& out) const override {
     return static_cast<int64_t>(in.size() - 1) * out.numel();
   }
@@ -32,8 +40,11 @@ class CAddTable : public TableModule {
   void updateTableGradInputs(std::span<const Tensor* const> inputs, const Tensor& gradOutput) override;
 
  private:
+  // output = the inputs' sum, then max(0, .) with `relu`.
+  void sumInto(std::span<const Tensor* const> inputs, Tensor& output, bool relu);
+
   bool outputBf16_ = false;  // bf16 precision: the output is bf16
-  Tensor partialSum_;        // f32: the sum of all inputs but the last, with more than two bf16 ones
+  Tensor partialSum_;        // f32: the sum of all inputs but the last, more than two into a bf16 output
 };
 
 }  // namespace shoal::nn

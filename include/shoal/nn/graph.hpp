@@ -1,5 +1,6 @@
 // Graph: a container whose nodes take one or more inputs (BigDL's Model(inputs, outputs), Keras' functional API).
 #pragma once
+#include <array>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -14,7 +15,8 @@ namespace shoal::nn {
 // Nodes are the graph's inputs and modules, each module taking the outputs of earlier nodes in
 // order; one node is the output. Forward runs the modules in the order they were added (inputs
 // before the nodes that use them, so no cycle can be built); backward runs them in reverse and
-// sums the gradients of a node whose output feeds several nodes. In parameter paths a module is
+// sums the gradients of a node whose output feeds several nodes (two of them in the pass of a
+// fused step that takes them apart: AddReluStep's masking). In parameter paths a module is
 // named by its node ("block1.conv1.weight"). A graph of one input is used like any module; a
 // graph of several takes them through forwardInputs/backwardInputs.
 // In bf16 precision the graph decides, once per plan, which node outputs are bf16: those of a
@@ -50,7 +52,7 @@ class Graph : public Module {
   // Whether a node and the node after it run as one fused step where the first can absorb the
   // second (nn::ExecutionPlan; default true): the second must take only the first's output and
   // be its only reader (a batch normalisation and its ReLU, a Linear or convolution and its
-  // ReLU). false runs every node on its own (for comparing fused and unfused execution).
+  // ReLU, an addition of several inputs and its ReLU). false runs every node on its own (for comparing fused and unfused execution).
   void setFusion(bool fuse);
   // Whether activations between nodes that read and write channels-last stay channels-last
   // (default true); false keeps every activation plain (for comparing the two).
@@ -115,8 +117,12 @@ class Graph : public Module {
   // With `inputGradients` false, only what the parameter gradients need (no gradient reaches a
   // node without learnable modules upstream).
   void runBackward(std::span<const Tensor* const> inputs, const Tensor& gradOutput, bool inputGradients);
-  // Adds `grad` to the gradient pending for node n (the first one is referenced, not copied).
+  // Adds `grad` to the gradient pending for node n: the first two are referenced, not copied;
+  // a third is added to their sum.
   void accumulate(Node n, const Tensor& grad);
+  // Node n's gradient as at most `parts` tensors to be summed (the pending ones summed first
+  // where there are more); empty where no gradient reached it.
+  std::span<const Tensor* const> gradientOf(Node n, size_t parts);
 
   std::vector<std::string> inputNames_;
   std::vector<ModuleNode> modules_;
@@ -124,9 +130,14 @@ class Graph : public Module {
   bool prepared_ = false;
   bool fuse_ = true;
   bool channelsLast_ = true;
-  std::vector<const Tensor*> values_;   // per node, this pass's output
-  std::vector<const Tensor*> pending_;  // per node, its gradient so far (null: none)
-  std::vector<Tensor> gradSums_;        // per node, where fanned-out gradients are summed
+  std::vector<const Tensor*> values_;     // per node, this pass's output
+  // A node's gradient so far: the sum of `count` parts.
+  struct PendingGradient {
+    std::array<const Tensor*, 2> parts{};
+    size_t count = 0;
+  };
+  std::vector<PendingGradient> pending_;  // per node
+  std::vector<Tensor> gradSums_;          // per node, where fanned-out gradients are summed
   std::vector<Tensor> gradInputs_;      // per graph input
   std::vector<Shape> checkedShapes_;    // the input shapes forwardInputs last checked
   LayerTimes* times_ = nullptr;

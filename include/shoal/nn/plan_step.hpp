@@ -1,6 +1,7 @@
 // PlanStep: one unit of an execution plan, a module run alone or a module with the epilogues it absorbed.
 #pragma once
 #include <cstddef>
+#include <span>
 
 #include "shoal/tensor/tensor.hpp"
 
@@ -19,6 +20,16 @@ class PlanStep {
   virtual const Tensor& backward(const Tensor& input, const Tensor& gradOutput) = 0;
   // Adds the parameter gradients only (the first learnable step of a training pass).
   virtual void backwardParameters(const Tensor& input, const Tensor& gradOutput) = 0;
+  // A graph's entry: forward from all the inputs of the first module (a table's several, as
+  // AddReluStep takes them), backward from the output gradient given as the sum of
+  // `gradientParts()` or fewer parts, to a gradient per input. The defaults take one input and
+  // one part, through forward and backward.
+  virtual const Tensor& forwardInputs(std::span<const Tensor* const> inputs);
+  virtual std::span<const Tensor> backwardInputs(std::span<const Tensor* const> inputs,
+                                                 std::span<const Tensor* const> gradOutputParts);
+  // How many parts of the output gradient backwardInputs takes and sums in its own pass (more
+  // are summed by the caller first).
+  virtual size_t gradientParts() const { return 1; }
   // Whether the step can write its output in bf16 (a bf16 step), and the plan's request to do
   // so when the next step reads bf16; the output gradient then comes in bf16 too.
   virtual bool canOutputBf16() const { return false; }

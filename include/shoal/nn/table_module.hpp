@@ -30,6 +30,12 @@ class TableModule : public Module {
   // gradInputs_ (one per input, sized by the caller) from gradOutput.
   virtual void updateTableGradInputs(std::span<const Tensor* const> inputs, const Tensor& gradOutput) = 0;
 
+  // ShapeError (naming the layer and the input) unless the inputs are batches of one sample
+  // count whose sample shapes fit; UsageError for a channels-last input the layer cannot read.
+  void checkInputs(std::span<const Tensor* const> inputs);
+  // ShapeError unless gradOutput has the shape of `output`.
+  void checkGradOutput(const Tensor& gradOutput, const Tensor& output) const;
+
   void updateOutput(const Tensor& input) override;
   void updateGradInput(const Tensor& input, const Tensor& gradOutput) override;
 
