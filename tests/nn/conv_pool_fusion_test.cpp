@@ -107,6 +107,20 @@ TEST(ConvPoolFusion, PoolingWithoutReluMatchesSeparateLayers) {
   expectSameAsSeparate({2, 7, 3, 0, 2, 2, 0, false}, false, Shape{3, 2, 10, 10});
 }
 
+// One input plane (shoal's own passes with AVX-512 for 3x3 and 5x5 kernels and 2x2 pooling):
+// rows of 1 to 4 vectors, output plane counts around the planes computed at once, without the
+// ReLU; and what stays on oneDNN: an odd output, an overlapping pooling, a 7x7 kernel.
+TEST(ConvPoolFusion, OnePlaneBlocksMatchSeparateLayers) {
+  expectSameAsSeparate({1, 8, 3, 1, 2, 2, 0, false}, true, Shape{3, 1, 12, 10});
+  expectSameAsSeparate({1, 7, 5, 2, 2, 2, 0, false}, true, Shape{2, 1, 6, 30});
+  expectSameAsSeparate({1, 5, 3, 0, 2, 2, 0, false}, true, Shape{2, 1, 8, 46});
+  expectSameAsSeparate({1, 4, 5, 4, 2, 2, 0, false}, true, Shape{2, 1, 4, 54});
+  expectSameAsSeparate({1, 9, 3, 1, 2, 2, 0, false}, false, Shape{2, 1, 10, 10});
+  expectSameAsSeparate({1, 3, 3, 0, 2, 2, 0, false}, true, Shape{2, 1, 9, 9});
+  expectSameAsSeparate({1, 4, 3, 1, 3, 2, 1, true}, true, Shape{2, 1, 9, 8});
+  expectSameAsSeparate({1, 2, 7, 3, 2, 2, 0, false}, true, Shape{2, 1, 8, 8});
+}
+
 TEST(ConvPoolFusion, GradientCheckThroughFusedBlock) {
   nn::manualSeed(12);
   nn::Sequential fused;

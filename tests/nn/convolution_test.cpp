@@ -9,12 +9,14 @@
 #include "shoal/nn/spatial_convolution.hpp"
 #include "support/fixtures.hpp"
 #include "support/gradient_check.hpp"
+#include "support/naive_convolution.hpp"
 
 namespace shoal {
 namespace {
 
 using nn::SpatialConvolution;
 using testing::expectNear;
+using testing::checkAgainstNaive;
 using testing::loadFixture;
 using testing::randomTensor;
 using testing::tensorFromJson;
@@ -76,55 +78,6 @@ TEST(SpatialConvolution, GradientsStridedPointwise) {
     for (int64_t h : {1, 2, 4})
       for (int64_t w = 0; w < 4; ++w)
         EXPECT_EQ(gx[(c * 5 + h) * 4 + w], 0.0f) << "plane " << c << ", row " << h << ", column " << w;
-}
-
-// Direct double-precision convolution: x [N, C, H, W], w [Out, C/G, kH, kW] -> y [N, Out, OH, OW],
-// and the gradients of sum(y * gy).
-struct Reference {
-  Tensor y, gx, gw, gb;
-};
-
-Reference naive(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& gy, int64_t s,
-                int64_t p, int64_t groups) {
-  int64_t n = x.dim(0), c = x.dim(1), h = x.dim(2), wd = x.dim(3);
-  int64_t out = w.dim(0), cg = w.dim(1), kh = w.dim(2), kw = w.dim(3);
-  int64_t oh = (h + 2 * p - kh) / s + 1, ow = (wd + 2 * p - kw) / s + 1;
-  Reference r{Tensor({n, out, oh, ow}), Tensor(x.shape()), Tensor(w.shape()), Tensor(b.shape())};
-  int64_t outPerGroup = out / groups;
-  for (int64_t in = 0; in < n; ++in)
-    for (int64_t o = 0; o < out; ++o)
-      for (int64_t i = 0; i < oh; ++i)
-        for (int64_t j = 0; j < ow; ++j) {
-          int64_t yi = ((in * out + o) * oh + i) * ow + j;
-          double sum = b[o], g = gy[yi];
-          r.gb[o] += static_cast<float>(g);
-          for (int64_t ci = 0; ci < cg; ++ci)
-            for (int64_t a = 0; a < kh; ++a)
-              for (int64_t bb = 0; bb < kw; ++bb) {
-                int64_t hi = i * s - p + a, wi = j * s - p + bb;
-                if (hi < 0 || hi >= h || wi < 0 || wi >= wd) continue;
-                int64_t xi = ((in * c + o / outPerGroup * cg + ci) * h + hi) * wd + wi;
-                int64_t wi2 = ((o * cg + ci) * kh + a) * kw + bb;
-                sum += static_cast<double>(x[xi]) * w[wi2];
-                r.gx[xi] += static_cast<float>(g * w[wi2]);
-                r.gw[wi2] += static_cast<float>(g * x[xi]);
-              }
-          r.y[yi] = static_cast<float>(sum);
-        }
-  return r;
-}
-
-void checkAgainstNaive(SpatialConvolution& conv, const Tensor& x, int64_t s, int64_t p,
-                       int64_t groups, uint64_t seed) {
-  Tensor y = conv.forward(x).clone();
-  Tensor gy = randomTensor(y.shape(), seed);
-  conv.zeroGradParameters();
-  Tensor gx = conv.backward(x, gy).clone();
-  Reference r = naive(x, conv.weight(), conv.bias(), gy, s, p, groups);
-  expectNear(y, r.y, 1e-4, 1e-4, "output");
-  expectNear(gx, r.gx, 1e-4, 1e-4, "gradInput");
-  expectNear(conv.gradWeight(), r.gw, 1e-4, 2e-3, "gradWeight");
-  expectNear(conv.gradBias(), r.gb, 1e-4, 2e-3, "gradBias");
 }
 
 TEST(SpatialConvolution, MatchesNaiveAtLeNetShapesAcrossBatchSizes) {
@@ -198,7 +151,7 @@ TEST(SpatialConvolution, NewInputAtTheSameAddressIsNotStale) {
   conv.zeroGradParameters();
   conv.forward(x);
   conv.backward(x, gy);
-  Reference r = naive(x, conv.weight(), conv.bias(), gy, 1, 0, 1);
+  testing::Reference r = testing::naive(x, conv.weight(), conv.bias(), gy, 1, 0, 1);
   expectNear(conv.gradWeight(), r.gw, 1e-4, 2e-3, "gradWeight for the new input");
 }
 

@@ -6,6 +6,7 @@
 #include "eltwise.hpp"
 #include "matmul.hpp"
 #include "pooling.hpp"
+#include "single_plane_convolution.hpp"
 #include "softmax.hpp"
 #include "subsampled_pointwise_convolution.hpp"
 
@@ -18,6 +19,8 @@ class CpuBackend final : public Backend {
   std::unique_ptr<ConvolutionOp> makeConvolution(const ConvolutionGeometry& geometry) const override {
     if (SubsampledPointwiseConvolution::handles(geometry))
       return std::make_unique<SubsampledPointwiseConvolution>(geometry);
+    if (SinglePlaneConvolution::handles(geometry))
+      return std::make_unique<SinglePlaneConvolution>(geometry);
     return std::make_unique<Convolution>(geometry);
   }
   std::unique_ptr<EltwiseOp> makeEltwise(Activation activation) const override {
