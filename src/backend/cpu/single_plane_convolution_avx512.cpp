@@ -69,7 +69,6 @@ void poolRows(const float* rows, int64_t planes, int64_t oh, int64_t ow, bool re
   for (int64_t plane = 0; plane < planes; ++plane)
     for (int64_t py = 0; py < ph; ++py) {
       const float* top = rows + (plane * oh + 2 * py) * rowLength;
-      #pragma GCC unroll 32
       for (int v = 0; v < V && 8 * v < pw; ++v) {
         const __m512 upper = _mm512_load_ps(top + v * kLanes);
         const __m512 lower = _mm512_load_ps(top + rowLength + v * kLanes);
@@ -78,7 +77,7 @@ void poolRows(const float* rows, int64_t planes, int64_t oh, int64_t ow, bool re
             _mm512_maskz_permutexvar_ps(0xFFFF, even, lower), _mm512_maskz_permutexvar_ps(0xFFFF, odd, lower)};
         __m512 best = candidates[0];
         __m512i choice = _mm512_setzero_si512();
-        #pragma GCC unroll 32
+#pragma GCC unroll 32
         for (int c = 1; c < 4; ++c) {  // strictly greater: the first maximum stays
           const __mmask16 greater = _mm512_cmp_ps_mask(candidates[c], best, _CMP_GT_OQ);
           best = _mm512_mask_mov_ps(best, greater, candidates[c]);
@@ -94,6 +93,8 @@ void poolRows(const float* rows, int64_t planes, int64_t oh, int64_t ow, bool re
     }
 }
 
+// src [N, 1, H, W], weight [Out, 1, K, K], bias [Out] or null -> dst [N, Out, OH, OW], or the
+// pooled [N, Out, OH / 2, OW / 2] and selected (the same); rows of V vectors, G planes at a time.
 template <int V, int K, int G>
 void forwardImages(const SinglePlanePass& p, const float* src, const float* weight,
                    const float* bias, bool relu, float* dst, uint8_t* selected) {
@@ -113,27 +114,27 @@ void forwardImages(const SinglePlanePass& p, const float* src, const float* weig
       }
       for (int64_t y = 0; y < oh; ++y) {
         __m512 sums[G][V];
-        #pragma GCC unroll 32
+#pragma GCC unroll 32
         for (int g = 0; g < G; ++g)
-          #pragma GCC unroll 32
+#pragma GCC unroll 32
           for (int v = 0; v < V; ++v) sums[g][v] = _mm512_set1_ps(shifts[g]);
         const float* in = plane + y * b.stride;
-        #pragma GCC unroll 32
+#pragma GCC unroll 32
         for (int ky = 0; ky < K; ++ky)
-          #pragma GCC unroll 32
+#pragma GCC unroll 32
           for (int kx = 0; kx < K; ++kx) {
             __m512 x[V];
-            #pragma GCC unroll 32
+#pragma GCC unroll 32
             for (int v = 0; v < V; ++v) x[v] = _mm512_loadu_ps(in + ky * b.stride + kx + v * kLanes);
-            #pragma GCC unroll 32
+#pragma GCC unroll 32
             for (int g = 0; g < G; ++g) {
               const __m512 tap = _mm512_set1_ps(taps[ky * K + kx][g]);
-              #pragma GCC unroll 32
+#pragma GCC unroll 32
               for (int v = 0; v < V; ++v) sums[g][v] = _mm512_fmadd_ps(tap, x[v], sums[g][v]);
             }
           }
         for (int g = 0; g < group; ++g)
-          #pragma GCC unroll 32
+#pragma GCC unroll 32
           for (int v = 0; v < V; ++v) {
             const __m512 value = relu ? _mm512_maskz_max_ps(0xFFFF, sums[g][v], _mm512_setzero_ps()) : sums[g][v];
             if (p.pooled)
@@ -149,32 +150,6 @@ void forwardImages(const SinglePlanePass& p, const float* src, const float* weig
       }
     }
   }
-}
-
-template <int V>
-void routeImages(const SinglePlanePass& p, const float* pooledGrad, const uint8_t* selected,
-                 float* routed) {
-  const int64_t oh = p.oh(), ow = p.ow(), ph = oh / 2, pw = ow / 2;
-  const __m512i interleave = interleaved();
-#pragma omp parallel for schedule(static)
-  for (int64_t plane = 0; plane < p.n * p.out; ++plane)
-    for (int64_t py = 0; py < ph; ++py)
-      #pragma GCC unroll 32
-      for (int v = 0; v < V && 8 * v < pw; ++v) {
-        const int64_t first = 8 * v, count = smaller(8, pw - first), at = (plane * ph + py) * pw + first;
-        const __m512 grad = _mm512_maskz_loadu_ps(lanesOf(count), pooledGrad + at);
-        alignas(16) uint8_t bytes[16];
-        for (int64_t j = 0; j < 16; ++j) bytes[j] = j < count ? selected[at + j] : kSinglePlaneNoSelection;
-        const __m512i choice = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(bytes)));
-        __m512 to[4];
-        #pragma GCC unroll 32
-        for (int c = 0; c < 4; ++c)
-          to[c] = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(choice, _mm512_set1_epi32(c)), grad);
-        float* upper = routed + (plane * oh + 2 * py) * ow + v * kLanes;
-        const __mmask16 lanes = lanesOf(ow - v * kLanes);
-        _mm512_mask_storeu_ps(upper, lanes, _mm512_permutex2var_ps(to[0], interleave, to[1]));
-        _mm512_mask_storeu_ps(upper + ow, lanes, _mm512_permutex2var_ps(to[2], interleave, to[3]));
-      }
 }
 
 // The output gradient one vector (16 pixels) at a time: read from [N, Out, OH, OW], or
@@ -194,7 +169,7 @@ struct GradientRows {
       const int64_t pw = ow / 2, first = 8 * v, window = (plane * (oh / 2) + y / 2) * pw + first;
       const __m512 pooled = _mm512_maskz_loadu_ps(lanesOf(pw - first), grad + window);
       const __m512i choice =
-          _mm512_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(selected + window)));
+          _mm512_maskz_cvtepu8_epi32(0xFFFF, _mm_loadl_epi64(reinterpret_cast<const __m128i*>(selected + window)));
       const int left = static_cast<int>(y % 2) * 2;  // the selection of this row's left element
       const __m512 even = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(choice, _mm512_set1_epi32(left)), pooled);
       const __m512 odd = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(choice, _mm512_set1_epi32(left + 1)), pooled);
@@ -203,6 +178,21 @@ struct GradientRows {
   }
 };
 
+// pooled gradient and selected [N, Out, OH / 2, OW / 2] (rows) -> routed [N, Out, OH, OW]
+template <int V>
+void routeImages(const SinglePlanePass& p, const GradientRows<true>& rows, float* routed) {
+  const int64_t oh = p.oh(), ow = p.ow();
+#pragma omp parallel for schedule(static)
+  for (int64_t plane = 0; plane < p.n * p.out; ++plane)
+    for (int64_t y = 0; y < oh; ++y)
+#pragma GCC unroll 32
+      for (int v = 0; v < V; ++v)
+        _mm512_mask_storeu_ps(routed + (plane * oh + y) * ow + v * kLanes, lanesOf(ow - v * kLanes),
+                              rows.at(plane, y, v));
+}
+
+// src [N, 1, H, W], the output gradient [N, Out, OH, OW] (rows) -> partial [chunks, Out x K x K +
+// Out]: per chunk the lane sums of each tap's products and of the gradient, in double
 template <int V, int K, bool kPooled>
 void weightGradients(const SinglePlanePass& p, const float* src, const GradientRows<kPooled>& rows,
                      double* partial) {
@@ -249,6 +239,7 @@ void weightGradients(const SinglePlanePass& p, const float* src, const GradientR
   }
 }
 
+// gradDst [N, Out, OH, OW], weight [Out, 1, k, k] -> gradSrc [N, 1, H, W]; rows of V vectors
 template <int V>
 void inputGradient(const SinglePlanePass& p, const float* gradDst, const float* weight, float* gradSrc) {
   // the correlation of gradDst, bordered by k - 1 - pH rows and k - 1 - pW columns, with the
@@ -265,16 +256,16 @@ void inputGradient(const SinglePlanePass& p, const float* gradDst, const float* 
       const float* taps = weight + oc * k * k;
       for (int64_t y = 0; y < p.h; ++y) {
         __m512 row[V];
-        #pragma GCC unroll 32
+#pragma GCC unroll 32
         for (int v = 0; v < V; ++v) row[v] = _mm512_maskz_loadu_ps(lanesOf(p.w - v * kLanes), out + y * p.w + v * kLanes);
         for (int64_t ky = 0; ky < k; ++ky)
           for (int64_t kx = 0; kx < k; ++kx) {
             const __m512 tap = _mm512_set1_ps(taps[(k - 1 - ky) * k + (k - 1 - kx)]);
             const float* at = plane + (y + ky) * b.stride + kx;
-            #pragma GCC unroll 32
+#pragma GCC unroll 32
             for (int v = 0; v < V; ++v) row[v] = _mm512_fmadd_ps(tap, _mm512_loadu_ps(at + v * kLanes), row[v]);
           }
-        #pragma GCC unroll 32
+#pragma GCC unroll 32
         for (int v = 0; v < V; ++v) _mm512_mask_storeu_ps(out + y * p.w + v * kLanes, lanesOf(p.w - v * kLanes), row[v]);
       }
     }
@@ -310,7 +301,9 @@ void singlePlaneForwardAvx512(const SinglePlanePass& p, const float* src, const 
 
 void singlePlaneRouteAvx512(const SinglePlanePass& p, const float* pooledGrad,
                             const uint8_t* selected, float* routed) {
-  withVectors(p.ow(), [&]<int V>() { routeImages<V>(p, pooledGrad, selected, routed); });
+  withVectors(p.ow(), [&]<int V>() {
+    routeImages<V>(p, GradientRows<true>{pooledGrad, selected, p.oh(), p.ow()}, routed);
+  });
 }
 
 void singlePlaneWeightGradientsAvx512(const SinglePlanePass& p, const float* src,

@@ -51,7 +51,7 @@ bool singlePlaneFits(const SinglePlanePass& p);
 void singlePlaneForwardAvx512(const SinglePlanePass& p, const float* src, const float* weight,
                               const float* bias, bool relu, float* dst, uint8_t* selected);
 // routed [N, Out, OH, OW] = the pooled gradient [N, Out, OH / 2, OW / 2] at each window's
-// selection, 0 elsewhere (every element written).
+// selection, 0 elsewhere (every element written); selected as the weight gradients read it.
 void singlePlaneRouteAvx512(const SinglePlanePass& p, const float* pooledGrad,
                             const uint8_t* selected, float* routed);
 // partial [chunks, Out * k * k + Out] (doubles, chunks = singlePlaneChunks(p)) = per chunk of
