@@ -53,13 +53,14 @@ TEST(CliPrecisionColumn, ResNetNodesSayWhatTheyConvert) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(precisionOf(r.out, "stem_conv = "), "fp32 (bf16 does not pay here)") << r.out;
   // The graph keeps bf16 between nodes whose readers all read bf16: the stem's normalisation
-  // rounds the fp32 convolution's output, the blocks read and write bf16, the last ReLU writes
-  // fp32 for the average pooling (no bf16 path).
+  // rounds the fp32 convolution's output, the blocks read and write bf16, the last addition and
+  // its fused ReLU write fp32 for the average pooling (no bf16 path).
   EXPECT_EQ(precisionOf(r.out, "stem_bn = "), "bf16, rounds its fp32 input") << r.out;
   EXPECT_EQ(precisionOf(r.out, "stem_relu = "), "bf16 (fused into #2)") << r.out;
   EXPECT_EQ(precisionOf(r.out, "block1_conv1 = "), "bf16") << r.out;
   EXPECT_EQ(precisionOf(r.out, "block1_add = "), "bf16") << r.out;
-  EXPECT_EQ(precisionOf(r.out, "block3_relu2 = "), "bf16, writes fp32") << r.out;
+  EXPECT_EQ(precisionOf(r.out, "block3_add = "), "bf16, writes fp32") << r.out;
+  EXPECT_EQ(precisionOf(r.out, "block3_relu2 = "), "bf16 (fused into #27)") << r.out;
   EXPECT_EQ(precisionOf(r.out, "pool = "), "fp32 (no bf16 path)") << r.out;
   EXPECT_EQ(precisionOf(r.out, "flatten = "), "fp32") << r.out;
 }
