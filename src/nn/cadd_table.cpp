@@ -34,8 +34,8 @@ void CAddTable::sumInto(std::span<const Tensor* const> inputs, Tensor& output, b
   // added (and the ReLU applied) in one pass that writes the output
   const Tensor* head = inputs[0];
   if (inputs.size() > 2) {
+    if (type != DType::F32) partialSum_.resize(inputs[0]->shape(), DType::F32);
     Tensor& partial = type == DType::F32 ? output : partialSum_;
-    if (&partial == &partialSum_) partialSum_.resize(inputs[0]->shape(), DType::F32);
     backend::add(*inputs[0], *inputs[1], partial);
     for (size_t k = 2; k + 1 < inputs.size(); ++k) backend::add(partial, *inputs[k], partial);
     head = &partial;

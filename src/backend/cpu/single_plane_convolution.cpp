@@ -46,17 +46,17 @@ void SinglePlaneConvolution::fuseRelu(bool fused) {
 }
 
 void SinglePlaneConvolution::setComputeType(DType type) {
-  plainF32_ = plainF32_ && type == DType::F32;
+  computeType_ = type;
   onednn_.setComputeType(type);
 }
 
 void SinglePlaneConvolution::setOutputType(DType type) {
-  plainF32_ = plainF32_ && type == DType::F32;
+  outputType_ = type;
   onednn_.setOutputType(type);
 }
 
 void SinglePlaneConvolution::setOutputLayout(Layout layout) {
-  plainF32_ = plainF32_ && layout == Layout::Plain;
+  outputLayout_ = layout;
   onednn_.setOutputLayout(layout);
 }
 
@@ -66,7 +66,9 @@ void SinglePlaneConvolution::fuseMaxPooling(const PoolingGeometry& pooling) {
 }
 
 std::optional<SinglePlanePass> SinglePlaneConvolution::passFor(const Tensor& src) const {
-  if (!plainF32_ || !hasAvx512() || src.dtype() != DType::F32 || src.rank() != 4 ||
+  const bool plainF32 = computeType_ == DType::F32 && outputType_ == DType::F32 &&
+                        outputLayout_ == Layout::Plain;
+  if (!plainF32 || !hasAvx512() || src.dtype() != DType::F32 || src.rank() != 4 ||
       src.dim(0) < 1 || src.dim(1) != 1 || geometry_.kernelH != geometry_.kernelW)
     return std::nullopt;
   // a fused pooling: 2x2 windows at stride 2 only

@@ -48,7 +48,9 @@ class SinglePlaneConvolution final : public ConvolutionOp {
 
   ConvolutionGeometry geometry_;
   Convolution onednn_;
-  bool relu_ = false, plainF32_ = true;
+  bool relu_ = false;
+  DType computeType_ = DType::F32, outputType_ = DType::F32;
+  Layout outputLayout_ = Layout::Plain;
   std::optional<PoolingGeometry> pooling_;
   std::optional<SinglePlanePass> last_;  // the last forward's pass, where it ran on the passes
   // With a fused pooling: each window's selection, and (for the input gradient) the gradient
