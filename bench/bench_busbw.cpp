@@ -1,6 +1,8 @@
-// Times the bare all-reduce of a gradient-sized float buffer through Open MPI's messages across
-// the ranks of a job (on hosts of the simulated cluster: tools/cluster/hosts mpirun) and reports
-// the bus bandwidth: a ring all-reduce of B bytes on p ranks moves 2 (p-1)/p B through each link.
+// Times the bare all-reduce of a gradient-sized float buffer across the ranks of a job and reports the bus bandwidth.
+// A ring all-reduce of B bytes on p ranks moves 2 (p-1)/p B through each link. Open MPI's
+// messages under mpirun (on hosts of the simulated cluster: tools/cluster/hosts mpirun); Gloo's
+// when each rank is started with a rendezvous (SHOAL_RENDEZVOUS, SHOAL_WORLD_SIZE, SHOAL_RANK,
+// SHOAL_JOB_SECRET; tools/cluster/hosts run I ...).
 // usage: hosts mpirun bench_busbw [COUNT] [REPEATS]   (default: the MLP's 795010 floats, 50)
 #include <algorithm>
 #include <chrono>
@@ -9,7 +11,7 @@
 #include <span>
 #include <vector>
 
-#include "shoal/dist/communicator.hpp"
+#include "shoal/dist/connect.hpp"
 
 using namespace shoal;
 
@@ -17,13 +19,16 @@ int main(int argc, char** argv) {
   const long count = argc > 1 ? std::atol(argv[1]) : 795010;
   const int repeats = argc > 2 ? std::atoi(argv[2]) : 50;
   if (count <= 0 || repeats <= 0) {
-    std::fprintf(stderr, "usage: mpirun -np N bench_busbw [COUNT > 0] [REPEATS > 0]\n");
+    std::fprintf(stderr, "usage: bench_busbw [COUNT > 0] [REPEATS > 0] (on each rank of a job)\n");
     return 2;
   }
-  auto comm = dist::connect(/*timeoutSeconds=*/60, /*sharedMemory=*/false);
+  dist::ConnectOptions options;  // Open MPI under mpirun, Gloo with a rendezvous
+  options.timeoutSeconds = 60;
+  options.sharedMemory = false;
+  auto comm = dist::connect(options);
   const int ranks = comm->size();
   if (ranks < 2) {
-    std::fprintf(stderr, "bench_busbw: run it under mpirun with 2 or more ranks\n");
+    std::fprintf(stderr, "bench_busbw: run it on 2 or more ranks (under mpirun, or each with a rendezvous)\n");
     return 2;
   }
   std::vector<float> buffer(count);

@@ -68,6 +68,8 @@ uint64_t kindOf(const char* what) {
   return h;
 }
 constexpr uint64_t kProbeSlot = kArrivalSlot + 1;
+// The slot of the two-rank exchange (GlooCommunicator::combineWithPartner).
+constexpr uint64_t kPartnerSlot = kArrivalSlot + 2;
 
 template <class T>
 ReduceFunction reduceFunction(ReduceOp op) {
@@ -169,15 +171,15 @@ class GlooCommunicator final : public Communicator {
 
   void allReduce(std::span<float> data, ReduceOp op) override {
     if (sharedMemory_ && op == ReduceOp::Sum && sharedMemory_->holds(data)) return reduceAcrossHosts(data);
-    reduce(data.data(), data.size(), reduceFunction<float>(op), "an all-reduce of floats");
+    reduce(data.data(), data.size(), reduceFunction<float>(op), op == ReduceOp::Sum, "an all-reduce of floats");
   }
 
   void allReduce(std::span<double> data, ReduceOp op) override {
-    reduce(data.data(), data.size(), reduceFunction<double>(op), "an all-reduce of doubles");
+    reduce(data.data(), data.size(), reduceFunction<double>(op), op == ReduceOp::Sum, "an all-reduce of doubles");
   }
 
   void allReduceBf16(std::span<bfloat16> data) override {
-    reduce(data.data(), data.size(), &sumBf16, "an all-reduce of bf16 values");
+    reduce(data.data(), data.size(), &sumBf16, /*commutative=*/true, "an all-reduce of bf16 values");
   }
 
   void broadcast(std::span<float> data, int root) override {
@@ -290,17 +292,36 @@ class GlooCommunicator final : public Communicator {
       fail(what, count, "rank " + sharedMemory_->missingRanks(hostRanks_) + " did not arrive (stalled or dead)");
   }
 
+  // `commutative`: fn(a, b) and fn(b, a) are the same bits (sums; not max and min, whose NaNs
+  // depend on the order), so that two ranks may each combine in their own order.
   template <class T>
-  void reduce(T* data, size_t count, ReduceFunction fn, const char* what) {
+  void reduce(T* data, size_t count, ReduceFunction fn, bool commutative, const char* what) {
     if (count * sizeof(T) <= kSmallBytes) return reduceSmall(data, count, fn, what);
     run(what, count, ringBytes(count * sizeof(T)), [&] {
       if (count == 0 || size_ == 1) return;
+      if (size_ == 2 && commutative) return combineWithPartner(data, count * sizeof(T), fn, count);
       gloo::AllreduceOptions opts(context_);
       opts.setOutput(data, count);
       opts.setReduceFunction(fn);
       opts.setTimeout(millis(timeout_));
       gloo::allreduce(opts);
     });
+  }
+
+  // Two ranks: each sends its whole buffer to the other in one exchange (both directions of the
+  // link busy at once, one round where Gloo's ring takes two, each a wait on its device thread)
+  // and combines what it received: fn(x_0, x_1) on one rank, fn(x_1, x_0) on the other, the same
+  // bits for a commutative fn. A timeout or a failed connection throws gloo::Exception (run()).
+  void combineWithPartner(void* data, size_t bytes, ReduceFunction fn, size_t count) {
+    if (partnerScratch_.size() < bytes) partnerScratch_.resize(bytes);
+    const int partner = 1 - rank_;
+    auto mine = context_->createUnboundBuffer(data, bytes);
+    auto theirs = context_->createUnboundBuffer(partnerScratch_.data(), bytes);
+    theirs->recv(partner, kPartnerSlot);
+    mine->send(partner, kPartnerSlot);
+    theirs->waitRecv(nullptr, millis(timeout_));
+    mine->waitSend(nullptr, millis(timeout_));
+    fn(data, data, partnerScratch_.data(), count);
   }
 
   // Collective number `sequence_`: the arrival exchange within the deadline (the time spent
@@ -421,6 +442,7 @@ class GlooCommunicator final : public Communicator {
   int64_t sequence_ = 0;
   std::vector<Arrival> outbox_, inbox_;  // per peer: the arrival message sent and received
   std::vector<bool> posted_;              // per peer: this collective's arrival was posted
+  std::vector<std::byte> partnerScratch_;  // two ranks: the partner's buffer (combineWithPartner)
   std::vector<size_t> gatherCounts_;  // an all-gather of bytes: every rank's length, as Gloo takes it
   std::vector<int> jobRanks_;   // rank r of this communicator is rank jobRanks_[r] of the job
   std::vector<int> hostRanks_;  // hierarchical: the job's ranks on this host

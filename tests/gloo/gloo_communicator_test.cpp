@@ -1,9 +1,10 @@
 // The Gloo communicator's collectives, with 3 ranks as threads of this process joined through the
-// TCP rendezvous on loopback (and 2 through a directory): sums, maxima, bf16 sums with one
-// rounding per hop, broadcasts, gathers of values and of bytes of different lengths, and what
+// TCP rendezvous on loopback (and 2 through a directory or in a pair's exchange): sums, maxima,
+// bf16 sums with one rounding per hop, broadcasts, gathers of values and of bytes of different lengths, and what
 // a job without a secret or rendezvous is told.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <future>
@@ -109,7 +110,7 @@ TEST(GlooCommunicator, Bf16SumsAreRoundedOncePerHopAndIdenticalOnEveryRank) {
 }
 
 // Up to 256 bytes travel inside the arrival messages and are combined in rank order on every
-// rank; larger ones go through Gloo's ring. Both give every rank the same bits.
+// rank; larger ones go through Gloo's ring (more than two ranks). Both give every rank the same bits.
 TEST(GlooCommunicator, SmallAndLargeAllReducesGiveTheSameBitsOnEveryRank) {
   onRanks(3, loopback(), [](Communicator& comm) {
     const int r = comm.rank();
@@ -137,6 +138,34 @@ TEST(GlooCommunicator, SmallAndLargeAllReducesGiveTheSameBitsOnEveryRank) {
     comm.allReduceBf16(b);  // rank order, rounded per addition: (1 + 2^-8) + 2^-8 -> 1 -> 1
     EXPECT_EQ(static_cast<float>(b[0]), 1.0f);
     EXPECT_EQ(static_cast<float>(b[1]), static_cast<float>(bfloat16(0.01171875f)));
+  });
+}
+
+// Two ranks exchange whole buffers and each adds the other's (one round instead of Gloo's ring):
+// exact sums, bf16 rounded once, the same bits on both; maxima still take Gloo's ring.
+TEST(GlooCommunicator, TwoRanksSumByExchangingWholeBuffers) {
+  onRanks(2, loopback(), [](Communicator& comm) {
+    const int r = comm.rank();
+    const size_t n = 300'001;  // 1.2 MB of floats, an odd count
+    auto value = [](int q, size_t i) { return 0.001f * static_cast<float>((i % 1000) + 1) * (q ? -3.0f : 7.0f) + q; };
+    std::vector<float> f(n), mx(n);
+    for (size_t i = 0; i < n; ++i) f[i] = mx[i] = value(r, i);
+    comm.allReduce(std::span<float>(f), ReduceOp::Sum);
+    comm.allReduce(std::span<float>(mx), ReduceOp::Max);
+    for (size_t i = 0; i < n; i += 997) {
+      EXPECT_EQ(f[i], value(0, i) + value(1, i)) << i;  // one addition, either order
+      EXPECT_EQ(mx[i], std::max(value(0, i), value(1, i))) << i;
+    }
+    std::vector<double> d(70'000, 0.5 + r);
+    comm.allReduce(std::span<double>(d), ReduceOp::Sum);
+    EXPECT_EQ(d, std::vector<double>(d.size(), 2.0));
+    std::vector<bfloat16> b(50'000, bfloat16(r == 0 ? 1.0f : 0.00390625f));
+    comm.allReduceBf16(b);  // bf16(1 + 2^-8) rounds to even: 1
+    EXPECT_EQ(static_cast<float>(b.front()), 1.0f);
+    EXPECT_EQ(static_cast<float>(b.back()), 1.0f);
+    for (const auto& bits : {comm.allGatherBytes(std::as_bytes(std::span<const float>(f))),
+                             comm.allGatherBytes(std::as_bytes(std::span<const float>(mx)))})
+      EXPECT_EQ(bits[0], bits[1]);
   });
 }
 
