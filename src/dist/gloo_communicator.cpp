@@ -299,7 +299,7 @@ class GlooCommunicator final : public Communicator {
     if (count * sizeof(T) <= kSmallBytes) return reduceSmall(data, count, fn, what);
     run(what, count, ringBytes(count * sizeof(T)), [&] {
       if (count == 0 || size_ == 1) return;
-      if (size_ == 2 && commutative) return combineWithPartner(data, count * sizeof(T), fn, count);
+      if (size_ == 2 && commutative) return combineWithPartner(data, count, fn);
       gloo::AllreduceOptions opts(context_);
       opts.setOutput(data, count);
       opts.setReduceFunction(fn);
@@ -312,16 +312,32 @@ class GlooCommunicator final : public Communicator {
   // link busy at once, one round where Gloo's ring takes two, each a wait on its device thread)
   // and combines what it received: fn(x_0, x_1) on one rank, fn(x_1, x_0) on the other, the same
   // bits for a commutative fn. A timeout or a failed connection throws gloo::Exception (run()).
-  void combineWithPartner(void* data, size_t bytes, ReduceFunction fn, size_t count) {
-    if (partnerScratch_.size() < bytes) partnerScratch_.resize(bytes);
+  // The Gloo buffers over `data` and the scratch are made once and kept (no allocation a step).
+  template <class T>
+  void combineWithPartner(T* data, size_t count, ReduceFunction fn) {
+    const size_t bytes = count * sizeof(T);
+    if (partnerScratch_.size() < bytes) {
+      partnerScratch_.resize(bytes);
+      theirs_ = context_->createUnboundBuffer(partnerScratch_.data(), bytes);
+    }
     const int partner = 1 - rank_;
-    auto mine = context_->createUnboundBuffer(data, bytes);
-    auto theirs = context_->createUnboundBuffer(partnerScratch_.data(), bytes);
-    theirs->recv(partner, kPartnerSlot);
-    mine->send(partner, kPartnerSlot);
-    theirs->waitRecv(nullptr, millis(timeout_));
-    mine->waitSend(nullptr, millis(timeout_));
+    gloo::transport::UnboundBuffer& mine = sendView(data, bytes);
+    theirs_->recv(partner, kPartnerSlot, 0, bytes);
+    mine.send(partner, kPartnerSlot);
+    theirs_->waitRecv(nullptr, millis(timeout_));
+    mine.waitSend(nullptr, millis(timeout_));
     fn(data, data, partnerScratch_.data(), count);
+  }
+
+  // Gloo's buffer over [data, data + bytes): one of the last kSendViews made, or a new one in
+  // place of the oldest (a job reduces the same gradient buffer, or its buckets, every step).
+  gloo::transport::UnboundBuffer& sendView(void* data, size_t bytes) {
+    for (SendView& v : sendViews_)
+      if (v.data == data && v.bytes == bytes) return *v.buffer;
+    SendView& v = sendViews_.size() < kSendViews ? sendViews_.emplace_back()
+                                                  : sendViews_[nextSendView_++ % kSendViews];
+    v = {data, bytes, context_->createUnboundBuffer(data, bytes)};
+    return *v.buffer;
   }
 
   // Collective number `sequence_`: the arrival exchange within the deadline (the time spent
@@ -442,7 +458,17 @@ class GlooCommunicator final : public Communicator {
   int64_t sequence_ = 0;
   std::vector<Arrival> outbox_, inbox_;  // per peer: the arrival message sent and received
   std::vector<bool> posted_;              // per peer: this collective's arrival was posted
-  std::vector<std::byte> partnerScratch_;  // two ranks: the partner's buffer (combineWithPartner)
+  // two ranks (combineWithPartner): the partner's buffer, Gloo's buffer over it, and over the sent ones
+  std::vector<std::byte> partnerScratch_;
+  std::unique_ptr<gloo::transport::UnboundBuffer> theirs_;
+  struct SendView {
+    void* data = nullptr;
+    size_t bytes = 0;
+    std::unique_ptr<gloo::transport::UnboundBuffer> buffer;
+  };
+  static constexpr size_t kSendViews = 32;
+  std::vector<SendView> sendViews_;
+  size_t nextSendView_ = 0;
   std::vector<size_t> gatherCounts_;  // an all-gather of bytes: every rank's length, as Gloo takes it
   std::vector<int> jobRanks_;   // rank r of this communicator is rank jobRanks_[r] of the job
   std::vector<int> hostRanks_;  // hierarchical: the job's ranks on this host

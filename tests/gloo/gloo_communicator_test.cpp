@@ -1,7 +1,7 @@
 // The Gloo communicator's collectives, with 3 ranks as threads of this process joined through the
 // TCP rendezvous on loopback (and 2 through a directory or in a pair's exchange): sums, maxima,
-// bf16 sums with one rounding per hop, broadcasts, gathers of values and of bytes of different lengths, and what
-// a job without a secret or rendezvous is told.
+// bf16 sums with one rounding per hop, broadcasts, gathers of values and of bytes of different
+// lengths, and what a job without a secret or rendezvous is told.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -110,7 +110,8 @@ TEST(GlooCommunicator, Bf16SumsAreRoundedOncePerHopAndIdenticalOnEveryRank) {
 }
 
 // Up to 256 bytes travel inside the arrival messages and are combined in rank order on every
-// rank; larger ones go through Gloo's ring (more than two ranks). Both give every rank the same bits.
+// rank; larger ones go through Gloo's ring (more than two ranks). Both give every rank the same
+// bits.
 TEST(GlooCommunicator, SmallAndLargeAllReducesGiveTheSameBitsOnEveryRank) {
   onRanks(3, loopback(), [](Communicator& comm) {
     const int r = comm.rank();
