@@ -41,10 +41,9 @@ HOSTS = os.path.join(ROOT, "tools", "cluster", "hosts")
 BED = "bench"
 GRADIENT_FLOATS = 795010  # the MLP 784-1000-10
 
-# Per model: training samples (a multiple of 2 ranks x 128) and epochs over them. The epochs timed
-# (all but the first) are at least 40 steps per rank: the MLP's 3 x 100, LeNet-5's 50, the resnet's
-# 2 x 20 (its one timed epoch of 10 steps, about a second, let one slow stretch of this shared
-# machine decide a verdict).
+# Per model: training samples (a multiple of 2 ranks x 128) and epochs over them. The timed epochs
+# (all but the first) add up to at least 40 steps per rank: a timed second of 10 steps let one slow
+# stretch of this shared machine decide a verdict.
 FULL = {"mlp": (25600, 4), "lenet5": (12800, 2), "resnet": (5120, 3)}
 QUICK = {"mlp": (5120, 2), "lenet5": (2560, 2), "resnet": (512, 2)}
 TEST_LIMIT = 2000
